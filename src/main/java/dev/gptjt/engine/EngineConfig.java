@@ -1,0 +1,72 @@
+package dev.gptjt.engine;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How to run the engine.
+ *
+ * @param modelDir         Optimum export directory (model.onnx, config.json, vocab.json, merges.txt)
+ * @param provider         execution provider
+ * @param deviceId         CUDA device ordinal (ignored on CPU)
+ * @param intraOpThreads   ONNX Runtime intra-op threads; 0 lets ORT choose (one per physical core)
+ * @param interOpThreads   ONNX Runtime inter-op threads; 0 lets ORT choose
+ * @param maxBatchSize     most requests run together in one batch
+ * @param maxWait          how long the scheduler holds the first queued request for others to join it
+ * @param maxQueue         most requests waiting for a batch; beyond it submission fails with OVERLOADED
+ * @param maxNewTokensCap  largest {@code max_new_tokens} a request may ask for
+ */
+public record EngineConfig(
+        Path modelDir,
+        ExecutionProvider provider,
+        int deviceId,
+        int intraOpThreads,
+        int interOpThreads,
+        int maxBatchSize,
+        Duration maxWait,
+        int maxQueue,
+        int maxNewTokensCap) {
+
+    public static final int DEFAULT_MAX_BATCH_SIZE = 16;
+    public static final Duration DEFAULT_MAX_WAIT = Duration.ofMillis(10);
+    public static final int DEFAULT_MAX_QUEUE = 1024;
+    public static final int DEFAULT_MAX_NEW_TOKENS_CAP = 512;
+
+    public EngineConfig {
+        Objects.requireNonNull(modelDir, "modelDir");
+        Objects.requireNonNull(provider, "provider");
+        Objects.requireNonNull(maxWait, "maxWait");
+        require(deviceId >= 0, "deviceId must be >= 0");
+        require(intraOpThreads >= 0, "intraOpThreads must be >= 0");
+        require(interOpThreads >= 0, "interOpThreads must be >= 0");
+        require(maxBatchSize >= 1, "maxBatchSize must be >= 1");
+        require(!maxWait.isNegative(), "maxWait must be >= 0");
+        require(maxQueue >= maxBatchSize, "maxQueue must be >= maxBatchSize (" + maxBatchSize + ")");
+        require(maxNewTokensCap >= 1, "maxNewTokensCap must be >= 1");
+    }
+
+    /** CPU defaults for a model directory. */
+    public static EngineConfig defaults(Path modelDir) {
+        return new EngineConfig(modelDir, ExecutionProvider.CPU, 0, 0, 0,
+                DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_WAIT, DEFAULT_MAX_QUEUE, DEFAULT_MAX_NEW_TOKENS_CAP);
+    }
+
+    public EngineConfig withBatching(int maxBatchSize, Duration maxWait, int maxQueue) {
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap);
+    }
+
+    public EngineConfig withProvider(ExecutionProvider provider, int deviceId) {
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap);
+    }
+
+    public EngineConfig withThreads(int intraOpThreads, int interOpThreads) {
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap);
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

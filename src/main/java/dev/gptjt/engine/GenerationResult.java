@@ -1,0 +1,30 @@
+package dev.gptjt.engine;
+
+/**
+ * A finished completion.
+ *
+ * @param id           the request's id
+ * @param promptTokens number of prompt tokens
+ * @param outputIds    generated token ids (up to the token that completed a stop sequence, excluding EOS)
+ * @param text         decoded completion, cut before the first stop sequence
+ * @param finishReason why generation ended
+ * @param queuedNanos  time from submission to the start of its batch
+ * @param inferenceNanos wall time of the batch that produced it
+ * @param batchSize    number of requests in that batch
+ * @param backend      name of the backend that ran it
+ */
+public record GenerationResult(
+        String id,
+        int promptTokens,
+        int[] outputIds,
+        String text,
+        FinishReason finishReason,
+        long queuedNanos,
+        long inferenceNanos,
+        int batchSize,
+        String backend) {
+
+    public GenerationResult withQueuedNanos(long queued) {
+        return new GenerationResult(id, promptTokens, outputIds, text, finishReason, queued, inferenceNanos, batchSize, backend);
+    }
+}

@@ -1,0 +1,11 @@
+package dev.gptjt.engine;
+
+/**
+ * A validated request with its prompt already tokenized.
+ *
+ * @param id             the caller's id
+ * @param promptIds      prompt token ids (non-empty; ids + max_new_tokens fit the context)
+ * @param params         validated decoding parameters
+ * @param submittedNanos {@link System#nanoTime()} at submission
+ */
+public record PreparedRequest(String id, int[] promptIds, GenerationParams params, long submittedNanos) {}

@@ -1,0 +1,76 @@
+package dev.gptjt.engine.model;
+
+import dev.gptjt.engine.EngineException;
+import dev.gptjt.engine.ErrorCode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * A Hugging Face Optimum export of a GPT-J decoder with past: {@code model.onnx} (external weights
+ * beside it), {@code config.json}, {@code vocab.json} and {@code merges.txt}.
+ */
+public record ModelDirectory(Path root, ModelConfig config) {
+
+    public static final String MODEL_FILE = "model.onnx";
+    public static final String CONFIG_FILE = "config.json";
+    public static final String VOCAB_FILE = "vocab.json";
+    public static final String MERGES_FILE = "merges.txt";
+
+    /**
+     * Checks that every required file is present and reads {@code config.json}.
+     *
+     * @throws EngineException {@link ErrorCode#MODEL_INVALID} naming the missing file or bad field
+     */
+    public static ModelDirectory open(Path root) {
+        if (!Files.isDirectory(root)) {
+            throw new EngineException(ErrorCode.MODEL_INVALID, "model directory " + root + " does not exist or is not a directory");
+        }
+        for (String name : new String[] {MODEL_FILE, CONFIG_FILE, VOCAB_FILE, MERGES_FILE}) {
+            if (!Files.isRegularFile(root.resolve(name))) {
+                throw new EngineException(ErrorCode.MODEL_INVALID, root.resolve(name)
+                        + ": missing (an Optimum export directory needs model.onnx, config.json, vocab.json and merges.txt)");
+            }
+        }
+        return new ModelDirectory(root, ModelConfig.read(root.resolve(CONFIG_FILE)));
+    }
+
+    public Path modelFile() {
+        return root.resolve(MODEL_FILE);
+    }
+
+    public Path vocabFile() {
+        return root.resolve(VOCAB_FILE);
+    }
+
+    public Path mergesFile() {
+        return root.resolve(MERGES_FILE);
+    }
+
+    /** The directory's name, used as the model's display name. */
+    public String name() {
+        Path n = root.toAbsolutePath().normalize().getFileName();
+        return n == null ? "model" : n.toString();
+    }
+
+    /**
+     * SHA-256 of {@code model.onnx} (the graph, not external weights), as lowercase hex: identifies
+     * exactly which export produced a result.
+     */
+    public String contentHash() {
+        try (InputStream in = Files.newInputStream(modelFile())) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                digest.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (IOException | NoSuchAlgorithmException e) {
+            throw new EngineException(ErrorCode.MODEL_INVALID, modelFile() + ": cannot hash: " + e.getMessage(), e);
+        }
+    }
+}

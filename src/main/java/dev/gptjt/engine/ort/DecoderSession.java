@@ -1,0 +1,218 @@
+package dev.gptjt.engine.ort;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.engine.EngineException;
+import dev.gptjt.engine.ErrorCode;
+import dev.gptjt.engine.ExecutionProvider;
+import dev.gptjt.engine.model.ModelConfig;
+import dev.gptjt.engine.model.ModelDirectory;
+import java.util.Map;
+
+/**
+ * An ONNX Runtime session over an Optimum GPT-J decoder-with-past, checked against its
+ * {@code config.json} when opened. Owns the session and its options; closing it frees both.
+ */
+public final class DecoderSession implements AutoCloseable {
+    public static final String INPUT_IDS = "input_ids";
+    public static final String ATTENTION_MASK = "attention_mask";
+    public static final String POSITION_IDS = "position_ids";
+    public static final String LOGITS = "logits";
+
+    private final OrtEnvironment env;
+    private final OrtSession.SessionOptions options;
+    private final OrtSession session;
+    private final ModelConfig config;
+    private final OnnxJavaType kvType;
+    private final String[] pastKeyNames;
+    private final String[] pastValueNames;
+    private final String[] presentKeyNames;
+    private final String[] presentValueNames;
+
+    private DecoderSession(OrtEnvironment env, OrtSession.SessionOptions options, OrtSession session, ModelConfig config, OnnxJavaType kvType) {
+        this.env = env;
+        this.options = options;
+        this.session = session;
+        this.config = config;
+        this.kvType = kvType;
+        int n = config.nLayer();
+        pastKeyNames = new String[n];
+        pastValueNames = new String[n];
+        presentKeyNames = new String[n];
+        presentValueNames = new String[n];
+        for (int i = 0; i < n; i++) {
+            pastKeyNames[i] = "past_key_values." + i + ".key";
+            pastValueNames[i] = "past_key_values." + i + ".value";
+            presentKeyNames[i] = "present." + i + ".key";
+            presentValueNames[i] = "present." + i + ".value";
+        }
+    }
+
+    /**
+     * Opens {@code model.onnx} of the directory with the configured provider and checks its inputs and
+     * outputs against {@code config.json}.
+     *
+     * @throws EngineException {@link ErrorCode#PROVIDER_UNAVAILABLE} when CUDA is asked for but this
+     *     runtime or host cannot provide it; {@link ErrorCode#MODEL_INVALID} when the graph cannot be
+     *     loaded or does not match the config (the message names the file and the input or field)
+     */
+    public static DecoderSession open(ModelDirectory model, EngineConfig engineConfig) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        OrtSession session = null;
+        try {
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (engineConfig.intraOpThreads() > 0) {
+                options.setIntraOpNumThreads(engineConfig.intraOpThreads());
+            }
+            if (engineConfig.interOpThreads() > 0) {
+                options.setInterOpNumThreads(engineConfig.interOpThreads());
+            }
+            if (engineConfig.provider() == ExecutionProvider.CUDA) {
+                addCuda(options, engineConfig.deviceId());
+            }
+            try {
+                session = env.createSession(model.modelFile().toString(), options);
+            } catch (OrtException e) {
+                throw new EngineException(ErrorCode.MODEL_INVALID, model.modelFile() + ": ONNX Runtime cannot load it: " + e.getMessage(), e);
+            }
+            OnnxJavaType kvType = checkGraph(model, session);
+            return new DecoderSession(env, options, session, model.config(), kvType);
+        } catch (OrtException e) {
+            closeQuietly(session, options);
+            throw new EngineException(ErrorCode.MODEL_INVALID, model.modelFile() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(session, options);
+            throw e;
+        }
+    }
+
+    private static void addCuda(OrtSession.SessionOptions options, int deviceId) {
+        if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+            throw new EngineException(ErrorCode.PROVIDER_UNAVAILABLE,
+                    "CUDA was requested but this ONNX Runtime build has no CUDA provider (available: "
+                            + OrtEnvironment.getAvailableProviders() + "); build with 'mvn -Pgpu' to use onnxruntime_gpu");
+        }
+        try {
+            options.addCUDA(deviceId);
+        } catch (OrtException e) {
+            throw new EngineException(ErrorCode.PROVIDER_UNAVAILABLE,
+                    "CUDA device " + deviceId + " cannot start: " + e.getMessage()
+                            + " (onnxruntime_gpu 1.29 needs an NVIDIA driver, CUDA 12 runtime and cuDNN 9 on the library path)", e);
+        }
+    }
+
+    private static OnnxJavaType checkGraph(ModelDirectory model, OrtSession session) throws OrtException {
+        ModelConfig c = model.config();
+        String where = model.modelFile() + " (checked against " + ModelDirectory.CONFIG_FILE + ")";
+        Map<String, NodeInfo> inputs = session.getInputInfo();
+        Map<String, NodeInfo> outputs = session.getOutputInfo();
+        for (String name : new String[] {INPUT_IDS, ATTENTION_MASK, POSITION_IDS}) {
+            TensorInfo t = tensor(inputs, name, "input", where);
+            if (t.type != OnnxJavaType.INT64) {
+                throw invalid(where + ": input '" + name + "' must be int64, is " + t.type);
+            }
+        }
+        TensorInfo logits = tensor(outputs, LOGITS, "output", where);
+        long[] ls = logits.getShape();
+        if (ls.length != 3 || (ls[2] > 0 && ls[2] != c.vocabSize())) {
+            throw invalid(where + ": output 'logits' has shape " + java.util.Arrays.toString(ls)
+                    + ", expected [batch, sequence, vocab_size=" + c.vocabSize() + "]");
+        }
+        OnnxJavaType kvType = null;
+        for (int i = 0; i < c.nLayer(); i++) {
+            for (String kind : new String[] {"key", "value"}) {
+                for (String[] io : new String[][] {{"past_key_values." + i + "." + kind, "input"}, {"present." + i + "." + kind, "output"}}) {
+                    TensorInfo t = tensor(io[1].equals("input") ? inputs : outputs, io[0], io[1], where);
+                    long[] s = t.getShape();
+                    if (s.length != 4 || (s[1] > 0 && s[1] != c.nHead()) || (s[3] > 0 && s[3] != c.headSize())) {
+                        throw invalid(where + ": " + io[1] + " '" + io[0] + "' has shape " + java.util.Arrays.toString(s)
+                                + ", expected [batch, n_head=" + c.nHead() + ", sequence, head_size=" + c.headSize() + "]");
+                    }
+                    if (kvType == null) {
+                        kvType = t.type;
+                    } else if (kvType != t.type) {
+                        throw invalid(where + ": " + io[1] + " '" + io[0] + "' is " + t.type + ", other cache tensors are " + kvType);
+                    }
+                }
+            }
+        }
+        String extra = "past_key_values." + c.nLayer() + ".key";
+        if (inputs.containsKey(extra)) {
+            throw invalid(where + ": has input '" + extra + "' but n_layer is " + c.nLayer());
+        }
+        if (kvType != OnnxJavaType.FLOAT && kvType != OnnxJavaType.FLOAT16) {
+            throw invalid(where + ": KV cache type " + kvType + " is not supported (float or float16)");
+        }
+        return kvType;
+    }
+
+    private static TensorInfo tensor(Map<String, NodeInfo> infos, String name, String kind, String where) {
+        NodeInfo info = infos.get(name);
+        if (info == null) {
+            throw invalid(where + ": " + kind + " '" + name + "' is missing (has " + infos.keySet().stream().sorted().toList() + ")");
+        }
+        if (!(info.getInfo() instanceof TensorInfo t)) {
+            throw invalid(where + ": " + kind + " '" + name + "' is not a tensor");
+        }
+        return t;
+    }
+
+    private static EngineException invalid(String message) {
+        return new EngineException(ErrorCode.MODEL_INVALID, message);
+    }
+
+    private static void closeQuietly(OrtSession session, OrtSession.SessionOptions options) {
+        try {
+            if (session != null) {
+                session.close();
+            }
+        } catch (OrtException ignored) {
+            // already failing; the original error is the one to report
+        }
+        options.close();
+    }
+
+    OrtEnvironment env() {
+        return env;
+    }
+
+    OrtSession session() {
+        return session;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    OnnxJavaType kvType() {
+        return kvType;
+    }
+
+    String pastKey(int layer) {
+        return pastKeyNames[layer];
+    }
+
+    String pastValue(int layer) {
+        return pastValueNames[layer];
+    }
+
+    String presentKey(int layer) {
+        return presentKeyNames[layer];
+    }
+
+    String presentValue(int layer) {
+        return presentValueNames[layer];
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(session, options);
+    }
+}

@@ -1,0 +1,52 @@
+package dev.gptjt.engine.scheduler;
+
+/**
+ * The dynamic batcher's decision, in the manner of Triton's: dispatch a full batch at once; otherwise
+ * hold the oldest queued request at most {@code maxWait} so that others can join it, then dispatch
+ * whatever has queued.
+ */
+public final class BatchPolicy {
+    private BatchPolicy() {}
+
+    /**
+     * What the scheduler does next.
+     *
+     * @param take      how many queued requests to dispatch now (0: none, wait instead)
+     * @param waitNanos how long to wait for more before deciding again (when {@code take} is 0)
+     */
+    public record Decision(int take, long waitNanos) {
+        static Decision dispatch(int n) {
+            return new Decision(n, 0);
+        }
+
+        static Decision waitFor(long nanos) {
+            return new Decision(0, nanos);
+        }
+    }
+
+    /**
+     * <pre>
+     *   queued == 0                 → wait (idle, until a submission wakes us)
+     *   queued >= maxBatchSize      → dispatch maxBatchSize
+     *   oldest waited >= maxWait    → dispatch all queued
+     *   otherwise                   → wait maxWait - oldest waited
+     * </pre>
+     *
+     * @param queued           requests waiting
+     * @param oldestWaitNanos  how long the oldest of them has waited
+     * @param maxBatchSize     largest batch the backend runs
+     * @param maxWaitNanos     longest a request is held for others to join it
+     */
+    public static Decision decide(int queued, long oldestWaitNanos, int maxBatchSize, long maxWaitNanos) {
+        if (queued == 0) {
+            return Decision.waitFor(Long.MAX_VALUE);
+        }
+        if (queued >= maxBatchSize) {
+            return Decision.dispatch(maxBatchSize);
+        }
+        if (oldestWaitNanos >= maxWaitNanos) {
+            return Decision.dispatch(queued);
+        }
+        return Decision.waitFor(maxWaitNanos - oldestWaitNanos);
+    }
+}

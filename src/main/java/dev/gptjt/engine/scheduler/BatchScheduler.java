@@ -1,0 +1,176 @@
+package dev.gptjt.engine.scheduler;
+
+import dev.gptjt.engine.EngineException;
+import dev.gptjt.engine.ErrorCode;
+import dev.gptjt.engine.GenerationBackend;
+import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.engine.PreparedRequest;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Merges concurrent submissions from any thread into batches for one backend, run one at a time on
+ * a dedicated thread. The queue is bounded: a full queue rejects at once with
+ * {@link ErrorCode#OVERLOADED} rather than growing.
+ */
+public final class BatchScheduler implements AutoCloseable {
+
+    /** Observes each dispatched batch (for metrics); called on the scheduler thread. */
+    @FunctionalInterface
+    public interface BatchListener {
+        void onBatch(int size, long inferenceNanos, List<GenerationResult> results);
+    }
+
+    private record Pending(PreparedRequest request, CompletableFuture<GenerationResult> future) {}
+
+    private final GenerationBackend backend;
+    private final int maxBatchSize;
+    private final long maxWaitNanos;
+    private final int maxQueue;
+    private final BatchListener listener;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    private final Thread worker;
+    private boolean closed; // guarded by lock
+
+    public BatchScheduler(GenerationBackend backend, int maxBatchSize, Duration maxWait, int maxQueue, BatchListener listener) {
+        this.backend = backend;
+        this.maxBatchSize = maxBatchSize;
+        this.maxWaitNanos = maxWait.toNanos();
+        this.maxQueue = maxQueue;
+        this.listener = listener;
+        this.worker = new Thread(this::run, "gptjt-batch-scheduler");
+        this.worker.setDaemon(true);
+        this.worker.start();
+    }
+
+    /**
+     * Queues a request. Never blocks.
+     *
+     * @return a future completed with the result, or exceptionally with an {@link EngineException}:
+     *     {@link ErrorCode#OVERLOADED} at once when the queue is full, {@link ErrorCode#CLOSED} when the
+     *     scheduler is closed, or the backend's error
+     */
+    public CompletableFuture<GenerationResult> submit(PreparedRequest request) {
+        CompletableFuture<GenerationResult> future = new CompletableFuture<>();
+        lock.lock();
+        try {
+            if (closed) {
+                future.completeExceptionally(new EngineException(ErrorCode.CLOSED, "engine is closed"));
+            } else if (queue.size() >= maxQueue) {
+                future.completeExceptionally(new EngineException(ErrorCode.OVERLOADED,
+                        "engine queue is full (" + maxQueue + " requests waiting); retry later"));
+            } else {
+                queue.addLast(new Pending(request, future));
+                changed.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+        return future;
+    }
+
+    /** Requests waiting for a batch. */
+    public int queued() {
+        lock.lock();
+        try {
+            return queue.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void run() {
+        while (true) {
+            List<Pending> batch = nextBatch();
+            if (batch == null) {
+                return;
+            }
+            runBatch(batch);
+        }
+    }
+
+    /** Blocks until {@link BatchPolicy} dispatches a batch; null once closed. */
+    private List<Pending> nextBatch() {
+        lock.lock();
+        try {
+            while (!closed) {
+                long oldestWait = queue.isEmpty() ? 0 : System.nanoTime() - queue.peekFirst().request().submittedNanos();
+                BatchPolicy.Decision d = BatchPolicy.decide(queue.size(), oldestWait, maxBatchSize, maxWaitNanos);
+                if (d.take() > 0) {
+                    List<Pending> batch = new ArrayList<>(d.take());
+                    for (int i = 0; i < d.take(); i++) {
+                        batch.add(queue.pollFirst());
+                    }
+                    return batch;
+                }
+                if (d.waitNanos() == Long.MAX_VALUE) {
+                    changed.await();
+                } else {
+                    changed.awaitNanos(d.waitNanos());
+                }
+            }
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void runBatch(List<Pending> batch) {
+        long started = System.nanoTime();
+        List<PreparedRequest> requests = batch.stream().map(Pending::request).toList();
+        try {
+            List<GenerationResult> results = backend.generate(requests);
+            long inference = System.nanoTime() - started;
+            for (int i = 0; i < batch.size(); i++) {
+                Pending p = batch.get(i);
+                p.future().complete(results.get(i).withQueuedNanos(started - p.request().submittedNanos()));
+            }
+            if (listener != null) {
+                listener.onBatch(batch.size(), inference, results);
+            }
+        } catch (RuntimeException e) {
+            EngineException failure = EngineException.from(e);
+            batch.forEach(p -> p.future().completeExceptionally(failure));
+        }
+    }
+
+    /**
+     * Stops taking requests, fails the queued ones with {@link ErrorCode#CLOSED}, ends the running
+     * batch through {@link GenerationBackend#terminate()}, and waits for the scheduler thread.
+     */
+    @Override
+    public void close() {
+        List<Pending> dropped;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            dropped = new ArrayList<>(queue);
+            queue.clear();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        EngineException closedError = new EngineException(ErrorCode.CLOSED, "engine closed before the request ran");
+        dropped.forEach(p -> p.future().completeExceptionally(closedError));
+        backend.terminate();
+        try {
+            worker.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
