@@ -64,6 +64,10 @@ public record EngineConfig(
         return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap);
     }
 
+    public EngineConfig withMaxNewTokensCap(int cap) {
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, cap);
+    }
+
     private static void require(boolean ok, String message) {
         if (!ok) {
             throw new IllegalArgumentException(message);

@@ -1,0 +1,101 @@
+package dev.gptjt.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gptjt.engine.scheduler.BatchPolicy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class BatchSchedulerTest {
+    private static final long MS = 1_000_000L;
+
+    @Test
+    void shouldDecideAsDocumented() {
+        assertEquals(new BatchPolicy.Decision(0, Long.MAX_VALUE), BatchPolicy.decide(0, 0, 16, 10 * MS));
+        assertEquals(new BatchPolicy.Decision(16, 0), BatchPolicy.decide(40, 0, 16, 10 * MS), "a full batch goes at once");
+        assertEquals(new BatchPolicy.Decision(3, 0), BatchPolicy.decide(3, 10 * MS, 16, 10 * MS), "max-wait reached");
+        assertEquals(new BatchPolicy.Decision(0, 6 * MS), BatchPolicy.decide(3, 4 * MS, 16, 10 * MS), "wait out the rest");
+        assertEquals(new BatchPolicy.Decision(1, 0), BatchPolicy.decide(1, 0, 16, 0), "max-wait 0 never holds");
+    }
+
+    @Test
+    void shouldFormOneBatchFromConcurrentSubmissions() throws Exception {
+        List<Fixtures.GenerationCase> cases = Fixtures.generationCases();
+        try (InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(Fixtures.tinyGptj()).withBatching(8, Duration.ofSeconds(10), 64))) {
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            CountDownLatch go = new CountDownLatch(1);
+            List<CompletableFuture<CompletableFuture<GenerationResult>>> submitted = new ArrayList<>();
+            for (Fixtures.GenerationCase c : cases) {
+                submitted.add(CompletableFuture.supplyAsync(() -> {
+                    await(go);
+                    return engine.submit(new GenerationRequest(c.prompt(), c.prompt(), GenerationParams.DEFAULTS.withIgnoreEos(true)));
+                }, pool));
+            }
+            go.countDown();
+            for (var s : submitted) {
+                GenerationResult r = s.get(30, TimeUnit.SECONDS).get(30, TimeUnit.SECONDS);
+                assertEquals(8, r.batchSize(), "eight submissions from four threads form one batch of the maximum size");
+                assertTrue(r.queuedNanos() < 10_000 * MS, "a full batch does not wait out max-wait");
+            }
+            pool.shutdown();
+        }
+    }
+
+    @Test
+    void shouldHoldALoneRequestForMaxWaitThenRunIt() {
+        try (InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(Fixtures.tinyGptj()).withBatching(8, Duration.ofMillis(300), 64))) {
+            GenerationResult r = engine.submit(GenerationRequest.of("lone", "Hi")).join();
+            assertEquals(1, r.batchSize());
+            assertTrue(r.queuedNanos() >= 300 * MS, "queued " + r.queuedNanos() / MS + " ms");
+        }
+    }
+
+    @Test
+    void shouldRejectOverloadAtOnceInsteadOfQueueingWithoutBound() {
+        // one running + at most two queued; every other submission is refused immediately
+        try (InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(Fixtures.tinyGptj()).withBatching(1, Duration.ZERO, 2))) {
+            GenerationParams slow = GenerationParams.DEFAULTS.withMaxNewTokens(400).withIgnoreEos(true);
+            List<CompletableFuture<GenerationResult>> futures = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                futures.add(engine.submit(new GenerationRequest("r" + i, "Hi", slow)));
+            }
+            long overloaded = futures.stream().filter(CompletableFuture::isCompletedExceptionally)
+                    .map(f -> EngineException.from(assertThrows(CompletionException.class, f::join)).code())
+                    .filter(code -> code == ErrorCode.OVERLOADED).count();
+            assertTrue(overloaded >= 7, overloaded + " of 10 refused");
+            assertTrue(engine.queued() <= 2);
+        }
+    }
+
+    @Test
+    void shouldEndTheRunningBatchWhenClosed() throws Exception {
+        InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(Fixtures.tinyGptj()).withBatching(4, Duration.ZERO, 64).withMaxNewTokensCap(2000));
+        GenerationParams endless = GenerationParams.DEFAULTS.withMaxNewTokens(2000).withIgnoreEos(true);
+        CompletableFuture<GenerationResult> running = engine.submit(new GenerationRequest("long", "Hi", endless));
+        Thread.sleep(300);
+        CompletableFuture<GenerationResult> queuedBehind = engine.submit(new GenerationRequest("next", "Hi", endless));
+        engine.close();
+        assertEquals(ErrorCode.CLOSED, EngineException.from(assertThrows(Exception.class, () -> running.get(30, TimeUnit.SECONDS))).code());
+        assertEquals(ErrorCode.CLOSED, EngineException.from(assertThrows(Exception.class, () -> queuedBehind.get(30, TimeUnit.SECONDS))).code());
+        assertEquals(ErrorCode.CLOSED, EngineException.from(assertThrows(CompletionException.class,
+                () -> engine.submit(GenerationRequest.of("after", "Hi")).join())).code());
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
