@@ -30,17 +30,21 @@ public final class DecoderSession implements AutoCloseable {
     private final OrtSession session;
     private final ModelConfig config;
     private final OnnxJavaType kvType;
+    private final OnnxJavaType logitsType;
+    private final java.util.Set<String> presentNames;
     private final String[] pastKeyNames;
     private final String[] pastValueNames;
     private final String[] presentKeyNames;
     private final String[] presentValueNames;
 
-    private DecoderSession(OrtEnvironment env, OrtSession.SessionOptions options, OrtSession session, ModelConfig config, OnnxJavaType kvType) {
+    private DecoderSession(OrtEnvironment env, OrtSession.SessionOptions options, OrtSession session, ModelConfig config,
+                           OnnxJavaType kvType, OnnxJavaType logitsType) {
         this.env = env;
         this.options = options;
         this.session = session;
         this.config = config;
         this.kvType = kvType;
+        this.logitsType = logitsType;
         int n = config.nLayer();
         pastKeyNames = new String[n];
         pastValueNames = new String[n];
@@ -52,6 +56,10 @@ public final class DecoderSession implements AutoCloseable {
             presentKeyNames[i] = "present." + i + ".key";
             presentValueNames[i] = "present." + i + ".value";
         }
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        names.addAll(java.util.List.of(presentKeyNames));
+        names.addAll(java.util.List.of(presentValueNames));
+        this.presentNames = java.util.Collections.unmodifiableSet(names);
     }
 
     /**
@@ -83,7 +91,8 @@ public final class DecoderSession implements AutoCloseable {
                 throw new EngineException(ErrorCode.MODEL_INVALID, model.modelFile() + ": ONNX Runtime cannot load it: " + e.getMessage(), e);
             }
             OnnxJavaType kvType = checkGraph(model, session);
-            return new DecoderSession(env, options, session, model.config(), kvType);
+            OnnxJavaType logitsType = ((TensorInfo) session.getOutputInfo().get(LOGITS).getInfo()).type;
+            return new DecoderSession(env, options, session, model.config(), kvType, logitsType);
         } catch (OrtException e) {
             closeQuietly(session, options);
             throw new EngineException(ErrorCode.MODEL_INVALID, model.modelFile() + ": " + e.getMessage(), e);
@@ -193,6 +202,15 @@ public final class DecoderSession implements AutoCloseable {
 
     OnnxJavaType kvType() {
         return kvType;
+    }
+
+    OnnxJavaType logitsType() {
+        return logitsType;
+    }
+
+    /** Every {@code present.N.key/value} output name. */
+    java.util.Set<String> presentNames() {
+        return presentNames;
     }
 
     String pastKey(int layer) {

@@ -38,6 +38,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
     private final DecoderSession decoder;
     private final Gpt2Tokenizer tokenizer;
     private final ModelConfig config;
+    private final PinnedBuffer pinned = new PinnedBuffer();
     private volatile boolean terminated;
     private OrtSession.RunOptions current; // guarded by this: set while a batch runs, for terminate()
 
@@ -120,6 +121,8 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         long[] nextPositions = new long[b];
         OrtSession.Result previous = null;
         List<OnnxTensor> emptyPast = new ArrayList<>();
+        boolean pinLogits = decoder.logitsType() == OnnxJavaType.FLOAT;
+        FloatBuffer logitsBuffer = null;
         try {
             for (int step = 0; step < steps; step++) {
                 if (terminated) {
@@ -153,13 +156,22 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                             inputs.put(decoder.pastValue(layer), (OnnxTensor) output(previous, decoder.presentValue(layer)));
                         }
                     }
-                    OrtSession.Result result = decoder.session().run(inputs, options);
+                    OrtSession.Result result;
+                    if (pinLogits) {
+                        // ORT writes logits straight into our direct buffer: no copy of the [b, seq, vocab] tensor.
+                        logitsBuffer = pinned.buffer(b * seqLen * vocab);
+                        try (OnnxTensor logitsT = OnnxTensor.createTensor(decoder.env(), logitsBuffer, new long[] {b, seqLen, vocab})) {
+                            result = decoder.session().run(inputs, decoder.presentNames(), Map.of(DecoderSession.LOGITS, logitsT), options);
+                        }
+                    } else {
+                        result = decoder.session().run(inputs, options);
+                    }
                     if (previous != null) {
                         previous.close();
                     }
                     previous = result;
                 }
-                FloatBuffer logits = ((OnnxTensor) output(previous, DecoderSession.LOGITS)).getFloatBuffer();
+                FloatBuffer logits = pinLogits ? logitsBuffer : ((OnnxTensor) output(previous, DecoderSession.LOGITS)).getFloatBuffer();
                 boolean allDone = true;
                 ids = new long[b];
                 positions = new long[b];
@@ -205,6 +217,18 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         return decoder.kvType() == OnnxJavaType.FLOAT16
                 ? OnnxTensor.createTensor(decoder.env(), empty, shape, OnnxJavaType.FLOAT16)
                 : OnnxTensor.createTensor(decoder.env(), empty.asFloatBuffer(), shape);
+    }
+
+    /** A direct float buffer reused across steps and batches; grows to the largest logits tensor seen. */
+    private static final class PinnedBuffer {
+        private FloatBuffer buffer = FloatBuffer.allocate(0);
+
+        FloatBuffer buffer(int floats) {
+            if (buffer.capacity() < floats) {
+                buffer = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            }
+            return buffer.clear().limit(floats).slice();
+        }
     }
 
     private static EngineException closed() {
