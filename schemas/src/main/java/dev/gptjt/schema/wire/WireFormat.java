@@ -1,0 +1,71 @@
+package dev.gptjt.schema.wire;
+
+import java.util.Locale;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * How records travel as Kafka record values. Two implementations:
+ * <ul>
+ *   <li>{@link SingleObjectWireFormat} ({@code single-object}, the default): Avro single-object
+ *       encoding, the writer schema's fingerprint in a 10-byte header; needs no registry.</li>
+ *   <li>{@link RegistryWireFormat} ({@code registry}): Apicurio Registry serdes with
+ *       Confluent-compatible framing (magic byte 0 and a 4-byte schema id), working against Apicurio
+ *       or Confluent Schema Registry.</li>
+ * </ul>
+ * Implementations are thread-safe.
+ */
+public interface WireFormat extends AutoCloseable {
+
+    /** Encodes a generated record for a topic. */
+    byte[] encode(String topic, SpecificRecord record);
+
+    /**
+     * Decodes a record of any schema this project defines.
+     *
+     * @throws WireFormatException when the bytes are not such a record (random bytes, truncated data,
+     *     another schema)
+     */
+    SpecificRecord decode(String topic, byte[] bytes);
+
+    /**
+     * Decodes a record that must be of {@code type}.
+     *
+     * @throws WireFormatException when unreadable or of another type
+     */
+    default <T extends SpecificRecord> T decode(String topic, byte[] bytes, Class<T> type) {
+        SpecificRecord record = decode(topic, bytes);
+        if (!type.isInstance(record)) {
+            throw new WireFormatException("expected a " + type.getSimpleName() + " record, got " + record.getSchema().getFullName());
+        }
+        return type.cast(record);
+    }
+
+    @Override
+    default void close() {}
+
+    /** Names accepted by {@link #create}. */
+    enum Kind {
+        SINGLE_OBJECT, REGISTRY;
+
+        /** Parses {@code single-object} or {@code registry}. */
+        public static Kind parse(String name) {
+            try {
+                return valueOf(name.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("wire format must be single-object or registry, got '" + name + "'");
+            }
+        }
+    }
+
+    /**
+     * @param registryConfig {@code apicurio.registry.*} settings (at least {@code apicurio.registry.url})
+     *     for {@link Kind#REGISTRY}; ignored otherwise
+     */
+    static WireFormat create(Kind kind, Map<String, ?> registryConfig) {
+        return switch (kind) {
+            case SINGLE_OBJECT -> new SingleObjectWireFormat();
+            case REGISTRY -> new RegistryWireFormat(registryConfig);
+        };
+    }
+}
