@@ -1,0 +1,67 @@
+package dev.gptjt.stream.config;
+
+import dev.gptjt.engine.ExecutionProvider;
+import dev.gptjt.schema.wire.WireFormat;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** Cross-field rules of {@link GptjtConfig}, checked at start so a bad setting fails fast and says why. */
+public final class ConfigValidator {
+    private ConfigValidator() {}
+
+    /** @throws IllegalArgumentException listing every broken rule */
+    public static void validate(GptjtConfig c) {
+        List<String> problems = new ArrayList<>();
+        GptjtConfig.Engine e = c.engine();
+        if (e.maxBatchSize() < 1) {
+            problems.add("gptjt.engine.max-batch-size must be >= 1");
+        }
+        if (e.maxQueue() < e.maxBatchSize()) {
+            problems.add("gptjt.engine.max-queue (" + e.maxQueue() + ") must be >= gptjt.engine.max-batch-size (" + e.maxBatchSize() + ")");
+        }
+        if (e.maxWait().isNegative()) {
+            problems.add("gptjt.engine.max-wait must not be negative");
+        }
+        if (e.maxNewTokensCap() < 1) {
+            problems.add("gptjt.engine.max-new-tokens-cap must be >= 1");
+        }
+        GptjtConfig.Topics t = c.topics();
+        Set<String> names = new HashSet<>(List.of(t.prompts(), t.completions(), t.failures()));
+        if (names.size() < 3) {
+            problems.add("gptjt.topics.prompts, .completions and .failures must be three different topics");
+        }
+        if (t.allowedReplyTopics().orElse(Set.of()).contains(t.prompts())) {
+            problems.add("gptjt.topics.allowed-reply-topics must not contain the prompts topic (results would loop back as prompts)");
+        }
+        if (t.partitions() < 1) {
+            problems.add("gptjt.topics.partitions must be >= 1");
+        }
+        if (t.replicationFactor() < 1) {
+            problems.add("gptjt.topics.replication-factor must be >= 1");
+        }
+        if (c.stream().flushInterval().isZero() || c.stream().flushInterval().isNegative()) {
+            problems.add("gptjt.stream.flush-interval must be positive");
+        }
+        if (!Set.of("rocksdb", "in-memory").contains(c.stream().store())) {
+            problems.add("gptjt.stream.store must be rocksdb or in-memory, was '" + c.stream().store() + "'");
+        }
+        try {
+            ExecutionProvider.valueOf(c.model().provider().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException ex) {
+            problems.add("gptjt.model.provider must be cpu or cuda, was '" + c.model().provider() + "'");
+        }
+        try {
+            if (WireFormat.Kind.parse(c.wire().format()) == WireFormat.Kind.REGISTRY && !c.wire().registry().containsKey("url")) {
+                problems.add("gptjt.wire.format=registry needs gptjt.wire.registry.url");
+            }
+        } catch (IllegalArgumentException ex) {
+            problems.add("gptjt.wire.format: " + ex.getMessage());
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid configuration:\n  - " + String.join("\n  - ", problems));
+        }
+    }
+}

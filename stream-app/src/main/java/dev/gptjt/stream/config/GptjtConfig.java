@@ -1,0 +1,132 @@
+package dev.gptjt.stream.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Every {@code gptjt.*} setting of the service. Kafka Streams' own settings stay under
+ * {@code kafka-streams.*} and {@code quarkus.kafka-streams.*}; cross-field rules are checked by
+ * {@link ConfigValidator} at start.
+ */
+@ConfigMapping(prefix = "gptjt")
+public interface GptjtConfig {
+
+    /** The model. */
+    Model model();
+
+    /** The shared inference engine's batching. */
+    Engine engine();
+
+    /** Topic names and how missing topics are created. */
+    Topics topics();
+
+    /** The topology's own behaviour. */
+    Stream stream();
+
+    /** Record value encoding on the topics. */
+    Wire wire();
+
+    interface Model {
+        /** Optimum export directory of GPT-J (model.onnx, config.json, vocab.json, merges.txt). */
+        @WithDefault("models/tiny-gptj")
+        Path dir();
+
+        /** Execution provider: cpu, or cuda (needs the -Pgpu build, CUDA 12 and cuDNN 9). */
+        @WithDefault("cpu")
+        String provider();
+
+        /** CUDA device ordinal. */
+        @WithName("device-id")
+        @WithDefault("0")
+        int deviceId();
+
+        /** ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose. */
+        @WithName("intra-op-threads")
+        @WithDefault("0")
+        int intraOpThreads();
+    }
+
+    interface Engine {
+        /** Most prompts in one batch. */
+        @WithName("max-batch-size")
+        @WithDefault("16")
+        int maxBatchSize();
+
+        /** How long the first queued prompt waits for others to join its batch. */
+        @WithName("max-wait")
+        @WithDefault("10ms")
+        Duration maxWait();
+
+        /** Most prompts waiting for a batch across the instance; beyond it prompts wait in the store. */
+        @WithName("max-queue")
+        @WithDefault("1024")
+        int maxQueue();
+
+        /** Largest max_new_tokens a request may ask for; larger is an INVALID_PARAMETER failure. */
+        @WithName("max-new-tokens-cap")
+        @WithDefault("256")
+        int maxNewTokensCap();
+    }
+
+    interface Topics {
+        /** Where PromptRequest records are read. */
+        @WithDefault("gptjt.prompts")
+        String prompts();
+
+        /** Where Completion records are written by default. */
+        @WithDefault("gptjt.completions")
+        String completions();
+
+        /** Where PromptFailure (dead-letter) records are written. */
+        @WithDefault("gptjt.failures")
+        String failures();
+
+        /** Topics a request's reply_topic may name; a request naming another is refused. */
+        @WithName("allowed-reply-topics")
+        Optional<Set<String>> allowedReplyTopics();
+
+        /** Create missing topics at start. */
+        @WithDefault("true")
+        boolean create();
+
+        /** Partitions of topics created at start (the prompts topic's count caps useful instances). */
+        @WithDefault("6")
+        int partitions();
+
+        /** Replication factor of topics created at start. */
+        @WithName("replication-factor")
+        @WithDefault("1")
+        short replicationFactor();
+    }
+
+    interface Stream {
+        /** Wall-clock period of the punctuator that forwards finished results. */
+        @WithName("flush-interval")
+        @WithDefault("20ms")
+        Duration flushInterval();
+
+        /** Wall-clock period of the safety scan that resubmits stored prompts nothing tracks. */
+        @WithName("reconcile-interval")
+        @WithDefault("10s")
+        Duration reconcileInterval();
+
+        /** Pending store kind: rocksdb or in-memory (both changelogged). */
+        @WithDefault("rocksdb")
+        String store();
+    }
+
+    interface Wire {
+        /** single-object (Avro single-object encoding, no registry) or registry (Apicurio serdes, Confluent framing). */
+        @WithDefault("single-object")
+        String format();
+
+        /** apicurio.registry.* settings for the registry format, e.g. url (gptjt.wire.registry.url). */
+        Map<String, String> registry();
+    }
+}

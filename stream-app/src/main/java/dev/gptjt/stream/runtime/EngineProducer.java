@@ -1,0 +1,60 @@
+package dev.gptjt.stream.runtime;
+
+import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.engine.ExecutionProvider;
+import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.schema.wire.WireFormat;
+import dev.gptjt.stream.config.ConfigValidator;
+import dev.gptjt.stream.config.GptjtConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.jboss.logging.Logger;
+
+/** The instance's one shared engine and wire format, built from validated configuration. */
+@ApplicationScoped
+public class EngineProducer {
+    private static final Logger LOG = Logger.getLogger(EngineProducer.class);
+
+    @Produces
+    @ApplicationScoped
+    InferenceEngine engine(GptjtConfig config) {
+        ConfigValidator.validate(config);
+        GptjtConfig.Engine e = config.engine();
+        EngineConfig engineConfig = new EngineConfig(
+                config.model().dir().toAbsolutePath(),
+                ExecutionProvider.valueOf(config.model().provider().toUpperCase(Locale.ROOT)),
+                config.model().deviceId(),
+                config.model().intraOpThreads(),
+                0,
+                e.maxBatchSize(),
+                e.maxWait(),
+                e.maxQueue(),
+                e.maxNewTokensCap());
+        long start = System.nanoTime();
+        LOG.infof("loading model %s on %s…", engineConfig.modelDir(), engineConfig.provider());
+        InferenceEngine engine = InferenceEngine.open(engineConfig);
+        LOG.infof("model %s loaded in %d ms (backend %s, max batch %d, max wait %s)", engine.model().name(),
+                (System.nanoTime() - start) / 1_000_000, engine.backendName(), e.maxBatchSize(), e.maxWait());
+        return engine;
+    }
+
+    void close(@Disposes InferenceEngine engine) {
+        engine.close();
+    }
+
+    @Produces
+    @ApplicationScoped
+    WireFormat wire(GptjtConfig config) {
+        Map<String, Object> registry = new HashMap<>();
+        config.wire().registry().forEach((k, v) -> registry.put("apicurio.registry." + k, v));
+        return WireFormat.create(WireFormat.Kind.parse(config.wire().format()), registry);
+    }
+
+    void close(@Disposes WireFormat wire) {
+        wire.close();
+    }
+}

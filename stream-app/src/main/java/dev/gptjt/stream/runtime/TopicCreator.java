@@ -1,0 +1,46 @@
+package dev.gptjt.stream.runtime;
+
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.jboss.logging.Logger;
+
+/** Creates the service's topics that do not exist yet; existing topics are left as they are. */
+final class TopicCreator {
+    private static final Logger LOG = Logger.getLogger(TopicCreator.class);
+
+    private TopicCreator() {}
+
+    static void ensure(String bootstrap, Set<String> topics, int partitions, short replicationFactor) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 60_000))) {
+            Set<String> missing = new HashSet<>(topics);
+            missing.removeAll(admin.listTopics().names().get(60, TimeUnit.SECONDS));
+            if (missing.isEmpty()) {
+                return;
+            }
+            LOG.infof("creating topics %s with %d partitions", missing, partitions);
+            for (String topic : missing) {
+                try {
+                    admin.createTopics(Set.of(new NewTopic(topic, partitions, replicationFactor))).all().get(60, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot reach Kafka at " + bootstrap + " to create topics " + topics + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+}

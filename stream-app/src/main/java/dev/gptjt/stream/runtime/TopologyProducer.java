@@ -1,0 +1,34 @@
+package dev.gptjt.stream.runtime;
+
+import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.schema.wire.WireFormat;
+import dev.gptjt.stream.config.GptjtConfig;
+import dev.gptjt.stream.topology.PromptTopology;
+import dev.gptjt.stream.topology.ResultFactory;
+import dev.gptjt.stream.topology.TopologySettings;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import java.time.Clock;
+import java.util.Set;
+import org.apache.kafka.streams.Topology;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/** Hands Quarkus the production topology, after making sure its topics exist. */
+@ApplicationScoped
+public class TopologyProducer {
+
+    @Produces
+    Topology topology(GptjtConfig config, InferenceEngine engine, WireFormat wire,
+                      @ConfigProperty(name = "quarkus.kafka-streams.bootstrap-servers") String bootstrap) {
+        GptjtConfig.Topics topics = config.topics();
+        if (topics.create()) {
+            TopicCreator.ensure(bootstrap, Set.of(topics.prompts(), topics.completions(), topics.failures()),
+                    topics.partitions(), topics.replicationFactor());
+        }
+        TopologySettings settings = new TopologySettings(topics.prompts(), topics.completions(), topics.failures(),
+                topics.allowedReplyTopics().orElse(Set.of()), config.stream().flushInterval(), config.stream().store().equals("rocksdb"),
+                config.stream().reconcileInterval());
+        ResultFactory results = new ResultFactory(engine.model().name(), engine.model().contentHash(), engine.backendName());
+        return PromptTopology.build(settings, engine, wire, results, Clock.systemUTC());
+    }
+}

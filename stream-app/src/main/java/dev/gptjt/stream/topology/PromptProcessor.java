@@ -1,0 +1,247 @@
+package dev.gptjt.stream.topology;
+
+import dev.gptjt.engine.EngineException;
+import dev.gptjt.engine.ErrorCode;
+import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.schema.FailureReason;
+import dev.gptjt.schema.PromptRequest;
+import dev.gptjt.schema.internal.Header;
+import dev.gptjt.schema.internal.PendingPrompt;
+import dev.gptjt.schema.wire.SingleObjectWireFormat;
+import dev.gptjt.schema.wire.WireFormat;
+import dev.gptjt.schema.wire.WireFormatException;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.jboss.logging.Logger;
+
+/**
+ * Takes prompts in and sends results out for one task (partition) of the topology.
+ *
+ * <p>Crash safety: a prompt is written to the changelogged pending store in {@link #process} before
+ * it returns (Kafka Streams may commit its offset right after), and deleted only when its result is
+ * forwarded from the wall-clock punctuator. A prompt lost in memory (crash, rebalance) is therefore
+ * still in the store of whichever instance owns the task next, and {@link #init} resubmits it.
+ *
+ * <p>The stream thread never waits on inference: submission to the shared engine returns a future
+ * at once, and the punctuator forwards only futures already done. A full engine queue leaves the
+ * prompt in the store, to be submitted again on a later punctuation.
+ */
+final class PromptProcessor implements Processor<byte[], byte[], byte[], Outbound> {
+    private static final Logger LOG = Logger.getLogger(PromptProcessor.class);
+    /** The pending store always holds single-object Avro, whatever the topics' wire format. */
+    private static final WireFormat STORE_CODEC = new SingleObjectWireFormat();
+
+    private final TopologySettings settings;
+    private final InferenceEngine engine;
+    private final WireFormat wire;
+    private final ResultFactory results;
+    private final Clock clock;
+    private final RequestValidator validator;
+
+    private ProcessorContext<byte[], Outbound> context;
+    private KeyValueStore<String, byte[]> store;
+    /** Submitted prompts by store key, in submission order. */
+    private final Map<String, InFlight> inFlight = new LinkedHashMap<>();
+    /** Stored prompts not yet accepted by the engine (queue full, or restored), in arrival order. */
+    private final Set<String> waiting = new LinkedHashSet<>();
+
+    private record InFlight(PendingPrompt pending, CompletableFuture<GenerationResult> future) {}
+
+    PromptProcessor(TopologySettings settings, InferenceEngine engine, WireFormat wire, ResultFactory results, Clock clock) {
+        this.settings = settings;
+        this.engine = engine;
+        this.wire = wire;
+        this.results = results;
+        this.clock = clock;
+        this.validator = new RequestValidator(settings.allowedReplyTopics());
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], Outbound> context) {
+        this.context = context;
+        this.store = context.getStateStore(PromptTopology.PENDING_STORE);
+        // Called once the store is restored: whatever it holds was accepted earlier and never answered.
+        int restored = 0;
+        try (KeyValueIterator<String, byte[]> all = store.all()) {
+            while (all.hasNext()) {
+                waiting.add(all.next().key);
+                restored++;
+            }
+        }
+        if (restored > 0) {
+            LOG.infof("task %s: resubmitting %d pending prompts restored from the store", context.taskId(), restored);
+        }
+        context.schedule(settings.flushInterval(), PunctuationType.WALL_CLOCK_TIME, timestamp -> flush());
+        context.schedule(settings.reconcileInterval(), PunctuationType.WALL_CLOCK_TIME, timestamp -> reconcile());
+        submitWaiting();
+    }
+
+    /**
+     * Safety net: any stored prompt that is neither in the engine nor waiting (it cannot happen by
+     * design, but a lost prompt must never be silent) is picked up again.
+     */
+    private void reconcile() {
+        int found = 0;
+        try (KeyValueIterator<String, byte[]> all = store.all()) {
+            while (all.hasNext()) {
+                String key = all.next().key;
+                if (!inFlight.containsKey(key) && waiting.add(key)) {
+                    found++;
+                }
+            }
+        }
+        if (found > 0) {
+            LOG.warnf("task %s: %d stored prompts were not tracked; resubmitting them", context.taskId(), found);
+            submitWaiting();
+        }
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        RecordMetadata meta = context.recordMetadata().orElseThrow();
+        Instant now = clock.instant();
+        PromptRequest request;
+        try {
+            request = wire.decode(meta.topic(), record.value(), PromptRequest.class);
+        } catch (WireFormatException e) {
+            forward(record.key(), record.headers(), settings.failuresTopic(),
+                    ResultFactory.unreadable(meta.topic(), meta.partition(), meta.offset(), record.value(), e.getMessage(), now));
+            return;
+        }
+        PendingPrompt pending = PendingPrompt.newBuilder()
+                .setRequest(request)
+                .setTopic(meta.topic())
+                .setPartition(meta.partition())
+                .setOffset(meta.offset())
+                .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
+                .setHeaders(headers(record.headers()))
+                .setReceivedAt(now)
+                .build();
+        Optional<Rejection> rejection = validator.check(request, now);
+        if (rejection.isPresent()) {
+            forward(pending, settings.failuresTopic(), ResultFactory.failure(pending, rejection.get(), now));
+            return;
+        }
+        // Keyed by source position: a redelivered record (at-least-once) replaces its own entry.
+        String key = meta.topic() + "/" + meta.partition() + "/" + meta.offset();
+        store.put(key, STORE_CODEC.encode(PromptTopology.PENDING_STORE, pending));
+        inFlight.remove(key);
+        waiting.add(key);
+        submitWaiting();
+    }
+
+    /** Punctuation: submit what waits, forward what is done. */
+    private void flush() {
+        submitWaiting();
+        Instant now = clock.instant();
+        for (Iterator<Map.Entry<String, InFlight>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, InFlight> entry = it.next();
+            CompletableFuture<GenerationResult> future = entry.getValue().future();
+            if (!future.isDone()) {
+                continue;
+            }
+            PendingPrompt pending = entry.getValue().pending();
+            it.remove();
+            if (!future.isCompletedExceptionally()) {
+                GenerationResult result = future.join();
+                String topic = pending.getRequest().getReplyTopic() != null ? pending.getRequest().getReplyTopic() : settings.completionsTopic();
+                forward(pending, topic, results.completion(pending, result, now));
+                store.delete(entry.getKey());
+                continue;
+            }
+            EngineException error = EngineException.from(future.handle((r, t) -> t).join());
+            if (error.code() == ErrorCode.OVERLOADED || error.code() == ErrorCode.CLOSED) {
+                waiting.add(entry.getKey()); // not an answer: try again later (or leave it to the next owner)
+                continue;
+            }
+            forward(pending, settings.failuresTopic(), ResultFactory.failure(pending, new Rejection(reasonOf(error.code()), error.getMessage()), now));
+            store.delete(entry.getKey());
+        }
+    }
+
+    /** Submits waiting prompts in order until the engine's queue is full. */
+    private void submitWaiting() {
+        for (Iterator<String> it = waiting.iterator(); it.hasNext(); ) {
+            String key = it.next();
+            byte[] bytes = store.get(key);
+            if (bytes == null) {
+                it.remove();
+                continue;
+            }
+            PendingPrompt pending = STORE_CODEC.decode(PromptTopology.PENDING_STORE, bytes, PendingPrompt.class);
+            CompletableFuture<GenerationResult> future = engine.submit(RequestValidator.toEngine(pending.getRequest()));
+            if (future.isCompletedExceptionally() && isOverloaded(future)) {
+                return; // the queue is full: keep this and the rest waiting for the next punctuation
+            }
+            it.remove();
+            inFlight.put(key, new InFlight(pending, future));
+        }
+    }
+
+    private static boolean isOverloaded(CompletableFuture<?> future) {
+        Throwable t = future.handle((r, e) -> e).join();
+        ErrorCode code = EngineException.from(t).code();
+        return code == ErrorCode.OVERLOADED || code == ErrorCode.CLOSED;
+    }
+
+    private static FailureReason reasonOf(ErrorCode code) {
+        return switch (code) {
+            case EMPTY_PROMPT -> FailureReason.EMPTY_PROMPT;
+            case PROMPT_TOO_LONG -> FailureReason.PROMPT_TOO_LONG;
+            case INVALID_PARAMETER -> FailureReason.INVALID_PARAMETER;
+            default -> FailureReason.INFERENCE_FAILED;
+        };
+    }
+
+    private void forward(PendingPrompt pending, String topic, org.apache.avro.specific.SpecificRecord value) {
+        Headers headers = new RecordHeaders();
+        for (Header h : pending.getHeaders()) {
+            headers.add(h.getKey(), h.getValue() == null ? null : bytes(h.getValue()));
+        }
+        forward(pending.getKey() == null ? null : bytes(pending.getKey()), headers, topic, value);
+    }
+
+    private void forward(byte[] key, Headers headers, String topic, org.apache.avro.specific.SpecificRecord value) {
+        context.forward(new Record<>(key, new Outbound(topic, wire.encode(topic, value)), clock.millis(), headers));
+    }
+
+    private static List<Header> headers(Headers headers) {
+        List<Header> out = new ArrayList<>();
+        for (org.apache.kafka.common.header.Header h : headers) {
+            out.add(new Header(h.key(), h.value() == null ? null : ByteBuffer.wrap(h.value())));
+        }
+        return out;
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer b = buffer.duplicate();
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+
+    /** Prompts of this task not yet answered (in the engine or waiting for room). */
+    int pending() {
+        return inFlight.size() + waiting.size();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.gptjt.stream.topology;
+
+import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.schema.wire.WireFormat;
+import java.time.Clock;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The service's topology, built by a plain method so tests build exactly what production runs.
+ *
+ * <pre>
+ *   prompts ──▶ [intake: decode, validate, put in pending store, submit to engine]
+ *                        │  (wall-clock punctuator: forward finished results, delete from store)
+ *                        ▼
+ *                  [results sink] ──▶ completions | allowed reply_topic | failures
+ *
+ *   pending store: changelogged; keyed by the prompt's source position, so a redelivered record
+ *   replaces its own entry; restored entries are resubmitted when the task starts.
+ * </pre>
+ */
+public final class PromptTopology {
+    public static final String SOURCE = "prompts";
+    public static final String INTAKE = "intake";
+    public static final String SINK = "results";
+    public static final String PENDING_STORE = "gptjt-pending";
+
+    private PromptTopology() {}
+
+    public static Topology build(TopologySettings settings, InferenceEngine engine, WireFormat wire, ResultFactory results, Clock clock) {
+        KeyValueBytesStoreSupplier supplier = settings.persistentStore()
+                ? Stores.persistentKeyValueStore(PENDING_STORE)
+                : Stores.inMemoryKeyValueStore(PENDING_STORE);
+        Serializer<Outbound> valueSerializer = (topic, outbound) -> outbound == null ? null : outbound.value();
+        return new Topology()
+                .addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), settings.promptsTopic())
+                .addProcessor(INTAKE, () -> new PromptProcessor(settings, engine, wire, results, clock), SOURCE)
+                .addStateStore(Stores.keyValueStoreBuilder(supplier, Serdes.String(), Serdes.ByteArray()).withLoggingEnabled(Map.of()), INTAKE)
+                .addSink(SINK, (key, value, context) -> value.topic(), Serdes.ByteArray().serializer(), valueSerializer, INTAKE);
+    }
+}

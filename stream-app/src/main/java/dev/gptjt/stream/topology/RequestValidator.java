@@ -1,0 +1,52 @@
+package dev.gptjt.stream.topology;
+
+import dev.gptjt.engine.GenerationParams;
+import dev.gptjt.engine.GenerationRequest;
+import dev.gptjt.schema.FailureReason;
+import dev.gptjt.schema.PromptRequest;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Checks a decoded PromptRequest before it costs anything: id, prompt, task, reply topic, deadline.
+ * Parameter ranges and prompt length are the engine's to check (it knows the model's context).
+ */
+final class RequestValidator {
+    private final Set<String> allowedReplyTopics;
+
+    RequestValidator(Set<String> allowedReplyTopics) {
+        this.allowedReplyTopics = allowedReplyTopics;
+    }
+
+    /** @return the reason to refuse the request, or empty when it may go to the engine */
+    Optional<Rejection> check(PromptRequest request, Instant now) {
+        if (request.getId() == null || request.getId().isBlank()) {
+            return reject(FailureReason.INVALID_ID, "id must be a non-empty string");
+        }
+        if (request.getPrompt() == null || request.getPrompt().isBlank()) {
+            return reject(FailureReason.EMPTY_PROMPT, "prompt is empty or only whitespace");
+        }
+        if (request.getTask() != null) {
+            return reject(FailureReason.UNKNOWN_TASK, "unknown task '" + request.getTask() + "'");
+        }
+        if (request.getReplyTopic() != null && !allowedReplyTopics.contains(request.getReplyTopic())) {
+            return reject(FailureReason.REPLY_TOPIC_NOT_ALLOWED, "reply_topic '" + request.getReplyTopic()
+                    + "' is not among the topics the service allows (gptjt.topics.allowed-reply-topics)");
+        }
+        if (request.getDeadlineAt() != null && request.getDeadlineAt().isBefore(now)) {
+            return reject(FailureReason.DEADLINE_EXCEEDED, "deadline " + request.getDeadlineAt() + " passed before processing");
+        }
+        return Optional.empty();
+    }
+
+    static GenerationRequest toEngine(PromptRequest request) {
+        var p = request.getParams();
+        return new GenerationRequest(request.getId(), request.getPrompt(), new GenerationParams(
+                p.getMaxNewTokens(), p.getTemperature(), p.getTopK(), p.getTopP(), p.getSeed(), p.getStop(), false));
+    }
+
+    private static Optional<Rejection> reject(FailureReason reason, String message) {
+        return Optional.of(new Rejection(reason, message));
+    }
+}

@@ -1,0 +1,71 @@
+package dev.gptjt.stream.topology;
+
+import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.schema.Completion;
+import dev.gptjt.schema.FinishReason;
+import dev.gptjt.schema.ModelInfo;
+import dev.gptjt.schema.PromptFailure;
+import dev.gptjt.schema.PromptRequest;
+import dev.gptjt.schema.internal.PendingPrompt;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.Map;
+
+/** Builds the Avro result records; knows which model answers. */
+public final class ResultFactory {
+    private final ModelInfo model;
+
+    public ResultFactory(String modelName, String modelSha256, String backend) {
+        this.model = ModelInfo.newBuilder().setName(modelName).setSha256(modelSha256).setBackend(backend).build();
+    }
+
+    Completion completion(PendingPrompt pending, GenerationResult result, Instant now) {
+        PromptRequest request = pending.getRequest();
+        long inferenceMs = result.inferenceNanos() / 1_000_000;
+        long sinceIntake = Math.max(0, now.toEpochMilli() - pending.getReceivedAt().toEpochMilli());
+        return Completion.newBuilder()
+                .setId(request.getId())
+                .setTask(request.getTask())
+                .setText(result.text())
+                .setFinishReason(FinishReason.valueOf(result.finishReason().name()))
+                .setPromptTokens(result.promptTokens())
+                .setCompletionTokens(result.outputIds().length)
+                .setModel(ModelInfo.newBuilder(model).setBackend(result.backend()).build())
+                .setRequestCreatedAt(request.getCreatedAt())
+                .setCreatedAt(now)
+                .setQueuedMs(Math.max(0, sinceIntake - inferenceMs))
+                .setInferenceMs(inferenceMs)
+                .setBatchSize(result.batchSize())
+                .setAttributes(request.getAttributes())
+                .build();
+    }
+
+    static PromptFailure failure(PendingPrompt pending, Rejection rejection, Instant now) {
+        PromptRequest request = pending.getRequest();
+        return PromptFailure.newBuilder()
+                .setId(request.getId())
+                .setReason(rejection.reason())
+                .setMessage(rejection.message())
+                .setTopic(pending.getTopic())
+                .setPartition(pending.getPartition())
+                .setOffset(pending.getOffset())
+                .setTask(request.getTask())
+                .setCreatedAt(now)
+                .setAttributes(request.getAttributes())
+                .build();
+    }
+
+    static PromptFailure unreadable(String topic, int partition, long offset, byte[] original, String message, Instant now) {
+        return PromptFailure.newBuilder()
+                .setId(null)
+                .setReason(dev.gptjt.schema.FailureReason.UNREADABLE)
+                .setMessage(message)
+                .setTopic(topic)
+                .setPartition(partition)
+                .setOffset(offset)
+                .setOriginal(original == null ? null : ByteBuffer.wrap(original))
+                .setCreatedAt(now)
+                .setAttributes(Map.of())
+                .build();
+    }
+}

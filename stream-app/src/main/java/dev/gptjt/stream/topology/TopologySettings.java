@@ -1,0 +1,47 @@
+package dev.gptjt.stream.topology;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What the prompt topology needs to know, independent of Quarkus.
+ *
+ * @param promptsTopic       where PromptRequest records arrive
+ * @param completionsTopic   default destination of Completion records
+ * @param failuresTopic      destination of PromptFailure (dead-letter) records
+ * @param allowedReplyTopics topics a request's {@code reply_topic} may name; others are refused
+ * @param flushInterval      wall-clock period of the punctuator that forwards finished results
+ * @param persistentStore    RocksDB pending store (true) or in-memory (false); both are changelogged
+ * @param reconcileInterval  wall-clock period of the scan that resubmits stored prompts nothing tracks
+ */
+public record TopologySettings(
+        String promptsTopic,
+        String completionsTopic,
+        String failuresTopic,
+        Set<String> allowedReplyTopics,
+        Duration flushInterval,
+        boolean persistentStore,
+        Duration reconcileInterval) {
+
+    public TopologySettings {
+        Objects.requireNonNull(promptsTopic);
+        Objects.requireNonNull(completionsTopic);
+        Objects.requireNonNull(failuresTopic);
+        allowedReplyTopics = Set.copyOf(allowedReplyTopics);
+        Objects.requireNonNull(flushInterval);
+        Objects.requireNonNull(reconcileInterval);
+    }
+
+    public static TopologySettings defaults() {
+        return new TopologySettings("gptjt.prompts", "gptjt.completions", "gptjt.failures", Set.of(), Duration.ofMillis(20), true, Duration.ofSeconds(10));
+    }
+
+    public TopologySettings withStore(boolean persistent) {
+        return new TopologySettings(promptsTopic, completionsTopic, failuresTopic, allowedReplyTopics, flushInterval, persistent, reconcileInterval);
+    }
+
+    public TopologySettings withAllowedReplyTopics(Set<String> topics) {
+        return new TopologySettings(promptsTopic, completionsTopic, failuresTopic, topics, flushInterval, persistentStore, reconcileInterval);
+    }
+}
