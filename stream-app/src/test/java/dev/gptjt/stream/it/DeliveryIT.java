@@ -1,0 +1,148 @@
+package dev.gptjt.stream.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gptjt.schema.Completion;
+import dev.gptjt.schema.GenerationParams;
+import dev.gptjt.schema.PromptRequest;
+import dev.gptjt.schema.wire.SingleObjectWireFormat;
+import dev.gptjt.schema.wire.WireFormat;
+import dev.gptjt.testing.KafkaBroker;
+import dev.gptjt.testing.ServiceProcess;
+import dev.gptjt.testing.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Delivery guarantees against a real KRaft broker, with the packaged service in its own process:
+ * a plain round trip, and SIGKILL while prompts are pending under at-least-once and exactly-once.
+ */
+class DeliveryIT {
+    private static final Path WORK = Path.of("target", "it-work");
+    private static KafkaBroker broker;
+    private final WireFormat wire = new SingleObjectWireFormat();
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        Files.createDirectories(WORK);
+        broker = KafkaBroker.start(Files.createTempDirectory(WORK, "broker-"));
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    private static Map<String, String> serviceSettings(String name, String guarantee) throws Exception {
+        Map<String, String> s = new HashMap<>();
+        s.put("quarkus.kafka-streams.bootstrap-servers", broker.bootstrap());
+        s.put("quarkus.kafka-streams.application-id", name);
+        s.put("kafka-streams.processing.guarantee", guarantee);
+        s.put("kafka-streams.state.dir", Files.createTempDirectory(WORK, "state-").toString());
+        s.put("gptjt.model.dir", Path.of(System.getProperty("gptjt.models")).resolve("tiny-gptj").toString());
+        s.put("gptjt.topics.prompts", name + ".prompts");
+        s.put("gptjt.topics.completions", name + ".completions");
+        s.put("gptjt.topics.failures", name + ".failures");
+        s.put("gptjt.topics.partitions", "3");
+        return s;
+    }
+
+    private static List<PromptRequest> prompts(String prefix, int n, int maxNewTokens) {
+        return IntStream.range(0, n).mapToObj(i -> PromptRequest.newBuilder()
+                .setId(prefix + "-" + i)
+                .setPrompt("Input: message number " + i + "\nOutput:")
+                .setParams(GenerationParams.newBuilder().setMaxNewTokens(maxNewTokens).build())
+                .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .build()).toList();
+    }
+
+    private Map<String, Integer> countById(List<ConsumerRecord<byte[], byte[]>> records, String topic) {
+        Map<String, Integer> counts = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            counts.merge(wire.decode(topic, r.value(), Completion.class).getId(), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    private static Path log(String name) {
+        return WORK.resolve(name + ".log");
+    }
+
+    @Test
+    void shouldAnswerEveryPromptThroughARealBroker() throws Exception {
+        String name = "roundtrip";
+        Map<String, String> settings = serviceSettings(name, "at_least_once");
+        try (ServiceProcess service = ServiceProcess.start(settings, log(name))) {
+            List<PromptRequest> sent = prompts(name, 60, 5);
+            Topics.awaitTopics(broker.bootstrap(), Duration.ofSeconds(120), name + ".prompts", name + ".completions");
+            Topics.send(broker.bootstrap(), name + ".prompts", wire, sent);
+            var records = Topics.readUntil(broker.bootstrap(), name + ".completions", false, Duration.ofSeconds(120),
+                    r -> r.size() >= sent.size());
+            Map<String, Integer> counts = countById(records, name + ".completions");
+            assertEquals(sent.size(), counts.size(), () -> "answered " + counts.size() + " of " + sent.size() + "\n" + service.logTail());
+            for (ConsumerRecord<byte[], byte[]> r : records) {
+                Completion c = wire.decode(r.topic(), r.value(), Completion.class);
+                assertEquals(5, c.getCompletionTokens());
+                assertEquals(c.getId(), new String(r.key()), "the input key is kept");
+            }
+        }
+    }
+
+    @Test
+    void shouldAnswerEveryPromptAfterSigkillUnderAtLeastOnce() throws Exception {
+        killAndRestart("kill-alo", "at_least_once", false);
+    }
+
+    @Test
+    void shouldAnswerEachPromptExactlyOnceAfterSigkillUnderExactlyOnceV2() throws Exception {
+        killAndRestart("kill-eos", "exactly_once_v2", true);
+    }
+
+    private void killAndRestart(String name, String guarantee, boolean exactlyOnce) throws Exception {
+        int n = 240;
+        List<PromptRequest> sent = prompts(name, n, 48);
+        String completions = name + ".completions";
+        int answeredBeforeKill;
+        ServiceProcess first = ServiceProcess.start(serviceSettings(name, guarantee), log(name + "-1"));
+        try {
+            Topics.awaitTopics(broker.bootstrap(), Duration.ofSeconds(120), name + ".prompts", completions);
+            Topics.send(broker.bootstrap(), name + ".prompts", wire, sent);
+            answeredBeforeKill = Topics.readUntil(broker.bootstrap(), completions, exactlyOnce, Duration.ofSeconds(120),
+                    r -> r.size() >= 20).size();
+            first.kill();
+        } finally {
+            first.kill();
+        }
+        assertTrue(answeredBeforeKill >= 20 && answeredBeforeKill < n, "killed with prompts pending: " + answeredBeforeKill + " answered");
+        // The restarted instance has fresh local state: the pending store comes back from its changelog.
+        try (ServiceProcess second = ServiceProcess.start(serviceSettings(name, guarantee), log(name + "-2"))) {
+            var records = Topics.readUntil(broker.bootstrap(), completions, exactlyOnce, Duration.ofSeconds(240),
+                    r -> countById(r, completions).size() >= n);
+            Map<String, Integer> counts = countById(records, completions);
+            long duplicated = counts.values().stream().filter(c -> c > 1).count();
+            String summary = String.format("%s (%s): sent %d, answered %d distinct ids, %d records, %d ids duplicated, %d answered before SIGKILL",
+                    name, guarantee, n, counts.size(), records.size(), duplicated, answeredBeforeKill);
+            System.out.println(summary);
+            Files.writeString(WORK.resolve(name + ".counts"), summary + "\n");
+            assertEquals(n, counts.size(), () -> summary + "\n" + second.logTail());
+            if (exactlyOnce) {
+                assertEquals(0, duplicated, summary);
+                assertEquals(n, records.size(), summary);
+            }
+        }
+    }
+}

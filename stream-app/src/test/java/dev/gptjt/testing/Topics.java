@@ -1,0 +1,80 @@
+package dev.gptjt.testing;
+
+import dev.gptjt.schema.PromptRequest;
+import dev.gptjt.schema.wire.WireFormat;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** Plain Kafka clients for tests: send encoded prompts, read whole topics. */
+public final class Topics {
+    private Topics() {}
+
+    /** Waits until every topic exists (the service creates its topics when it starts). */
+    public static void awaitTopics(String bootstrap, Duration timeout, String... topics) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            while (System.nanoTime() < deadline) {
+                try {
+                    if (admin.listTopics().names().get().containsAll(List.of(topics))) {
+                        return;
+                    }
+                } catch (java.util.concurrent.ExecutionException retry) {
+                    // broker busy; ask again
+                }
+                Thread.sleep(200);
+            }
+        }
+        throw new IllegalStateException("topics " + List.of(topics) + " did not appear within " + timeout);
+    }
+
+    public static void send(String bootstrap, String topic, WireFormat wire, List<PromptRequest> requests) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (PromptRequest r : requests) {
+                producer.send(new ProducerRecord<>(topic, r.getId().getBytes(StandardCharsets.UTF_8), wire.encode(topic, r)));
+            }
+            producer.flush();
+        }
+    }
+
+    /**
+     * Reads {@code topic} from the beginning until {@code done} holds for everything read, or the
+     * timeout passes; returns what was read.
+     *
+     * @param readCommitted read only committed transactions (exactly-once consumers)
+     */
+    public static List<ConsumerRecord<byte[], byte[]>> readUntil(String bootstrap, String topic, boolean readCommitted,
+                                                                 Duration timeout, Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline && !done.test(records)) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+}
