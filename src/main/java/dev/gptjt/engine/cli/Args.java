@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.Map;
 
 /** Minimal {@code --name value} / {@code --flag} parser; repeated options accumulate. */
-final class Args {
+public final class Args {
     private final Map<String, List<String>> values = new HashMap<>();
 
     /** @param flags option names that take no value */
-    static Args parse(String[] argv, int from, List<String> flags) {
+    public static Args parse(String[] argv, int from, List<String> flags) {
         Args a = new Args();
         for (int i = from; i < argv.length; i++) {
             String arg = argv[i];
@@ -36,7 +36,7 @@ final class Args {
         return a;
     }
 
-    void allow(List<String> names) {
+    public void allow(List<String> names) {
         for (String name : values.keySet()) {
             if (!names.contains(name)) {
                 throw new UsageException("unknown option --" + name + " (known: --" + String.join(", --", names) + ")");
@@ -44,12 +44,12 @@ final class Args {
         }
     }
 
-    String get(String name, String fallback) {
+    public String get(String name, String fallback) {
         List<String> v = values.get(name);
         return v == null ? fallback : v.get(v.size() - 1);
     }
 
-    String required(String name) {
+    public String required(String name) {
         String v = get(name, null);
         if (v == null) {
             throw new UsageException("option --" + name + " is required");
@@ -57,15 +57,15 @@ final class Args {
         return v;
     }
 
-    List<String> all(String name) {
+    public List<String> all(String name) {
         return values.getOrDefault(name, List.of());
     }
 
-    boolean flag(String name) {
+    public boolean flag(String name) {
         return Boolean.parseBoolean(get(name, "false"));
     }
 
-    int intValue(String name, int fallback) {
+    public int intValue(String name, int fallback) {
         String v = get(name, null);
         try {
             return v == null ? fallback : Integer.parseInt(v);
@@ -74,7 +74,7 @@ final class Args {
         }
     }
 
-    double doubleValue(String name, double fallback) {
+    public double doubleValue(String name, double fallback) {
         String v = get(name, null);
         try {
             return v == null ? fallback : Double.parseDouble(v);
@@ -83,7 +83,7 @@ final class Args {
         }
     }
 
-    Long longValue(String name) {
+    public Long longValue(String name) {
         String v = get(name, null);
         try {
             return v == null ? null : Long.parseLong(v);
@@ -93,8 +93,8 @@ final class Args {
     }
 
     /** A mistake on the command line: printed as one line with the usage, exit code 2. */
-    static final class UsageException extends RuntimeException {
-        UsageException(String message) {
+    public static final class UsageException extends RuntimeException {
+        public UsageException(String message) {
             super(message);
         }
     }

@@ -1,4 +1,4 @@
-package dev.gptjt.testing;
+package dev.gptjt.cli.kafka;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,11 +18,14 @@ public final class ServiceProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts the service with {@code settings} as system properties; output goes to {@code log}. */
+    /**
+     * Starts the packaged service named by the {@code gptjt.app.jar} system property with
+     * {@code settings} as system properties; output goes to {@code log}.
+     */
     public static ServiceProcess start(Map<String, String> settings, Path log) throws IOException {
         String jar = System.getProperty("gptjt.app.jar");
         if (jar == null || !Files.isRegularFile(Path.of(jar))) {
-            throw new IllegalStateException("packaged service not found (gptjt.app.jar=" + jar + "); run through 'mvn verify'");
+            throw new IllegalStateException("packaged service not found (gptjt.app.jar=" + jar + "); build it with 'mvn package'");
         }
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx768m"));
         settings.forEach((k, v) -> command.add("-D" + k + "=" + v));

@@ -1,4 +1,4 @@
-package dev.gptjt.testing;
+package dev.gptjt.cli.kafka;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -13,9 +13,9 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Uuid;
 
 /**
- * A real single-node KRaft Kafka broker (combined broker + controller) from the Kafka jars on the
- * test classpath, in its own JVM: storage formatted on first start, stoppable and restartable on
- * the same ports and data.
+ * A real single-node KRaft Kafka broker (combined broker + controller) from the Kafka 4.1 jars on
+ * this JVM's classpath, in a child JVM: storage formatted on first start (kept across restarts of
+ * the same data directory), stoppable and restartable on the same ports and data.
  */
 public final class KafkaBroker implements AutoCloseable {
     private final Path dataDir;
@@ -55,10 +55,36 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** Formats storage in {@code dataDir} and starts the broker on free ports. */
     public static KafkaBroker start(Path dataDir) throws Exception {
-        KafkaBroker broker = new KafkaBroker(dataDir, freePort(), freePort());
-        broker.format();
+        return start(dataDir, 0);
+    }
+
+    /**
+     * Starts a broker on {@code port} (0: a free one), formatting {@code dataDir} unless it already
+     * holds a formatted log directory.
+     *
+     * @throws IllegalStateException when the port is taken or the broker does not come up (with the
+     *     end of its log)
+     */
+    public static KafkaBroker start(Path dataDir, int port) throws Exception {
+        if (port != 0 && !portFree(port)) {
+            throw new IllegalStateException("port " + port + " is already in use (another broker running?); choose another with --port");
+        }
+        KafkaBroker broker = new KafkaBroker(dataDir, port == 0 ? freePort() : port, freePort());
+        if (!Files.exists(dataDir.resolve("logs").resolve("meta.properties"))) {
+            broker.format();
+        }
         broker.startProcess();
         return broker;
+    }
+
+    /** Where the broker writes its log. */
+    public Path logFile() {
+        return dataDir.resolve("broker.log");
+    }
+
+    /** True while the broker process runs. */
+    public boolean isAlive() {
+        return process != null && process.isAlive();
     }
 
     public String bootstrap() {
@@ -109,9 +135,32 @@ public final class KafkaBroker implements AutoCloseable {
     private ProcessBuilder java(String mainClass, String... args) {
         List<String> command = new java.util.ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), mainClass));
+                "-Xmx512m", "-XX:+UseSerialGC", "-Dlog4j2.configurationFile=" + log4jConfig(), "-cp", System.getProperty("java.class.path"), mainClass));
         command.addAll(List.of(args));
         return new ProcessBuilder(command);
+    }
+
+    private Path log4jConfig() {
+        Path file = dataDir.resolve("log4j2.properties");
+        try {
+            Files.writeString(file, String.join("\n",
+                    "rootLogger.level=INFO", "rootLogger.appenderRef.out.ref=out",
+                    "appender.out.type=Console", "appender.out.name=out",
+                    "appender.out.layout.type=PatternLayout", "appender.out.layout.pattern=[%d] %p %m (%c)%n",
+                    "logger.kafka.name=kafka", "logger.kafka.level=WARN",
+                    "logger.apache.name=org.apache.kafka", "logger.apache.level=WARN", ""));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return file;
+    }
+
+    private static boolean portFree(int port) {
+        try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static String tail(Path log) {
@@ -123,7 +172,7 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }

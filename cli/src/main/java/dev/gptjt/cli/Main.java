@@ -1,0 +1,51 @@
+package dev.gptjt.cli;
+
+import dev.gptjt.engine.cli.Args;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/** The Kafka side of {@code bin/gptjt}: broker, send, tail, demo. */
+public final class Main {
+    static final String USAGE = """
+            usage: gptjt broker [--port 9092] [--data-dir DIR]
+                   gptjt send [--bootstrap HOST:PORT] [--topic gptjt.prompts] [--wire single-object|registry] [--registry-url URL]  < prompts.jsonl
+                   gptjt tail [--bootstrap HOST:PORT] [--topic gptjt.completions] [--count N] [--timeout SEC] [--from-beginning] [--wire ...]
+                   gptjt demo [--once] [--model DIR]""";
+
+    private Main() {}
+
+    public static void main(String[] argv) {
+        System.exit(run(argv, System.in, System.out, System.err));
+    }
+
+    /** Runs one command; returns its exit code (0 done, 1 failed, 2 usage or setup mistake). */
+    public static int run(String[] argv, java.io.InputStream in, PrintStream out, PrintStream err) {
+        if (argv.length == 0) {
+            err.println(USAGE);
+            return 2;
+        }
+        try {
+            return switch (argv[0]) {
+                case "broker" -> BrokerCommand.run(Args.parse(argv, 1, List.of()), out);
+                case "send" -> SendCommand.run(Args.parse(argv, 1, List.of()),
+                        new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), out, err);
+                case "tail" -> TailCommand.run(Args.parse(argv, 1, List.of("from-beginning")), out, err);
+                case "demo" -> DemoCommand.run(Args.parse(argv, 1, List.of("once")), out);
+                default -> throw new Args.UsageException("unknown command '" + argv[0] + "'");
+            };
+        } catch (Args.UsageException e) {
+            err.println("gptjt: " + e.getMessage());
+            err.println(USAGE);
+            return 2;
+        } catch (CliException e) {
+            err.println("gptjt: " + e.getMessage());
+            return 2;
+        } catch (Exception e) {
+            err.println("gptjt: " + e);
+            return 1;
+        }
+    }
+}

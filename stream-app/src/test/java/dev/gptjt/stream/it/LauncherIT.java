@@ -1,0 +1,88 @@
+package dev.gptjt.stream.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gptjt.cli.Main;
+import dev.gptjt.cli.kafka.KafkaBroker;
+import dev.gptjt.cli.kafka.ServiceProcess;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** The launcher's Kafka commands, as a user runs them: demo, and broker + serve + send + tail. */
+class LauncherIT {
+    private static final Path WORK = Path.of("target", "it-work");
+    private static final String MODEL = Path.of(System.getProperty("gptjt.models")).resolve("tiny-gptj").toString();
+
+    private record Run(int code, String out, String err) {}
+
+    private static Run run(String stdin, String... argv) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(argv, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void shouldRunTheDemoOnceAndAnswerEveryExample() {
+        Run demo = run("", "demo", "--once", "--model", MODEL);
+        assertEquals(0, demo.code(), demo.out() + demo.err());
+        for (String example : new String[] {"quick-start", "sentiment", "currency", "tweet-hate", "entities", "data-cleaning"}) {
+            assertTrue(demo.out().contains(example), example + " missing in:\n" + demo.out());
+        }
+        assertTrue(demo.out().contains("6 answered"), demo.out());
+    }
+
+    @Test
+    void shouldRoundTripEveryIdThroughSendAndTail() throws Exception {
+        Files.createDirectories(WORK);
+        try (KafkaBroker broker = KafkaBroker.start(Files.createTempDirectory(WORK, "launcher-broker-"));
+             ServiceProcess service = ServiceProcess.start(Map.of(
+                     "quarkus.kafka-streams.bootstrap-servers", broker.bootstrap(),
+                     "quarkus.kafka-streams.application-id", "launcher-it",
+                     "kafka-streams.state.dir", Files.createTempDirectory(WORK, "launcher-state-").toString(),
+                     "gptjt.model.dir", MODEL), WORK.resolve("launcher-service.log"))) {
+            dev.gptjt.testing.Topics.awaitTopics(broker.bootstrap(), java.time.Duration.ofSeconds(120), "gptjt.prompts", "gptjt.completions");
+            CompletableFuture<Run> tail = CompletableFuture.supplyAsync(() ->
+                    run("", "tail", "--bootstrap", broker.bootstrap(), "--count", "100", "--timeout", "120"));
+            Thread.sleep(2000); // tail starts at the end of the topic: let it position first
+            StringBuilder prompts = new StringBuilder();
+            for (int i = 0; i < 100; i++) {
+                prompts.append("{\"id\": \"c").append(i).append("\", \"prompt\": \"Input: tweet ").append(i).append("\\nOutput:\"}\n");
+            }
+            Run send = run(prompts.toString(), "send", "--bootstrap", broker.bootstrap());
+            assertEquals(0, send.code(), send.err());
+            assertTrue(send.out().contains("sent 100 prompts"), send.out());
+            Run tailed = tail.get();
+            assertEquals(0, tailed.code(), tailed.err() + service.logTail());
+            Set<String> ids = new HashSet<>();
+            ObjectMapper json = new ObjectMapper();
+            for (String line : tailed.out().split("\n")) {
+                JsonNode n = json.readTree(line);
+                ids.add(n.get("id").asText());
+                assertTrue(n.has("finish_reason") && n.has("model") && n.has("queued_ms"), line);
+            }
+            assertEquals(100, ids.size());
+        }
+    }
+
+    @Test
+    void shouldExplainAnUnreachableBrokerInOneLine() {
+        Run send = run("", "send", "--bootstrap", "127.0.0.1:1");
+        assertEquals(2, send.code());
+        assertTrue(send.err().startsWith("gptjt: cannot reach Kafka at 127.0.0.1:1"), send.err());
+        assertEquals(1, send.err().strip().lines().count());
+    }
+}
