@@ -38,7 +38,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
     private final DecoderSession decoder;
     private final Gpt2Tokenizer tokenizer;
     private final ModelConfig config;
-    private final PinnedBuffer pinned = new PinnedBuffer();
+    private final DecoderStepper stepper;
     private volatile boolean terminated;
     private OrtSession.RunOptions current; // guarded by this: set while a batch runs, for terminate()
 
@@ -46,6 +46,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         this.decoder = decoder;
         this.tokenizer = tokenizer;
         this.config = decoder.config();
+        this.stepper = new DecoderStepper(decoder);
     }
 
     @Override
@@ -103,26 +104,11 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                       OrtSession.RunOptions options) throws OrtException {
         int b = rows.length;
         int vocab = config.vocabSize();
-        // Step 0 inputs: the left-padded prompts.
-        long[] ids = new long[b * promptLen];
-        long[] positions = new long[b * promptLen];
-        int[] padding = new int[b];
-        for (int r = 0; r < b; r++) {
-            int[] prompt = batch.get(r).promptIds();
-            padding[r] = promptLen - prompt.length;
-            for (int t = 0; t < promptLen; t++) {
-                int i = r * promptLen + t;
-                boolean pad = t < padding[r];
-                ids[i] = pad ? config.eosTokenId() : prompt[t - padding[r]];
-                positions[i] = pad ? 0 : t - padding[r];
-            }
-        }
+        DecoderStepper.Prompts prompts = DecoderStepper.Prompts.leftPadded(batch.stream().map(PreparedRequest::promptIds).toList(), config.eosTokenId());
+        long[] ids = prompts.ids();
+        long[] positions = prompts.positions();
         float[] rowLogits = new float[vocab];
-        long[] nextPositions = new long[b];
-        OrtSession.Result previous = null;
-        List<OnnxTensor> emptyPast = new ArrayList<>();
-        boolean pinLogits = decoder.logitsType() == OnnxJavaType.FLOAT;
-        FloatBuffer logitsBuffer = null;
+        DecoderStepper.Output previous = null;
         try {
             for (int step = 0; step < steps; step++) {
                 if (terminated) {
@@ -130,48 +116,12 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                 }
                 int seqLen = step == 0 ? promptLen : 1;
                 int total = promptLen + step;
-                long[] mask = new long[b * total];
-                for (int r = 0; r < b; r++) {
-                    for (int t = padding[r]; t < total; t++) {
-                        mask[r * total + t] = 1;
-                    }
+                DecoderStepper.Output output = stepper.run(ids, prompts.maskExtendedBy(step), positions, b, seqLen, total, previous, options);
+                if (previous != null) {
+                    previous.close(); // its KV cache was consumed by this step
                 }
-                Map<String, OnnxTensorLike> inputs = new HashMap<>();
-                try (OnnxTensor idT = longTensor(ids, b, seqLen);
-                     OnnxTensor maskT = longTensor(mask, b, total);
-                     OnnxTensor posT = longTensor(positions, b, seqLen)) {
-                    inputs.put(DecoderSession.INPUT_IDS, idT);
-                    inputs.put(DecoderSession.ATTENTION_MASK, maskT);
-                    inputs.put(DecoderSession.POSITION_IDS, posT);
-                    for (int layer = 0; layer < config.nLayer(); layer++) {
-                        if (previous == null) {
-                            OnnxTensor k = emptyCache(b);
-                            OnnxTensor v = emptyCache(b);
-                            emptyPast.add(k);
-                            emptyPast.add(v);
-                            inputs.put(decoder.pastKey(layer), k);
-                            inputs.put(decoder.pastValue(layer), v);
-                        } else {
-                            inputs.put(decoder.pastKey(layer), (OnnxTensor) output(previous, decoder.presentKey(layer)));
-                            inputs.put(decoder.pastValue(layer), (OnnxTensor) output(previous, decoder.presentValue(layer)));
-                        }
-                    }
-                    OrtSession.Result result;
-                    if (pinLogits) {
-                        // ORT writes logits straight into our direct buffer: no copy of the [b, seq, vocab] tensor.
-                        logitsBuffer = pinned.buffer(b * seqLen * vocab);
-                        try (OnnxTensor logitsT = OnnxTensor.createTensor(decoder.env(), logitsBuffer, new long[] {b, seqLen, vocab})) {
-                            result = decoder.session().run(inputs, decoder.presentNames(), Map.of(DecoderSession.LOGITS, logitsT), options);
-                        }
-                    } else {
-                        result = decoder.session().run(inputs, options);
-                    }
-                    if (previous != null) {
-                        previous.close();
-                    }
-                    previous = result;
-                }
-                FloatBuffer logits = pinLogits ? logitsBuffer : ((OnnxTensor) output(previous, DecoderSession.LOGITS)).getFloatBuffer();
+                previous = output;
+                FloatBuffer logits = output.logits();
                 boolean allDone = true;
                 ids = new long[b];
                 positions = new long[b];
@@ -186,8 +136,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                         ids[r] = config.eosTokenId();
                     }
                     allDone &= row.finished();
-                    nextPositions[r] = step == 0 ? promptLen - padding[r] : nextPositions[r] + 1;
-                    positions[r] = nextPositions[r];
+                    positions[r] = promptLen - prompts.padding()[r] + step;
                 }
                 if (allDone) {
                     break;
@@ -197,37 +146,6 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
             if (previous != null) {
                 previous.close();
             }
-            emptyPast.forEach(OnnxTensor::close);
-        }
-    }
-
-    private OnnxValue output(OrtSession.Result result, String name) {
-        return result.get(name).orElseThrow(() -> new EngineException(ErrorCode.INFERENCE_FAILED, "model produced no '" + name + "' output"));
-    }
-
-    private OnnxTensor longTensor(long[] values, int rows, int cols) throws OrtException {
-        LongBuffer buffer = ByteBuffer.allocateDirect(values.length * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
-        buffer.put(values).rewind();
-        return OnnxTensor.createTensor(decoder.env(), buffer, new long[] {rows, cols});
-    }
-
-    private OnnxTensor emptyCache(int batch) throws OrtException {
-        long[] shape = {batch, config.nHead(), 0, config.headSize()};
-        ByteBuffer empty = ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder());
-        return decoder.kvType() == OnnxJavaType.FLOAT16
-                ? OnnxTensor.createTensor(decoder.env(), empty, shape, OnnxJavaType.FLOAT16)
-                : OnnxTensor.createTensor(decoder.env(), empty.asFloatBuffer(), shape);
-    }
-
-    /** A direct float buffer reused across steps and batches; grows to the largest logits tensor seen. */
-    private static final class PinnedBuffer {
-        private FloatBuffer buffer = FloatBuffer.allocate(0);
-
-        FloatBuffer buffer(int floats) {
-            if (buffer.capacity() < floats) {
-                buffer = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
-            }
-            return buffer.clear().limit(floats).slice();
         }
     }
 

@@ -1,0 +1,159 @@
+package dev.gptjt.engine.ort;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxTensorLike;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.gptjt.engine.EngineException;
+import dev.gptjt.engine.ErrorCode;
+import dev.gptjt.engine.model.ModelConfig;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One forward pass of the decoder over a batch: builds the int64 inputs, feeds the KV cache of an
+ * earlier pass (its {@code present.*} outputs, as the same native tensors — no copy), and has ORT
+ * write the logits straight into a reused direct buffer. Not thread-safe: one per scheduler thread.
+ */
+final class DecoderStepper {
+    private final DecoderSession decoder;
+    private final ModelConfig config;
+    private final boolean pinLogits;
+    private FloatBuffer pinned = FloatBuffer.allocate(0);
+
+    /**
+     * A pass's outputs. {@code logits} is valid until the next pass; {@code result} holds the KV
+     * cache and must be closed by the caller once no later pass needs it.
+     */
+    record Output(OrtSession.Result result, FloatBuffer logits) implements AutoCloseable {
+        @Override
+        public void close() {
+            result.close();
+        }
+    }
+
+    DecoderStepper(DecoderSession decoder) {
+        this.decoder = decoder;
+        this.config = decoder.config();
+        this.pinLogits = decoder.logitsType() == OnnxJavaType.FLOAT;
+    }
+
+    /**
+     * Runs the decoder.
+     *
+     * @param ids       [batch, seqLen] token ids
+     * @param mask      [batch, total] attention mask, total = past length + seqLen
+     * @param positions [batch, seqLen] position ids
+     * @param past      the pass whose KV cache to continue, or null for the first pass
+     * @throws OrtException when ONNX Runtime fails or the run is terminated
+     */
+    Output run(long[] ids, long[] mask, long[] positions, int batch, int seqLen, int total, Output past,
+               OrtSession.RunOptions options) throws OrtException {
+        Map<String, OnnxTensorLike> inputs = new HashMap<>();
+        List<OnnxTensor> owned = new ArrayList<>();
+        try {
+            owned.add(put(inputs, DecoderSession.INPUT_IDS, longTensor(ids, batch, seqLen)));
+            owned.add(put(inputs, DecoderSession.ATTENTION_MASK, longTensor(mask, batch, total)));
+            owned.add(put(inputs, DecoderSession.POSITION_IDS, longTensor(positions, batch, seqLen)));
+            for (int layer = 0; layer < config.nLayer(); layer++) {
+                if (past == null) {
+                    owned.add(put(inputs, decoder.pastKey(layer), emptyCache(batch)));
+                    owned.add(put(inputs, decoder.pastValue(layer), emptyCache(batch)));
+                } else {
+                    inputs.put(decoder.pastKey(layer), present(past.result(), decoder.presentKey(layer)));
+                    inputs.put(decoder.pastValue(layer), present(past.result(), decoder.presentValue(layer)));
+                }
+            }
+            int floats = batch * seqLen * config.vocabSize();
+            if (!pinLogits) {
+                OrtSession.Result result = decoder.session().run(inputs, options);
+                return new Output(result, ((OnnxTensor) result.get(DecoderSession.LOGITS).orElseThrow()).getFloatBuffer());
+            }
+            // ORT writes logits straight into our direct buffer: no copy of the [batch, seq, vocab] tensor.
+            FloatBuffer logits = pinnedBuffer(floats);
+            try (OnnxTensor logitsT = OnnxTensor.createTensor(decoder.env(), logits, new long[] {batch, seqLen, config.vocabSize()})) {
+                return new Output(decoder.session().run(inputs, decoder.presentNames(), Map.of(DecoderSession.LOGITS, logitsT), options), logits);
+            }
+        } finally {
+            owned.forEach(OnnxTensor::close);
+        }
+    }
+
+    private static OnnxTensor put(Map<String, OnnxTensorLike> inputs, String name, OnnxTensor tensor) {
+        inputs.put(name, tensor);
+        return tensor;
+    }
+
+    private static OnnxTensor present(OrtSession.Result result, String name) {
+        return (OnnxTensor) result.get(name).orElseThrow(
+                () -> new EngineException(ErrorCode.INFERENCE_FAILED, "model produced no '" + name + "' output"));
+    }
+
+    private FloatBuffer pinnedBuffer(int floats) {
+        if (pinned.capacity() < floats) {
+            pinned = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        }
+        return pinned.clear().limit(floats).slice();
+    }
+
+    private OnnxTensor longTensor(long[] values, int rows, int cols) throws OrtException {
+        LongBuffer buffer = ByteBuffer.allocateDirect(values.length * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
+        buffer.put(values).rewind();
+        return OnnxTensor.createTensor(decoder.env(), buffer, new long[] {rows, cols});
+    }
+
+    private OnnxTensor emptyCache(int batch) throws OrtException {
+        long[] shape = {batch, config.nHead(), 0, config.headSize()};
+        ByteBuffer empty = ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder());
+        return decoder.kvType() == OnnxJavaType.FLOAT16
+                ? OnnxTensor.createTensor(decoder.env(), empty, shape, OnnxJavaType.FLOAT16)
+                : OnnxTensor.createTensor(decoder.env(), empty.asFloatBuffer(), shape);
+    }
+
+    /**
+     * Left-padded first-pass inputs: pads carry mask 0, position ids are
+     * {@code max(cumsum(mask) - 1, 0)} as in Hugging Face.
+     */
+    record Prompts(long[] ids, long[] mask, long[] positions, int[] padding, int length) {
+        static Prompts leftPadded(List<int[]> prompts, int padId) {
+            int b = prompts.size();
+            int len = prompts.stream().mapToInt(p -> p.length).max().orElse(0);
+            long[] ids = new long[b * len];
+            long[] mask = new long[b * len];
+            long[] positions = new long[b * len];
+            int[] padding = new int[b];
+            for (int r = 0; r < b; r++) {
+                int[] prompt = prompts.get(r);
+                padding[r] = len - prompt.length;
+                for (int t = 0; t < len; t++) {
+                    int i = r * len + t;
+                    boolean pad = t < padding[r];
+                    ids[i] = pad ? padId : prompt[t - padding[r]];
+                    mask[i] = pad ? 0 : 1;
+                    positions[i] = pad ? 0 : t - padding[r];
+                }
+            }
+            return new Prompts(ids, mask, positions, padding, len);
+        }
+
+        /** The mask after {@code extra} more tokens are appended to every row. */
+        long[] maskExtendedBy(int extra) {
+            int b = padding.length;
+            int total = length + extra;
+            long[] out = new long[b * total];
+            for (int r = 0; r < b; r++) {
+                for (int t = padding[r]; t < total; t++) {
+                    out[r * total + t] = 1;
+                }
+            }
+            return out;
+        }
+    }
+}
