@@ -12,6 +12,7 @@ package dev.gptjt.engine;
  * @param inferenceNanos wall time of the batch that produced it
  * @param batchSize    number of requests in that batch
  * @param backend      name of the backend that ran it
+ * @param labelLogProbs for a classification: each label's summed token log-probability; null otherwise
  */
 public record GenerationResult(
         String id,
@@ -22,9 +23,10 @@ public record GenerationResult(
         long queuedNanos,
         long inferenceNanos,
         int batchSize,
-        String backend) {
+        String backend,
+        double[] labelLogProbs) {
 
     public GenerationResult withQueuedNanos(long queued) {
-        return new GenerationResult(id, promptTokens, outputIds, text, finishReason, queued, inferenceNanos, batchSize, backend);
+        return new GenerationResult(id, promptTokens, outputIds, text, finishReason, queued, inferenceNanos, batchSize, backend, labelLogProbs);
     }
 }

@@ -78,16 +78,58 @@ public final class InferenceEngine implements AutoCloseable {
      */
     public PreparedRequest prepare(GenerationRequest request) {
         GenerationParams params = request.params().validate(config.maxNewTokensCap());
+        int context = model.config().nPositions();
+        if (request.prompt().length() / tokenizer.maxTokenBytes() > context) {
+            // cannot fit whatever its tokens: refuse before encoding megabytes of text
+            throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "prompt has " + request.prompt().length()
+                    + " characters, more than the model's context of " + context + " tokens can hold");
+        }
         int[] ids = tokenizer.encode(request.prompt());
         if (ids.length == 0) {
             throw new EngineException(ErrorCode.EMPTY_PROMPT, "prompt is empty: it encodes to no tokens");
         }
-        int context = model.config().nPositions();
         if (ids.length + params.maxNewTokens() > context) {
             throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "prompt has " + ids.length + " tokens; with max_new_tokens "
                     + params.maxNewTokens() + " it exceeds the model's context of " + context + " tokens");
         }
-        return new PreparedRequest(request.id(), ids, params, System.nanoTime());
+        return new PreparedRequest(request.id(), ids, params, System.nanoTime(), null);
+    }
+
+    /**
+     * Scores every label of the request after its prompt, in the same batches as generations, reusing
+     * the prompt's KV cache for all labels. Never blocks.
+     *
+     * @return a future of the result; it fails with an {@link EngineException}: {@link ErrorCode#INVALID_PARAMETER}
+     *     (no labels, an empty or duplicate label), {@link ErrorCode#EMPTY_PROMPT}, {@link ErrorCode#PROMPT_TOO_LONG},
+     *     {@link ErrorCode#OVERLOADED}, {@link ErrorCode#CLOSED} or {@link ErrorCode#INFERENCE_FAILED}
+     */
+    public CompletableFuture<ClassificationResult> classify(ClassificationRequest request) {
+        PreparedRequest prepared;
+        int[] labelTokens;
+        try {
+            if (request.labels().isEmpty()) {
+                throw new EngineException(ErrorCode.INVALID_PARAMETER, "a classification needs at least one label");
+            }
+            if (new java.util.HashSet<>(request.labels()).size() != request.labels().size()) {
+                throw new EngineException(ErrorCode.INVALID_PARAMETER, "labels must be distinct");
+            }
+            int[][] labelIds = new int[request.labels().size()][];
+            labelTokens = new int[labelIds.length];
+            int longest = 0;
+            for (int i = 0; i < labelIds.length; i++) {
+                labelIds[i] = tokenizer.encode(request.labels().get(i));
+                if (labelIds[i].length == 0) {
+                    throw new EngineException(ErrorCode.INVALID_PARAMETER, "label " + i + " is empty");
+                }
+                labelTokens[i] = labelIds[i].length;
+                longest = Math.max(longest, labelIds[i].length);
+            }
+            PreparedRequest generation = prepare(new GenerationRequest(request.id(), request.prompt(), GenerationParams.DEFAULTS.withMaxNewTokens(longest)));
+            prepared = new PreparedRequest(request.id(), generation.promptIds(), generation.params(), generation.submittedNanos(), labelIds);
+        } catch (EngineException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return scheduler.submit(prepared).thenApply(raw -> ClassificationResult.of(request, raw, labelTokens));
     }
 
     public Gpt2Tokenizer tokenizer() {

@@ -115,6 +115,13 @@ class GenerationBehaviourTest {
     }
 
     @Test
+    void shouldRejectAMegabytePromptWithoutEncodingIt() {
+        CompletableFuture<GenerationResult> f = engine.submit(GenerationRequest.of("huge", "x".repeat(1 << 20)));
+        assertTrue(f.isCompletedExceptionally(), "refused at submission");
+        assertEquals(ErrorCode.PROMPT_TOO_LONG, EngineException.from(assertThrows(CompletionException.class, f::join)).code());
+    }
+
+    @Test
     void shouldRejectInvalidParametersAndEmptyPrompts() {
         for (GenerationParams bad : List.of(
                 GenerationParams.DEFAULTS.withMaxNewTokens(0),

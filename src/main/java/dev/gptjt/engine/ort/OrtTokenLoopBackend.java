@@ -8,6 +8,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
+import dev.gptjt.engine.FinishReason;
 import dev.gptjt.engine.GenerationBackend;
 import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.PreparedRequest;
@@ -57,18 +58,10 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
     @Override
     public List<GenerationResult> generate(List<PreparedRequest> batch) {
         long start = System.nanoTime();
-        int b = batch.size();
-        RowState[] rows = new RowState[b];
-        Sampler[] samplers = new Sampler[b];
-        int promptLen = 0;
-        int steps = 0;
-        for (int r = 0; r < b; r++) {
-            PreparedRequest req = batch.get(r);
-            rows[r] = new RowState(req, tokenizer, config.eosTokenId());
-            samplers[r] = Sampler.of(req.params());
-            promptLen = Math.max(promptLen, req.promptIds().length);
-            steps = Math.max(steps, req.params().maxNewTokens());
-        }
+        List<PreparedRequest> generating = batch.stream().filter(r -> !r.scoring()).toList();
+        List<PreparedRequest> scoring = batch.stream().filter(PreparedRequest::scoring).toList();
+        RowState[] rows = new RowState[generating.size()];
+        double[][] labelLogProbs = null;
         OrtSession.RunOptions options = null;
         try {
             options = new OrtSession.RunOptions();
@@ -78,7 +71,12 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                 }
                 current = options;
             }
-            loop(batch, rows, samplers, promptLen, steps, options);
+            if (!generating.isEmpty()) {
+                rows = generateRows(generating, options);
+            }
+            if (!scoring.isEmpty()) {
+                labelLogProbs = scoreRows(scoring, options);
+            }
         } catch (OrtException e) {
             if (terminated) {
                 throw closed();
@@ -93,11 +91,115 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
             }
         }
         long elapsed = System.nanoTime() - start;
-        List<GenerationResult> results = new ArrayList<>(b);
-        for (RowState row : rows) {
-            results.add(row.result(elapsed, b, name()));
+        List<GenerationResult> results = new ArrayList<>(batch.size());
+        int g = 0;
+        int s = 0;
+        for (PreparedRequest request : batch) {
+            if (request.scoring()) {
+                results.add(new GenerationResult(request.id(), request.promptIds().length, new int[0], "", FinishReason.LENGTH,
+                        0, elapsed, batch.size(), name(), labelLogProbs[s++]));
+            } else {
+                results.add(rows[g++].result(elapsed, batch.size(), name()));
+            }
         }
         return results;
+    }
+
+    private RowState[] generateRows(List<PreparedRequest> batch, OrtSession.RunOptions options) throws OrtException {
+        int b = batch.size();
+        RowState[] rows = new RowState[b];
+        Sampler[] samplers = new Sampler[b];
+        int promptLen = 0;
+        int steps = 0;
+        for (int r = 0; r < b; r++) {
+            PreparedRequest req = batch.get(r);
+            rows[r] = new RowState(req, tokenizer, config.eosTokenId());
+            samplers[r] = Sampler.of(req.params());
+            promptLen = Math.max(promptLen, req.promptIds().length);
+            steps = Math.max(steps, req.params().maxNewTokens());
+        }
+        loop(batch, rows, samplers, promptLen, steps, options);
+        return rows;
+    }
+
+    /**
+     * Sum of each label's token log-probabilities after its prompt. One pass over the left-padded
+     * prompts, then one short pass per label index that continues from the prompts' KV cache (the same
+     * present tensors feed every label pass: the prompt is read once, whatever the label count).
+     */
+    private double[][] scoreRows(List<PreparedRequest> batch, OrtSession.RunOptions options) throws OrtException {
+        int b = batch.size();
+        int vocab = config.vocabSize();
+        DecoderStepper.Prompts prompts = DecoderStepper.Prompts.leftPadded(batch.stream().map(PreparedRequest::promptIds).toList(), config.eosTokenId());
+        int len = prompts.length();
+        double[][] out = new double[b][];
+        float[] row = new float[vocab];
+        int maxLabels = 0;
+        try (DecoderStepper.Output prefill = stepper.run(prompts.ids(), prompts.mask(), prompts.positions(), b, len, len, null, options)) {
+            for (int r = 0; r < b; r++) {
+                int[][] labels = batch.get(r).labelIds();
+                out[r] = new double[labels.length];
+                maxLabels = Math.max(maxLabels, labels.length);
+                prefill.logits().get((r * len + len - 1) * vocab, row);
+                double lse = logSumExp(row);
+                for (int j = 0; j < labels.length; j++) {
+                    out[r][j] = row[labels[j][0]] - lse; // the first label token follows the last prompt position
+                }
+            }
+            for (int j = 0; j < maxLabels; j++) {
+                if (terminated) {
+                    throw closed();
+                }
+                // Input: label j's tokens but the last, right-padded; its logits predict the tokens after the first.
+                int width = 0;
+                for (PreparedRequest req : batch) {
+                    if (j < req.labelIds().length) {
+                        width = Math.max(width, req.labelIds()[j].length - 1);
+                    }
+                }
+                if (width == 0) {
+                    continue; // every label j is a single token: already scored from the prompt pass
+                }
+                long[] ids = new long[b * width];
+                long[] positions = new long[b * width];
+                java.util.Arrays.fill(ids, config.eosTokenId());
+                for (int r = 0; r < b; r++) {
+                    int[][] labels = batch.get(r).labelIds();
+                    int real = len - prompts.padding()[r];
+                    for (int i = 0; i < width; i++) {
+                        positions[r * width + i] = real + i;
+                        if (j < labels.length && i < labels[j].length - 1) {
+                            ids[r * width + i] = labels[j][i];
+                        }
+                    }
+                }
+                try (DecoderStepper.Output pass = stepper.run(ids, prompts.maskExtendedBy(width), positions, b, width, len + width, prefill, options)) {
+                    for (int r = 0; r < b; r++) {
+                        int[][] labels = batch.get(r).labelIds();
+                        if (j >= labels.length) {
+                            continue;
+                        }
+                        for (int i = 0; i + 1 < labels[j].length; i++) {
+                            pass.logits().get((r * width + i) * vocab, row);
+                            out[r][j] += row[labels[j][i + 1]] - logSumExp(row);
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static double logSumExp(float[] logits) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (float v : logits) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        for (float v : logits) {
+            sum += Math.exp(v - max);
+        }
+        return max + Math.log(sum);
     }
 
     private void loop(List<PreparedRequest> batch, RowState[] rows, Sampler[] samplers, int promptLen, int steps,

@@ -36,6 +36,7 @@ public final class Gpt2Tokenizer {
     private final String[] idToToken;
     private final Map<String, Integer> mergeRanks;
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
+    private final int maxTokenBytes;
 
     private Gpt2Tokenizer(Map<String, Integer> vocab, Map<String, Integer> mergeRanks) {
         this.vocab = vocab;
@@ -43,6 +44,16 @@ public final class Gpt2Tokenizer {
         int maxId = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1);
         this.idToToken = new String[maxId + 1];
         vocab.forEach((token, id) -> idToToken[id] = token);
+        this.maxTokenBytes = vocab.keySet().stream().mapToInt(String::length).max().orElse(1);
+    }
+
+    /**
+     * The most bytes one token stands for (a byte-level token has one character per byte): a text
+     * of n characters encodes to at least {@code n / maxTokenBytes()} tokens, which bounds a prompt's
+     * length before paying for its encoding.
+     */
+    public int maxTokenBytes() {
+        return maxTokenBytes;
     }
 
     /**
