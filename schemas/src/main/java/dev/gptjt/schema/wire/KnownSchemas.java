@@ -1,6 +1,8 @@
 package dev.gptjt.schema.wire;
 
+import dev.gptjt.schema.Classification;
 import dev.gptjt.schema.Completion;
+import dev.gptjt.schema.Extraction;
 import dev.gptjt.schema.PromptFailure;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.internal.PendingPrompt;
@@ -15,6 +17,8 @@ public final class KnownSchemas {
             PromptRequest.getClassSchema(),
             Completion.getClassSchema(),
             PromptFailure.getClassSchema(),
+            Classification.getClassSchema(),
+            Extraction.getClassSchema(),
             PendingPrompt.getClassSchema());
 
     private KnownSchemas() {}

@@ -60,6 +60,15 @@ public final class ConfigValidator {
         } catch (IllegalArgumentException ex) {
             problems.add("gptjt.wire.format: " + ex.getMessage());
         }
+        try {
+            Tasks.fromConfig(c).values().forEach(task -> {
+                if (task.topic().equals(t.prompts())) {
+                    problems.add("gptjt.tasks." + task.name() + ".topic must not be the prompts topic");
+                }
+            });
+        } catch (IllegalArgumentException ex) {
+            problems.add(ex.getMessage());
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid configuration:\n  - " + String.join("\n  - ", problems));
         }

@@ -9,6 +9,10 @@ import dev.gptjt.stream.topology.TopologySettings;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import java.time.Clock;
+import dev.gptjt.stream.config.Tasks;
+import dev.gptjt.stream.topology.TaskDefinition;
+import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.streams.Topology;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -21,13 +25,15 @@ public class TopologyProducer {
     Topology topology(GptjtConfig config, InferenceEngine engine, WireFormat wire,
                       @ConfigProperty(name = "quarkus.kafka-streams.bootstrap-servers") String bootstrap) {
         GptjtConfig.Topics topics = config.topics();
+        Map<String, TaskDefinition> tasks = Tasks.fromConfig(config);
         if (topics.create()) {
-            TopicCreator.ensure(bootstrap, Set.of(topics.prompts(), topics.completions(), topics.failures()),
-                    topics.partitions(), topics.replicationFactor());
+            Set<String> names = new HashSet<>(Set.of(topics.prompts(), topics.completions(), topics.failures()));
+            tasks.values().forEach(t -> names.add(t.topic()));
+            TopicCreator.ensure(bootstrap, names, topics.partitions(), topics.replicationFactor());
         }
         TopologySettings settings = new TopologySettings(topics.prompts(), topics.completions(), topics.failures(),
                 topics.allowedReplyTopics().orElse(Set.of()), config.stream().flushInterval(), config.stream().store().equals("rocksdb"),
-                config.stream().reconcileInterval());
+                config.stream().reconcileInterval(), tasks);
         ResultFactory results = new ResultFactory(engine.model().name(), engine.model().contentHash(), engine.backendName());
         return PromptTopology.build(settings, engine, wire, results, Clock.systemUTC());
     }

@@ -2,7 +2,6 @@ package dev.gptjt.stream.topology;
 
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
-import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.schema.FailureReason;
 import dev.gptjt.schema.PromptRequest;
@@ -52,9 +51,8 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
     private static final WireFormat STORE_CODEC = new SingleObjectWireFormat();
 
     private final TopologySettings settings;
-    private final InferenceEngine engine;
+    private final Dispatcher dispatcher;
     private final WireFormat wire;
-    private final ResultFactory results;
     private final Clock clock;
     private final RequestValidator validator;
 
@@ -65,15 +63,14 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
     /** Stored prompts not yet accepted by the engine (queue full, or restored), in arrival order. */
     private final Set<String> waiting = new LinkedHashSet<>();
 
-    private record InFlight(PendingPrompt pending, CompletableFuture<GenerationResult> future) {}
+    private record InFlight(PendingPrompt pending, CompletableFuture<Dispatcher.Outcome> future) {}
 
     PromptProcessor(TopologySettings settings, InferenceEngine engine, WireFormat wire, ResultFactory results, Clock clock) {
         this.settings = settings;
-        this.engine = engine;
+        this.dispatcher = new Dispatcher(engine, settings.tasks(), results, settings.completionsTopic(), clock);
         this.wire = wire;
-        this.results = results;
         this.clock = clock;
-        this.validator = new RequestValidator(settings.allowedReplyTopics());
+        this.validator = new RequestValidator(settings.allowedReplyTopics(), settings.tasks().keySet());
     }
 
     @Override
@@ -156,16 +153,15 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
         Instant now = clock.instant();
         for (Iterator<Map.Entry<String, InFlight>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, InFlight> entry = it.next();
-            CompletableFuture<GenerationResult> future = entry.getValue().future();
+            CompletableFuture<Dispatcher.Outcome> future = entry.getValue().future();
             if (!future.isDone()) {
                 continue;
             }
             PendingPrompt pending = entry.getValue().pending();
             it.remove();
             if (!future.isCompletedExceptionally()) {
-                GenerationResult result = future.join();
-                String topic = pending.getRequest().getReplyTopic() != null ? pending.getRequest().getReplyTopic() : settings.completionsTopic();
-                forward(pending, topic, results.completion(pending, result, now));
+                Dispatcher.Outcome outcome = future.join();
+                forward(pending, outcome.topic(), outcome.value());
                 store.delete(entry.getKey());
                 continue;
             }
@@ -189,7 +185,7 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
                 continue;
             }
             PendingPrompt pending = STORE_CODEC.decode(PromptTopology.PENDING_STORE, bytes, PendingPrompt.class);
-            CompletableFuture<GenerationResult> future = engine.submit(RequestValidator.toEngine(pending.getRequest()));
+            CompletableFuture<Dispatcher.Outcome> future = dispatcher.submit(pending);
             if (future.isCompletedExceptionally() && isOverloaded(future)) {
                 return; // the queue is full: keep this and the rest waiting for the next punctuation
             }

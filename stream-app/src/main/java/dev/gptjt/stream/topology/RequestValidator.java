@@ -1,7 +1,5 @@
 package dev.gptjt.stream.topology;
 
-import dev.gptjt.engine.GenerationParams;
-import dev.gptjt.engine.GenerationRequest;
 import dev.gptjt.schema.FailureReason;
 import dev.gptjt.schema.PromptRequest;
 import java.time.Instant;
@@ -14,9 +12,11 @@ import java.util.Set;
  */
 final class RequestValidator {
     private final Set<String> allowedReplyTopics;
+    private final Set<String> tasks;
 
-    RequestValidator(Set<String> allowedReplyTopics) {
+    RequestValidator(Set<String> allowedReplyTopics, Set<String> tasks) {
         this.allowedReplyTopics = allowedReplyTopics;
+        this.tasks = tasks;
     }
 
     /** @return the reason to refuse the request, or empty when it may go to the engine */
@@ -27,8 +27,8 @@ final class RequestValidator {
         if (request.getPrompt() == null || request.getPrompt().isBlank()) {
             return reject(FailureReason.EMPTY_PROMPT, "prompt is empty or only whitespace");
         }
-        if (request.getTask() != null) {
-            return reject(FailureReason.UNKNOWN_TASK, "unknown task '" + request.getTask() + "'");
+        if (request.getTask() != null && !tasks.contains(request.getTask())) {
+            return reject(FailureReason.UNKNOWN_TASK, "unknown task '" + request.getTask() + "' (configured: " + new java.util.TreeSet<>(tasks) + ")");
         }
         if (request.getReplyTopic() != null && !allowedReplyTopics.contains(request.getReplyTopic())) {
             return reject(FailureReason.REPLY_TOPIC_NOT_ALLOWED, "reply_topic '" + request.getReplyTopic()
@@ -38,12 +38,6 @@ final class RequestValidator {
             return reject(FailureReason.DEADLINE_EXCEEDED, "deadline " + request.getDeadlineAt() + " passed before processing");
         }
         return Optional.empty();
-    }
-
-    static GenerationRequest toEngine(PromptRequest request) {
-        var p = request.getParams();
-        return new GenerationRequest(request.getId(), request.getPrompt(), new GenerationParams(
-                p.getMaxNewTokens(), p.getTemperature(), p.getTopK(), p.getTopP(), p.getSeed(), p.getStop(), false));
     }
 
     private static Optional<Rejection> reject(FailureReason reason, String message) {

@@ -1,6 +1,12 @@
 package dev.gptjt.stream.topology;
 
+import dev.gptjt.engine.ClassificationResult;
 import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.schema.Classification;
+import dev.gptjt.schema.Extraction;
+import dev.gptjt.schema.LabelProbability;
+import java.util.ArrayList;
+import java.util.List;
 import dev.gptjt.schema.Completion;
 import dev.gptjt.schema.FinishReason;
 import dev.gptjt.schema.ModelInfo;
@@ -22,7 +28,6 @@ public final class ResultFactory {
     Completion completion(PendingPrompt pending, GenerationResult result, Instant now) {
         PromptRequest request = pending.getRequest();
         long inferenceMs = result.inferenceNanos() / 1_000_000;
-        long sinceIntake = Math.max(0, now.toEpochMilli() - pending.getReceivedAt().toEpochMilli());
         return Completion.newBuilder()
                 .setId(request.getId())
                 .setTask(request.getTask())
@@ -33,11 +38,61 @@ public final class ResultFactory {
                 .setModel(ModelInfo.newBuilder(model).setBackend(result.backend()).build())
                 .setRequestCreatedAt(request.getCreatedAt())
                 .setCreatedAt(now)
-                .setQueuedMs(Math.max(0, sinceIntake - inferenceMs))
+                .setQueuedMs(queuedMs(pending, now, inferenceMs))
                 .setInferenceMs(inferenceMs)
                 .setBatchSize(result.batchSize())
                 .setAttributes(request.getAttributes())
                 .build();
+    }
+
+    Classification classification(PendingPrompt pending, TaskDefinition task, ClassificationResult result, Instant now) {
+        PromptRequest request = pending.getRequest();
+        long inferenceMs = result.inferenceNanos() / 1_000_000;
+        List<LabelProbability> scores = new ArrayList<>();
+        for (int i = 0; i < result.scores().size(); i++) {
+            ClassificationResult.LabelScore s = result.scores().get(i);
+            scores.add(LabelProbability.newBuilder().setLabel(task.labels().get(i)).setProbability(s.probability())
+                    .setLogProb(s.logProb()).setTokens(s.tokens()).build());
+        }
+        return Classification.newBuilder()
+                .setId(request.getId())
+                .setTask(task.name())
+                .setLabel(task.labels().get(result.scores().stream().map(ClassificationResult.LabelScore::label).toList().indexOf(result.label())))
+                .setScores(scores)
+                .setPromptTokens(result.promptTokens())
+                .setModel(ModelInfo.newBuilder(model).setBackend(result.backend()).build())
+                .setRequestCreatedAt(request.getCreatedAt())
+                .setCreatedAt(now)
+                .setQueuedMs(queuedMs(pending, now, inferenceMs))
+                .setInferenceMs(inferenceMs)
+                .setBatchSize(result.batchSize())
+                .setAttributes(request.getAttributes())
+                .build();
+    }
+
+    Extraction extraction(PendingPrompt pending, TaskDefinition task, GenerationResult result, Instant now) {
+        PromptRequest request = pending.getRequest();
+        long inferenceMs = result.inferenceNanos() / 1_000_000;
+        return Extraction.newBuilder()
+                .setId(request.getId())
+                .setTask(task.name())
+                .setEntities(EntityParser.parse(result.text()))
+                .setRaw(result.text())
+                .setFinishReason(FinishReason.valueOf(result.finishReason().name()))
+                .setPromptTokens(result.promptTokens())
+                .setCompletionTokens(result.outputIds().length)
+                .setModel(ModelInfo.newBuilder(model).setBackend(result.backend()).build())
+                .setRequestCreatedAt(request.getCreatedAt())
+                .setCreatedAt(now)
+                .setQueuedMs(queuedMs(pending, now, inferenceMs))
+                .setInferenceMs(inferenceMs)
+                .setBatchSize(result.batchSize())
+                .setAttributes(request.getAttributes())
+                .build();
+    }
+
+    private static long queuedMs(PendingPrompt pending, Instant now, long inferenceMs) {
+        return Math.max(0, now.toEpochMilli() - pending.getReceivedAt().toEpochMilli() - inferenceMs);
     }
 
     static PromptFailure failure(PendingPrompt pending, Rejection rejection, Instant now) {

@@ -14,6 +14,7 @@ import java.util.Set;
  * @param flushInterval      wall-clock period of the punctuator that forwards finished results
  * @param persistentStore    RocksDB pending store (true) or in-memory (false); both are changelogged
  * @param reconcileInterval  wall-clock period of the scan that resubmits stored prompts nothing tracks
+ * @param tasks              the configured tasks by name
  */
 public record TopologySettings(
         String promptsTopic,
@@ -22,7 +23,8 @@ public record TopologySettings(
         Set<String> allowedReplyTopics,
         Duration flushInterval,
         boolean persistentStore,
-        Duration reconcileInterval) {
+        Duration reconcileInterval,
+        java.util.Map<String, TaskDefinition> tasks) {
 
     public TopologySettings {
         Objects.requireNonNull(promptsTopic);
@@ -31,17 +33,22 @@ public record TopologySettings(
         allowedReplyTopics = Set.copyOf(allowedReplyTopics);
         Objects.requireNonNull(flushInterval);
         Objects.requireNonNull(reconcileInterval);
+        tasks = java.util.Map.copyOf(tasks);
     }
 
     public static TopologySettings defaults() {
-        return new TopologySettings("gptjt.prompts", "gptjt.completions", "gptjt.failures", Set.of(), Duration.ofMillis(20), true, Duration.ofSeconds(10));
+        return new TopologySettings("gptjt.prompts", "gptjt.completions", "gptjt.failures", Set.of(), Duration.ofMillis(20), true, Duration.ofSeconds(10), java.util.Map.of());
     }
 
     public TopologySettings withStore(boolean persistent) {
-        return new TopologySettings(promptsTopic, completionsTopic, failuresTopic, allowedReplyTopics, flushInterval, persistent, reconcileInterval);
+        return new TopologySettings(promptsTopic, completionsTopic, failuresTopic, allowedReplyTopics, flushInterval, persistent, reconcileInterval, tasks);
+    }
+
+    public TopologySettings withTasks(java.util.Map<String, TaskDefinition> tasks) {
+        return new TopologySettings(promptsTopic, completionsTopic, failuresTopic, allowedReplyTopics, flushInterval, persistentStore, reconcileInterval, tasks);
     }
 
     public TopologySettings withAllowedReplyTopics(Set<String> topics) {
-        return new TopologySettings(promptsTopic, completionsTopic, failuresTopic, topics, flushInterval, persistentStore, reconcileInterval);
+        return new TopologySettings(promptsTopic, completionsTopic, failuresTopic, topics, flushInterval, persistentStore, reconcileInterval, tasks);
     }
 }

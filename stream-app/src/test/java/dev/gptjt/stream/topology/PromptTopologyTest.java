@@ -48,7 +48,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The production topology, driven by TopologyTestDriver with the real engine on the fixture model. */
 class PromptTopologyTest {
-    private static final TopologySettings SETTINGS = TopologySettings.defaults().withAllowedReplyTopics(Set.of("replies.allowed"));
+    private static final TopologySettings SETTINGS = TopologySettings.defaults().withAllowedReplyTopics(Set.of("replies.allowed"))
+            .withTasks(dev.gptjt.stream.config.Tasks.fromConfig(dev.gptjt.stream.config.TestConfig.load(Map.of())));
     private static InferenceEngine engine;
     private final WireFormat wire = new SingleObjectWireFormat();
 
@@ -225,6 +226,45 @@ class PromptTopologyTest {
         flushUntil(1, replies);
         assertEquals("p4", wire.decode("t", replies.readValue(), Completion.class).getId());
         assertTrue(completions.isEmpty());
+    }
+
+    @Test
+    void shouldClassifyATweetIntoOneOfTheTasksLabelsOnTheTasksTopic() throws Exception {
+        send(request("t1", "New to Twitter-- any men on here know what the process is to get").setTask("tweet-hate")
+                .setAttributes(Map.of("source", "firehose")).build());
+        TestOutputTopic<byte[], byte[]> results = driver.createOutputTopic("gptjt.results.tweet-hate", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        flushUntil(1, results);
+        dev.gptjt.schema.Classification c = wire.decode("t", results.readValue(), dev.gptjt.schema.Classification.class);
+        assertEquals("t1", c.getId());
+        assertEquals("tweet-hate", c.getTask());
+        assertTrue(List.of("hate speech", "not hate speech").contains(c.getLabel()), c.getLabel());
+        assertEquals(2, c.getScores().size());
+        assertEquals(1.0, c.getScores().stream().mapToDouble(dev.gptjt.schema.LabelProbability::getProbability).sum(), 1e-6);
+        assertEquals(Map.of("source", "firehose"), c.getAttributes());
+        // the label is the one the engine scores highest for the task's prompt
+        var direct = engine.classify(new dev.gptjt.engine.ClassificationRequest("d",
+                SETTINGS.tasks().get("tweet-hate").prompt("New to Twitter-- any men on here know what the process is to get"),
+                List.of(" hate speech", " not hate speech"), false)).join();
+        assertEquals(direct.label().strip(), c.getLabel());
+        assertTrue(completions.isEmpty() && failures.isEmpty());
+    }
+
+    @Test
+    void shouldExtractEntitiesAndGenerateForTheirTasks() throws Exception {
+        send(request("e1", "Pacific Northwest cities include Seattle and Portland, which I have visited with Vikash.").setTask("entities").build());
+        send(request("c1", "India").setTask("currency").build());
+        TestOutputTopic<byte[], byte[]> entities = driver.createOutputTopic("gptjt.results.entities", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        TestOutputTopic<byte[], byte[]> currency = driver.createOutputTopic("gptjt.results.currency", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        flushUntil(2, entities, currency);
+        dev.gptjt.schema.Extraction x = wire.decode("t", entities.readValue(), dev.gptjt.schema.Extraction.class);
+        assertEquals("entities", x.getTask());
+        assertEquals(EntityParser.parse(x.getRaw()), x.getEntities());
+        assertTrue(!x.getRaw().contains("\n"), "cut at the task's newline stop");
+        Completion c = wire.decode("t", currency.readValue(), Completion.class);
+        assertEquals("currency", c.getTask());
+        var direct = engine.submit(new GenerationRequest("d", SETTINGS.tasks().get("currency").prompt("India"),
+                GenerationParams.DEFAULTS.withMaxNewTokens(8).withStop(List.of("\n")))).join();
+        assertEquals(direct.text(), c.getText());
     }
 
     private static int count(KeyValueStore<String, byte[]> store) {

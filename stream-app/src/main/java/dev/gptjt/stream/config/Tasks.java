@@ -1,0 +1,31 @@
+package dev.gptjt.stream.config;
+
+import dev.gptjt.stream.topology.TaskDefinition;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Builds the task definitions from {@code gptjt.tasks.*}, failing at start with the task's name on a bad one. */
+public final class Tasks {
+    private Tasks() {}
+
+    public static Map<String, TaskDefinition> fromConfig(GptjtConfig config) {
+        Map<String, TaskDefinition> tasks = new TreeMap<>();
+        config.tasks().forEach((name, t) -> {
+            TaskDefinition.Mode mode;
+            try {
+                mode = TaskDefinition.Mode.valueOf(t.mode().trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("gptjt.tasks." + name + ".mode must be generate, classify or extract, was '" + t.mode() + "'");
+            }
+            try {
+                tasks.put(name, new TaskDefinition(name, t.template(), mode, t.labels().orElse(List.of()),
+                        t.topic().orElse("gptjt.results." + name), t.maxNewTokens(), t.stop().orElse(List.of()), t.lengthNormalized()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("gptjt.tasks." + name + ": " + e.getMessage(), e);
+            }
+        });
+        return tasks;
+    }
+}

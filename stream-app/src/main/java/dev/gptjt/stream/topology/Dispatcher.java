@@ -1,0 +1,76 @@
+package dev.gptjt.stream.topology;
+
+import dev.gptjt.engine.ClassificationRequest;
+import dev.gptjt.engine.GenerationParams;
+import dev.gptjt.engine.GenerationRequest;
+import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.schema.PromptRequest;
+import dev.gptjt.schema.internal.PendingPrompt;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * Turns a pending prompt into engine work and its eventual result record: a raw prompt or a
+ * generate task gives a Completion, a classify task a Classification, an extract task an Extraction.
+ */
+final class Dispatcher {
+    /** A finished result and where it goes. */
+    record Outcome(String topic, SpecificRecord value) {}
+
+    private final InferenceEngine engine;
+    private final Map<String, TaskDefinition> tasks;
+    private final ResultFactory results;
+    private final String completionsTopic;
+    private final Clock clock;
+
+    Dispatcher(InferenceEngine engine, Map<String, TaskDefinition> tasks, ResultFactory results, String completionsTopic, Clock clock) {
+        this.engine = engine;
+        this.tasks = tasks;
+        this.results = results;
+        this.completionsTopic = completionsTopic;
+        this.clock = clock;
+    }
+
+    /** Never blocks; the future fails with the engine's {@code EngineException}. */
+    CompletableFuture<Outcome> submit(PendingPrompt pending) {
+        PromptRequest request = pending.getRequest();
+        if (request.getTask() == null) {
+            String topic = request.getReplyTopic() != null ? request.getReplyTopic() : completionsTopic;
+            return engine.submit(new GenerationRequest(request.getId(), request.getPrompt(), params(request, null)))
+                    .thenApply(r -> new Outcome(topic, results.completion(pending, r, clock.instant())));
+        }
+        TaskDefinition task = tasks.get(request.getTask());
+        String topic = request.getReplyTopic() != null ? request.getReplyTopic() : task.topic();
+        String prompt = task.prompt(request.getPrompt());
+        return switch (task.mode()) {
+            case GENERATE -> engine.submit(new GenerationRequest(request.getId(), prompt, params(request, task)))
+                    .thenApply(r -> new Outcome(topic, results.completion(pending, r, clock.instant())));
+            case EXTRACT -> engine.submit(new GenerationRequest(request.getId(), prompt, params(request, task)))
+                    .thenApply(r -> new Outcome(topic, results.extraction(pending, task, r, clock.instant())));
+            case CLASSIFY -> engine.classify(new ClassificationRequest(request.getId(), prompt, task.continuations(), task.lengthNormalized()))
+                    .thenApply(r -> new Outcome(topic, results.classification(pending, task, r, clock.instant())));
+        };
+    }
+
+    /**
+     * The request's parameters; for a task, its defaults fill what the request leaves at the schema's
+     * defaults ({@code max_new_tokens} 5, no stop sequences).
+     */
+    static GenerationParams params(PromptRequest request, TaskDefinition task) {
+        var p = request.getParams();
+        int maxNewTokens = p.getMaxNewTokens();
+        List<String> stop = p.getStop();
+        if (task != null) {
+            if (maxNewTokens == GenerationParams.DEFAULT_MAX_NEW_TOKENS) {
+                maxNewTokens = task.maxNewTokens();
+            }
+            if (stop.isEmpty()) {
+                stop = task.stop();
+            }
+        }
+        return new GenerationParams(maxNewTokens, p.getTemperature(), p.getTopK(), p.getTopP(), p.getSeed(), stop, false);
+    }
+}

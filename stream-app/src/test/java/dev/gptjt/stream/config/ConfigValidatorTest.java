@@ -1,0 +1,56 @@
+package dev.gptjt.stream.config;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gptjt.stream.topology.TaskDefinition;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigValidatorTest {
+
+    @Test
+    void shouldAcceptTheShippedConfiguration() {
+        assertDoesNotThrow(() -> ConfigValidator.validate(TestConfig.load(Map.of())));
+    }
+
+    @Test
+    void shouldDefineTheModelCardTasks() {
+        Map<String, TaskDefinition> tasks = Tasks.fromConfig(TestConfig.load(Map.of()));
+        assertEquals(List.of("currency", "data-cleaning", "entities", "sentiment", "tweet-hate"), List.copyOf(tasks.keySet()));
+        assertEquals(List.of("sadness", "joy", "love", "anger", "fear", "surprise"), tasks.get("sentiment").labels());
+        assertEquals(List.of("hate speech", "not hate speech"), tasks.get("tweet-hate").labels());
+        assertEquals(TaskDefinition.Mode.EXTRACT, tasks.get("entities").mode());
+        assertEquals(List.of("\n"), tasks.get("currency").stop());
+        assertEquals("gptjt.results.tweet-hate", tasks.get("tweet-hate").topic());
+        assertTrue(tasks.get("sentiment").prompt("so happy").endsWith("\n\nInput: so happy\nOutput:"));
+    }
+
+    @Test
+    void shouldListEveryBrokenRuleAtOnce() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConfigValidator.validate(TestConfig.load(Map.of(
+                "gptjt.engine.max-queue", "4",
+                "gptjt.topics.failures", "gptjt.completions",
+                "gptjt.wire.format", "registry",
+                "gptjt.tasks.mine.template", "no placeholder",
+                "gptjt.tasks.mine.mode", "classify"))));
+        String m = e.getMessage();
+        assertTrue(m.contains("max-queue") && m.contains("three different topics") && m.contains("registry.url")
+                && m.contains("gptjt.tasks.mine"), m);
+    }
+
+    @Test
+    void shouldLetUsersAddATaskWithoutCode() {
+        Map<String, TaskDefinition> tasks = Tasks.fromConfig(TestConfig.load(Map.of(
+                "gptjt.tasks.spam.mode", "classify",
+                "gptjt.tasks.spam.labels", "spam,ham",
+                "gptjt.tasks.spam.template", "Is this spam?\\n{input}\\nAnswer:",
+                "gptjt.tasks.spam.topic", "spam.results")));
+        TaskDefinition spam = tasks.get("spam");
+        assertEquals(List.of(" spam", " ham"), spam.continuations());
+        assertEquals("spam.results", spam.topic());
+    }
+}
