@@ -103,6 +103,31 @@ class DeliveryIT {
     }
 
     @Test
+    void shouldRouteTaskResultsToTheirTopics() throws Exception {
+        String name = "tasks";
+        Map<String, String> settings = serviceSettings(name, "at_least_once");
+        try (ServiceProcess service = ServiceProcess.start(settings, log(name))) {
+            Topics.awaitTopics(broker.bootstrap(), Duration.ofSeconds(120), name + ".prompts", "gptjt.results.tweet-hate", "gptjt.results.entities");
+            Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+            Topics.send(broker.bootstrap(), name + ".prompts", wire, List.of(
+                    PromptRequest.newBuilder().setId("hate-1").setTask("tweet-hate").setCreatedAt(now)
+                            .setPrompt("New to Twitter-- any men on here know what the process is to get").build(),
+                    PromptRequest.newBuilder().setId("ent-1").setTask("entities").setCreatedAt(now)
+                            .setPrompt("Pacific Northwest cities include Seattle and Portland, which I have visited with Vikash.").build()));
+            var classified = Topics.readUntil(broker.bootstrap(), "gptjt.results.tweet-hate", false, Duration.ofSeconds(120), r -> !r.isEmpty());
+            var extracted = Topics.readUntil(broker.bootstrap(), "gptjt.results.entities", false, Duration.ofSeconds(120), r -> !r.isEmpty());
+            assertEquals(1, classified.size(), service::logTail);
+            assertEquals(1, extracted.size(), service::logTail);
+            var c = wire.decode("t", classified.get(0).value(), dev.gptjt.schema.Classification.class);
+            assertEquals("hate-1", c.getId());
+            assertTrue(List.of("hate speech", "not hate speech").contains(c.getLabel()));
+            var x = wire.decode("t", extracted.get(0).value(), dev.gptjt.schema.Extraction.class);
+            assertEquals("ent-1", x.getId());
+            assertEquals("entities", x.getTask());
+        }
+    }
+
+    @Test
     void shouldAnswerEveryPromptAfterSigkillUnderAtLeastOnce() throws Exception {
         killAndRestart("kill-alo", "at_least_once", false);
     }
