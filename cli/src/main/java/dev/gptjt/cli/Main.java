@@ -13,7 +13,8 @@ public final class Main {
             usage: gptjt broker [--port 9092] [--data-dir DIR]
                    gptjt send [--bootstrap HOST:PORT] [--topic gptjt.prompts] [--wire single-object|registry] [--registry-url URL]  < prompts.jsonl
                    gptjt tail [--bootstrap HOST:PORT] [--topic gptjt.completions] [--count N] [--timeout SEC] [--from-beginning] [--wire ...]
-                   gptjt demo [--once] [--model DIR]""";
+                   gptjt demo [--once] [--model DIR]
+                   gptjt eval --task NAME --model DIR [--mode classify|generate] [--config application.properties]  < labeled.jsonl""";
 
     private Main() {}
 
@@ -34,13 +35,15 @@ public final class Main {
                         new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), out, err);
                 case "tail" -> TailCommand.run(Args.parse(argv, 1, List.of("from-beginning")), out, err);
                 case "demo" -> DemoCommand.run(Args.parse(argv, 1, List.of("once")), out);
+                case "eval" -> EvalCommand.run(Args.parse(argv, 1, List.of()),
+                        new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), out);
                 default -> throw new Args.UsageException("unknown command '" + argv[0] + "'");
             };
         } catch (Args.UsageException e) {
             err.println("gptjt: " + e.getMessage());
             err.println(USAGE);
             return 2;
-        } catch (CliException e) {
+        } catch (CliException | dev.gptjt.engine.EngineException e) {
             err.println("gptjt: " + e.getMessage());
             return 2;
         } catch (Exception e) {

@@ -71,6 +71,34 @@ public final class DecoderSession implements AutoCloseable {
      *     loaded or does not match the config (the message names the file and the input or field)
      */
     public static DecoderSession open(ModelDirectory model, EngineConfig engineConfig) {
+        // ONNX Runtime's native initialisation and session creation need more stack than the JVM's
+        // main thread may have left (seen: SIGSEGV on load when the class path is a few KB long), so
+        // they run on a thread of their own with a generous stack.
+        java.util.concurrent.atomic.AtomicReference<Object> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread loader = new Thread(null, () -> {
+            try {
+                outcome.set(openHere(model, engineConfig));
+            } catch (RuntimeException | Error e) {
+                outcome.set(e);
+            }
+        }, "gptjt-ort-load", 64L << 20);
+        loader.start();
+        try {
+            loader.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EngineException(ErrorCode.MODEL_INVALID, "interrupted while loading " + model.modelFile(), e);
+        }
+        if (outcome.get() instanceof RuntimeException e) {
+            throw e;
+        }
+        if (outcome.get() instanceof Error e) {
+            throw e;
+        }
+        return (DecoderSession) outcome.get();
+    }
+
+    private static DecoderSession openHere(ModelDirectory model, EngineConfig engineConfig) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         OrtSession session = null;

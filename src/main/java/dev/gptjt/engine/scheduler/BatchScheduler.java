@@ -46,7 +46,8 @@ public final class BatchScheduler implements AutoCloseable {
         this.maxWaitNanos = maxWait.toNanos();
         this.maxQueue = maxQueue;
         this.listener = listener;
-        this.worker = new Thread(this::run, "gptjt-batch-scheduler");
+        // ORT native calls run on this thread: give it more stack than the JVM default, as for loading.
+        this.worker = new Thread(null, this::run, "gptjt-batch-scheduler", 16L << 20);
         this.worker.setDaemon(true);
         this.worker.start();
     }

@@ -1,6 +1,6 @@
 package dev.gptjt.stream.config;
 
-import dev.gptjt.stream.topology.TaskDefinition;
+import dev.gptjt.engine.task.TaskDefinition;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;

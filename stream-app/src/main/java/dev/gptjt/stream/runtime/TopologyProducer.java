@@ -10,7 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import java.time.Clock;
 import dev.gptjt.stream.config.Tasks;
-import dev.gptjt.stream.topology.TaskDefinition;
+import dev.gptjt.engine.task.TaskDefinition;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;

@@ -1,5 +1,6 @@
 package dev.gptjt.stream.topology;
 
+import dev.gptjt.engine.task.TaskDefinition;
 import dev.gptjt.engine.ClassificationRequest;
 import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationRequest;

@@ -1,5 +1,7 @@
 package dev.gptjt.stream.topology;
 
+import dev.gptjt.engine.task.EntityParser;
+import dev.gptjt.engine.task.TaskDefinition;
 import dev.gptjt.engine.ClassificationResult;
 import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.schema.Classification;
@@ -76,7 +78,8 @@ public final class ResultFactory {
         return Extraction.newBuilder()
                 .setId(request.getId())
                 .setTask(task.name())
-                .setEntities(EntityParser.parse(result.text()))
+                .setEntities(EntityParser.parse(result.text()).stream()
+                        .map(e -> dev.gptjt.schema.Entity.newBuilder().setText(e.text()).setType(e.type()).build()).toList())
                 .setRaw(result.text())
                 .setFinishReason(FinishReason.valueOf(result.finishReason().name()))
                 .setPromptTokens(result.promptTokens())

@@ -1,5 +1,6 @@
 package dev.gptjt.stream.topology;
 
+import dev.gptjt.engine.task.TaskDefinition;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gptjt.stream.topology.TaskDefinition;
+import dev.gptjt.engine.task.TaskDefinition;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

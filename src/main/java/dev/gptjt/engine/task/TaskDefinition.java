@@ -1,4 +1,4 @@
-package dev.gptjt.stream.topology;
+package dev.gptjt.engine.task;
 
 import java.util.List;
 import java.util.Objects;

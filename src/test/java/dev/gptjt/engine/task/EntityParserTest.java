@@ -1,8 +1,7 @@
-package dev.gptjt.stream.topology;
+package dev.gptjt.engine.task;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.gptjt.schema.Entity;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -11,8 +10,8 @@ class EntityParserTest {
 
     private static List<String> texts(String completion) {
         List<String> out = new ArrayList<>();
-        for (Entity e : EntityParser.parse(completion)) {
-            out.add(e.getType() == null ? e.getText() : e.getText() + "/" + e.getType());
+        for (EntityParser.ExtractedEntity e : EntityParser.parse(completion)) {
+            out.add(e.type() == null ? e.text() : e.text() + "/" + e.type());
         }
         return out;
     }

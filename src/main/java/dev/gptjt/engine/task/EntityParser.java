@@ -1,6 +1,5 @@
-package dev.gptjt.stream.topology;
+package dev.gptjt.engine.task;
 
-import dev.gptjt.schema.Entity;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -16,13 +15,16 @@ import java.util.regex.Pattern;
  * {@code text (type)} keep their type.
  */
 public final class EntityParser {
+    /** One extracted entity; {@code type} is null unless written as {@code text (type)}. */
+    public record ExtractedEntity(String text, String type) {}
+
     private static final Pattern TYPED = Pattern.compile("^(.*\\S)\\s*\\(([^()]+)\\)$");
     private static final Pattern NONE = Pattern.compile("(?i)^(none|n/?a|no entities|-)$");
     private static final String TRIM = " \t\"'`“”‘’.,;:!?*-[]{}<>";
 
     private EntityParser() {}
 
-    public static List<Entity> parse(String completion) {
+    public static List<ExtractedEntity> parse(String completion) {
         if (completion == null) {
             return List.of();
         }
@@ -31,7 +33,7 @@ public final class EntityParser {
         if (newline >= 0) {
             line = line.substring(0, newline); // the answer is the first line; what follows is the model going on
         }
-        List<Entity> out = new ArrayList<>();
+        List<ExtractedEntity> out = new ArrayList<>();
         Set<String> seen = new LinkedHashSet<>();
         for (String item : line.split("[,;|]")) {
             String text = trim(item);
@@ -47,7 +49,7 @@ public final class EntityParser {
             if (text.isEmpty() || NONE.matcher(text).matches() || !seen.add(text.toLowerCase(Locale.ROOT))) {
                 continue;
             }
-            out.add(Entity.newBuilder().setText(text).setType(type == null || type.isEmpty() ? null : type).build());
+            out.add(new ExtractedEntity(text, type == null || type.isEmpty() ? null : type));
         }
         return out;
     }

@@ -1,0 +1,139 @@
+package dev.gptjt.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gptjt.engine.ClassificationRequest;
+import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.engine.GenerationParams;
+import dev.gptjt.engine.GenerationRequest;
+import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.cli.Args;
+import dev.gptjt.engine.task.TaskDefinition;
+import dev.gptjt.engine.task.TaskProperties;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.tribuo.Model;
+import org.tribuo.MutableDataset;
+import org.tribuo.Prediction;
+import org.tribuo.classification.Label;
+import org.tribuo.classification.LabelFactory;
+import org.tribuo.classification.baseline.DummyClassifierTrainer;
+import org.tribuo.classification.evaluation.LabelEvaluation;
+import org.tribuo.classification.evaluation.LabelEvaluator;
+import org.tribuo.impl.ArrayExample;
+import org.tribuo.provenance.SimpleDataSourceProvenance;
+
+/**
+ * {@code gptjt eval}: runs a task over labeled texts ({@code {"text", "label"}} lines) and reports
+ * accuracy, macro-F1 and the confusion matrix with Tribuo's {@link LabelEvaluator}.
+ *
+ * <p>Tribuo evaluates predictions against a {@link Model} that defines the label domain; GPT-J is
+ * not a Tribuo model, so a constant {@link DummyClassifierTrainer} model trained on one example per
+ * label stands in as that domain. The predictions themselves are GPT-J's.
+ */
+final class EvalCommand {
+    static final List<String> OPTIONS = List.of("task", "model", "config", "mode", "batch-size");
+    /** The label of a generated answer that is none of the task's labels. */
+    static final String OTHER = "(other)";
+
+    private EvalCommand() {}
+
+    static int run(Args args, BufferedReader in, PrintStream out) throws IOException {
+        args.allow(OPTIONS);
+        Path config = Path.of(args.get("config", System.getProperty("gptjt.config", "stream-app/src/main/resources/application.properties")));
+        Map<String, TaskDefinition> tasks = TaskProperties.load(config);
+        String name = args.required("task");
+        TaskDefinition task = tasks.get(name);
+        if (task == null) {
+            throw new CliException("unknown task '" + name + "' (configured in " + config + ": " + tasks.keySet() + ")");
+        }
+        if (task.labels().isEmpty()) {
+            throw new CliException("task " + name + " has no labels to evaluate against");
+        }
+        String mode = args.get("mode", task.mode() == TaskDefinition.Mode.CLASSIFY ? "classify" : "generate").toLowerCase(Locale.ROOT);
+        if (!mode.equals("classify") && !mode.equals("generate")) {
+            throw new CliException("--mode must be classify or generate");
+        }
+        List<String[]> examples = read(in);
+        if (examples.isEmpty()) {
+            throw new CliException("no labeled lines on stdin (expected {\"text\": ..., \"label\": ...} per line)");
+        }
+        int batch = args.intValue("batch-size", 16);
+        EngineConfig engineConfig = EngineConfig.defaults(Path.of(args.required("model")))
+                .withBatching(batch, Duration.ofMillis(10), Math.max(batch, examples.size()));
+        List<String> predicted = new ArrayList<>();
+        long start = System.nanoTime();
+        try (InferenceEngine engine = InferenceEngine.open(engineConfig)) {
+            List<CompletableFuture<String>> futures = new ArrayList<>();
+            for (String[] e : examples) {
+                String prompt = task.prompt(e[0]);
+                futures.add(mode.equals("classify")
+                        ? engine.classify(new ClassificationRequest(e[0], prompt, task.continuations(), task.lengthNormalized()))
+                                .thenApply(r -> r.label().strip())
+                        : engine.submit(new GenerationRequest(e[0], prompt, GenerationParams.DEFAULTS
+                                .withMaxNewTokens(task.labels().stream().mapToInt(l -> engine.tokenizer().encode(" " + l).length).max().orElse(1) + 2)
+                                .withStop(List.of("\n")))).thenApply(r -> r.text().strip()));
+            }
+            futures.forEach(f -> predicted.add(f.join()));
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        LabelEvaluation evaluation = evaluate(task.labels(), examples, predicted);
+        out.printf("task %s, mode %s, %d examples, %.1f s%n", name, mode, examples.size(), seconds);
+        out.printf("accuracy  %.4f%n", evaluation.accuracy());
+        out.printf("macro-F1  %.4f%n", evaluation.macroAveragedF1());
+        out.println("confusion matrix (rows: true label, columns: predicted):");
+        out.println(evaluation.getConfusionMatrix());
+        return 0;
+    }
+
+    private static List<String[]> read(BufferedReader in) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<String[]> out = new ArrayList<>();
+        int lineNo = 0;
+        for (String line; (line = in.readLine()) != null; ) {
+            lineNo++;
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode n = json.readTree(line);
+            if (n == null || !n.hasNonNull("text") || !n.hasNonNull("label")) {
+                throw new CliException("line " + lineNo + " needs \"text\" and \"label\"");
+            }
+            out.add(new String[] {n.get("text").asText(), n.get("label").asText()});
+        }
+        return out;
+    }
+
+    /** Tribuo's evaluation of GPT-J's answers against the true labels. */
+    static LabelEvaluation evaluate(List<String> labels, List<String[]> examples, List<String> predicted) {
+        LabelFactory factory = new LabelFactory();
+        Set<String> domain = new LinkedHashSet<>(labels);
+        examples.forEach(e -> domain.add(e[1]));
+        if (predicted.stream().anyMatch(p -> !domain.contains(p))) {
+            domain.add(OTHER);
+        }
+        MutableDataset<Label> domainData = new MutableDataset<>(new SimpleDataSourceProvenance("gptjt task labels", factory), factory);
+        domain.forEach(l -> domainData.add(example(l)));
+        Model<Label> domainModel = DummyClassifierTrainer.createConstantTrainer(labels.get(0)).train(domainData);
+        List<Prediction<Label>> predictions = new ArrayList<>();
+        for (int i = 0; i < examples.size(); i++) {
+            String p = domain.contains(predicted.get(i)) ? predicted.get(i) : OTHER;
+            predictions.add(new Prediction<>(new Label(p), 1, example(examples.get(i)[1])));
+        }
+        return new LabelEvaluator().evaluate(domainModel, predictions, new SimpleDataSourceProvenance("gptjt eval", factory));
+    }
+
+    private static ArrayExample<Label> example(String truth) {
+        return new ArrayExample<>(new Label(truth), new String[] {"bias"}, new double[] {1.0});
+    }
+}
