@@ -45,6 +45,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 final class DemoCommand {
     static final List<String> OPTIONS = List.of("once", "model", "timeout");
+    private static final String APPLICATION_ID = "gptjt-demo";
     private static final String PROMPTS = "gptjt.prompts";
     private static final String COMPLETIONS = "gptjt.completions";
     private static final String FAILURES = "gptjt.failures";
@@ -55,15 +56,20 @@ final class DemoCommand {
 
     static int run(Args args, PrintStream out) throws Exception {
         args.allow(OPTIONS);
-        Path model = Path.of(args.get("model", "models/tiny-gptj")).toAbsolutePath();
+        Path model = Path.of(args.get("model", "models/demo-gptj")).toAbsolutePath();
         if (!Files.isRegularFile(model.resolve("model.onnx"))) {
             throw new CliException("model directory " + model + " has no model.onnx (an Optimum export directory is needed)");
         }
         boolean once = args.flag("once");
         Duration timeout = Duration.ofSeconds(args.intValue("timeout", 300));
-        if (model.getFileName().toString().equals("tiny-gptj")) {
-            out.println("note: the default model is a tiny *random* GPT-J kept for conformance tests: its answers are noise.");
-            out.println("      Point --model at an Optimum export of GPT-JT-6B for real answers (see README).");
+        switch (model.getFileName().toString()) {
+            case "demo-gptj" -> {
+                out.println("model: demo-gptj, a 7M-parameter GPT-J trained on generated examples of the GPT-JT model card's formats.");
+                out.println("       It is not GPT-JT: it knows only its word lists, and saw no hate-speech data (tweet-hate is not");
+                out.println("       meaningful with it). Run the real model with --model DIR (an Optimum export; see README).");
+            }
+            case "tiny-gptj" -> out.println("model: tiny-gptj, a *random* GPT-J kept for conformance tests: its answers are noise.");
+            default -> out.println("model: " + model);
         }
         Path work = Files.createTempDirectory("gptjt-demo-");
         WireFormat wire = new SingleObjectWireFormat();
@@ -73,16 +79,17 @@ final class DemoCommand {
             out.println("[2/3] starting the service and loading " + model.getFileName() + "…");
             Map<String, String> settings = new HashMap<>();
             settings.put("quarkus.kafka-streams.bootstrap-servers", broker.bootstrap());
-            settings.put("quarkus.kafka-streams.application-id", "gptjt-demo");
+            settings.put("quarkus.kafka-streams.application-id", APPLICATION_ID);
             settings.put("kafka-streams.state.dir", work.resolve("state").toString());
             settings.put("gptjt.model.dir", model.toString());
             settings.put("gptjt.topics.partitions", "3");
             try (ServiceProcess service = ServiceProcess.start(settings, work.resolve("service.log"))) {
-                awaitTopics(broker.bootstrap(), service, timeout);
                 List<Example> examples = examples();
+                List<String> resultTopics = resultTopics(examples);
+                awaitTopics(broker.bootstrap(), service, timeout, resultTopics);
                 out.println("[3/3] sending " + examples.size() + " examples of the GPT-JT model card to " + PROMPTS);
                 send(broker.bootstrap(), wire, examples);
-                boolean all = printResults(broker.bootstrap(), wire, examples, service, timeout, out);
+                boolean all = printResults(broker.bootstrap(), wire, examples, resultTopics, service, timeout, out);
                 if (!once) {
                     out.println("\nthe service keeps running: send more with 'bin/gptjt send --bootstrap " + broker.bootstrap()
                             + "', read with 'bin/gptjt tail --bootstrap " + broker.bootstrap() + "'. Ctrl-C stops everything.");
@@ -105,22 +112,31 @@ final class DemoCommand {
                 if (!line.isBlank()) {
                     var node = json.readTree(line);
                     PromptRequest r = PromptJson.parse(node, null);
-                    examples.add(new Example(r.getId(), node.get("example").asText(), r));
+                    examples.add(new Example(r.getId(), r.getTask() == null ? "raw prompt" : r.getTask(), r));
                 }
             }
         }
         return examples;
     }
 
-    private static void awaitTopics(String bootstrap, ServiceProcess service, Duration timeout) throws Exception {
+    /** Where the examples' results arrive: completions, failures, and each task's topic. */
+    private static List<String> resultTopics(List<Example> examples) {
+        List<String> topics = new ArrayList<>(List.of(COMPLETIONS, FAILURES));
+        examples.stream().map(e -> e.request().getTask()).filter(java.util.Objects::nonNull).distinct()
+                .forEach(task -> topics.add("gptjt.results." + task));
+        return topics;
+    }
+
+    private static void awaitTopics(String bootstrap, ServiceProcess service, Duration timeout, List<String> topics) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             while (System.nanoTime() < deadline) {
                 if (!service.isAlive()) {
                     throw new CliException("the service stopped while starting:\n" + service.logTail());
                 }
-                if (admin.listTopics().names().get(10, TimeUnit.SECONDS).containsAll(Set.of(PROMPTS, COMPLETIONS, FAILURES))) {
-                    return;
+                Set<String> existing = admin.listTopics().names().get(10, TimeUnit.SECONDS);
+                if (existing.contains(PROMPTS) && existing.containsAll(topics) && groupStable(admin)) {
+                    return; // topics exist and the service's stream threads own their partitions
                 }
                 Thread.sleep(250);
             }
@@ -128,28 +144,41 @@ final class DemoCommand {
         throw new CliException("the service did not create its topics within " + timeout.toSeconds() + " s:\n" + service.logTail());
     }
 
+    private static boolean groupStable(Admin admin) throws Exception {
+        try {
+            var group = admin.describeConsumerGroups(List.of(APPLICATION_ID)).describedGroups().get(APPLICATION_ID).get(10, TimeUnit.SECONDS);
+            return group.groupState() == org.apache.kafka.common.GroupState.STABLE && !group.members().isEmpty();
+        } catch (java.util.concurrent.ExecutionException notYet) {
+            return false; // the group does not exist until the service's consumer joins
+        }
+    }
+
     private static void send(String bootstrap, WireFormat wire, List<Example> examples) {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             for (Example e : examples) {
+                // latency counts from the moment the prompt is sent
+                e.request().setCreatedAt(java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
                 producer.send(new ProducerRecord<>(PROMPTS, e.id().getBytes(StandardCharsets.UTF_8), wire.encode(PROMPTS, e.request())));
             }
             producer.flush();
         }
     }
 
-    /** Prints results as they arrive; true when every example got one. */
-    private static boolean printResults(String bootstrap, WireFormat wire, List<Example> examples, ServiceProcess service,
-                                        Duration timeout, PrintStream out) {
+    /** Prints results as they arrive, one aligned line each; true when every example got one. */
+    private static boolean printResults(String bootstrap, WireFormat wire, List<Example> examples, List<String> topics,
+                                        ServiceProcess service, Duration timeout, PrintStream out) {
         Map<String, Example> waiting = new LinkedHashMap<>();
         examples.forEach(e -> waiting.put(e.id(), e));
         List<Long> latencies = new ArrayList<>();
+        double batches = 0;
+        out.printf("%n%-14s %-46s %-44s %8s%n", "task", "input (last line)", "answer", "latency");
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();
-            for (String topic : List.of(COMPLETIONS, FAILURES)) {
+            for (String topic : topics) {
                 consumer.partitionsFor(topic, Duration.ofSeconds(30)).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
             }
             consumer.assign(partitions);
@@ -157,24 +186,26 @@ final class DemoCommand {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (!waiting.isEmpty() && System.nanoTime() < deadline && service.isAlive()) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    SpecificRecord value = wire.decode(r.topic(), r.value());
-                    if (value instanceof Completion c && waiting.containsKey(c.getId())) {
-                        Example e = waiting.remove(c.getId());
-                        long latency = c.getCreatedAt().toEpochMilli() - c.getRequestCreatedAt().toEpochMilli();
-                        latencies.add(latency);
-                        out.printf("%-14s %6d ms  batch %-2d  %s%n      → %s%n", e.name(), latency, c.getBatchSize(),
-                                lastLine(e.request().getPrompt()), printable(c.getText()));
-                    } else if (value instanceof PromptFailure f && waiting.containsKey(f.getId())) {
-                        Example e = waiting.remove(f.getId());
-                        out.printf("%-14s failed: %s %s%n", e.name(), f.getReason(), f.getMessage());
+                    DemoAnswer a = DemoAnswer.of(wire.decode(r.topic(), r.value()));
+                    Example e = a == null ? null : waiting.remove(a.id());
+                    if (e == null) {
+                        continue;
                     }
+                    if (a.latencyMs() >= 0) {
+                        latencies.add(a.latencyMs());
+                        batches += 1.0 / a.batchSize(); // every member of a batch is a demo example
+                    }
+                    out.printf("%-14s %-46s %-44s %5d ms%n", e.name(), cut(lastLine(e.request().getPrompt()), 46),
+                            cut(a.answer(), 44), Math.max(0, a.latencyMs()));
                 }
             }
         }
         if (!latencies.isEmpty()) {
             latencies.sort(Long::compare);
-            out.printf("%d answered; latency p50 %d ms, max %d ms%n", latencies.size(),
-                    latencies.get(latencies.size() / 2), latencies.get(latencies.size() - 1));
+            long p50 = latencies.get((latencies.size() - 1) / 2);
+            long p99 = latencies.get((int) Math.ceil(0.99 * latencies.size()) - 1);
+            out.printf("%n%d answered in %d batches; end-to-end latency p50 %d ms, p99 %d ms%n",
+                    latencies.size(), Math.round(batches), p50, p99);
         }
         if (!waiting.isEmpty()) {
             out.println("no answer for " + waiting.keySet() + (service.isAlive() ? "" : "; the service stopped:\n" + service.logTail()));
@@ -183,12 +214,13 @@ final class DemoCommand {
         return true;
     }
 
+    private static String cut(String s, int width) {
+        return s.length() <= width ? s : s.substring(0, width - 1) + "…";
+    }
+
     private static String lastLine(String prompt) {
         String[] lines = prompt.strip().split("\n");
         return lines[lines.length - 1];
     }
 
-    private static String printable(String text) {
-        return "\"" + text.replace("\n", "\\n") + "\"";
-    }
 }

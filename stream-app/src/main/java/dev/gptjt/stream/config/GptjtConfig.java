@@ -68,7 +68,7 @@ public interface GptjtConfig {
 
     interface Model {
         /** Optimum export directory of GPT-J (model.onnx, config.json, vocab.json, merges.txt). */
-        @WithDefault("models/tiny-gptj")
+        @WithDefault("models/demo-gptj")
         Path dir();
 
         /** Execution provider: cpu, or cuda (needs the -Pgpu build, CUDA 12 and cuDNN 9). */

@@ -36,13 +36,17 @@ class LauncherIT {
     }
 
     @Test
-    void shouldRunTheDemoOnceAndAnswerEveryExample() {
-        Run demo = run("", "demo", "--once", "--model", MODEL);
+    void shouldRunTheDemoOnceAndShowTheDemoModelsAnswers() {
+        String demoModel = Path.of(System.getProperty("gptjt.models")).resolve("demo-gptj").toString();
+        Run demo = run("", "demo", "--once", "--model", demoModel);
         assertEquals(0, demo.code(), demo.out() + demo.err());
-        for (String example : new String[] {"quick-start", "sentiment", "currency", "tweet-hate", "entities", "data-cleaning"}) {
-            assertTrue(demo.out().contains(example), example + " missing in:\n" + demo.out());
+        for (String task : new String[] {"raw prompt", "sentiment", "currency", "tweet-hate", "entities", "data-cleaning"}) {
+            assertTrue(demo.out().contains(task), task + " missing in:\n" + demo.out());
         }
-        assertTrue(demo.out().contains("6 answered"), demo.out());
+        for (String answer : new String[] {" Yes ", " Indian Rupee ", " Peter Lee,peter@example.com,510-333-2429 ", " joy (p="}) {
+            assertTrue(demo.out().contains(answer), answer + " missing in:\n" + demo.out());
+        }
+        assertTrue(demo.out().contains("6 answered in"), demo.out());
     }
 
     @Test

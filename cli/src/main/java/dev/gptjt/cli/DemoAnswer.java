@@ -1,0 +1,39 @@
+package dev.gptjt.cli;
+
+import dev.gptjt.schema.Classification;
+import dev.gptjt.schema.Completion;
+import dev.gptjt.schema.Entity;
+import dev.gptjt.schema.Extraction;
+import dev.gptjt.schema.LabelProbability;
+import dev.gptjt.schema.PromptFailure;
+import java.util.stream.Collectors;
+import org.apache.avro.specific.SpecificRecord;
+
+/** Any result record reduced to what the demo prints: its answer in one line, latency and batch size. */
+record DemoAnswer(String id, String answer, long latencyMs, int batchSize) {
+
+    /** @return null for a record that is no result */
+    static DemoAnswer of(SpecificRecord value) {
+        if (value instanceof Completion c) {
+            return new DemoAnswer(c.getId(), c.getText().strip(), latency(c.getRequestCreatedAt(), c.getCreatedAt()), c.getBatchSize());
+        }
+        if (value instanceof Classification c) {
+            double p = c.getScores().stream().filter(s -> s.getLabel().equals(c.getLabel()))
+                    .mapToDouble(LabelProbability::getProbability).findFirst().orElse(Double.NaN);
+            return new DemoAnswer(c.getId(), String.format("%s (p=%.2f)", c.getLabel(), p),
+                    latency(c.getRequestCreatedAt(), c.getCreatedAt()), c.getBatchSize());
+        }
+        if (value instanceof Extraction x) {
+            String entities = x.getEntities().stream().map(Entity::getText).collect(Collectors.joining(" | ", "[", "]"));
+            return new DemoAnswer(x.getId(), entities, latency(x.getRequestCreatedAt(), x.getCreatedAt()), x.getBatchSize());
+        }
+        if (value instanceof PromptFailure f && f.getId() != null) {
+            return new DemoAnswer(f.getId(), "failed: " + f.getReason() + " " + f.getMessage(), -1, 1);
+        }
+        return null;
+    }
+
+    private static long latency(java.time.Instant from, java.time.Instant to) {
+        return to.toEpochMilli() - from.toEpochMilli();
+    }
+}
