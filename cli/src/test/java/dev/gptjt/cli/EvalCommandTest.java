@@ -47,6 +47,21 @@ class EvalCommandTest {
     }
 
     @Test
+    void shouldReportTheDemoModelsEmotionAccuracyInBothModes() throws Exception {
+        Path models = Path.of(System.getProperty("gptjt.models"));
+        String labeled = Files.readString(models.resolve("demo-gptj/emotion-eval.jsonl"));
+        for (String mode : List.of("classify", "generate")) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            int code = Main.run(new String[] {"eval", "--task", "sentiment", "--mode", mode, "--model", models.resolve("demo-gptj").toString()},
+                    new ByteArrayInputStream(labeled.getBytes(StandardCharsets.UTF_8)), new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+            String report = out.toString(StandardCharsets.UTF_8);
+            assertEquals(0, code, report);
+            double accuracy = Double.parseDouble(report.lines().filter(l -> l.startsWith("accuracy")).findFirst().orElseThrow().split("\\s+")[1]);
+            assertTrue(accuracy >= 0.9, mode + ": " + report);
+        }
+    }
+
+    @Test
     void shouldRefuseAnUnknownTask() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = Main.run(new String[] {"eval", "--task", "nope", "--model", "x"}, new ByteArrayInputStream(new byte[0]),
