@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param maxWait          how long the scheduler holds the first queued request for others to join it
  * @param maxQueue         most requests waiting for a batch; beyond it submission fails with OVERLOADED
  * @param maxNewTokensCap  largest {@code max_new_tokens} a request may ask for
+ * @param maxQueueAge      a request still queued this long is failed with DEADLINE_EXCEEDED instead of
+ *                         started; {@link Duration#ZERO} turns the limit off
  */
 public record EngineConfig(
         Path modelDir,
@@ -26,7 +28,8 @@ public record EngineConfig(
         int maxBatchSize,
         Duration maxWait,
         int maxQueue,
-        int maxNewTokensCap) {
+        int maxNewTokensCap,
+        Duration maxQueueAge) {
 
     public static final int DEFAULT_MAX_BATCH_SIZE = 16;
     public static final Duration DEFAULT_MAX_WAIT = Duration.ofMillis(10);
@@ -44,28 +47,34 @@ public record EngineConfig(
         require(!maxWait.isNegative(), "maxWait must be >= 0");
         require(maxQueue >= maxBatchSize, "maxQueue must be >= maxBatchSize (" + maxBatchSize + ")");
         require(maxNewTokensCap >= 1, "maxNewTokensCap must be >= 1");
+        Objects.requireNonNull(maxQueueAge, "maxQueueAge");
+        require(!maxQueueAge.isNegative(), "maxQueueAge must be >= 0");
     }
 
     /** CPU defaults for a model directory. */
     public static EngineConfig defaults(Path modelDir) {
         return new EngineConfig(modelDir, ExecutionProvider.CPU, 0, 0, 0,
-                DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_WAIT, DEFAULT_MAX_QUEUE, DEFAULT_MAX_NEW_TOKENS_CAP);
+                DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_WAIT, DEFAULT_MAX_QUEUE, DEFAULT_MAX_NEW_TOKENS_CAP, Duration.ZERO);
     }
 
     public EngineConfig withBatching(int maxBatchSize, Duration maxWait, int maxQueue) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap);
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge);
     }
 
     public EngineConfig withProvider(ExecutionProvider provider, int deviceId) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap);
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge);
     }
 
     public EngineConfig withThreads(int intraOpThreads, int interOpThreads) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap);
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge);
     }
 
     public EngineConfig withMaxNewTokensCap(int cap) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, cap);
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, cap, maxQueueAge);
+    }
+
+    public EngineConfig withMaxQueueAge(Duration age) {
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, age);
     }
 
     private static void require(boolean ok, String message) {

@@ -10,6 +10,8 @@ public enum ErrorCode {
     PROMPT_TOO_LONG,
     /** A generation parameter is out of its range (see {@link GenerationParams#validate}). */
     INVALID_PARAMETER,
+    /** The request's deadline (or the engine's maximum queue age) passed before its batch started. */
+    DEADLINE_EXCEEDED,
     /** The scheduler's queue is full; the caller should retry later or slow down. */
     OVERLOADED,
     /** The engine was closed before or while the request ran. */

@@ -61,9 +61,17 @@ public final class InferenceEngine implements AutoCloseable {
      *     when the queue is full, {@link ErrorCode#CLOSED}, or {@link ErrorCode#INFERENCE_FAILED}
      */
     public CompletableFuture<GenerationResult> submit(GenerationRequest request) {
+        return submit(request, null);
+    }
+
+    /**
+     * As {@link #submit(GenerationRequest)}, not started after {@code deadline}: a request still queued
+     * then fails with {@link ErrorCode#DEADLINE_EXCEEDED} (null: no deadline but the engine's max queue age).
+     */
+    public CompletableFuture<GenerationResult> submit(GenerationRequest request, java.time.Instant deadline) {
         PreparedRequest prepared;
         try {
-            prepared = prepare(request);
+            prepared = withDeadline(prepare(request), deadline);
         } catch (EngineException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -92,7 +100,29 @@ public final class InferenceEngine implements AutoCloseable {
             throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "prompt has " + ids.length + " tokens; with max_new_tokens "
                     + params.maxNewTokens() + " it exceeds the model's context of " + context + " tokens");
         }
-        return new PreparedRequest(request.id(), ids, params, System.nanoTime(), null);
+        return new PreparedRequest(request.id(), ids, params, System.nanoTime(), null, Long.MAX_VALUE);
+    }
+
+    /** The earlier of the request's deadline and the engine's maximum queue age, on the nanoTime clock. */
+    private PreparedRequest withDeadline(PreparedRequest r, java.time.Instant deadline) {
+        long nanos = Long.MAX_VALUE;
+        if (deadline != null) {
+            nanos = r.submittedNanos() + java.time.Duration.between(java.time.Instant.now(), deadline).toNanos();
+        }
+        if (!config.maxQueueAge().isZero()) {
+            nanos = Math.min(nanos, r.submittedNanos() + config.maxQueueAge().toNanos());
+        }
+        return new PreparedRequest(r.id(), r.promptIds(), r.params(), r.submittedNanos(), r.labelIds(), nanos);
+    }
+
+    /**
+     * Waits until the engine's queue has room, at most {@code timeout}: lets a producer of work slow
+     * down to the engine's pace instead of piling up requests.
+     *
+     * @return true when there is room (or the engine is closed), false when the timeout passed
+     */
+    public boolean awaitCapacity(java.time.Duration timeout) {
+        return scheduler.awaitCapacity(timeout);
     }
 
     /**
@@ -104,6 +134,11 @@ public final class InferenceEngine implements AutoCloseable {
      *     {@link ErrorCode#OVERLOADED}, {@link ErrorCode#CLOSED} or {@link ErrorCode#INFERENCE_FAILED}
      */
     public CompletableFuture<ClassificationResult> classify(ClassificationRequest request) {
+        return classify(request, null);
+    }
+
+    /** As {@link #classify(ClassificationRequest)}, not started after {@code deadline} (see {@link #submit(GenerationRequest, java.time.Instant)}). */
+    public CompletableFuture<ClassificationResult> classify(ClassificationRequest request, java.time.Instant deadline) {
         PreparedRequest prepared;
         int[] labelTokens;
         try {
@@ -125,7 +160,8 @@ public final class InferenceEngine implements AutoCloseable {
                 longest = Math.max(longest, labelIds[i].length);
             }
             PreparedRequest generation = prepare(new GenerationRequest(request.id(), request.prompt(), GenerationParams.DEFAULTS.withMaxNewTokens(longest)));
-            prepared = new PreparedRequest(request.id(), generation.promptIds(), generation.params(), generation.submittedNanos(), labelIds);
+            prepared = withDeadline(new PreparedRequest(request.id(), generation.promptIds(), generation.params(),
+                    generation.submittedNanos(), labelIds, Long.MAX_VALUE), deadline);
         } catch (EngineException e) {
             return CompletableFuture.failedFuture(e);
         }

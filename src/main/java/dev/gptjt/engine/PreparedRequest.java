@@ -9,8 +9,16 @@ package dev.gptjt.engine;
  * @param submittedNanos {@link System#nanoTime()} at submission
  * @param labelIds       for a classification: each label's token ids, to be scored rather than
  *                       generating; null for a generation
+ * @param deadlineNanos  {@link System#nanoTime()} after which the request is not started
+ *                       ({@link Long#MAX_VALUE}: none)
  */
-public record PreparedRequest(String id, int[] promptIds, GenerationParams params, long submittedNanos, int[][] labelIds) {
+public record PreparedRequest(String id, int[] promptIds, GenerationParams params, long submittedNanos, int[][] labelIds,
+                              long deadlineNanos) {
+
+    /** True when the request's deadline passed by {@code nowNanos}. */
+    public boolean expired(long nowNanos) {
+        return deadlineNanos != Long.MAX_VALUE && nowNanos - deadlineNanos > 0;
+    }
 
     /** True when this request scores labels instead of generating. */
     public boolean scoring() {

@@ -91,6 +91,45 @@ class BatchSchedulerTest {
                 () -> engine.submit(GenerationRequest.of("after", "Hi")).join())).code());
     }
 
+    @Test
+    void shouldFailARequestWhoseDeadlinePassesWhileQueued() {
+        EngineConfig config = EngineConfig.defaults(Fixtures.tinyGptj()).withBatching(1, Duration.ZERO, 8).withMaxNewTokensCap(2000);
+        try (InferenceEngine engine = InferenceEngine.open(config)) {
+            GenerationParams slow = GenerationParams.DEFAULTS.withMaxNewTokens(600).withIgnoreEos(true);
+            CompletableFuture<GenerationResult> running = engine.submit(new GenerationRequest("slow", "Hi", slow));
+            CompletableFuture<GenerationResult> late = engine.submit(GenerationRequest.of("late", "Hi"), java.time.Instant.now().plusMillis(50));
+            CompletableFuture<GenerationResult> patient = engine.submit(GenerationRequest.of("patient", "Hi"), java.time.Instant.now().plusSeconds(120));
+            assertEquals(ErrorCode.DEADLINE_EXCEEDED, EngineException.from(assertThrows(CompletionException.class, late::join)).code());
+            assertEquals(600, running.join().outputIds().length);
+            assertEquals(5, patient.join().outputIds().length, "a deadline not reached does not matter");
+        }
+        try (InferenceEngine aged = InferenceEngine.open(config.withMaxQueueAge(Duration.ofMillis(50)))) {
+            CompletableFuture<GenerationResult> running = aged.submit(new GenerationRequest("slow", "Hi",
+                    GenerationParams.DEFAULTS.withMaxNewTokens(600).withIgnoreEos(true)));
+            CompletableFuture<GenerationResult> queued = aged.submit(GenerationRequest.of("queued", "Hi"));
+            assertEquals(ErrorCode.DEADLINE_EXCEEDED, EngineException.from(assertThrows(CompletionException.class, queued::join)).code(),
+                    "max queue age applies to requests without a deadline");
+            running.join();
+        }
+    }
+
+    @Test
+    void shouldLetAProducerWaitForRoomInAFullQueue() {
+        EngineConfig config = EngineConfig.defaults(Fixtures.tinyGptj()).withBatching(1, Duration.ZERO, 1).withMaxNewTokensCap(2000);
+        try (InferenceEngine engine = InferenceEngine.open(config)) {
+            GenerationParams slow = GenerationParams.DEFAULTS.withMaxNewTokens(600).withIgnoreEos(true);
+            CompletableFuture<GenerationResult> first = engine.submit(new GenerationRequest("1", "Hi", slow));
+            while (engine.queued() > 0) {
+                Thread.onSpinWait(); // until the worker takes the first
+            }
+            CompletableFuture<GenerationResult> second = engine.submit(new GenerationRequest("2", "Hi", slow));
+            assertTrue(!engine.awaitCapacity(Duration.ofMillis(20)), "full: one running, one queued");
+            assertTrue(engine.awaitCapacity(Duration.ofSeconds(60)), "room once the worker takes the second");
+            first.join();
+            second.join();
+        }
+    }
+
     private static void await(CountDownLatch latch) {
         try {
             latch.await();

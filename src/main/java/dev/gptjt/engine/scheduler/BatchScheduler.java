@@ -36,6 +36,7 @@ public final class BatchScheduler implements AutoCloseable {
     private final BatchListener listener;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
+    private final Condition notFull = lock.newCondition();
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private final Thread worker;
     private boolean closed; // guarded by lock
@@ -78,6 +79,30 @@ public final class BatchScheduler implements AutoCloseable {
         return future;
     }
 
+    /**
+     * Waits until the queue has room for one more request, at most {@code timeout}.
+     *
+     * @return true when there is room or the scheduler is closed; false on timeout
+     */
+    public boolean awaitCapacity(Duration timeout) {
+        long nanos = timeout.toNanos();
+        lock.lock();
+        try {
+            while (!closed && queue.size() >= maxQueue) {
+                if (nanos <= 0) {
+                    return false;
+                }
+                nanos = notFull.awaitNanos(nanos);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Requests waiting for a batch. */
     public int queued() {
         lock.lock();
@@ -90,7 +115,10 @@ public final class BatchScheduler implements AutoCloseable {
 
     private void run() {
         while (true) {
-            List<Pending> batch = nextBatch();
+            List<Pending> expired = new ArrayList<>();
+            List<Pending> batch = nextBatch(expired);
+            EngineException late = new EngineException(ErrorCode.DEADLINE_EXCEEDED, "deadline passed before the request's batch started");
+            expired.forEach(p -> p.future().completeExceptionally(late));
             if (batch == null) {
                 return;
             }
@@ -98,11 +126,21 @@ public final class BatchScheduler implements AutoCloseable {
         }
     }
 
-    /** Blocks until {@link BatchPolicy} dispatches a batch; null once closed. */
-    private List<Pending> nextBatch() {
+    /**
+     * Blocks until {@link BatchPolicy} dispatches a batch; null once closed. Requests whose deadline
+     * passed are moved to {@code expired} (completed by the caller, outside the lock) instead.
+     */
+    private List<Pending> nextBatch(List<Pending> expired) {
         lock.lock();
         try {
             while (!closed) {
+                long now = System.nanoTime();
+                if (queue.removeIf(p -> p.request().expired(now) && expired.add(p))) {
+                    notFull.signalAll();
+                }
+                if (!expired.isEmpty()) {
+                    return List.of(); // let the caller fail them now rather than after waiting
+                }
                 long oldestWait = queue.isEmpty() ? 0 : System.nanoTime() - queue.peekFirst().request().submittedNanos();
                 BatchPolicy.Decision d = BatchPolicy.decide(queue.size(), oldestWait, maxBatchSize, maxWaitNanos);
                 if (d.take() > 0) {
@@ -110,6 +148,7 @@ public final class BatchScheduler implements AutoCloseable {
                     for (int i = 0; i < d.take(); i++) {
                         batch.add(queue.pollFirst());
                     }
+                    notFull.signalAll();
                     return batch;
                 }
                 if (d.waitNanos() == Long.MAX_VALUE) {
@@ -128,6 +167,9 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     private void runBatch(List<Pending> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
         long started = System.nanoTime();
         List<PreparedRequest> requests = batch.stream().map(Pending::request).toList();
         try {
@@ -162,6 +204,7 @@ public final class BatchScheduler implements AutoCloseable {
             dropped = new ArrayList<>(queue);
             queue.clear();
             changed.signalAll();
+            notFull.signalAll();
         } finally {
             lock.unlock();
         }

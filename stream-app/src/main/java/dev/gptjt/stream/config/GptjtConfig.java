@@ -102,6 +102,11 @@ public interface GptjtConfig {
         @WithDefault("1024")
         int maxQueue();
 
+        /** A prompt queued in the engine this long fails with DEADLINE_EXCEEDED instead of running; 0s: off. */
+        @WithName("max-queue-age")
+        @WithDefault("0s")
+        Duration maxQueueAge();
+
         /** Largest max_new_tokens a request may ask for; larger is an INVALID_PARAMETER failure. */
         @WithName("max-new-tokens-cap")
         @WithDefault("256")
@@ -144,6 +149,14 @@ public interface GptjtConfig {
         @WithName("flush-interval")
         @WithDefault("20ms")
         Duration flushInterval();
+
+        /**
+         * Backpressure: when the engine's queue is full, the stream thread waits at most this long for
+         * room before storing the prompt to submit later; Kafka Streams' consumption slows to the engine's pace.
+         */
+        @WithName("max-block")
+        @WithDefault("2s")
+        Duration maxBlock();
 
         /** Wall-clock period of the safety scan that resubmits stored prompts nothing tracks. */
         @WithName("reconcile-interval")

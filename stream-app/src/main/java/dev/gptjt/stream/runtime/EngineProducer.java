@@ -33,7 +33,8 @@ public class EngineProducer {
                 e.maxBatchSize(),
                 e.maxWait(),
                 e.maxQueue(),
-                e.maxNewTokensCap());
+                e.maxNewTokensCap(),
+                e.maxQueueAge());
         long start = System.nanoTime();
         LOG.infof("loading model %s on %s…", engineConfig.modelDir(), engineConfig.provider());
         InferenceEngine engine = InferenceEngine.open(engineConfig);

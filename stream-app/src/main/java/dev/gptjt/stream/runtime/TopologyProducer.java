@@ -33,7 +33,7 @@ public class TopologyProducer {
         }
         TopologySettings settings = new TopologySettings(topics.prompts(), topics.completions(), topics.failures(),
                 topics.allowedReplyTopics().orElse(Set.of()), config.stream().flushInterval(), config.stream().store().equals("rocksdb"),
-                config.stream().reconcileInterval(), tasks);
+                config.stream().reconcileInterval(), tasks, config.stream().maxBlock());
         ResultFactory results = new ResultFactory(engine.model().name(), engine.model().contentHash(), engine.backendName());
         return PromptTopology.build(settings, engine, wire, results, Clock.systemUTC());
     }

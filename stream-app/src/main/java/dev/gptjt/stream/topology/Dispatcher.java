@@ -40,20 +40,26 @@ final class Dispatcher {
         PromptRequest request = pending.getRequest();
         if (request.getTask() == null) {
             String topic = request.getReplyTopic() != null ? request.getReplyTopic() : completionsTopic;
-            return engine.submit(new GenerationRequest(request.getId(), request.getPrompt(), params(request, null)))
+            return engine.submit(new GenerationRequest(request.getId(), request.getPrompt(), params(request, null)), request.getDeadlineAt())
                     .thenApply(r -> new Outcome(topic, results.completion(pending, r, clock.instant())));
         }
         TaskDefinition task = tasks.get(request.getTask());
         String topic = request.getReplyTopic() != null ? request.getReplyTopic() : task.topic();
         String prompt = task.prompt(request.getPrompt());
         return switch (task.mode()) {
-            case GENERATE -> engine.submit(new GenerationRequest(request.getId(), prompt, params(request, task)))
+            case GENERATE -> engine.submit(new GenerationRequest(request.getId(), prompt, params(request, task)), request.getDeadlineAt())
                     .thenApply(r -> new Outcome(topic, results.completion(pending, r, clock.instant())));
-            case EXTRACT -> engine.submit(new GenerationRequest(request.getId(), prompt, params(request, task)))
+            case EXTRACT -> engine.submit(new GenerationRequest(request.getId(), prompt, params(request, task)), request.getDeadlineAt())
                     .thenApply(r -> new Outcome(topic, results.extraction(pending, task, r, clock.instant())));
-            case CLASSIFY -> engine.classify(new ClassificationRequest(request.getId(), prompt, task.continuations(), task.lengthNormalized()))
+            case CLASSIFY -> engine.classify(new ClassificationRequest(request.getId(), prompt, task.continuations(), task.lengthNormalized()),
+                            request.getDeadlineAt())
                     .thenApply(r -> new Outcome(topic, results.classification(pending, task, r, clock.instant())));
         };
+    }
+
+    /** Waits at most {@code timeout} for room in the engine's queue; true when there is room. */
+    boolean awaitCapacity(java.time.Duration timeout) {
+        return engine.awaitCapacity(timeout);
     }
 
     /**

@@ -144,6 +144,11 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
         store.put(key, STORE_CODEC.encode(PromptTopology.PENDING_STORE, pending));
         inFlight.remove(key);
         waiting.add(key);
+        if (waiting.size() > 1) {
+            // Backpressure: the engine is full. Wait (bounded) for room rather than read on; the prompt
+            // is safe in the store either way.
+            dispatcher.awaitCapacity(settings.maxBlock());
+        }
         submitWaiting();
     }
 
@@ -205,6 +210,7 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
             case EMPTY_PROMPT -> FailureReason.EMPTY_PROMPT;
             case PROMPT_TOO_LONG -> FailureReason.PROMPT_TOO_LONG;
             case INVALID_PARAMETER -> FailureReason.INVALID_PARAMETER;
+            case DEADLINE_EXCEEDED -> FailureReason.DEADLINE_EXCEEDED;
             default -> FailureReason.INFERENCE_FAILED;
         };
     }

@@ -16,6 +16,7 @@ import java.util.Set;
  * @param persistentStore    RocksDB pending store (true) or in-memory (false); both are changelogged
  * @param reconcileInterval  wall-clock period of the scan that resubmits stored prompts nothing tracks
  * @param tasks              the configured tasks by name
+ * @param maxBlock           longest the stream thread waits for room in a full engine queue
  */
 public record TopologySettings(
         String promptsTopic,
@@ -25,7 +26,8 @@ public record TopologySettings(
         Duration flushInterval,
         boolean persistentStore,
         Duration reconcileInterval,
-        java.util.Map<String, TaskDefinition> tasks) {
+        java.util.Map<String, TaskDefinition> tasks,
+        Duration maxBlock) {
 
     public TopologySettings {
         Objects.requireNonNull(promptsTopic);
@@ -35,21 +37,22 @@ public record TopologySettings(
         Objects.requireNonNull(flushInterval);
         Objects.requireNonNull(reconcileInterval);
         tasks = java.util.Map.copyOf(tasks);
+        Objects.requireNonNull(maxBlock);
     }
 
     public static TopologySettings defaults() {
-        return new TopologySettings("gptjt.prompts", "gptjt.completions", "gptjt.failures", Set.of(), Duration.ofMillis(20), true, Duration.ofSeconds(10), java.util.Map.of());
+        return new TopologySettings("gptjt.prompts", "gptjt.completions", "gptjt.failures", Set.of(), Duration.ofMillis(20), true, Duration.ofSeconds(10), java.util.Map.of(), Duration.ofSeconds(2));
     }
 
     public TopologySettings withStore(boolean persistent) {
-        return new TopologySettings(promptsTopic, completionsTopic, failuresTopic, allowedReplyTopics, flushInterval, persistent, reconcileInterval, tasks);
+        return new TopologySettings(promptsTopic, completionsTopic, failuresTopic, allowedReplyTopics, flushInterval, persistent, reconcileInterval, tasks, maxBlock);
     }
 
     public TopologySettings withTasks(java.util.Map<String, TaskDefinition> tasks) {
-        return new TopologySettings(promptsTopic, completionsTopic, failuresTopic, allowedReplyTopics, flushInterval, persistentStore, reconcileInterval, tasks);
+        return new TopologySettings(promptsTopic, completionsTopic, failuresTopic, allowedReplyTopics, flushInterval, persistentStore, reconcileInterval, tasks, maxBlock);
     }
 
     public TopologySettings withAllowedReplyTopics(Set<String> topics) {
-        return new TopologySettings(promptsTopic, completionsTopic, failuresTopic, topics, flushInterval, persistentStore, reconcileInterval, tasks);
+        return new TopologySettings(promptsTopic, completionsTopic, failuresTopic, topics, flushInterval, persistentStore, reconcileInterval, tasks, maxBlock);
     }
 }
