@@ -87,7 +87,7 @@ public final class InferenceEngine implements AutoCloseable {
     public PreparedRequest prepare(GenerationRequest request) {
         GenerationParams params = request.params().validate(config.maxNewTokensCap());
         int context = model.config().nPositions();
-        if (request.prompt().length() / tokenizer.maxTokenBytes() > context) {
+        if (request.prompt().length() > maxPromptChars()) {
             // cannot fit whatever its tokens: refuse before encoding megabytes of text
             throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "prompt has " + request.prompt().length()
                     + " characters, more than the model's context of " + context + " tokens can hold");
@@ -166,6 +166,14 @@ public final class InferenceEngine implements AutoCloseable {
             return CompletableFuture.failedFuture(e);
         }
         return scheduler.submit(prepared).thenApply(raw -> ClassificationResult.of(request, raw, labelTokens));
+    }
+
+    /**
+     * Characters beyond which a prompt cannot fit the context whatever its tokens: callers can refuse
+     * such text before storing or encoding it.
+     */
+    public int maxPromptChars() {
+        return (int) Math.min(Integer.MAX_VALUE, (long) model.config().nPositions() * tokenizer.maxTokenBytes());
     }
 
     public Gpt2Tokenizer tokenizer() {

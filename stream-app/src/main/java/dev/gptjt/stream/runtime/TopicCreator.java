@@ -18,9 +18,25 @@ final class TopicCreator {
 
     private TopicCreator() {}
 
-    static void ensure(String bootstrap, Set<String> topics, int partitions, short replicationFactor) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 60_000))) {
+    /**
+     * @param clientSettings the service's {@code kafka-streams.*} settings (security among them), of
+     *     which those an admin client knows are used: a SASL/SSL cluster is reached the same way
+     */
+    /** The admin client's settings: the known client settings of the service, then bootstrap and a timeout. */
+    static Map<String, Object> adminSettings(String bootstrap, Map<String, String> clientSettings) {
+        Map<String, Object> settings = new java.util.HashMap<>();
+        clientSettings.forEach((k, v) -> {
+            if (AdminClientConfig.configNames().contains(k)) {
+                settings.put(k, v);
+            }
+        });
+        settings.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        settings.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "60000");
+        return settings;
+    }
+
+    static void ensure(String bootstrap, Map<String, String> clientSettings, Set<String> topics, int partitions, short replicationFactor) {
+        try (Admin admin = Admin.create(adminSettings(bootstrap, clientSettings))) {
             Set<String> missing = new HashSet<>(topics);
             missing.removeAll(admin.listTopics().names().get(60, TimeUnit.SECONDS));
             if (missing.isEmpty()) {

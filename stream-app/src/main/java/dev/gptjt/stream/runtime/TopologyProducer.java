@@ -29,12 +29,24 @@ public class TopologyProducer {
         if (topics.create()) {
             Set<String> names = new HashSet<>(Set.of(topics.prompts(), topics.completions(), topics.failures()));
             tasks.values().forEach(t -> names.add(t.topic()));
-            TopicCreator.ensure(bootstrap, names, topics.partitions(), topics.replicationFactor());
+            TopicCreator.ensure(bootstrap, kafkaStreamsSettings(), names, topics.partitions(), topics.replicationFactor());
         }
         TopologySettings settings = new TopologySettings(topics.prompts(), topics.completions(), topics.failures(),
                 topics.allowedReplyTopics().orElse(Set.of()), config.stream().flushInterval(), config.stream().store().equals("rocksdb"),
                 config.stream().reconcileInterval(), tasks, config.stream().maxBlock());
         ResultFactory results = new ResultFactory(engine.model().name(), engine.model().contentHash(), engine.backendName());
         return PromptTopology.build(settings, engine, wire, results, Clock.systemUTC());
+    }
+
+    /** Every {@code kafka-streams.*} setting, prefix removed (client security settings among them). */
+    static Map<String, String> kafkaStreamsSettings() {
+        org.eclipse.microprofile.config.Config config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        Map<String, String> out = new java.util.HashMap<>();
+        for (String name : config.getPropertyNames()) {
+            if (name.startsWith("kafka-streams.")) {
+                config.getOptionalValue(name, String.class).ifPresent(v -> out.put(name.substring("kafka-streams.".length()), v));
+            }
+        }
+        return out;
     }
 }

@@ -70,7 +70,7 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
         this.dispatcher = new Dispatcher(engine, settings.tasks(), results, settings.completionsTopic(), clock);
         this.wire = wire;
         this.clock = clock;
-        this.validator = new RequestValidator(settings.allowedReplyTopics(), settings.tasks().keySet());
+        this.validator = new RequestValidator(settings.allowedReplyTopics(), settings.tasks().keySet(), engine.maxPromptChars());
     }
 
     @Override

@@ -14,9 +14,13 @@ final class RequestValidator {
     private final Set<String> allowedReplyTopics;
     private final Set<String> tasks;
 
-    RequestValidator(Set<String> allowedReplyTopics, Set<String> tasks) {
+    private final int maxPromptChars;
+
+    /** @param maxPromptChars longer prompts cannot fit the model's context, and are refused before being stored */
+    RequestValidator(Set<String> allowedReplyTopics, Set<String> tasks, int maxPromptChars) {
         this.allowedReplyTopics = allowedReplyTopics;
         this.tasks = tasks;
+        this.maxPromptChars = maxPromptChars;
     }
 
     /** @return the reason to refuse the request, or empty when it may go to the engine */
@@ -26,6 +30,11 @@ final class RequestValidator {
         }
         if (request.getPrompt() == null || request.getPrompt().isBlank()) {
             return reject(FailureReason.EMPTY_PROMPT, "prompt is empty or only whitespace");
+        }
+        if (request.getPrompt().length() > maxPromptChars) {
+            // refused before the pending store: a megabyte prompt must not reach its changelog
+            return reject(FailureReason.PROMPT_TOO_LONG, "prompt has " + request.getPrompt().length()
+                    + " characters; no prompt over " + maxPromptChars + " characters fits the model's context");
         }
         if (request.getTask() != null && !tasks.contains(request.getTask())) {
             return reject(FailureReason.UNKNOWN_TASK, "unknown task '" + request.getTask() + "' (configured: " + new java.util.TreeSet<>(tasks) + ")");
