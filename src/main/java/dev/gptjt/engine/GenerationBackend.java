@@ -21,6 +21,11 @@ public interface GenerationBackend extends AutoCloseable {
      */
     List<GenerationResult> generate(List<PreparedRequest> batch);
 
+    /** Total wall time spent inside the runtime's model calls so far (for benchmarks); 0 if not measured. */
+    default long ortNanos() {
+        return 0;
+    }
+
     /** Ends an in-flight {@link #generate} promptly, and every later one. */
     void terminate();
 

@@ -24,6 +24,7 @@ public final class InferenceEngine implements AutoCloseable {
     private final Gpt2Tokenizer tokenizer;
     private final GenerationBackend backend;
     private final BatchScheduler scheduler;
+    private volatile boolean closed;
 
     private InferenceEngine(EngineConfig config, ModelDirectory model, Gpt2Tokenizer tokenizer, GenerationBackend backend,
                             BatchScheduler.BatchListener listener) {
@@ -193,6 +194,11 @@ public final class InferenceEngine implements AutoCloseable {
         return backend.name();
     }
 
+    /** Total wall time the backend spent inside {@code OrtSession.run} so far. */
+    public long ortNanos() {
+        return backend.ortNanos();
+    }
+
     /** Requests waiting for a batch. */
     public int queued() {
         return scheduler.queued();
@@ -204,7 +210,22 @@ public final class InferenceEngine implements AutoCloseable {
      */
     @Override
     public void close() {
-        scheduler.close();
+        close(java.time.Duration.ZERO);
+    }
+
+    /**
+     * Stops taking requests and fails the queued ones with {@link ErrorCode#CLOSED}; the running batch
+     * may finish within {@code grace}, after which it is aborted (its requests fail with CLOSED); then
+     * every native object is freed. Idempotent.
+     */
+    public void close(java.time.Duration grace) {
+        closed = true;
+        scheduler.close(grace);
         backend.close();
+    }
+
+    /** True once {@link #close} has begun. */
+    public boolean isClosed() {
+        return closed;
     }
 }

@@ -14,6 +14,7 @@ public final class Main {
                    gptjt send [--bootstrap HOST:PORT] [--topic gptjt.prompts] [--wire single-object|registry] [--registry-url URL]  < prompts.jsonl
                    gptjt tail [--bootstrap HOST:PORT] [--topic gptjt.completions] [--count N] [--timeout SEC] [--from-beginning] [--wire ...]
                    gptjt demo [--once] [--model DIR]
+                   gptjt bench engine --model DIR [--prompt-tokens 32] [--new-tokens 32] [--batch-sizes 1,4,16,32] [--repeat N] [--json] [--plots DIR]
                    gptjt eval --task NAME --model DIR [--mode classify|generate] [--config application.properties]  < labeled.jsonl""";
 
     private Main() {}
@@ -35,6 +36,7 @@ public final class Main {
                         new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), out, err);
                 case "tail" -> TailCommand.run(Args.parse(argv, 1, List.of("from-beginning")), out, err);
                 case "demo" -> DemoCommand.run(Args.parse(argv, 1, List.of("once")), out);
+                case "bench" -> BenchCommand.run(argv, out);
                 case "eval" -> EvalCommand.run(Args.parse(argv, 1, List.of()),
                         new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), out);
                 default -> throw new Args.UsageException("unknown command '" + argv[0] + "'");

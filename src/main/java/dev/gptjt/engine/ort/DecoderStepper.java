@@ -27,6 +27,8 @@ final class DecoderStepper {
     private final ModelConfig config;
     private final boolean pinLogits;
     private FloatBuffer pinned = FloatBuffer.allocate(0);
+    /** Wall time spent inside {@code OrtSession.run}, for the share of generation time ORT takes. */
+    private final java.util.concurrent.atomic.LongAdder ortNanos = new java.util.concurrent.atomic.LongAdder();
 
     /**
      * A pass's outputs. {@code logits} is valid until the next pass; {@code result} holds the KV
@@ -73,17 +75,27 @@ final class DecoderStepper {
             }
             int floats = batch * seqLen * config.vocabSize();
             if (!pinLogits) {
+                long start = System.nanoTime();
                 OrtSession.Result result = decoder.session().run(inputs, options);
+                ortNanos.add(System.nanoTime() - start);
                 return new Output(result, ((OnnxTensor) result.get(DecoderSession.LOGITS).orElseThrow()).getFloatBuffer());
             }
             // ORT writes logits straight into our direct buffer: no copy of the [batch, seq, vocab] tensor.
             FloatBuffer logits = pinnedBuffer(floats);
             try (OnnxTensor logitsT = OnnxTensor.createTensor(decoder.env(), logits, new long[] {batch, seqLen, config.vocabSize()})) {
-                return new Output(decoder.session().run(inputs, decoder.presentNames(), Map.of(DecoderSession.LOGITS, logitsT), options), logits);
+                long start = System.nanoTime();
+                OrtSession.Result result = decoder.session().run(inputs, decoder.presentNames(), Map.of(DecoderSession.LOGITS, logitsT), options);
+                ortNanos.add(System.nanoTime() - start);
+                return new Output(result, logits);
             }
         } finally {
             owned.forEach(OnnxTensor::close);
         }
+    }
+
+    /** Total wall time spent inside {@code OrtSession.run} by this stepper. */
+    long ortNanos() {
+        return ortNanos.sum();
     }
 
     private static OnnxTensor put(Map<String, OnnxTensorLike> inputs, String name, OnnxTensor tensor) {

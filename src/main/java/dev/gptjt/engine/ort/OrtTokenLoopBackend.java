@@ -256,6 +256,11 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
     }
 
     @Override
+    public long ortNanos() {
+        return stepper.ortNanos();
+    }
+
+    @Override
     public void terminate() {
         synchronized (this) {
             terminated = true;

@@ -194,6 +194,13 @@ public final class BatchScheduler implements AutoCloseable {
      */
     @Override
     public void close() {
+        close(Duration.ZERO);
+    }
+
+    /**
+     * As {@link #close()}, but the running batch may finish within {@code grace} before it is terminated.
+     */
+    public void close(Duration grace) {
         List<Pending> dropped;
         lock.lock();
         try {
@@ -210,8 +217,11 @@ public final class BatchScheduler implements AutoCloseable {
         }
         EngineException closedError = new EngineException(ErrorCode.CLOSED, "engine closed before the request ran");
         dropped.forEach(p -> p.future().completeExceptionally(closedError));
-        backend.terminate();
         try {
+            if (!grace.isZero()) {
+                worker.join(Math.max(1, grace.toMillis()));
+            }
+            backend.terminate();
             worker.join(TimeUnit.SECONDS.toMillis(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

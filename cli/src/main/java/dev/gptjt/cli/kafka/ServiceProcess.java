@@ -13,9 +13,17 @@ public final class ServiceProcess implements AutoCloseable {
     private final Process process;
     private final Path log;
 
-    private ServiceProcess(Process process, Path log) {
+    private final int httpPort;
+
+    private ServiceProcess(Process process, Path log, int httpPort) {
         this.process = process;
         this.log = log;
+        this.httpPort = httpPort;
+    }
+
+    /** The port of the service's health and metrics endpoints. */
+    public int httpPort() {
+        return httpPort;
     }
 
     /**
@@ -28,10 +36,14 @@ public final class ServiceProcess implements AutoCloseable {
             throw new IllegalStateException("packaged service not found (gptjt.app.jar=" + jar + "); build it with 'mvn package'");
         }
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx768m"));
-        settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        java.util.Map<String, String> all = new java.util.HashMap<>(settings);
+        // several services may run side by side: each gets its own HTTP port unless told one
+        int port = all.containsKey("quarkus.http.port") ? Integer.parseInt(all.get("quarkus.http.port")) : KafkaBroker.freePort();
+        all.put("quarkus.http.port", Integer.toString(port));
+        all.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(List.of("-jar", jar));
         Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).redirectErrorStream(true).start();
-        return new ServiceProcess(p, log);
+        return new ServiceProcess(p, log, port);
     }
 
     /** SIGKILL: no shutdown hook runs, nothing is flushed or committed. */

@@ -107,6 +107,11 @@ public interface GptjtConfig {
         @WithDefault("0s")
         Duration maxQueueAge();
 
+        /** At shutdown, how long the running batch may go on before it is aborted (its prompts stay pending). */
+        @WithName("shutdown-grace")
+        @WithDefault("5s")
+        Duration shutdownGrace();
+
         /** Largest max_new_tokens a request may ask for; larger is an INVALID_PARAMETER failure. */
         @WithName("max-new-tokens-cap")
         @WithDefault("256")

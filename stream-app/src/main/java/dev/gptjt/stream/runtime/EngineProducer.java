@@ -21,7 +21,7 @@ public class EngineProducer {
 
     @Produces
     @ApplicationScoped
-    InferenceEngine engine(GptjtConfig config) {
+    InferenceEngine engine(GptjtConfig config, GptjtMetrics metrics) {
         ConfigValidator.validate(config);
         GptjtConfig.Engine e = config.engine();
         EngineConfig engineConfig = new EngineConfig(
@@ -37,14 +37,21 @@ public class EngineProducer {
                 e.maxQueueAge());
         long start = System.nanoTime();
         LOG.infof("loading model %s on %s…", engineConfig.modelDir(), engineConfig.provider());
-        InferenceEngine engine = InferenceEngine.open(engineConfig);
+        InferenceEngine engine = InferenceEngine.open(engineConfig, metrics);
+        metrics.watchQueue(engine::queued);
         LOG.infof("model %s loaded in %d ms (backend %s, max batch %d, max wait %s)", engine.model().name(),
                 (System.nanoTime() - start) / 1_000_000, engine.backendName(), e.maxBatchSize(), e.maxWait());
         return engine;
     }
 
-    void close(@Disposes InferenceEngine engine) {
-        engine.close();
+    /**
+     * Runs after Kafka Streams has closed (its tasks no longer wait for results): the running batch is
+     * given {@code gptjt.engine.shutdown-grace}, then aborted; unanswered prompts stay in the store.
+     */
+    void close(@Disposes InferenceEngine engine, GptjtConfig config) {
+        long start = System.nanoTime();
+        engine.close(config.engine().shutdownGrace());
+        LOG.infof("engine closed in %d ms", (System.nanoTime() - start) / 1_000_000);
     }
 
     @Produces

@@ -22,7 +22,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class TopologyProducer {
 
     @Produces
-    Topology topology(GptjtConfig config, InferenceEngine engine, WireFormat wire,
+    Topology topology(GptjtConfig config, InferenceEngine engine, WireFormat wire, GptjtMetrics metrics,
                       @ConfigProperty(name = "quarkus.kafka-streams.bootstrap-servers") String bootstrap) {
         GptjtConfig.Topics topics = config.topics();
         Map<String, TaskDefinition> tasks = Tasks.fromConfig(config);
@@ -35,7 +35,7 @@ public class TopologyProducer {
                 topics.allowedReplyTopics().orElse(Set.of()), config.stream().flushInterval(), config.stream().store().equals("rocksdb"),
                 config.stream().reconcileInterval(), tasks, config.stream().maxBlock());
         ResultFactory results = new ResultFactory(engine.model().name(), engine.model().contentHash(), engine.backendName());
-        return PromptTopology.build(settings, engine, wire, results, Clock.systemUTC());
+        return PromptTopology.build(settings, engine, wire, results, Clock.systemUTC(), metrics);
     }
 
     /** Every {@code kafka-streams.*} setting, prefix removed (client security settings among them). */

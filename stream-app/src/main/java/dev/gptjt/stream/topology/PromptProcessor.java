@@ -65,7 +65,11 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
 
     private record InFlight(PendingPrompt pending, CompletableFuture<Dispatcher.Outcome> future) {}
 
-    PromptProcessor(TopologySettings settings, InferenceEngine engine, WireFormat wire, ResultFactory results, Clock clock) {
+    private final TopologyMetrics metrics;
+
+    PromptProcessor(TopologySettings settings, InferenceEngine engine, WireFormat wire, ResultFactory results, Clock clock,
+                    TopologyMetrics metrics) {
+        this.metrics = metrics;
         this.settings = settings;
         this.dispatcher = new Dispatcher(engine, settings.tasks(), results, settings.completionsTopic(), clock);
         this.wire = wire;
@@ -85,6 +89,7 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
                 restored++;
             }
         }
+        metrics.pending(restored);
         if (restored > 0) {
             LOG.infof("task %s: resubmitting %d pending prompts restored from the store", context.taskId(), restored);
         }
@@ -117,6 +122,7 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
     public void process(Record<byte[], byte[]> record) {
         RecordMetadata meta = context.recordMetadata().orElseThrow();
         Instant now = clock.instant();
+        metrics.promptIn();
         PromptRequest request;
         try {
             request = wire.decode(meta.topic(), record.value(), PromptRequest.class);
@@ -141,9 +147,12 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
         }
         // Keyed by source position: a redelivered record (at-least-once) replaces its own entry.
         String key = meta.topic() + "/" + meta.partition() + "/" + meta.offset();
+        boolean replaced = inFlight.remove(key) != null | waiting.contains(key);
         store.put(key, STORE_CODEC.encode(PromptTopology.PENDING_STORE, pending));
-        inFlight.remove(key);
         waiting.add(key);
+        if (!replaced) {
+            metrics.pending(1);
+        }
         if (waiting.size() > 1) {
             // Backpressure: the engine is full. Wait (bounded) for room rather than read on; the prompt
             // is safe in the store either way.
@@ -168,6 +177,7 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
                 Dispatcher.Outcome outcome = future.join();
                 forward(pending, outcome.topic(), outcome.value());
                 store.delete(entry.getKey());
+                metrics.pending(-1);
                 continue;
             }
             EngineException error = EngineException.from(future.handle((r, t) -> t).join());
@@ -177,6 +187,7 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
             }
             forward(pending, settings.failuresTopic(), ResultFactory.failure(pending, new Rejection(reasonOf(error.code()), error.getMessage()), now));
             store.delete(entry.getKey());
+            metrics.pending(-1);
         }
     }
 
@@ -224,6 +235,11 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
     }
 
     private void forward(byte[] key, Headers headers, String topic, org.apache.avro.specific.SpecificRecord value) {
+        if (value instanceof dev.gptjt.schema.PromptFailure f) {
+            metrics.failure(f.getReason());
+        } else {
+            metrics.resultOut(value.getSchema().getName().toLowerCase(java.util.Locale.ROOT));
+        }
         context.forward(new Record<>(key, new Outbound(topic, wire.encode(topic, value)), clock.millis(), headers));
     }
 
@@ -240,6 +256,12 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
         byte[] out = new byte[b.remaining()];
         b.get(out);
         return out;
+    }
+
+    /** The task moves away (rebalance, shutdown): its prompts stay in the store for the next owner. */
+    @Override
+    public void close() {
+        metrics.pending(-pending());
     }
 
     /** Prompts of this task not yet answered (in the engine or waiting for room). */

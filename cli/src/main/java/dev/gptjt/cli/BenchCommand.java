@@ -1,0 +1,128 @@
+package dev.gptjt.cli;
+
+import dev.gptjt.engine.cli.Args;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code gptjt bench engine}: the engine's throughput, latency and ORT share per batch size. */
+final class BenchCommand {
+    static final List<String> ENGINE_OPTIONS = List.of("model", "prompt-tokens", "new-tokens", "batch-sizes", "repeat", "json", "plots", "threads");
+
+    private BenchCommand() {}
+
+    /**
+     * {@code gptjt bench pipeline}: end-to-end throughput and latency through Kafka, the batch sizes the
+     * service formed, and the ratio to the raw engine at the service's mean batch size.
+     */
+    static int pipeline(Args args, PrintStream out) throws Exception {
+        args.allow(PIPELINE_OPTIONS);
+        Path model = Path.of(args.get("model", "models/demo-gptj"));
+        int count = args.intValue("count", 512);
+        int promptTokens = args.intValue("prompt-tokens", 32);
+        int newTokens = args.intValue("new-tokens", 32);
+        int maxBatch = args.intValue("max-batch", 16);
+        double rate = args.flag("max") ? 0 : args.doubleValue("rate", 0);
+        boolean json = args.flag("json");
+        String[] bootstrap = {args.get("bootstrap", null)};
+        AutoCloseable embedded = null;
+        if (bootstrap[0] == null) {
+            if (!json) {
+                out.println("no --bootstrap: starting an embedded broker and service with " + model.getFileName() + ", max batch " + maxBatch + "…");
+            }
+            embedded = PipelineBench.embedded(model, maxBatch, bootstrap);
+        }
+        try {
+            List<String> prompts = new ArrayList<>();
+            try (dev.gptjt.engine.InferenceEngine tokenizerOnly = dev.gptjt.engine.InferenceEngine.open(dev.gptjt.engine.EngineConfig.defaults(model))) {
+                for (int i = 0; i < count; i++) {
+                    prompts.add(EngineBench.prompt(tokenizerOnly, promptTokens, i % 10));
+                }
+            }
+            String topic = args.get("topic", "gptjt.prompts");
+            String completions = args.get("completions-topic", "gptjt.completions");
+            PipelineBench.run(bootstrap[0], topic, completions, prompts.subList(0, Math.min(32, count)), newTokens, 0); // warm-up
+            PipelineBench.Result r = PipelineBench.run(bootstrap[0], topic, completions, prompts, newTokens, rate);
+            int sameBatch = Math.max(1, (int) Math.round(r.meanBatch()));
+            EngineBench.Row engine = EngineBench.run(model, sameBatch, promptTokens, newTokens, 3, args.intValue("threads", 0));
+            double ratio = r.newTokPerS() / engine.newTokPerS();
+            if (json) {
+                out.println(r.json().substring(0, r.json().length() - 1) + String.format(java.util.Locale.ROOT,
+                        ", \"engine_batch_size\": %d, \"engine_new_tok_per_s\": %.1f, \"ratio_to_engine\": %.3f}", sameBatch, engine.newTokPerS(), ratio));
+            } else {
+                out.printf("pipeline: %d prompts (%d prompt + %d new tokens) at %s in %.1f s: %.2f req/s, %.1f new tok/s%n", r.count(),
+                        promptTokens, newTokens, rate <= 0 ? "max rate" : rate + "/s", r.seconds(), r.reqPerS(), r.newTokPerS());
+                out.printf("end-to-end latency (created_at → completion): p50 %.0f ms, p99 %.0f ms%n", r.p50Ms(), r.p99Ms());
+                out.printf("batch sizes formed (size: prompts): %s, mean %.2f%n", r.batchSizes(), r.meanBatch());
+                out.printf("raw engine at batch %d: %.1f new tok/s → pipeline / engine = %.2f%n", sameBatch, engine.newTokPerS(), ratio);
+            }
+            return 0;
+        } finally {
+            if (embedded != null) {
+                embedded.close();
+            }
+        }
+    }
+
+    static final List<String> PIPELINE_OPTIONS = List.of("bootstrap", "model", "rate", "max", "count", "prompt-tokens", "new-tokens",
+            "max-batch", "json", "topic", "completions-topic", "threads");
+
+    static int run(String[] argv, PrintStream out) throws Exception {
+        if (argv.length >= 2 && argv[1].equals("pipeline")) {
+            return pipeline(Args.parse(argv, 2, List.of("json", "max")), out);
+        }
+        if (argv.length < 2 || !argv[1].equals("engine")) {
+            throw new Args.UsageException("bench needs a target: engine or pipeline");
+        }
+        Args args = Args.parse(argv, 2, List.of("json"));
+        args.allow(ENGINE_OPTIONS);
+        Path model = Path.of(args.required("model"));
+        int promptTokens = args.intValue("prompt-tokens", 32);
+        int newTokens = args.intValue("new-tokens", 32);
+        int repeat = args.intValue("repeat", 3);
+        int threads = args.intValue("threads", 0);
+        boolean json = args.flag("json");
+        List<Integer> sizes = new ArrayList<>();
+        for (String s : args.get("batch-sizes", "1,4,16,32").split(",")) {
+            sizes.add(Integer.parseInt(s.trim()));
+        }
+        if (!json) {
+            out.printf("engine bench: %s, %d prompt tokens, %d new tokens, %d batches per size%n", model.getFileName(), promptTokens, newTokens, repeat);
+            out.printf("%10s %10s %12s %10s %10s %10s%n", "batch", "req/s", "new tok/s", "p50 ms", "p99 ms", "ORT share");
+        }
+        List<EngineBench.Row> rows = new ArrayList<>();
+        for (int b : sizes) {
+            EngineBench.Row r = EngineBench.run(model, b, promptTokens, newTokens, repeat, threads);
+            rows.add(r);
+            if (json) {
+                out.println(r.json());
+            } else {
+                out.printf("%10d %10.2f %12.1f %10.1f %10.1f %9.1f%%%n", r.batchSize(), r.reqPerS(), r.newTokPerS(), r.p50Ms(), r.p99Ms(), 100 * r.ortShare());
+            }
+            out.flush();
+        }
+        if (!json && rows.size() > 1) {
+            out.printf("batch %d throughput = %.2f× batch %d%n", rows.get(rows.size() - 1).batchSize(),
+                    rows.get(rows.size() - 1).newTokPerS() / rows.get(0).newTokPerS(), rows.get(0).batchSize());
+        }
+        String plots = args.get("plots", null);
+        if (plots != null) {
+            Path dir = Files.createDirectories(Path.of(plots));
+            String title = model.getFileName() + ": " + promptTokens + " prompt + " + newTokens + " new tokens";
+            Charts.throughput(rows, title, dir.resolve("engine-throughput.png"));
+            Charts.latency(rows, title, dir.resolve("engine-latency.png"));
+            StringBuilder md = new StringBuilder("| batch | req/s | new tok/s | p50 ms | p99 ms | ORT share |\n|---|---|---|---|---|---|\n");
+            for (EngineBench.Row r : rows) {
+                md.append(String.format(java.util.Locale.ROOT, "| %d | %.2f | %.1f | %.1f | %.1f | %.1f%% |%n",
+                        r.batchSize(), r.reqPerS(), r.newTokPerS(), r.p50Ms(), r.p99Ms(), 100 * r.ortShare()));
+            }
+            Files.writeString(dir.resolve("engine.md"), md.toString());
+            if (!json) {
+                out.println("plots and table written to " + dir);
+            }
+        }
+        return 0;
+    }
+}

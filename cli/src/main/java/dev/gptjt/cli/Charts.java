@@ -1,0 +1,37 @@
+package dev.gptjt.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.data.category.DefaultCategoryDataset;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+/** PNG charts of benchmark results (JFreeChart, headless). */
+final class Charts {
+    private Charts() {}
+
+    static void throughput(List<EngineBench.Row> rows, String title, Path png) throws IOException {
+        XYSeries tokens = new XYSeries("generated tokens/s");
+        for (EngineBench.Row r : rows) {
+            tokens.add(r.batchSize(), r.newTokPerS());
+        }
+        JFreeChart chart = ChartFactory.createXYLineChart(title, "batch size", "generated tokens / s",
+                new XYSeriesCollection(tokens), PlotOrientation.VERTICAL, true, false, false);
+        ChartUtils.saveChartAsPNG(png.toFile(), chart, 800, 480);
+    }
+
+    static void latency(List<EngineBench.Row> rows, String title, Path png) throws IOException {
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        for (EngineBench.Row r : rows) {
+            data.addValue(r.p50Ms(), "p50", Integer.toString(r.batchSize()));
+            data.addValue(r.p99Ms(), "p99", Integer.toString(r.batchSize()));
+        }
+        JFreeChart chart = ChartFactory.createBarChart(title, "batch size", "request latency (ms)", data);
+        ChartUtils.saveChartAsPNG(png.toFile(), chart, 800, 480);
+    }
+}

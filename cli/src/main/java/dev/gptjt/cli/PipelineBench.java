@@ -1,0 +1,142 @@
+package dev.gptjt.cli;
+
+import dev.gptjt.cli.kafka.KafkaBroker;
+import dev.gptjt.cli.kafka.ServiceProcess;
+import dev.gptjt.schema.Completion;
+import dev.gptjt.schema.GenerationParams;
+import dev.gptjt.schema.PromptRequest;
+import dev.gptjt.schema.wire.SingleObjectWireFormat;
+import dev.gptjt.schema.wire.WireFormat;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The whole Kafka path: prompts sent at a fixed rate (or as fast as possible), completions read back;
+ * end-to-end latency from each request's {@code created_at} to its completion's, and the batch sizes
+ * the service formed. Against a running service, or an embedded broker and service.
+ */
+final class PipelineBench {
+
+    record Result(int count, double seconds, double reqPerS, double newTokPerS, double p50Ms, double p99Ms,
+                  Map<Integer, Integer> batchSizes, double meanBatch) {
+        String json() {
+            StringBuilder sizes = new StringBuilder("{");
+            batchSizes.forEach((k, v) -> sizes.append(sizes.length() > 1 ? ", " : "").append('"').append(k).append("\": ").append(v));
+            return String.format(Locale.ROOT, "{\"count\": %d, \"seconds\": %.2f, \"req_per_s\": %.3f, \"new_tok_per_s\": %.1f, "
+                    + "\"p50_ms\": %.1f, \"p99_ms\": %.1f, \"mean_batch\": %.2f, \"batch_sizes\": %s}}",
+                    count, seconds, reqPerS, newTokPerS, p50Ms, p99Ms, meanBatch, sizes);
+        }
+    }
+
+    private PipelineBench() {}
+
+    /** Starts a broker and the service in a temporary folder; returns them to close. */
+    static AutoCloseable embedded(Path model, int maxBatch, String[] bootstrapOut) throws Exception {
+        Path work = Files.createTempDirectory("gptjt-bench-");
+        KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"));
+        ServiceProcess service = ServiceProcess.start(Map.of(
+                "quarkus.kafka-streams.bootstrap-servers", broker.bootstrap(),
+                "quarkus.kafka-streams.application-id", "gptjt-bench",
+                "kafka-streams.state.dir", work.resolve("state").toString(),
+                "gptjt.model.dir", model.toAbsolutePath().toString(),
+                "gptjt.engine.max-batch-size", Integer.toString(maxBatch),
+                "gptjt.topics.partitions", "6"), work.resolve("service.log"));
+        bootstrapOut[0] = broker.bootstrap();
+        return () -> {
+            service.close();
+            broker.close();
+        };
+    }
+
+    /**
+     * @param rate prompts per second; 0 sends as fast as possible
+     */
+    static Result run(String bootstrap, String promptsTopic, String completionsTopic, List<String> prompts, int newTokens, double rate)
+            throws Exception {
+        WireFormat wire = new SingleObjectWireFormat();
+        awaitService(bootstrap, promptsTopic, completionsTopic);
+        String run = Long.toString(System.currentTimeMillis(), 36);
+        int n = prompts.size();
+        List<Double> latencies = new ArrayList<>();
+        Map<Integer, Integer> batchSizes = new TreeMap<>();
+        long firstSend;
+        long lastResult = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                     ProducerConfig.LINGER_MS_CONFIG, 1), new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(completionsTopic, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(completionsTopic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+            firstSend = System.nanoTime();
+            Set<String> seen = new HashSet<>();
+            int sent = 0;
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+            while (seen.size() < n && System.nanoTime() < deadline) {
+                long due = rate <= 0 ? n : Math.min(n, (long) ((System.nanoTime() - firstSend) / 1e9 * rate) + 1);
+                for (; sent < due; sent++) {
+                    String id = "bench-" + run + "-" + sent;
+                    PromptRequest r = PromptRequest.newBuilder().setId(id).setPrompt(prompts.get(sent))
+                            .setParams(GenerationParams.newBuilder().setMaxNewTokens(newTokens).build())
+                            .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).build();
+                    producer.send(new ProducerRecord<>(promptsTopic, id.getBytes(StandardCharsets.UTF_8), wire.encode(promptsTopic, r)));
+                }
+                producer.flush();
+                for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(rate <= 0 ? 100 : 5))) {
+                    Completion c = wire.decode(rec.topic(), rec.value(), Completion.class);
+                    if (c.getId().startsWith("bench-" + run + "-") && seen.add(c.getId())) {
+                        latencies.add((double) (c.getCreatedAt().toEpochMilli() - c.getRequestCreatedAt().toEpochMilli()));
+                        batchSizes.merge(c.getBatchSize(), 1, Integer::sum);
+                        lastResult = System.nanoTime();
+                    }
+                }
+            }
+            if (seen.size() < n) {
+                throw new CliException("only " + seen.size() + " of " + n + " prompts were answered within 30 minutes");
+            }
+        }
+        double seconds = (lastResult - firstSend) / 1e9;
+        latencies.sort(Double::compare);
+        double meanBatch = batchSizes.entrySet().stream().mapToDouble(e -> (double) e.getKey() * e.getValue()).sum() / n;
+        return new Result(n, seconds, n / seconds, (double) n * newTokens / seconds, latencies.get((n - 1) / 2),
+                latencies.get((int) Math.ceil(0.99 * n) - 1), batchSizes, meanBatch);
+    }
+
+    private static void awaitService(String bootstrap, String promptsTopic, String completionsTopic) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            while (System.nanoTime() < deadline) {
+                if (admin.listTopics().names().get(10, TimeUnit.SECONDS).containsAll(List.of(promptsTopic, completionsTopic))) {
+                    return;
+                }
+                Thread.sleep(250);
+            }
+        }
+        throw new CliException("the service's topics " + promptsTopic + ", " + completionsTopic + " did not appear at " + bootstrap);
+    }
+}

@@ -1,0 +1,86 @@
+package dev.gptjt.stream.runtime;
+
+import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.engine.scheduler.BatchScheduler;
+import dev.gptjt.schema.FailureReason;
+import dev.gptjt.stream.topology.TopologyMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The service's own metrics, exported at {@code /q/metrics} (Prometheus names in brackets):
+ * batch size [gptjt_batch_size], queue wait [gptjt_queue_wait_seconds], inference time per batch
+ * [gptjt_batch_inference_seconds], generated tokens [gptjt_tokens_generated_total] (rate = tokens/s),
+ * prompts in [gptjt_prompts_in_total], results out [gptjt_results_out_total{kind}], failures
+ * [gptjt_failures_total{reason}], pending prompts [gptjt_pending_prompts], engine queue depth
+ * [gptjt_scheduler_queue_depth].
+ */
+@ApplicationScoped
+public class GptjtMetrics implements TopologyMetrics, BatchScheduler.BatchListener {
+    private final MeterRegistry registry;
+    private final DistributionSummary batchSize;
+    private final Timer queueWait;
+    private final Timer inference;
+    private final Counter tokens;
+    private final Counter promptsIn;
+    private final AtomicLong pending = new AtomicLong();
+
+    public GptjtMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.batchSize = DistributionSummary.builder("gptjt.batch.size").description("Prompts per engine batch")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64).register(registry);
+        this.queueWait = Timer.builder("gptjt.queue.wait").description("Time from submission to the start of the prompt's batch")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(1)).register(registry);
+        this.inference = Timer.builder("gptjt.batch.inference").description("Wall time of one engine batch")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(5)).register(registry);
+        this.tokens = Counter.builder("gptjt.tokens.generated").description("Tokens generated").register(registry);
+        this.promptsIn = Counter.builder("gptjt.prompts.in").description("Prompt records read").register(registry);
+        registry.gauge("gptjt.pending.prompts", pending);
+    }
+
+    /** Also exports the engine's queue depth. */
+    void watchQueue(java.util.function.Supplier<Number> depth) {
+        io.micrometer.core.instrument.Gauge.builder("gptjt.scheduler.queue.depth", depth)
+                .description("Prompts waiting in the engine for a batch").register(registry);
+    }
+
+    @Override
+    public void onBatch(int size, long inferenceNanos, List<GenerationResult> results) {
+        batchSize.record(size);
+        inference.record(inferenceNanos, TimeUnit.NANOSECONDS);
+        long generated = 0;
+        for (GenerationResult r : results) {
+            queueWait.record(r.queuedNanos(), TimeUnit.NANOSECONDS);
+            generated += r.outputIds().length;
+        }
+        tokens.increment(generated);
+    }
+
+    @Override
+    public void promptIn() {
+        promptsIn.increment();
+    }
+
+    @Override
+    public void resultOut(String kind) {
+        registry.counter("gptjt.results.out", "kind", kind).increment();
+    }
+
+    @Override
+    public void failure(FailureReason reason) {
+        registry.counter("gptjt.failures", "reason", reason.name().toLowerCase(Locale.ROOT)).increment();
+    }
+
+    @Override
+    public void pending(int delta) {
+        pending.addAndGet(delta);
+    }
+}

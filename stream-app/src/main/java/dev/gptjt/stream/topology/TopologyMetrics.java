@@ -1,0 +1,32 @@
+package dev.gptjt.stream.topology;
+
+import dev.gptjt.schema.FailureReason;
+
+/** What the topology reports about its traffic; the service binds it to Micrometer. */
+public interface TopologyMetrics {
+    /** A prompt record arrived (readable or not). */
+    void promptIn();
+
+    /** A result left, by record kind (completion, classification, extraction). */
+    void resultOut(String kind);
+
+    /** A dead letter left. */
+    void failure(FailureReason reason);
+
+    /** Prompts accepted by this instance and not yet answered changed by {@code delta}. */
+    void pending(int delta);
+
+    TopologyMetrics NONE = new TopologyMetrics() {
+        @Override
+        public void promptIn() {}
+
+        @Override
+        public void resultOut(String kind) {}
+
+        @Override
+        public void failure(FailureReason reason) {}
+
+        @Override
+        public void pending(int delta) {}
+    };
+}

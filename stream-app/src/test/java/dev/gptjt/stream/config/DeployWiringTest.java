@@ -1,0 +1,118 @@
+package dev.gptjt.stream.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.FileReader;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The manifests in deploy/ agree with the application: probe paths are its health endpoints, ports
+ * line up, KEDA watches the configured topic and consumer group, replicas never exceed partitions.
+ * (That every metric the dashboard queries is exported is checked against a live scrape in OpsIT.)
+ */
+class DeployWiringTest {
+    private static final Path DEPLOY = Path.of(System.getProperty("gptjt.models")).getParent().resolve("deploy");
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final Set<String> HEALTH = Set.of("/q/health/live", "/q/health/ready", "/q/health/started");
+
+    private static JsonNode yaml(String file) throws Exception {
+        return YAML.readTree(DEPLOY.resolve(file).toFile());
+    }
+
+    private static Properties deployedConfig() throws Exception {
+        Properties p = new Properties();
+        try (FileReader in = new FileReader(DEPLOY.resolve("base/application.properties").toFile())) {
+            p.load(in);
+        }
+        return p;
+    }
+
+    private static JsonNode container(JsonNode deployment) {
+        return deployment.at("/spec/template/spec/containers/0");
+    }
+
+    @Test
+    void shouldProbeTheHealthEndpointsOnTheHttpPort() throws Exception {
+        JsonNode c = container(yaml("base/deployment.yaml"));
+        int appPort = Integer.parseInt(deployedConfig().getProperty("quarkus.http.port"));
+        assertEquals("http", c.at("/ports/0/name").asText());
+        assertEquals(appPort, c.at("/ports/0/containerPort").asInt());
+        for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+            assertTrue(HEALTH.contains(c.at("/" + probe + "/httpGet/path").asText()), probe);
+            assertEquals("http", c.at("/" + probe + "/httpGet/port").asText(), probe);
+        }
+        assertEquals("/q/health/ready", c.at("/readinessProbe/httpGet/path").asText());
+        assertEquals("/q/health/live", c.at("/livenessProbe/httpGet/path").asText());
+    }
+
+    @Test
+    void shouldExposeAndScrapeTheSamePort() throws Exception {
+        JsonNode service = yaml("base/service.yaml");
+        assertEquals("http", service.at("/spec/ports/0/targetPort").asText());
+        JsonNode monitor = yaml("base/podmonitor.yaml");
+        assertEquals("http", monitor.at("/spec/podMetricsEndpoints/0/port").asText());
+        assertEquals("/q/metrics", monitor.at("/spec/podMetricsEndpoints/0/path").asText());
+    }
+
+    @Test
+    void shouldScaleOnTheConfiguredTopicAndGroupUpToThePartitionCount() throws Exception {
+        Properties config = deployedConfig();
+        JsonNode scaled = yaml("base/scaledobject.yaml");
+        JsonNode kafka = scaled.at("/spec/triggers/0");
+        assertEquals("kafka", kafka.at("/type").asText());
+        assertEquals(config.getProperty("gptjt.topics.prompts"), kafka.at("/metadata/topic").asText());
+        assertEquals(config.getProperty("quarkus.kafka-streams.application-id"), kafka.at("/metadata/consumerGroup").asText());
+        assertEquals(config.getProperty("quarkus.kafka-streams.bootstrap-servers"), kafka.at("/metadata/bootstrapServers").asText());
+        assertTrue(scaled.at("/spec/maxReplicaCount").asInt() <= Integer.parseInt(config.getProperty("gptjt.topics.partitions")));
+        assertEquals(yaml("base/deployment.yaml").at("/metadata/name").asText(), scaled.at("/spec/scaleTargetRef/name").asText());
+        assertEquals(yaml("base/deployment.yaml").at("/metadata/name").asText(), yaml("base/pdb.yaml").at("/metadata/name").asText());
+    }
+
+    @Test
+    void shouldMountTheModelWhereTheConfigurationLooksForIt() throws Exception {
+        JsonNode c = container(yaml("base/deployment.yaml"));
+        Set<String> mounts = new HashSet<>();
+        c.at("/volumeMounts").forEach(m -> mounts.add(m.at("/mountPath").asText()));
+        Properties config = deployedConfig();
+        assertTrue(mounts.contains(config.getProperty("gptjt.model.dir")), "model volume at gptjt.model.dir");
+        assertTrue(mounts.contains(config.getProperty("kafka-streams.state.dir")), "state volume at kafka-streams.state.dir");
+        assertTrue(mounts.contains("/deployments/config"), "application.properties where Quarkus reads it");
+        // the deployed configuration passes the service's own rules
+        Map<String, String> overrides = new java.util.HashMap<>();
+        config.stringPropertyNames().forEach(k -> overrides.put(k, config.getProperty(k)));
+        ConfigValidator.validate(TestConfig.load(overrides));
+    }
+
+    @Test
+    void shouldGiveTheGpuOverlayOneGpuAndTheCudaProvider() throws Exception {
+        JsonNode patch = yaml("overlays/gpu/gpu-patch.yaml");
+        JsonNode c = patch.at("/spec/template/spec/containers/0");
+        assertEquals(1, c.at("/resources/limits").get("nvidia.com/gpu").asInt());
+        boolean cuda = false;
+        for (JsonNode env : c.at("/env")) {
+            cuda |= env.at("/name").asText().equals("GPTJT_MODEL_PROVIDER") && env.at("/value").asText().equals("cuda");
+        }
+        assertTrue(cuda, "GPTJT_MODEL_PROVIDER=cuda");
+        assertEquals("gpu", yaml("overlays/gpu/kustomization.yaml").at("/images/0/newTag").asText());
+        assertTrue(patch.at("/spec/template/spec/tolerations/0/key").asText().equals("nvidia.com/gpu"));
+    }
+
+    @Test
+    void shouldBeAValidDashboard() throws Exception {
+        JsonNode dashboard = new ObjectMapper().readTree(DEPLOY.resolve("grafana/gptjt-dashboard.json").toFile());
+        assertTrue(dashboard.at("/panels").size() >= 8);
+        for (JsonNode panel : dashboard.at("/panels")) {
+            assertTrue(panel.at("/targets").size() > 0, panel.at("/title").asText());
+        }
+    }
+}
