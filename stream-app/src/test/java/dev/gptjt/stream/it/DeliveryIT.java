@@ -8,7 +8,6 @@ import dev.gptjt.schema.GenerationParams;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.schema.wire.WireFormat;
-import dev.gptjt.cli.kafka.KafkaBroker;
 import dev.gptjt.cli.kafka.ServiceProcess;
 import dev.gptjt.testing.Topics;
 import java.nio.file.Files;
@@ -21,44 +20,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Delivery guarantees against a real KRaft broker, with the packaged service in its own process:
  * a plain round trip, and SIGKILL while prompts are pending under at-least-once and exactly-once.
  */
-class DeliveryIT {
+class DeliveryIT extends dev.gptjt.testing.BrokerIT {
     private static final Path WORK = Path.of("target", "it-work");
-    private static KafkaBroker broker;
     private final WireFormat wire = new SingleObjectWireFormat();
 
-    @BeforeAll
-    static void startBroker() throws Exception {
-        Files.createDirectories(WORK);
-        broker = KafkaBroker.start(Files.createTempDirectory(WORK, "broker-"));
-    }
 
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     private static Map<String, String> serviceSettings(String name, String guarantee) throws Exception {
-        Map<String, String> s = new HashMap<>();
-        s.put("quarkus.kafka-streams.bootstrap-servers", broker.bootstrap());
-        s.put("quarkus.kafka-streams.application-id", name);
-        s.put("kafka-streams.processing.guarantee", guarantee);
-        s.put("kafka-streams.state.dir", Files.createTempDirectory(WORK, "state-").toString());
-        s.put("gptjt.model.dir", Path.of(System.getProperty("gptjt.models")).resolve("tiny-gptj").toString());
-        s.put("gptjt.topics.prompts", name + ".prompts");
-        s.put("gptjt.topics.completions", name + ".completions");
-        s.put("gptjt.topics.failures", name + ".failures");
-        s.put("gptjt.topics.partitions", "3");
-        return s;
+        return dev.gptjt.testing.TestServices.settings(broker.bootstrap(), name, guarantee, 3);
     }
 
     private static List<PromptRequest> prompts(String prefix, int n, int maxNewTokens) {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gptjt.cli.kafka.KafkaBroker;
 import dev.gptjt.cli.kafka.ServiceProcess;
 import dev.gptjt.schema.Completion;
 import dev.gptjt.schema.GenerationParams;
@@ -30,42 +29,19 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Operations against the running service: health, metrics (and the dashboard's use of them), graceful shutdown. */
-class OpsIT {
+class OpsIT extends dev.gptjt.testing.BrokerIT {
     private static final Path WORK = Path.of("target", "it-work");
     private static final Path DASHBOARD = Path.of(System.getProperty("gptjt.models")).getParent().resolve("deploy/grafana/gptjt-dashboard.json");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static KafkaBroker broker;
     private final WireFormat wire = new SingleObjectWireFormat();
 
-    @BeforeAll
-    static void startBroker() throws Exception {
-        Files.createDirectories(WORK);
-        broker = KafkaBroker.start(Files.createTempDirectory(WORK, "ops-broker-"));
-    }
 
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
-    private static Map<String, String> settings(String name, Path state) {
-        Map<String, String> s = new HashMap<>();
-        s.put("quarkus.kafka-streams.bootstrap-servers", broker.bootstrap());
-        s.put("quarkus.kafka-streams.application-id", name);
-        s.put("kafka-streams.state.dir", state.toString());
-        s.put("gptjt.model.dir", Path.of(System.getProperty("gptjt.models")).resolve("tiny-gptj").toString());
-        s.put("gptjt.topics.prompts", name + ".prompts");
-        s.put("gptjt.topics.completions", name + ".completions");
-        s.put("gptjt.topics.failures", name + ".failures");
-        s.put("gptjt.topics.partitions", "2");
-        return s;
+    private static Map<String, String> settings(String name) throws Exception {
+        return dev.gptjt.testing.TestServices.settings(broker.bootstrap(), name, "at_least_once", 2);
     }
 
     private static HttpResponse<String> get(ServiceProcess service, String path) throws Exception {
@@ -104,7 +80,7 @@ class OpsIT {
     @Test
     void shouldReportHealthAndExportEveryMetricTheDashboardUses() throws Exception {
         String name = "ops";
-        try (ServiceProcess service = ServiceProcess.start(settings(name, Files.createTempDirectory(WORK, "state-")), WORK.resolve("ops.log"))) {
+        try (ServiceProcess service = ServiceProcess.start(settings(name), WORK.resolve("ops.log"))) {
             JsonNode ready = awaitReady(service);
             assertEquals("UP", ready.at("/status").asText());
             boolean ours = false;
@@ -146,8 +122,7 @@ class OpsIT {
     @Test
     void shouldStopWithinItsBoundDuringABatchAndAnswerTheRestAfterRestart() throws Exception {
         String name = "shutdown";
-        Path state = Files.createTempDirectory(WORK, "state-");
-        Map<String, String> settings = settings(name, state);
+        Map<String, String> settings = settings(name); // one state directory for both runs
         int n = 120;
         ServiceProcess first = ServiceProcess.start(settings, WORK.resolve("shutdown-1.log"));
         awaitReady(first);

@@ -3,7 +3,6 @@ package dev.gptjt.stream.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gptjt.cli.kafka.KafkaBroker;
 import dev.gptjt.cli.kafka.ServiceProcess;
 import dev.gptjt.schema.Completion;
 import dev.gptjt.schema.FailureReason;
@@ -36,8 +35,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,36 +42,15 @@ import org.junit.jupiter.api.Test;
  * matrix, a broker restart mid-stream, and two instances with one SIGKILLed and restarted.
  * Every run writes its counts to target/it-work/NAME.counts (RELIABILITY.md quotes them).
  */
-class ReliabilityIT {
+class ReliabilityIT extends dev.gptjt.testing.BrokerIT {
     private static final Path WORK = Path.of("target", "it-work");
-    private static KafkaBroker broker;
     private final WireFormat wire = new SingleObjectWireFormat();
 
-    @BeforeAll
-    static void startBroker() throws Exception {
-        Files.createDirectories(WORK);
-        broker = KafkaBroker.start(Files.createTempDirectory(WORK, "reliability-broker-"));
-    }
 
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     static Map<String, String> settings(String name, String guarantee) throws Exception {
-        Map<String, String> s = new HashMap<>();
-        s.put("quarkus.kafka-streams.bootstrap-servers", broker.bootstrap());
-        s.put("quarkus.kafka-streams.application-id", name);
-        s.put("kafka-streams.processing.guarantee", guarantee);
-        s.put("kafka-streams.state.dir", Files.createTempDirectory(WORK, "state-").toString());
-        s.put("gptjt.model.dir", Path.of(System.getProperty("gptjt.models")).resolve("tiny-gptj").toString());
-        s.put("gptjt.topics.prompts", name + ".prompts");
-        s.put("gptjt.topics.completions", name + ".completions");
-        s.put("gptjt.topics.failures", name + ".failures");
+        Map<String, String> s = dev.gptjt.testing.TestServices.settings(broker.bootstrap(), name, guarantee, 6);
         s.put("gptjt.topics.allowed-reply-topics", name + ".replies");
-        s.put("gptjt.topics.partitions", "6");
         return s;
     }
 
