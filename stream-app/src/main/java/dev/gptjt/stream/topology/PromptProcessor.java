@@ -153,11 +153,9 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
         if (!replaced) {
             metrics.pending(1);
         }
-        if (waiting.size() > 1) {
-            // Backpressure: the engine is full. Wait (bounded) for room rather than read on; the prompt
-            // is safe in the store either way.
-            dispatcher.awaitCapacity(settings.maxBlock());
-        }
+        // Backpressure: when the engine's queue is full, wait (bounded) for room rather than read on;
+        // returns at once when there is room. The prompt is safe in the store either way.
+        dispatcher.awaitCapacity(settings.maxBlock());
         submitWaiting();
     }
 
