@@ -1,9 +1,5 @@
 package dev.gptjt.engine.ort;
 
-import ai.onnxruntime.OnnxJavaType;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxTensorLike;
-import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.gptjt.engine.EngineException;
@@ -16,14 +12,9 @@ import dev.gptjt.engine.RowState;
 import dev.gptjt.engine.model.ModelConfig;
 import dev.gptjt.engine.sampling.Sampler;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.LongBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The Java token loop: one {@code OrtSession.run} per generated token over a left-padded batch,
