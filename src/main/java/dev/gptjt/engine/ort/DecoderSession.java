@@ -31,6 +31,7 @@ public final class DecoderSession implements AutoCloseable {
     private final ModelConfig config;
     private final OnnxJavaType kvType;
     private final OnnxJavaType logitsType;
+    private final boolean selectsLogits;
     private final java.util.Set<String> presentNames;
     private final String[] pastKeyNames;
     private final String[] pastValueNames;
@@ -38,7 +39,8 @@ public final class DecoderSession implements AutoCloseable {
     private final String[] presentValueNames;
 
     private DecoderSession(OrtEnvironment env, OrtSession.SessionOptions options, OrtSession session, ModelConfig config,
-                           OnnxJavaType kvType, OnnxJavaType logitsType) {
+                           OnnxJavaType kvType, OnnxJavaType logitsType, boolean selectsLogits) {
+        this.selectsLogits = selectsLogits;
         this.env = env;
         this.options = options;
         this.session = session;
@@ -113,14 +115,23 @@ public final class DecoderSession implements AutoCloseable {
             if (engineConfig.provider() == ExecutionProvider.CUDA) {
                 addCuda(options, engineConfig.deviceId());
             }
+            java.util.Optional<byte[]> selecting = java.util.Optional.empty();
             try {
-                session = env.createSession(model.modelFile().toString(), options);
+                selecting = LogitsSelection.rewrite(model.modelFile());
+            } catch (java.io.IOException | RuntimeException e) {
+                // an unparseable graph is reported by ORT below; the rewrite is an optimisation only
+            }
+            try {
+                session = selecting.isPresent()
+                        ? env.createSession(selecting.get(), options)
+                        : env.createSession(model.modelFile().toString(), options);
             } catch (OrtException e) {
                 throw new EngineException(ErrorCode.MODEL_INVALID, model.modelFile() + ": ONNX Runtime cannot load it: " + e.getMessage(), e);
             }
             OnnxJavaType kvType = checkGraph(model, session);
             OnnxJavaType logitsType = ((TensorInfo) session.getOutputInfo().get(LOGITS).getInfo()).type;
-            return new DecoderSession(env, options, session, model.config(), kvType, logitsType);
+            return new DecoderSession(env, options, session, model.config(), kvType, logitsType,
+                    session.getInputNames().contains(LogitsSelection.POSITIONS_INPUT));
         } catch (OrtException e) {
             closeQuietly(session, options);
             throw new EngineException(ErrorCode.MODEL_INVALID, model.modelFile() + ": " + e.getMessage(), e);
@@ -230,6 +241,11 @@ public final class DecoderSession implements AutoCloseable {
 
     OnnxJavaType kvType() {
         return kvType;
+    }
+
+    /** True when the graph computes logits only at requested positions ({@link LogitsSelection}). */
+    boolean selectsLogits() {
+        return selectsLogits;
     }
 
     OnnxJavaType logitsType() {

@@ -34,7 +34,13 @@ final class DecoderStepper {
      * A pass's outputs. {@code logits} is valid until the next pass; {@code result} holds the KV
      * cache and must be closed by the caller once no later pass needs it.
      */
-    record Output(OrtSession.Result result, FloatBuffer logits) implements AutoCloseable {
+    record Output(OrtSession.Result result, FloatBuffer logits, int[] positions, int width, int vocab) implements AutoCloseable {
+        /** Copies row {@code r}'s logits at the {@code i}-th requested position into {@code into}. */
+        void row(int r, int i, float[] into) {
+            int index = width == positions.length ? r * width + i : r * width + positions[i];
+            logits.get(index * vocab, into);
+        }
+
         @Override
         public void close() {
             result.close();
@@ -54,10 +60,11 @@ final class DecoderStepper {
      * @param mask      [batch, total] attention mask, total = past length + seqLen
      * @param positions [batch, seqLen] position ids
      * @param past      the pass whose KV cache to continue, or null for the first pass
+     * @param logitsAt  the sequence positions (0 .. seqLen-1) whose logits the caller reads
      * @throws OrtException when ONNX Runtime fails or the run is terminated
      */
     Output run(long[] ids, long[] mask, long[] positions, int batch, int seqLen, int total, Output past,
-               OrtSession.RunOptions options) throws OrtException {
+               int[] logitsAt, OrtSession.RunOptions options) throws OrtException {
         Map<String, OnnxTensorLike> inputs = new HashMap<>();
         List<OnnxTensor> owned = new ArrayList<>();
         try {
@@ -73,20 +80,32 @@ final class DecoderStepper {
                     inputs.put(decoder.pastValue(layer), present(past.result(), decoder.presentValue(layer)));
                 }
             }
-            int floats = batch * seqLen * config.vocabSize();
+            int width = seqLen;
+            if (decoder.selectsLogits()) {
+                long[] at = new long[logitsAt.length];
+                for (int i = 0; i < at.length; i++) {
+                    at[i] = logitsAt[i];
+                }
+                LongBuffer buffer = ByteBuffer.allocateDirect(at.length * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
+                buffer.put(at).rewind();
+                owned.add(put(inputs, LogitsSelection.POSITIONS_INPUT, OnnxTensor.createTensor(decoder.env(), buffer, new long[] {at.length})));
+                width = at.length;
+            }
+            int floats = batch * width * config.vocabSize();
             if (!pinLogits) {
                 long start = System.nanoTime();
                 OrtSession.Result result = decoder.session().run(inputs, options);
                 ortNanos.add(System.nanoTime() - start);
-                return new Output(result, ((OnnxTensor) result.get(DecoderSession.LOGITS).orElseThrow()).getFloatBuffer());
+                return new Output(result, ((OnnxTensor) result.get(DecoderSession.LOGITS).orElseThrow()).getFloatBuffer(),
+                        logitsAt, width, config.vocabSize());
             }
             // ORT writes logits straight into our direct buffer: no copy of the [batch, seq, vocab] tensor.
             FloatBuffer logits = pinnedBuffer(floats);
-            try (OnnxTensor logitsT = OnnxTensor.createTensor(decoder.env(), logits, new long[] {batch, seqLen, config.vocabSize()})) {
+            try (OnnxTensor logitsT = OnnxTensor.createTensor(decoder.env(), logits, new long[] {batch, width, config.vocabSize()})) {
                 long start = System.nanoTime();
                 OrtSession.Result result = decoder.session().run(inputs, decoder.presentNames(), Map.of(DecoderSession.LOGITS, logitsT), options);
                 ortNanos.add(System.nanoTime() - start);
-                return new Output(result, logits);
+                return new Output(result, logits, logitsAt, width, config.vocabSize());
             }
         } finally {
             owned.forEach(OnnxTensor::close);

@@ -12,7 +12,6 @@ import dev.gptjt.engine.RowState;
 import dev.gptjt.engine.model.ModelConfig;
 import dev.gptjt.engine.sampling.Sampler;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -126,12 +125,13 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         double[][] out = new double[b][];
         float[] row = new float[vocab];
         int maxLabels = 0;
-        try (DecoderStepper.Output prefill = stepper.run(prompts.ids(), prompts.mask(), prompts.positions(), b, len, len, null, options)) {
+        try (DecoderStepper.Output prefill = stepper.run(prompts.ids(), prompts.mask(), prompts.positions(), b, len, len, null,
+                new int[] {len - 1}, options)) {
             for (int r = 0; r < b; r++) {
                 int[][] labels = batch.get(r).labelIds();
                 out[r] = new double[labels.length];
                 maxLabels = Math.max(maxLabels, labels.length);
-                prefill.logits().get((r * len + len - 1) * vocab, row);
+                prefill.row(r, 0, row);
                 double lse = logSumExp(row);
                 for (int j = 0; j < labels.length; j++) {
                     out[r][j] = row[labels[j][0]] - lse; // the first label token follows the last prompt position
@@ -164,14 +164,19 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                         }
                     }
                 }
-                try (DecoderStepper.Output pass = stepper.run(ids, prompts.maskExtendedBy(width), positions, b, width, len + width, prefill, options)) {
+                int[] all = new int[width];
+                for (int i = 0; i < width; i++) {
+                    all[i] = i;
+                }
+                try (DecoderStepper.Output pass = stepper.run(ids, prompts.maskExtendedBy(width), positions, b, width, len + width, prefill,
+                        all, options)) {
                     for (int r = 0; r < b; r++) {
                         int[][] labels = batch.get(r).labelIds();
                         if (j >= labels.length) {
                             continue;
                         }
                         for (int i = 0; i + 1 < labels[j].length; i++) {
-                            pass.logits().get((r * width + i) * vocab, row);
+                            pass.row(r, i, row);
                             out[r][j] += row[labels[j][i + 1]] - logSumExp(row);
                         }
                     }
@@ -209,19 +214,19 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                 }
                 int seqLen = step == 0 ? promptLen : 1;
                 int total = promptLen + step;
-                DecoderStepper.Output output = stepper.run(ids, prompts.maskExtendedBy(step), positions, b, seqLen, total, previous, options);
+                DecoderStepper.Output output = stepper.run(ids, prompts.maskExtendedBy(step), positions, b, seqLen, total, previous,
+                        new int[] {seqLen - 1}, options);
                 if (previous != null) {
                     previous.close(); // its KV cache was consumed by this step
                 }
                 previous = output;
-                FloatBuffer logits = output.logits();
                 boolean allDone = true;
                 ids = new long[b];
                 positions = new long[b];
                 for (int r = 0; r < b; r++) {
                     RowState row = rows[r];
                     if (!row.finished()) {
-                        logits.get((r * seqLen + seqLen - 1) * vocab, rowLogits);
+                        output.row(r, 0, rowLogits);
                         int token = samplers[r].sample(rowLogits);
                         row.accept(token);
                         ids[r] = token;

@@ -16,7 +16,6 @@ import dev.gptjt.engine.GenerationRequest;
 import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.engine.model.ModelDirectory;
-import java.nio.FloatBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -63,12 +62,11 @@ class ClassificationTest {
         }
         int vocab = reference.config().vocabSize();
         try (OrtSession.RunOptions options = new OrtSession.RunOptions();
-             DecoderStepper.Output out = new DecoderStepper(reference).run(ids, mask, pos, 1, n, n, null, options)) {
-            FloatBuffer logits = out.logits();
+             DecoderStepper.Output out = new DecoderStepper(reference).run(ids, mask, pos, 1, n, n, null, positions(p.length - 1, l.length), options)) {
             float[] row = new float[vocab];
             double sum = 0;
             for (int i = 0; i < l.length; i++) {
-                logits.get((p.length - 1 + i) * vocab, row);
+                out.row(0, i, row);
                 double max = Double.NEGATIVE_INFINITY;
                 for (float v : row) {
                     max = Math.max(max, v);
@@ -81,6 +79,14 @@ class ClassificationTest {
             }
             return sum;
         }
+    }
+
+    private static int[] positions(int from, int count) {
+        int[] at = new int[count];
+        for (int i = 0; i < count; i++) {
+            at[i] = from + i;
+        }
+        return at;
     }
 
     private static ClassificationResult classify(String prompt, List<String> labels, boolean normalized) {
@@ -130,6 +136,12 @@ class ClassificationTest {
                 assertEquals(single.get(i).scores().get(j).logProb(), b.scores().get(j).logProb(), 1e-4);
             }
         }
+    }
+
+    @Test
+    void shouldComputeLogitsOnlyAtRequestedPositionsInTheRewrittenGraph() {
+        // the fixture's lm_head is rewritten (LogitsSelection); the goldens above still hold through it
+        assertTrue(reference.selectsLogits());
     }
 
     @Test
