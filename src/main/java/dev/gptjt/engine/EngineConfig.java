@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param maxNewTokensCap  largest {@code max_new_tokens} a request may ask for
  * @param maxQueueAge      a request still queued this long is failed with DEADLINE_EXCEEDED instead of
  *                         started; {@link Duration#ZERO} turns the limit off
+ * @param backend          which backend decodes greedy generations
  */
 public record EngineConfig(
         Path modelDir,
@@ -29,7 +30,8 @@ public record EngineConfig(
         Duration maxWait,
         int maxQueue,
         int maxNewTokensCap,
-        Duration maxQueueAge) {
+        Duration maxQueueAge,
+        DecodingBackend backend) {
 
     public static final int DEFAULT_MAX_BATCH_SIZE = 16;
     public static final Duration DEFAULT_MAX_WAIT = Duration.ofMillis(10);
@@ -49,32 +51,38 @@ public record EngineConfig(
         require(maxNewTokensCap >= 1, "maxNewTokensCap must be >= 1");
         Objects.requireNonNull(maxQueueAge, "maxQueueAge");
         require(!maxQueueAge.isNegative(), "maxQueueAge must be >= 0");
+        Objects.requireNonNull(backend, "backend");
     }
 
     /** CPU defaults for a model directory. */
     public static EngineConfig defaults(Path modelDir) {
         return new EngineConfig(modelDir, ExecutionProvider.CPU, 0, 0, 0,
-                DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_WAIT, DEFAULT_MAX_QUEUE, DEFAULT_MAX_NEW_TOKENS_CAP, Duration.ZERO);
+                DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_WAIT, DEFAULT_MAX_QUEUE, DEFAULT_MAX_NEW_TOKENS_CAP, Duration.ZERO,
+                DecodingBackend.AUTO);
     }
 
     public EngineConfig withBatching(int maxBatchSize, Duration maxWait, int maxQueue) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge);
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend);
     }
 
     public EngineConfig withProvider(ExecutionProvider provider, int deviceId) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge);
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend);
     }
 
     public EngineConfig withThreads(int intraOpThreads, int interOpThreads) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge);
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend);
     }
 
     public EngineConfig withMaxNewTokensCap(int cap) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, cap, maxQueueAge);
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, cap, maxQueueAge, backend);
     }
 
     public EngineConfig withMaxQueueAge(Duration age) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, age);
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, age, backend);
+    }
+
+    public EngineConfig withBackend(DecodingBackend backend) {
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend);
     }
 
     private static void require(boolean ok, String message) {

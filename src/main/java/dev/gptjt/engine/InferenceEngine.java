@@ -2,6 +2,7 @@ package dev.gptjt.engine;
 
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.ort.DecoderSession;
+import dev.gptjt.engine.ort.InGraphGreedyBackend;
 import dev.gptjt.engine.ort.OrtTokenLoopBackend;
 import dev.gptjt.engine.scheduler.BatchScheduler;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
@@ -38,8 +39,12 @@ public final class InferenceEngine implements AutoCloseable {
     /**
      * Loads the model directory and starts the scheduler.
      *
+     * <p>Greedy generations run in-graph when {@link EngineConfig#backend()} allows and the directory has
+     * {@code greedy_search.onnx}; everything else on the Java token loop.
+     *
      * @throws EngineException {@link ErrorCode#MODEL_INVALID} for a missing or inconsistent model
-     *     directory, {@link ErrorCode#PROVIDER_UNAVAILABLE} when the execution provider cannot start
+     *     directory (or a missing {@code greedy_search.onnx} when {@link DecodingBackend#IN_GRAPH} is asked
+     *     for), {@link ErrorCode#PROVIDER_UNAVAILABLE} when the execution provider cannot start
      */
     public static InferenceEngine open(EngineConfig config) {
         return open(config, null);
@@ -50,7 +55,22 @@ public final class InferenceEngine implements AutoCloseable {
         ModelDirectory model = ModelDirectory.open(config.modelDir());
         Gpt2Tokenizer tokenizer = Gpt2Tokenizer.load(model.vocabFile(), model.mergesFile());
         DecoderSession session = DecoderSession.open(model, config);
-        return new InferenceEngine(config, model, tokenizer, new OrtTokenLoopBackend(session, tokenizer), listener);
+        GenerationBackend loop = new OrtTokenLoopBackend(session, tokenizer);
+        boolean inGraph = switch (config.backend()) {
+            case JAVA_LOOP -> false;
+            case IN_GRAPH -> true; // fails below, naming the convert command, when the file is missing
+            case AUTO -> model.greedySearchFile().isPresent();
+        };
+        if (!inGraph) {
+            return new InferenceEngine(config, model, tokenizer, loop, listener);
+        }
+        try {
+            GenerationBackend greedy = InGraphGreedyBackend.open(model, config, tokenizer);
+            return new InferenceEngine(config, model, tokenizer, new RoutingBackend(greedy, InGraphGreedyBackend::accepts, loop), listener);
+        } catch (RuntimeException e) {
+            loop.close();
+            throw e;
+        }
     }
 
     /**

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ExecutionProvider;
@@ -12,6 +13,7 @@ import dev.gptjt.engine.GenerationRequest;
 import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.engine.model.ModelDirectory;
+import dev.gptjt.engine.ort.GreedySearchConverter;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -29,20 +31,24 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 
-/** {@code gptjt generate} and {@code gptjt tokenize}: the engine on JSONL, stdin to stdout. */
+/** {@code gptjt generate}, {@code gptjt tokenize} and {@code gptjt convert}: the engine without Kafka. */
 public final class Main {
     static final String USAGE = """
             usage: gptjt generate --model DIR [--max-new-tokens N] [--batch-size B] [--max-wait-ms MS]
                                   [--temperature T] [--top-k K] [--top-p P] [--seed S] [--stop TEXT]...
                                   [--ignore-eos] [--provider cpu|cuda] [--device-id N] [--threads N]
+                                  [--backend auto|java-loop|in-graph]
                      reads {"id": "...", "prompt": "..."} lines (a line may set max_new_tokens, temperature,
                      top_k, top_p, seed, stop) and writes one result line per input, in input order
                    gptjt tokenize --model DIR
-                     reads {"text": "..."} lines and writes {"ids": [...]} lines""";
+                     reads {"text": "..."} lines and writes {"ids": [...]} lines
+                   gptjt convert --model DIR --out DIR2 --greedy-in-graph
+                     writes DIR2/greedy_search.onnx: greedy decoding inside ONNX Runtime (GreedySearch), used
+                     automatically for greedy requests when DIR2 is the model directory; weights are not copied""";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> GENERATE_OPTIONS = List.of("model", "max-new-tokens", "batch-size", "max-wait-ms",
-            "temperature", "top-k", "top-p", "seed", "stop", "ignore-eos", "provider", "device-id", "threads");
+            "temperature", "top-k", "top-p", "seed", "stop", "ignore-eos", "provider", "device-id", "threads", "backend");
 
     private Main() {}
 
@@ -62,6 +68,7 @@ public final class Main {
             switch (argv[0]) {
                 case "generate" -> generate(Args.parse(argv, 1, List.of("ignore-eos")), reader, writer);
                 case "tokenize" -> tokenize(Args.parse(argv, 1, List.of()), reader, writer);
+                case "convert" -> convert(Args.parse(argv, 1, List.of("greedy-in-graph")), err);
                 default -> throw new Args.UsageException("unknown command '" + argv[0] + "'");
             }
             writer.flush();
@@ -99,7 +106,8 @@ public final class Main {
         EngineConfig config = EngineConfig.defaults(Path.of(args.required("model")))
                 .withBatching(batchSize, Duration.ofMillis(args.intValue("max-wait-ms", 10)), window)
                 .withProvider(provider, args.intValue("device-id", 0))
-                .withThreads(args.intValue("threads", 0), 0);
+                .withThreads(args.intValue("threads", 0), 0)
+                .withBackend(parseBackend(args.get("backend", "auto")));
         try (InferenceEngine engine = InferenceEngine.open(config)) {
             // Results are written in input order; at most `window` lines are in flight, so memory stays bounded.
             ArrayDeque<CompletableFuture<String>> inFlight = new ArrayDeque<>();
@@ -220,6 +228,7 @@ public final class Main {
         }
         o.put("text", r.text());
         o.put("finish_reason", r.finishReason().name().toLowerCase(Locale.ROOT));
+        o.put("backend", r.backend());
         return o.toString();
     }
 
@@ -264,6 +273,26 @@ public final class Main {
                 ids.add(id);
             }
             writeLine(out, o.toString());
+        }
+    }
+
+    private static void convert(Args args, PrintStream err) {
+        args.allow(List.of("model", "out", "greedy-in-graph"));
+        if (!args.flag("greedy-in-graph")) {
+            throw new Args.UsageException("convert needs --greedy-in-graph (the one conversion there is)");
+        }
+        ModelDirectory source = ModelDirectory.open(Path.of(args.required("model")));
+        long start = System.nanoTime();
+        Path written = GreedySearchConverter.convert(source, Path.of(args.required("out")));
+        err.printf(Locale.ROOT, "gptjt: wrote %s in %d ms; serve or generate with --model %s to decode greedy requests in-graph%n",
+                written, (System.nanoTime() - start) / 1_000_000, written.getParent());
+    }
+
+    private static DecodingBackend parseBackend(String value) {
+        try {
+            return DecodingBackend.valueOf(value.toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException("--backend must be auto, java-loop or in-graph, got '" + value + "'");
         }
     }
 

@@ -20,6 +20,8 @@ public record ModelDirectory(Path root, ModelConfig config) {
     public static final String CONFIG_FILE = "config.json";
     public static final String VOCAB_FILE = "vocab.json";
     public static final String MERGES_FILE = "merges.txt";
+    /** The in-graph greedy decoding model written by {@code gptjt convert --greedy-in-graph}; optional. */
+    public static final String GREEDY_SEARCH_FILE = "greedy_search.onnx";
 
     /**
      * Checks that every required file is present and reads {@code config.json}.
@@ -41,6 +43,24 @@ public record ModelDirectory(Path root, ModelConfig config) {
 
     public Path modelFile() {
         return root.resolve(MODEL_FILE);
+    }
+
+    /** {@value #GREEDY_SEARCH_FILE} of this directory, when it has one. */
+    public java.util.Optional<Path> greedySearchFile() {
+        Path p = root.resolve(GREEDY_SEARCH_FILE);
+        return Files.isRegularFile(p) ? java.util.Optional.of(p) : java.util.Optional.empty();
+    }
+
+    /**
+     * The directory that really holds {@code model.onnx} and its external weight files: the root, or
+     * where a linked {@code model.onnx} points (a converted directory links to its source).
+     */
+    public Path weightsDir() {
+        try {
+            return modelFile().toRealPath().getParent();
+        } catch (IOException e) {
+            throw new EngineException(ErrorCode.MODEL_INVALID, modelFile() + ": cannot resolve: " + e.getMessage(), e);
+        }
     }
 
     public Path vocabFile() {

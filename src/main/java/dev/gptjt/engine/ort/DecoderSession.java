@@ -73,13 +73,19 @@ public final class DecoderSession implements AutoCloseable {
      *     loaded or does not match the config (the message names the file and the input or field)
      */
     public static DecoderSession open(ModelDirectory model, EngineConfig engineConfig) {
-        // ONNX Runtime's native initialisation and session creation need more stack than the JVM's
-        // main thread may have left (seen: SIGSEGV on load when the class path is a few KB long), so
-        // they run on a thread of their own with a generous stack.
+        return onLoaderThread(model.modelFile(), () -> openHere(model, engineConfig));
+    }
+
+    /**
+     * Runs {@code work} on a thread of its own with a generous stack and returns its result:
+     * ONNX Runtime's native initialisation and session creation need more stack than the JVM's main
+     * thread may have left (seen: SIGSEGV on load when the class path is a few KB long).
+     */
+    static <T> T onLoaderThread(java.nio.file.Path file, java.util.function.Supplier<T> work) {
         java.util.concurrent.atomic.AtomicReference<Object> outcome = new java.util.concurrent.atomic.AtomicReference<>();
         Thread loader = new Thread(null, () -> {
             try {
-                outcome.set(openHere(model, engineConfig));
+                outcome.set(work.get());
             } catch (RuntimeException | Error e) {
                 outcome.set(e);
             }
@@ -89,7 +95,7 @@ public final class DecoderSession implements AutoCloseable {
             loader.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new EngineException(ErrorCode.MODEL_INVALID, "interrupted while loading " + model.modelFile(), e);
+            throw new EngineException(ErrorCode.MODEL_INVALID, "interrupted while loading " + file, e);
         }
         if (outcome.get() instanceof RuntimeException e) {
             throw e;
@@ -97,13 +103,18 @@ public final class DecoderSession implements AutoCloseable {
         if (outcome.get() instanceof Error e) {
             throw e;
         }
-        return (DecoderSession) outcome.get();
+        @SuppressWarnings("unchecked")
+        T result = (T) outcome.get();
+        return result;
     }
 
-    private static DecoderSession openHere(ModelDirectory model, EngineConfig engineConfig) {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+    /**
+     * Session options of the engine's configuration: full graph optimisation, thread counts, CUDA.
+     *
+     * @throws EngineException {@link ErrorCode#PROVIDER_UNAVAILABLE} when CUDA is asked for but cannot start
+     */
+    static OrtSession.SessionOptions sessionOptions(EngineConfig engineConfig) throws OrtException {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-        OrtSession session = null;
         try {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             if (engineConfig.intraOpThreads() > 0) {
@@ -115,6 +126,23 @@ public final class DecoderSession implements AutoCloseable {
             if (engineConfig.provider() == ExecutionProvider.CUDA) {
                 addCuda(options, engineConfig.deviceId());
             }
+            return options;
+        } catch (OrtException | RuntimeException e) {
+            options.close();
+            throw e;
+        }
+    }
+
+    private static DecoderSession openHere(ModelDirectory model, EngineConfig engineConfig) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession.SessionOptions options;
+        try {
+            options = sessionOptions(engineConfig);
+        } catch (OrtException e) {
+            throw new EngineException(ErrorCode.MODEL_INVALID, model.modelFile() + ": " + e.getMessage(), e);
+        }
+        OrtSession session = null;
+        try {
             java.util.Optional<byte[]> selecting = java.util.Optional.empty();
             try {
                 selecting = LogitsSelection.rewrite(model.modelFile());
@@ -123,8 +151,8 @@ public final class DecoderSession implements AutoCloseable {
             }
             try {
                 session = selecting.isPresent()
-                        ? env.createSession(selecting.get(), options)
-                        : env.createSession(model.modelFile().toString(), options);
+                        ? createSession(env, selecting.get(), model.weightsDir(), options)
+                        : env.createSession(model.weightsDir().resolve(ModelDirectory.MODEL_FILE).toString(), options);
             } catch (OrtException e) {
                 throw new EngineException(ErrorCode.MODEL_INVALID, model.modelFile() + ": ONNX Runtime cannot load it: " + e.getMessage(), e);
             }
@@ -139,6 +167,16 @@ public final class DecoderSession implements AutoCloseable {
             closeQuietly(session, options);
             throw e;
         }
+    }
+
+    /**
+     * Creates a session from a graph held in memory whose external weight files (if any) live in
+     * {@code weightsDir}: ORT resolves them there through its external-initializer folder option.
+     */
+    static OrtSession createSession(OrtEnvironment env, byte[] model, java.nio.file.Path weightsDir, OrtSession.SessionOptions options)
+            throws OrtException {
+        options.addConfigEntry("session.model_external_initializers_file_folder_path", weightsDir.toString());
+        return env.createSession(model, options);
     }
 
     private static void addCuda(OrtSession.SessionOptions options, int deviceId) {
@@ -216,7 +254,7 @@ public final class DecoderSession implements AutoCloseable {
         return new EngineException(ErrorCode.MODEL_INVALID, message);
     }
 
-    private static void closeQuietly(OrtSession session, OrtSession.SessionOptions options) {
+    static void closeQuietly(OrtSession session, OrtSession.SessionOptions options) {
         try {
             if (session != null) {
                 session.close();

@@ -4,8 +4,6 @@ import ai.onnx.proto.OnnxMl;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -19,8 +17,9 @@ import java.util.Optional;
  *   after:   hidden [b, s, e] ─ Gather(axis 1, gptjt_logits_positions [k]) ─ MatMul ─ Add ─▶ logits [b, k, V]
  * </pre>
  *
- * The rewrite is skipped (the original graph is used) when the graph does not end in that shape or
- * keeps weights in external data files, which a model created from bytes could not find.
+ * The rewrite is skipped (the original graph is used) when the graph does not end in that shape.
+ * External weight files are untouched: the rewritten graph is created from bytes with ORT's
+ * external-initializer folder pointing at them.
  */
 final class LogitsSelection {
     static final String POSITIONS_INPUT = "gptjt_logits_positions";
@@ -32,47 +31,13 @@ final class LogitsSelection {
     static Optional<byte[]> rewrite(Path modelFile) throws IOException {
         OnnxMl.ModelProto model = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(modelFile));
         OnnxMl.GraphProto graph = model.getGraph();
-        for (OnnxMl.TensorProto t : graph.getInitializerList()) {
-            if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
-                return Optional.empty();
-            }
-        }
-        Map<String, Integer> producer = new HashMap<>();
-        for (int i = 0; i < graph.getNodeCount(); i++) {
-            for (String out : graph.getNode(i).getOutputList()) {
-                producer.put(out, i);
-            }
-        }
-        Integer logitsNode = producer.get(DecoderSession.LOGITS);
-        if (logitsNode == null) {
+        Optional<Integer> matMul = OnnxProtos.lmHeadMatMul(graph);
+        if (matMul.isEmpty()) {
             return Optional.empty();
         }
-        int matMul = logitsNode;
-        if (graph.getNode(matMul).getOpType().equals("Add")) { // lm_head bias
-            Integer before = producer.get(graph.getNode(matMul).getInput(0));
-            if (before == null) {
-                return Optional.empty();
-            }
-            matMul = before;
-        }
-        OnnxMl.NodeProto product = graph.getNode(matMul);
-        if (!product.getOpType().equals("MatMul")) {
-            return Optional.empty();
-        }
-        OnnxMl.NodeProto gather = OnnxMl.NodeProto.newBuilder()
-                .setName("gptjt_select_logits_positions")
-                .setOpType("Gather")
-                .addInput(product.getInput(0))
-                .addInput(POSITIONS_INPUT)
-                .addOutput(SELECTED)
-                .addAttribute(OnnxMl.AttributeProto.newBuilder().setName("axis").setType(OnnxMl.AttributeProto.AttributeType.INT).setI(1))
-                .build();
         OnnxMl.GraphProto.Builder g = graph.toBuilder();
-        g.setNode(matMul, product.toBuilder().setInput(0, SELECTED));
-        g.addNode(matMul, gather);  // nodes stay in topological order: the Gather right before the MatMul
-        g.addInput(OnnxMl.ValueInfoProto.newBuilder().setName(POSITIONS_INPUT).setType(OnnxMl.TypeProto.newBuilder()
-                .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder().setElemType(OnnxMl.TensorProto.DataType.INT64.getNumber())
-                        .setShape(OnnxMl.TensorShapeProto.newBuilder().addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("positions"))))));
+        OnnxProtos.gatherBeforeLmHead(g, matMul.get(), POSITIONS_INPUT, SELECTED);
+        g.addInput(OnnxProtos.tensor(POSITIONS_INPUT, OnnxMl.TensorProto.DataType.INT64, "positions"));
         return Optional.of(model.toBuilder().setGraph(g).build().toByteArray());
     }
 }

@@ -79,4 +79,29 @@ class MainTest {
         assertEquals(2, typo.exitCode());
         assertTrue(typo.err().contains("unknown option --modle"), typo.err());
     }
+
+    @Test
+    void shouldConvertAModelAndGenerateWithItInGraph(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path out = tmp.resolve("tiny-greedy");
+        Run refused = run("", "convert", "--model", Fixtures.tinyGptj().toString(), "--out", out.toString());
+        assertEquals(2, refused.exitCode());
+        assertTrue(refused.err().contains("--greedy-in-graph"), refused.err());
+
+        Run converted = run("", "convert", "--model", Fixtures.tinyGptj().toString(), "--out", out.toString(), "--greedy-in-graph");
+        assertEquals(0, converted.exitCode(), converted.err());
+        assertTrue(converted.err().contains("greedy_search.onnx"), converted.err());
+
+        List<Fixtures.GenerationCase> cases = Fixtures.generationCases();
+        StringBuilder in = new StringBuilder();
+        for (int i = 0; i < cases.size(); i++) {
+            in.append(JSON.writeValueAsString(java.util.Map.of("id", "g" + i, "prompt", cases.get(i).prompt()))).append('\n');
+        }
+        Run r = run(in.toString(), "generate", "--model", out.toString(), "--batch-size", "8", "--max-new-tokens", "8",
+                "--backend", "in-graph");
+        assertEquals(0, r.exitCode(), r.err());
+        for (int i = 0; i < cases.size(); i++) {
+            assertEquals("ort-greedy-search", r.lines().get(i).get("backend").asText());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(cases.get(i).hfOutputIds(), Fixtures.ints(r.lines().get(i).get("output_ids")));
+        }
+    }
 }

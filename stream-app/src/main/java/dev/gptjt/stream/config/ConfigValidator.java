@@ -1,6 +1,8 @@
 package dev.gptjt.stream.config;
 
+import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.ExecutionProvider;
+import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.schema.wire.WireFormat;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -11,6 +13,15 @@ import java.util.Set;
 /** Cross-field rules of {@link GptjtConfig}, checked at start so a bad setting fails fast and says why. */
 public final class ConfigValidator {
     private ConfigValidator() {}
+
+    /**
+     * The engine's decoding backend named by {@code gptjt.engine.backend}.
+     *
+     * @throws IllegalArgumentException when it names none
+     */
+    public static DecodingBackend decodingBackend(GptjtConfig.Engine e) {
+        return DecodingBackend.valueOf(e.backend().toUpperCase(Locale.ROOT).replace('-', '_'));
+    }
 
     /** @throws IllegalArgumentException listing every broken rule */
     public static void validate(GptjtConfig c) {
@@ -27,6 +38,15 @@ public final class ConfigValidator {
         }
         if (e.maxNewTokensCap() < 1) {
             problems.add("gptjt.engine.max-new-tokens-cap must be >= 1");
+        }
+        try {
+            if (decodingBackend(e) == DecodingBackend.IN_GRAPH
+                    && !java.nio.file.Files.isRegularFile(c.model().dir().resolve(ModelDirectory.GREEDY_SEARCH_FILE))) {
+                problems.add("gptjt.engine.backend=in-graph needs " + c.model().dir().resolve(ModelDirectory.GREEDY_SEARCH_FILE)
+                        + " (write it with: gptjt convert --model " + c.model().dir() + " --out " + c.model().dir() + " --greedy-in-graph)");
+            }
+        } catch (IllegalArgumentException ex) {
+            problems.add("gptjt.engine.backend must be auto, java-loop or in-graph, was '" + e.backend() + "'");
         }
         GptjtConfig.Topics t = c.topics();
         Set<String> names = new HashSet<>(List.of(t.prompts(), t.completions(), t.failures()));

@@ -116,6 +116,15 @@ public interface GptjtConfig {
         @WithName("max-new-tokens-cap")
         @WithDefault("256")
         int maxNewTokensCap();
+
+        /**
+         * Which backend decodes greedy generations: auto (in-graph GreedySearch when the model directory
+         * has greedy_search.onnx, written by 'gptjt convert --greedy-in-graph'; else the Java loop),
+         * java-loop, or in-graph (refuses to start without greedy_search.onnx). Sampling, ignore_eos and
+         * classification always run on the Java loop. Each result's model.backend says which ran it.
+         */
+        @WithDefault("auto")
+        String backend();
     }
 
     interface Topics {

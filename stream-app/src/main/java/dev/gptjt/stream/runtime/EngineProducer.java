@@ -34,7 +34,8 @@ public class EngineProducer {
                 e.maxWait(),
                 e.maxQueue(),
                 e.maxNewTokensCap(),
-                e.maxQueueAge());
+                e.maxQueueAge(),
+                ConfigValidator.decodingBackend(e));
         long start = System.nanoTime();
         LOG.infof("loading model %s on %s…", engineConfig.modelDir(), engineConfig.provider());
         InferenceEngine engine = InferenceEngine.open(engineConfig, metrics);

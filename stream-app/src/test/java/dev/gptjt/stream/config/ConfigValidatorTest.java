@@ -36,10 +36,14 @@ class ConfigValidatorTest {
                 "gptjt.topics.failures", "gptjt.completions",
                 "gptjt.wire.format", "registry",
                 "gptjt.tasks.mine.template", "no placeholder",
-                "gptjt.tasks.mine.mode", "classify"))));
+                "gptjt.tasks.mine.mode", "classify",
+                "gptjt.engine.backend", "in-graph"))));
         String m = e.getMessage();
         assertTrue(m.contains("max-queue") && m.contains("three different topics") && m.contains("registry.url")
-                && m.contains("gptjt.tasks.mine"), m);
+                && m.contains("gptjt.tasks.mine") && m.contains("gptjt convert"), m);
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> ConfigValidator.validate(
+                TestConfig.load(Map.of("gptjt.engine.backend", "gpu-magic"))));
+        assertTrue(unknown.getMessage().contains("auto, java-loop or in-graph"), unknown.getMessage());
     }
 
     @Test

@@ -1,0 +1,14 @@
+package dev.gptjt.engine;
+
+/**
+ * Which backend decodes greedy generations. Sampling, {@code ignore_eos} and label scoring always run
+ * on the Java token loop.
+ */
+public enum DecodingBackend {
+    /** In-graph greedy search when the model directory has {@code greedy_search.onnx}, else the Java loop. */
+    AUTO,
+    /** The Java token loop for everything (one {@code session.run} per token, KV cache copied each step). */
+    JAVA_LOOP,
+    /** In-graph greedy search for greedy generations; the engine refuses to start without {@code greedy_search.onnx}. */
+    IN_GRAPH
+}

@@ -1,0 +1,95 @@
+package dev.gptjt.engine;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+/**
+ * Splits each batch between an in-graph decoding backend and the general one: requests the in-graph
+ * backend accepts run there, grouped by {@link #bucket max_new_tokens
+ * bucket} (one operator call generates up to the group's largest limit, so a group of similar limits
+ * wastes few steps); every other request runs on the general backend. Each result names the backend
+ * that produced it.
+ */
+public final class RoutingBackend implements GenerationBackend {
+    private final GenerationBackend inGraph;
+    private final Predicate<PreparedRequest> accepts;
+    private final GenerationBackend general;
+
+    /**
+     * @param inGraph the specialised backend
+     * @param accepts which requests it can run
+     * @param general runs everything else
+     */
+    public RoutingBackend(GenerationBackend inGraph, Predicate<PreparedRequest> accepts, GenerationBackend general) {
+        this.inGraph = inGraph;
+        this.accepts = accepts;
+        this.general = general;
+    }
+
+    /**
+     * The group a {@code max_new_tokens} falls in: the next power of two, so that 1–2, 3–4, 5–8, 9–16…
+     * share an operator call.
+     */
+    static int bucket(int maxNewTokens) {
+        return maxNewTokens <= 1 ? 1 : Integer.highestOneBit(maxNewTokens - 1) << 1;
+    }
+
+    @Override
+    public String name() {
+        return inGraph.name() + "+" + general.name();
+    }
+
+    @Override
+    public List<GenerationResult> generate(List<PreparedRequest> batch) {
+        Map<Integer, List<Integer>> groups = new TreeMap<>();
+        List<Integer> rest = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            PreparedRequest r = batch.get(i);
+            if (accepts.test(r)) {
+                groups.computeIfAbsent(bucket(r.params().maxNewTokens()), k -> new ArrayList<>()).add(i);
+            } else {
+                rest.add(i);
+            }
+        }
+        GenerationResult[] results = new GenerationResult[batch.size()];
+        for (List<Integer> group : groups.values()) {
+            run(inGraph, batch, group, results);
+        }
+        run(general, batch, rest, results);
+        return Arrays.asList(results);
+    }
+
+    private static void run(GenerationBackend backend, List<PreparedRequest> batch, List<Integer> indices, GenerationResult[] into) {
+        if (indices.isEmpty()) {
+            return;
+        }
+        List<GenerationResult> out = backend.generate(indices.stream().map(batch::get).toList());
+        for (int k = 0; k < indices.size(); k++) {
+            into[indices.get(k)] = out.get(k);
+        }
+    }
+
+    @Override
+    public long ortNanos() {
+        return inGraph.ortNanos() + general.ortNanos();
+    }
+
+    @Override
+    public void terminate() {
+        inGraph.terminate();
+        general.terminate();
+    }
+
+    @Override
+    public void close() {
+        try {
+            inGraph.close();
+        } finally {
+            general.close();
+        }
+    }
+}

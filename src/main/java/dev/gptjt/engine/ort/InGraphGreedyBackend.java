@@ -1,0 +1,219 @@
+package dev.gptjt.engine.ort;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.engine.EngineException;
+import dev.gptjt.engine.ErrorCode;
+import dev.gptjt.engine.GenerationBackend;
+import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.engine.PreparedRequest;
+import dev.gptjt.engine.RowState;
+import dev.gptjt.engine.model.ModelDirectory;
+import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
+import java.nio.IntBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Greedy decoding inside ONNX Runtime: one {@code session.run} of the model written by
+ * {@link GreedySearchConverter} generates every token of a batch, so the KV cache stays on the
+ * device and only token ids cross to the host. Runs greedy generations that stop at EOS; sampling,
+ * {@code ignore_eos} and label scoring stay with {@link OrtTokenLoopBackend}. Stop sequences and
+ * each request's own {@code max_new_tokens} are applied to the returned ids afterwards, so a batch
+ * may run past a row's stop (the operator stops only when every row has met EOS or the length).
+ */
+public final class InGraphGreedyBackend implements GenerationBackend {
+    public static final String NAME = "ort-greedy-search";
+
+    private final OrtEnvironment env;
+    private final OrtSession.SessionOptions options;
+    private final OrtSession session;
+    private final Gpt2Tokenizer tokenizer;
+    private final int padTokenId;
+    private final int eosTokenId;
+    private volatile boolean terminated;
+    private volatile long ortNanos;
+    private OrtSession.RunOptions current; // guarded by this: set while a batch runs, for terminate()
+
+    private InGraphGreedyBackend(OrtEnvironment env, OrtSession.SessionOptions options, OrtSession session, Gpt2Tokenizer tokenizer,
+                                 int padTokenId, int eosTokenId) {
+        this.env = env;
+        this.options = options;
+        this.session = session;
+        this.tokenizer = tokenizer;
+        this.padTokenId = padTokenId;
+        this.eosTokenId = eosTokenId;
+    }
+
+    /**
+     * Opens the directory's {@value ModelDirectory#GREEDY_SEARCH_FILE} with the engine's provider and threads.
+     *
+     * @throws EngineException {@link ErrorCode#MODEL_INVALID} when the file is missing, is not a
+     *     converted model, or disagrees with {@code config.json}; {@link ErrorCode#PROVIDER_UNAVAILABLE}
+     *     when CUDA is asked for but cannot start
+     */
+    public static InGraphGreedyBackend open(ModelDirectory model, EngineConfig config, Gpt2Tokenizer tokenizer) {
+        Path file = model.greedySearchFile().orElseThrow(() -> new EngineException(ErrorCode.MODEL_INVALID,
+                model.root().resolve(ModelDirectory.GREEDY_SEARCH_FILE) + ": missing; write it with 'gptjt convert --model "
+                        + model.root() + " --out " + model.root() + " --greedy-in-graph'"));
+        return DecoderSession.onLoaderThread(file, () -> openHere(file, model, config, tokenizer));
+    }
+
+    private static InGraphGreedyBackend openHere(Path file, ModelDirectory model, EngineConfig config, Gpt2Tokenizer tokenizer) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession.SessionOptions options;
+        try {
+            options = DecoderSession.sessionOptions(config);
+        } catch (OrtException e) {
+            throw new EngineException(ErrorCode.MODEL_INVALID, file + ": " + e.getMessage(), e);
+        }
+        OrtSession session = null;
+        try {
+            try {
+                // from bytes, with the weights' real directory: ORT refuses weights reached through a link
+                session = DecoderSession.createSession(env, java.nio.file.Files.readAllBytes(file), model.weightsDir(), options);
+            } catch (OrtException e) {
+                throw new EngineException(ErrorCode.MODEL_INVALID, file + ": ONNX Runtime cannot load it: " + e.getMessage(), e);
+            } catch (java.io.IOException e) {
+                throw new EngineException(ErrorCode.MODEL_INVALID, file + ": cannot read: " + e.getMessage(), e);
+            }
+            Map<String, String> meta = session.getMetadata().getCustomMetadata();
+            String pad = meta.get(GreedySearchConverter.PAD_TOKEN_KEY);
+            String eos = meta.get(GreedySearchConverter.EOS_TOKEN_KEY);
+            if (pad == null || eos == null || !session.getInputNames().contains(GreedySearchConverter.MAX_LENGTH)) {
+                throw new EngineException(ErrorCode.MODEL_INVALID, file + ": not written by 'gptjt convert --greedy-in-graph' (no "
+                        + GreedySearchConverter.PAD_TOKEN_KEY + " metadata or max_length input)");
+            }
+            if (Integer.parseInt(eos) != model.config().eosTokenId()) {
+                throw new EngineException(ErrorCode.MODEL_INVALID, file + ": converted with eos_token_id " + eos + " but "
+                        + ModelDirectory.CONFIG_FILE + " says " + model.config().eosTokenId() + "; convert again");
+            }
+            return new InGraphGreedyBackend(env, options, session, tokenizer, Integer.parseInt(pad), Integer.parseInt(eos));
+        } catch (OrtException e) {
+            DecoderSession.closeQuietly(session, options);
+            throw new EngineException(ErrorCode.MODEL_INVALID, file + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            DecoderSession.closeQuietly(session, options);
+            throw e;
+        }
+    }
+
+    /** True when this backend can run the request: a greedy generation that ends at EOS. */
+    public static boolean accepts(PreparedRequest request) {
+        return !request.scoring() && request.params().greedy() && !request.params().ignoreEos();
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /**
+     * @throws EngineException {@link ErrorCode#INVALID_PARAMETER} when a request is not {@link #accepts accepted};
+     *     {@link ErrorCode#CLOSED} when terminated; {@link ErrorCode#INFERENCE_FAILED} when ORT fails
+     */
+    @Override
+    public List<GenerationResult> generate(List<PreparedRequest> batch) {
+        long start = System.nanoTime();
+        int b = batch.size();
+        int promptLen = 0;
+        int maxNew = 0;
+        for (PreparedRequest r : batch) {
+            if (!accepts(r)) {
+                throw new EngineException(ErrorCode.INVALID_PARAMETER, "request " + r.id() + " is not a greedy generation ending at EOS");
+            }
+            promptLen = Math.max(promptLen, r.promptIds().length);
+            maxNew = Math.max(maxNew, r.params().maxNewTokens());
+        }
+        int[] ids = new int[b * promptLen];
+        int[] mask = new int[b * promptLen];
+        java.util.Arrays.fill(ids, padTokenId);
+        for (int r = 0; r < b; r++) {
+            int[] prompt = batch.get(r).promptIds();
+            int offset = r * promptLen + promptLen - prompt.length; // left padding
+            System.arraycopy(prompt, 0, ids, offset, prompt.length);
+            java.util.Arrays.fill(mask, offset, offset + prompt.length, 1);
+        }
+        RowState[] rows = new RowState[b];
+        OrtSession.RunOptions run = null;
+        try {
+            run = new OrtSession.RunOptions();
+            synchronized (this) {
+                if (terminated) {
+                    throw closed();
+                }
+                current = run;
+            }
+            try (OnnxTensor idsTensor = OnnxTensor.createTensor(env, IntBuffer.wrap(ids), new long[] {b, promptLen});
+                 OnnxTensor maskTensor = OnnxTensor.createTensor(env, IntBuffer.wrap(mask), new long[] {b, promptLen});
+                 OnnxTensor maxLength = OnnxTensor.createTensor(env, IntBuffer.wrap(new int[] {promptLen + maxNew}), new long[] {1})) {
+                long ortStart = System.nanoTime();
+                try (OrtSession.Result result = session.run(Map.of(GreedySearchConverter.INPUT_IDS, idsTensor,
+                        DecoderSession.ATTENTION_MASK, maskTensor, GreedySearchConverter.MAX_LENGTH, maxLength), run)) {
+                    ortNanos += System.nanoTime() - ortStart;
+                    OnnxTensor sequences = (OnnxTensor) result.get(0);
+                    int width = (int) sequences.getInfo().getShape()[1];
+                    IntBuffer out = sequences.getIntBuffer();
+                    for (int r = 0; r < b; r++) {
+                        rows[r] = new RowState(batch.get(r), tokenizer, eosTokenId);
+                        for (int c = promptLen; c < width && !rows[r].finished(); c++) {
+                            rows[r].accept(out.get(r * width + c));
+                        }
+                    }
+                }
+            }
+        } catch (OrtException e) {
+            if (terminated) {
+                throw closed();
+            }
+            throw new EngineException(ErrorCode.INFERENCE_FAILED, "ONNX Runtime failed: " + e.getMessage(), e);
+        } finally {
+            synchronized (this) {
+                current = null;
+            }
+            if (run != null) {
+                run.close();
+            }
+        }
+        long elapsed = System.nanoTime() - start;
+        List<GenerationResult> results = new ArrayList<>(b);
+        for (RowState row : rows) {
+            results.add(row.result(elapsed, b, NAME));
+        }
+        return results;
+    }
+
+    private static EngineException closed() {
+        return new EngineException(ErrorCode.CLOSED, "engine closed while the batch was running");
+    }
+
+    @Override
+    public long ortNanos() {
+        return ortNanos;
+    }
+
+    @Override
+    public void terminate() {
+        synchronized (this) {
+            terminated = true;
+            if (current != null) {
+                try {
+                    current.setTerminate(true);
+                } catch (OrtException ignored) {
+                    // nothing more can be done: the batch ends when the operator's loop ends
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        terminate();
+        DecoderSession.closeQuietly(session, options);
+    }
+}

@@ -1,0 +1,106 @@
+package dev.gptjt.engine.ort;
+
+import ai.onnx.proto.OnnxMl;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** Small builders and look-ups over ONNX protobufs, shared by the graph rewrites. */
+final class OnnxProtos {
+    private OnnxProtos() {}
+
+    /** A dimension: a {@link Long} is a fixed size, a {@link String} a symbolic one. */
+    static OnnxMl.ValueInfoProto tensor(String name, OnnxMl.TensorProto.DataType type, Object... dims) {
+        OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder();
+        for (Object d : dims) {
+            OnnxMl.TensorShapeProto.Dimension.Builder dim = OnnxMl.TensorShapeProto.Dimension.newBuilder();
+            if (d instanceof Number n) {
+                dim.setDimValue(n.longValue());
+            } else {
+                dim.setDimParam(d.toString());
+            }
+            shape.addDim(dim);
+        }
+        return OnnxMl.ValueInfoProto.newBuilder().setName(name).setType(OnnxMl.TypeProto.newBuilder()
+                .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder().setElemType(type.getNumber()).setShape(shape))).build();
+    }
+
+    /** An int64 constant; {@code dims} empty makes a scalar. */
+    static OnnxMl.TensorProto int64s(String name, long[] values, long... dims) {
+        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name)
+                .setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber());
+        for (long d : dims) {
+            t.addDims(d);
+        }
+        for (long v : values) {
+            t.addInt64Data(v);
+        }
+        return t.build();
+    }
+
+    static OnnxMl.AttributeProto intAttribute(String name, long value) {
+        return OnnxMl.AttributeProto.newBuilder().setName(name).setType(OnnxMl.AttributeProto.AttributeType.INT).setI(value).build();
+    }
+
+    static OnnxMl.NodeProto node(String op, String name, String[] inputs, String[] outputs, OnnxMl.AttributeProto... attributes) {
+        OnnxMl.NodeProto.Builder n = OnnxMl.NodeProto.newBuilder().setOpType(op).setName(name);
+        for (String in : inputs) {
+            n.addInput(in);
+        }
+        for (String out : outputs) {
+            n.addOutput(out);
+        }
+        for (OnnxMl.AttributeProto a : attributes) {
+            n.addAttribute(a);
+        }
+        return n.build();
+    }
+
+    /** The version of the default (ai.onnx) operator set the model imports. */
+    static long defaultOpset(OnnxMl.ModelProto model) {
+        for (OnnxMl.OperatorSetIdProto o : model.getOpsetImportList()) {
+            if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
+                return o.getVersion();
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Index of the lm_head's MatMul: the node whose result, possibly through one bias {@code Add},
+     * is the graph's {@code logits} output.
+     *
+     * @return empty when the graph does not end that way
+     */
+    static Optional<Integer> lmHeadMatMul(OnnxMl.GraphProto graph) {
+        Map<String, Integer> producer = new HashMap<>();
+        for (int i = 0; i < graph.getNodeCount(); i++) {
+            for (String out : graph.getNode(i).getOutputList()) {
+                producer.put(out, i);
+            }
+        }
+        Integer node = producer.get(DecoderSession.LOGITS);
+        if (node == null) {
+            return Optional.empty();
+        }
+        if (graph.getNode(node).getOpType().equals("Add")) { // lm_head bias
+            node = producer.get(graph.getNode(node).getInput(0));
+            if (node == null) {
+                return Optional.empty();
+            }
+        }
+        return graph.getNode(node).getOpType().equals("MatMul") ? Optional.of(node) : Optional.empty();
+    }
+
+    /**
+     * Inserts {@code Gather(axis 1)} of {@code indices} on the lm_head's input, right before the
+     * MatMul, so that the head multiplies only the gathered positions.
+     */
+    static void gatherBeforeLmHead(OnnxMl.GraphProto.Builder graph, int matMul, String indices, String gathered) {
+        OnnxMl.NodeProto product = graph.getNode(matMul);
+        OnnxMl.NodeProto gather = node("Gather", "gptjt_select_logits_positions",
+                new String[] {product.getInput(0), indices}, new String[] {gathered}, intAttribute("axis", 1));
+        graph.setNode(matMul, product.toBuilder().setInput(0, gathered));
+        graph.addNode(matMul, gather); // nodes stay in topological order: the Gather right before the MatMul
+    }
+}

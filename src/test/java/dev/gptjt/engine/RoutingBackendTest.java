@@ -1,0 +1,71 @@
+package dev.gptjt.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RoutingBackendTest {
+
+    /** Records the batches it is given and answers each request with its own id. */
+    private static final class Recording implements GenerationBackend {
+        final String name;
+        final List<List<String>> batches = new ArrayList<>();
+
+        Recording(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public List<GenerationResult> generate(List<PreparedRequest> batch) {
+            batches.add(batch.stream().map(PreparedRequest::id).toList());
+            return batch.stream().map(r -> new GenerationResult(r.id(), 0, new int[0], r.id(), FinishReason.LENGTH, 0, 0,
+                    batch.size(), name, null)).toList();
+        }
+
+        @Override
+        public void terminate() {}
+
+        @Override
+        public void close() {}
+    }
+
+    private static PreparedRequest request(String id, GenerationParams params) {
+        return new PreparedRequest(id, new int[] {1}, params, 0, null, Long.MAX_VALUE);
+    }
+
+    @Test
+    void shouldGroupGreedyRequestsByMaxNewTokensBucketAndKeepTheBatchOrder() {
+        Recording inGraph = new Recording("in-graph");
+        Recording loop = new Recording("loop");
+        RoutingBackend routing = new RoutingBackend(inGraph, r -> r.params().greedy(), loop);
+        GenerationParams greedy = GenerationParams.DEFAULTS;
+        GenerationParams sampled = greedy.withSampling(0.7, 0, 1.0, 1L);
+        List<PreparedRequest> batch = List.of(
+                request("a", greedy.withMaxNewTokens(5)),   // bucket 8
+                request("b", sampled),
+                request("c", greedy.withMaxNewTokens(16)),  // bucket 16
+                request("d", greedy.withMaxNewTokens(8)),   // bucket 8
+                request("e", sampled));
+
+        List<GenerationResult> results = routing.generate(batch);
+
+        // in-graph: [a, d] (bucket 8), [c] (bucket 16); loop: [b, e]
+        assertEquals(List.of(List.of("a", "d"), List.of("c")), inGraph.batches);
+        assertEquals(List.of(List.of("b", "e")), loop.batches);
+        assertEquals(List.of("a", "b", "c", "d", "e"), results.stream().map(GenerationResult::id).toList());
+        assertEquals(List.of("in-graph", "loop", "in-graph", "in-graph", "loop"), results.stream().map(GenerationResult::backend).toList());
+    }
+
+    @Test
+    void shouldBucketByTheNextPowerOfTwo() {
+        assertEquals(List.of(1, 2, 4, 4, 8, 8, 16, 512), List.of(RoutingBackend.bucket(1), RoutingBackend.bucket(2), RoutingBackend.bucket(3),
+                RoutingBackend.bucket(4), RoutingBackend.bucket(5), RoutingBackend.bucket(8), RoutingBackend.bucket(9), RoutingBackend.bucket(512)));
+    }
+}
