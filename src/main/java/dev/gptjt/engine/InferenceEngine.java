@@ -39,8 +39,9 @@ public final class InferenceEngine implements AutoCloseable {
     /**
      * Loads the model directory and starts the scheduler.
      *
-     * <p>Greedy generations run in-graph when {@link EngineConfig#backend()} allows and the directory has
-     * {@code greedy_search.onnx}; everything else on the Java token loop.
+     * <p>Greedy generations run in-graph when {@link EngineConfig#backend()} asks for it (or, for
+     * {@link DecodingBackend#AUTO}, on CUDA) and the directory has {@code greedy_search.onnx};
+     * everything else on the Java token loop.
      *
      * @throws EngineException {@link ErrorCode#MODEL_INVALID} for a missing or inconsistent model
      *     directory (or a missing {@code greedy_search.onnx} when {@link DecodingBackend#IN_GRAPH} is asked
@@ -59,7 +60,7 @@ public final class InferenceEngine implements AutoCloseable {
         boolean inGraph = switch (config.backend()) {
             case JAVA_LOOP -> false;
             case IN_GRAPH -> true; // fails below, naming the convert command, when the file is missing
-            case AUTO -> model.greedySearchFile().isPresent();
+            case AUTO -> config.provider() == ExecutionProvider.CUDA && model.greedySearchFile().isPresent();
         };
         if (!inGraph) {
             return new InferenceEngine(config, model, tokenizer, loop, listener);

@@ -1,5 +1,6 @@
 package dev.gptjt.cli;
 
+import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.cli.Args;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -9,7 +10,8 @@ import java.util.List;
 
 /** {@code gptjt bench engine}: the engine's throughput, latency and ORT share per batch size. */
 final class BenchCommand {
-    static final List<String> ENGINE_OPTIONS = List.of("model", "prompt-tokens", "new-tokens", "batch-sizes", "repeat", "json", "plots", "threads");
+    static final List<String> ENGINE_OPTIONS = List.of("model", "prompt-tokens", "new-tokens", "batch-sizes", "repeat", "json", "plots", "threads",
+            "backends");
 
     private BenchCommand() {}
 
@@ -69,12 +71,55 @@ final class BenchCommand {
     static final List<String> PIPELINE_OPTIONS = List.of("bootstrap", "model", "rate", "max", "count", "prompt-tokens", "new-tokens",
             "max-batch", "json", "topic", "completions-topic", "threads");
 
+    /**
+     * The backends to compare: as listed ({@code java-loop,in-graph}), or by default the Java loop, and
+     * the in-graph backend too when the model directory has {@code greedy_search.onnx}.
+     */
+    static List<DecodingBackend> backends(String listed, Path model) {
+        if (listed == null) {
+            return Files.isRegularFile(model.resolve(dev.gptjt.engine.model.ModelDirectory.GREEDY_SEARCH_FILE))
+                    ? List.of(DecodingBackend.JAVA_LOOP, DecodingBackend.IN_GRAPH) : List.of(DecodingBackend.JAVA_LOOP);
+        }
+        List<DecodingBackend> out = new ArrayList<>();
+        for (String s : listed.split(",")) {
+            switch (s.trim()) {
+                case "java-loop" -> out.add(DecodingBackend.JAVA_LOOP);
+                case "in-graph" -> out.add(DecodingBackend.IN_GRAPH);
+                default -> throw new Args.UsageException("--backends takes java-loop and/or in-graph, got '" + s.trim() + "'");
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code gptjt bench transfer --config config.json [--context 200] [--batch-sizes 1,16,64] [--value-bytes 2]}:
+     * the host↔device bytes per decoding step of each backend, from the model's shapes.
+     */
+    static int transfer(Args args, PrintStream out) {
+        args.allow(List.of("config", "context", "batch-sizes", "value-bytes"));
+        Path file = Path.of(args.required("config"));
+        TransferEstimate t = new TransferEstimate(dev.gptjt.engine.model.ModelConfig.read(file), args.intValue("value-bytes", 2));
+        int context = args.intValue("context", 200);
+        out.printf(java.util.Locale.ROOT, "%s: KV cache %d bytes per token per sequence; one decoding step at %d tokens of context:%n",
+                file.getFileName(), t.kvBytesPerToken(), context);
+        out.printf("%8s %26s %22s%n", "batch", "java-loop bytes/step", "in-graph bytes/step");
+        for (String s : args.get("batch-sizes", "1,16,64").split(",")) {
+            int b = Integer.parseInt(s.trim());
+            out.printf(java.util.Locale.ROOT, "%8d %16d (%5.2f GB) %22d%n", b, t.javaLoopBytesPerStep(b, context),
+                    t.javaLoopBytesPerStep(b, context) / 1e9, t.inGraphBytesPerStep(b));
+        }
+        return 0;
+    }
+
     static int run(String[] argv, PrintStream out) throws Exception {
+        if (argv.length >= 2 && argv[1].equals("transfer")) {
+            return transfer(Args.parse(argv, 2, List.of()), out);
+        }
         if (argv.length >= 2 && argv[1].equals("pipeline")) {
             return pipeline(Args.parse(argv, 2, List.of("json", "max")), out);
         }
         if (argv.length < 2 || !argv[1].equals("engine")) {
-            throw new Args.UsageException("bench needs a target: engine or pipeline");
+            throw new Args.UsageException("bench needs a target: engine, pipeline or transfer");
         }
         Args args = Args.parse(argv, 2, List.of("json"));
         args.allow(ENGINE_OPTIONS);
@@ -88,24 +133,39 @@ final class BenchCommand {
         for (String s : args.get("batch-sizes", "1,4,16,32").split(",")) {
             sizes.add(Integer.parseInt(s.trim()));
         }
+        List<DecodingBackend> backends = backends(args.get("backends", null), model);
         if (!json) {
             out.printf("engine bench: %s, %d prompt tokens, %d new tokens, %d batches per size%n", model.getFileName(), promptTokens, newTokens, repeat);
-            out.printf("%10s %10s %12s %10s %10s %10s%n", "batch", "req/s", "new tok/s", "p50 ms", "p99 ms", "ORT share");
+            out.printf("%10s %10s %10s %12s %10s %10s %10s%n", "backend", "batch", "req/s", "new tok/s", "p50 ms", "p99 ms", "ORT share");
         }
         List<EngineBench.Row> rows = new ArrayList<>();
+        // interleaved: each batch size runs on every backend before the next size, so drift hits both alike
         for (int b : sizes) {
-            EngineBench.Row r = EngineBench.run(model, b, promptTokens, newTokens, repeat, threads);
-            rows.add(r);
-            if (json) {
-                out.println(r.json());
-            } else {
-                out.printf("%10d %10.2f %12.1f %10.1f %10.1f %9.1f%%%n", r.batchSize(), r.reqPerS(), r.newTokPerS(), r.p50Ms(), r.p99Ms(), 100 * r.ortShare());
+            for (DecodingBackend backend : backends) {
+                EngineBench.Row r = EngineBench.run(model, backend, b, promptTokens, newTokens, repeat, threads);
+                rows.add(r);
+                if (json) {
+                    out.println(r.json());
+                } else {
+                    out.printf("%10s %10d %10.2f %12.1f %10.1f %10.1f %9.1f%%%n", r.backend(), r.batchSize(), r.reqPerS(), r.newTokPerS(),
+                            r.p50Ms(), r.p99Ms(), 100 * r.ortShare());
+                }
+                out.flush();
             }
-            out.flush();
         }
-        if (!json && rows.size() > 1) {
-            out.printf("batch %d throughput = %.2f× batch %d%n", rows.get(rows.size() - 1).batchSize(),
-                    rows.get(rows.size() - 1).newTokPerS() / rows.get(0).newTokPerS(), rows.get(0).batchSize());
+        if (!json && sizes.size() > 1) {
+            for (DecodingBackend backend : backends) {
+                List<EngineBench.Row> mine = rows.stream().filter(r -> r.backend().equals(EngineBench.label(backend))).toList();
+                out.printf("%s: batch %d throughput = %.2f× batch %d%n", EngineBench.label(backend), mine.get(mine.size() - 1).batchSize(),
+                        mine.get(mine.size() - 1).newTokPerS() / mine.get(0).newTokPerS(), mine.get(0).batchSize());
+            }
+        }
+        if (!json && backends.size() > 1) {
+            for (int b : sizes) {
+                double[] perBackend = rows.stream().filter(r -> r.batchSize() == b).mapToDouble(EngineBench.Row::newTokPerS).toArray();
+                out.printf("batch %d: %s / %s = %.2f%n", b, EngineBench.label(backends.get(1)), EngineBench.label(backends.get(0)),
+                        perBackend[1] / perBackend[0]);
+            }
         }
         String plots = args.get("plots", null);
         if (plots != null) {
@@ -113,10 +173,10 @@ final class BenchCommand {
             String title = model.getFileName() + ": " + promptTokens + " prompt + " + newTokens + " new tokens";
             Charts.throughput(rows, title, dir.resolve("engine-throughput.png"));
             Charts.latency(rows, title, dir.resolve("engine-latency.png"));
-            StringBuilder md = new StringBuilder("| batch | req/s | new tok/s | p50 ms | p99 ms | ORT share |\n|---|---|---|---|---|---|\n");
+            StringBuilder md = new StringBuilder("| backend | batch | req/s | new tok/s | p50 ms | p99 ms | ORT share |\n|---|---|---|---|---|---|---|\n");
             for (EngineBench.Row r : rows) {
-                md.append(String.format(java.util.Locale.ROOT, "| %d | %.2f | %.1f | %.1f | %.1f | %.1f%% |%n",
-                        r.batchSize(), r.reqPerS(), r.newTokPerS(), r.p50Ms(), r.p99Ms(), 100 * r.ortShare()));
+                md.append(String.format(java.util.Locale.ROOT, "| %s | %d | %.2f | %.1f | %.1f | %.1f | %.1f%% |%n",
+                        r.backend(), r.batchSize(), r.reqPerS(), r.newTokPerS(), r.p50Ms(), r.p99Ms(), 100 * r.ortShare()));
             }
             Files.writeString(dir.resolve("engine.md"), md.toString());
             if (!json) {

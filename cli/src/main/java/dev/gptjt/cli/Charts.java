@@ -16,20 +16,22 @@ final class Charts {
     private Charts() {}
 
     static void throughput(List<EngineBench.Row> rows, String title, Path png) throws IOException {
-        XYSeries tokens = new XYSeries("generated tokens/s");
+        XYSeriesCollection series = new XYSeriesCollection();
+        java.util.Map<String, XYSeries> byBackend = new java.util.LinkedHashMap<>();
         for (EngineBench.Row r : rows) {
-            tokens.add(r.batchSize(), r.newTokPerS());
+            byBackend.computeIfAbsent(r.backend(), b -> new XYSeries(b + ": generated tokens/s")).add(r.batchSize(), r.newTokPerS());
         }
+        byBackend.values().forEach(series::addSeries);
         JFreeChart chart = ChartFactory.createXYLineChart(title, "batch size", "generated tokens / s",
-                new XYSeriesCollection(tokens), PlotOrientation.VERTICAL, true, false, false);
+                series, PlotOrientation.VERTICAL, true, false, false);
         ChartUtils.saveChartAsPNG(png.toFile(), chart, 800, 480);
     }
 
     static void latency(List<EngineBench.Row> rows, String title, Path png) throws IOException {
         DefaultCategoryDataset data = new DefaultCategoryDataset();
         for (EngineBench.Row r : rows) {
-            data.addValue(r.p50Ms(), "p50", Integer.toString(r.batchSize()));
-            data.addValue(r.p99Ms(), "p99", Integer.toString(r.batchSize()));
+            data.addValue(r.p50Ms(), r.backend() + " p50", Integer.toString(r.batchSize()));
+            data.addValue(r.p99Ms(), r.backend() + " p99", Integer.toString(r.batchSize()));
         }
         JFreeChart chart = ChartFactory.createBarChart(title, "batch size", "request latency (ms)", data);
         ChartUtils.saveChartAsPNG(png.toFile(), chart, 800, 480);

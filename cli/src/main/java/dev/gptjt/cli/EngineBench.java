@@ -1,5 +1,6 @@
 package dev.gptjt.cli;
 
+import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationRequest;
@@ -13,19 +14,23 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The engine alone at fixed batch sizes: full batches of identical-length prompts, greedy, EOS
- * ignored so every request generates exactly {@code newTokens}.
+ * The engine alone at fixed batch sizes: full batches of identical-length prompts, greedy. With the
+ * Java loop EOS is ignored so every request generates exactly {@code newTokens}; the in-graph backend
+ * stops rows at EOS (the operator's contract), so tokens are counted as generated.
  */
 final class EngineBench {
 
     /** One batch size's figures. */
-    record Row(int batchSize, double reqPerS, double newTokPerS, double p50Ms, double p99Ms, double ortShare) {
+    record Row(String backend, int batchSize, double reqPerS, double newTokPerS, double p50Ms, double p99Ms, double ortShare) {
         String json() {
             return String.format(java.util.Locale.ROOT,
-                    "{\"batch_size\": %d, \"req_per_s\": %.3f, \"new_tok_per_s\": %.1f, \"p50_ms\": %.1f, \"p99_ms\": %.1f, \"ort_share\": %.4f}",
-                    batchSize, reqPerS, newTokPerS, p50Ms, p99Ms, ortShare);
+                    "{\"backend\": \"%s\", \"batch_size\": %d, \"req_per_s\": %.3f, \"new_tok_per_s\": %.1f, \"p50_ms\": %.1f, \"p99_ms\": %.1f, \"ort_share\": %.4f}",
+                    backend, batchSize, reqPerS, newTokPerS, p50Ms, p99Ms, ortShare);
         }
     }
+
+    /** Generated tokens and latencies of the measured batches. */
+    private record Measured(List<Double> latenciesMs, long tokens) {}
 
     private EngineBench() {}
 
@@ -42,11 +47,16 @@ final class EngineBench {
     }
 
     static Row run(Path model, int batchSize, int promptTokens, int newTokens, int repeat, int threads) {
+        return run(model, DecodingBackend.JAVA_LOOP, batchSize, promptTokens, newTokens, repeat, threads);
+    }
+
+    static Row run(Path model, DecodingBackend backend, int batchSize, int promptTokens, int newTokens, int repeat, int threads) {
         EngineConfig config = EngineConfig.defaults(model)
                 .withBatching(batchSize, Duration.ofSeconds(1), Math.max(batchSize, 64))
                 .withMaxNewTokensCap(Math.max(newTokens, 1))
-                .withThreads(threads, 0);
-        GenerationParams params = GenerationParams.DEFAULTS.withMaxNewTokens(newTokens).withIgnoreEos(true);
+                .withThreads(threads, 0)
+                .withBackend(backend);
+        GenerationParams params = GenerationParams.DEFAULTS.withMaxNewTokens(newTokens).withIgnoreEos(backend != DecodingBackend.IN_GRAPH);
         try (InferenceEngine engine = InferenceEngine.open(config)) {
             List<String> prompts = new ArrayList<>();
             for (int i = 0; i < batchSize; i++) {
@@ -54,35 +64,45 @@ final class EngineBench {
             }
             batch(engine, prompts, params); // warm-up: JIT, ORT allocations
             List<Double> latencies = new ArrayList<>();
+            long tokens = 0;
             long ort0 = engine.ortNanos();
             long t0 = System.nanoTime();
             for (int r = 0; r < repeat; r++) {
-                latencies.addAll(batch(engine, prompts, params));
+                Measured m = batch(engine, prompts, params);
+                latencies.addAll(m.latenciesMs());
+                tokens += m.tokens();
             }
             double wall = (System.nanoTime() - t0) / 1e9;
             double ortShare = (engine.ortNanos() - ort0) / 1e9 / wall;
             Collections.sort(latencies);
             int n = batchSize * repeat;
-            return new Row(batchSize, n / wall, (double) n * newTokens / wall,
+            return new Row(label(backend), batchSize, n / wall, tokens / wall,
                     latencies.get((latencies.size() - 1) / 2), latencies.get((int) Math.ceil(0.99 * latencies.size()) - 1), ortShare);
         }
     }
 
-    /** Submits one full batch and waits for it; returns each request's latency in ms. */
-    private static List<Double> batch(InferenceEngine engine, List<String> prompts, GenerationParams params) {
+    /** The backend's name as the bench prints it. */
+    static String label(DecodingBackend backend) {
+        return backend.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
+    /** Submits one full batch and waits for it. */
+    private static Measured batch(InferenceEngine engine, List<String> prompts, GenerationParams params) {
         long start = System.nanoTime();
         List<CompletableFuture<GenerationResult>> futures = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
             futures.add(engine.submit(new GenerationRequest("b" + i, prompts.get(i), params)));
         }
         List<Double> latencies = new ArrayList<>();
+        long tokens = 0;
         for (CompletableFuture<GenerationResult> f : futures) {
             GenerationResult r = f.join();
             if (r.batchSize() != prompts.size()) {
                 throw new CliException("expected full batches of " + prompts.size() + ", got " + r.batchSize());
             }
             latencies.add((System.nanoTime() - start) / 1e6);
+            tokens += r.outputIds().length + (r.finishReason() == dev.gptjt.engine.FinishReason.EOS ? 1 : 0);
         }
-        return latencies;
+        return new Measured(latencies, tokens);
     }
 }

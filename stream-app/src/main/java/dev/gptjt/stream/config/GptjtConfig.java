@@ -118,8 +118,8 @@ public interface GptjtConfig {
         int maxNewTokensCap();
 
         /**
-         * Which backend decodes greedy generations: auto (in-graph GreedySearch when the model directory
-         * has greedy_search.onnx, written by 'gptjt convert --greedy-in-graph'; else the Java loop),
+         * Which backend decodes greedy generations: auto (in-graph GreedySearch on cuda when the model
+         * directory has greedy_search.onnx, written by 'gptjt convert --greedy-in-graph'; else the Java loop),
          * java-loop, or in-graph (refuses to start without greedy_search.onnx). Sampling, ignore_eos and
          * classification always run on the Java loop. Each result's model.backend says which ran it.
          */

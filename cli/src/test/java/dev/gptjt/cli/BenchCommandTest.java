@@ -1,0 +1,56 @@
+package dev.gptjt.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gptjt.engine.model.ModelDirectory;
+import dev.gptjt.engine.ort.GreedySearchConverter;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchCommandTest {
+
+    @Test
+    void shouldBenchBothBackendsSideBySideOnAConvertedModel(@TempDir Path tmp) throws Exception {
+        Path model = tmp.resolve("tiny-greedy");
+        GreedySearchConverter.convert(ModelDirectory.open(Path.of(System.getProperty("gptjt.models"), "tiny-gptj")), model);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int code = Main.run(new String[] {"bench", "engine", "--model", model.toString(), "--batch-sizes", "1,2", "--repeat", "1",
+                        "--prompt-tokens", "8", "--new-tokens", "4", "--json", "--plots", tmp.resolve("plots").toString()},
+                new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+        assertEquals(0, code);
+        List<JsonNode> rows = new ArrayList<>();
+        for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
+            if (line.startsWith("{")) {
+                rows.add(new ObjectMapper().readTree(line));
+            }
+        }
+        // interleaved: each batch size on both backends
+        assertEquals(List.of("java-loop 1", "in-graph 1", "java-loop 2", "in-graph 2"),
+                rows.stream().map(r -> r.get("backend").asText() + " " + r.get("batch_size").asInt()).toList());
+        rows.forEach(r -> assertTrue(r.get("new_tok_per_s").asDouble() > 0 && r.get("ort_share").asDouble() > 0, r.toString()));
+        assertTrue(Files.readString(tmp.resolve("plots/engine.md")).contains("| in-graph | 2 |"));
+        assertTrue(Files.size(tmp.resolve("plots/engine-throughput.png")) > 0);
+    }
+
+    @Test
+    void shouldComputeTheGptJt6bTransferPerStepFromItsShapes() {
+        dev.gptjt.engine.model.ModelConfig gptjt = new dev.gptjt.engine.model.ModelConfig(28, 16, 4096, 64, 50400, 2048, 50256);
+        TransferEstimate fp16 = new TransferEstimate(gptjt, 2);
+        assertEquals(458_752, fp16.kvBytesPerToken()); // 2 × 28 layers × 4096 values × 2 bytes
+        // batch 64, 200 tokens cached: 64 × 200 × 458 752 up, 64 × 201 × 458 752 + 64 × 50 400 × 2 down, plus ids/mask
+        long expected = 64L * 200 * 458_752 + 64L * 201 * 458_752 + 64L * 50_400 * 2 + 64L * (201 * 8 + 16) + 8;
+        assertEquals(expected, fp16.javaLoopBytesPerStep(64, 200));
+        assertEquals(256, fp16.inGraphBytesPerStep(64));
+    }
+}
