@@ -21,6 +21,20 @@ public interface GenerationBackend extends AutoCloseable {
      */
     List<GenerationResult> generate(List<PreparedRequest> batch);
 
+    /**
+     * Generates the batch, completing each request through {@code feed} as it ends; a backend that
+     * decodes step by step also admits the feed's requests into the running batch. By default: the
+     * whole batch through {@link #generate(List)}, nothing admitted.
+     *
+     * @throws EngineException as {@link #generate(List)}; requests not yet completed then fail with it
+     */
+    default void generate(List<PreparedRequest> batch, RowFeed feed) {
+        List<GenerationResult> results = generate(batch);
+        for (int i = 0; i < batch.size(); i++) {
+            feed.complete(batch.get(i), results.get(i));
+        }
+    }
+
     /** Total wall time spent inside the runtime's model calls so far (for benchmarks); 0 if not measured. */
     default long ortNanos() {
         return 0;

@@ -34,11 +34,22 @@ final class DecoderStepper {
      * A pass's outputs. {@code logits} is valid until the next pass; {@code result} holds the KV
      * cache and must be closed by the caller once no later pass needs it.
      */
-    record Output(OrtSession.Result result, FloatBuffer logits, int[] positions, int width, int vocab) implements AutoCloseable {
+    record Output(OrtSession.Result result, FloatBuffer logits, int[] positions, int width, int vocab, DecoderSession decoder)
+            implements KvCache {
         /** Copies row {@code r}'s logits at the {@code i}-th requested position into {@code into}. */
         void row(int r, int i, float[] into) {
             int index = width == positions.length ? r * width + i : r * width + positions[i];
             logits.get(index * vocab, into);
+        }
+
+        @Override
+        public OnnxTensor key(int layer) {
+            return present(result, decoder.presentKey(layer));
+        }
+
+        @Override
+        public OnnxTensor value(int layer) {
+            return present(result, decoder.presentValue(layer));
         }
 
         @Override
@@ -59,11 +70,11 @@ final class DecoderStepper {
      * @param ids       [batch, seqLen] token ids
      * @param mask      [batch, total] attention mask, total = past length + seqLen
      * @param positions [batch, seqLen] position ids
-     * @param past      the pass whose KV cache to continue, or null for the first pass
+     * @param past      the KV cache to continue (an earlier pass's output or a merged cache), or null for the first pass
      * @param logitsAt  the sequence positions (0 .. seqLen-1) whose logits the caller reads
      * @throws OrtException when ONNX Runtime fails or the run is terminated
      */
-    Output run(long[] ids, long[] mask, long[] positions, int batch, int seqLen, int total, Output past,
+    Output run(long[] ids, long[] mask, long[] positions, int batch, int seqLen, int total, KvCache past,
                int[] logitsAt, OrtSession.RunOptions options) throws OrtException {
         Map<String, OnnxTensorLike> inputs = new HashMap<>();
         List<OnnxTensor> owned = new ArrayList<>();
@@ -76,8 +87,8 @@ final class DecoderStepper {
                     owned.add(put(inputs, decoder.pastKey(layer), emptyCache(batch)));
                     owned.add(put(inputs, decoder.pastValue(layer), emptyCache(batch)));
                 } else {
-                    inputs.put(decoder.pastKey(layer), present(past.result(), decoder.presentKey(layer)));
-                    inputs.put(decoder.pastValue(layer), present(past.result(), decoder.presentValue(layer)));
+                    inputs.put(decoder.pastKey(layer), past.key(layer));
+                    inputs.put(decoder.pastValue(layer), past.value(layer));
                 }
             }
             int width = seqLen;
@@ -97,7 +108,7 @@ final class DecoderStepper {
                 OrtSession.Result result = decoder.session().run(inputs, options);
                 ortNanos.add(System.nanoTime() - start);
                 return new Output(result, ((OnnxTensor) result.get(DecoderSession.LOGITS).orElseThrow()).getFloatBuffer(),
-                        logitsAt, width, config.vocabSize());
+                        logitsAt, width, config.vocabSize(), decoder);
             }
             // ORT writes logits straight into our direct buffer: no copy of the [batch, seq, vocab] tensor.
             FloatBuffer logits = pinnedBuffer(floats);
@@ -105,7 +116,7 @@ final class DecoderStepper {
                 long start = System.nanoTime();
                 OrtSession.Result result = decoder.session().run(inputs, decoder.presentNames(), Map.of(DecoderSession.LOGITS, logitsT), options);
                 ortNanos.add(System.nanoTime() - start);
-                return new Output(result, logits, logitsAt, width, config.vocabSize());
+                return new Output(result, logits, logitsAt, width, config.vocabSize(), decoder);
             }
         } finally {
             owned.forEach(OnnxTensor::close);

@@ -8,17 +8,21 @@ import dev.gptjt.engine.FinishReason;
 import dev.gptjt.engine.GenerationBackend;
 import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.PreparedRequest;
+import dev.gptjt.engine.RowFeed;
 import dev.gptjt.engine.RowState;
 import dev.gptjt.engine.model.ModelConfig;
 import dev.gptjt.engine.sampling.Sampler;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The Java token loop: one {@code OrtSession.run} per generated token over a left-padded batch,
  * feeding each step's {@code present.*} outputs back as the next step's {@code past_key_values.*}
- * inputs. The present tensors are passed as they are (no copy on the Java side); the previous step's
+ * inputs. Requests queued while a batch runs join it at the next step (iteration-level batching, see
+ * {@code RunningBatch}), and each row is completed as soon as it ends. The present tensors are passed as they are (no copy on the Java side); the previous step's
  * outputs are closed only after the next run has consumed them.
  *
  * <p>Left padding follows Hugging Face: pads carry attention mask 0 and
@@ -47,11 +51,29 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
 
     @Override
     public List<GenerationResult> generate(List<PreparedRequest> batch) {
-        long start = System.nanoTime();
+        Map<PreparedRequest, GenerationResult> done = new IdentityHashMap<>();
+        generate(batch, new RowFeed() {
+            @Override
+            public List<PreparedRequest> admit(int running) {
+                return List.of();
+            }
+
+            @Override
+            public void complete(PreparedRequest request, GenerationResult result) {
+                done.put(request, result);
+            }
+        });
+        return batch.stream().map(done::get).toList();
+    }
+
+    /**
+     * Scores the batch's classification requests in one pass, then generates its other requests step
+     * by step, admitting the feed's requests at step boundaries and completing each row as it ends.
+     */
+    @Override
+    public void generate(List<PreparedRequest> batch, RowFeed feed) {
         List<PreparedRequest> generating = batch.stream().filter(r -> !r.scoring()).toList();
         List<PreparedRequest> scoring = batch.stream().filter(PreparedRequest::scoring).toList();
-        RowState[] rows = new RowState[generating.size()];
-        double[][] labelLogProbs = null;
         OrtSession.RunOptions options = null;
         try {
             options = new OrtSession.RunOptions();
@@ -61,11 +83,9 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                 }
                 current = options;
             }
+            score(scoring, batch.size(), feed, options);
             if (!generating.isEmpty()) {
-                rows = generateRows(generating, options);
-            }
-            if (!scoring.isEmpty()) {
-                labelLogProbs = scoreRows(scoring, options);
+                new RunningBatch(feed, options).run(generating);
             }
         } catch (OrtException e) {
             if (terminated) {
@@ -80,36 +100,21 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                 options.close();
             }
         }
-        long elapsed = System.nanoTime() - start;
-        List<GenerationResult> results = new ArrayList<>(batch.size());
-        int g = 0;
-        int s = 0;
-        for (PreparedRequest request : batch) {
-            if (request.scoring()) {
-                results.add(new GenerationResult(request.id(), request.promptIds().length, new int[0], "", FinishReason.LENGTH,
-                        0, elapsed, batch.size(), name(), labelLogProbs[s++]));
-            } else {
-                results.add(rows[g++].result(elapsed, batch.size(), name()));
-            }
-        }
-        return results;
     }
 
-    private RowState[] generateRows(List<PreparedRequest> batch, OrtSession.RunOptions options) throws OrtException {
-        int b = batch.size();
-        RowState[] rows = new RowState[b];
-        Sampler[] samplers = new Sampler[b];
-        int promptLen = 0;
-        int steps = 0;
-        for (int r = 0; r < b; r++) {
-            PreparedRequest req = batch.get(r);
-            rows[r] = new RowState(req, tokenizer, config.eosTokenId());
-            samplers[r] = Sampler.of(req.params());
-            promptLen = Math.max(promptLen, req.promptIds().length);
-            steps = Math.max(steps, req.params().maxNewTokens());
+    /** Scores the requests' labels and completes them; {@code batchSize} is what their results report. */
+    private void score(List<PreparedRequest> scoring, int batchSize, RowFeed feed, OrtSession.RunOptions options) throws OrtException {
+        if (scoring.isEmpty()) {
+            return;
         }
-        loop(batch, rows, samplers, promptLen, steps, options);
-        return rows;
+        long start = System.nanoTime();
+        double[][] labelLogProbs = scoreRows(scoring, options);
+        long elapsed = System.nanoTime() - start;
+        for (int i = 0; i < scoring.size(); i++) {
+            PreparedRequest request = scoring.get(i);
+            feed.complete(request, new GenerationResult(request.id(), request.promptIds().length, new int[0], "",
+                    FinishReason.LENGTH, 0, elapsed, batchSize, name(), labelLogProbs[i]));
+        }
     }
 
     /**
@@ -198,51 +203,185 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         return max + Math.log(sum);
     }
 
-    private void loop(List<PreparedRequest> batch, RowState[] rows, Sampler[] samplers, int promptLen, int steps,
-                      OrtSession.RunOptions options) throws OrtException {
-        int b = rows.length;
-        int vocab = config.vocabSize();
-        DecoderStepper.Prompts prompts = DecoderStepper.Prompts.leftPadded(batch.stream().map(PreparedRequest::promptIds).toList(), config.eosTokenId());
-        long[] ids = prompts.ids();
-        long[] positions = prompts.positions();
-        float[] rowLogits = new float[vocab];
-        DecoderStepper.Output previous = null;
-        try {
-            for (int step = 0; step < steps; step++) {
-                if (terminated) {
-                    throw closed();
-                }
-                int seqLen = step == 0 ? promptLen : 1;
-                int total = promptLen + step;
-                DecoderStepper.Output output = stepper.run(ids, prompts.maskExtendedBy(step), positions, b, seqLen, total, previous,
-                        new int[] {seqLen - 1}, options);
-                if (previous != null) {
-                    previous.close(); // its KV cache was consumed by this step
-                }
-                previous = output;
-                boolean allDone = true;
-                ids = new long[b];
-                positions = new long[b];
-                for (int r = 0; r < b; r++) {
-                    RowState row = rows[r];
-                    if (!row.finished()) {
-                        output.row(r, 0, rowLogits);
-                        int token = samplers[r].sample(rowLogits);
-                        row.accept(token);
-                        ids[r] = token;
-                    } else {
-                        ids[r] = config.eosTokenId();
+    /** A generating row: its progress, its sampler, and where it stands in the running batch's cache. */
+    private static final class Row {
+        final RowState state;
+        final Sampler sampler;
+        final long startNanos = System.nanoTime();
+        int cached;  // real tokens of this row in the cache (prompt, then every fed token)
+        long next;   // the token to feed at the next step
+
+        Row(RowState state, Sampler sampler) {
+            this.state = state;
+            this.sampler = sampler;
+        }
+
+        boolean finished() {
+            return state.finished();
+        }
+    }
+
+    /**
+     * Iteration-level batching over a left-padded KV cache: every step feeds each row its last token;
+     * at a step boundary the feed's new requests get their own prompt pass and join, their cache rows
+     * merged with the running ones ({@link KvCacheMerge}); finished rows are completed at once and
+     * dropped at the next merge. Without admissions, a batch runs exactly as one left-padded batch.
+     *
+     * <p>Row r's mask over the {@code length + 1} columns of a step is 0 before its {@code cached} real
+     * columns and 1 from there; its position id is {@code cached} — Hugging Face's left padding.
+     */
+    private final class RunningBatch {
+        private final RowFeed feed;
+        private final OrtSession.RunOptions options;
+        private final float[] logits = new float[config.vocabSize()];
+        private List<Row> rows = new ArrayList<>(); // in cache row order
+        private KvCache cache;
+        private int length;                          // cache columns
+
+        RunningBatch(RowFeed feed, OrtSession.RunOptions options) {
+            this.feed = feed;
+            this.options = options;
+        }
+
+        void run(List<PreparedRequest> first) throws OrtException {
+            List<PreparedRequest> incoming = first;
+            try {
+                while (true) {
+                    if (terminated) {
+                        throw closed();
                     }
-                    allDone &= row.finished();
-                    positions[r] = promptLen - prompts.padding()[r] + step;
+                    List<PreparedRequest> scoring = incoming.stream().filter(PreparedRequest::scoring).toList();
+                    if (!scoring.isEmpty()) {
+                        // a classification's passes are its own (prompt, then labels): no need to wait for this batch
+                        score(scoring, scoring.size() + unfinished(), feed, options);
+                        incoming = incoming.stream().filter(r -> !r.scoring()).toList();
+                    }
+                    if (!incoming.isEmpty() || compactionDue()) {
+                        admit(incoming);
+                    }
+                    if (rows.stream().allMatch(Row::finished)) {
+                        incoming = feed.admit(0);
+                        if (incoming.isEmpty()) {
+                            return;
+                        }
+                        closeCache();
+                        rows = new ArrayList<>();
+                        continue;
+                    }
+                    step();
+                    incoming = feed.admit(unfinished());
                 }
-                if (allDone) {
-                    break;
+            } finally {
+                closeCache();
+            }
+        }
+
+        /** Half or more of the rows are finished: drop them rather than keep computing them. */
+        private boolean compactionDue() {
+            long finished = rows.stream().filter(Row::finished).count();
+            return finished > 0 && finished < rows.size() && 2 * finished >= rows.size();
+        }
+
+        /** Runs the new requests' prompt pass and merges their cache rows with the running unfinished ones. */
+        private void admit(List<PreparedRequest> incoming) throws OrtException {
+            List<Row> fresh = new ArrayList<>();
+            DecoderStepper.Output prompt = null;
+            int promptLength = 0;
+            if (!incoming.isEmpty()) {
+                DecoderStepper.Prompts p = DecoderStepper.Prompts.leftPadded(incoming.stream().map(PreparedRequest::promptIds).toList(),
+                        config.eosTokenId());
+                promptLength = p.length();
+                prompt = stepper.run(p.ids(), p.mask(), p.positions(), incoming.size(), promptLength, promptLength, null,
+                        new int[] {promptLength - 1}, options);
+                int batchSize = incoming.size() + unfinished();
+                for (int r = 0; r < incoming.size(); r++) {
+                    PreparedRequest req = incoming.get(r);
+                    Row row = new Row(new RowState(req, tokenizer, config.eosTokenId()), Sampler.of(req.params()));
+                    row.cached = req.promptIds().length;
+                    fresh.add(row);
+                    prompt.row(r, 0, logits);
+                    accept(row, batchSize);
                 }
             }
-        } finally {
-            if (previous != null) {
-                previous.close();
+            if (rows.stream().allMatch(Row::finished)) {
+                // nothing running: the prompt pass's cache is the batch's, as it is (no copy)
+                closeCache();
+                cache = prompt;
+                length = promptLength;
+                rows = fresh;
+                return;
+            }
+            List<KvCacheMerge.Source> sources = new ArrayList<>();
+            List<Row> kept = new ArrayList<>();
+            for (int r = 0; r < rows.size(); r++) {
+                if (!rows.get(r).finished()) {
+                    sources.add(new KvCacheMerge.Source(cache, length, r, rows.get(r).cached));
+                    kept.add(rows.get(r));
+                }
+            }
+            for (int r = 0; r < fresh.size(); r++) {
+                if (!fresh.get(r).finished()) {
+                    sources.add(new KvCacheMerge.Source(prompt, promptLength, r, fresh.get(r).cached));
+                    kept.add(fresh.get(r));
+                }
+            }
+            try {
+                KvCacheMerge.Merged merged = KvCacheMerge.merge(decoder, sources);
+                closeCache();
+                cache = merged;
+                length = merged.length();
+                rows = kept;
+            } finally {
+                if (prompt != null) {
+                    prompt.close();
+                }
+            }
+        }
+
+        /** One token for every row of the cache (finished rows are fed EOS until the next merge drops them). */
+        private void step() throws OrtException {
+            int b = rows.size();
+            long[] ids = new long[b];
+            long[] positions = new long[b];
+            long[] mask = new long[b * (length + 1)];
+            for (int r = 0; r < b; r++) {
+                Row row = rows.get(r);
+                ids[r] = row.finished() ? config.eosTokenId() : row.next;
+                positions[r] = row.cached;
+                java.util.Arrays.fill(mask, r * (length + 1) + length - row.cached, (r + 1) * (length + 1), 1L);
+            }
+            DecoderStepper.Output output = stepper.run(ids, mask, positions, b, 1, length + 1, cache, new int[] {0}, options);
+            closeCache();
+            cache = output;
+            length++;
+            for (int r = 0; r < b; r++) {
+                Row row = rows.get(r);
+                row.cached++;
+                if (!row.finished()) {
+                    output.row(r, 0, logits);
+                    accept(row, b);
+                }
+            }
+        }
+
+        /** Samples the row's next token from {@link #logits}; completes the row if that ends it. */
+        private void accept(Row row, int batchSize) {
+            int token = row.sampler.sample(logits);
+            row.state.accept(token);
+            row.next = token;
+            if (row.finished()) {
+                feed.complete(row.state.request(), row.state.result(System.nanoTime() - row.startNanos, batchSize, name()));
+            }
+        }
+
+        private int unfinished() {
+            return (int) rows.stream().filter(r -> !r.finished()).count();
+        }
+
+        private void closeCache() {
+            if (cache != null) {
+                cache.close();
+                cache = null;
             }
         }
     }

@@ -49,4 +49,21 @@ public final class BatchPolicy {
         }
         return Decision.waitFor(maxWaitNanos - oldestWaitNanos);
     }
+
+    /**
+     * How many queued requests join a running batch at a step boundary (iteration-level batching):
+     * as many as fit, at once. Waiting to gather more would save prompt passes but add latency to a
+     * request that could start now; a full queue fills the batch anyway.
+     *
+     * <pre>
+     *   take = min(joinable, maxBatchSize - running)   (never below 0)
+     * </pre>
+     *
+     * @param joinable     queued requests
+     * @param running      rows of the running batch still generating
+     * @param maxBatchSize largest batch the backend runs
+     */
+    public static int admit(int joinable, int running, int maxBatchSize) {
+        return Math.max(0, Math.min(joinable, maxBatchSize - running));
+    }
 }

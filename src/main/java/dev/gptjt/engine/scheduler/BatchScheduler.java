@@ -5,10 +5,13 @@ import dev.gptjt.engine.ErrorCode;
 import dev.gptjt.engine.GenerationBackend;
 import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.PreparedRequest;
+import dev.gptjt.engine.RowFeed;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -16,12 +19,16 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Merges concurrent submissions from any thread into batches for one backend, run one at a time on
- * a dedicated thread. The queue is bounded: a full queue rejects at once with
- * {@link ErrorCode#OVERLOADED} rather than growing.
+ * a dedicated thread. A backend that decodes step by step also takes queued requests into the running
+ * batch at step boundaries ({@link RowFeed}), and each request completes as soon as it ends. The queue
+ * is bounded: a full queue rejects at once with {@link ErrorCode#OVERLOADED} rather than growing.
  */
 public final class BatchScheduler implements AutoCloseable {
 
-    /** Observes each dispatched batch (for metrics); called on the scheduler thread. */
+    /**
+     * Observes finished requests (for metrics); called on the scheduler thread as requests end: {@code size}
+     * is the batch they ran in, {@code inferenceNanos} the time from their batch start (or admission) to their end.
+     */
     @FunctionalInterface
     public interface BatchListener {
         void onBatch(int size, long inferenceNanos, List<GenerationResult> results);
@@ -170,22 +177,74 @@ public final class BatchScheduler implements AutoCloseable {
         if (batch.isEmpty()) {
             return;
         }
-        long started = System.nanoTime();
-        List<PreparedRequest> requests = batch.stream().map(Pending::request).toList();
-        try {
-            List<GenerationResult> results = backend.generate(requests);
-            long inference = System.nanoTime() - started;
-            for (int i = 0; i < batch.size(); i++) {
-                Pending p = batch.get(i);
-                p.future().complete(results.get(i).withQueuedNanos(started - p.request().submittedNanos()));
+        Map<PreparedRequest, Pending> inFlight = new IdentityHashMap<>();
+        batch.forEach(p -> inFlight.put(p.request(), p));
+        RowFeed feed = new RowFeed() {
+            @Override
+            public List<PreparedRequest> admit(int running) {
+                List<Pending> joining = joinable(running);
+                joining.forEach(p -> inFlight.put(p.request(), p));
+                return joining.stream().map(Pending::request).toList();
             }
-            if (listener != null) {
-                listener.onBatch(batch.size(), inference, results);
+
+            @Override
+            public void complete(PreparedRequest request, GenerationResult result) {
+                Pending p = inFlight.remove(request);
+                if (p == null) {
+                    return;
+                }
+                long started = System.nanoTime() - result.inferenceNanos();
+                GenerationResult done = result.withQueuedNanos(Math.max(0, started - request.submittedNanos()));
+                p.future().complete(done);
+                if (listener != null) {
+                    listener.onBatch(result.batchSize(), result.inferenceNanos(), List.of(done));
+                }
+            }
+        };
+        try {
+            backend.generate(batch.stream().map(Pending::request).toList(), feed);
+            if (!inFlight.isEmpty()) {
+                fail(inFlight, new EngineException(ErrorCode.INFERENCE_FAILED, "the backend ended without a result for the request"));
             }
         } catch (RuntimeException e) {
-            EngineException failure = EngineException.from(e);
-            batch.forEach(p -> p.future().completeExceptionally(failure));
+            fail(inFlight, EngineException.from(e));
         }
+    }
+
+    private static void fail(Map<PreparedRequest, Pending> inFlight, EngineException failure) {
+        inFlight.values().forEach(p -> p.future().completeExceptionally(failure));
+        inFlight.clear();
+    }
+
+    /**
+     * Takes the queued requests that join a running batch now ({@link BatchPolicy#admit}), oldest first.
+     * Expired requests fail with DEADLINE_EXCEEDED instead.
+     */
+    private List<Pending> joinable(int running) {
+        List<Pending> expired = new ArrayList<>();
+        List<Pending> joining = new ArrayList<>();
+        lock.lock();
+        try {
+            if (closed || queue.isEmpty()) {
+                return joining;
+            }
+            long now = System.nanoTime();
+            if (queue.removeIf(p -> p.request().expired(now) && expired.add(p))) {
+                notFull.signalAll();
+            }
+            int take = BatchPolicy.admit(queue.size(), running, maxBatchSize);
+            for (int i = 0; i < take; i++) {
+                joining.add(queue.pollFirst());
+            }
+            if (take > 0) {
+                notFull.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+        EngineException late = new EngineException(ErrorCode.DEADLINE_EXCEEDED, "deadline passed before the request's batch started");
+        expired.forEach(p -> p.future().completeExceptionally(late));
+        return joining;
     }
 
     /**

@@ -35,11 +35,11 @@ public class GptjtMetrics implements TopologyMetrics, BatchScheduler.BatchListen
 
     public GptjtMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.batchSize = DistributionSummary.builder("gptjt.batch.size").description("Prompts per engine batch")
+        this.batchSize = DistributionSummary.builder("gptjt.batch.size").description("Rows of the engine batch each prompt finished in (recorded per prompt)")
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64).register(registry);
-        this.queueWait = Timer.builder("gptjt.queue.wait").description("Time from submission to the start of the prompt's batch")
+        this.queueWait = Timer.builder("gptjt.queue.wait").description("Time from submission to the prompt's start (its batch, or the step it joined at)")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(1)).register(registry);
-        this.inference = Timer.builder("gptjt.batch.inference").description("Wall time of one engine batch")
+        this.inference = Timer.builder("gptjt.batch.inference").description("Wall time from a prompt's start to its result (recorded per prompt)")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(5)).register(registry);
         this.tokens = Counter.builder("gptjt.tokens.generated").description("Tokens generated").register(registry);
         this.promptsIn = Counter.builder("gptjt.prompts.in").description("Prompt records read").register(registry);

@@ -1,0 +1,75 @@
+package dev.gptjt.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gptjt.engine.scheduler.BatchPolicy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Requests that arrive while a batch runs join it at the next step, and every row still equals its
+ * unbatched generation (Hugging Face's goldens).
+ */
+class ContinuousBatchingTest {
+    private static final GenerationParams GOLDEN = GenerationParams.DEFAULTS.withMaxNewTokens(8).withIgnoreEos(true);
+
+    @Test
+    void shouldAdmitAsManyAsFit() {
+        assertEquals(3, BatchPolicy.admit(3, 2, 8));
+        assertEquals(6, BatchPolicy.admit(10, 2, 8), "no more than the room left");
+        assertEquals(0, BatchPolicy.admit(10, 8, 8), "a full batch admits none");
+        assertEquals(0, BatchPolicy.admit(0, 2, 8));
+    }
+
+    @Test
+    void shouldJoinTheRunningBatchAndReproduceEveryGolden() throws Exception {
+        List<Fixtures.GenerationCase> cases = Fixtures.generationCases();
+        try (InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(Fixtures.tinyGptj())
+                .withBatching(16, Duration.ZERO, 64).withBackend(DecodingBackend.JAVA_LOOP).withMaxNewTokensCap(1900))) {
+            // a long request starts alone; the goldens arrive one by one while it runs, each at its own cache length
+            Fixtures.GenerationCase longCase = cases.get(0);
+            CompletableFuture<GenerationResult> running = engine.submit(new GenerationRequest("long", longCase.prompt(),
+                    GOLDEN.withMaxNewTokens(1900)));
+            List<CompletableFuture<GenerationResult>> joined = new ArrayList<>();
+            for (Fixtures.GenerationCase c : cases) {
+                Thread.sleep(5);
+                joined.add(engine.submit(new GenerationRequest(c.prompt(), c.prompt(), GOLDEN)));
+            }
+            int joinedRunning = 0;
+            for (int i = 0; i < cases.size(); i++) {
+                GenerationResult r = joined.get(i).join();
+                assertArrayEquals(cases.get(i).hfOutputIds(), r.outputIds(), cases.get(i).prompt());
+                if (r.batchSize() > 1) {
+                    joinedRunning++;
+                }
+            }
+            assertFalse(running.isDone(), "the short requests finished while the long one still ran");
+            assertTrue(joinedRunning >= cases.size() / 2, joinedRunning + " of " + cases.size() + " ran beside another request");
+            GenerationResult longResult = running.join();
+            assertEquals(1900, longResult.outputIds().length);
+            assertArrayEquals(longCase.hfOutputIds(), Arrays.copyOf(longResult.outputIds(), 8), "the long row's prefix is its golden");
+        }
+    }
+
+    @Test
+    void shouldScoreAClassificationAtTheNextStepInsteadOfAfterTheBatch() throws Exception {
+        Fixtures.GenerationCase c = Fixtures.generationCases().get(1);
+        try (InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(Fixtures.tinyGptj())
+                .withBatching(16, Duration.ZERO, 64).withBackend(DecodingBackend.JAVA_LOOP).withMaxNewTokensCap(1900))) {
+            CompletableFuture<GenerationResult> running = engine.submit(new GenerationRequest("long", c.prompt(), GOLDEN.withMaxNewTokens(1900)));
+            Thread.sleep(20);
+            ClassificationResult label = engine.classify(new ClassificationRequest("c", c.prompt(), List.of(" yes", " no"), false)).join();
+            assertFalse(running.isDone(), "answered while the long generation still runs");
+            assertEquals(2, label.scores().size());
+            assertEquals(2, label.batchSize(), "reported beside the running row");
+            assertEquals(1900, running.join().outputIds().length);
+        }
+    }
+}
