@@ -35,6 +35,15 @@ public interface GenerationBackend extends AutoCloseable {
         }
     }
 
+    /**
+     * Runs the shapes a service meets early (every batch size up to {@code maxBatchSize}, rows joining a
+     * running batch) once, so that the runtime's first-time costs (memory arenas, kernels chosen per
+     * shape, JIT) are not paid by the first real requests. By default: nothing.
+     *
+     * @throws EngineException as {@link #generate(List)}
+     */
+    default void warmUp(int maxBatchSize) {}
+
     /** Total wall time spent inside the runtime's model calls so far (for benchmarks); 0 if not measured. */
     default long ortNanos() {
         return 0;

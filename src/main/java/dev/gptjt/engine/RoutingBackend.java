@@ -74,6 +74,12 @@ public final class RoutingBackend implements GenerationBackend {
     }
 
     @Override
+    public void warmUp(int maxBatchSize) {
+        inGraph.warmUp(maxBatchSize);
+        general.warmUp(maxBatchSize);
+    }
+
+    @Override
     public long ortNanos() {
         return inGraph.ortNanos() + general.ortNanos();
     }

@@ -5,6 +5,8 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,44 +29,42 @@ final class KvCacheMerge {
     /** Row {@code row} of {@code cache} (whose length is {@code length}), of which the last {@code real} columns are kept. */
     record Source(KvCache cache, int length, int row, int real) {}
 
+    /** Zeros to clear masked columns from; one head's padding (context × head size × 4 bytes) is far smaller. */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 22);
+
     private KvCacheMerge() {}
 
     /**
      * @return a cache of {@code rows.size()} rows and length {@code max(real)}, row j holding source j's real columns
      * @throws OrtException when ORT cannot read a source or create a tensor
      */
-    static Merged merge(DecoderSession decoder, List<Source> rows) throws OrtException {
+    static Merged merge(DecoderSession decoder, List<Source> rows, BufferPool pool) throws OrtException {
         int layers = decoder.config().nLayer();
         int heads = decoder.config().nHead();
         int headSize = decoder.config().headSize();
         int element = decoder.kvType() == OnnxJavaType.FLOAT16 ? 2 : 4;
         int length = rows.stream().mapToInt(Source::real).max().orElse(0);
         long[] shape = {rows.size(), heads, length, headSize};
-        OnnxTensor[] keys = new OnnxTensor[layers];
-        OnnxTensor[] values = new OnnxTensor[layers];
-        Merged merged = new Merged(keys, values, length);
+        Merged merged = new Merged(layers, length, pool);
         try {
             for (int layer = 0; layer < layers; layer++) {
                 for (boolean key : new boolean[] {true, false}) {
-                    ByteBuffer target = ByteBuffer.allocateDirect(rows.size() * heads * length * headSize * element).order(ByteOrder.nativeOrder());
-                    Map<KvCache, ByteBuffer> read = new IdentityHashMap<>(); // each source tensor copied out once
+                    ByteBuffer target = merged.lease(rows.size() * heads * length * headSize * element);
+                    Map<KvCache, ByteBuffer> read = new IdentityHashMap<>(); // each source tensor read once
                     for (int j = 0; j < rows.size(); j++) {
                         Source s = rows.get(j);
                         int l = layer;
-                        ByteBuffer source = read.computeIfAbsent(s.cache(), c -> bytes(key ? c.key(l) : c.value(l)));
+                        ByteBuffer source = read.computeIfAbsent(s.cache(), c -> bytes(c, key ? c.key(l) : c.value(l)));
                         int span = s.real() * headSize * element;
+                        int padding = (length - s.real()) * headSize * element;
                         for (int h = 0; h < heads; h++) {
                             int from = ((s.row() * heads + h) * s.length() + s.length() - s.real()) * headSize * element;
                             int to = ((j * heads + h) * length + length - s.real()) * headSize * element;
+                            target.put(to - padding, ZEROS, 0, padding); // buffers are reused: clear the masked columns
                             target.put(to, source, from, span);
                         }
                     }
-                    OnnxTensor tensor = OnnxTensor.createTensor(decoder.env(), target, shape, decoder.kvType());
-                    if (key) {
-                        keys[layer] = tensor;
-                    } else {
-                        values[layer] = tensor;
-                    }
+                    merged.add(key, layer, OnnxTensor.createTensor(decoder.env(), target, shape, decoder.kvType()), target);
                 }
             }
             return merged;
@@ -74,20 +74,75 @@ final class KvCacheMerge {
         }
     }
 
-    private static ByteBuffer bytes(OnnxTensor tensor) {
+    private static ByteBuffer bytes(KvCache cache, OnnxTensor tensor) {
+        if (cache instanceof Merged m) {
+            return m.bytes(tensor); // our own direct buffer: read in place
+        }
         return tensor.getByteBuffer(); // a copy of the native data, in the tensor's element layout
     }
 
-    /** A cache whose tensors read from direct buffers this class filled. */
+    /**
+     * Direct buffers for merged caches, reused: a merged cache lives one step, so a handful cycle.
+     * Fresh buffers at every admission would leave their freeing to the garbage collector, and a JVM
+     * at its direct-memory limit stalls in {@code System.gc()} (seen: 150 ms merges). One thread only.
+     */
+    static final class BufferPool {
+        private final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
+
+        /** The smallest free buffer of at least {@code bytes}, or a new one with room to grow. */
+        ByteBuffer take(int bytes) {
+            ByteBuffer best = null;
+            for (ByteBuffer b : free) {
+                if (b.capacity() >= bytes && (best == null || b.capacity() < best.capacity())) {
+                    best = b;
+                }
+            }
+            if (best == null) {
+                // powers of two: a cache growing a column per step reuses its buffer for many steps
+                return ByteBuffer.allocateDirect(Integer.highestOneBit(Math.max(bytes, 4096) - 1) << 1).order(ByteOrder.nativeOrder());
+            }
+            free.remove(best);
+            return best;
+        }
+
+        void give(ByteBuffer owner) {
+            free.addLast(owner);
+            while (free.size() > 128) {
+                free.removeFirst(); // bound what an unusual burst leaves behind
+            }
+        }
+    }
+
+    /** A cache whose tensors read from pooled direct buffers; closing returns them. */
     static final class Merged implements KvCache {
         private final OnnxTensor[] keys;
         private final OnnxTensor[] values;
         private final int length;
+        private final BufferPool pool;
+        private final List<ByteBuffer> owners = new ArrayList<>();
+        private final Map<OnnxTensor, ByteBuffer> views = new IdentityHashMap<>();
 
-        private Merged(OnnxTensor[] keys, OnnxTensor[] values, int length) {
-            this.keys = keys;
-            this.values = values;
+        private Merged(int layers, int length, BufferPool pool) {
+            this.keys = new OnnxTensor[layers];
+            this.values = new OnnxTensor[layers];
             this.length = length;
+            this.pool = pool;
+        }
+
+        /** A view of exactly {@code bytes} over a pooled buffer this cache owns until closed. */
+        private ByteBuffer lease(int bytes) {
+            ByteBuffer owner = pool.take(bytes);
+            owners.add(owner);
+            return owner.clear().limit(bytes).slice().order(ByteOrder.nativeOrder());
+        }
+
+        private void add(boolean key, int layer, OnnxTensor tensor, ByteBuffer view) {
+            (key ? keys : values)[layer] = tensor;
+            views.put(tensor, view);
+        }
+
+        private ByteBuffer bytes(OnnxTensor tensor) {
+            return views.get(tensor).duplicate().clear();
         }
 
         int length() {
@@ -113,6 +168,8 @@ final class KvCacheMerge {
                     }
                 }
             }
+            owners.forEach(pool::give);
+            owners.clear();
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
 import dev.gptjt.engine.FinishReason;
 import dev.gptjt.engine.GenerationBackend;
+import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.PreparedRequest;
 import dev.gptjt.engine.RowFeed;
@@ -34,6 +35,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
     private final Gpt2Tokenizer tokenizer;
     private final ModelConfig config;
     private final DecoderStepper stepper;
+    private final KvCacheMerge.BufferPool buffers = new KvCacheMerge.BufferPool(); // scheduler thread only
     private volatile boolean terminated;
     private OrtSession.RunOptions current; // guarded by this: set while a batch runs, for terminate()
 
@@ -326,7 +328,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                 }
             }
             try {
-                KvCacheMerge.Merged merged = KvCacheMerge.merge(decoder, sources);
+                KvCacheMerge.Merged merged = KvCacheMerge.merge(decoder, sources, buffers);
                 closeCache();
                 cache = merged;
                 length = merged.length();
@@ -393,6 +395,28 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
     @Override
     public long ortNanos() {
         return stepper.ortNanos();
+    }
+
+    /** One row, then one more joining at every step up to {@code maxBatchSize}, each generating a few tokens. */
+    @Override
+    public void warmUp(int maxBatchSize) {
+        int[] prompt = new int[16];
+        java.util.Arrays.fill(prompt, 198); // any ids will do: "\n" repeated
+        GenerationParams params = GenerationParams.DEFAULTS.withMaxNewTokens(maxBatchSize + 4).withIgnoreEos(true);
+        List<PreparedRequest> rows = new ArrayList<>();
+        for (int i = 0; i < maxBatchSize; i++) {
+            rows.add(new PreparedRequest("warm-up-" + i, prompt, params, System.nanoTime(), null, Long.MAX_VALUE));
+        }
+        java.util.Iterator<PreparedRequest> next = rows.iterator();
+        generate(List.of(next.next()), new RowFeed() {
+            @Override
+            public List<PreparedRequest> admit(int running) {
+                return next.hasNext() ? List.of(next.next()) : List.of();
+            }
+
+            @Override
+            public void complete(PreparedRequest request, GenerationResult result) {}
+        });
     }
 
     @Override

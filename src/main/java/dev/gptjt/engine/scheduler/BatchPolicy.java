@@ -51,19 +51,32 @@ public final class BatchPolicy {
     }
 
     /**
-     * How many queued requests join a running batch at a step boundary (iteration-level batching):
-     * as many as fit, at once. Waiting to gather more would save prompt passes but add latency to a
-     * request that could start now; a full queue fills the batch anyway.
+     * How many queued requests join a running batch at a step boundary (iteration-level batching).
+     * The same trade as {@link #decide}: each admission costs the newcomers a prompt pass of their own,
+     * so the oldest waits up to {@code maxWait} for company unless the running batch's room is filled.
      *
      * <pre>
-     *   take = min(joinable, maxBatchSize - running)   (never below 0)
+     *   room = maxBatchSize - running
+     *   room <= 0 or queued == 0         → 0
+     *   queued >= room                   → room
+     *   oldest waited >= maxWait         → queued
+     *   otherwise                        → 0 (ask again at the next step)
      * </pre>
      *
-     * @param joinable     queued requests
-     * @param running      rows of the running batch still generating
-     * @param maxBatchSize largest batch the backend runs
+     * @param queued          requests waiting
+     * @param oldestWaitNanos how long the oldest of them has waited
+     * @param running         rows of the running batch still generating
+     * @param maxBatchSize    largest batch the backend runs
+     * @param maxWaitNanos    longest a request is held for others to join it
      */
-    public static int admit(int joinable, int running, int maxBatchSize) {
-        return Math.max(0, Math.min(joinable, maxBatchSize - running));
+    public static int admit(int queued, long oldestWaitNanos, int running, int maxBatchSize, long maxWaitNanos) {
+        int room = maxBatchSize - running;
+        if (room <= 0 || queued == 0) {
+            return 0;
+        }
+        if (queued >= room) {
+            return room;
+        }
+        return oldestWaitNanos >= maxWaitNanos ? queued : 0;
     }
 }

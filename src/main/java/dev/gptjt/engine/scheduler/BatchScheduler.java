@@ -45,6 +45,9 @@ public final class BatchScheduler implements AutoCloseable {
     private final Condition changed = lock.newCondition();
     private final Condition notFull = lock.newCondition();
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    private record Task(Runnable work, CompletableFuture<Void> done) {}
+
+    private final ArrayDeque<Task> tasks = new ArrayDeque<>(); // guarded by lock: run on the worker between batches
     private final Thread worker;
     private boolean closed; // guarded by lock
 
@@ -120,8 +123,52 @@ public final class BatchScheduler implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code task} on the scheduler thread between batches (the backend is used by that thread
+     * only) and waits for it.
+     *
+     * @throws EngineException {@link ErrorCode#CLOSED} when the scheduler is closed; what the task throws
+     */
+    public void runOnWorker(Runnable task) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        lock.lock();
+        try {
+            if (closed) {
+                throw new EngineException(ErrorCode.CLOSED, "engine is closed");
+            }
+            tasks.addLast(new Task(task, done));
+            changed.signal();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            done.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw EngineException.from(e.getCause());
+        }
+    }
+
+    private Task nextTask() {
+        lock.lock();
+        try {
+            return tasks.pollFirst();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void run() {
         while (true) {
+            Task task = nextTask();
+            if (task != null) {
+                try {
+                    task.work().run();
+                    task.done().complete(null);
+                } catch (RuntimeException | Error e) {
+                    task.done().completeExceptionally(e);
+                }
+                continue;
+            }
             List<Pending> expired = new ArrayList<>();
             List<Pending> batch = nextBatch(expired);
             EngineException late = new EngineException(ErrorCode.DEADLINE_EXCEEDED, "deadline passed before the request's batch started");
@@ -141,6 +188,9 @@ public final class BatchScheduler implements AutoCloseable {
         lock.lock();
         try {
             while (!closed) {
+                if (!tasks.isEmpty()) {
+                    return List.of(); // the caller runs it first
+                }
                 long now = System.nanoTime();
                 if (queue.removeIf(p -> p.request().expired(now) && expired.add(p))) {
                     notFull.signalAll();
@@ -225,14 +275,15 @@ public final class BatchScheduler implements AutoCloseable {
         List<Pending> joining = new ArrayList<>();
         lock.lock();
         try {
-            if (closed || queue.isEmpty()) {
+            if (closed || queue.isEmpty() || running >= maxBatchSize) {
                 return joining;
             }
             long now = System.nanoTime();
             if (queue.removeIf(p -> p.request().expired(now) && expired.add(p))) {
                 notFull.signalAll();
             }
-            int take = BatchPolicy.admit(queue.size(), running, maxBatchSize);
+            long oldestWait = queue.isEmpty() ? 0 : now - queue.peekFirst().request().submittedNanos();
+            int take = BatchPolicy.admit(queue.size(), oldestWait, running, maxBatchSize, maxWaitNanos);
             for (int i = 0; i < take; i++) {
                 joining.add(queue.pollFirst());
             }
@@ -269,6 +320,8 @@ public final class BatchScheduler implements AutoCloseable {
             closed = true;
             dropped = new ArrayList<>(queue);
             queue.clear();
+            tasks.forEach(t -> t.done().completeExceptionally(new EngineException(ErrorCode.CLOSED, "engine closed")));
+            tasks.clear();
             changed.signalAll();
             notFull.signalAll();
         } finally {

@@ -125,6 +125,14 @@ public interface GptjtConfig {
          */
         @WithDefault("auto")
         String backend();
+
+        /**
+         * Run every batch size once at start, rows joining a running batch, before reading prompts: the
+         * runtime's first-time costs per shape otherwise land on the first prompts (2–4× their latency).
+         */
+        @WithName("warm-up")
+        @WithDefault("true")
+        boolean warmUp();
     }
 
     interface Topics {

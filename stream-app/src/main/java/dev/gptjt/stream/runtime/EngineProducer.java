@@ -39,6 +39,16 @@ public class EngineProducer {
         long start = System.nanoTime();
         LOG.infof("loading model %s on %s…", engineConfig.modelDir(), engineConfig.provider());
         InferenceEngine engine = InferenceEngine.open(engineConfig, metrics);
+        if (e.warmUp()) {
+            long warm = System.nanoTime();
+            try {
+                engine.warmUp();
+            } catch (RuntimeException ex) {
+                engine.close();
+                throw ex;
+            }
+            LOG.infof("engine warmed up in %d ms (batch sizes 1 to %d)", (System.nanoTime() - warm) / 1_000_000, e.maxBatchSize());
+        }
         metrics.watchQueue(engine::queued);
         LOG.infof("model %s loaded in %d ms (backend %s, max batch %d, max wait %s)", engine.model().name(),
                 (System.nanoTime() - start) / 1_000_000, engine.backendName(), e.maxBatchSize(), e.maxWait());
