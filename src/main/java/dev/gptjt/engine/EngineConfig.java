@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param maxQueueAge      a request still queued this long is failed with DEADLINE_EXCEEDED instead of
  *                         started; {@link Duration#ZERO} turns the limit off
  * @param backend          which backend decodes greedy generations
+ * @param spinWait         ORT's intra-op threads spin while waiting for work (ORT's default): quicker
+ *                         hand-offs when the cores are the engine's alone, CPU taken from whatever runs beside it
  */
 public record EngineConfig(
         Path modelDir,
@@ -31,7 +33,8 @@ public record EngineConfig(
         int maxQueue,
         int maxNewTokensCap,
         Duration maxQueueAge,
-        DecodingBackend backend) {
+        DecodingBackend backend,
+        boolean spinWait) {
 
     public static final int DEFAULT_MAX_BATCH_SIZE = 16;
     public static final Duration DEFAULT_MAX_WAIT = Duration.ofMillis(10);
@@ -58,31 +61,35 @@ public record EngineConfig(
     public static EngineConfig defaults(Path modelDir) {
         return new EngineConfig(modelDir, ExecutionProvider.CPU, 0, 0, 0,
                 DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_WAIT, DEFAULT_MAX_QUEUE, DEFAULT_MAX_NEW_TOKENS_CAP, Duration.ZERO,
-                DecodingBackend.AUTO);
+                DecodingBackend.AUTO, true);
     }
 
     public EngineConfig withBatching(int maxBatchSize, Duration maxWait, int maxQueue) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend);
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend, spinWait);
     }
 
     public EngineConfig withProvider(ExecutionProvider provider, int deviceId) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend);
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend, spinWait);
     }
 
     public EngineConfig withThreads(int intraOpThreads, int interOpThreads) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend);
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend, spinWait);
     }
 
     public EngineConfig withMaxNewTokensCap(int cap) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, cap, maxQueueAge, backend);
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, cap, maxQueueAge, backend, spinWait);
     }
 
     public EngineConfig withMaxQueueAge(Duration age) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, age, backend);
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, age, backend, spinWait);
     }
 
     public EngineConfig withBackend(DecodingBackend backend) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend);
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend, spinWait);
+    }
+
+    public EngineConfig withSpinWait(boolean spin) {
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend, spin);
     }
 
     private static void require(boolean ok, String message) {

@@ -57,6 +57,9 @@ final class BenchCommand {
                 out.printf("pipeline: %d prompts (%d prompt + %d new tokens) at %s in %.1f s: %.2f req/s, %.1f new tok/s%n", r.count(),
                         promptTokens, newTokens, rate <= 0 ? "max rate" : rate + "/s", r.seconds(), r.reqPerS(), r.newTokPerS());
                 out.printf("end-to-end latency (created_at → completion): p50 %.0f ms, p99 %.0f ms%n", r.p50Ms(), r.p99Ms());
+                out.printf("  in the engine (queued + inference): p50 %.0f ms, p99 %.0f ms; outside it (Kafka, store, punctuator): "
+                        + "p50 %.0f ms, p99 %.0f ms; inference alone p50 %.0f ms%n", r.inEngineP50Ms(), r.inEngineP99Ms(), r.outsideP50Ms(),
+                        r.outsideP99Ms(), r.inferenceP50Ms());
                 out.printf("batch sizes formed (size: prompts): %s, mean %.2f%n", r.batchSizes(), r.meanBatch());
                 out.printf("raw engine at batch %d: %.1f new tok/s → pipeline / engine = %.2f%n", sameBatch, engine.newTokPerS(), ratio);
             }

@@ -41,13 +41,17 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 final class PipelineBench {
 
     record Result(int count, double seconds, double reqPerS, double newTokPerS, double p50Ms, double p99Ms,
-                  Map<Integer, Integer> batchSizes, double meanBatch) {
+                  Map<Integer, Integer> batchSizes, double meanBatch, double inEngineP50Ms, double inEngineP99Ms,
+                  double outsideP50Ms, double outsideP99Ms, double inferenceP50Ms) {
         String json() {
             StringBuilder sizes = new StringBuilder("{");
             batchSizes.forEach((k, v) -> sizes.append(sizes.length() > 1 ? ", " : "").append('"').append(k).append("\": ").append(v));
             return String.format(Locale.ROOT, "{\"count\": %d, \"seconds\": %.2f, \"req_per_s\": %.3f, \"new_tok_per_s\": %.1f, "
-                    + "\"p50_ms\": %.1f, \"p99_ms\": %.1f, \"mean_batch\": %.2f, \"batch_sizes\": %s}}",
-                    count, seconds, reqPerS, newTokPerS, p50Ms, p99Ms, meanBatch, sizes);
+                    + "\"p50_ms\": %.1f, \"p99_ms\": %.1f, \"mean_batch\": %.2f, \"batch_sizes\": %s}, "
+                    + "\"in_engine_p50_ms\": %.1f, \"in_engine_p99_ms\": %.1f, \"outside_engine_p50_ms\": %.1f, \"outside_engine_p99_ms\": %.1f, "
+                    + "\"inference_p50_ms\": %.1f}",
+                    count, seconds, reqPerS, newTokPerS, p50Ms, p99Ms, meanBatch, sizes, inEngineP50Ms, inEngineP99Ms, outsideP50Ms, outsideP99Ms,
+                    inferenceP50Ms);
         }
     }
 
@@ -81,6 +85,9 @@ final class PipelineBench {
         String run = Long.toString(System.currentTimeMillis(), 36);
         int n = prompts.size();
         List<Double> latencies = new ArrayList<>();
+        List<Double> inEngine = new ArrayList<>();
+        List<Double> outside = new ArrayList<>();
+        List<Double> inference = new ArrayList<>();
         Map<Integer, Integer> batchSizes = new TreeMap<>();
         long firstSend;
         long lastResult = 0;
@@ -110,7 +117,11 @@ final class PipelineBench {
                 for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(rate <= 0 ? 100 : 5))) {
                     Completion c = wire.decode(rec.topic(), rec.value(), Completion.class);
                     if (c.getId().startsWith("bench-" + run + "-") && seen.add(c.getId())) {
-                        latencies.add((double) (c.getCreatedAt().toEpochMilli() - c.getRequestCreatedAt().toEpochMilli()));
+                        double total = c.getCreatedAt().toEpochMilli() - c.getRequestCreatedAt().toEpochMilli();
+                        latencies.add(total);
+                        inEngine.add((double) c.getQueuedMs() + c.getInferenceMs());
+                        outside.add(total - c.getQueuedMs() - c.getInferenceMs());
+                        inference.add((double) c.getInferenceMs());
                         batchSizes.merge(c.getBatchSize(), 1, Integer::sum);
                         lastResult = System.nanoTime();
                     }
@@ -122,9 +133,14 @@ final class PipelineBench {
         }
         double seconds = (lastResult - firstSend) / 1e9;
         latencies.sort(Double::compare);
+        inEngine.sort(Double::compare);
+        outside.sort(Double::compare);
+        inference.sort(Double::compare);
         double meanBatch = batchSizes.entrySet().stream().mapToDouble(e -> (double) e.getKey() * e.getValue()).sum() / n;
         return new Result(n, seconds, n / seconds, (double) n * newTokens / seconds, latencies.get((n - 1) / 2),
-                latencies.get((int) Math.ceil(0.99 * n) - 1), batchSizes, meanBatch);
+                latencies.get((int) Math.ceil(0.99 * n) - 1), batchSizes, meanBatch, inEngine.get((n - 1) / 2),
+                inEngine.get((int) Math.ceil(0.99 * n) - 1), outside.get((n - 1) / 2), outside.get((int) Math.ceil(0.99 * n) - 1),
+                inference.get((n - 1) / 2));
     }
 
     private static void awaitService(String bootstrap, String promptsTopic, String completionsTopic) throws Exception {

@@ -117,6 +117,9 @@ public final class DecoderSession implements AutoCloseable {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         try {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (!engineConfig.spinWait()) {
+                options.addConfigEntry("session.intra_op.allow_spinning", "0");
+            }
             if (engineConfig.intraOpThreads() > 0) {
                 options.setIntraOpNumThreads(engineConfig.intraOpThreads());
             }

@@ -84,6 +84,15 @@ public interface GptjtConfig {
         @WithName("intra-op-threads")
         @WithDefault("0")
         int intraOpThreads();
+
+        /**
+         * Let ONNX Runtime's intra-op threads spin while waiting for work. Quicker hand-offs when the
+         * cores are the engine's alone; beside Kafka Streams threads (and a broker, on small hosts) the
+         * spinning takes their CPU, so it is off by default.
+         */
+        @WithName("spin-wait")
+        @WithDefault("false")
+        boolean spinWait();
     }
 
     interface Engine {

@@ -35,7 +35,8 @@ public class EngineProducer {
                 e.maxQueue(),
                 e.maxNewTokensCap(),
                 e.maxQueueAge(),
-                ConfigValidator.decodingBackend(e));
+                ConfigValidator.decodingBackend(e),
+                config.model().spinWait());
         long start = System.nanoTime();
         LOG.infof("loading model %s on %s…", engineConfig.modelDir(), engineConfig.provider());
         InferenceEngine engine = InferenceEngine.open(engineConfig, metrics);

@@ -138,6 +138,43 @@ class PromptTopologyTest {
     }
 
     @Test
+    void shouldNameTheBackendThatRanEachPrompt(@TempDir Path tmp) throws Exception {
+        // the production topology over an engine with both backends: greedy prompts in-graph, sampled ones on the loop
+        Path converted = tmp.resolve("tiny-greedy");
+        dev.gptjt.engine.ort.GreedySearchConverter.convert(dev.gptjt.engine.model.ModelDirectory.open(models().resolve("tiny-gptj")), converted);
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "gptjt-test-in-graph");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state").toString());
+        try (InferenceEngine both = InferenceEngine.open(EngineConfig.defaults(converted).withBatching(8, Duration.ofMillis(5), 64)
+                .withBackend(dev.gptjt.engine.DecodingBackend.IN_GRAPH));
+             TopologyTestDriver d = new TopologyTestDriver(PromptTopology.build(SETTINGS, both, wire,
+                     new ResultFactory("tiny-greedy", "sha", both.backendName()), Clock.systemUTC()), props)) {
+            TestInputTopic<byte[], byte[]> in = d.createInputTopic(SETTINGS.promptsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
+            TestOutputTopic<byte[], byte[]> out = d.createOutputTopic(SETTINGS.completionsTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            String prompt = "\"I love this!\" Is it positive? A:";
+            for (PromptRequest r : List.of(request("greedy", prompt).build(),
+                    request("sampled", prompt).setParams(params().setTemperature(0.8).setTopK(0).setSeed(1L).build()).build())) {
+                in.pipeInput(r.getId().getBytes(StandardCharsets.UTF_8), wire.encode(SETTINGS.promptsTopic(), r));
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (out.getQueueSize() < 2 && System.nanoTime() < deadline) {
+                d.advanceWallClockTime(SETTINGS.flushInterval());
+                Thread.sleep(5);
+            }
+            Map<String, Completion> byId = new HashMap<>();
+            out.readValuesToList().forEach(v -> {
+                Completion c = wire.decode("t", v, Completion.class);
+                byId.put(c.getId(), c);
+            });
+            assertEquals("ort-greedy-search", byId.get("greedy").getModel().getBackend());
+            assertEquals("ort-java-loop", byId.get("sampled").getModel().getBackend());
+            assertEquals(engine.submit(new GenerationRequest("d", prompt, GenerationParams.DEFAULTS)).join().text(), byId.get("greedy").getText(),
+                    "in-graph greedy equals the Java loop's greedy");
+        }
+    }
+
+    @Test
     void shouldKeepTheInputKeyAndHeaders() throws Exception {
         var headers = new RecordHeaders().add("trace-id", "abc".getBytes(StandardCharsets.UTF_8));
         prompts.pipeInput(new TestRecord<>("key-1".getBytes(StandardCharsets.UTF_8),
