@@ -45,7 +45,15 @@ final class BenchCommand {
             }
             String topic = args.get("topic", "gptjt.prompts");
             String completions = args.get("completions-topic", "gptjt.completions");
-            PipelineBench.run(bootstrap[0], topic, completions, prompts.subList(0, Math.min(32, count)), newTokens, 0); // warm-up
+            // Warm-up, unmeasured: at the run's own rate for --warm-up-seconds (JIT of the broker, the service
+            // and this client settles; a just-started broker alone takes a third of a core for its first minute),
+            // or 32 prompts for a max-rate run.
+            int warm = rate > 0 ? (int) Math.ceil(rate * args.intValue("warm-up-seconds", 20)) : 32;
+            List<String> warmUp = new ArrayList<>();
+            for (int i = 0; i < warm; i++) {
+                warmUp.add(prompts.get(i % prompts.size()));
+            }
+            PipelineBench.run(bootstrap[0], topic, completions, warmUp, newTokens, rate);
             PipelineBench.Result r = PipelineBench.run(bootstrap[0], topic, completions, prompts, newTokens, rate);
             int sameBatch = Math.max(1, (int) Math.round(r.meanBatch()));
             EngineBench.Row engine = EngineBench.run(model, sameBatch, promptTokens, newTokens, 3, args.intValue("threads", 0));
@@ -72,7 +80,7 @@ final class BenchCommand {
     }
 
     static final List<String> PIPELINE_OPTIONS = List.of("bootstrap", "model", "rate", "max", "count", "prompt-tokens", "new-tokens",
-            "max-batch", "json", "topic", "completions-topic", "threads");
+            "max-batch", "json", "topic", "completions-topic", "threads", "warm-up-seconds");
 
     /**
      * The backends to compare: as listed ({@code java-loop,in-graph}), or by default the Java loop, and
