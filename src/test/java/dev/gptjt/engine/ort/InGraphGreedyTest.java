@@ -2,6 +2,7 @@ package dev.gptjt.engine.ort;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -161,6 +162,22 @@ class InGraphGreedyTest {
             assertEquals("ort-java-loop", loop.backend());
             assertArrayEquals(cases.get(0).hfOutputIds(), loop.outputIds());
         }
+    }
+
+    @Test
+    void shouldStopALongInGraphGenerationPromptlyOnClose() throws Exception {
+        InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(converted).withBackend(DecodingBackend.IN_GRAPH)
+                .withBatching(1, Duration.ZERO, 8).withMaxNewTokensCap(2000));
+        Fixtures.GenerationCase c = Fixtures.generationCases().get(0);
+        CompletableFuture<GenerationResult> running = engine.submit(new GenerationRequest("long", c.prompt(), GOLDEN.withMaxNewTokens(2000)));
+        Thread.sleep(300); // inside the operator's loop by now
+        assertFalse(running.isDone(), "still generating when the engine closes");
+        long start = System.nanoTime();
+        engine.close();
+        long closedMs = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(closedMs < 2000, "close took " + closedMs + " ms");
+        java.util.concurrent.CompletionException e = assertThrows(java.util.concurrent.CompletionException.class, running::join);
+        assertEquals(ErrorCode.CLOSED, EngineException.from(e.getCause()).code());
     }
 
     @Test
