@@ -63,6 +63,43 @@ public final class RoutingBackend implements GenerationBackend {
         return Arrays.asList(results);
     }
 
+    /**
+     * The in-graph groups, each completed through {@code feed} as it returns; then the rest on the general
+     * backend, which may admit queued requests at its step boundaries — those the in-graph backend would
+     * not take (a greedy request at the head of the queue waits for the next batch, where it runs in-graph).
+     */
+    @Override
+    public void generate(List<PreparedRequest> batch, RowFeed feed) {
+        Map<Integer, List<PreparedRequest>> groups = new TreeMap<>();
+        List<PreparedRequest> rest = new ArrayList<>();
+        for (PreparedRequest r : batch) {
+            if (accepts.test(r)) {
+                groups.computeIfAbsent(bucket(r.params().maxNewTokens()), k -> new ArrayList<>()).add(r);
+            } else {
+                rest.add(r);
+            }
+        }
+        for (List<PreparedRequest> group : groups.values()) {
+            List<GenerationResult> out = inGraph.generate(group);
+            for (int i = 0; i < group.size(); i++) {
+                feed.complete(group.get(i), out.get(i));
+            }
+        }
+        if (!rest.isEmpty()) {
+            general.generate(rest, new RowFeed() {
+                @Override
+                public List<PreparedRequest> admit(int running, Predicate<PreparedRequest> joinable) {
+                    return feed.admit(running, joinable.and(accepts.negate()));
+                }
+
+                @Override
+                public void complete(PreparedRequest request, GenerationResult result) {
+                    feed.complete(request, result);
+                }
+            });
+        }
+    }
+
     private static void run(GenerationBackend backend, List<PreparedRequest> batch, List<Integer> indices, GenerationResult[] into) {
         if (indices.isEmpty()) {
             return;

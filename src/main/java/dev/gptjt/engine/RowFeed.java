@@ -16,7 +16,15 @@ public interface RowFeed {
      * @param running rows of the batch still generating
      * @return at most the room left under the engine's batch size; empty when none may join
      */
-    List<PreparedRequest> admit(int running);
+    default List<PreparedRequest> admit(int running) {
+        return admit(running, r -> true);
+    }
+
+    /**
+     * As {@link #admit(int)}, taking only from the head of the queue while {@code joinable} holds, so a
+     * request the running backend cannot take keeps its place and nothing overtakes it.
+     */
+    List<PreparedRequest> admit(int running, java.util.function.Predicate<PreparedRequest> joinable);
 
     /** Hands over a finished request's result; called once per request, on the backend's thread. */
     void complete(PreparedRequest request, GenerationResult result);

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class RoutingBackendTest {
 
     /** Records the batches it is given and answers each request with its own id. */
-    private static final class Recording implements GenerationBackend {
+    private static class Recording implements GenerationBackend {
         final String name;
         final List<List<String>> batches = new ArrayList<>();
 
@@ -61,6 +61,38 @@ class RoutingBackendTest {
         assertEquals(List.of(List.of("b", "e")), loop.batches);
         assertEquals(List.of("a", "b", "c", "d", "e"), results.stream().map(GenerationResult::id).toList());
         assertEquals(List.of("in-graph", "loop", "in-graph", "in-graph", "loop"), results.stream().map(GenerationResult::backend).toList());
+    }
+
+    @Test
+    void shouldLetTheGeneralBackendAdmitOnlyWhatTheInGraphOneWouldNotTake() {
+        Recording inGraph = new Recording("in-graph");
+        List<java.util.function.Predicate<PreparedRequest>> asked = new ArrayList<>();
+        GenerationBackend loop = new Recording("loop") {
+            @Override
+            public void generate(List<PreparedRequest> batch, RowFeed feed) {
+                feed.admit(0, r -> true); // a step boundary: the loop asks for anything
+                super.generate(batch, feed);
+            }
+        };
+        RoutingBackend routing = new RoutingBackend(inGraph, r -> r.params().greedy(), loop);
+        List<String> completed = new ArrayList<>();
+        routing.generate(List.of(request("g", GenerationParams.DEFAULTS), request("s", GenerationParams.DEFAULTS.withSampling(0.7, 0, 1.0, 1L))),
+                new RowFeed() {
+                    @Override
+                    public List<PreparedRequest> admit(int running, java.util.function.Predicate<PreparedRequest> joinable) {
+                        asked.add(joinable);
+                        return List.of();
+                    }
+
+                    @Override
+                    public void complete(PreparedRequest request, GenerationResult result) {
+                        completed.add(request.id() + "@" + result.backend());
+                    }
+                });
+        assertEquals(List.of("g@in-graph", "s@loop"), completed);
+        assertEquals(1, asked.size());
+        assertEquals(false, asked.get(0).test(request("greedy", GenerationParams.DEFAULTS)), "greedy requests wait for the in-graph backend");
+        assertEquals(true, asked.get(0).test(request("sampled", GenerationParams.DEFAULTS.withSampling(0.7, 0, 1.0, 1L))));
     }
 
     @Test

@@ -56,7 +56,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         Map<PreparedRequest, GenerationResult> done = new IdentityHashMap<>();
         generate(batch, new RowFeed() {
             @Override
-            public List<PreparedRequest> admit(int running) {
+            public List<PreparedRequest> admit(int running, java.util.function.Predicate<PreparedRequest> joinable) {
                 return List.of();
             }
 
@@ -410,7 +410,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         java.util.Iterator<PreparedRequest> next = rows.iterator();
         generate(List.of(next.next()), new RowFeed() {
             @Override
-            public List<PreparedRequest> admit(int running) {
+            public List<PreparedRequest> admit(int running, java.util.function.Predicate<PreparedRequest> joinable) {
                 return next.hasNext() ? List.of(next.next()) : List.of();
             }
 

@@ -231,8 +231,8 @@ public final class BatchScheduler implements AutoCloseable {
         batch.forEach(p -> inFlight.put(p.request(), p));
         RowFeed feed = new RowFeed() {
             @Override
-            public List<PreparedRequest> admit(int running) {
-                List<Pending> joining = joinable(running);
+            public List<PreparedRequest> admit(int running, java.util.function.Predicate<PreparedRequest> may) {
+                List<Pending> joining = joinable(running, may);
                 joining.forEach(p -> inFlight.put(p.request(), p));
                 return joining.stream().map(Pending::request).toList();
             }
@@ -267,10 +267,10 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     /**
-     * Takes the queued requests that join a running batch now ({@link BatchPolicy#admit}), oldest first.
-     * Expired requests fail with DEADLINE_EXCEEDED instead.
+     * Takes the queued requests that join a running batch now ({@link BatchPolicy#admit}), oldest first,
+     * from the head of the queue while {@code may} holds. Expired requests fail with DEADLINE_EXCEEDED instead.
      */
-    private List<Pending> joinable(int running) {
+    private List<Pending> joinable(int running, java.util.function.Predicate<PreparedRequest> may) {
         List<Pending> expired = new ArrayList<>();
         List<Pending> joining = new ArrayList<>();
         lock.lock();
@@ -282,8 +282,15 @@ public final class BatchScheduler implements AutoCloseable {
             if (queue.removeIf(p -> p.request().expired(now) && expired.add(p))) {
                 notFull.signalAll();
             }
+            int head = 0;
+            for (Pending p : queue) {
+                if (!may.test(p.request())) {
+                    break;
+                }
+                head++;
+            }
             long oldestWait = queue.isEmpty() ? 0 : now - queue.peekFirst().request().submittedNanos();
-            int take = BatchPolicy.admit(queue.size(), oldestWait, running, maxBatchSize, maxWaitNanos);
+            int take = BatchPolicy.admit(head, oldestWait, running, maxBatchSize, maxWaitNanos);
             for (int i = 0; i < take; i++) {
                 joining.add(queue.pollFirst());
             }
