@@ -26,6 +26,7 @@ final class DecoderStepper {
     private final DecoderSession decoder;
     private final ModelConfig config;
     private final boolean pinLogits;
+    private final KvCacheMerge.BufferPool pool;
     private FloatBuffer pinned = FloatBuffer.allocate(0);
     /** Wall time spent inside {@code OrtSession.run}, for the share of generation time ORT takes. */
     private final java.util.concurrent.atomic.LongAdder ortNanos = new java.util.concurrent.atomic.LongAdder();
@@ -34,8 +35,8 @@ final class DecoderStepper {
      * A pass's outputs. {@code logits} is valid until the next pass; {@code result} holds the KV
      * cache and must be closed by the caller once no later pass needs it.
      */
-    record Output(OrtSession.Result result, FloatBuffer logits, int[] positions, int width, int vocab, DecoderSession decoder)
-            implements KvCache {
+    record Output(OrtSession.Result result, FloatBuffer logits, int[] positions, int width, int vocab, DecoderSession decoder,
+                  KvCacheMerge.Merged presents) implements KvCache {
         /** Copies row {@code r}'s logits at the {@code i}-th requested position into {@code into}. */
         void row(int r, int i, float[] into) {
             int index = width == positions.length ? r * width + i : r * width + positions[i];
@@ -44,21 +45,29 @@ final class DecoderStepper {
 
         @Override
         public OnnxTensor key(int layer) {
-            return present(result, decoder.presentKey(layer));
+            return presents != null ? presents.key(layer) : present(result, decoder.presentKey(layer));
         }
 
         @Override
         public OnnxTensor value(int layer) {
-            return present(result, decoder.presentValue(layer));
+            return presents != null ? presents.value(layer) : present(result, decoder.presentValue(layer));
         }
 
         @Override
         public void close() {
             result.close();
+            if (presents != null) {
+                presents.close();
+            }
         }
     }
 
-    DecoderStepper(DecoderSession decoder) {
+    /**
+     * @param pool where {@code present.*} outputs are pinned (ORT writes the KV cache into pooled direct
+     *             buffers, which cache merges then read in place); null lets ORT allocate them
+     */
+    DecoderStepper(DecoderSession decoder, KvCacheMerge.BufferPool pool) {
+        this.pool = pool;
         this.decoder = decoder;
         this.config = decoder.config();
         this.pinLogits = decoder.logitsType() == OnnxJavaType.FLOAT;
@@ -108,15 +117,34 @@ final class DecoderStepper {
                 OrtSession.Result result = decoder.session().run(inputs, options);
                 ortNanos.add(System.nanoTime() - start);
                 return new Output(result, ((OnnxTensor) result.get(DecoderSession.LOGITS).orElseThrow()).getFloatBuffer(),
-                        logitsAt, width, config.vocabSize(), decoder);
+                        logitsAt, width, config.vocabSize(), decoder, null);
             }
             // ORT writes logits straight into our direct buffer: no copy of the [batch, seq, vocab] tensor.
             FloatBuffer logits = pinnedBuffer(floats);
             try (OnnxTensor logitsT = OnnxTensor.createTensor(decoder.env(), logits, new long[] {batch, width, config.vocabSize()})) {
-                long start = System.nanoTime();
-                OrtSession.Result result = decoder.session().run(inputs, decoder.presentNames(), Map.of(DecoderSession.LOGITS, logitsT), options);
-                ortNanos.add(System.nanoTime() - start);
-                return new Output(result, logits, logitsAt, width, config.vocabSize(), decoder);
+                if (pool == null) {
+                    long start = System.nanoTime();
+                    OrtSession.Result result = decoder.session().run(inputs, decoder.presentNames(), Map.of(DecoderSession.LOGITS, logitsT), options);
+                    ortNanos.add(System.nanoTime() - start);
+                    return new Output(result, logits, logitsAt, width, config.vocabSize(), decoder, null);
+                }
+                // the KV cache too: ORT writes present.* into pooled buffers the next merge can read in place
+                KvCacheMerge.Merged presents = KvCacheMerge.Merged.allocate(decoder, batch, total, pool);
+                try {
+                    Map<String, OnnxTensor> pinned = new HashMap<>();
+                    pinned.put(DecoderSession.LOGITS, logitsT);
+                    for (int layer = 0; layer < config.nLayer(); layer++) {
+                        pinned.put(decoder.presentKey(layer), presents.key(layer));
+                        pinned.put(decoder.presentValue(layer), presents.value(layer));
+                    }
+                    long start = System.nanoTime();
+                    OrtSession.Result result = decoder.session().run(inputs, java.util.Set.of(), pinned, options);
+                    ortNanos.add(System.nanoTime() - start);
+                    return new Output(result, logits, logitsAt, width, config.vocabSize(), decoder, presents);
+                } catch (OrtException | RuntimeException e) {
+                    presents.close();
+                    throw e;
+                }
             }
         } finally {
             owned.forEach(OnnxTensor::close);

@@ -78,6 +78,9 @@ final class KvCacheMerge {
         if (cache instanceof Merged m) {
             return m.bytes(tensor); // our own direct buffer: read in place
         }
+        if (cache instanceof DecoderStepper.Output o && o.presents() != null) {
+            return o.presents().bytes(tensor); // pinned outputs: ORT wrote them into our buffers
+        }
         return tensor.getByteBuffer(); // a copy of the native data, in the tensor's element layout
     }
 
@@ -127,6 +130,31 @@ final class KvCacheMerge {
             this.values = new OnnxTensor[layers];
             this.length = length;
             this.pool = pool;
+        }
+
+        /**
+         * Pooled, uninitialised key and value tensors of shape [batch, heads, length, head_size] for every
+         * layer: outputs for ORT to write into.
+         */
+        static Merged allocate(DecoderSession decoder, int batch, int length, BufferPool pool) throws OrtException {
+            int layers = decoder.config().nLayer();
+            int heads = decoder.config().nHead();
+            int headSize = decoder.config().headSize();
+            int element = decoder.kvType() == OnnxJavaType.FLOAT16 ? 2 : 4;
+            long[] shape = {batch, heads, length, headSize};
+            Merged m = new Merged(layers, length, pool);
+            try {
+                for (int layer = 0; layer < layers; layer++) {
+                    for (boolean key : new boolean[] {true, false}) {
+                        ByteBuffer view = m.lease(batch * heads * length * headSize * element);
+                        m.add(key, layer, OnnxTensor.createTensor(decoder.env(), view, shape, decoder.kvType()), view);
+                    }
+                }
+                return m;
+            } catch (OrtException | RuntimeException e) {
+                m.close();
+                throw e;
+            }
         }
 
         /** A view of exactly {@code bytes} over a pooled buffer this cache owns until closed. */

@@ -43,7 +43,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         this.decoder = decoder;
         this.tokenizer = tokenizer;
         this.config = decoder.config();
-        this.stepper = new DecoderStepper(decoder);
+        this.stepper = new DecoderStepper(decoder, buffers);
     }
 
     @Override
