@@ -14,5 +14,19 @@ public enum DecodingBackend {
     /** The Java token loop for everything (one {@code session.run} per token, KV cache copied each step). */
     JAVA_LOOP,
     /** In-graph greedy search for greedy generations; the engine refuses to start without {@code greedy_search.onnx}. */
-    IN_GRAPH
+    IN_GRAPH;
+
+    /** The name users write: {@code auto}, {@code java-loop}, {@code in-graph}. */
+    public String label() {
+        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
+    /**
+     * The backend a user's name denotes (case and {@code -}/{@code _} ignored).
+     *
+     * @throws IllegalArgumentException when it names none
+     */
+    public static DecodingBackend parse(String label) {
+        return valueOf(label.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+    }
 }

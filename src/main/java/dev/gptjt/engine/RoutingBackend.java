@@ -1,7 +1,6 @@
 package dev.gptjt.engine;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -45,22 +44,9 @@ public final class RoutingBackend implements GenerationBackend {
 
     @Override
     public List<GenerationResult> generate(List<PreparedRequest> batch) {
-        Map<Integer, List<Integer>> groups = new TreeMap<>();
-        List<Integer> rest = new ArrayList<>();
-        for (int i = 0; i < batch.size(); i++) {
-            PreparedRequest r = batch.get(i);
-            if (accepts.test(r)) {
-                groups.computeIfAbsent(bucket(r.params().maxNewTokens()), k -> new ArrayList<>()).add(i);
-            } else {
-                rest.add(i);
-            }
-        }
-        GenerationResult[] results = new GenerationResult[batch.size()];
-        for (List<Integer> group : groups.values()) {
-            run(inGraph, batch, group, results);
-        }
-        run(general, batch, rest, results);
-        return Arrays.asList(results);
+        RowFeed.Collector collected = new RowFeed.Collector();
+        generate(batch, collected);
+        return collected.results(batch);
     }
 
     /**
@@ -97,16 +83,6 @@ public final class RoutingBackend implements GenerationBackend {
                     feed.complete(request, result);
                 }
             });
-        }
-    }
-
-    private static void run(GenerationBackend backend, List<PreparedRequest> batch, List<Integer> indices, GenerationResult[] into) {
-        if (indices.isEmpty()) {
-            return;
-        }
-        List<GenerationResult> out = backend.generate(indices.stream().map(batch::get).toList());
-        for (int k = 0; k < indices.size(); k++) {
-            into[indices.get(k)] = out.get(k);
         }
     }
 

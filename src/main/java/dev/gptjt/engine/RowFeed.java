@@ -28,4 +28,27 @@ public interface RowFeed {
 
     /** Hands over a finished request's result; called once per request, on the backend's thread. */
     void complete(PreparedRequest request, GenerationResult result);
+
+    /**
+     * A feed that admits nothing and keeps the results: how a step-by-step backend answers
+     * {@link GenerationBackend#generate(List)}.
+     */
+    final class Collector implements RowFeed {
+        private final java.util.Map<PreparedRequest, GenerationResult> done = new java.util.IdentityHashMap<>();
+
+        @Override
+        public List<PreparedRequest> admit(int running, java.util.function.Predicate<PreparedRequest> joinable) {
+            return List.of();
+        }
+
+        @Override
+        public void complete(PreparedRequest request, GenerationResult result) {
+            done.put(request, result);
+        }
+
+        /** The results of {@code batch}, in its order. */
+        public List<GenerationResult> results(List<PreparedRequest> batch) {
+            return batch.stream().map(done::get).toList();
+        }
+    }
 }

@@ -93,11 +93,10 @@ final class BenchCommand {
         }
         List<DecodingBackend> out = new ArrayList<>();
         for (String s : listed.split(",")) {
-            switch (s.trim()) {
-                case "java-loop" -> out.add(DecodingBackend.JAVA_LOOP);
-                case "in-graph" -> out.add(DecodingBackend.IN_GRAPH);
-                default -> throw new Args.UsageException("--backends takes java-loop and/or in-graph, got '" + s.trim() + "'");
-            }
+            DecodingBackend b = List.of(DecodingBackend.JAVA_LOOP, DecodingBackend.IN_GRAPH).stream()
+                    .filter(known -> known.label().equals(s.trim())).findFirst()
+                    .orElseThrow(() -> new Args.UsageException("--backends takes java-loop and/or in-graph, got '" + s.trim() + "'"));
+            out.add(b);
         }
         return out;
     }
@@ -166,15 +165,15 @@ final class BenchCommand {
         }
         if (!json && sizes.size() > 1) {
             for (DecodingBackend backend : backends) {
-                List<EngineBench.Row> mine = rows.stream().filter(r -> r.backend().equals(EngineBench.label(backend))).toList();
-                out.printf("%s: batch %d throughput = %.2f× batch %d%n", EngineBench.label(backend), mine.get(mine.size() - 1).batchSize(),
+                List<EngineBench.Row> mine = rows.stream().filter(r -> r.backend().equals(backend.label())).toList();
+                out.printf("%s: batch %d throughput = %.2f× batch %d%n", backend.label(), mine.get(mine.size() - 1).batchSize(),
                         mine.get(mine.size() - 1).newTokPerS() / mine.get(0).newTokPerS(), mine.get(0).batchSize());
             }
         }
         if (!json && backends.size() > 1) {
             for (int b : sizes) {
                 double[] perBackend = rows.stream().filter(r -> r.batchSize() == b).mapToDouble(EngineBench.Row::newTokPerS).toArray();
-                out.printf("batch %d: %s / %s = %.2f%n", b, EngineBench.label(backends.get(1)), EngineBench.label(backends.get(0)),
+                out.printf("batch %d: %s / %s = %.2f%n", b, backends.get(1).label(), backends.get(0).label(),
                         perBackend[1] / perBackend[0]);
             }
         }

@@ -76,14 +76,9 @@ final class EngineBench {
             double ortShare = (engine.ortNanos() - ort0) / 1e9 / wall;
             Collections.sort(latencies);
             int n = batchSize * repeat;
-            return new Row(label(backend), batchSize, n / wall, tokens / wall,
+            return new Row(backend.label(), batchSize, n / wall, tokens / wall,
                     latencies.get((latencies.size() - 1) / 2), latencies.get((int) Math.ceil(0.99 * latencies.size()) - 1), ortShare);
         }
-    }
-
-    /** The backend's name as the bench prints it. */
-    static String label(DecodingBackend backend) {
-        return backend.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 
     /** Submits one full batch and waits for it. */

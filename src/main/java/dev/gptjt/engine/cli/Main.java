@@ -290,7 +290,7 @@ public final class Main {
 
     private static DecodingBackend parseBackend(String value) {
         try {
-            return DecodingBackend.valueOf(value.toUpperCase(Locale.ROOT).replace('-', '_'));
+            return DecodingBackend.parse(value);
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException("--backend must be auto, java-loop or in-graph, got '" + value + "'");
         }

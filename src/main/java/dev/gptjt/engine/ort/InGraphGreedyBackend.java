@@ -36,9 +36,8 @@ public final class InGraphGreedyBackend implements GenerationBackend {
     private final Gpt2Tokenizer tokenizer;
     private final int padTokenId;
     private final int eosTokenId;
-    private volatile boolean terminated;
+    private final RunControl control = new RunControl();
     private volatile long ortNanos;
-    private OrtSession.RunOptions current; // guarded by this: set while a batch runs, for terminate()
 
     private InGraphGreedyBackend(OrtEnvironment env, OrtSession.SessionOptions options, OrtSession session, Gpt2Tokenizer tokenizer,
                                  int padTokenId, int eosTokenId) {
@@ -142,13 +141,7 @@ public final class InGraphGreedyBackend implements GenerationBackend {
         RowState[] rows = new RowState[b];
         OrtSession.RunOptions run = null;
         try {
-            run = new OrtSession.RunOptions();
-            synchronized (this) {
-                if (terminated) {
-                    throw closed();
-                }
-                current = run;
-            }
+            run = control.begin();
             try (OnnxTensor idsTensor = OnnxTensor.createTensor(env, IntBuffer.wrap(ids), new long[] {b, promptLen});
                  OnnxTensor maskTensor = OnnxTensor.createTensor(env, IntBuffer.wrap(mask), new long[] {b, promptLen});
                  OnnxTensor maxLength = OnnxTensor.createTensor(env, IntBuffer.wrap(new int[] {promptLen + maxNew}), new long[] {1})) {
@@ -168,17 +161,9 @@ public final class InGraphGreedyBackend implements GenerationBackend {
                 }
             }
         } catch (OrtException e) {
-            if (terminated) {
-                throw closed();
-            }
-            throw new EngineException(ErrorCode.INFERENCE_FAILED, "ONNX Runtime failed: " + e.getMessage(), e);
+            throw control.failure(e);
         } finally {
-            synchronized (this) {
-                current = null;
-            }
-            if (run != null) {
-                run.close();
-            }
+            control.end(run);
         }
         long elapsed = System.nanoTime() - start;
         List<GenerationResult> results = new ArrayList<>(b);
@@ -203,10 +188,6 @@ public final class InGraphGreedyBackend implements GenerationBackend {
         }
     }
 
-    private static EngineException closed() {
-        return new EngineException(ErrorCode.CLOSED, "engine closed while the batch was running");
-    }
-
     @Override
     public long ortNanos() {
         return ortNanos;
@@ -214,16 +195,7 @@ public final class InGraphGreedyBackend implements GenerationBackend {
 
     @Override
     public void terminate() {
-        synchronized (this) {
-            terminated = true;
-            if (current != null) {
-                try {
-                    current.setTerminate(true);
-                } catch (OrtException ignored) {
-                    // nothing more can be done: the batch ends when the operator's loop ends
-                }
-            }
-        }
+        control.terminate();
     }
 
     @Override

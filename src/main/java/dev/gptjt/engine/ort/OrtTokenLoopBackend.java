@@ -2,8 +2,6 @@ package dev.gptjt.engine.ort;
 
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import dev.gptjt.engine.EngineException;
-import dev.gptjt.engine.ErrorCode;
 import dev.gptjt.engine.FinishReason;
 import dev.gptjt.engine.GenerationBackend;
 import dev.gptjt.engine.GenerationParams;
@@ -15,9 +13,7 @@ import dev.gptjt.engine.model.ModelConfig;
 import dev.gptjt.engine.sampling.Sampler;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The Java token loop: one {@code OrtSession.run} per generated token over a left-padded batch,
@@ -36,8 +32,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
     private final ModelConfig config;
     private final DecoderStepper stepper;
     private final KvCacheMerge.BufferPool buffers = new KvCacheMerge.BufferPool(); // scheduler thread only
-    private volatile boolean terminated;
-    private OrtSession.RunOptions current; // guarded by this: set while a batch runs, for terminate()
+    private final RunControl control = new RunControl();
 
     public OrtTokenLoopBackend(DecoderSession decoder, Gpt2Tokenizer tokenizer) {
         this.decoder = decoder;
@@ -53,19 +48,9 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
 
     @Override
     public List<GenerationResult> generate(List<PreparedRequest> batch) {
-        Map<PreparedRequest, GenerationResult> done = new IdentityHashMap<>();
-        generate(batch, new RowFeed() {
-            @Override
-            public List<PreparedRequest> admit(int running, java.util.function.Predicate<PreparedRequest> joinable) {
-                return List.of();
-            }
-
-            @Override
-            public void complete(PreparedRequest request, GenerationResult result) {
-                done.put(request, result);
-            }
-        });
-        return batch.stream().map(done::get).toList();
+        RowFeed.Collector collected = new RowFeed.Collector();
+        generate(batch, collected);
+        return collected.results(batch);
     }
 
     /**
@@ -78,29 +63,15 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         List<PreparedRequest> scoring = batch.stream().filter(PreparedRequest::scoring).toList();
         OrtSession.RunOptions options = null;
         try {
-            options = new OrtSession.RunOptions();
-            synchronized (this) {
-                if (terminated) {
-                    throw closed();
-                }
-                current = options;
-            }
+            options = control.begin();
             score(scoring, batch.size(), feed, options);
             if (!generating.isEmpty()) {
                 new RunningBatch(feed, options).run(generating);
             }
         } catch (OrtException e) {
-            if (terminated) {
-                throw closed();
-            }
-            throw new EngineException(ErrorCode.INFERENCE_FAILED, "ONNX Runtime failed: " + e.getMessage(), e);
+            throw control.failure(e);
         } finally {
-            synchronized (this) {
-                current = null;
-            }
-            if (options != null) {
-                options.close();
-            }
+            control.end(options);
         }
     }
 
@@ -145,9 +116,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                 }
             }
             for (int j = 0; j < maxLabels; j++) {
-                if (terminated) {
-                    throw closed();
-                }
+                control.check();
                 // Input: label j's tokens but the last, right-padded; its logits predict the tokens after the first.
                 int width = 0;
                 for (PreparedRequest req : batch) {
@@ -249,9 +218,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
             List<PreparedRequest> incoming = first;
             try {
                 while (true) {
-                    if (terminated) {
-                        throw closed();
-                    }
+                    control.check();
                     List<PreparedRequest> scoring = incoming.stream().filter(PreparedRequest::scoring).toList();
                     if (!scoring.isEmpty()) {
                         // a classification's passes are its own (prompt, then labels): no need to wait for this batch
@@ -388,10 +355,6 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         }
     }
 
-    private static EngineException closed() {
-        return new EngineException(ErrorCode.CLOSED, "engine closed while the batch was running");
-    }
-
     @Override
     public long ortNanos() {
         return stepper.ortNanos();
@@ -421,16 +384,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
 
     @Override
     public void terminate() {
-        synchronized (this) {
-            terminated = true;
-            if (current != null) {
-                try {
-                    current.setTerminate(true);
-                } catch (OrtException ignored) {
-                    // the flag alone stops the loop before its next step
-                }
-            }
-        }
+        control.terminate();
     }
 
     @Override

@@ -20,7 +20,7 @@ public final class ConfigValidator {
      * @throws IllegalArgumentException when it names none
      */
     public static DecodingBackend decodingBackend(GptjtConfig.Engine e) {
-        return DecodingBackend.valueOf(e.backend().toUpperCase(Locale.ROOT).replace('-', '_'));
+        return DecodingBackend.parse(e.backend());
     }
 
     /** @throws IllegalArgumentException listing every broken rule */
