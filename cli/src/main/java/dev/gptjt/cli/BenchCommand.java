@@ -54,7 +54,8 @@ final class BenchCommand {
                 warmUp.add(prompts.get(i % prompts.size()));
             }
             PipelineBench.run(bootstrap[0], topic, completions, warmUp, newTokens, rate);
-            PipelineBench.Result r = PipelineBench.run(bootstrap[0], topic, completions, prompts, newTokens, rate);
+            Path latencies = args.get("latencies", null) == null ? null : Path.of(args.get("latencies", null));
+            PipelineBench.Result r = PipelineBench.run(bootstrap[0], topic, completions, prompts, newTokens, rate, latencies);
             int sameBatch = Math.max(1, (int) Math.round(r.meanBatch()));
             EngineBench.Row engine = EngineBench.run(model, sameBatch, promptTokens, newTokens, 3, args.intValue("threads", 0));
             double ratio = r.newTokPerS() / engine.newTokPerS();
@@ -80,7 +81,7 @@ final class BenchCommand {
     }
 
     static final List<String> PIPELINE_OPTIONS = List.of("bootstrap", "model", "rate", "max", "count", "prompt-tokens", "new-tokens",
-            "max-batch", "json", "topic", "completions-topic", "threads", "warm-up-seconds");
+            "max-batch", "json", "topic", "completions-topic", "threads", "warm-up-seconds", "latencies");
 
     /**
      * The backends to compare: as listed ({@code java-loop,in-graph}), or by default the Java loop, and

@@ -75,16 +75,26 @@ final class PipelineBench {
         };
     }
 
-    /**
-     * @param rate prompts per second; 0 sends as fast as possible
-     */
+    /** {@link #run(String, String, String, List, int, double, Path)} without a latency file. */
     static Result run(String bootstrap, String promptsTopic, String completionsTopic, List<String> prompts, int newTokens, double rate)
             throws Exception {
+        return run(bootstrap, promptsTopic, completionsTopic, prompts, newTokens, rate, null);
+    }
+
+    /**
+     * @param rate      prompts per second; 0 sends as fast as possible
+     * @param latencies when not null, one CSV line per prompt is written there (when it was sent, its
+     *                  latency and that latency's parts, the batch it finished in), in completion order
+     */
+    static Result run(String bootstrap, String promptsTopic, String completionsTopic, List<String> prompts, int newTokens, double rate,
+                      Path latencies) throws Exception {
         WireFormat wire = new SingleObjectWireFormat();
         awaitService(bootstrap, promptsTopic, completionsTopic);
         String run = Long.toString(System.currentTimeMillis(), 36);
         int n = prompts.size();
-        List<Double> latencies = new ArrayList<>();
+        List<Double> totals = new ArrayList<>();
+        StringBuilder csv = new StringBuilder("sent_s,latency_ms,queued_ms,inference_ms,outside_ms,batch_size\n");
+        Instant firstSendWall;
         List<Double> inEngine = new ArrayList<>();
         List<Double> outside = new ArrayList<>();
         List<Double> inference = new ArrayList<>();
@@ -101,11 +111,13 @@ final class PipelineBench {
             consumer.seekToEnd(partitions);
             partitions.forEach(consumer::position);
             firstSend = System.nanoTime();
+            firstSendWall = Instant.now().truncatedTo(ChronoUnit.MILLIS);
             Set<String> seen = new HashSet<>();
             int sent = 0;
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
             while (seen.size() < n && System.nanoTime() < deadline) {
                 long due = rate <= 0 ? n : Math.min(n, (long) ((System.nanoTime() - firstSend) / 1e9 * rate) + 1);
+                boolean sending = sent < due;
                 for (; sent < due; sent++) {
                     String id = "bench-" + run + "-" + sent;
                     PromptRequest r = PromptRequest.newBuilder().setId(id).setPrompt(prompts.get(sent))
@@ -113,12 +125,21 @@ final class PipelineBench {
                             .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).build();
                     producer.send(new ProducerRecord<>(promptsTopic, id.getBytes(StandardCharsets.UTF_8), wire.encode(promptsTopic, r)));
                 }
-                producer.flush();
-                for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(rate <= 0 ? 100 : 5))) {
+                if (sending) {
+                    producer.flush();
+                }
+                // Wait for completions until the next prompt is due, not in a short spin: this client shares
+                // the machine with what it measures.
+                long untilNext = sent >= n || rate <= 0 ? TimeUnit.MILLISECONDS.toNanos(100)
+                        : firstSend + (long) (sent / rate * 1e9) - System.nanoTime();
+                for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), untilNext)))) {
                     Completion c = wire.decode(rec.topic(), rec.value(), Completion.class);
                     if (c.getId().startsWith("bench-" + run + "-") && seen.add(c.getId())) {
                         double total = c.getCreatedAt().toEpochMilli() - c.getRequestCreatedAt().toEpochMilli();
-                        latencies.add(total);
+                        totals.add(total);
+                        csv.append(String.format(Locale.ROOT, "%.3f,%.0f,%d,%d,%.0f,%d%n",
+                                (c.getRequestCreatedAt().toEpochMilli() - firstSendWall.toEpochMilli()) / 1e3, total, c.getQueuedMs(),
+                                c.getInferenceMs(), total - c.getQueuedMs() - c.getInferenceMs(), c.getBatchSize()));
                         inEngine.add((double) c.getQueuedMs() + c.getInferenceMs());
                         outside.add(total - c.getQueuedMs() - c.getInferenceMs());
                         inference.add((double) c.getInferenceMs());
@@ -131,14 +152,17 @@ final class PipelineBench {
                 throw new CliException("only " + seen.size() + " of " + n + " prompts were answered within 30 minutes");
             }
         }
+        if (latencies != null) {
+            Files.writeString(latencies, csv);
+        }
         double seconds = (lastResult - firstSend) / 1e9;
-        latencies.sort(Double::compare);
+        totals.sort(Double::compare);
         inEngine.sort(Double::compare);
         outside.sort(Double::compare);
         inference.sort(Double::compare);
         double meanBatch = batchSizes.entrySet().stream().mapToDouble(e -> (double) e.getKey() * e.getValue()).sum() / n;
-        return new Result(n, seconds, n / seconds, (double) n * newTokens / seconds, latencies.get((n - 1) / 2),
-                latencies.get((int) Math.ceil(0.99 * n) - 1), batchSizes, meanBatch, inEngine.get((n - 1) / 2),
+        return new Result(n, seconds, n / seconds, (double) n * newTokens / seconds, totals.get((n - 1) / 2),
+                totals.get((int) Math.ceil(0.99 * n) - 1), batchSizes, meanBatch, inEngine.get((n - 1) / 2),
                 inEngine.get((int) Math.ceil(0.99 * n) - 1), outside.get((n - 1) / 2), outside.get((int) Math.ceil(0.99 * n) - 1),
                 inference.get((n - 1) / 2));
     }
