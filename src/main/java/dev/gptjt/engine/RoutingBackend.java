@@ -74,8 +74,8 @@ public final class RoutingBackend implements GenerationBackend {
         if (!rest.isEmpty()) {
             general.generate(rest, new RowFeed() {
                 @Override
-                public List<PreparedRequest> admit(int running, Predicate<PreparedRequest> joinable) {
-                    return feed.admit(running, joinable.and(accepts.negate()));
+                public List<PreparedRequest> admit(int running, long stepNanos, Predicate<PreparedRequest> joinable) {
+                    return feed.admit(running, stepNanos, joinable.and(accepts.negate()));
                 }
 
                 @Override

@@ -13,18 +13,20 @@ public interface RowFeed {
      * Requests queued now that join the running batch, oldest first; never blocks. Label-scoring
      * requests among them are scored at that step boundary (their pass does not need the running cache).
      *
-     * @param running rows of the batch still generating
+     * @param running   rows of the batch still generating
+     * @param stepNanos how long until the backend asks again (its last step's duration; 0 when it will
+     *                  not ask again): requests are not held for company past the scheduler's max-wait
      * @return at most the room left under the engine's batch size; empty when none may join
      */
-    default List<PreparedRequest> admit(int running) {
-        return admit(running, r -> true);
+    default List<PreparedRequest> admit(int running, long stepNanos) {
+        return admit(running, stepNanos, r -> true);
     }
 
     /**
-     * As {@link #admit(int)}, taking only from the head of the queue while {@code joinable} holds, so a
-     * request the running backend cannot take keeps its place and nothing overtakes it.
+     * As {@link #admit(int, long)}, taking only from the head of the queue while {@code joinable} holds, so
+     * a request the running backend cannot take keeps its place and nothing overtakes it.
      */
-    List<PreparedRequest> admit(int running, java.util.function.Predicate<PreparedRequest> joinable);
+    List<PreparedRequest> admit(int running, long stepNanos, java.util.function.Predicate<PreparedRequest> joinable);
 
     /** Hands over a finished request's result; called once per request, on the backend's thread. */
     void complete(PreparedRequest request, GenerationResult result);
@@ -37,7 +39,7 @@ public interface RowFeed {
         private final java.util.Map<PreparedRequest, GenerationResult> done = new java.util.IdentityHashMap<>();
 
         @Override
-        public List<PreparedRequest> admit(int running, java.util.function.Predicate<PreparedRequest> joinable) {
+        public List<PreparedRequest> admit(int running, long stepNanos, java.util.function.Predicate<PreparedRequest> joinable) {
             return List.of();
         }
 

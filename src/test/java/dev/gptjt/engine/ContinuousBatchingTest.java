@@ -24,12 +24,15 @@ class ContinuousBatchingTest {
 
     @Test
     void shouldAdmitAsDocumented() {
-        assertEquals(6, BatchPolicy.admit(10, 0, 2, 8, 10 * MS), "enough to fill the room: at once");
-        assertEquals(0, BatchPolicy.admit(3, 4 * MS, 2, 8, 10 * MS), "a few: the oldest waits for company");
-        assertEquals(3, BatchPolicy.admit(3, 10 * MS, 2, 8, 10 * MS), "until max-wait");
-        assertEquals(0, BatchPolicy.admit(10, 99 * MS, 8, 8, 10 * MS), "a full batch admits none");
-        assertEquals(0, BatchPolicy.admit(0, 0, 2, 8, 10 * MS));
-        assertEquals(1, BatchPolicy.admit(1, 0, 2, 8, 0), "max-wait 0 never holds");
+        assertEquals(6, BatchPolicy.admit(10, 0, 2, 8, 10 * MS, 2 * MS), "enough to fill the room: at once");
+        assertEquals(0, BatchPolicy.admit(3, 4 * MS, 2, 8, 10 * MS, 2 * MS), "a few: the oldest waits for company");
+        assertEquals(3, BatchPolicy.admit(3, 10 * MS, 2, 8, 10 * MS, 2 * MS), "until max-wait");
+        assertEquals(0, BatchPolicy.admit(10, 99 * MS, 8, 8, 10 * MS, 2 * MS), "a full batch admits none");
+        assertEquals(0, BatchPolicy.admit(0, 0, 2, 8, 10 * MS, 2 * MS));
+        assertEquals(1, BatchPolicy.admit(1, 0, 2, 8, 0, 0), "max-wait 0 never holds");
+        //   max-wait 10 ms, steps of 15 ms:  arrival ─ 3 ms ─▶ boundary (admit now) ─ 15 ms ─▶ next boundary at 18 ms
+        assertEquals(1, BatchPolicy.admit(1, 3 * MS, 2, 8, 10 * MS, 15 * MS), "the next boundary would be past max-wait: now");
+        assertEquals(0, BatchPolicy.admit(1, 3 * MS, 2, 8, 10 * MS, 5 * MS), "the next boundary is within max-wait: wait for it");
     }
 
     @Test

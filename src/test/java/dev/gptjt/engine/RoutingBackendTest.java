@@ -70,7 +70,7 @@ class RoutingBackendTest {
         GenerationBackend loop = new Recording("loop") {
             @Override
             public void generate(List<PreparedRequest> batch, RowFeed feed) {
-                feed.admit(0, r -> true); // a step boundary: the loop asks for anything
+                feed.admit(0, 0, r -> true); // a step boundary: the loop asks for anything
                 super.generate(batch, feed);
             }
         };
@@ -79,7 +79,7 @@ class RoutingBackendTest {
         routing.generate(List.of(request("g", GenerationParams.DEFAULTS), request("s", GenerationParams.DEFAULTS.withSampling(0.7, 0, 1.0, 1L))),
                 new RowFeed() {
                     @Override
-                    public List<PreparedRequest> admit(int running, java.util.function.Predicate<PreparedRequest> joinable) {
+                    public List<PreparedRequest> admit(int running, long stepNanos, java.util.function.Predicate<PreparedRequest> joinable) {
                         asked.add(joinable);
                         return List.of();
                     }

@@ -178,13 +178,14 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
     private static final class Row {
         final RowState state;
         final Sampler sampler;
-        final long startNanos = System.nanoTime();
+        final long startNanos; // when it was admitted: its prompt pass counts as inference, not as queueing
         int cached;  // real tokens of this row in the cache (prompt, then every fed token)
         long next;   // the token to feed at the next step
 
-        Row(RowState state, Sampler sampler) {
+        Row(RowState state, Sampler sampler, long startNanos) {
             this.state = state;
             this.sampler = sampler;
+            this.startNanos = startNanos;
         }
 
         boolean finished() {
@@ -229,7 +230,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                         admit(incoming);
                     }
                     if (rows.stream().allMatch(Row::finished)) {
-                        incoming = feed.admit(0);
+                        incoming = feed.admit(0, 0);
                         if (incoming.isEmpty()) {
                             return;
                         }
@@ -237,8 +238,9 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                         rows = new ArrayList<>();
                         continue;
                     }
+                    long stepStart = System.nanoTime();
                     step();
-                    incoming = feed.admit(unfinished());
+                    incoming = feed.admit(unfinished(), System.nanoTime() - stepStart);
                 }
             } finally {
                 closeCache();
@@ -257,6 +259,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
             DecoderStepper.Output prompt = null;
             int promptLength = 0;
             if (!incoming.isEmpty()) {
+                long admitted = System.nanoTime();
                 DecoderStepper.Prompts p = DecoderStepper.Prompts.leftPadded(incoming.stream().map(PreparedRequest::promptIds).toList(),
                         config.eosTokenId());
                 promptLength = p.length();
@@ -265,7 +268,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                 int batchSize = incoming.size() + unfinished();
                 for (int r = 0; r < incoming.size(); r++) {
                     PreparedRequest req = incoming.get(r);
-                    Row row = new Row(new RowState(req, tokenizer, config.eosTokenId()), Sampler.of(req.params()));
+                    Row row = new Row(new RowState(req, tokenizer, config.eosTokenId()), Sampler.of(req.params()), admitted);
                     row.cached = req.promptIds().length;
                     fresh.add(row);
                     prompt.row(r, 0, logits);
@@ -373,7 +376,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         java.util.Iterator<PreparedRequest> next = rows.iterator();
         generate(List.of(next.next()), new RowFeed() {
             @Override
-            public List<PreparedRequest> admit(int running, java.util.function.Predicate<PreparedRequest> joinable) {
+            public List<PreparedRequest> admit(int running, long stepNanos, java.util.function.Predicate<PreparedRequest> joinable) {
                 return next.hasNext() ? List.of(next.next()) : List.of();
             }
 

@@ -54,13 +54,16 @@ public final class BatchPolicy {
      * How many queued requests join a running batch at a step boundary (iteration-level batching).
      * The same trade as {@link #decide}: each admission costs the newcomers a prompt pass of their own,
      * so the oldest waits up to {@code maxWait} for company unless the running batch's room is filled.
+     * The backend asks only at step boundaries, so "up to max-wait" means: not past the last boundary
+     * before it. Asking again one step later would hold the oldest for max-wait plus most of a step
+     * (with steps longer than max-wait, every lone arrival would wait a whole extra step).
      *
      * <pre>
      *   room = maxBatchSize - running
-     *   room <= 0 or queued == 0         → 0
-     *   queued >= room                   → room
-     *   oldest waited >= maxWait         → queued
-     *   otherwise                        → 0 (ask again at the next step)
+     *   room <= 0 or queued == 0               → 0
+     *   queued >= room                         → room
+     *   oldest waited + one step >= maxWait    → queued (the next boundary would be past max-wait)
+     *   otherwise                              → 0 (ask again at the next step)
      * </pre>
      *
      * @param queued          requests waiting
@@ -68,8 +71,9 @@ public final class BatchPolicy {
      * @param running         rows of the running batch still generating
      * @param maxBatchSize    largest batch the backend runs
      * @param maxWaitNanos    longest a request is held for others to join it
+     * @param stepNanos       how long until the backend asks again (its last step took this long); 0 when unknown
      */
-    public static int admit(int queued, long oldestWaitNanos, int running, int maxBatchSize, long maxWaitNanos) {
+    public static int admit(int queued, long oldestWaitNanos, int running, int maxBatchSize, long maxWaitNanos, long stepNanos) {
         int room = maxBatchSize - running;
         if (room <= 0 || queued == 0) {
             return 0;
@@ -77,6 +81,6 @@ public final class BatchPolicy {
         if (queued >= room) {
             return room;
         }
-        return oldestWaitNanos >= maxWaitNanos ? queued : 0;
+        return oldestWaitNanos + stepNanos >= maxWaitNanos ? queued : 0;
     }
 }

@@ -231,8 +231,8 @@ public final class BatchScheduler implements AutoCloseable {
         batch.forEach(p -> inFlight.put(p.request(), p));
         RowFeed feed = new RowFeed() {
             @Override
-            public List<PreparedRequest> admit(int running, java.util.function.Predicate<PreparedRequest> may) {
-                List<Pending> joining = joinable(running, may);
+            public List<PreparedRequest> admit(int running, long stepNanos, java.util.function.Predicate<PreparedRequest> may) {
+                List<Pending> joining = joinable(running, stepNanos, may);
                 joining.forEach(p -> inFlight.put(p.request(), p));
                 return joining.stream().map(Pending::request).toList();
             }
@@ -270,7 +270,7 @@ public final class BatchScheduler implements AutoCloseable {
      * Takes the queued requests that join a running batch now ({@link BatchPolicy#admit}), oldest first,
      * from the head of the queue while {@code may} holds. Expired requests fail with DEADLINE_EXCEEDED instead.
      */
-    private List<Pending> joinable(int running, java.util.function.Predicate<PreparedRequest> may) {
+    private List<Pending> joinable(int running, long stepNanos, java.util.function.Predicate<PreparedRequest> may) {
         List<Pending> expired = new ArrayList<>();
         List<Pending> joining = new ArrayList<>();
         lock.lock();
@@ -290,7 +290,7 @@ public final class BatchScheduler implements AutoCloseable {
                 head++;
             }
             long oldestWait = queue.isEmpty() ? 0 : now - queue.peekFirst().request().submittedNanos();
-            int take = BatchPolicy.admit(head, oldestWait, running, maxBatchSize, maxWaitNanos);
+            int take = BatchPolicy.admit(head, oldestWait, running, maxBatchSize, maxWaitNanos, stepNanos);
             for (int i = 0; i < take; i++) {
                 joining.add(queue.pollFirst());
             }
