@@ -21,6 +21,9 @@ import java.util.Objects;
  * @param backend          which backend decodes greedy generations
  * @param spinWait         ORT's intra-op threads spin while waiting for work (ORT's default): quicker
  *                         hand-offs when the cores are the engine's alone, CPU taken from whatever runs beside it
+ * @param ortProfile       when not null, ONNX Runtime profiles every run of every session and writes a
+ *                         Chrome-trace JSON per session at {@code <ortProfile>_<date>.json} when it closes
+ *                         (diagnosis only: it slows each run)
  */
 public record EngineConfig(
         Path modelDir,
@@ -34,7 +37,8 @@ public record EngineConfig(
         int maxNewTokensCap,
         Duration maxQueueAge,
         DecodingBackend backend,
-        boolean spinWait) {
+        boolean spinWait,
+        Path ortProfile) {
 
     public static final int DEFAULT_MAX_BATCH_SIZE = 16;
     public static final Duration DEFAULT_MAX_WAIT = Duration.ofMillis(10);
@@ -61,35 +65,39 @@ public record EngineConfig(
     public static EngineConfig defaults(Path modelDir) {
         return new EngineConfig(modelDir, ExecutionProvider.CPU, 0, 0, 0,
                 DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_WAIT, DEFAULT_MAX_QUEUE, DEFAULT_MAX_NEW_TOKENS_CAP, Duration.ZERO,
-                DecodingBackend.AUTO, true);
+                DecodingBackend.AUTO, true, null);
     }
 
     public EngineConfig withBatching(int maxBatchSize, Duration maxWait, int maxQueue) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend, spinWait);
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend, spinWait, ortProfile);
     }
 
     public EngineConfig withProvider(ExecutionProvider provider, int deviceId) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend, spinWait);
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend, spinWait, ortProfile);
     }
 
     public EngineConfig withThreads(int intraOpThreads, int interOpThreads) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend, spinWait);
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend, spinWait, ortProfile);
     }
 
     public EngineConfig withMaxNewTokensCap(int cap) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, cap, maxQueueAge, backend, spinWait);
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, cap, maxQueueAge, backend, spinWait, ortProfile);
     }
 
     public EngineConfig withMaxQueueAge(Duration age) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, age, backend, spinWait);
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, age, backend, spinWait, ortProfile);
     }
 
     public EngineConfig withBackend(DecodingBackend backend) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend, spinWait);
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend, spinWait, ortProfile);
     }
 
     public EngineConfig withSpinWait(boolean spin) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend, spin);
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend, spin, ortProfile);
+    }
+
+    public EngineConfig withOrtProfile(Path prefix) {
+        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend, spinWait, prefix);
     }
 
     private static void require(boolean ok, String message) {

@@ -51,11 +51,17 @@ final class EngineBench {
     }
 
     static Row run(Path model, DecodingBackend backend, int batchSize, int promptTokens, int newTokens, int repeat, int threads) {
+        return run(model, backend, batchSize, promptTokens, newTokens, repeat, threads, null);
+    }
+
+    /** @param ortProfile when not null, ONNX Runtime's profile of the runs is written at {@code <ortProfile>_<date>.json} */
+    static Row run(Path model, DecodingBackend backend, int batchSize, int promptTokens, int newTokens, int repeat, int threads, Path ortProfile) {
         EngineConfig config = EngineConfig.defaults(model)
                 .withBatching(batchSize, Duration.ofSeconds(1), Math.max(batchSize, 64))
                 .withMaxNewTokensCap(Math.max(newTokens, 1))
                 .withThreads(threads, 0)
-                .withBackend(backend);
+                .withBackend(backend)
+                .withOrtProfile(ortProfile);
         GenerationParams params = GenerationParams.DEFAULTS.withMaxNewTokens(newTokens).withIgnoreEos(backend != DecodingBackend.IN_GRAPH);
         try (InferenceEngine engine = InferenceEngine.open(config)) {
             List<String> prompts = new ArrayList<>();

@@ -58,7 +58,7 @@ final class PipelineBench {
     private PipelineBench() {}
 
     /** Starts a broker and the service in a temporary folder; returns them to close. */
-    static AutoCloseable embedded(Path model, int maxBatch, String[] bootstrapOut) throws Exception {
+    static AutoCloseable embedded(Path model, int maxBatch, int maxWaitMs, String[] bootstrapOut) throws Exception {
         Path work = Files.createTempDirectory("gptjt-bench-");
         KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"));
         ServiceProcess service = ServiceProcess.start(Map.of(
@@ -67,6 +67,7 @@ final class PipelineBench {
                 "kafka-streams.state.dir", work.resolve("state").toString(),
                 "gptjt.model.dir", model.toAbsolutePath().toString(),
                 "gptjt.engine.max-batch-size", Integer.toString(maxBatch),
+                "gptjt.engine.max-wait", maxWaitMs + "ms",
                 "gptjt.topics.partitions", "6"), work.resolve("service.log"));
         bootstrapOut[0] = broker.bootstrap();
         return () -> {

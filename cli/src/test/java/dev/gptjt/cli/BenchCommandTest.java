@@ -44,6 +44,22 @@ class BenchCommandTest {
     }
 
     @Test
+    void shouldSummariseOrtsProfileOfEachBatchSize(@TempDir Path tmp) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int code = Main.run(new String[] {"bench", "engine", "--model", Path.of(System.getProperty("gptjt.models"), "tiny-gptj").toString(),
+                        "--batch-sizes", "1,2", "--repeat", "1", "--prompt-tokens", "8", "--new-tokens", "4", "--ort-profile", tmp.toString()},
+                new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+        assertEquals(0, code);
+        List<String> summaries = out.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("ORT profile:")).toList();
+        // two batches per size (warm-up + 1 measured), each a prompt pass and 3 steps
+        assertEquals(2, summaries.size(), out.toString(StandardCharsets.UTF_8));
+        summaries.forEach(l -> assertTrue(l.contains("8 runs") && l.contains("MatMul") && l.contains("(lm_head"), l));
+        try (var files = Files.list(tmp)) {
+            assertEquals(List.of("java-loop-b1", "java-loop-b2"), files.map(f -> f.getFileName().toString().replaceAll("_.*", "")).sorted().toList());
+        }
+    }
+
+    @Test
     void shouldComputeTheGptJt6bTransferPerStepFromItsShapes() {
         dev.gptjt.engine.model.ModelConfig gptjt = new dev.gptjt.engine.model.ModelConfig(28, 16, 4096, 64, 50400, 2048, 50256);
         TransferEstimate fp16 = new TransferEstimate(gptjt, 2);

@@ -126,6 +126,9 @@ public final class DecoderSession implements AutoCloseable {
             if (engineConfig.interOpThreads() > 0) {
                 options.setInterOpNumThreads(engineConfig.interOpThreads());
             }
+            if (engineConfig.ortProfile() != null) {
+                options.enableProfiling(engineConfig.ortProfile().toString());
+            }
             if (engineConfig.provider() == ExecutionProvider.CUDA) {
                 addCuda(options, engineConfig.deviceId());
             }

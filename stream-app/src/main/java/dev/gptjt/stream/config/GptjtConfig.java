@@ -93,6 +93,14 @@ public interface GptjtConfig {
         @WithName("spin-wait")
         @WithDefault("false")
         boolean spinWait();
+
+        /**
+         * Diagnosis: ONNX Runtime profiles every run and writes its per-operator trace (Chrome-trace JSON,
+         * one file per session) at {@code <prefix>_<date>.json} when the service stops. Slows every run; unset
+         * in production.
+         */
+        @WithName("ort-profile")
+        Optional<Path> ortProfile();
     }
 
     interface Engine {

@@ -36,7 +36,8 @@ public class EngineProducer {
                 e.maxNewTokensCap(),
                 e.maxQueueAge(),
                 ConfigValidator.decodingBackend(e),
-                config.model().spinWait());
+                config.model().spinWait(),
+                config.model().ortProfile().map(java.nio.file.Path::toAbsolutePath).orElse(null));
         long start = System.nanoTime();
         LOG.infof("loading model %s on %s…", engineConfig.modelDir(), engineConfig.provider());
         InferenceEngine engine = InferenceEngine.open(engineConfig, metrics);
