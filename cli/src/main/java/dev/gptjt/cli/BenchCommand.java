@@ -33,6 +33,9 @@ final class BenchCommand {
         if (load < 0 || load > 1) {
             throw new Args.UsageException("--load is a fraction of the measured capacity, in (0, 1]; got " + load);
         }
+        if (load > 0 && (args.flag("max") || args.get("rate", null) != null)) {
+            throw new Args.UsageException("--load sets the rate from the measured capacity: leave out --rate and --max");
+        }
         double rate = args.flag("max") ? 0 : args.doubleValue("rate", 0);
         boolean json = args.flag("json");
         String[] bootstrap = {args.get("bootstrap", null)};

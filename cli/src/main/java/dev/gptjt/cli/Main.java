@@ -15,7 +15,7 @@ public final class Main {
                    gptjt tail [--bootstrap HOST:PORT] [--topic gptjt.completions] [--count N] [--timeout SEC] [--from-beginning] [--wire ...]
                    gptjt demo [--once] [--model DIR]
                    gptjt bench engine --model DIR [--prompt-tokens 32] [--new-tokens 32] [--batch-sizes 1,4,16,32] [--repeat N] [--json] [--plots DIR] [--backends java-loop,in-graph] [--ort-profile DIR]
-                   gptjt bench pipeline [--bootstrap HOST:PORT] [--model DIR] [--rate R | --max] [--load F] [--count 512] [--max-batch 16] [--max-wait-ms 10] [--warm-up-seconds 20] [--latencies FILE.csv] [--json]
+                   gptjt bench pipeline [--bootstrap HOST:PORT] [--model DIR] [--rate R | --max | --load F] [--count 512] [--max-batch 16] [--max-wait-ms 10] [--warm-up-seconds 20] [--latencies FILE.csv] [--json]
                    gptjt bench transfer --config config.json [--context 200] [--batch-sizes 1,16,64] [--value-bytes 2]
                    gptjt eval --task NAME --model DIR [--mode classify|generate] [--config application.properties]  < labeled.jsonl""";
 

@@ -60,6 +60,19 @@ class BenchCommandTest {
     }
 
     @Test
+    void shouldRefuseALoadFractionBesideAFixedRate() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(new String[] {"bench", "pipeline", "--load", "0.5", "--rate", "8"}, new ByteArrayInputStream(new byte[0]),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(2, code);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--load sets the rate from the measured capacity"), err.toString(StandardCharsets.UTF_8));
+        code = Main.run(new String[] {"bench", "pipeline", "--load", "1.5"}, new ByteArrayInputStream(new byte[0]),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(2, code);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("in (0, 1]"));
+    }
+
+    @Test
     void shouldComputeTheGptJt6bTransferPerStepFromItsShapes() {
         dev.gptjt.engine.model.ModelConfig gptjt = new dev.gptjt.engine.model.ModelConfig(28, 16, 4096, 64, 50400, 2048, 50256);
         TransferEstimate fp16 = new TransferEstimate(gptjt, 2);
