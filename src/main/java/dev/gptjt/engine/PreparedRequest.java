@@ -20,6 +20,16 @@ public record PreparedRequest(String id, int[] promptIds, GenerationParams param
         return deadlineNanos != Long.MAX_VALUE && nowNanos - deadlineNanos > 0;
     }
 
+    /**
+     * The {@code index}-th of a backend's warm-up requests: 16 prompt tokens ("\n" repeated; any ids
+     * will do), no deadline.
+     */
+    public static PreparedRequest warmUp(int index, GenerationParams params) {
+        int[] prompt = new int[16];
+        java.util.Arrays.fill(prompt, 198);
+        return new PreparedRequest("warm-up-" + index, prompt, params, System.nanoTime(), null, Long.MAX_VALUE);
+    }
+
     /** True when this request scores labels instead of generating. */
     public boolean scoring() {
         return labelIds != null;

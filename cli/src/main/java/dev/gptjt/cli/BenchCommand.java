@@ -192,6 +192,7 @@ final class BenchCommand {
         }
         List<DecodingBackend> backends = backends(args.get("backends", null), model);
         Path profiles = args.get("ort-profile", null) == null ? null : Files.createDirectories(Path.of(args.get("ort-profile", null)));
+        int vocab = profiles == null ? 0 : dev.gptjt.engine.model.ModelDirectory.open(model).config().vocabSize(); // names the lm_head in profiles
         if (!json) {
             out.printf("engine bench: %s, %d prompt tokens, %d new tokens, %d batches per size%n", model.getFileName(), promptTokens, newTokens, repeat);
             if (profiles != null) {
@@ -214,8 +215,7 @@ final class BenchCommand {
                 }
                 if (profile != null && !json) {
                     // the profiler's own cost inflates the figures above; the shares are what it is for
-                    out.println("    ORT profile: " + OrtProfile.readAll(profile, dev.gptjt.engine.model.ModelDirectory.open(model).config().vocabSize())
-                            .summary(6));
+                    out.println("    ORT profile: " + OrtProfile.readAll(profile, vocab).summary(6));
                 }
                 out.flush();
             }

@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * Where ONNX Runtime's time went, read from the Chrome-trace JSON its profiler writes: kernel time per
@@ -21,7 +20,7 @@ import java.util.stream.Collectors;
  * @param runs          {@code session.run} calls profiled
  * @param runMs         their total wall time inside ORT
  * @param kernelMs      total kernel time, all operators
- * @param byOperator    kernel time per operator type, largest first
+ * @param byOperator    kernel time per operator type
  * @param lmHeadMs      kernel time of the lm_head's MatMul
  */
 record OrtProfile(int runs, double runMs, double kernelMs, Map<String, Double> byOperator, double lmHeadMs) {
@@ -59,9 +58,7 @@ record OrtProfile(int runs, double runMs, double kernelMs, Map<String, Double> b
             }
         }
         double kernels = byOp.values().stream().mapToDouble(Double::doubleValue).sum();
-        Map<String, Double> sorted = byOp.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
-                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, LinkedHashMap::new));
-        return new OrtProfile(runs, runMs, kernels, sorted, lmHead);
+        return new OrtProfile(runs, runMs, kernels, byOp, lmHead);
     }
 
     /** The profiles ORT wrote for {@code prefix} ({@code <prefix>_<date>.json}), merged. */
@@ -84,20 +81,16 @@ record OrtProfile(int runs, double runMs, double kernelMs, Map<String, Double> b
     private OrtProfile plus(OrtProfile o) {
         Map<String, Double> merged = new LinkedHashMap<>(byOperator);
         o.byOperator.forEach((k, v) -> merged.merge(k, v, Double::sum));
-        Map<String, Double> sorted = merged.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
-                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, LinkedHashMap::new));
-        return new OrtProfile(runs + o.runs, runMs + o.runMs, kernelMs + o.kernelMs, sorted, lmHeadMs + o.lmHeadMs);
+        return new OrtProfile(runs + o.runs, runMs + o.runMs, kernelMs + o.kernelMs, merged, lmHeadMs + o.lmHeadMs);
     }
 
     /** One line: kernel time per run and the largest operators' shares of it. */
     String summary(int top) {
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "%d runs, %.1f ms of kernels per run:", runs, kernelMs / Math.max(1, runs)));
         double shown = 0;
-        int i = 0;
-        for (Map.Entry<String, Double> e : byOperator.entrySet()) {
-            if (i++ == top) {
-                break;
-            }
+        List<Map.Entry<String, Double>> largestFirst = byOperator.entrySet().stream()
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(top).toList();
+        for (Map.Entry<String, Double> e : largestFirst) {
             shown += e.getValue();
             s.append(String.format(Locale.ROOT, " %s %.1f%%", e.getKey(), 100 * e.getValue() / kernelMs));
             if (e.getKey().equals("MatMul") && lmHeadMs > 0) {

@@ -32,7 +32,6 @@ public final class DecoderSession implements AutoCloseable {
     private final OnnxJavaType kvType;
     private final OnnxJavaType logitsType;
     private final boolean selectsLogits;
-    private final java.util.Set<String> presentNames;
     private final String[] pastKeyNames;
     private final String[] pastValueNames;
     private final String[] presentKeyNames;
@@ -58,10 +57,6 @@ public final class DecoderSession implements AutoCloseable {
             presentKeyNames[i] = "present." + i + ".key";
             presentValueNames[i] = "present." + i + ".value";
         }
-        java.util.Set<String> names = new java.util.LinkedHashSet<>();
-        names.addAll(java.util.List.of(presentKeyNames));
-        names.addAll(java.util.List.of(presentValueNames));
-        this.presentNames = java.util.Collections.unmodifiableSet(names);
     }
 
     /**
@@ -294,11 +289,6 @@ public final class DecoderSession implements AutoCloseable {
 
     OnnxJavaType logitsType() {
         return logitsType;
-    }
-
-    /** Every {@code present.N.key/value} output name. */
-    java.util.Set<String> presentNames() {
-        return presentNames;
     }
 
     String pastKey(int layer) {

@@ -64,7 +64,7 @@ final class DecoderStepper {
 
     /**
      * @param pool where {@code present.*} outputs are pinned (ORT writes the KV cache into pooled direct
-     *             buffers, which cache merges then read in place); null lets ORT allocate them
+     *             buffers, which cache merges then read in place)
      */
     DecoderStepper(DecoderSession decoder, KvCacheMerge.BufferPool pool) {
         this.pool = pool;
@@ -122,12 +122,6 @@ final class DecoderStepper {
             // ORT writes logits straight into our direct buffer: no copy of the [batch, seq, vocab] tensor.
             FloatBuffer logits = pinnedBuffer(floats);
             try (OnnxTensor logitsT = OnnxTensor.createTensor(decoder.env(), logits, new long[] {batch, width, config.vocabSize()})) {
-                if (pool == null) {
-                    long start = System.nanoTime();
-                    OrtSession.Result result = decoder.session().run(inputs, decoder.presentNames(), Map.of(DecoderSession.LOGITS, logitsT), options);
-                    ortNanos.add(System.nanoTime() - start);
-                    return new Output(result, logits, logitsAt, width, config.vocabSize(), decoder, null);
-                }
                 // the KV cache too: ORT writes present.* into pooled buffers the next merge can read in place
                 KvCacheMerge.Merged presents = KvCacheMerge.Merged.allocate(decoder, batch, total, pool);
                 try {

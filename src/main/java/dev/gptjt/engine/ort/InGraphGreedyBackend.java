@@ -176,13 +176,11 @@ public final class InGraphGreedyBackend implements GenerationBackend {
     /** One operator call at batch 1, half and full size, a few tokens each (CUDA picks kernels per shape on first use). */
     @Override
     public void warmUp(int maxBatchSize) {
-        int[] prompt = new int[16];
-        java.util.Arrays.fill(prompt, 198);
         dev.gptjt.engine.GenerationParams params = dev.gptjt.engine.GenerationParams.DEFAULTS.withMaxNewTokens(4);
         for (int size : new java.util.TreeSet<>(List.of(1, Math.max(1, maxBatchSize / 2), maxBatchSize))) {
             List<PreparedRequest> batch = new ArrayList<>();
             for (int i = 0; i < size; i++) {
-                batch.add(new PreparedRequest("warm-up-" + i, prompt, params, System.nanoTime(), null, Long.MAX_VALUE));
+                batch.add(PreparedRequest.warmUp(i, params));
             }
             generate(batch);
         }

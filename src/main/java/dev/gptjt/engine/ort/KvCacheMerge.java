@@ -39,17 +39,15 @@ final class KvCacheMerge {
      * @throws OrtException when ORT cannot read a source or create a tensor
      */
     static Merged merge(DecoderSession decoder, List<Source> rows, BufferPool pool) throws OrtException {
-        int layers = decoder.config().nLayer();
         int heads = decoder.config().nHead();
         int headSize = decoder.config().headSize();
-        int element = decoder.kvType() == OnnxJavaType.FLOAT16 ? 2 : 4;
+        int element = elementBytes(decoder);
         int length = rows.stream().mapToInt(Source::real).max().orElse(0);
-        long[] shape = {rows.size(), heads, length, headSize};
-        Merged merged = new Merged(layers, length, pool);
+        Merged merged = Merged.allocate(decoder, rows.size(), length, pool);
         try {
-            for (int layer = 0; layer < layers; layer++) {
+            for (int layer = 0; layer < decoder.config().nLayer(); layer++) {
                 for (boolean key : new boolean[] {true, false}) {
-                    ByteBuffer target = merged.lease(rows.size() * heads * length * headSize * element);
+                    ByteBuffer target = merged.bytes(key ? merged.key(layer) : merged.value(layer));
                     Map<KvCache, ByteBuffer> read = new IdentityHashMap<>(); // each source tensor read once
                     for (int j = 0; j < rows.size(); j++) {
                         Source s = rows.get(j);
@@ -64,14 +62,17 @@ final class KvCacheMerge {
                             target.put(to, source, from, span);
                         }
                     }
-                    merged.add(key, layer, OnnxTensor.createTensor(decoder.env(), target, shape, decoder.kvType()), target);
                 }
             }
             return merged;
-        } catch (OrtException | RuntimeException e) {
+        } catch (RuntimeException e) {
             merged.close();
             throw e;
         }
+    }
+
+    private static int elementBytes(DecoderSession decoder) {
+        return decoder.kvType() == OnnxJavaType.FLOAT16 ? 2 : 4;
     }
 
     private static ByteBuffer bytes(KvCache cache, OnnxTensor tensor) {
@@ -134,13 +135,13 @@ final class KvCacheMerge {
 
         /**
          * Pooled, uninitialised key and value tensors of shape [batch, heads, length, head_size] for every
-         * layer: outputs for ORT to write into.
+         * layer: outputs for ORT to write into, or a merge's target.
          */
         static Merged allocate(DecoderSession decoder, int batch, int length, BufferPool pool) throws OrtException {
             int layers = decoder.config().nLayer();
             int heads = decoder.config().nHead();
             int headSize = decoder.config().headSize();
-            int element = decoder.kvType() == OnnxJavaType.FLOAT16 ? 2 : 4;
+            int element = elementBytes(decoder);
             long[] shape = {batch, heads, length, headSize};
             Merged m = new Merged(layers, length, pool);
             try {

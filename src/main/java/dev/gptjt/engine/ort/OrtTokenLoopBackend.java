@@ -366,12 +366,10 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
     /** One row, then one more joining at every step up to {@code maxBatchSize}, each generating a few tokens. */
     @Override
     public void warmUp(int maxBatchSize) {
-        int[] prompt = new int[16];
-        java.util.Arrays.fill(prompt, 198); // any ids will do: "\n" repeated
         GenerationParams params = GenerationParams.DEFAULTS.withMaxNewTokens(maxBatchSize + 4).withIgnoreEos(true);
         List<PreparedRequest> rows = new ArrayList<>();
         for (int i = 0; i < maxBatchSize; i++) {
-            rows.add(new PreparedRequest("warm-up-" + i, prompt, params, System.nanoTime(), null, Long.MAX_VALUE));
+            rows.add(PreparedRequest.warmUp(i, params));
         }
         java.util.Iterator<PreparedRequest> next = rows.iterator();
         generate(List.of(next.next()), new RowFeed() {

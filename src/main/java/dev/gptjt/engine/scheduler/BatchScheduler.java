@@ -171,8 +171,7 @@ public final class BatchScheduler implements AutoCloseable {
             }
             List<Pending> expired = new ArrayList<>();
             List<Pending> batch = nextBatch(expired);
-            EngineException late = new EngineException(ErrorCode.DEADLINE_EXCEEDED, "deadline passed before the request's batch started");
-            expired.forEach(p -> p.future().completeExceptionally(late));
+            failExpired(expired);
             if (batch == null) {
                 return;
             }
@@ -300,9 +299,17 @@ public final class BatchScheduler implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        failExpired(expired);
+        return joining;
+    }
+
+    /** Fails requests whose deadline passed while queued; builds the error only when there are some (this runs every step). */
+    private static void failExpired(List<Pending> expired) {
+        if (expired.isEmpty()) {
+            return;
+        }
         EngineException late = new EngineException(ErrorCode.DEADLINE_EXCEEDED, "deadline passed before the request's batch started");
         expired.forEach(p -> p.future().completeExceptionally(late));
-        return joining;
     }
 
     /**

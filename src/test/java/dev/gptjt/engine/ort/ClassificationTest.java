@@ -62,7 +62,7 @@ class ClassificationTest {
         }
         int vocab = reference.config().vocabSize();
         try (OrtSession.RunOptions options = new OrtSession.RunOptions();
-             DecoderStepper.Output out = new DecoderStepper(reference, null).run(ids, mask, pos, 1, n, n, null, positions(p.length - 1, l.length), options)) {
+             DecoderStepper.Output out = new DecoderStepper(reference, new KvCacheMerge.BufferPool()).run(ids, mask, pos, 1, n, n, null, positions(p.length - 1, l.length), options)) {
             float[] row = new float[vocab];
             double sum = 0;
             for (int i = 0; i < l.length; i++) {
