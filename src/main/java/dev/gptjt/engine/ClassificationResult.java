@@ -13,9 +13,10 @@ import java.util.List;
  * @param inferenceNanos wall time of its batch
  * @param batchSize      requests in its batch
  * @param backend        the backend that scored it
+ * @param prefixTokens   of {@code promptTokens}, those read from a cached prefix (0: the whole prompt ran)
  */
 public record ClassificationResult(String id, String label, List<LabelScore> scores, int promptTokens,
-                                   long queuedNanos, long inferenceNanos, int batchSize, String backend) {
+                                   long queuedNanos, long inferenceNanos, int batchSize, String backend, int prefixTokens) {
 
     /**
      * @param label       the label text as given
@@ -50,6 +51,6 @@ public record ClassificationResult(String id, String label, List<LabelScore> sco
             out.add(new LabelScore(labels.get(i), raw.labelLogProbs()[i], labelTokens[i], scores[i], exp[i] / sum));
         }
         return new ClassificationResult(request.id(), labels.get(best), List.copyOf(out), raw.promptTokens(),
-                raw.queuedNanos(), raw.inferenceNanos(), raw.batchSize(), raw.backend());
+                raw.queuedNanos(), raw.inferenceNanos(), raw.batchSize(), raw.backend(), raw.prefixTokens());
     }
 }

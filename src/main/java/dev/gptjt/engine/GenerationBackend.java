@@ -44,6 +44,27 @@ public interface GenerationBackend extends AutoCloseable {
      */
     default void warmUp(int maxBatchSize) {}
 
+    /** A prompt prefix's cached state (its KV cache), held by the backend that made it; closing frees it. */
+    interface PrefixState extends AutoCloseable {
+        /** Bytes it holds. */
+        long bytes();
+
+        @Override
+        void close();
+    }
+
+    /**
+     * Runs {@code tokens} through the model once and keeps what a later prompt pass that starts with
+     * them needs, so that requests whose {@link PreparedRequest#prefix()} is this state run only the
+     * rest of their prompt. Called on the scheduler thread. By default: null, the backend keeps no
+     * prefixes (requests then run whole, which is always correct).
+     *
+     * @throws EngineException {@link ErrorCode#INFERENCE_FAILED} when ORT fails
+     */
+    default PrefixState cachePrefix(int[] tokens) {
+        return null;
+    }
+
     /** Total wall time spent inside the runtime's model calls so far (for benchmarks); 0 if not measured. */
     default long ortNanos() {
         return 0;

@@ -13,6 +13,8 @@ package dev.gptjt.engine;
  * @param batchSize    number of requests in that batch
  * @param backend      name of the backend that ran it
  * @param labelLogProbs for a classification: each label's summed token log-probability; null otherwise
+ * @param prefixTokens of {@code promptTokens}, those read from a cached prefix's KV cache rather than
+ *                     run through the model (0: the whole prompt ran)
  */
 public record GenerationResult(
         String id,
@@ -24,9 +26,10 @@ public record GenerationResult(
         long inferenceNanos,
         int batchSize,
         String backend,
-        double[] labelLogProbs) {
+        double[] labelLogProbs,
+        int prefixTokens) {
 
     public GenerationResult withQueuedNanos(long queued) {
-        return new GenerationResult(id, promptTokens, outputIds, text, finishReason, queued, inferenceNanos, batchSize, backend, labelLogProbs);
+        return new GenerationResult(id, promptTokens, outputIds, text, finishReason, queued, inferenceNanos, batchSize, backend, labelLogProbs, prefixTokens);
     }
 }

@@ -25,6 +25,9 @@ public final class InferenceEngine implements AutoCloseable {
     private final Gpt2Tokenizer tokenizer;
     private final GenerationBackend backend;
     private final BatchScheduler scheduler;
+    private final java.util.List<PromptPrefix> prefixes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.LongAdder prefixHits = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder prefixFallbacks = new java.util.concurrent.atomic.LongAdder();
     private volatile boolean closed;
 
     private InferenceEngine(EngineConfig config, ModelDirectory model, Gpt2Tokenizer tokenizer, GenerationBackend backend,
@@ -122,7 +125,85 @@ public final class InferenceEngine implements AutoCloseable {
             throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "prompt has " + ids.length + " tokens; with max_new_tokens "
                     + params.maxNewTokens() + " it exceeds the model's context of " + context + " tokens");
         }
-        return new PreparedRequest(request.id(), ids, params, System.nanoTime(), null, Long.MAX_VALUE);
+        return new PreparedRequest(request.id(), ids, params, System.nanoTime(), null, Long.MAX_VALUE, cachedPrefixOf(request.prompt(), ids));
+    }
+
+    /**
+     * The longest cached prefix whose text the prompt starts with, when the prompt's tokens also start
+     * with the prefix's: BPE could tokenize the boundary differently than the prefix alone, and then the
+     * whole prompt runs (counted in {@link PrefixStats#fallbacks()}), so that a result never depends on
+     * whether a prefix was cached.
+     */
+    private PromptPrefix cachedPrefixOf(String prompt, int[] ids) {
+        PromptPrefix best = null;
+        for (PromptPrefix p : prefixes) {
+            if (prompt.startsWith(p.text()) && (best == null || p.text().length() > best.text().length())) {
+                best = p;
+            }
+        }
+        if (best == null) {
+            return null;
+        }
+        int n = best.tokens().length;
+        if (n < ids.length && java.util.Arrays.equals(ids, 0, n, best.tokens(), 0, n)) {
+            prefixHits.increment();
+            return best;
+        }
+        prefixFallbacks.increment();
+        return null;
+    }
+
+    /**
+     * Computes the KV cache of {@code text}'s fixed tokens once ({@link Gpt2Tokenizer#encodeFixedPrefix}:
+     * all but its last word) and keeps it for every later prompt that starts with that text — a task
+     * template's text before its input. Such prompts then run only the rest of their tokens through
+     * the model; their results are those of the whole prompt. Runs on the scheduler thread between
+     * batches and waits for it. Asking again for the same text returns the same prefix.
+     *
+     * @return the cached prefix; empty when the text has no fixed tokens (one word or none) or the
+     *     backend keeps no prefixes
+     * @throws EngineException {@link ErrorCode#PROMPT_TOO_LONG} when the prefix leaves no room in the
+     *     context, {@link ErrorCode#INFERENCE_FAILED} when ORT fails, {@link ErrorCode#CLOSED}
+     */
+    public java.util.Optional<PromptPrefix> cachePrefix(String text) {
+        return cachePrefix(text, tokenizer.encodeFixedPrefix(text));
+    }
+
+    /** As {@link #cachePrefix(String)}, caching exactly {@code tokens} (tests use it to force a token boundary mismatch). */
+    synchronized java.util.Optional<PromptPrefix> cachePrefix(String text, int[] tokens) {
+        for (PromptPrefix p : prefixes) {
+            if (p.text().equals(text)) {
+                return java.util.Optional.of(p);
+            }
+        }
+        if (tokens.length == 0) {
+            return java.util.Optional.empty();
+        }
+        if (tokens.length >= model.config().nPositions()) {
+            throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "a prefix of " + tokens.length
+                    + " tokens leaves no room in the model's context of " + model.config().nPositions() + " tokens");
+        }
+        java.util.concurrent.atomic.AtomicReference<GenerationBackend.PrefixState> state = new java.util.concurrent.atomic.AtomicReference<>();
+        scheduler.runOnWorker(() -> state.set(backend.cachePrefix(tokens)));
+        if (state.get() == null) {
+            return java.util.Optional.empty();
+        }
+        PromptPrefix prefix = new PromptPrefix(text, tokens, state.get());
+        prefixes.add(prefix);
+        return java.util.Optional.of(prefix);
+    }
+
+    /**
+     * How requests met the cached prefixes so far.
+     *
+     * @param hits      requests that ran from a cached prefix
+     * @param fallbacks requests whose text starts with a cached prefix's but whose tokens do not (BPE
+     *                  merged across the boundary): they ran whole
+     */
+    public record PrefixStats(long hits, long fallbacks) {}
+
+    public PrefixStats prefixStats() {
+        return new PrefixStats(prefixHits.sum(), prefixFallbacks.sum());
     }
 
     /** The earlier of the request's deadline and the engine's maximum queue age, on the nanoTime clock. */
@@ -134,7 +215,7 @@ public final class InferenceEngine implements AutoCloseable {
         if (!config.maxQueueAge().isZero()) {
             nanos = Math.min(nanos, r.submittedNanos() + config.maxQueueAge().toNanos());
         }
-        return new PreparedRequest(r.id(), r.promptIds(), r.params(), r.submittedNanos(), r.labelIds(), nanos);
+        return r.withDeadline(nanos);
     }
 
     /**
@@ -182,8 +263,7 @@ public final class InferenceEngine implements AutoCloseable {
                 longest = Math.max(longest, labelIds[i].length);
             }
             PreparedRequest generation = prepare(new GenerationRequest(request.id(), request.prompt(), GenerationParams.DEFAULTS.withMaxNewTokens(longest)));
-            prepared = withDeadline(new PreparedRequest(request.id(), generation.promptIds(), generation.params(),
-                    generation.submittedNanos(), labelIds, Long.MAX_VALUE), deadline);
+            prepared = withDeadline(generation.withLabels(labelIds), deadline);
         } catch (EngineException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -255,6 +335,8 @@ public final class InferenceEngine implements AutoCloseable {
         closed = true;
         scheduler.close(grace);
         backend.close();
+        prefixes.forEach(p -> p.state().close());
+        prefixes.clear();
     }
 
     /** True once {@link #close} has begun. */

@@ -42,6 +42,12 @@ public final class RoutingBackend implements GenerationBackend {
         return inGraph.name() + "+" + general.name();
     }
 
+    /** The general backend keeps prefixes; the in-graph one runs its requests' whole prompts. */
+    @Override
+    public PrefixState cachePrefix(int[] tokens) {
+        return general.cachePrefix(tokens);
+    }
+
     @Override
     public List<GenerationResult> generate(List<PreparedRequest> batch) {
         RowFeed.Collector collected = new RowFeed.Collector();

@@ -76,6 +76,7 @@ public final class RowState {
         int[] ids = Arrays.copyOf(tokens, count);
         String text = stoppedText != null ? stoppedText : tokenizer.decode(ids);
         return new GenerationResult(request.id(), request.promptIds().length, ids, text,
-                finishReason == null ? FinishReason.LENGTH : finishReason, 0, inferenceNanos, batchSize, backend, null);
+                finishReason == null ? FinishReason.LENGTH : finishReason, 0, inferenceNanos, batchSize, backend, null,
+                request.prefixLength());
     }
 }

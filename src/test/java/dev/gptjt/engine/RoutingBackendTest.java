@@ -26,7 +26,7 @@ class RoutingBackendTest {
         public List<GenerationResult> generate(List<PreparedRequest> batch) {
             batches.add(batch.stream().map(PreparedRequest::id).toList());
             return batch.stream().map(r -> new GenerationResult(r.id(), 0, new int[0], r.id(), FinishReason.LENGTH, 0, 0,
-                    batch.size(), name, null)).toList();
+                    batch.size(), name, null, 0)).toList();
         }
 
         @Override
@@ -37,7 +37,7 @@ class RoutingBackendTest {
     }
 
     private static PreparedRequest request(String id, GenerationParams params) {
-        return new PreparedRequest(id, new int[] {1}, params, 0, null, Long.MAX_VALUE);
+        return new PreparedRequest(id, new int[] {1}, params, 0, null, Long.MAX_VALUE, null);
     }
 
     @Test

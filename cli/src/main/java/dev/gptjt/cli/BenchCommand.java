@@ -153,7 +153,7 @@ final class BenchCommand {
      * the host↔device bytes per decoding step of each backend, from the model's shapes.
      */
     static int transfer(Args args, PrintStream out) {
-        args.allow(List.of("config", "context", "batch-sizes", "value-bytes"));
+        args.allow(List.of("config", "context", "batch-sizes", "value-bytes", "prefix-tokens", "input-tokens", "label-tokens"));
         Path file = Path.of(args.required("config"));
         TransferEstimate t = new TransferEstimate(dev.gptjt.engine.model.ModelConfig.read(file), args.intValue("value-bytes", 2));
         int context = args.intValue("context", 200);
@@ -165,6 +165,21 @@ final class BenchCommand {
             out.printf(java.util.Locale.ROOT, "%8d %16d (%5.2f GB) %22d%n", b, t.javaLoopBytesPerStep(b, context),
                     t.javaLoopBytesPerStep(b, context) / 1e9, t.inGraphBytesPerStep(b));
         }
+        // classification: tweet-hate's shape by default (81 cached prefix tokens, ~29 more, labels of 2 and 3 tokens)
+        int prefix = args.intValue("prefix-tokens", 81);
+        int prompt = prefix + args.intValue("input-tokens", 29);
+        int[] labels = java.util.Arrays.stream(args.get("label-tokens", "2,3").split(",")).mapToInt(l -> Integer.parseInt(l.trim())).toArray();
+        out.printf(java.util.Locale.ROOT, "one classification batch: %d prompt tokens (%d of them a task's cached prefix), labels of %s tokens:%n",
+                prompt, prefix, java.util.Arrays.toString(labels));
+        out.printf("%8s %26s %26s %22s%n", "batch", "java-loop, whole prompt", "java-loop, prefix cache", "in-graph classify");
+        for (String s : args.get("batch-sizes", "1,16,64").split(",")) {
+            int b = Integer.parseInt(s.trim());
+            long whole = t.javaLoopClassifyBytes(b, prompt, 0, labels);
+            long cached = t.javaLoopClassifyBytes(b, prompt, prefix, labels);
+            long inGraph = t.inGraphClassifyBytes(b, prompt, prefix, labels);
+            out.printf(java.util.Locale.ROOT, "%8d %16d (%5.2f GB) %16d (%5.2f GB) %12d (%5.3f GB)%n", b, whole, whole / 1e9, cached, cached / 1e9,
+                    inGraph, inGraph / 1e9);
+        }
         return 0;
     }
 
@@ -175,8 +190,11 @@ final class BenchCommand {
         if (argv.length >= 2 && argv[1].equals("pipeline")) {
             return pipeline(Args.parse(argv, 2, List.of("json", "max")), out);
         }
+        if (argv.length >= 2 && argv[1].equals("task")) {
+            return TaskBench.run(Args.parse(argv, 2, List.of("json")), out);
+        }
         if (argv.length < 2 || !argv[1].equals("engine")) {
-            throw new Args.UsageException("bench needs a target: engine, pipeline or transfer");
+            throw new Args.UsageException("bench needs a target: engine, pipeline, task or transfer");
         }
         Args args = Args.parse(argv, 2, List.of("json"));
         args.allow(ENGINE_OPTIONS);

@@ -9,7 +9,6 @@ import dev.gptjt.engine.GenerationRequest;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.engine.cli.Args;
 import dev.gptjt.engine.task.TaskDefinition;
-import dev.gptjt.engine.task.TaskProperties;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -19,7 +18,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.tribuo.Model;
@@ -50,13 +48,8 @@ final class EvalCommand {
 
     static int run(Args args, BufferedReader in, PrintStream out) throws IOException {
         args.allow(OPTIONS);
-        Path config = Path.of(args.get("config", System.getProperty("gptjt.config", "stream-app/src/main/resources/application.properties")));
-        Map<String, TaskDefinition> tasks = TaskProperties.load(config);
-        String name = args.required("task");
-        TaskDefinition task = tasks.get(name);
-        if (task == null) {
-            throw new CliException("unknown task '" + name + "' (configured in " + config + ": " + tasks.keySet() + ")");
-        }
+        TaskDefinition task = TaskRunner.task(args);
+        String name = task.name();
         if (task.labels().isEmpty()) {
             throw new CliException("task " + name + " has no labels to evaluate against");
         }

@@ -17,7 +17,9 @@ public final class Main {
                    gptjt bench engine --model DIR [--prompt-tokens 32] [--new-tokens 32] [--batch-sizes 1,4,16,32] [--repeat N] [--json] [--plots DIR] [--backends java-loop,in-graph] [--ort-profile DIR]
                    gptjt bench pipeline [--bootstrap HOST:PORT] [--model DIR] [--rate R | --max | --load F] [--count 512] [--max-batch 16] [--max-wait-ms 10] [--warm-up-seconds 20] [--latencies FILE.csv] [--json]
                    gptjt bench transfer --config config.json [--context 200] [--batch-sizes 1,16,64] [--value-bytes 2]
-                   gptjt eval --task NAME --model DIR [--mode classify|generate] [--config application.properties]  < labeled.jsonl""";
+                   gptjt bench task --task NAME --model DIR --inputs FILE.jsonl [--repeat 3] [--batch-size 16] [--json] [--config application.properties]
+                   gptjt eval --task NAME --model DIR [--mode classify|generate] [--config application.properties]  < labeled.jsonl
+                   gptjt run --task NAME --model DIR [--no-prefix-cache] [--backend auto|java-loop|in-graph] [--batch-size 16] [--config ...]  < inputs.jsonl""";
 
     private Main() {}
 
@@ -40,6 +42,8 @@ public final class Main {
                 case "demo" -> DemoCommand.run(Args.parse(argv, 1, List.of("once")), out);
                 case "bench" -> BenchCommand.run(argv, out);
                 case "eval" -> EvalCommand.run(Args.parse(argv, 1, List.of()),
+                        new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), out);
+                case "run" -> RunCommand.run(Args.parse(argv, 1, List.of("no-prefix-cache")),
                         new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), out);
                 default -> throw new Args.UsageException("unknown command '" + argv[0] + "'");
             };

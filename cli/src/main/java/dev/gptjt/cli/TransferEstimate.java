@@ -28,6 +28,38 @@ record TransferEstimate(ModelConfig model, int valueBytes) {
         return up + down;
     }
 
+    /**
+     * The Java loop, one classification batch of {@code batch} rows: a prompt pass (its KV cache and the
+     * last position's logits back), then one pass per label longer than one token (the prompt's cache up
+     * again, its cache and the label positions' logits back). With {@code cachedPrefix} tokens of the prompt
+     * taken from the prefix cache, that prefix, expanded to the batch, goes up with the prompt pass.
+     *
+     * @param promptTokens every prompt token, the cached prefix's included
+     * @param labelTokens  each label's token count
+     */
+    long javaLoopClassifyBytes(int batch, int promptTokens, int cachedPrefix, int[] labelTokens) {
+        long kv = kvBytesPerToken();
+        long logitsRow = (long) model.vocabSize() * valueBytes;
+        long inputs = batch * (promptTokens - cachedPrefix) * 3L * 8; // ids, positions, mask
+        long bytes = inputs + batch * (cachedPrefix * kv + promptTokens * kv + logitsRow);
+        for (int tokens : labelTokens) {
+            int width = tokens - 1;
+            if (width > 0) {
+                bytes += batch * (promptTokens * kv + (promptTokens + width) * kv + width * logitsRow + width * 3L * 8);
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * A one-pass classification graph: the inputs' ids, the prefix's KV cache once at batch 1 (expanded on
+     * the device), the labels' ids up; each row's label log-probabilities (float32) back.
+     */
+    long inGraphClassifyBytes(int batch, int promptTokens, int cachedPrefix, int[] labelTokens) {
+        long labelIds = 8L * java.util.Arrays.stream(labelTokens).sum();
+        return batch * (promptTokens - cachedPrefix) * 2L * 8 + cachedPrefix * kvBytesPerToken() + labelIds + 4L * batch * labelTokens.length;
+    }
+
     /** The in-graph backend, one step: the new token id of each row back to the host (int32). */
     long inGraphBytesPerStep(int batch) {
         return 4L * batch;

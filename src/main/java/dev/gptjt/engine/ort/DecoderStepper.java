@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
+import dev.gptjt.engine.PreparedRequest;
 import dev.gptjt.engine.model.ModelConfig;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -182,42 +183,78 @@ final class DecoderStepper {
     }
 
     /**
-     * Left-padded first-pass inputs: pads carry mask 0, position ids are
-     * {@code max(cumsum(mask) - 1, 0)} as in Hugging Face.
+     * A prompt pass's inputs: each row's prompt after its cached prefix ({@link PreparedRequest#prefixLength()}
+     * tokens, none without a prefix), left-padded to the longest. The pass continues a past of
+     * {@code pastLength} columns in which row r's prefix fills the last {@code prefixLengths[r]}; pads
+     * (in the past and before each suffix) carry mask 0, and position ids count only real tokens
+     * ({@code max(cumsum(mask) - 1, 0)}, as in Hugging Face). A row with a prefix whose suffix is padded
+     * thus has masked columns between the two: a running batch's cache closes them ({@link #source}).
      */
-    record Prompts(long[] ids, long[] mask, long[] positions, int[] padding, int length) {
-        static Prompts leftPadded(List<int[]> prompts, int padId) {
-            int b = prompts.size();
-            int len = prompts.stream().mapToInt(p -> p.length).max().orElse(0);
+    record Prompts(long[] ids, long[] mask, long[] positions, int[] padding, int length, int[] prefixLengths, int pastLength) {
+        static Prompts of(List<PreparedRequest> rows, int padId) {
+            int b = rows.size();
+            int[] prefixes = new int[b];
+            int len = 0;
+            int past = 0;
+            for (int r = 0; r < b; r++) {
+                prefixes[r] = rows.get(r).prefixLength();
+                past = Math.max(past, prefixes[r]);
+                len = Math.max(len, rows.get(r).promptIds().length - prefixes[r]);
+            }
             long[] ids = new long[b * len];
-            long[] mask = new long[b * len];
+            long[] mask = new long[b * (past + len)];
             long[] positions = new long[b * len];
             int[] padding = new int[b];
             for (int r = 0; r < b; r++) {
-                int[] prompt = prompts.get(r);
-                padding[r] = len - prompt.length;
+                int[] prompt = rows.get(r).promptIds();
+                padding[r] = len - (prompt.length - prefixes[r]);
+                java.util.Arrays.fill(mask, r * (past + len) + past - prefixes[r], r * (past + len) + past, 1L);
                 for (int t = 0; t < len; t++) {
                     int i = r * len + t;
                     boolean pad = t < padding[r];
-                    ids[i] = pad ? padId : prompt[t - padding[r]];
-                    mask[i] = pad ? 0 : 1;
-                    positions[i] = pad ? 0 : t - padding[r];
+                    ids[i] = pad ? padId : prompt[prefixes[r] + t - padding[r]];
+                    mask[r * (past + len) + past + t] = pad ? 0 : 1;
+                    positions[i] = pad ? 0 : prefixes[r] + t - padding[r];
                 }
             }
-            return new Prompts(ids, mask, positions, padding, len);
+            return new Prompts(ids, mask, positions, padding, len, prefixes, past);
+        }
+
+        /** Columns of the pass's KV cache: the past and the suffixes. */
+        int total() {
+            return pastLength + length;
+        }
+
+        /** Real tokens of row {@code r}: its whole prompt. */
+        int realLength(int r) {
+            return prefixLengths[r] + length - padding[r];
         }
 
         /** The mask after {@code extra} more tokens are appended to every row. */
         long[] maskExtendedBy(int extra) {
             int b = padding.length;
-            int total = length + extra;
+            int total = total() + extra;
             long[] out = new long[b * total];
             for (int r = 0; r < b; r++) {
-                for (int t = padding[r]; t < total; t++) {
-                    out[r * total + t] = 1;
-                }
+                java.util.Arrays.fill(out, r * total + pastLength - prefixLengths[r], r * total + pastLength, 1L);
+                java.util.Arrays.fill(out, r * total + pastLength + padding[r], (r + 1) * total, 1L);
             }
             return out;
+        }
+
+        /** Row {@code r} of the pass's cache {@code cache}, as a merge keeps it: prefix and suffix, no gap. */
+        KvCacheMerge.Source source(KvCache cache, int r) {
+            return new KvCacheMerge.Source(cache, total(), r, prefixLengths[r], padding[r], length - padding[r]);
+        }
+
+        /** True when no row has masked columns between its prefix and its suffix. */
+        boolean gapFree() {
+            for (int r = 0; r < padding.length; r++) {
+                if (prefixLengths[r] > 0 && padding[r] > 0) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 }

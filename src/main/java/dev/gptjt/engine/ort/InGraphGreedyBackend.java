@@ -153,7 +153,7 @@ public final class InGraphGreedyBackend implements GenerationBackend {
                     int width = (int) sequences.getInfo().getShape()[1];
                     IntBuffer out = sequences.getIntBuffer();
                     for (int r = 0; r < b; r++) {
-                        rows[r] = new RowState(batch.get(r), tokenizer, eosTokenId);
+                        rows[r] = new RowState(batch.get(r).withoutPrefix(), tokenizer, eosTokenId); // the graph reads the whole prompt
                         for (int c = promptLen; c < width && !rows[r].finished(); c++) {
                             rows[r].accept(out.get(r * width + c));
                         }

@@ -26,8 +26,25 @@ import java.util.Map;
  * (on a GPU, the Java loop moves the whole cache through the host at every step anyway).
  */
 final class KvCacheMerge {
-    /** Row {@code row} of {@code cache} (whose length is {@code length}), of which the last {@code real} columns are kept. */
-    record Source(KvCache cache, int length, int row, int real) {}
+    /**
+     * Row {@code row} of {@code cache} (whose length is {@code length}): its last {@code tail} columns and,
+     * {@code gap} masked columns before those, {@code head} more. A prompt pass that starts from a cached
+     * prefix leaves such a gap between the prefix and a suffix shorter than the batch's longest; a merge
+     * closes it.
+     *
+     * @param cache null when nothing is kept ({@code head + tail == 0})
+     */
+    record Source(KvCache cache, int length, int row, int head, int gap, int tail) {
+        /** The row's last {@code real} columns, with no gap. */
+        static Source of(KvCache cache, int length, int row, int real) {
+            return new Source(cache, length, row, 0, 0, real);
+        }
+
+        /** Columns kept. */
+        int real() {
+            return head + tail;
+        }
+    }
 
     /** Zeros to clear masked columns from; one head's padding (context × head size × 4 bytes) is far smaller. */
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 22);
@@ -52,14 +69,20 @@ final class KvCacheMerge {
                     for (int j = 0; j < rows.size(); j++) {
                         Source s = rows.get(j);
                         int l = layer;
-                        ByteBuffer source = read.computeIfAbsent(s.cache(), c -> bytes(c, key ? c.key(l) : c.value(l)));
-                        int span = s.real() * headSize * element;
-                        int padding = (length - s.real()) * headSize * element;
+                        ByteBuffer source = s.real() == 0 ? null : read.computeIfAbsent(s.cache(), c -> bytes(c, key ? c.key(l) : c.value(l)));
+                        int column = headSize * element;
+                        int padding = (length - s.real()) * column;
                         for (int h = 0; h < heads; h++) {
-                            int from = ((s.row() * heads + h) * s.length() + s.length() - s.real()) * headSize * element;
-                            int to = ((j * heads + h) * length + length - s.real()) * headSize * element;
+                            int rowStart = (s.row() * heads + h) * s.length();
+                            int to = ((j * heads + h) * length + length - s.real()) * column;
                             target.put(to - padding, ZEROS, 0, padding); // buffers are reused: clear the masked columns
-                            target.put(to, source, from, span);
+                            if (s.head() > 0) {
+                                int from = (rowStart + s.length() - s.tail() - s.gap() - s.head()) * column;
+                                target.put(to, source, from, s.head() * column);
+                            }
+                            if (s.tail() > 0) {
+                                target.put(to + s.head() * column, source, (rowStart + s.length() - s.tail()) * column, s.tail() * column);
+                            }
                         }
                     }
                 }
@@ -69,6 +92,11 @@ final class KvCacheMerge {
             merged.close();
             throw e;
         }
+    }
+
+    /** Bytes one token takes in the cache: keys and values of every layer. */
+    static long bytesPerToken(DecoderSession decoder) {
+        return 2L * decoder.config().nLayer() * decoder.config().nHead() * decoder.config().headSize() * elementBytes(decoder);
     }
 
     private static int elementBytes(DecoderSession decoder) {

@@ -86,7 +86,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         for (int i = 0; i < scoring.size(); i++) {
             PreparedRequest request = scoring.get(i);
             feed.complete(request, new GenerationResult(request.id(), request.promptIds().length, new int[0], "",
-                    FinishReason.LENGTH, 0, elapsed, batchSize, name(), labelLogProbs[i]));
+                    FinishReason.LENGTH, 0, elapsed, batchSize, name(), labelLogProbs[i], request.prefixLength()));
         }
     }
 
@@ -98,13 +98,11 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
     private double[][] scoreRows(List<PreparedRequest> batch, OrtSession.RunOptions options) throws OrtException {
         int b = batch.size();
         int vocab = config.vocabSize();
-        DecoderStepper.Prompts prompts = DecoderStepper.Prompts.leftPadded(batch.stream().map(PreparedRequest::promptIds).toList(), config.eosTokenId());
-        int len = prompts.length();
+        DecoderStepper.Prompts prompts = DecoderStepper.Prompts.of(batch, config.eosTokenId());
         double[][] out = new double[b][];
         float[] row = new float[vocab];
         int maxLabels = 0;
-        try (DecoderStepper.Output prefill = stepper.run(prompts.ids(), prompts.mask(), prompts.positions(), b, len, len, null,
-                new int[] {len - 1}, options)) {
+        try (DecoderStepper.Output prefill = promptPass(prompts, batch, options)) {
             for (int r = 0; r < b; r++) {
                 int[][] labels = batch.get(r).labelIds();
                 out[r] = new double[labels.length];
@@ -132,7 +130,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                 java.util.Arrays.fill(ids, config.eosTokenId());
                 for (int r = 0; r < b; r++) {
                     int[][] labels = batch.get(r).labelIds();
-                    int real = len - prompts.padding()[r];
+                    int real = prompts.realLength(r);
                     for (int i = 0; i < width; i++) {
                         positions[r * width + i] = real + i;
                         if (j < labels.length && i < labels[j].length - 1) {
@@ -144,8 +142,8 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                 for (int i = 0; i < width; i++) {
                     all[i] = i;
                 }
-                try (DecoderStepper.Output pass = stepper.run(ids, prompts.maskExtendedBy(width), positions, b, width, len + width, prefill,
-                        all, options)) {
+                try (DecoderStepper.Output pass = stepper.run(ids, prompts.maskExtendedBy(width), positions, b, width, prompts.total() + width,
+                        prefill, all, options)) {
                     for (int r = 0; r < b; r++) {
                         int[][] labels = batch.get(r).labelIds();
                         if (j >= labels.length) {
@@ -160,6 +158,58 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
             }
         }
         return out;
+    }
+
+    /**
+     * The prompt pass of {@code rows}: each row's prompt after its cached prefix, continuing a past built
+     * from the prefixes' caches (rows without one see only masked columns there), logits at the last position.
+     */
+    private DecoderStepper.Output promptPass(DecoderStepper.Prompts prompts, List<PreparedRequest> rows, OrtSession.RunOptions options)
+            throws OrtException {
+        KvCache past = null;
+        if (prompts.pastLength() > 0) {
+            List<KvCacheMerge.Source> prefixes = new ArrayList<>(rows.size());
+            for (PreparedRequest r : rows) {
+                prefixes.add(r.prefix() == null ? KvCacheMerge.Source.of(null, 0, 0, 0)
+                        : KvCacheMerge.Source.of(((CachedPrefix) r.prefix().state()).kv, r.prefixLength(), 0, r.prefixLength()));
+            }
+            past = KvCacheMerge.merge(decoder, prefixes, buffers);
+        }
+        try {
+            return stepper.run(prompts.ids(), prompts.mask(), prompts.positions(), rows.size(), prompts.length(), prompts.total(), past,
+                    new int[] {prompts.length() - 1}, options);
+        } finally {
+            if (past != null) {
+                past.close(); // consumed by the run; its outputs are buffers of their own
+            }
+        }
+    }
+
+    /** A prefix's KV cache at batch 1, in direct buffers of its own that prompt passes read in place. */
+    private record CachedPrefix(KvCacheMerge.Merged kv, long bytes) implements PrefixState {
+        @Override
+        public void close() {
+            kv.close();
+        }
+    }
+
+    /** One pass over the prefix alone; its KV cache is kept (a copy out of the shared buffer pool). */
+    @Override
+    public PrefixState cachePrefix(int[] tokens) {
+        OrtSession.RunOptions options = null;
+        try {
+            options = control.begin();
+            PreparedRequest prefix = new PreparedRequest("prefix", tokens, GenerationParams.DEFAULTS, System.nanoTime(), null, Long.MAX_VALUE, null);
+            try (DecoderStepper.Output pass = promptPass(DecoderStepper.Prompts.of(List.of(prefix), config.eosTokenId()), List.of(prefix), options)) {
+                KvCacheMerge.Merged kv = KvCacheMerge.merge(decoder, List.of(KvCacheMerge.Source.of(pass, tokens.length, 0, tokens.length)),
+                        new KvCacheMerge.BufferPool());
+                return new CachedPrefix(kv, (long) tokens.length * KvCacheMerge.bytesPerToken(decoder));
+            }
+        } catch (OrtException e) {
+            throw control.failure(e);
+        } finally {
+            control.end(options);
+        }
     }
 
     private static double logSumExp(float[] logits) {
@@ -257,14 +307,11 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         private void admit(List<PreparedRequest> incoming) throws OrtException {
             List<Row> fresh = new ArrayList<>();
             DecoderStepper.Output prompt = null;
-            int promptLength = 0;
+            DecoderStepper.Prompts p = null;
             if (!incoming.isEmpty()) {
                 long admitted = System.nanoTime();
-                DecoderStepper.Prompts p = DecoderStepper.Prompts.leftPadded(incoming.stream().map(PreparedRequest::promptIds).toList(),
-                        config.eosTokenId());
-                promptLength = p.length();
-                prompt = stepper.run(p.ids(), p.mask(), p.positions(), incoming.size(), promptLength, promptLength, null,
-                        new int[] {promptLength - 1}, options);
+                p = DecoderStepper.Prompts.of(incoming, config.eosTokenId());
+                prompt = promptPass(p, incoming, options);
                 int batchSize = incoming.size() + unfinished();
                 for (int r = 0; r < incoming.size(); r++) {
                     PreparedRequest req = incoming.get(r);
@@ -275,11 +322,11 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                     accept(row, batchSize);
                 }
             }
-            if (rows.stream().allMatch(Row::finished)) {
+            if (rows.stream().allMatch(Row::finished) && (p == null || p.gapFree())) {
                 // nothing running: the prompt pass's cache is the batch's, as it is (no copy)
                 closeCache();
                 cache = prompt;
-                length = promptLength;
+                length = p == null ? 0 : p.total();
                 rows = fresh;
                 return;
             }
@@ -287,13 +334,13 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
             List<Row> kept = new ArrayList<>();
             for (int r = 0; r < rows.size(); r++) {
                 if (!rows.get(r).finished()) {
-                    sources.add(new KvCacheMerge.Source(cache, length, r, rows.get(r).cached));
+                    sources.add(KvCacheMerge.Source.of(cache, length, r, rows.get(r).cached));
                     kept.add(rows.get(r));
                 }
             }
             for (int r = 0; r < fresh.size(); r++) {
                 if (!fresh.get(r).finished()) {
-                    sources.add(new KvCacheMerge.Source(prompt, promptLength, r, fresh.get(r).cached));
+                    sources.add(p.source(prompt, r));
                     kept.add(fresh.get(r));
                 }
             }

@@ -46,6 +46,11 @@ public record TaskDefinition(String name, String template, Mode mode, List<Strin
         return template.replace(INPUT, input);
     }
 
+    /** The template's text before {@code {input}}: what every prompt of the task starts with (its prefix cache). */
+    public String prefix() {
+        return template.substring(0, template.indexOf(INPUT));
+    }
+
     /** The continuations scored for a classify task: each label after a space, as in "Output: label". */
     public List<String> continuations() {
         return labels.stream().map(l -> " " + l).toList();

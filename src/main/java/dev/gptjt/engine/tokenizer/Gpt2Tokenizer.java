@@ -109,11 +109,24 @@ public final class Gpt2Tokenizer {
 
     /** Encodes text as ordinary text (special-token strings are not recognised). */
     public int[] encode(String text) {
-        List<int[]> pieces = new ArrayList<>();
-        int total = 0;
+        return encodeWords(words(text));
+    }
+
+    /** The pre-tokenizer's words of {@code text}, in order. */
+    private static List<String> words(String text) {
+        List<String> words = new ArrayList<>();
         Matcher m = PRE_TOKENIZER.matcher(text);
         while (m.find()) {
-            int[] ids = encodeWord(m.group());
+            words.add(m.group());
+        }
+        return words;
+    }
+
+    private int[] encodeWords(List<String> words) {
+        List<int[]> pieces = new ArrayList<>(words.size());
+        int total = 0;
+        for (String word : words) {
+            int[] ids = encodeWord(word);
             pieces.add(ids);
             total += ids.length;
         }
@@ -124,6 +137,18 @@ public final class Gpt2Tokenizer {
             at += p.length;
         }
         return out;
+    }
+
+    /**
+     * The tokens of {@code text} that no text appended after it can change: those of every
+     * pre-tokenized word but the last. BPE merges never cross the pre-tokenizer's word boundaries, and
+     * appending text can only change the last word (letters extend it, a trailing space joins the next
+     * word, a quote becomes a contraction), so {@code encode(text + anything)} starts with these tokens.
+     * Empty when the text is at most one word.
+     */
+    public int[] encodeFixedPrefix(String text) {
+        List<String> words = words(text);
+        return words.isEmpty() ? new int[0] : encodeWords(words.subList(0, words.size() - 1));
     }
 
     private int[] encodeWord(String word) {

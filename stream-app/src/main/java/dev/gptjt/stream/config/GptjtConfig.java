@@ -150,6 +150,16 @@ public interface GptjtConfig {
         @WithName("warm-up")
         @WithDefault("true")
         boolean warmUp();
+
+        /**
+         * At start, run each task template's text before {input} through the model once and keep its KV
+         * cache: a task's prompt pass then computes only the input and the template's tail (results equal
+         * the whole prompt's; a prompt whose tokens differ at the boundary runs whole and is counted in
+         * gptjt_prefix_cache_requests_total{outcome="fallback"}). Costs the cache's bytes per task (logged).
+         */
+        @WithName("prefix-cache")
+        @WithDefault("true")
+        boolean prefixCache();
     }
 
     interface Topics {

@@ -3,9 +3,11 @@ package dev.gptjt.stream.runtime;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.ExecutionProvider;
 import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.task.TaskDefinition;
 import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.stream.config.ConfigValidator;
 import dev.gptjt.stream.config.GptjtConfig;
+import dev.gptjt.stream.config.Tasks;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -51,10 +53,29 @@ public class EngineProducer {
             }
             LOG.infof("engine warmed up in %d ms (batch sizes 1 to %d)", (System.nanoTime() - warm) / 1_000_000, e.maxBatchSize());
         }
+        if (e.prefixCache()) {
+            cachePrefixes(engine, config);
+        }
         metrics.watchQueue(engine::queued);
+        metrics.watchPrefixCache(engine);
         LOG.infof("model %s loaded in %d ms (backend %s, max batch %d, max wait %s)", engine.model().name(),
                 (System.nanoTime() - start) / 1_000_000, engine.backendName(), e.maxBatchSize(), e.maxWait());
         return engine;
+    }
+
+    /** Caches every task's template text before its input, logging what each costs. */
+    private static void cachePrefixes(InferenceEngine engine, GptjtConfig config) {
+        try {
+            for (TaskDefinition task : Tasks.fromConfig(config).values()) {
+                engine.cachePrefix(task.prefix()).ifPresentOrElse(
+                        p -> LOG.infof("task %s: prefix of %d tokens cached (%.1f KB of KV cache, %d bytes per token)", task.name(),
+                                p.tokens().length, p.cacheBytes() / 1024.0, p.cacheBytes() / p.tokens().length),
+                        () -> LOG.infof("task %s: no prefix to cache (no text before {input} but one word)", task.name()));
+            }
+        } catch (RuntimeException ex) {
+            engine.close();
+            throw ex;
+        }
     }
 
     /**

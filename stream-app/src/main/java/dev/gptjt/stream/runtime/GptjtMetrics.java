@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * [gptjt_batch_inference_seconds], generated tokens [gptjt_tokens_generated_total] (rate = tokens/s),
  * prompts in [gptjt_prompts_in_total], results out [gptjt_results_out_total{kind}], failures
  * [gptjt_failures_total{reason}], pending prompts [gptjt_pending_prompts], engine queue depth
- * [gptjt_scheduler_queue_depth].
+ * [gptjt_scheduler_queue_depth], task prompts run from a cached prefix or whole
+ * [gptjt_prefix_cache_requests_total{outcome}].
  */
 @ApplicationScoped
 public class GptjtMetrics implements TopologyMetrics, BatchScheduler.BatchListener {
@@ -50,6 +51,19 @@ public class GptjtMetrics implements TopologyMetrics, BatchScheduler.BatchListen
     void watchQueue(java.util.function.Supplier<Number> depth) {
         io.micrometer.core.instrument.Gauge.builder("gptjt.scheduler.queue.depth", depth)
                 .description("Prompts waiting in the engine for a batch").register(registry);
+    }
+
+    /**
+     * Also exports how prompts met the cached task prefixes: ran from one, or ran whole after a token
+     * boundary mismatch. (Micrometer holds a function counter's object weakly: the engine, which lives
+     * as long as the service, is that object.)
+     */
+    void watchPrefixCache(dev.gptjt.engine.InferenceEngine engine) {
+        io.micrometer.core.instrument.FunctionCounter.builder("gptjt.prefix.cache.requests", engine, e -> e.prefixStats().hits())
+                .tag("outcome", "hit").description("Task prompts whose pass started from a cached prefix").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("gptjt.prefix.cache.requests", engine, e -> e.prefixStats().fallbacks())
+                .tag("outcome", "fallback").description("Task prompts that ran whole: their tokens differ from the cached prefix's at the boundary")
+                .register(registry);
     }
 
     @Override

@@ -111,6 +111,8 @@ class OpsIT extends dev.gptjt.testing.BrokerIT {
             assertEquals(41.0, samples.get("gptjt_prompts_in_total"));
             assertEquals(40 * 8.0, samples.get("gptjt_tokens_generated_total"));
             assertTrue(samples.containsKey("gptjt_pending_prompts") && samples.containsKey("gptjt_scheduler_queue_depth"));
+            assertTrue(samples.containsKey("gptjt_prefix_cache_requests_total"), "the task prefix cache's counters");
+            assertTrue(java.nio.file.Files.readString(WORK.resolve("ops.log")).contains("task tweet-hate: prefix of"), "each cached prefix's size is logged at start");
             Set<String> used = dashboardMetrics();
             Set<String> missing = new HashSet<>(used);
             missing.removeAll(samples.keySet());

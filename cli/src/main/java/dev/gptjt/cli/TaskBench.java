@@ -1,0 +1,175 @@
+package dev.gptjt.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.cli.Args;
+import dev.gptjt.engine.task.TaskDefinition;
+import java.io.BufferedReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * {@code gptjt bench task}: a task's records per second over a file of inputs at full batches, each path
+ * in an engine of its own — the whole prompt, and the task's cached prefix — run in turn within each
+ * repetition (so the host's drift hits both alike), with their ratio per repetition and how far their
+ * answers differ (labels and largest probability difference; extract/generate: identical answers).
+ */
+final class TaskBench {
+    static final List<String> OPTIONS = List.of("task", "model", "inputs", "config", "repeat", "batch-size", "json");
+
+    /** A way of running the task, and its engine. */
+    private record Variant(String name, InferenceEngine engine) {}
+
+    private TaskBench() {}
+
+    static int run(Args args, PrintStream out) throws Exception {
+        args.allow(OPTIONS);
+        TaskDefinition task = TaskRunner.task(args);
+        Path model = Path.of(args.required("model"));
+        Path inputsFile = Path.of(args.required("inputs"));
+        int repeat = args.intValue("repeat", 3);
+        int batch = args.intValue("batch-size", 16);
+        boolean json = args.flag("json");
+        List<TaskRunner.Input> inputs;
+        try (BufferedReader in = Files.newBufferedReader(inputsFile, StandardCharsets.UTF_8)) {
+            inputs = TaskRunner.read(in);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new CliException("--inputs: no file " + inputsFile);
+        }
+        if (inputs.isEmpty()) {
+            throw new CliException("--inputs: " + inputsFile + " has no input lines");
+        }
+        // spinning off, as in the service: the idle engine's threads must not take the running one's cores
+        EngineConfig config = EngineConfig.defaults(model).withBatching(batch, Duration.ofMillis(10), Math.max(batch, inputs.size()))
+                .withSpinWait(false);
+        List<Variant> paths = new ArrayList<>();
+        try {
+            paths.add(new Variant("whole-prompt", InferenceEngine.open(config)));
+            InferenceEngine cached = InferenceEngine.open(config);
+            paths.add(new Variant("prefix-cache", cached));
+            int prefixTokens = cached.cachePrefix(task.prefix()).map(p -> p.tokens().length).orElse(0);
+            if (!json) {
+                out.printf(Locale.ROOT, "task bench: %s (%s) on %s, %d inputs (%.1f prompt tokens on average, %d of them a cached prefix), batch %d, %d repetitions%n",
+                        task.name(), task.mode().name().toLowerCase(Locale.ROOT), model.getFileName(), inputs.size(),
+                        meanPromptTokens(cached, task, inputs), prefixTokens, batch, repeat);
+            }
+            Map<String, List<ObjectNode>> answers = new LinkedHashMap<>();
+            Map<String, double[]> perSecond = new LinkedHashMap<>();
+            for (Variant p : paths) {
+                answers.put(p.name(), run(p.engine(), task, inputs)); // warm-up, and the answers compared below
+                perSecond.put(p.name(), new double[repeat]);
+            }
+            for (int rep = 0; rep < repeat; rep++) {
+                for (Variant p : paths) {
+                    long start = System.nanoTime();
+                    run(p.engine(), task, inputs);
+                    perSecond.get(p.name())[rep] = inputs.size() / ((System.nanoTime() - start) / 1e9);
+                }
+            }
+            report(out, json, task, perSecond, answers);
+        } finally {
+            paths.forEach(p -> p.engine().close());
+        }
+        return 0;
+    }
+
+    private static List<ObjectNode> run(InferenceEngine engine, TaskDefinition task, List<TaskRunner.Input> inputs) {
+        return new TaskRunner(engine, task).submitAll(inputs).stream().map(CompletableFuture::join).toList();
+    }
+
+    private static double meanPromptTokens(InferenceEngine engine, TaskDefinition task, List<TaskRunner.Input> inputs) {
+        return inputs.stream().mapToInt(i -> engine.tokenizer().encode(task.prompt(i.text())).length).average().orElse(0);
+    }
+
+    private static void report(PrintStream out, boolean json, TaskDefinition task, Map<String, double[]> perSecond,
+                               Map<String, List<ObjectNode>> answers) throws Exception {
+        List<String> names = List.copyOf(perSecond.keySet());
+        String base = names.get(0);
+        ObjectNode doc = TaskRunner.JSON.createObjectNode().put("task", task.name());
+        ArrayNode rows = doc.putArray("paths");
+        if (!json) {
+            out.printf("%-14s %14s %28s %10s %18s%n", "path", "records/s", "per repetition", "ratio", "agreement");
+        }
+        for (String name : names) {
+            double[] rates = perSecond.get(name);
+            double[] ratios = new double[rates.length];
+            for (int i = 0; i < rates.length; i++) {
+                ratios[i] = rates[i] / perSecond.get(base)[i];
+            }
+            Agreement a = Agreement.of(answers.get(base), answers.get(name));
+            ObjectNode row = rows.addObject().put("path", name).put("records_per_s", median(rates)).put("ratio", median(ratios))
+                    .put("same_answers", a.same()).put("records", a.records()).put("max_probability_difference", a.maxProbabilityDifference());
+            Arrays.stream(rates).forEach(row.putArray("records_per_s_each")::add);
+            Arrays.stream(ratios).forEach(row.putArray("ratio_each")::add);
+            if (!json) {
+                out.printf(Locale.ROOT, "%-14s %14.1f %28s %9.2fx %10d/%d same%s%n", name, median(rates), format(rates), median(ratios),
+                        a.same(), a.records(), task.mode() == TaskDefinition.Mode.CLASSIFY
+                                ? String.format(Locale.ROOT, ", max |dp| %.2e", a.maxProbabilityDifference()) : "");
+            }
+        }
+        if (json) {
+            out.println(TaskRunner.JSON.writeValueAsString(doc));
+        } else {
+            out.println("ratio: records/s over the whole-prompt path's in the same repetition (median); agreement: against the whole-prompt path");
+        }
+    }
+
+    /** How two paths' answers compare, record by record. */
+    record Agreement(int same, int records, double maxProbabilityDifference) {
+        static Agreement of(List<ObjectNode> expected, List<ObjectNode> actual) {
+            int same = 0;
+            double maxDiff = 0;
+            for (int i = 0; i < expected.size(); i++) {
+                JsonNode e = expected.get(i);
+                JsonNode a = actual.get(i);
+                if (answer(e).equals(answer(a))) {
+                    same++;
+                }
+                JsonNode es = e.path("scores");
+                JsonNode as = a.path("scores");
+                for (int j = 0; j < es.size() && j < as.size(); j++) {
+                    maxDiff = Math.max(maxDiff, Math.abs(es.get(j).path("probability").asDouble() - as.get(j).path("probability").asDouble()));
+                }
+            }
+            return new Agreement(same, expected.size(), maxDiff);
+        }
+
+        /** What a record answered: the label, the entities, the text, or the error. */
+        private static JsonNode answer(JsonNode r) {
+            for (String field : List.of("label", "entities", "output_ids", "error")) {
+                if (r.has(field)) {
+                    return r.get(field);
+                }
+            }
+            return r;
+        }
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static String format(double[] values) {
+        StringBuilder b = new StringBuilder();
+        for (double v : values) {
+            b.append(b.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.1f", v));
+        }
+        return b.toString();
+    }
+}

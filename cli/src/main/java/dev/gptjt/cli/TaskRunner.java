@@ -1,0 +1,146 @@
+package dev.gptjt.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gptjt.engine.ClassificationRequest;
+import dev.gptjt.engine.ClassificationResult;
+import dev.gptjt.engine.EngineException;
+import dev.gptjt.engine.GenerationParams;
+import dev.gptjt.engine.GenerationRequest;
+import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.task.EntityParser;
+import dev.gptjt.engine.task.TaskDefinition;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Runs a task's records through an engine without Kafka, as the service would (its template, labels and
+ * defaults), each result as one JSON object: what {@code gptjt run} prints and {@code gptjt bench task} times.
+ */
+final class TaskRunner {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One input: {@code {"id": …, "text": …}} ({@code prompt} is accepted for {@code text}). */
+    record Input(String id, String text) {}
+
+    private final InferenceEngine engine;
+    private final TaskDefinition task;
+
+    TaskRunner(InferenceEngine engine, TaskDefinition task) {
+        this.engine = engine;
+        this.task = task;
+    }
+
+    /**
+     * The task {@code --task} names, from {@code --config} (default: the service's application.properties).
+     *
+     * @throws CliException when the task is not configured there
+     */
+    static TaskDefinition task(dev.gptjt.engine.cli.Args args) {
+        java.nio.file.Path config = java.nio.file.Path.of(args.get("config",
+                System.getProperty("gptjt.config", "stream-app/src/main/resources/application.properties")));
+        java.util.Map<String, TaskDefinition> tasks = dev.gptjt.engine.task.TaskProperties.load(config);
+        String name = args.required("task");
+        TaskDefinition task = tasks.get(name);
+        if (task == null) {
+            throw new CliException("unknown task '" + name + "' (configured in " + config + ": " + tasks.keySet() + ")");
+        }
+        return task;
+    }
+
+    /**
+     * Reads input lines; a line without text is a one-line error naming it.
+     *
+     * @throws CliException for a line that is not a JSON object with {@code text} (or {@code prompt})
+     */
+    static List<Input> read(BufferedReader in) throws IOException {
+        List<Input> inputs = new ArrayList<>();
+        int lineNo = 0;
+        for (String line; (line = in.readLine()) != null; ) {
+            lineNo++;
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode n;
+            try {
+                n = JSON.readTree(line);
+            } catch (IOException e) {
+                throw new CliException("line " + lineNo + " is not JSON: " + e.getMessage().lines().findFirst().orElse(""));
+            }
+            JsonNode text = n.hasNonNull("text") ? n.get("text") : n.get("prompt");
+            if (!n.isObject() || text == null || !text.isTextual()) {
+                throw new CliException("line " + lineNo + " needs \"text\" (or \"prompt\") as a string");
+            }
+            inputs.add(new Input(n.hasNonNull("id") ? n.get("id").asText() : String.valueOf(lineNo), text.asText()));
+        }
+        return inputs;
+    }
+
+    /** Submits every input at once (the engine batches them); the futures complete in any order. */
+    List<CompletableFuture<ObjectNode>> submitAll(List<Input> inputs) {
+        return inputs.stream().map(this::submit).toList();
+    }
+
+    /** Never fails: an engine refusal becomes {@code {"id", "error": {"code", "message"}}}. */
+    CompletableFuture<ObjectNode> submit(Input input) {
+        String prompt = task.prompt(input.text());
+        CompletableFuture<ObjectNode> result = switch (task.mode()) {
+            case CLASSIFY -> engine.classify(new ClassificationRequest(input.id(), prompt, task.continuations(), task.lengthNormalized()))
+                    .thenApply(this::classification);
+            case EXTRACT -> engine.submit(new GenerationRequest(input.id(), prompt, params())).thenApply(this::extraction);
+            case GENERATE -> engine.submit(new GenerationRequest(input.id(), prompt, params())).thenApply(this::completion);
+        };
+        return result.exceptionally(e -> error(input.id(), e.getCause() != null ? e.getCause() : e));
+    }
+
+    private GenerationParams params() {
+        return GenerationParams.DEFAULTS.withMaxNewTokens(task.maxNewTokens()).withStop(task.stop());
+    }
+
+    private ObjectNode classification(ClassificationResult r) {
+        ObjectNode o = JSON.createObjectNode().put("id", r.id()).put("label", r.label().strip());
+        ArrayNode scores = o.putArray("scores");
+        r.scores().forEach(s -> scores.addObject().put("label", s.label().strip()).put("probability", s.probability()));
+        return path(o, r.promptTokens(), r.prefixTokens(), r.backend());
+    }
+
+    private ObjectNode extraction(GenerationResult r) {
+        ObjectNode o = JSON.createObjectNode().put("id", r.id());
+        ArrayNode entities = o.putArray("entities");
+        EntityParser.parse(r.text()).forEach(e -> {
+            ObjectNode entity = entities.addObject().put("text", e.text());
+            if (e.type() != null) {
+                entity.put("type", e.type());
+            }
+        });
+        o.put("raw", r.text());
+        return path(o, r.promptTokens(), r.prefixTokens(), r.backend());
+    }
+
+    private ObjectNode completion(GenerationResult r) {
+        ObjectNode o = JSON.createObjectNode().put("id", r.id()).put("text", r.text()).put("finish_reason", r.finishReason().name().toLowerCase());
+        ArrayNode ids = o.putArray("output_ids");
+        for (int id : r.outputIds()) {
+            ids.add(id);
+        }
+        return path(o, r.promptTokens(), r.prefixTokens(), r.backend());
+    }
+
+    /** Which path ran: the backend, and whether the prompt pass started from the task's cached prefix. */
+    private static ObjectNode path(ObjectNode o, int promptTokens, int prefixTokens, String backend) {
+        return o.put("prompt_tokens", promptTokens).put("prefix_tokens", prefixTokens)
+                .put("path", prefixTokens > 0 ? "prefix-cache" : "whole-prompt").put("backend", backend);
+    }
+
+    private static ObjectNode error(String id, Throwable e) {
+        ObjectNode o = JSON.createObjectNode().put("id", id);
+        o.putObject("error").put("code", e instanceof EngineException ee ? ee.code().name() : "INTERNAL").put("message", String.valueOf(e.getMessage()));
+        return o;
+    }
+}
