@@ -2,10 +2,13 @@ package dev.gptjt.engine;
 
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.ort.DecoderSession;
+import dev.gptjt.engine.ort.InGraphClassifyBackend;
 import dev.gptjt.engine.ort.InGraphGreedyBackend;
 import dev.gptjt.engine.ort.OrtTokenLoopBackend;
 import dev.gptjt.engine.scheduler.BatchScheduler;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -43,12 +46,12 @@ public final class InferenceEngine implements AutoCloseable {
      * Loads the model directory and starts the scheduler.
      *
      * <p>Greedy generations run in-graph when {@link EngineConfig#backend()} asks for it (or, for
-     * {@link DecodingBackend#AUTO}, on CUDA) and the directory has {@code greedy_search.onnx};
-     * everything else on the Java token loop.
+     * {@link DecodingBackend#AUTO}, on CUDA) and the directory has {@code greedy_search.onnx}, and
+     * classifications likewise when it has {@code classify.onnx}; everything else on the Java token loop.
      *
      * @throws EngineException {@link ErrorCode#MODEL_INVALID} for a missing or inconsistent model
-     *     directory (or a missing {@code greedy_search.onnx} when {@link DecodingBackend#IN_GRAPH} is asked
-     *     for), {@link ErrorCode#PROVIDER_UNAVAILABLE} when the execution provider cannot start
+     *     directory (or neither {@code greedy_search.onnx} nor {@code classify.onnx} when
+     *     {@link DecodingBackend#IN_GRAPH} is asked for), {@link ErrorCode#PROVIDER_UNAVAILABLE} when the execution provider cannot start
      */
     public static InferenceEngine open(EngineConfig config) {
         return open(config, null);
@@ -60,21 +63,33 @@ public final class InferenceEngine implements AutoCloseable {
         Gpt2Tokenizer tokenizer = Gpt2Tokenizer.load(model.vocabFile(), model.mergesFile());
         DecoderSession session = DecoderSession.open(model, config);
         GenerationBackend loop = new OrtTokenLoopBackend(session, tokenizer);
-        boolean inGraph = switch (config.backend()) {
+        boolean cuda = config.provider() == ExecutionProvider.CUDA;
+        boolean classifyInGraph = switch (config.backend()) {
             case JAVA_LOOP -> false;
-            case IN_GRAPH -> true; // fails below, naming the convert command, when the file is missing
-            case AUTO -> config.provider() == ExecutionProvider.CUDA && model.greedySearchFile().isPresent();
+            case IN_GRAPH -> model.classifyFile().isPresent();
+            case AUTO -> cuda && model.classifyFile().isPresent();
         };
-        if (!inGraph) {
-            return new InferenceEngine(config, model, tokenizer, loop, listener);
-        }
+        boolean greedyInGraph = switch (config.backend()) {
+            case JAVA_LOOP -> false;
+            // fails below, naming the convert command, when neither converted graph is there
+            case IN_GRAPH -> model.greedySearchFile().isPresent() || !classifyInGraph;
+            case AUTO -> cuda && model.greedySearchFile().isPresent();
+        };
+        List<RoutingBackend.Route> routes = new ArrayList<>();
         try {
-            GenerationBackend greedy = InGraphGreedyBackend.open(model, config, tokenizer);
-            return new InferenceEngine(config, model, tokenizer, new RoutingBackend(greedy, InGraphGreedyBackend::accepts, loop), listener);
+            if (greedyInGraph) {
+                routes.add(new RoutingBackend.Route(InGraphGreedyBackend.open(model, config, tokenizer), InGraphGreedyBackend::accepts));
+            }
+            if (classifyInGraph) {
+                routes.add(new RoutingBackend.Route(InGraphClassifyBackend.open(model, config), InGraphClassifyBackend::accepts));
+            }
         } catch (RuntimeException e) {
+            routes.forEach(r -> r.backend().close());
             loop.close();
             throw e;
         }
+        GenerationBackend backend = routes.isEmpty() ? loop : new RoutingBackend(routes, loop);
+        return new InferenceEngine(config, model, tokenizer, backend, listener);
     }
 
     /**

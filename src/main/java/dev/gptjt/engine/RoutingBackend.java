@@ -7,26 +7,32 @@ import java.util.TreeMap;
 import java.util.function.Predicate;
 
 /**
- * Splits each batch between an in-graph decoding backend and the general one: requests the in-graph
- * backend accepts run there, grouped by {@link #bucket max_new_tokens
- * bucket} (one operator call generates up to the group's largest limit, so a group of similar limits
- * wastes few steps); every other request runs on the general backend. Each result names the backend
- * that produced it.
+ * Splits each batch between in-graph backends and the general one: requests an in-graph backend accepts
+ * (the first that does) run there, grouped by {@link #bucket max_new_tokens bucket} (one operator call
+ * generates up to the group's largest limit, so a group of similar limits wastes few steps); every other
+ * request runs on the general backend. Each result names the backend that produced it.
  */
 public final class RoutingBackend implements GenerationBackend {
-    private final GenerationBackend inGraph;
-    private final Predicate<PreparedRequest> accepts;
+    /** An in-graph backend and the requests it can run. */
+    public record Route(GenerationBackend backend, Predicate<PreparedRequest> accepts) {}
+
+    private final List<Route> routes;
+    private final Predicate<PreparedRequest> routed;
     private final GenerationBackend general;
 
     /**
-     * @param inGraph the specialised backend
-     * @param accepts which requests it can run
+     * @param routes  specialised backends, tried in order
      * @param general runs everything else
      */
-    public RoutingBackend(GenerationBackend inGraph, Predicate<PreparedRequest> accepts, GenerationBackend general) {
-        this.inGraph = inGraph;
-        this.accepts = accepts;
+    public RoutingBackend(List<Route> routes, GenerationBackend general) {
+        this.routes = List.copyOf(routes);
+        this.routed = r -> this.routes.stream().anyMatch(route -> route.accepts().test(r));
         this.general = general;
+    }
+
+    /** One specialised backend beside the general one. */
+    public RoutingBackend(GenerationBackend inGraph, Predicate<PreparedRequest> accepts, GenerationBackend general) {
+        this(List.of(new Route(inGraph, accepts)), general);
     }
 
     /**
@@ -39,10 +45,12 @@ public final class RoutingBackend implements GenerationBackend {
 
     @Override
     public String name() {
-        return inGraph.name() + "+" + general.name();
+        StringBuilder name = new StringBuilder();
+        routes.forEach(r -> name.append(r.backend().name()).append('+'));
+        return name.append(general.name()).toString();
     }
 
-    /** The general backend keeps prefixes; the in-graph one runs its requests' whole prompts. */
+    /** The general backend keeps prefixes; the in-graph ones read them from it or run whole prompts. */
     @Override
     public PrefixState cachePrefix(int[] tokens) {
         return general.cachePrefix(tokens);
@@ -57,31 +65,34 @@ public final class RoutingBackend implements GenerationBackend {
 
     /**
      * The in-graph groups, each completed through {@code feed} as it returns; then the rest on the general
-     * backend, which may admit queued requests at its step boundaries — those the in-graph backend would
-     * not take (a greedy request at the head of the queue waits for the next batch, where it runs in-graph).
+     * backend, which may admit queued requests at its step boundaries — those no in-graph backend would
+     * take (such a request at the head of the queue waits for the next batch, where it runs in-graph).
      */
     @Override
     public void generate(List<PreparedRequest> batch, RowFeed feed) {
-        Map<Integer, List<PreparedRequest>> groups = new TreeMap<>();
+        Map<Route, Map<Integer, List<PreparedRequest>>> groups = new java.util.LinkedHashMap<>();
         List<PreparedRequest> rest = new ArrayList<>();
         for (PreparedRequest r : batch) {
-            if (accepts.test(r)) {
-                groups.computeIfAbsent(bucket(r.params().maxNewTokens()), k -> new ArrayList<>()).add(r);
+            Route route = routes.stream().filter(x -> x.accepts().test(r)).findFirst().orElse(null);
+            if (route != null) {
+                groups.computeIfAbsent(route, x -> new TreeMap<>()).computeIfAbsent(bucket(r.params().maxNewTokens()), k -> new ArrayList<>()).add(r);
             } else {
                 rest.add(r);
             }
         }
-        for (List<PreparedRequest> group : groups.values()) {
-            List<GenerationResult> out = inGraph.generate(group);
-            for (int i = 0; i < group.size(); i++) {
-                feed.complete(group.get(i), out.get(i));
+        groups.forEach((route, buckets) -> {
+            for (List<PreparedRequest> group : buckets.values()) {
+                List<GenerationResult> out = route.backend().generate(group);
+                for (int i = 0; i < group.size(); i++) {
+                    feed.complete(group.get(i), out.get(i));
+                }
             }
-        }
+        });
         if (!rest.isEmpty()) {
             general.generate(rest, new RowFeed() {
                 @Override
                 public List<PreparedRequest> admit(int running, long stepNanos, Predicate<PreparedRequest> joinable) {
-                    return feed.admit(running, stepNanos, joinable.and(accepts.negate()));
+                    return feed.admit(running, stepNanos, joinable.and(routed.negate()));
                 }
 
                 @Override
@@ -94,25 +105,25 @@ public final class RoutingBackend implements GenerationBackend {
 
     @Override
     public void warmUp(int maxBatchSize) {
-        inGraph.warmUp(maxBatchSize);
+        routes.forEach(r -> r.backend().warmUp(maxBatchSize));
         general.warmUp(maxBatchSize);
     }
 
     @Override
     public long ortNanos() {
-        return inGraph.ortNanos() + general.ortNanos();
+        return routes.stream().mapToLong(r -> r.backend().ortNanos()).sum() + general.ortNanos();
     }
 
     @Override
     public void terminate() {
-        inGraph.terminate();
+        routes.forEach(r -> r.backend().terminate());
         general.terminate();
     }
 
     @Override
     public void close() {
         try {
-            inGraph.close();
+            routes.forEach(r -> r.backend().close());
         } finally {
             general.close();
         }

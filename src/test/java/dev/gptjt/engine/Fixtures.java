@@ -1,8 +1,10 @@
 package dev.gptjt.engine;
 
+import ai.onnx.proto.OnnxMl;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,5 +69,34 @@ public final class Fixtures {
             }
         }
         return target;
+    }
+
+    /** Moves every large initializer of the model into {@code dataName} beside it, as big exports store weights. */
+    public static long externalize(Path modelFile, String dataName) throws IOException {
+        OnnxMl.ModelProto model = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(modelFile));
+        OnnxMl.GraphProto.Builder g = model.getGraph().toBuilder();
+        long offset = 0;
+        try (OutputStream data = Files.newOutputStream(modelFile.resolveSibling(dataName))) {
+            for (int i = 0; i < g.getInitializerCount(); i++) {
+                OnnxMl.TensorProto t = g.getInitializer(i);
+                if (t.getRawData().size() < 1024) {
+                    continue;
+                }
+                byte[] bytes = t.getRawData().toByteArray();
+                data.write(bytes);
+                g.setInitializer(i, t.toBuilder().clearRawData()
+                        .setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL)
+                        .addExternalData(entry("location", dataName))
+                        .addExternalData(entry("offset", Long.toString(offset)))
+                        .addExternalData(entry("length", Long.toString(bytes.length))));
+                offset += bytes.length;
+            }
+        }
+        Files.write(modelFile, model.toBuilder().setGraph(g).build().toByteArray());
+        return offset;
+    }
+
+    private static OnnxMl.StringStringEntryProto entry(String key, String value) {
+        return OnnxMl.StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
     }
 }

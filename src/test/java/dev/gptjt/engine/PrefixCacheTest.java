@@ -18,22 +18,22 @@ import org.junit.jupiter.api.Test;
  * same label with every probability within 1e-4, and the same tokens, as the whole prompt.
  */
 class PrefixCacheTest {
-    private static final TaskDefinition TWEET_HATE = new TaskDefinition("tweet-hate",
+    static final TaskDefinition TWEET_HATE = new TaskDefinition("tweet-hate",
             "Label whether the following tweet contains hate speech against either immigrants or women. Hate Speech (HS) is commonly"
                     + " defined as any communication that disparages a person or a group on the basis of some characteristic such as race,"
                     + " colour, ethnicity, gender, sexual orientation, nationality, religion, or other characteristics.\n\nPossible labels:\n"
                     + "1. hate speech\n2. not hate speech\n\nTweet: {input}\nLabel:",
             TaskDefinition.Mode.CLASSIFY, List.of("hate speech", "not hate speech"), "t", 16, List.of(), false);
-    private static final TaskDefinition SENTIMENT = new TaskDefinition("sentiment",
+    static final TaskDefinition SENTIMENT = new TaskDefinition("sentiment",
             "The task is to label the post's emotion as sadness, joy, love, anger, fear, or surprise.\n\nInput: I'm feeling quite sad\n"
                     + "Output: sadness\n\nInput: {input}\nOutput:",
             TaskDefinition.Mode.CLASSIFY, List.of("sadness", "joy", "love", "anger", "fear", "surprise"), "s", 16, List.of(), false);
-    private static final TaskDefinition ENTITIES = new TaskDefinition("entities",
+    static final TaskDefinition ENTITIES = new TaskDefinition("entities",
             "Extract all the names of people, places, and organizations from the following sentences.\n\nSentence: Satya Nadella, the"
                     + " CEO of Microsoft, was visiting the Bahamas last May.\nEntities: Satya Nadella, Microsoft, Bahamas\n\nSentence: {input}\nEntities:",
             TaskDefinition.Mode.EXTRACT, List.of(), "e", 8, List.of(), false);
     /** Inputs of 1 to 60 tokens, starting with what tokenizes differently after the template's text. */
-    private static final List<String> TWEETS = List.of(
+    static final List<String> TWEETS = List.of(
             "hi",
             " leading space",
             "\nleading newline",
@@ -67,11 +67,11 @@ class PrefixCacheTest {
         cached.close();
     }
 
-    private static CompletableFuture<ClassificationResult> classify(InferenceEngine engine, TaskDefinition task, String input) {
+    static CompletableFuture<ClassificationResult> classify(InferenceEngine engine, TaskDefinition task, String input) {
         return engine.classify(new ClassificationRequest(input, task.prompt(input), task.continuations(), task.lengthNormalized()));
     }
 
-    private static void assertSameClassification(ClassificationResult expected, ClassificationResult actual) {
+    static void assertSameClassification(ClassificationResult expected, ClassificationResult actual) {
         assertEquals(expected.label(), actual.label(), actual.id());
         for (int j = 0; j < expected.scores().size(); j++) {
             assertEquals(expected.scores().get(j).logProb(), actual.scores().get(j).logProb(), 1e-4, actual.id());

@@ -23,7 +23,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code gptjt bench task}: a task's records per second over a file of inputs at full batches, each path
- * in an engine of its own — the whole prompt, and the task's cached prefix — run in turn within each
+ * in an engine of its own — the whole prompt, the task's cached prefix, and (for a classify task, when the
+ * model directory has {@code classify.onnx}) the one-pass classification graph — run in turn within each
  * repetition (so the host's drift hits both alike), with their ratio per repetition and how far their
  * answers differ (labels and largest probability difference; extract/generate: identical answers).
  */
@@ -61,6 +62,11 @@ final class TaskBench {
             InferenceEngine cached = InferenceEngine.open(config);
             paths.add(new Variant("prefix-cache", cached));
             int prefixTokens = cached.cachePrefix(task.prefix()).map(p -> p.tokens().length).orElse(0);
+            if (task.mode() == TaskDefinition.Mode.CLASSIFY && dev.gptjt.engine.model.ModelDirectory.open(model).classifyFile().isPresent()) {
+                InferenceEngine inGraph = InferenceEngine.open(config.withBackend(dev.gptjt.engine.DecodingBackend.IN_GRAPH));
+                paths.add(new Variant("in-graph", inGraph));
+                inGraph.cachePrefix(task.prefix());
+            }
             if (!json) {
                 out.printf(Locale.ROOT, "task bench: %s (%s) on %s, %d inputs (%.1f prompt tokens on average, %d of them a cached prefix), batch %d, %d repetitions%n",
                         task.name(), task.mode().name().toLowerCase(Locale.ROOT), model.getFileName(), inputs.size(),

@@ -13,6 +13,7 @@ import dev.gptjt.engine.GenerationRequest;
 import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.engine.model.ModelDirectory;
+import dev.gptjt.engine.ort.ClassifyGraphConverter;
 import dev.gptjt.engine.ort.GreedySearchConverter;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.io.BufferedReader;
@@ -42,7 +43,7 @@ public final class Main {
                      top_k, top_p, seed, stop) and writes one result line per input, in input order
                    gptjt tokenize --model DIR
                      reads {"text": "..."} lines and writes {"ids": [...]} lines
-                   gptjt convert --model DIR --out DIR2 --greedy-in-graph
+                   gptjt convert --model DIR --out DIR2 [--greedy-in-graph] [--classify-in-graph]
                      writes DIR2/greedy_search.onnx: greedy decoding inside ONNX Runtime (GreedySearch), used
                      automatically for greedy requests when DIR2 is the model directory; weights are not copied""";
 
@@ -68,7 +69,7 @@ public final class Main {
             switch (argv[0]) {
                 case "generate" -> generate(Args.parse(argv, 1, List.of("ignore-eos")), reader, writer);
                 case "tokenize" -> tokenize(Args.parse(argv, 1, List.of()), reader, writer);
-                case "convert" -> convert(Args.parse(argv, 1, List.of("greedy-in-graph")), err);
+                case "convert" -> convert(Args.parse(argv, 1, List.of("greedy-in-graph", "classify-in-graph")), err);
                 default -> throw new Args.UsageException("unknown command '" + argv[0] + "'");
             }
             writer.flush();
@@ -277,15 +278,24 @@ public final class Main {
     }
 
     private static void convert(Args args, PrintStream err) {
-        args.allow(List.of("model", "out", "greedy-in-graph"));
-        if (!args.flag("greedy-in-graph")) {
-            throw new Args.UsageException("convert needs --greedy-in-graph (the one conversion there is)");
+        args.allow(List.of("model", "out", "greedy-in-graph", "classify-in-graph"));
+        if (!args.flag("greedy-in-graph") && !args.flag("classify-in-graph")) {
+            throw new Args.UsageException("convert needs --greedy-in-graph, --classify-in-graph or both");
         }
         ModelDirectory source = ModelDirectory.open(Path.of(args.required("model")));
-        long start = System.nanoTime();
-        Path written = GreedySearchConverter.convert(source, Path.of(args.required("out")));
-        err.printf(Locale.ROOT, "gptjt: wrote %s in %d ms; serve or generate with --model %s to decode greedy requests in-graph%n",
-                written, (System.nanoTime() - start) / 1_000_000, written.getParent());
+        Path out = Path.of(args.required("out"));
+        if (args.flag("greedy-in-graph")) {
+            long start = System.nanoTime();
+            Path written = GreedySearchConverter.convert(source, out);
+            err.printf(Locale.ROOT, "gptjt: wrote %s in %d ms; serve or generate with --model %s to decode greedy requests in-graph%n",
+                    written, (System.nanoTime() - start) / 1_000_000, written.getParent());
+        }
+        if (args.flag("classify-in-graph")) {
+            long start = System.nanoTime();
+            Path written = ClassifyGraphConverter.convert(source, out);
+            err.printf(Locale.ROOT, "gptjt: wrote %s in %d ms; serve with --model %s to score classifications in one pass%n",
+                    written, (System.nanoTime() - start) / 1_000_000, written.getParent());
+        }
     }
 
     private static DecodingBackend parseBackend(String value) {

@@ -22,6 +22,8 @@ public record ModelDirectory(Path root, ModelConfig config) {
     public static final String MERGES_FILE = "merges.txt";
     /** The in-graph greedy decoding model written by {@code gptjt convert --greedy-in-graph}; optional. */
     public static final String GREEDY_SEARCH_FILE = "greedy_search.onnx";
+    /** The one-pass label scoring model written by {@code gptjt convert --classify-in-graph}; optional. */
+    public static final String CLASSIFY_FILE = "classify.onnx";
 
     /**
      * Checks that every required file is present and reads {@code config.json}.
@@ -48,6 +50,12 @@ public record ModelDirectory(Path root, ModelConfig config) {
     /** {@value #GREEDY_SEARCH_FILE} of this directory, when it has one. */
     public java.util.Optional<Path> greedySearchFile() {
         Path p = root.resolve(GREEDY_SEARCH_FILE);
+        return Files.isRegularFile(p) ? java.util.Optional.of(p) : java.util.Optional.empty();
+    }
+
+    /** {@value #CLASSIFY_FILE} of this directory, when it has one. */
+    public java.util.Optional<Path> classifyFile() {
+        Path p = root.resolve(CLASSIFY_FILE);
         return Files.isRegularFile(p) ? java.util.Optional.of(p) : java.util.Optional.empty();
     }
 

@@ -146,6 +146,31 @@ final class DecoderStepper {
         }
     }
 
+    /**
+     * The prompt pass of {@code rows}: each row's prompt after its cached prefix, continuing a past built
+     * from the prefixes' caches (rows without one see only masked columns there), logits at the last position.
+     */
+    Output promptPass(Prompts prompts, List<PreparedRequest> rows, OrtSession.RunOptions options)
+            throws OrtException {
+        KvCache past = null;
+        if (prompts.pastLength() > 0) {
+            List<KvCacheMerge.Source> prefixes = new ArrayList<>(rows.size());
+            for (PreparedRequest r : rows) {
+                prefixes.add(r.prefix() == null ? KvCacheMerge.Source.of(null, 0, 0, 0)
+                        : KvCacheMerge.Source.of(((CachedPrefix) r.prefix().state()).kv(), r.prefixLength(), 0, r.prefixLength()));
+            }
+            past = KvCacheMerge.merge(decoder, prefixes, pool);
+        }
+        try {
+            return run(prompts.ids(), prompts.mask(), prompts.positions(), rows.size(), prompts.length(), prompts.total(), past,
+                    new int[] {prompts.length() - 1}, options);
+        } finally {
+            if (past != null) {
+                past.close(); // consumed by the run; its outputs are buffers of their own
+            }
+        }
+    }
+
     /** Total wall time spent inside {@code OrtSession.run} by this stepper. */
     long ortNanos() {
         return ortNanos.sum();

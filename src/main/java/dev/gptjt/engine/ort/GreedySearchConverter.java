@@ -66,19 +66,26 @@ public final class GreedySearchConverter {
             OnnxMl.ModelProto model = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(source.modelFile()));
             Gpt2Tokenizer tokenizer = Gpt2Tokenizer.load(source.vocabFile(), source.mergesFile());
             int pad = padTokenId(source.config(), tokenizer);
-            OnnxMl.ModelProto converted = greedySearchModel(model, source.config(), pad);
-            Files.createDirectories(outDir);
-            if (!Files.isSameFile(source.root(), outDir)) {
-                populate(source, outDir);
-            }
-            Path out = outDir.resolve(ModelDirectory.GREEDY_SEARCH_FILE);
-            Path tmp = outDir.resolve(ModelDirectory.GREEDY_SEARCH_FILE + ".tmp");
-            Files.write(tmp, converted.toByteArray());
-            Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            return out;
+            return write(source, outDir, ModelDirectory.GREEDY_SEARCH_FILE, greedySearchModel(model, source.config(), pad));
         } catch (IOException e) {
             throw new EngineException(ErrorCode.MODEL_INVALID, "cannot convert " + source.modelFile() + ": " + e, e);
         }
+    }
+
+    /**
+     * Writes a converted graph as {@code outDir/fileName} (atomically); an {@code outDir} other than the
+     * source becomes a complete model directory first.
+     */
+    static Path write(ModelDirectory source, Path outDir, String fileName, OnnxMl.ModelProto converted) throws IOException {
+        Files.createDirectories(outDir);
+        if (!Files.isSameFile(source.root(), outDir)) {
+            populate(source, outDir);
+        }
+        Path out = outDir.resolve(fileName);
+        Path tmp = outDir.resolve(fileName + ".tmp");
+        Files.write(tmp, converted.toByteArray());
+        Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return out;
     }
 
     /** The highest id the model knows but the tokenizer never emits (GPT-J pads its vocabulary to 50 400). */

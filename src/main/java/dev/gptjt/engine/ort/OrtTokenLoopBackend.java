@@ -33,12 +33,14 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
     private final DecoderStepper stepper;
     private final KvCacheMerge.BufferPool buffers = new KvCacheMerge.BufferPool(); // scheduler thread only
     private final RunControl control = new RunControl();
+    private final TokenLoopLabelScorer scorer;
 
     public OrtTokenLoopBackend(DecoderSession decoder, Gpt2Tokenizer tokenizer) {
         this.decoder = decoder;
         this.tokenizer = tokenizer;
         this.config = decoder.config();
         this.stepper = new DecoderStepper(decoder, buffers);
+        this.scorer = new TokenLoopLabelScorer(stepper, config, control);
     }
 
     @Override
@@ -81,115 +83,12 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
             return;
         }
         long start = System.nanoTime();
-        double[][] labelLogProbs = scoreRows(scoring, options);
+        double[][] labelLogProbs = scorer.score(scoring, options);
         long elapsed = System.nanoTime() - start;
         for (int i = 0; i < scoring.size(); i++) {
             PreparedRequest request = scoring.get(i);
             feed.complete(request, new GenerationResult(request.id(), request.promptIds().length, new int[0], "",
                     FinishReason.LENGTH, 0, elapsed, batchSize, name(), labelLogProbs[i], request.prefixLength()));
-        }
-    }
-
-    /**
-     * Sum of each label's token log-probabilities after its prompt. One pass over the left-padded
-     * prompts, then one short pass per label index that continues from the prompts' KV cache (the same
-     * present tensors feed every label pass: the prompt is read once, whatever the label count).
-     */
-    private double[][] scoreRows(List<PreparedRequest> batch, OrtSession.RunOptions options) throws OrtException {
-        int b = batch.size();
-        int vocab = config.vocabSize();
-        DecoderStepper.Prompts prompts = DecoderStepper.Prompts.of(batch, config.eosTokenId());
-        double[][] out = new double[b][];
-        float[] row = new float[vocab];
-        int maxLabels = 0;
-        try (DecoderStepper.Output prefill = promptPass(prompts, batch, options)) {
-            for (int r = 0; r < b; r++) {
-                int[][] labels = batch.get(r).labelIds();
-                out[r] = new double[labels.length];
-                maxLabels = Math.max(maxLabels, labels.length);
-                prefill.row(r, 0, row);
-                double lse = logSumExp(row);
-                for (int j = 0; j < labels.length; j++) {
-                    out[r][j] = row[labels[j][0]] - lse; // the first label token follows the last prompt position
-                }
-            }
-            for (int j = 0; j < maxLabels; j++) {
-                control.check();
-                // Input: label j's tokens but the last, right-padded; its logits predict the tokens after the first.
-                int width = 0;
-                for (PreparedRequest req : batch) {
-                    if (j < req.labelIds().length) {
-                        width = Math.max(width, req.labelIds()[j].length - 1);
-                    }
-                }
-                if (width == 0) {
-                    continue; // every label j is a single token: already scored from the prompt pass
-                }
-                long[] ids = new long[b * width];
-                long[] positions = new long[b * width];
-                java.util.Arrays.fill(ids, config.eosTokenId());
-                for (int r = 0; r < b; r++) {
-                    int[][] labels = batch.get(r).labelIds();
-                    int real = prompts.realLength(r);
-                    for (int i = 0; i < width; i++) {
-                        positions[r * width + i] = real + i;
-                        if (j < labels.length && i < labels[j].length - 1) {
-                            ids[r * width + i] = labels[j][i];
-                        }
-                    }
-                }
-                int[] all = new int[width];
-                for (int i = 0; i < width; i++) {
-                    all[i] = i;
-                }
-                try (DecoderStepper.Output pass = stepper.run(ids, prompts.maskExtendedBy(width), positions, b, width, prompts.total() + width,
-                        prefill, all, options)) {
-                    for (int r = 0; r < b; r++) {
-                        int[][] labels = batch.get(r).labelIds();
-                        if (j >= labels.length) {
-                            continue;
-                        }
-                        for (int i = 0; i + 1 < labels[j].length; i++) {
-                            pass.row(r, i, row);
-                            out[r][j] += row[labels[j][i + 1]] - logSumExp(row);
-                        }
-                    }
-                }
-            }
-        }
-        return out;
-    }
-
-    /**
-     * The prompt pass of {@code rows}: each row's prompt after its cached prefix, continuing a past built
-     * from the prefixes' caches (rows without one see only masked columns there), logits at the last position.
-     */
-    private DecoderStepper.Output promptPass(DecoderStepper.Prompts prompts, List<PreparedRequest> rows, OrtSession.RunOptions options)
-            throws OrtException {
-        KvCache past = null;
-        if (prompts.pastLength() > 0) {
-            List<KvCacheMerge.Source> prefixes = new ArrayList<>(rows.size());
-            for (PreparedRequest r : rows) {
-                prefixes.add(r.prefix() == null ? KvCacheMerge.Source.of(null, 0, 0, 0)
-                        : KvCacheMerge.Source.of(((CachedPrefix) r.prefix().state()).kv, r.prefixLength(), 0, r.prefixLength()));
-            }
-            past = KvCacheMerge.merge(decoder, prefixes, buffers);
-        }
-        try {
-            return stepper.run(prompts.ids(), prompts.mask(), prompts.positions(), rows.size(), prompts.length(), prompts.total(), past,
-                    new int[] {prompts.length() - 1}, options);
-        } finally {
-            if (past != null) {
-                past.close(); // consumed by the run; its outputs are buffers of their own
-            }
-        }
-    }
-
-    /** A prefix's KV cache at batch 1, in direct buffers of its own that prompt passes read in place. */
-    private record CachedPrefix(KvCacheMerge.Merged kv, long bytes) implements PrefixState {
-        @Override
-        public void close() {
-            kv.close();
         }
     }
 
@@ -200,7 +99,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         try {
             options = control.begin();
             PreparedRequest prefix = new PreparedRequest("prefix", tokens, GenerationParams.DEFAULTS, System.nanoTime(), null, Long.MAX_VALUE, null);
-            try (DecoderStepper.Output pass = promptPass(DecoderStepper.Prompts.of(List.of(prefix), config.eosTokenId()), List.of(prefix), options)) {
+            try (DecoderStepper.Output pass = stepper.promptPass(DecoderStepper.Prompts.of(List.of(prefix), config.eosTokenId()), List.of(prefix), options)) {
                 KvCacheMerge.Merged kv = KvCacheMerge.merge(decoder, List.of(KvCacheMerge.Source.of(pass, tokens.length, 0, tokens.length)),
                         new KvCacheMerge.BufferPool());
                 return new CachedPrefix(kv, (long) tokens.length * KvCacheMerge.bytesPerToken(decoder));
@@ -210,18 +109,6 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         } finally {
             control.end(options);
         }
-    }
-
-    private static double logSumExp(float[] logits) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (float v : logits) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        for (float v : logits) {
-            sum += Math.exp(v - max);
-        }
-        return max + Math.log(sum);
     }
 
     /** A generating row: its progress, its sampler, and where it stands in the running batch's cache. */
@@ -311,7 +198,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
             if (!incoming.isEmpty()) {
                 long admitted = System.nanoTime();
                 p = DecoderStepper.Prompts.of(incoming, config.eosTokenId());
-                prompt = promptPass(p, incoming, options);
+                prompt = stepper.promptPass(p, incoming, options);
                 int batchSize = incoming.size() + unfinished();
                 for (int r = 0; r < incoming.size(); r++) {
                     PreparedRequest req = incoming.get(r);

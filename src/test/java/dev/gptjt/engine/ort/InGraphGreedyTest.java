@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.onnx.proto.OnnxMl;
 import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
@@ -20,7 +19,6 @@ import dev.gptjt.engine.model.ModelConfig;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -141,7 +139,7 @@ class InGraphGreedyTest {
     @Test
     void shouldReferenceExternalWeightsWithoutCopyingThem() throws IOException {
         Path external = Fixtures.copyModel(Fixtures.tinyGptj(), tmp.resolve("tiny-external"));
-        long moved = externalize(external.resolve(ModelDirectory.MODEL_FILE), "model.onnx_data");
+        long moved = Fixtures.externalize(external.resolve(ModelDirectory.MODEL_FILE), "model.onnx_data");
         assertTrue(moved > 10_000_000, "most weights must live in the data file, moved " + moved);
         Path out = tmp.resolve("tiny-external-greedy");
         GreedySearchConverter.convert(ModelDirectory.open(external), out);
@@ -198,34 +196,5 @@ class InGraphGreedyTest {
         EngineException e = assertThrows(EngineException.class, () -> GreedySearchConverter.padTokenId(full, tokenizer));
         assertEquals(ErrorCode.MODEL_INVALID, e.code());
         assertEquals(50399, GreedySearchConverter.padTokenId(c, tokenizer));
-    }
-
-    /** Moves every large initializer of the model into {@code dataName} beside it, as big exports store weights. */
-    private static long externalize(Path modelFile, String dataName) throws IOException {
-        OnnxMl.ModelProto model = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(modelFile));
-        OnnxMl.GraphProto.Builder g = model.getGraph().toBuilder();
-        long offset = 0;
-        try (OutputStream data = Files.newOutputStream(modelFile.resolveSibling(dataName))) {
-            for (int i = 0; i < g.getInitializerCount(); i++) {
-                OnnxMl.TensorProto t = g.getInitializer(i);
-                if (t.getRawData().size() < 1024) {
-                    continue;
-                }
-                byte[] bytes = t.getRawData().toByteArray();
-                data.write(bytes);
-                g.setInitializer(i, t.toBuilder().clearRawData()
-                        .setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL)
-                        .addExternalData(entry("location", dataName))
-                        .addExternalData(entry("offset", Long.toString(offset)))
-                        .addExternalData(entry("length", Long.toString(bytes.length))));
-                offset += bytes.length;
-            }
-        }
-        Files.write(modelFile, model.toBuilder().setGraph(g).build().toByteArray());
-        return offset;
-    }
-
-    private static OnnxMl.StringStringEntryProto entry(String key, String value) {
-        return OnnxMl.StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
     }
 }

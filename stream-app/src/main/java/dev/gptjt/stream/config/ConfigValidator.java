@@ -41,9 +41,11 @@ public final class ConfigValidator {
         }
         try {
             if (decodingBackend(e) == DecodingBackend.IN_GRAPH
-                    && !java.nio.file.Files.isRegularFile(c.model().dir().resolve(ModelDirectory.GREEDY_SEARCH_FILE))) {
-                problems.add("gptjt.engine.backend=in-graph needs " + c.model().dir().resolve(ModelDirectory.GREEDY_SEARCH_FILE)
-                        + " (write it with: gptjt convert --model " + c.model().dir() + " --out " + c.model().dir() + " --greedy-in-graph)");
+                    && !java.nio.file.Files.isRegularFile(c.model().dir().resolve(ModelDirectory.GREEDY_SEARCH_FILE))
+                    && !java.nio.file.Files.isRegularFile(c.model().dir().resolve(ModelDirectory.CLASSIFY_FILE))) {
+                problems.add("gptjt.engine.backend=in-graph needs " + c.model().dir().resolve(ModelDirectory.GREEDY_SEARCH_FILE) + " or "
+                        + ModelDirectory.CLASSIFY_FILE + " (write them with: gptjt convert --model " + c.model().dir() + " --out " + c.model().dir()
+                        + " --greedy-in-graph --classify-in-graph)");
             }
         } catch (IllegalArgumentException ex) {
             problems.add("gptjt.engine.backend must be auto, java-loop or in-graph, was '" + e.backend() + "'");

@@ -135,10 +135,11 @@ public interface GptjtConfig {
         int maxNewTokensCap();
 
         /**
-         * Which backend decodes greedy generations: auto (in-graph GreedySearch on cuda when the model
-         * directory has greedy_search.onnx, written by 'gptjt convert --greedy-in-graph'; else the Java loop),
-         * java-loop, or in-graph (refuses to start without greedy_search.onnx). Sampling, ignore_eos and
-         * classification always run on the Java loop. Each result's model.backend says which ran it.
+         * Which backend decodes greedy generations and scores classifications: auto (on cuda, in-graph
+         * GreedySearch when the model directory has greedy_search.onnx and the one-pass classification graph
+         * when it has classify.onnx, written by 'gptjt convert --greedy-in-graph --classify-in-graph'; else the
+         * Java loop), java-loop, or in-graph (the converted graphs the directory has; refuses to start with
+         * neither). Sampling and ignore_eos always run on the Java loop. Each result's model.backend says which ran it.
          */
         @WithDefault("auto")
         String backend();

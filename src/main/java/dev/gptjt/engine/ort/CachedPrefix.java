@@ -1,0 +1,11 @@
+package dev.gptjt.engine.ort;
+
+import dev.gptjt.engine.GenerationBackend;
+
+/** A prefix's KV cache at batch 1, in direct buffers of its own that prompt passes read in place. */
+record CachedPrefix(KvCacheMerge.Merged kv, long bytes) implements GenerationBackend.PrefixState {
+    @Override
+    public void close() {
+        kv.close();
+    }
+}

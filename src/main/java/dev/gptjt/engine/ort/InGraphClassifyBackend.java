@@ -1,0 +1,285 @@
+package dev.gptjt.engine.ort;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.engine.EngineException;
+import dev.gptjt.engine.ErrorCode;
+import dev.gptjt.engine.FinishReason;
+import dev.gptjt.engine.GenerationBackend;
+import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.engine.PreparedRequest;
+import dev.gptjt.engine.PromptPrefix;
+import dev.gptjt.engine.model.ModelConfig;
+import dev.gptjt.engine.model.ModelDirectory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Label scoring in one {@code session.run} of the graph {@link ClassifyGraphConverter} writes: the
+ * prompt pass, every label's continuation and the log-softmax all inside ONNX Runtime, which returns
+ * only each row's label log-probabilities. The task's cached prefix goes in once per batch at batch 1
+ * (the graph expands it), so on a GPU neither the prefix nor the KV cache crosses to the host per row.
+ * Takes classification requests only; rows of one run share their prefix and their labels, so a batch
+ * is split into such groups.
+ */
+public final class InGraphClassifyBackend implements GenerationBackend {
+    public static final String NAME = "ort-classify-graph";
+
+    private final OrtEnvironment env;
+    private final OrtSession.SessionOptions options;
+    private final OrtSession session;
+    private final ModelConfig config;
+    private final OnnxJavaType kvType;
+    private final RunControl control = new RunControl();
+    private volatile long ortNanos;
+
+    private InGraphClassifyBackend(OrtEnvironment env, OrtSession.SessionOptions options, OrtSession session, ModelConfig config,
+                                   OnnxJavaType kvType) {
+        this.env = env;
+        this.options = options;
+        this.session = session;
+        this.config = config;
+        this.kvType = kvType;
+    }
+
+    /**
+     * Opens the directory's {@value ModelDirectory#CLASSIFY_FILE} with the engine's provider and threads.
+     *
+     * @throws EngineException {@link ErrorCode#MODEL_INVALID} when the file is missing or was not written by
+     *     {@code gptjt convert --classify-in-graph}; {@link ErrorCode#PROVIDER_UNAVAILABLE} when CUDA cannot start
+     */
+    public static InGraphClassifyBackend open(ModelDirectory model, EngineConfig config) {
+        Path file = model.classifyFile().orElseThrow(() -> new EngineException(ErrorCode.MODEL_INVALID,
+                model.root().resolve(ModelDirectory.CLASSIFY_FILE) + ": missing; write it with 'gptjt convert --model "
+                        + model.root() + " --out " + model.root() + " --classify-in-graph'"));
+        return DecoderSession.onLoaderThread(file, () -> openHere(file, model, config));
+    }
+
+    private static InGraphClassifyBackend openHere(Path file, ModelDirectory model, EngineConfig config) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession.SessionOptions options;
+        try {
+            options = DecoderSession.sessionOptions(config);
+        } catch (OrtException e) {
+            throw new EngineException(ErrorCode.MODEL_INVALID, file + ": " + e.getMessage(), e);
+        }
+        OrtSession session = null;
+        try {
+            try {
+                session = DecoderSession.createSession(env, java.nio.file.Files.readAllBytes(file), model.weightsDir(), options);
+            } catch (OrtException e) {
+                throw new EngineException(ErrorCode.MODEL_INVALID, file + ": ONNX Runtime cannot load it: " + e.getMessage(), e);
+            } catch (java.io.IOException e) {
+                throw new EngineException(ErrorCode.MODEL_INVALID, file + ": cannot read: " + e.getMessage(), e);
+            }
+            if (!session.getMetadata().getCustomMetadata().containsKey(ClassifyGraphConverter.FORMAT_KEY)) {
+                throw new EngineException(ErrorCode.MODEL_INVALID, file + ": not written by 'gptjt convert --classify-in-graph'");
+            }
+            var prefix = session.getInputInfo().get(ClassifyGraphConverter.prefixKey(0));
+            var extra = session.getInputInfo().get(ClassifyGraphConverter.prefixKey(model.config().nLayer()));
+            if (prefix == null || extra != null) {
+                throw new EngineException(ErrorCode.MODEL_INVALID, file + ": its layers do not match " + ModelDirectory.CONFIG_FILE
+                        + " (n_layer " + model.config().nLayer() + "); convert again");
+            }
+            OnnxJavaType kvType = ((ai.onnxruntime.TensorInfo) prefix.getInfo()).type;
+            return new InGraphClassifyBackend(env, options, session, model.config(), kvType);
+        } catch (OrtException e) {
+            DecoderSession.closeQuietly(session, options);
+            throw new EngineException(ErrorCode.MODEL_INVALID, file + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            DecoderSession.closeQuietly(session, options);
+            throw e;
+        }
+    }
+
+    /** True when this backend can run the request: a classification. */
+    public static boolean accepts(PreparedRequest request) {
+        return request.scoring();
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** Rows that can share one run: the same cached prefix (or none) and the same labels. */
+    private record Group(PromptPrefix prefix, List<List<Integer>> labels) {
+        static Group of(PreparedRequest r) {
+            return new Group(r.prefix(), Arrays.stream(r.labelIds()).map(l -> Arrays.stream(l).boxed().toList()).toList());
+        }
+    }
+
+    /**
+     * @throws EngineException {@link ErrorCode#INVALID_PARAMETER} when a request is not a classification;
+     *     {@link ErrorCode#CLOSED} when terminated; {@link ErrorCode#INFERENCE_FAILED} when ORT fails
+     */
+    @Override
+    public List<GenerationResult> generate(List<PreparedRequest> batch) {
+        long start = System.nanoTime();
+        Map<Group, List<Integer>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < batch.size(); i++) {
+            PreparedRequest r = batch.get(i);
+            if (!accepts(r)) {
+                throw new EngineException(ErrorCode.INVALID_PARAMETER, "request " + r.id() + " is not a classification");
+            }
+            groups.computeIfAbsent(Group.of(r), g -> new ArrayList<>()).add(i);
+        }
+        double[][] logProbs = new double[batch.size()][];
+        OrtSession.RunOptions run = null;
+        try {
+            run = control.begin();
+            for (List<Integer> rows : groups.values()) {
+                List<PreparedRequest> group = rows.stream().map(batch::get).toList();
+                double[][] scored = score(group, run);
+                for (int k = 0; k < rows.size(); k++) {
+                    logProbs[rows.get(k)] = scored[k];
+                }
+            }
+        } catch (OrtException e) {
+            throw control.failure(e);
+        } finally {
+            control.end(run);
+        }
+        long elapsed = System.nanoTime() - start;
+        List<GenerationResult> results = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            PreparedRequest r = batch.get(i);
+            results.add(new GenerationResult(r.id(), r.promptIds().length, new int[0], "", FinishReason.LENGTH, 0, elapsed, batch.size(),
+                    NAME, logProbs[i], r.prefixLength()));
+        }
+        return results;
+    }
+
+    /** One run over rows that share their prefix and labels. */
+    private double[][] score(List<PreparedRequest> rows, OrtSession.RunOptions run) throws OrtException {
+        control.check();
+        PreparedRequest first = rows.get(0);
+        int prefix = first.prefixLength();
+        int b = rows.size();
+        int s = rows.stream().mapToInt(r -> r.promptIds().length - prefix).max().orElseThrow();
+        long[] ids = new long[b * s];
+        long[] mask = new long[b * s];
+        Arrays.fill(ids, config.eosTokenId());
+        for (int r = 0; r < b; r++) {
+            int[] prompt = rows.get(r).promptIds();
+            int pad = s - (prompt.length - prefix);
+            for (int t = pad; t < s; t++) {
+                ids[r * s + t] = prompt[prefix + t - pad];
+                mask[r * s + t] = 1;
+            }
+        }
+        int[][] labels = first.labelIds();
+        int l = labels.length;
+        int m = Arrays.stream(labels).mapToInt(x -> x.length).max().orElseThrow();
+        long[] labelIds = new long[l * m];
+        long[] labelFirst = new long[l];
+        long[] labelNext = new long[l * m];
+        float[] labelNextMask = new float[l * m];
+        Arrays.fill(labelIds, config.eosTokenId());
+        for (int j = 0; j < l; j++) {
+            labelFirst[j] = labels[j][0];
+            for (int k = 0; k < labels[j].length; k++) {
+                labelIds[j * m + k] = labels[j][k];
+                if (k + 1 < labels[j].length) {
+                    labelNext[j * m + k] = labels[j][k + 1];
+                    labelNextMask[j * m + k] = 1;
+                }
+            }
+        }
+        Map<String, OnnxTensor> inputs = new HashMap<>();
+        List<OnnxTensor> owned = new ArrayList<>();
+        try {
+            owned.add(put(inputs, ClassifyGraphConverter.INPUT_IDS, longs(ids, b, s)));
+            owned.add(put(inputs, ClassifyGraphConverter.ATTENTION_MASK, longs(mask, b, s)));
+            owned.add(put(inputs, ClassifyGraphConverter.LABEL_IDS, longs(labelIds, l, m)));
+            owned.add(put(inputs, ClassifyGraphConverter.LABEL_FIRST, longs(labelFirst, l)));
+            owned.add(put(inputs, ClassifyGraphConverter.LABEL_NEXT, longs(labelNext, l, m)));
+            owned.add(put(inputs, ClassifyGraphConverter.LABEL_NEXT_MASK, OnnxTensor.createTensor(env, FloatBuffer.wrap(labelNextMask), new long[] {l, m})));
+            KvCacheMerge.Merged cached = first.prefix() == null ? null : ((CachedPrefix) first.prefix().state()).kv();
+            for (int layer = 0; layer < config.nLayer(); layer++) {
+                if (cached != null) {
+                    inputs.put(ClassifyGraphConverter.prefixKey(layer), cached.key(layer)); // the cache's own tensors: no copy here
+                    inputs.put(ClassifyGraphConverter.prefixValue(layer), cached.value(layer));
+                } else {
+                    owned.add(put(inputs, ClassifyGraphConverter.prefixKey(layer), emptyPrefix()));
+                    owned.add(put(inputs, ClassifyGraphConverter.prefixValue(layer), emptyPrefix()));
+                }
+            }
+            long ortStart = System.nanoTime();
+            try (OrtSession.Result result = session.run(inputs, run)) {
+                ortNanos += System.nanoTime() - ortStart;
+                FloatBuffer out = ((OnnxTensor) result.get(0)).getFloatBuffer();
+                double[][] scores = new double[b][l];
+                for (int r = 0; r < b; r++) {
+                    for (int j = 0; j < l; j++) {
+                        scores[r][j] = out.get(r * l + j);
+                    }
+                }
+                return scores;
+            }
+        } finally {
+            owned.forEach(OnnxTensor::close);
+        }
+    }
+
+    private static OnnxTensor put(Map<String, OnnxTensor> inputs, String name, OnnxTensor tensor) {
+        inputs.put(name, tensor);
+        return tensor;
+    }
+
+    private OnnxTensor longs(long[] values, long... shape) throws OrtException {
+        LongBuffer buffer = ByteBuffer.allocateDirect(values.length * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
+        buffer.put(values).rewind();
+        return OnnxTensor.createTensor(env, buffer, shape);
+    }
+
+    private OnnxTensor emptyPrefix() throws OrtException {
+        long[] shape = {1, config.nHead(), 0, config.headSize()};
+        ByteBuffer empty = ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder());
+        return kvType == OnnxJavaType.FLOAT16
+                ? OnnxTensor.createTensor(env, empty, shape, OnnxJavaType.FLOAT16)
+                : OnnxTensor.createTensor(env, empty.asFloatBuffer(), shape);
+    }
+
+    /** Batches of 1, half and full size, so first-time costs per shape are paid before real requests. */
+    @Override
+    public void warmUp(int maxBatchSize) {
+        dev.gptjt.engine.GenerationParams params = dev.gptjt.engine.GenerationParams.DEFAULTS.withMaxNewTokens(2);
+        for (int size : new int[] {1, Math.max(1, maxBatchSize / 2), maxBatchSize}) {
+            List<PreparedRequest> rows = new ArrayList<>();
+            for (int i = 0; i < size; i++) {
+                rows.add(PreparedRequest.warmUp(i, params).withLabels(new int[][] {{198}, {198, 198}}));
+            }
+            generate(rows);
+        }
+    }
+
+    @Override
+    public long ortNanos() {
+        return ortNanos;
+    }
+
+    @Override
+    public void terminate() {
+        control.terminate();
+    }
+
+    @Override
+    public void close() {
+        terminate();
+        DecoderSession.closeQuietly(session, options);
+    }
+}
