@@ -3,8 +3,9 @@ package dev.gptjt.engine;
 import java.util.List;
 
 /**
- * Runs one batch of prepared requests to completion. The Java token loop over ORT is one backend;
- * an in-graph decoding backend (ORT GreedySearch) fits beside it.
+ * Runs one batch of prepared requests — generations and classifications — to completion. The Java token
+ * loop over ORT runs both; in-graph backends (ORT GreedySearch, the one-pass classification graph) run
+ * what they accept beside it.
  *
  * <p>Called from one scheduler thread at a time; {@link #terminate()} may be called from any thread.
  */
@@ -14,22 +15,23 @@ public interface GenerationBackend extends AutoCloseable {
     String name();
 
     /**
-     * Generates every request of the batch, rows ending independently.
+     * Runs every request of the batch, rows ending independently: a {@link GenerationResult} for each
+     * generation, a {@link LabelScores} for each classification.
      *
      * @return one result per request, in the batch's order (queue time not yet set)
      * @throws EngineException {@link ErrorCode#CLOSED} when terminated, {@link ErrorCode#INFERENCE_FAILED} when ORT fails
      */
-    List<GenerationResult> generate(List<PreparedRequest> batch);
+    List<EngineResult> run(List<PreparedRequest> batch);
 
     /**
-     * Generates the batch, completing each request through {@code feed} as it ends; a backend that
-     * decodes step by step also admits the feed's requests into the running batch. By default: the
-     * whole batch through {@link #generate(List)}, nothing admitted.
+     * Runs the batch, completing each request through {@code feed} as it ends; a backend that decodes
+     * step by step also admits the feed's requests into the running batch. By default: the whole batch
+     * through {@link #run(List)}, nothing admitted.
      *
-     * @throws EngineException as {@link #generate(List)}; requests not yet completed then fail with it
+     * @throws EngineException as {@link #run(List)}; requests not yet completed then fail with it
      */
-    default void generate(List<PreparedRequest> batch, RowFeed feed) {
-        List<GenerationResult> results = generate(batch);
+    default void run(List<PreparedRequest> batch, RowFeed feed) {
+        List<EngineResult> results = run(batch);
         for (int i = 0; i < batch.size(); i++) {
             feed.complete(batch.get(i), results.get(i));
         }
@@ -40,7 +42,7 @@ public interface GenerationBackend extends AutoCloseable {
      * running batch) once, so that the runtime's first-time costs (memory arenas, kernels chosen per
      * shape, JIT) are not paid by the first real requests. By default: nothing.
      *
-     * @throws EngineException as {@link #generate(List)}
+     * @throws EngineException as {@link #run(List)}
      */
     default void warmUp(int maxBatchSize) {}
 
@@ -70,7 +72,7 @@ public interface GenerationBackend extends AutoCloseable {
         return 0;
     }
 
-    /** Ends an in-flight {@link #generate} promptly, and every later one. */
+    /** Ends an in-flight {@link #run} promptly, and every later one. */
     void terminate();
 
     /** Frees every native object. */

@@ -12,7 +12,6 @@ package dev.gptjt.engine;
  * @param inferenceNanos wall time of the batch that produced it
  * @param batchSize    number of requests in that batch
  * @param backend      name of the backend that ran it
- * @param labelLogProbs for a classification: each label's summed token log-probability; null otherwise
  * @param prefixTokens of {@code promptTokens}, those read from a cached prefix's KV cache rather than
  *                     run through the model (0: the whole prompt ran)
  */
@@ -26,10 +25,15 @@ public record GenerationResult(
         long inferenceNanos,
         int batchSize,
         String backend,
-        double[] labelLogProbs,
-        int prefixTokens) {
+        int prefixTokens) implements EngineResult {
 
+    @Override
+    public int generatedTokens() {
+        return outputIds.length;
+    }
+
+    @Override
     public GenerationResult withQueuedNanos(long queued) {
-        return new GenerationResult(id, promptTokens, outputIds, text, finishReason, queued, inferenceNanos, batchSize, backend, labelLogProbs, prefixTokens);
+        return new GenerationResult(id, promptTokens, outputIds, text, finishReason, queued, inferenceNanos, batchSize, backend, prefixTokens);
     }
 }

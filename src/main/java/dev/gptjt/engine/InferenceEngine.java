@@ -31,7 +31,7 @@ public final class InferenceEngine implements AutoCloseable {
     private final java.util.List<PromptPrefix> prefixes = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.LongAdder prefixHits = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder prefixFallbacks = new java.util.concurrent.atomic.LongAdder();
-    private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private InferenceEngine(EngineConfig config, ModelDirectory model, Gpt2Tokenizer tokenizer, GenerationBackend backend,
                             BatchScheduler.BatchListener listener) {
@@ -115,7 +115,7 @@ public final class InferenceEngine implements AutoCloseable {
         } catch (EngineException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return scheduler.submit(prepared);
+        return scheduler.submit(prepared).thenApply(GenerationResult.class::cast);
     }
 
     /**
@@ -124,7 +124,7 @@ public final class InferenceEngine implements AutoCloseable {
      * @throws EngineException {@link ErrorCode#INVALID_PARAMETER}, {@link ErrorCode#EMPTY_PROMPT} or
      *     {@link ErrorCode#PROMPT_TOO_LONG}
      */
-    public PreparedRequest prepare(GenerationRequest request) {
+    public PreparedRequest.Generation prepare(GenerationRequest request) {
         GenerationParams params = request.params().validate(config.maxNewTokensCap());
         int context = model.config().nPositions();
         if (request.prompt().length() > maxPromptChars()) {
@@ -140,7 +140,7 @@ public final class InferenceEngine implements AutoCloseable {
             throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "prompt has " + ids.length + " tokens; with max_new_tokens "
                     + params.maxNewTokens() + " it exceeds the model's context of " + context + " tokens");
         }
-        return new PreparedRequest(request.id(), ids, params, System.nanoTime(), null, Long.MAX_VALUE, cachedPrefixOf(request.prompt(), ids));
+        return new PreparedRequest.Generation(request.id(), ids, params, System.nanoTime(), Long.MAX_VALUE, cachedPrefixOf(request.prompt(), ids));
     }
 
     /**
@@ -277,12 +277,12 @@ public final class InferenceEngine implements AutoCloseable {
                 labelTokens[i] = labelIds[i].length;
                 longest = Math.max(longest, labelIds[i].length);
             }
-            PreparedRequest generation = prepare(new GenerationRequest(request.id(), request.prompt(), GenerationParams.DEFAULTS.withMaxNewTokens(longest)));
-            prepared = withDeadline(generation.withLabels(labelIds), deadline);
+            PreparedRequest.Generation generation = prepare(new GenerationRequest(request.id(), request.prompt(), GenerationParams.DEFAULTS.withMaxNewTokens(longest)));
+            prepared = withDeadline(generation.scoring(labelIds), deadline);
         } catch (EngineException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return scheduler.submit(prepared).thenApply(raw -> ClassificationResult.of(request, raw, labelTokens));
+        return scheduler.submit(prepared).thenApply(raw -> ClassificationResult.of(request, (LabelScores) raw, labelTokens));
     }
 
     /**
@@ -347,7 +347,9 @@ public final class InferenceEngine implements AutoCloseable {
      * every native object is freed. Idempotent.
      */
     public void close(java.time.Duration grace) {
-        closed = true;
+        if (!closed.compareAndSet(false, true)) {
+            return; // the first call frees everything; ORT throws on a session closed twice
+        }
         scheduler.close(grace);
         backend.close();
         prefixes.forEach(p -> p.state().close());
@@ -356,6 +358,6 @@ public final class InferenceEngine implements AutoCloseable {
 
     /** True once {@link #close} has begun. */
     public boolean isClosed() {
-        return closed;
+        return closed.get();
     }
 }

@@ -1,57 +1,117 @@
 package dev.gptjt.engine;
 
 /**
- * A validated request with its prompt already tokenized.
- *
- * @param id             the caller's id
- * @param promptIds      prompt token ids (non-empty; ids + max_new_tokens fit the context)
- * @param params         validated decoding parameters
- * @param submittedNanos {@link System#nanoTime()} at submission
- * @param labelIds       for a classification: each label's token ids, to be scored rather than
- *                       generating; null for a generation
- * @param deadlineNanos  {@link System#nanoTime()} after which the request is not started
- *                       ({@link Long#MAX_VALUE}: none)
- * @param prefix         a cached prefix {@code promptIds} start with (its KV cache replaces their first
- *                       {@link #prefixLength()} tokens in the prompt pass), or null
+ * A validated request with its prompt already tokenized, as the scheduler queues it and backends run
+ * it: a {@link Generation} produces tokens, a {@link Classification} scores labels.
  */
-public record PreparedRequest(String id, int[] promptIds, GenerationParams params, long submittedNanos, int[][] labelIds,
-                              long deadlineNanos, PromptPrefix prefix) {
+public sealed interface PreparedRequest permits PreparedRequest.Generation, PreparedRequest.Classification {
 
-    /** True when the request's deadline passed by {@code nowNanos}. */
-    public boolean expired(long nowNanos) {
-        return deadlineNanos != Long.MAX_VALUE && nowNanos - deadlineNanos > 0;
-    }
+    /** The caller's id. */
+    String id();
+
+    /** Prompt token ids (non-empty; with what the request adds after them, they fit the context). */
+    int[] promptIds();
+
+    /** {@link System#nanoTime()} at submission. */
+    long submittedNanos();
+
+    /** {@link System#nanoTime()} after which the request is not started ({@link Long#MAX_VALUE}: none). */
+    long deadlineNanos();
 
     /**
-     * The {@code index}-th of a backend's warm-up requests: 16 prompt tokens ("\n" repeated; any ids
-     * will do), no deadline.
+     * A cached prefix {@link #promptIds()} start with (its KV cache replaces their first
+     * {@link #prefixLength()} tokens in the prompt pass), or null.
      */
-    public static PreparedRequest warmUp(int index, GenerationParams params) {
-        int[] prompt = new int[16];
-        java.util.Arrays.fill(prompt, 198);
-        return new PreparedRequest("warm-up-" + index, prompt, params, System.nanoTime(), null, Long.MAX_VALUE, null);
+    PromptPrefix prefix();
+
+    /** Most tokens the request reads after its prompt: {@code max_new_tokens}, or its longest label. */
+    int continuationTokens();
+
+    PreparedRequest withDeadline(long nanos);
+
+    /** The same request run whole, as a backend that keeps no prefixes runs it. */
+    PreparedRequest withoutPrefix();
+
+    /** The generations among {@code requests}, in order. */
+    static java.util.List<Generation> generations(java.util.List<PreparedRequest> requests) {
+        return requests.stream().filter(Generation.class::isInstance).map(Generation.class::cast).toList();
+    }
+
+    /** The classifications among {@code requests}, in order. */
+    static java.util.List<Classification> classifications(java.util.List<PreparedRequest> requests) {
+        return requests.stream().filter(Classification.class::isInstance).map(Classification.class::cast).toList();
+    }
+
+    /** True when the request's deadline passed by {@code nowNanos}. */
+    default boolean expired(long nowNanos) {
+        return deadlineNanos() != Long.MAX_VALUE && nowNanos - deadlineNanos() > 0;
     }
 
     /** Tokens of the prompt covered by the cached {@link #prefix()}; 0 without one. */
-    public int prefixLength() {
-        return prefix == null ? 0 : prefix.tokens().length;
+    default int prefixLength() {
+        return prefix() == null ? 0 : prefix().tokens().length;
     }
 
-    public PreparedRequest withDeadline(long nanos) {
-        return new PreparedRequest(id, promptIds, params, submittedNanos, labelIds, nanos, prefix);
+    /**
+     * A prompt to continue.
+     *
+     * @param params validated decoding parameters
+     */
+    record Generation(String id, int[] promptIds, GenerationParams params, long submittedNanos, long deadlineNanos, PromptPrefix prefix)
+            implements PreparedRequest {
+
+        /**
+         * The {@code index}-th of a backend's warm-up requests: 16 prompt tokens ("\n" repeated; any ids
+         * will do), no deadline.
+         */
+        public static Generation warmUp(int index, GenerationParams params) {
+            int[] prompt = new int[16];
+            java.util.Arrays.fill(prompt, 198);
+            return new Generation("warm-up-" + index, prompt, params, System.nanoTime(), Long.MAX_VALUE, null);
+        }
+
+        @Override
+        public int continuationTokens() {
+            return params.maxNewTokens();
+        }
+
+        @Override
+        public Generation withDeadline(long nanos) {
+            return new Generation(id, promptIds, params, submittedNanos, nanos, prefix);
+        }
+
+        @Override
+        public Generation withoutPrefix() {
+            return new Generation(id, promptIds, params, submittedNanos, deadlineNanos, null);
+        }
+
+        /** The same prompt, scoring {@code labelIds} instead of generating. */
+        public Classification scoring(int[][] labelIds) {
+            return new Classification(id, promptIds, labelIds, submittedNanos, deadlineNanos, prefix);
+        }
     }
 
-    /** The same request run whole, as a backend that keeps no prefixes runs it. */
-    public PreparedRequest withoutPrefix() {
-        return new PreparedRequest(id, promptIds, params, submittedNanos, labelIds, deadlineNanos, null);
-    }
+    /**
+     * A prompt whose allowed continuations are scored.
+     *
+     * @param labelIds each label's token ids (at least one label, none empty)
+     */
+    record Classification(String id, int[] promptIds, int[][] labelIds, long submittedNanos, long deadlineNanos, PromptPrefix prefix)
+            implements PreparedRequest {
 
-    public PreparedRequest withLabels(int[][] labels) {
-        return new PreparedRequest(id, promptIds, params, submittedNanos, labels, deadlineNanos, prefix);
-    }
+        @Override
+        public int continuationTokens() {
+            return java.util.Arrays.stream(labelIds).mapToInt(l -> l.length).max().orElse(0);
+        }
 
-    /** True when this request scores labels instead of generating. */
-    public boolean scoring() {
-        return labelIds != null;
+        @Override
+        public Classification withDeadline(long nanos) {
+            return new Classification(id, promptIds, labelIds, submittedNanos, nanos, prefix);
+        }
+
+        @Override
+        public Classification withoutPrefix() {
+            return new Classification(id, promptIds, labelIds, submittedNanos, deadlineNanos, null);
+        }
     }
 }

@@ -9,7 +9,8 @@ import java.util.function.Predicate;
 /**
  * Splits each batch between in-graph backends and the general one: requests an in-graph backend accepts
  * (the first that does) run there, grouped by {@link #bucket max_new_tokens bucket} (one operator call
- * generates up to the group's largest limit, so a group of similar limits wastes few steps); every other
+ * generates up to the group's largest limit, so a group of similar limits wastes few steps; classifications
+ * by their longest label); every other
  * request runs on the general backend. Each result names the backend that produced it.
  */
 public final class RoutingBackend implements GenerationBackend {
@@ -57,9 +58,9 @@ public final class RoutingBackend implements GenerationBackend {
     }
 
     @Override
-    public List<GenerationResult> generate(List<PreparedRequest> batch) {
+    public List<EngineResult> run(List<PreparedRequest> batch) {
         RowFeed.Collector collected = new RowFeed.Collector();
-        generate(batch, collected);
+        run(batch, collected);
         return collected.results(batch);
     }
 
@@ -69,34 +70,34 @@ public final class RoutingBackend implements GenerationBackend {
      * take (such a request at the head of the queue waits for the next batch, where it runs in-graph).
      */
     @Override
-    public void generate(List<PreparedRequest> batch, RowFeed feed) {
+    public void run(List<PreparedRequest> batch, RowFeed feed) {
         Map<Route, Map<Integer, List<PreparedRequest>>> groups = new java.util.LinkedHashMap<>();
         List<PreparedRequest> rest = new ArrayList<>();
         for (PreparedRequest r : batch) {
             Route route = routes.stream().filter(x -> x.accepts().test(r)).findFirst().orElse(null);
             if (route != null) {
-                groups.computeIfAbsent(route, x -> new TreeMap<>()).computeIfAbsent(bucket(r.params().maxNewTokens()), k -> new ArrayList<>()).add(r);
+                groups.computeIfAbsent(route, x -> new TreeMap<>()).computeIfAbsent(bucket(r.continuationTokens()), k -> new ArrayList<>()).add(r);
             } else {
                 rest.add(r);
             }
         }
         groups.forEach((route, buckets) -> {
             for (List<PreparedRequest> group : buckets.values()) {
-                List<GenerationResult> out = route.backend().generate(group);
+                List<EngineResult> out = route.backend().run(group);
                 for (int i = 0; i < group.size(); i++) {
                     feed.complete(group.get(i), out.get(i));
                 }
             }
         });
         if (!rest.isEmpty()) {
-            general.generate(rest, new RowFeed() {
+            general.run(rest, new RowFeed() {
                 @Override
                 public List<PreparedRequest> admit(int running, long stepNanos, Predicate<PreparedRequest> joinable) {
                     return feed.admit(running, stepNanos, joinable.and(routed.negate()));
                 }
 
                 @Override
-                public void complete(PreparedRequest request, GenerationResult result) {
+                public void complete(PreparedRequest request, EngineResult result) {
                     feed.complete(request, result);
                 }
             });

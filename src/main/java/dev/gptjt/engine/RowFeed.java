@@ -29,14 +29,14 @@ public interface RowFeed {
     List<PreparedRequest> admit(int running, long stepNanos, java.util.function.Predicate<PreparedRequest> joinable);
 
     /** Hands over a finished request's result; called once per request, on the backend's thread. */
-    void complete(PreparedRequest request, GenerationResult result);
+    void complete(PreparedRequest request, EngineResult result);
 
     /**
      * A feed that admits nothing and keeps the results: how a step-by-step backend answers
-     * {@link GenerationBackend#generate(List)}.
+     * {@link GenerationBackend#run(List)}.
      */
     final class Collector implements RowFeed {
-        private final java.util.Map<PreparedRequest, GenerationResult> done = new java.util.IdentityHashMap<>();
+        private final java.util.Map<PreparedRequest, EngineResult> done = new java.util.IdentityHashMap<>();
 
         @Override
         public List<PreparedRequest> admit(int running, long stepNanos, java.util.function.Predicate<PreparedRequest> joinable) {
@@ -44,12 +44,12 @@ public interface RowFeed {
         }
 
         @Override
-        public void complete(PreparedRequest request, GenerationResult result) {
+        public void complete(PreparedRequest request, EngineResult result) {
             done.put(request, result);
         }
 
         /** The results of {@code batch}, in its order. */
-        public List<GenerationResult> results(List<PreparedRequest> batch) {
+        public List<EngineResult> results(List<PreparedRequest> batch) {
             return batch.stream().map(done::get).toList();
         }
     }

@@ -9,7 +9,7 @@ import java.util.Arrays;
  * result text.
  */
 public final class RowState {
-    private final PreparedRequest request;
+    private final PreparedRequest.Generation request;
     private final Gpt2Tokenizer tokenizer;
     private final int eosTokenId;
     private int[] tokens;
@@ -17,7 +17,7 @@ public final class RowState {
     private FinishReason finishReason;
     private String stoppedText;
 
-    public RowState(PreparedRequest request, Gpt2Tokenizer tokenizer, int eosTokenId) {
+    public RowState(PreparedRequest.Generation request, Gpt2Tokenizer tokenizer, int eosTokenId) {
         this.request = request;
         this.tokenizer = tokenizer;
         this.eosTokenId = eosTokenId;
@@ -28,7 +28,7 @@ public final class RowState {
         return finishReason != null;
     }
 
-    public PreparedRequest request() {
+    public PreparedRequest.Generation request() {
         return request;
     }
 
@@ -76,7 +76,7 @@ public final class RowState {
         int[] ids = Arrays.copyOf(tokens, count);
         String text = stoppedText != null ? stoppedText : tokenizer.decode(ids);
         return new GenerationResult(request.id(), request.promptIds().length, ids, text,
-                finishReason == null ? FinishReason.LENGTH : finishReason, 0, inferenceNanos, batchSize, backend, null,
+                finishReason == null ? FinishReason.LENGTH : finishReason, 0, inferenceNanos, batchSize, backend,
                 request.prefixLength());
     }
 }

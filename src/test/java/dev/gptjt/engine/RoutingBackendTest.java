@@ -23,10 +23,10 @@ class RoutingBackendTest {
         }
 
         @Override
-        public List<GenerationResult> generate(List<PreparedRequest> batch) {
+        public List<EngineResult> run(List<PreparedRequest> batch) {
             batches.add(batch.stream().map(PreparedRequest::id).toList());
-            return batch.stream().map(r -> new GenerationResult(r.id(), 0, new int[0], r.id(), FinishReason.LENGTH, 0, 0,
-                    batch.size(), name, null, 0)).toList();
+            return batch.stream().<EngineResult>map(r -> new GenerationResult(r.id(), 0, new int[0], r.id(), FinishReason.LENGTH, 0, 0,
+                    batch.size(), name, 0)).toList();
         }
 
         @Override
@@ -37,14 +37,18 @@ class RoutingBackendTest {
     }
 
     private static PreparedRequest request(String id, GenerationParams params) {
-        return new PreparedRequest(id, new int[] {1}, params, 0, null, Long.MAX_VALUE, null);
+        return new PreparedRequest.Generation(id, new int[] {1}, params, 0, Long.MAX_VALUE, null);
+    }
+
+    private static boolean greedy(PreparedRequest r) {
+        return ((PreparedRequest.Generation) r).params().greedy();
     }
 
     @Test
     void shouldGroupGreedyRequestsByMaxNewTokensBucketAndKeepTheBatchOrder() {
         Recording inGraph = new Recording("in-graph");
         Recording loop = new Recording("loop");
-        RoutingBackend routing = new RoutingBackend(inGraph, r -> r.params().greedy(), loop);
+        RoutingBackend routing = new RoutingBackend(inGraph, RoutingBackendTest::greedy, loop);
         GenerationParams greedy = GenerationParams.DEFAULTS;
         GenerationParams sampled = greedy.withSampling(0.7, 0, 1.0, 1L);
         List<PreparedRequest> batch = List.of(
@@ -54,13 +58,13 @@ class RoutingBackendTest {
                 request("d", greedy.withMaxNewTokens(8)),   // bucket 8
                 request("e", sampled));
 
-        List<GenerationResult> results = routing.generate(batch);
+        List<EngineResult> results = routing.run(batch);
 
         // in-graph: [a, d] (bucket 8), [c] (bucket 16); loop: [b, e]
         assertEquals(List.of(List.of("a", "d"), List.of("c")), inGraph.batches);
         assertEquals(List.of(List.of("b", "e")), loop.batches);
-        assertEquals(List.of("a", "b", "c", "d", "e"), results.stream().map(GenerationResult::id).toList());
-        assertEquals(List.of("in-graph", "loop", "in-graph", "in-graph", "loop"), results.stream().map(GenerationResult::backend).toList());
+        assertEquals(List.of("a", "b", "c", "d", "e"), results.stream().map(EngineResult::id).toList());
+        assertEquals(List.of("in-graph", "loop", "in-graph", "in-graph", "loop"), results.stream().map(EngineResult::backend).toList());
     }
 
     @Test
@@ -69,14 +73,14 @@ class RoutingBackendTest {
         List<java.util.function.Predicate<PreparedRequest>> asked = new ArrayList<>();
         GenerationBackend loop = new Recording("loop") {
             @Override
-            public void generate(List<PreparedRequest> batch, RowFeed feed) {
+            public void run(List<PreparedRequest> batch, RowFeed feed) {
                 feed.admit(0, 0, r -> true); // a step boundary: the loop asks for anything
-                super.generate(batch, feed);
+                super.run(batch, feed);
             }
         };
-        RoutingBackend routing = new RoutingBackend(inGraph, r -> r.params().greedy(), loop);
+        RoutingBackend routing = new RoutingBackend(inGraph, RoutingBackendTest::greedy, loop);
         List<String> completed = new ArrayList<>();
-        routing.generate(List.of(request("g", GenerationParams.DEFAULTS), request("s", GenerationParams.DEFAULTS.withSampling(0.7, 0, 1.0, 1L))),
+        routing.run(List.of(request("g", GenerationParams.DEFAULTS), request("s", GenerationParams.DEFAULTS.withSampling(0.7, 0, 1.0, 1L))),
                 new RowFeed() {
                     @Override
                     public List<PreparedRequest> admit(int running, long stepNanos, java.util.function.Predicate<PreparedRequest> joinable) {
@@ -85,7 +89,7 @@ class RoutingBackendTest {
                     }
 
                     @Override
-                    public void complete(PreparedRequest request, GenerationResult result) {
+                    public void complete(PreparedRequest request, EngineResult result) {
                         completed.add(request.id() + "@" + result.backend());
                     }
                 });

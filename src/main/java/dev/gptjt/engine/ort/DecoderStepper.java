@@ -150,7 +150,7 @@ final class DecoderStepper {
      * The prompt pass of {@code rows}: each row's prompt after its cached prefix, continuing a past built
      * from the prefixes' caches (rows without one see only masked columns there), logits at the last position.
      */
-    Output promptPass(Prompts prompts, List<PreparedRequest> rows, OrtSession.RunOptions options)
+    Output promptPass(Prompts prompts, List<? extends PreparedRequest> rows, OrtSession.RunOptions options)
             throws OrtException {
         KvCache past = null;
         if (prompts.pastLength() > 0) {
@@ -216,7 +216,7 @@ final class DecoderStepper {
      * thus has masked columns between the two: a running batch's cache closes them ({@link #source}).
      */
     record Prompts(long[] ids, long[] mask, long[] positions, int[] padding, int length, int[] prefixLengths, int pastLength) {
-        static Prompts of(List<PreparedRequest> rows, int padId) {
+        static Prompts of(List<? extends PreparedRequest> rows, int padId) {
             int b = rows.size();
             int[] prefixes = new int[b];
             int len = 0;

@@ -8,9 +8,9 @@ import ai.onnxruntime.OrtSession;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
-import dev.gptjt.engine.FinishReason;
+import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.GenerationBackend;
-import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.engine.LabelScores;
 import dev.gptjt.engine.PreparedRequest;
 import dev.gptjt.engine.PromptPrefix;
 import dev.gptjt.engine.model.ModelConfig;
@@ -35,7 +35,7 @@ import java.util.Map;
  * Takes classification requests only; rows of one run share their prefix and their labels, so a batch
  * is split into such groups.
  */
-public final class InGraphClassifyBackend implements GenerationBackend {
+public final class InGraphClassifyBackend implements GenerationBackend, LabelScorer {
     public static final String NAME = "ort-classify-graph";
 
     private final OrtEnvironment env;
@@ -107,7 +107,7 @@ public final class InGraphClassifyBackend implements GenerationBackend {
 
     /** True when this backend can run the request: a classification. */
     public static boolean accepts(PreparedRequest request) {
-        return request.scoring();
+        return request instanceof PreparedRequest.Classification;
     }
 
     @Override
@@ -117,7 +117,7 @@ public final class InGraphClassifyBackend implements GenerationBackend {
 
     /** Rows that can share one run: the same cached prefix (or none) and the same labels. */
     private record Group(PromptPrefix prefix, List<List<Integer>> labels) {
-        static Group of(PreparedRequest r) {
+        static Group of(PreparedRequest.Classification r) {
             return new Group(r.prefix(), Arrays.stream(r.labelIds()).map(l -> Arrays.stream(l).boxed().toList()).toList());
         }
     }
@@ -127,46 +127,48 @@ public final class InGraphClassifyBackend implements GenerationBackend {
      *     {@link ErrorCode#CLOSED} when terminated; {@link ErrorCode#INFERENCE_FAILED} when ORT fails
      */
     @Override
-    public List<GenerationResult> generate(List<PreparedRequest> batch) {
+    public List<EngineResult> run(List<PreparedRequest> requests) {
         long start = System.nanoTime();
-        Map<Group, List<Integer>> groups = new LinkedHashMap<>();
-        for (int i = 0; i < batch.size(); i++) {
-            PreparedRequest r = batch.get(i);
+        for (PreparedRequest r : requests) {
             if (!accepts(r)) {
                 throw new EngineException(ErrorCode.INVALID_PARAMETER, "request " + r.id() + " is not a classification");
             }
-            groups.computeIfAbsent(Group.of(r), g -> new ArrayList<>()).add(i);
         }
-        double[][] logProbs = new double[batch.size()][];
+        List<PreparedRequest.Classification> batch = PreparedRequest.classifications(requests);
         OrtSession.RunOptions run = null;
+        double[][] logProbs;
         try {
             run = control.begin();
-            for (List<Integer> rows : groups.values()) {
-                List<PreparedRequest> group = rows.stream().map(batch::get).toList();
-                double[][] scored = score(group, run);
-                for (int k = 0; k < rows.size(); k++) {
-                    logProbs[rows.get(k)] = scored[k];
-                }
-            }
+            logProbs = score(batch, run);
         } catch (OrtException e) {
             throw control.failure(e);
         } finally {
             control.end(run);
         }
-        long elapsed = System.nanoTime() - start;
-        List<GenerationResult> results = new ArrayList<>(batch.size());
-        for (int i = 0; i < batch.size(); i++) {
-            PreparedRequest r = batch.get(i);
-            results.add(new GenerationResult(r.id(), r.promptIds().length, new int[0], "", FinishReason.LENGTH, 0, elapsed, batch.size(),
-                    NAME, logProbs[i], r.prefixLength()));
+        return LabelScores.of(batch, logProbs, System.nanoTime() - start, batch.size(), NAME);
+    }
+
+    /** One run of the graph per group of rows that share their prefix and labels. */
+    @Override
+    public double[][] score(List<PreparedRequest.Classification> rows, OrtSession.RunOptions run) throws OrtException {
+        Map<Group, List<Integer>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < rows.size(); i++) {
+            groups.computeIfAbsent(Group.of(rows.get(i)), g -> new ArrayList<>()).add(i);
         }
-        return results;
+        double[][] logProbs = new double[rows.size()][];
+        for (List<Integer> members : groups.values()) {
+            double[][] scored = scoreGroup(members.stream().map(rows::get).toList(), run);
+            for (int k = 0; k < members.size(); k++) {
+                logProbs[members.get(k)] = scored[k];
+            }
+        }
+        return logProbs;
     }
 
     /** One run over rows that share their prefix and labels. */
-    private double[][] score(List<PreparedRequest> rows, OrtSession.RunOptions run) throws OrtException {
+    private double[][] scoreGroup(List<PreparedRequest.Classification> rows, OrtSession.RunOptions run) throws OrtException {
         control.check();
-        PreparedRequest first = rows.get(0);
+        PreparedRequest.Classification first = rows.get(0);
         int prefix = first.prefixLength();
         int b = rows.size();
         int s = rows.stream().mapToInt(r -> r.promptIds().length - prefix).max().orElseThrow();
@@ -261,9 +263,9 @@ public final class InGraphClassifyBackend implements GenerationBackend {
         for (int size : new int[] {1, Math.max(1, maxBatchSize / 2), maxBatchSize}) {
             List<PreparedRequest> rows = new ArrayList<>();
             for (int i = 0; i < size; i++) {
-                rows.add(PreparedRequest.warmUp(i, params).withLabels(new int[][] {{198}, {198, 198}}));
+                rows.add(PreparedRequest.Generation.warmUp(i, params).scoring(new int[][] {{198}, {198, 198}}));
             }
-            generate(rows);
+            run(rows);
         }
     }
 

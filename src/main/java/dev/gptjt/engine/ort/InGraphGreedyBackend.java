@@ -8,7 +8,7 @@ import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
 import dev.gptjt.engine.GenerationBackend;
-import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.PreparedRequest;
 import dev.gptjt.engine.RowState;
 import dev.gptjt.engine.model.ModelDirectory;
@@ -104,7 +104,7 @@ public final class InGraphGreedyBackend implements GenerationBackend {
 
     /** True when this backend can run the request: a greedy generation that ends at EOS. */
     public static boolean accepts(PreparedRequest request) {
-        return !request.scoring() && request.params().greedy() && !request.params().ignoreEos();
+        return request instanceof PreparedRequest.Generation g && g.params().greedy() && !g.params().ignoreEos();
     }
 
     @Override
@@ -117,15 +117,18 @@ public final class InGraphGreedyBackend implements GenerationBackend {
      *     {@link ErrorCode#CLOSED} when terminated; {@link ErrorCode#INFERENCE_FAILED} when ORT fails
      */
     @Override
-    public List<GenerationResult> generate(List<PreparedRequest> batch) {
+    public List<EngineResult> run(List<PreparedRequest> requests) {
         long start = System.nanoTime();
-        int b = batch.size();
-        int promptLen = 0;
-        int maxNew = 0;
-        for (PreparedRequest r : batch) {
+        for (PreparedRequest r : requests) {
             if (!accepts(r)) {
                 throw new EngineException(ErrorCode.INVALID_PARAMETER, "request " + r.id() + " is not a greedy generation ending at EOS");
             }
+        }
+        List<PreparedRequest.Generation> batch = PreparedRequest.generations(requests);
+        int b = batch.size();
+        int promptLen = 0;
+        int maxNew = 0;
+        for (PreparedRequest.Generation r : batch) {
             promptLen = Math.max(promptLen, r.promptIds().length);
             maxNew = Math.max(maxNew, r.params().maxNewTokens());
         }
@@ -166,7 +169,7 @@ public final class InGraphGreedyBackend implements GenerationBackend {
             control.end(run);
         }
         long elapsed = System.nanoTime() - start;
-        List<GenerationResult> results = new ArrayList<>(b);
+        List<EngineResult> results = new ArrayList<>(b);
         for (RowState row : rows) {
             results.add(row.result(elapsed, b, NAME));
         }
@@ -180,9 +183,9 @@ public final class InGraphGreedyBackend implements GenerationBackend {
         for (int size : new java.util.TreeSet<>(List.of(1, Math.max(1, maxBatchSize / 2), maxBatchSize))) {
             List<PreparedRequest> batch = new ArrayList<>();
             for (int i = 0; i < size; i++) {
-                batch.add(PreparedRequest.warmUp(i, params));
+                batch.add(PreparedRequest.Generation.warmUp(i, params));
             }
-            generate(batch);
+            run(batch);
         }
     }
 

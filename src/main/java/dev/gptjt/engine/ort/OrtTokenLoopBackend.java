@@ -2,10 +2,10 @@ package dev.gptjt.engine.ort;
 
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import dev.gptjt.engine.FinishReason;
+import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.GenerationBackend;
 import dev.gptjt.engine.GenerationParams;
-import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.engine.LabelScores;
 import dev.gptjt.engine.PreparedRequest;
 import dev.gptjt.engine.RowFeed;
 import dev.gptjt.engine.RowState;
@@ -49,9 +49,9 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
     }
 
     @Override
-    public List<GenerationResult> generate(List<PreparedRequest> batch) {
+    public List<EngineResult> run(List<PreparedRequest> batch) {
         RowFeed.Collector collected = new RowFeed.Collector();
-        generate(batch, collected);
+        run(batch, collected);
         return collected.results(batch);
     }
 
@@ -60,9 +60,9 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
      * by step, admitting the feed's requests at step boundaries and completing each row as it ends.
      */
     @Override
-    public void generate(List<PreparedRequest> batch, RowFeed feed) {
-        List<PreparedRequest> generating = batch.stream().filter(r -> !r.scoring()).toList();
-        List<PreparedRequest> scoring = batch.stream().filter(PreparedRequest::scoring).toList();
+    public void run(List<PreparedRequest> batch, RowFeed feed) {
+        List<PreparedRequest.Generation> generating = PreparedRequest.generations(batch);
+        List<PreparedRequest.Classification> scoring = PreparedRequest.classifications(batch);
         OrtSession.RunOptions options = null;
         try {
             options = control.begin();
@@ -78,17 +78,16 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
     }
 
     /** Scores the requests' labels and completes them; {@code batchSize} is what their results report. */
-    private void score(List<PreparedRequest> scoring, int batchSize, RowFeed feed, OrtSession.RunOptions options) throws OrtException {
+    private void score(List<PreparedRequest.Classification> scoring, int batchSize, RowFeed feed, OrtSession.RunOptions options)
+            throws OrtException {
         if (scoring.isEmpty()) {
             return;
         }
         long start = System.nanoTime();
         double[][] labelLogProbs = scorer.score(scoring, options);
-        long elapsed = System.nanoTime() - start;
+        List<EngineResult> results = LabelScores.of(scoring, labelLogProbs, System.nanoTime() - start, batchSize, name());
         for (int i = 0; i < scoring.size(); i++) {
-            PreparedRequest request = scoring.get(i);
-            feed.complete(request, new GenerationResult(request.id(), request.promptIds().length, new int[0], "",
-                    FinishReason.LENGTH, 0, elapsed, batchSize, name(), labelLogProbs[i], request.prefixLength()));
+            feed.complete(scoring.get(i), results.get(i));
         }
     }
 
@@ -98,7 +97,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         OrtSession.RunOptions options = null;
         try {
             options = control.begin();
-            PreparedRequest prefix = new PreparedRequest("prefix", tokens, GenerationParams.DEFAULTS, System.nanoTime(), null, Long.MAX_VALUE, null);
+            PreparedRequest prefix = new PreparedRequest.Generation("prefix", tokens, GenerationParams.DEFAULTS, System.nanoTime(), Long.MAX_VALUE, null);
             try (DecoderStepper.Output pass = stepper.promptPass(DecoderStepper.Prompts.of(List.of(prefix), config.eosTokenId()), List.of(prefix), options)) {
                 KvCacheMerge.Merged kv = KvCacheMerge.merge(decoder, List.of(KvCacheMerge.Source.of(pass, tokens.length, 0, tokens.length)),
                         new KvCacheMerge.BufferPool());
@@ -152,19 +151,19 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
             this.options = options;
         }
 
-        void run(List<PreparedRequest> first) throws OrtException {
-            List<PreparedRequest> incoming = first;
+        void run(List<PreparedRequest.Generation> first) throws OrtException {
+            List<PreparedRequest> incoming = List.copyOf(first);
             try {
                 while (true) {
                     control.check();
-                    List<PreparedRequest> scoring = incoming.stream().filter(PreparedRequest::scoring).toList();
+                    List<PreparedRequest.Classification> scoring = PreparedRequest.classifications(incoming);
                     if (!scoring.isEmpty()) {
                         // a classification's passes are its own (prompt, then labels): no need to wait for this batch
                         score(scoring, scoring.size() + unfinished(), feed, options);
-                        incoming = incoming.stream().filter(r -> !r.scoring()).toList();
                     }
-                    if (!incoming.isEmpty() || compactionDue()) {
-                        admit(incoming);
+                    List<PreparedRequest.Generation> generating = PreparedRequest.generations(incoming);
+                    if (!generating.isEmpty() || compactionDue()) {
+                        admit(generating);
                     }
                     if (rows.stream().allMatch(Row::finished)) {
                         incoming = feed.admit(0, 0);
@@ -191,7 +190,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         }
 
         /** Runs the new requests' prompt pass and merges their cache rows with the running unfinished ones. */
-        private void admit(List<PreparedRequest> incoming) throws OrtException {
+        private void admit(List<PreparedRequest.Generation> incoming) throws OrtException {
             List<Row> fresh = new ArrayList<>();
             DecoderStepper.Output prompt = null;
             DecoderStepper.Prompts p = null;
@@ -201,7 +200,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                 prompt = stepper.promptPass(p, incoming, options);
                 int batchSize = incoming.size() + unfinished();
                 for (int r = 0; r < incoming.size(); r++) {
-                    PreparedRequest req = incoming.get(r);
+                    PreparedRequest.Generation req = incoming.get(r);
                     Row row = new Row(new RowState(req, tokenizer, config.eosTokenId()), Sampler.of(req.params()), admitted);
                     row.cached = req.promptIds().length;
                     fresh.add(row);
@@ -303,17 +302,17 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         GenerationParams params = GenerationParams.DEFAULTS.withMaxNewTokens(maxBatchSize + 4).withIgnoreEos(true);
         List<PreparedRequest> rows = new ArrayList<>();
         for (int i = 0; i < maxBatchSize; i++) {
-            rows.add(PreparedRequest.warmUp(i, params));
+            rows.add(PreparedRequest.Generation.warmUp(i, params));
         }
         java.util.Iterator<PreparedRequest> next = rows.iterator();
-        generate(List.of(next.next()), new RowFeed() {
+        run(List.of(next.next()), new RowFeed() {
             @Override
             public List<PreparedRequest> admit(int running, long stepNanos, java.util.function.Predicate<PreparedRequest> joinable) {
                 return next.hasNext() ? List.of(next.next()) : List.of();
             }
 
             @Override
-            public void complete(PreparedRequest request, GenerationResult result) {}
+            public void complete(PreparedRequest request, EngineResult result) {}
         });
     }
 

@@ -9,9 +9,10 @@ import java.util.List;
 /**
  * Label scoring on the Java token loop: a prompt pass (from each row's cached prefix, when it has one),
  * then one short pass per label index over the prompts' KV cache, log-softmax in Java. The in-graph
- * scorer ({@link InGraphClassifyBackend}) computes the same sums in one {@code session.run}.
+ * scorer ({@link InGraphClassifyBackend}) computes the same sums in one {@code session.run}; rows of any
+ * prefixes and label sets may share a batch here.
  */
-final class TokenLoopLabelScorer {
+final class TokenLoopLabelScorer implements LabelScorer {
     private final DecoderStepper stepper;
     private final ModelConfig config;
     private final RunControl control;
@@ -27,7 +28,8 @@ final class TokenLoopLabelScorer {
      * prompts, then one short pass per label index that continues from the prompts' KV cache (the same
      * present tensors feed every label pass: the prompt is read once, whatever the label count).
      */
-    double[][] score(List<PreparedRequest> batch, OrtSession.RunOptions options) throws OrtException {
+    @Override
+    public double[][] score(List<PreparedRequest.Classification> batch, OrtSession.RunOptions options) throws OrtException {
         int b = batch.size();
         int vocab = config.vocabSize();
         DecoderStepper.Prompts prompts = DecoderStepper.Prompts.of(batch, config.eosTokenId());
@@ -49,7 +51,7 @@ final class TokenLoopLabelScorer {
                 control.check();
                 // Input: label j's tokens but the last, right-padded; its logits predict the tokens after the first.
                 int width = 0;
-                for (PreparedRequest req : batch) {
+                for (PreparedRequest.Classification req : batch) {
                     if (j < req.labelIds().length) {
                         width = Math.max(width, req.labelIds()[j].length - 1);
                     }

@@ -3,7 +3,7 @@ package dev.gptjt.engine.scheduler;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
 import dev.gptjt.engine.GenerationBackend;
-import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.PreparedRequest;
 import dev.gptjt.engine.RowFeed;
 import java.time.Duration;
@@ -31,10 +31,10 @@ public final class BatchScheduler implements AutoCloseable {
      */
     @FunctionalInterface
     public interface BatchListener {
-        void onBatch(int size, long inferenceNanos, List<GenerationResult> results);
+        void onBatch(int size, long inferenceNanos, List<EngineResult> results);
     }
 
-    private record Pending(PreparedRequest request, CompletableFuture<GenerationResult> future) {}
+    private record Pending(PreparedRequest request, CompletableFuture<EngineResult> future) {}
 
     private final GenerationBackend backend;
     private final int maxBatchSize;
@@ -70,8 +70,8 @@ public final class BatchScheduler implements AutoCloseable {
      *     {@link ErrorCode#OVERLOADED} at once when the queue is full, {@link ErrorCode#CLOSED} when the
      *     scheduler is closed, or the backend's error
      */
-    public CompletableFuture<GenerationResult> submit(PreparedRequest request) {
-        CompletableFuture<GenerationResult> future = new CompletableFuture<>();
+    public CompletableFuture<EngineResult> submit(PreparedRequest request) {
+        CompletableFuture<EngineResult> future = new CompletableFuture<>();
         lock.lock();
         try {
             if (closed) {
@@ -237,13 +237,13 @@ public final class BatchScheduler implements AutoCloseable {
             }
 
             @Override
-            public void complete(PreparedRequest request, GenerationResult result) {
+            public void complete(PreparedRequest request, EngineResult result) {
                 Pending p = inFlight.remove(request);
                 if (p == null) {
                     return;
                 }
                 long started = System.nanoTime() - result.inferenceNanos();
-                GenerationResult done = result.withQueuedNanos(Math.max(0, started - request.submittedNanos()));
+                EngineResult done = result.withQueuedNanos(Math.max(0, started - request.submittedNanos()));
                 p.future().complete(done);
                 if (listener != null) {
                     listener.onBatch(result.batchSize(), result.inferenceNanos(), List.of(done));
@@ -251,7 +251,7 @@ public final class BatchScheduler implements AutoCloseable {
             }
         };
         try {
-            backend.generate(batch.stream().map(Pending::request).toList(), feed);
+            backend.run(batch.stream().map(Pending::request).toList(), feed);
             if (!inFlight.isEmpty()) {
                 fail(inFlight, new EngineException(ErrorCode.INFERENCE_FAILED, "the backend ended without a result for the request"));
             }

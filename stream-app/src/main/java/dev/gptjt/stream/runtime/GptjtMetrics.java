@@ -1,6 +1,6 @@
 package dev.gptjt.stream.runtime;
 
-import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.scheduler.BatchScheduler;
 import dev.gptjt.schema.FailureReason;
 import dev.gptjt.stream.topology.TopologyMetrics;
@@ -67,13 +67,13 @@ public class GptjtMetrics implements TopologyMetrics, BatchScheduler.BatchListen
     }
 
     @Override
-    public void onBatch(int size, long inferenceNanos, List<GenerationResult> results) {
+    public void onBatch(int size, long inferenceNanos, List<EngineResult> results) {
         batchSize.record(size);
         inference.record(inferenceNanos, TimeUnit.NANOSECONDS);
         long generated = 0;
-        for (GenerationResult r : results) {
+        for (EngineResult r : results) {
             queueWait.record(r.queuedNanos(), TimeUnit.NANOSECONDS);
-            generated += r.outputIds().length;
+            generated += r.generatedTokens();
         }
         tokens.increment(generated);
     }

@@ -59,7 +59,7 @@ public final class ResultFactory {
         return Classification.newBuilder()
                 .setId(request.getId())
                 .setTask(task.name())
-                .setLabel(task.labels().get(result.scores().stream().map(ClassificationResult.LabelScore::label).toList().indexOf(result.label())))
+                .setLabel(task.labels().get(result.labelIndex()))
                 .setScores(scores)
                 .setPromptTokens(result.promptTokens())
                 .setModel(ModelInfo.newBuilder(model).setBackend(result.backend()).build())
