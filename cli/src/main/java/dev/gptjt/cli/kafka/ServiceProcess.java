@@ -35,7 +35,12 @@ public final class ServiceProcess implements AutoCloseable {
         if (jar == null || !Files.isRegularFile(Path.of(jar))) {
             throw new IllegalStateException("packaged service not found (gptjt.app.jar=" + jar + "); build it with 'mvn package'");
         }
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx768m"));
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(memoryOptions(settings));
+        String javaOpts = System.getenv("JAVA_OPTS");
+        if (javaOpts != null && !javaOpts.isBlank()) {
+            command.addAll(List.of(javaOpts.trim().split("\\s+"))); // after ours: the user's options win
+        }
         java.util.Map<String, String> all = new java.util.HashMap<>(settings);
         // several services may run side by side: each gets its own HTTP port unless told one
         int port = all.containsKey("quarkus.http.port") ? Integer.parseInt(all.get("quarkus.http.port")) : KafkaBroker.freePort();
@@ -44,6 +49,25 @@ public final class ServiceProcess implements AutoCloseable {
         command.addAll(List.of("-jar", jar));
         Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).redirectErrorStream(true).start();
         return new ServiceProcess(p, log, port);
+    }
+
+    /**
+     * The service JVM's memory, sized from the model it loads: a small heap (the weights live in ONNX
+     * Runtime's native memory, not on the heap) and room in direct memory, where the KV cache lives, for
+     * a full batch at the model's whole context twice over (a running batch's cache and the merge that
+     * admits new rows). The JVM's default caps direct memory at the heap size, which a real export's cache
+     * passes at once (GPT-JT-6B fp32: 0.9 MB per token per sequence).
+     */
+    public static List<String> memoryOptions(Map<String, String> settings) {
+        long direct = 512L << 20;
+        String dir = settings.get("gptjt.model.dir");
+        if (dir != null && Files.isRegularFile(Path.of(dir, "config.json"))) {
+            dev.gptjt.engine.model.ModelConfig c = dev.gptjt.engine.model.ModelConfig.read(Path.of(dir, "config.json"));
+            long kvPerToken = 2L * c.nLayer() * c.nEmbd() * Float.BYTES; // fp32, the larger case
+            int batch = Integer.parseInt(settings.getOrDefault("gptjt.engine.max-batch-size", "16"));
+            direct = Math.max(direct, 2L * kvPerToken * batch * c.nPositions() + (256L << 20));
+        }
+        return List.of("-Xmx768m", "-XX:MaxDirectMemorySize=" + (direct >> 20) + "m");
     }
 
     /** SIGKILL: no shutdown hook runs, nothing is flushed or committed. */

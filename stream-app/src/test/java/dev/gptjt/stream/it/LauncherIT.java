@@ -40,13 +40,14 @@ class LauncherIT {
         String demoModel = Path.of(System.getProperty("gptjt.models")).resolve("demo-gptj").toString();
         Run demo = run("", "demo", "--once", "--model", demoModel);
         assertEquals(0, demo.code(), demo.out() + demo.err());
-        for (String task : new String[] {"raw prompt", "sentiment", "currency", "tweet-hate", "entities", "data-cleaning"}) {
+        for (String task : new String[] {"raw prompt", "sentiment", "currency", "entities", "data-cleaning"}) {
             assertTrue(demo.out().contains(task), task + " missing in:\n" + demo.out());
         }
+        assertTrue(demo.out().lines().noneMatch(l -> l.startsWith("tweet-hate")), "the demo model shows no moderation label:\n" + demo.out());
         for (String answer : new String[] {" Yes ", " Indian Rupee ", " Peter Lee,peter@example.com,510-333-2429 ", " joy (p="}) {
             assertTrue(demo.out().contains(answer), answer + " missing in:\n" + demo.out());
         }
-        assertTrue(demo.out().contains("6 answered in"), demo.out());
+        assertTrue(demo.out().contains("5 answered in"), demo.out());
     }
 
     @Test
