@@ -1,27 +1,16 @@
 package dev.gptjt.stream.config;
 
 import dev.gptjt.engine.DecodingBackend;
-import dev.gptjt.engine.ExecutionProvider;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.schema.wire.WireFormat;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /** Cross-field rules of {@link GptjtConfig}, checked at start so a bad setting fails fast and says why. */
 public final class ConfigValidator {
     private ConfigValidator() {}
-
-    /**
-     * The engine's decoding backend named by {@code gptjt.engine.backend}.
-     *
-     * @throws IllegalArgumentException when it names none
-     */
-    public static DecodingBackend decodingBackend(GptjtConfig.Engine e) {
-        return DecodingBackend.parse(e.backend());
-    }
 
     /** @throws IllegalArgumentException listing every broken rule */
     public static void validate(GptjtConfig c) {
@@ -39,16 +28,12 @@ public final class ConfigValidator {
         if (e.maxNewTokensCap() < 1) {
             problems.add("gptjt.engine.max-new-tokens-cap must be >= 1");
         }
-        try {
-            if (decodingBackend(e) == DecodingBackend.IN_GRAPH
-                    && !java.nio.file.Files.isRegularFile(c.model().dir().resolve(ModelDirectory.GREEDY_SEARCH_FILE))
-                    && !java.nio.file.Files.isRegularFile(c.model().dir().resolve(ModelDirectory.CLASSIFY_FILE))) {
-                problems.add("gptjt.engine.backend=in-graph needs " + c.model().dir().resolve(ModelDirectory.GREEDY_SEARCH_FILE) + " or "
-                        + ModelDirectory.CLASSIFY_FILE + " (write them with: gptjt convert --model " + c.model().dir() + " --out " + c.model().dir()
-                        + " --greedy-in-graph --classify-in-graph)");
-            }
-        } catch (IllegalArgumentException ex) {
-            problems.add("gptjt.engine.backend must be auto, java-loop or in-graph, was '" + e.backend() + "'");
+        if (e.backend() == DecodingBackend.IN_GRAPH
+                && !java.nio.file.Files.isRegularFile(c.model().dir().resolve(ModelDirectory.GREEDY_SEARCH_FILE))
+                && !java.nio.file.Files.isRegularFile(c.model().dir().resolve(ModelDirectory.CLASSIFY_FILE))) {
+            problems.add("gptjt.engine.backend=in-graph needs " + c.model().dir().resolve(ModelDirectory.GREEDY_SEARCH_FILE) + " or "
+                    + ModelDirectory.CLASSIFY_FILE + " (write them with: gptjt convert --model " + c.model().dir() + " --out " + c.model().dir()
+                    + " --greedy-in-graph --classify-in-graph)");
         }
         GptjtConfig.Topics t = c.topics();
         Set<String> names = new HashSet<>(List.of(t.prompts(), t.completions(), t.failures()));
@@ -67,20 +52,8 @@ public final class ConfigValidator {
         if (c.stream().flushInterval().isZero() || c.stream().flushInterval().isNegative()) {
             problems.add("gptjt.stream.flush-interval must be positive");
         }
-        if (!Set.of("rocksdb", "in-memory").contains(c.stream().store())) {
-            problems.add("gptjt.stream.store must be rocksdb or in-memory, was '" + c.stream().store() + "'");
-        }
-        try {
-            ExecutionProvider.valueOf(c.model().provider().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException ex) {
-            problems.add("gptjt.model.provider must be cpu or cuda, was '" + c.model().provider() + "'");
-        }
-        try {
-            if (WireFormat.Kind.parse(c.wire().format()) == WireFormat.Kind.REGISTRY && !c.wire().registry().containsKey("url")) {
-                problems.add("gptjt.wire.format=registry needs gptjt.wire.registry.url");
-            }
-        } catch (IllegalArgumentException ex) {
-            problems.add("gptjt.wire.format: " + ex.getMessage());
+        if (c.wire().format() == WireFormat.Kind.REGISTRY && !c.wire().registry().containsKey("url")) {
+            problems.add("gptjt.wire.format=registry needs gptjt.wire.registry.url");
         }
         try {
             Tasks.fromConfig(c).values().forEach(task -> {

@@ -1,5 +1,9 @@
 package dev.gptjt.stream.config;
 
+import dev.gptjt.engine.DecodingBackend;
+import dev.gptjt.engine.ExecutionProvider;
+import dev.gptjt.engine.task.TaskDefinition;
+import dev.gptjt.schema.wire.WireFormat;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -44,7 +48,7 @@ public interface GptjtConfig {
 
         /** generate, classify or extract. */
         @WithDefault("generate")
-        String mode();
+        TaskDefinition.Mode mode();
 
         /** classify: the allowed labels, comma-separated (escape a comma in a label as \\,). */
         Optional<java.util.List<String>> labels();
@@ -73,7 +77,7 @@ public interface GptjtConfig {
 
         /** Execution provider: cpu, or cuda (needs the -Pgpu build, CUDA 12 and cuDNN 9). */
         @WithDefault("cpu")
-        String provider();
+        ExecutionProvider provider();
 
         /** CUDA device ordinal. */
         @WithName("device-id")
@@ -142,7 +146,7 @@ public interface GptjtConfig {
          * neither). Sampling and ignore_eos always run on the Java loop. Each result's model.backend says which ran it.
          */
         @WithDefault("auto")
-        String backend();
+        DecodingBackend backend();
 
         /**
          * Run every batch size once at start, rows joining a running batch, before reading prompts: the
@@ -215,13 +219,13 @@ public interface GptjtConfig {
 
         /** Pending store kind: rocksdb or in-memory (both changelogged). */
         @WithDefault("rocksdb")
-        String store();
+        PendingStore store();
     }
 
     interface Wire {
         /** single-object (Avro single-object encoding, no registry) or registry (Apicurio serdes, Confluent framing). */
         @WithDefault("single-object")
-        String format();
+        WireFormat.Kind format();
 
         /** apicurio.registry.* settings for the registry format, e.g. url (gptjt.wire.registry.url). */
         Map<String, String> registry();

@@ -2,7 +2,6 @@ package dev.gptjt.stream.config;
 
 import dev.gptjt.engine.task.TaskDefinition;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -13,14 +12,8 @@ public final class Tasks {
     public static Map<String, TaskDefinition> fromConfig(GptjtConfig config) {
         Map<String, TaskDefinition> tasks = new TreeMap<>();
         config.tasks().forEach((name, t) -> {
-            TaskDefinition.Mode mode;
             try {
-                mode = TaskDefinition.Mode.valueOf(t.mode().trim().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("gptjt.tasks." + name + ".mode must be generate, classify or extract, was '" + t.mode() + "'");
-            }
-            try {
-                tasks.put(name, new TaskDefinition(name, t.template(), mode, t.labels().orElse(List.of()),
+                tasks.put(name, new TaskDefinition(name, t.template(), t.mode(), t.labels().orElse(List.of()),
                         t.topic().orElse("gptjt.results." + name), t.maxNewTokens(), t.stop().orElse(List.of()), t.lengthNormalized()));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("gptjt.tasks." + name + ": " + e.getMessage(), e);

@@ -1,7 +1,6 @@
 package dev.gptjt.stream.runtime;
 
 import dev.gptjt.engine.EngineConfig;
-import dev.gptjt.engine.ExecutionProvider;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.engine.task.TaskDefinition;
 import dev.gptjt.schema.wire.WireFormat;
@@ -12,7 +11,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import org.jboss.logging.Logger;
 
@@ -28,7 +26,7 @@ public class EngineProducer {
         GptjtConfig.Engine e = config.engine();
         EngineConfig engineConfig = new EngineConfig(
                 config.model().dir().toAbsolutePath(),
-                ExecutionProvider.valueOf(config.model().provider().toUpperCase(Locale.ROOT)),
+                config.model().provider(),
                 config.model().deviceId(),
                 config.model().intraOpThreads(),
                 0,
@@ -37,7 +35,7 @@ public class EngineProducer {
                 e.maxQueue(),
                 e.maxNewTokensCap(),
                 e.maxQueueAge(),
-                ConfigValidator.decodingBackend(e),
+                e.backend(),
                 config.model().spinWait(),
                 config.model().ortProfile().map(java.nio.file.Path::toAbsolutePath).orElse(null));
         long start = System.nanoTime();
@@ -93,7 +91,7 @@ public class EngineProducer {
     WireFormat wire(GptjtConfig config) {
         Map<String, Object> registry = new HashMap<>();
         config.wire().registry().forEach((k, v) -> registry.put("apicurio.registry." + k, v));
-        return WireFormat.create(WireFormat.Kind.parse(config.wire().format()), registry);
+        return WireFormat.create(config.wire().format(), registry);
     }
 
     void close(@Disposes WireFormat wire) {

@@ -32,7 +32,7 @@ public class TopologyProducer {
             TopicCreator.ensure(bootstrap, kafkaStreamsSettings(), names, topics.partitions(), topics.replicationFactor());
         }
         TopologySettings settings = new TopologySettings(topics.prompts(), topics.completions(), topics.failures(),
-                topics.allowedReplyTopics().orElse(Set.of()), config.stream().flushInterval(), config.stream().store().equals("rocksdb"),
+                topics.allowedReplyTopics().orElse(Set.of()), config.stream().flushInterval(), config.stream().store() == dev.gptjt.stream.config.PendingStore.ROCKSDB,
                 config.stream().reconcileInterval(), tasks, config.stream().maxBlock());
         ResultFactory results = new ResultFactory(engine.model().name(), engine.model().contentHash(), engine.backendName());
         return PromptTopology.build(settings, engine, wire, results, Clock.systemUTC(), metrics);

@@ -41,9 +41,19 @@ class ConfigValidatorTest {
         String m = e.getMessage();
         assertTrue(m.contains("max-queue") && m.contains("three different topics") && m.contains("registry.url")
                 && m.contains("gptjt.tasks.mine") && m.contains("gptjt convert"), m);
-        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> ConfigValidator.validate(
-                TestConfig.load(Map.of("gptjt.engine.backend", "gpu-magic"))));
-        assertTrue(unknown.getMessage().contains("auto, java-loop or in-graph"), unknown.getMessage());
+    }
+
+    @Test
+    void shouldRefuseAnUnknownValueOfAnEnumKeyNamingTheKeyAndTheValues() {
+        for (String[] bad : new String[][] {{"gptjt.engine.backend", "gpu-magic", "java-loop"}, {"gptjt.model.provider", "tpu", "cuda"},
+                {"gptjt.stream.store", "redis", "in-memory"}, {"gptjt.wire.format", "json", "single-object"}, {"gptjt.tasks.mine.mode", "chat", "classify"}}) {
+            RuntimeException e = assertThrows(RuntimeException.class, () -> TestConfig.load(Map.of(bad[0], bad[1], "gptjt.tasks.mine.template", "{input}")));
+            String message = String.valueOf(e.getMessage());
+            assertTrue(message.contains(bad[0]) && message.contains(bad[1]) && message.contains(bad[2]), bad[0] + ": " + message);
+        }
+        GptjtConfig hyphenated = TestConfig.load(Map.of("gptjt.engine.backend", "java-loop", "gptjt.stream.store", "in-memory"));
+        assertEquals(dev.gptjt.engine.DecodingBackend.JAVA_LOOP, hyphenated.engine().backend());
+        assertEquals(PendingStore.IN_MEMORY, hyphenated.stream().store());
     }
 
     @Test
