@@ -1,21 +1,27 @@
 package dev.gptjt.cli;
 
 import dev.gptjt.cli.kafka.KafkaBroker;
-import dev.gptjt.engine.cli.Args;
-import java.io.PrintStream;
+import dev.gptjt.engine.cli.Cli;
 import java.nio.file.Path;
-import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code gptjt broker}: a single-node KRaft broker in the foreground; Ctrl-C stops it cleanly. */
-final class BrokerCommand {
-    static final List<String> OPTIONS = List.of("port", "data-dir");
+@Command(name = "broker", mixinStandardHelpOptions = true,
+        description = "A single-node Kafka broker (KRaft) in the foreground, storage formatted on first start; Ctrl-C stops it cleanly.")
+final class BrokerCommand extends KafkaSideCommand {
+    @Option(names = "--port", paramLabel = "N", defaultValue = "9092", description = "Listener port (default: ${DEFAULT-VALUE}).")
+    int port;
 
-    private BrokerCommand() {}
+    @Option(names = "--data-dir", paramLabel = "DIR", converter = Cli.PathConverter.class,
+            description = "Log and metadata directory (default: work/kafka in the repository).")
+    Path dataDir;
 
-    static int run(Args args, PrintStream out) throws Exception {
-        args.allow(OPTIONS);
-        int port = args.intValue("port", 9092);
-        Path dataDir = Path.of(args.get("data-dir", "work/kafka")).toAbsolutePath();
+    @Override
+    public Integer call() throws Exception {
+        if (dataDir == null) {
+            dataDir = Cli.homePath("work/kafka");
+        }
         out.println("gptjt: starting Kafka 4.1 (KRaft, single node) with data in " + dataDir + "…");
         KafkaBroker broker;
         try {

@@ -1,7 +1,7 @@
 package dev.gptjt.cli;
 
 /** A mistake or an unavailable dependency, told to the user in one line (exit code 2). */
-public final class CliException extends RuntimeException {
+public final class CliException extends dev.gptjt.engine.cli.Cli.Failure {
     public CliException(String message) {
         super(message);
     }

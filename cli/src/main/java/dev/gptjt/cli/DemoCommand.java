@@ -1,9 +1,10 @@
 package dev.gptjt.cli;
 
+import dev.gptjt.engine.task.DefaultTopics;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gptjt.cli.kafka.KafkaBroker;
 import dev.gptjt.cli.kafka.ServiceProcess;
-import dev.gptjt.engine.cli.Args;
+import dev.gptjt.engine.cli.Cli;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.schema.wire.WireFormat;
@@ -21,6 +22,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -40,27 +43,34 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * packaged service, the model card's examples sent as PromptRequest records, and each Completion
  * printed as it arrives with its end-to-end latency.
  */
-final class DemoCommand {
-    static final List<String> OPTIONS = List.of("once", "model", "timeout");
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "A Kafka broker and the service in this process's care, the GPT-JT model card's examples sent as prompts, and each answer printed with its latency.")
+final class DemoCommand extends KafkaSideCommand {
+    @Option(names = "--once", description = "Exit after the last answer instead of keeping the broker and the service running.")
+    boolean once;
+
+    @Option(names = "--model", paramLabel = "DIR", converter = Cli.PathConverter.class,
+            description = "Model directory (default: the committed demo model, models/demo-gptj).")
+    Path modelOption;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "300s", converter = Cli.DurationConverter.class,
+            description = "Longest wait for the service and the answers (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
     private static final String APPLICATION_ID = "gptjt-demo";
-    private static final String PROMPTS = "gptjt.prompts";
-    private static final String COMPLETIONS = "gptjt.completions";
-    private static final String FAILURES = "gptjt.failures";
+    private static final String PROMPTS = DefaultTopics.PROMPTS;
+    private static final String COMPLETIONS = DefaultTopics.COMPLETIONS;
+    private static final String FAILURES = DefaultTopics.FAILURES;
     /** The task no committed model knows: a confident label from one would mislead on the demo's first screen. */
     private static final String MODERATION_TASK = "tweet-hate";
 
     private record Example(String id, String name, PromptRequest request) {}
 
-    private DemoCommand() {}
-
-    static int run(Args args, PrintStream out) throws Exception {
-        args.allow(OPTIONS);
-        Path model = Path.of(args.get("model", "models/demo-gptj")).toAbsolutePath();
+    @Override
+    public Integer call() throws Exception {
+        Path model = modelOption != null ? modelOption : Cli.homePath("models/demo-gptj");
         if (!Files.isRegularFile(model.resolve("model.onnx"))) {
             throw new CliException("model directory " + model + " has no model.onnx (an Optimum export directory is needed)");
         }
-        boolean once = args.flag("once");
-        Duration timeout = Duration.ofSeconds(args.intValue("timeout", 300));
         boolean committedModel = true;
         switch (model.getFileName().toString()) {
             case "demo-gptj" -> {
@@ -133,7 +143,7 @@ final class DemoCommand {
     private static List<String> resultTopics(List<Example> examples) {
         List<String> topics = new ArrayList<>(List.of(COMPLETIONS, FAILURES));
         examples.stream().map(e -> e.request().getTask()).filter(java.util.Objects::nonNull).distinct()
-                .forEach(task -> topics.add("gptjt.results." + task));
+                .forEach(task -> topics.add(DefaultTopics.results(task)));
         return topics;
     }
 

@@ -7,12 +7,9 @@ import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationRequest;
 import dev.gptjt.engine.InferenceEngine;
-import dev.gptjt.engine.cli.Args;
 import dev.gptjt.engine.task.TaskDefinition;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -20,6 +17,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import org.tribuo.Model;
 import org.tribuo.MutableDataset;
 import org.tribuo.Prediction;
@@ -39,30 +39,39 @@ import org.tribuo.provenance.SimpleDataSourceProvenance;
  * not a Tribuo model, so a constant {@link DummyClassifierTrainer} model trained on one example per
  * label stands in as that domain. The predictions themselves are GPT-J's.
  */
-final class EvalCommand {
-    static final List<String> OPTIONS = List.of("task", "model", "config", "mode", "batch-size");
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = {"A task's accuracy, macro-F1 and confusion matrix on labeled lines {\"text\", \"label\"} (Tribuo's LabelEvaluator);",
+                "a generated answer that is no label counts as (other)."})
+final class EvalCommand extends KafkaSideCommand {
     /** The label of a generated answer that is none of the task's labels. */
     static final String OTHER = "(other)";
 
-    private EvalCommand() {}
+    /** How the task is answered. */
+    enum Mode { CLASSIFY, GENERATE }
 
-    static int run(Args args, BufferedReader in, PrintStream out) throws IOException {
-        args.allow(OPTIONS);
-        TaskDefinition task = TaskRunner.task(args);
+    @Mixin
+    TaskOptions options;
+
+    @Option(names = "--mode", paramLabel = "classify|generate",
+            description = "Score the labels (classify), or generate up to a newline and compare (default: the task's own mode).")
+    Mode modeOption;
+
+    @Override
+    public Integer call() throws IOException {
+        BufferedReader in = lines();
+        TaskDefinition task = options.definition();
         String name = task.name();
         if (task.labels().isEmpty()) {
             throw new CliException("task " + name + " has no labels to evaluate against");
         }
-        String mode = args.get("mode", task.mode() == TaskDefinition.Mode.CLASSIFY ? "classify" : "generate").toLowerCase(Locale.ROOT);
-        if (!mode.equals("classify") && !mode.equals("generate")) {
-            throw new CliException("--mode must be classify or generate");
-        }
+        Mode chosen = modeOption != null ? modeOption : task.mode() == TaskDefinition.Mode.CLASSIFY ? Mode.CLASSIFY : Mode.GENERATE;
+        String mode = chosen.name().toLowerCase(Locale.ROOT);
         List<String[]> examples = read(in);
         if (examples.isEmpty()) {
             throw new CliException("no labeled lines on stdin (expected {\"text\": ..., \"label\": ...} per line)");
         }
-        int batch = args.intValue("batch-size", 16);
-        EngineConfig engineConfig = EngineConfig.defaults(Path.of(args.required("model")))
+        int batch = options.maxBatchSize;
+        EngineConfig engineConfig = EngineConfig.defaults(options.model)
                 .withBatching(batch, Duration.ofMillis(10), Math.max(batch, examples.size()));
         List<String> predicted = new ArrayList<>();
         long start = System.nanoTime();

@@ -1,20 +1,20 @@
 package dev.gptjt.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gptjt.engine.cli.JsonFields;
 import dev.gptjt.schema.GenerationParams;
 import dev.gptjt.schema.PromptRequest;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
  * One JSONL line of {@code gptjt send} as a PromptRequest: {@code id}, {@code prompt}, and
  * optionally {@code task}, {@code max_new_tokens}, {@code temperature}, {@code top_k}, {@code top_p},
  * {@code seed}, {@code stop}, {@code deadline_ms} (epoch millis), {@code reply_topic},
- * {@code attributes}. Values are passed as they are: the service, not the client, validates them.
+ * {@code attributes}. Types are checked here ({@code "max_new_tokens": "abc"} is an error naming the
+ * field); the values themselves are the service's to validate.
  */
 final class PromptJson {
     private PromptJson() {}
@@ -28,47 +28,32 @@ final class PromptJson {
             throw new IllegalArgumentException("no string \"prompt\"");
         }
         GenerationParams.Builder p = GenerationParams.newBuilder();
-        if (has(n, "max_new_tokens")) {
-            p.setMaxNewTokens(n.get("max_new_tokens").asInt());
-        }
-        if (has(n, "temperature")) {
-            p.setTemperature(n.get("temperature").asDouble());
-        }
-        if (has(n, "top_k")) {
-            p.setTopK(n.get("top_k").asInt());
-        }
-        if (has(n, "top_p")) {
-            p.setTopP(n.get("top_p").asDouble());
-        }
-        if (has(n, "seed")) {
-            p.setSeed(n.get("seed").asLong());
-        }
-        if (has(n, "stop")) {
-            List<String> stop = new ArrayList<>();
-            if (n.get("stop").isArray()) {
-                n.get("stop").forEach(s -> stop.add(s.asText()));
-            } else {
-                stop.add(n.get("stop").asText());
-            }
-            p.setStop(stop);
-        }
+        JsonFields.integer(n, "max_new_tokens").ifPresent(p::setMaxNewTokens);
+        JsonFields.number(n, "temperature").ifPresent(p::setTemperature);
+        JsonFields.integer(n, "top_k").ifPresent(p::setTopK);
+        JsonFields.number(n, "top_p").ifPresent(p::setTopP);
+        JsonFields.longInteger(n, "seed").ifPresent(p::setSeed);
+        JsonFields.texts(n, "stop").ifPresent(p::setStop);
         Map<String, String> attributes = new HashMap<>();
-        if (has(n, "attributes")) {
-            n.get("attributes").fields().forEachRemaining(e -> attributes.put(e.getKey(), e.getValue().asText()));
+        JsonNode attributeNode = n.get("attributes");
+        if (attributeNode != null && !attributeNode.isNull()) {
+            if (!attributeNode.isObject()) {
+                throw new IllegalArgumentException("attributes must be an object of strings, was " + attributeNode);
+            }
+            for (var e : (Iterable<Map.Entry<String, JsonNode>>) attributeNode::fields) {
+                attributes.put(e.getKey(), JsonFields.text(attributeNode, e.getKey()).orElse(""));
+            }
         }
         return PromptRequest.newBuilder()
-                .setId(has(n, "id") ? n.get("id").asText() : fallbackId)
+                .setId(JsonFields.text(n, "id").orElse(fallbackId))
                 .setPrompt(prompt.asText())
-                .setTask(has(n, "task") ? n.get("task").asText() : null)
+                .setTask(JsonFields.text(n, "task").orElse(null))
                 .setParams(p.build())
                 .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
-                .setDeadlineAt(has(n, "deadline_ms") ? Instant.ofEpochMilli(n.get("deadline_ms").asLong()) : null)
-                .setReplyTopic(has(n, "reply_topic") ? n.get("reply_topic").asText() : null)
+                .setDeadlineAt(JsonFields.longInteger(n, "deadline_ms").map(Instant::ofEpochMilli).orElse(null))
+                .setReplyTopic(JsonFields.text(n, "reply_topic").orElse(null))
                 .setAttributes(attributes)
                 .build();
     }
 
-    private static boolean has(JsonNode n, String field) {
-        return n.has(field) && !n.get(field).isNull();
-    }
 }

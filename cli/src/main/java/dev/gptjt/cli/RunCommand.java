@@ -4,15 +4,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.InferenceEngine;
-import dev.gptjt.engine.cli.Args;
 import dev.gptjt.engine.task.TaskDefinition;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code gptjt run}: any task without Kafka. Input lines {@code {"id", "text"}}; one JSON line per input,
@@ -20,26 +19,30 @@ import java.util.concurrent.CompletableFuture;
  * entities and the raw answer; generate: text and token ids) and which path ran, so that paths can be
  * compared record by record. A refused input prints {@code {"id", "error"}} and the run goes on.
  */
-final class RunCommand {
-    static final List<String> OPTIONS = List.of("task", "model", "config", "no-prefix-cache", "backend", "batch-size");
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Runs a task without Kafka: {\"id\", \"text\"} lines in (\"prompt\" is accepted for \"text\"), one JSON result",
+                "per line out in input order (classify: label, scores; extract: entities, raw; generate: text, output_ids),",
+                "with prompt_tokens, prefix_tokens and the path that ran; a refused input prints {\"id\", \"error\"}."})
+final class RunCommand extends KafkaSideCommand {
+    @Mixin
+    TaskOptions options;
 
-    private RunCommand() {}
+    @Option(names = "--no-prefix-cache", description = "Run every prompt whole instead of from the task's cached prefix.")
+    boolean noPrefixCache;
 
-    static int run(Args args, BufferedReader in, PrintStream out) throws IOException {
-        args.allow(OPTIONS);
-        TaskDefinition task = TaskRunner.task(args);
-        DecodingBackend backend;
-        try {
-            backend = DecodingBackend.parse(args.get("backend", "auto"));
-        } catch (IllegalArgumentException e) {
-            throw new Args.UsageException("--backend must be auto, java-loop or in-graph");
-        }
-        int batch = args.intValue("batch-size", 16);
-        List<TaskRunner.Input> inputs = TaskRunner.read(in);
-        EngineConfig config = EngineConfig.defaults(Path.of(args.required("model")))
+    @Option(names = "--backend", paramLabel = "auto|java-loop|in-graph", defaultValue = "auto", converter = BackendConverter.class,
+            description = "Who scores and decodes (default: ${DEFAULT-VALUE}).")
+    DecodingBackend backend;
+
+    @Override
+    public Integer call() throws IOException {
+        TaskDefinition task = options.definition();
+        List<TaskRunner.Input> inputs = TaskRunner.read(lines());
+        int batch = options.maxBatchSize;
+        EngineConfig config = EngineConfig.defaults(options.model)
                 .withBatching(batch, Duration.ofMillis(10), Math.max(batch, inputs.size())).withBackend(backend);
         try (InferenceEngine engine = InferenceEngine.open(config)) {
-            if (!args.flag("no-prefix-cache")) {
+            if (!noPrefixCache) {
                 engine.cachePrefix(task.prefix());
             }
             for (CompletableFuture<ObjectNode> result : new TaskRunner(engine, task).submitAll(inputs)) {
@@ -47,5 +50,17 @@ final class RunCommand {
             }
         }
         return 0;
+    }
+
+    /** Reads {@code auto}, {@code java-loop} or {@code in-graph}. */
+    static final class BackendConverter implements picocli.CommandLine.ITypeConverter<DecodingBackend> {
+        @Override
+        public DecodingBackend convert(String value) {
+            try {
+                return DecodingBackend.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is none of auto, java-loop, in-graph");
+            }
+        }
     }
 }

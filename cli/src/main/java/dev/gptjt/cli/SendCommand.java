@@ -1,36 +1,44 @@
 package dev.gptjt.cli;
 
+import dev.gptjt.engine.task.DefaultTopics;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gptjt.engine.cli.Args;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.wire.WireFormat;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** {@code gptjt send}: JSONL prompts on stdin → PromptRequest records. */
-final class SendCommand {
-    static final List<String> OPTIONS = List.of("bootstrap", "topic", "wire", "registry-url");
+@Command(name = "send", mixinStandardHelpOptions = true,
+        description = {"JSON lines on standard input to PromptRequest records.",
+                "A line: {\"id\", \"prompt\", \"task\", \"max_new_tokens\", \"temperature\", \"top_k\", \"top_p\", \"seed\", \"stop\",",
+                "\"deadline_ms\", \"reply_topic\", \"attributes\"}; only \"prompt\" is required. Prints how many were sent."})
+final class SendCommand extends KafkaSideCommand {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private SendCommand() {}
+    @Mixin
+    KafkaOptions kafka;
 
-    static int run(Args args, BufferedReader in, PrintStream out, PrintStream err) throws IOException {
-        args.allow(OPTIONS);
-        String bootstrap = args.get("bootstrap", "localhost:9092");
-        String topic = args.get("topic", "gptjt.prompts");
+    @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = DefaultTopics.PROMPTS, description = "Where the records go (default: ${DEFAULT-VALUE}).")
+    String topic;
+
+    @Override
+    public Integer call() throws IOException {
+        BufferedReader in = lines();
+        String bootstrap = kafka.bootstrap;
         KafkaClients.requireReachable(bootstrap);
         int sent = 0;
         int skipped = 0;
-        try (WireFormat wire = KafkaClients.wire(args.get("wire", "single-object"), args.get("registry-url", null));
+        try (WireFormat wire = KafkaClients.wire(kafka.wire, kafka.registryUrl);
              KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
                      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                      ProducerConfig.ACKS_CONFIG, "all",

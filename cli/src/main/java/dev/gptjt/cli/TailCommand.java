@@ -1,13 +1,17 @@
 package dev.gptjt.cli;
 
+import dev.gptjt.engine.task.DefaultTopics;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gptjt.engine.cli.Args;
+import dev.gptjt.engine.cli.Cli;
 import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.schema.wire.WireFormatException;
-import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -19,20 +23,32 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * JSON object per line, every field by its Avro name. Reads committed data only, so an exactly-once
  * service's aborted writes never show.
  */
-final class TailCommand {
-    static final List<String> OPTIONS = List.of("bootstrap", "topic", "count", "timeout", "from-beginning", "wire", "registry-url");
+@Command(name = "tail", mixinStandardHelpOptions = true,
+        description = "Completion and PromptFailure records as JSON lines, every field by its Avro name (committed records only).")
+final class TailCommand extends KafkaSideCommand {
+    @Mixin
+    KafkaOptions kafka;
 
-    private TailCommand() {}
+    @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = DefaultTopics.COMPLETIONS, description = "Topic to read (default: ${DEFAULT-VALUE}).")
+    String topic;
 
-    static int run(Args args, PrintStream out, PrintStream err) {
-        args.allow(OPTIONS);
-        String bootstrap = args.get("bootstrap", "localhost:9092");
-        String topic = args.get("topic", "gptjt.completions");
-        int count = args.intValue("count", Integer.MAX_VALUE);
-        int timeoutSeconds = args.intValue("timeout", 0);
+    @Option(names = "--count", paramLabel = "N", defaultValue = "" + Integer.MAX_VALUE, showDefaultValue = CommandLine.Help.Visibility.NEVER,
+            description = "Stop after N records (default: never).")
+    int count;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "0s", converter = Cli.DurationConverter.class,
+            description = "Give up after this long; 0s waits for ever (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Option(names = "--from-beginning", description = "Read the topic from its start instead of only new records.")
+    boolean fromBeginning;
+
+    @Override
+    public Integer call() {
+        String bootstrap = kafka.bootstrap;
         KafkaClients.requireReachable(bootstrap);
         int seen = 0;
-        try (WireFormat wire = KafkaClients.wire(args.get("wire", "single-object"), args.get("registry-url", null));
+        try (WireFormat wire = KafkaClients.wire(kafka.wire, kafka.registryUrl);
              KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                      ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                      ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
@@ -43,12 +59,12 @@ final class TailCommand {
             }
             List<TopicPartition> partitions = infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);
-            if (args.flag("from-beginning")) {
+            if (fromBeginning) {
                 consumer.seekToBeginning(partitions);
             } else {
                 consumer.seekToEnd(partitions);
             }
-            long deadline = timeoutSeconds > 0 ? System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos() : Long.MAX_VALUE;
+            long deadline = timeout.isZero() ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
             while (seen < count && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     out.println(render(wire, r));
@@ -60,7 +76,7 @@ final class TailCommand {
             }
         }
         if (seen < count && count != Integer.MAX_VALUE) {
-            err.println("gptjt tail: timed out after " + timeoutSeconds + " s with " + seen + " of " + count + " records");
+            err.println("gptjt tail: timed out after " + timeout.toSeconds() + " s with " + seen + " of " + count + " records");
             return 1;
         }
         return 0;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.InferenceEngine;
-import dev.gptjt.engine.cli.Args;
+import dev.gptjt.engine.cli.Cli;
 import dev.gptjt.engine.task.TaskDefinition;
 import java.io.BufferedReader;
 import java.io.PrintStream;
@@ -20,6 +20,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code gptjt bench task}: a task's records per second over a file of inputs at full batches, each path
@@ -28,22 +31,31 @@ import java.util.concurrent.CompletableFuture;
  * repetition (so the host's drift hits both alike), with their ratio per repetition and how far their
  * answers differ (labels and largest probability difference; extract/generate: identical answers).
  */
-final class TaskBench {
-    static final List<String> OPTIONS = List.of("task", "model", "inputs", "config", "repeat", "batch-size", "json");
-
+@Command(name = "task", mixinStandardHelpOptions = true,
+        description = {"A task's records/s over a file of inputs at full batches: the whole prompt, the task's cached prefix and (classify,",
+                "when the directory has classify.onnx) the one-pass graph, in turn within each repetition; their answers compared."})
+final class TaskBench extends KafkaSideCommand {
     /** A way of running the task, and its engine. */
     private record Variant(String name, InferenceEngine engine) {}
 
-    private TaskBench() {}
+    @Mixin
+    TaskOptions options;
 
-    static int run(Args args, PrintStream out) throws Exception {
-        args.allow(OPTIONS);
-        TaskDefinition task = TaskRunner.task(args);
-        Path model = Path.of(args.required("model"));
-        Path inputsFile = Path.of(args.required("inputs"));
-        int repeat = args.intValue("repeat", 3);
-        int batch = args.intValue("batch-size", 16);
-        boolean json = args.flag("json");
+    @Option(names = "--inputs", required = true, paramLabel = "FILE.jsonl", converter = Cli.PathConverter.class,
+            description = "{\"id\", \"text\"} lines (e.g. docs/bench/tweets.jsonl).")
+    Path inputsFile;
+
+    @Option(names = "--repeat", paramLabel = "N", defaultValue = "3", description = "Timed passes over the file per path (default: ${DEFAULT-VALUE}).")
+    int repeat;
+
+    @Option(names = "--json", description = "One JSON object instead of the table.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        TaskDefinition task = options.definition();
+        Path model = options.model;
+        int batch = options.maxBatchSize;
         List<TaskRunner.Input> inputs;
         try (BufferedReader in = Files.newBufferedReader(inputsFile, StandardCharsets.UTF_8)) {
             inputs = TaskRunner.read(in);

@@ -38,23 +38,6 @@ final class TaskRunner {
     }
 
     /**
-     * The task {@code --task} names, from {@code --config} (default: the service's application.properties).
-     *
-     * @throws CliException when the task is not configured there
-     */
-    static TaskDefinition task(dev.gptjt.engine.cli.Args args) {
-        java.nio.file.Path config = java.nio.file.Path.of(args.get("config",
-                System.getProperty("gptjt.config", "stream-app/src/main/resources/application.properties")));
-        java.util.Map<String, TaskDefinition> tasks = dev.gptjt.engine.task.TaskProperties.load(config);
-        String name = args.required("task");
-        TaskDefinition task = tasks.get(name);
-        if (task == null) {
-            throw new CliException("unknown task '" + name + "' (configured in " + config + ": " + tasks.keySet() + ")");
-        }
-        return task;
-    }
-
-    /**
      * Reads input lines; a line without text is a one-line error naming it.
      *
      * @throws CliException for a line that is not a JSON object with {@code text} (or {@code prompt})

@@ -26,7 +26,7 @@ class BenchCommandTest {
         GreedySearchConverter.convert(ModelDirectory.open(Path.of(System.getProperty("gptjt.models"), "tiny-gptj")), model);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int code = Main.run(new String[] {"bench", "engine", "--model", model.toString(), "--batch-sizes", "1,2", "--repeat", "1",
-                        "--prompt-tokens", "8", "--new-tokens", "4", "--json", "--plots", tmp.resolve("plots").toString()},
+                        "--prompt-tokens", "8", "--max-new-tokens", "4", "--json", "--plots", tmp.resolve("plots").toString()},
                 new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
         assertEquals(0, code);
         List<JsonNode> rows = new ArrayList<>();
@@ -47,7 +47,7 @@ class BenchCommandTest {
     void shouldSummariseOrtsProfileOfEachBatchSize(@TempDir Path tmp) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int code = Main.run(new String[] {"bench", "engine", "--model", Path.of(System.getProperty("gptjt.models"), "tiny-gptj").toString(),
-                        "--batch-sizes", "1,2", "--repeat", "1", "--prompt-tokens", "8", "--new-tokens", "4", "--ort-profile", tmp.toString()},
+                        "--batch-sizes", "1,2", "--repeat", "1", "--prompt-tokens", "8", "--max-new-tokens", "4", "--ort-profile", tmp.toString()},
                 new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
         assertEquals(0, code);
         List<String> summaries = out.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("ORT profile:")).toList();

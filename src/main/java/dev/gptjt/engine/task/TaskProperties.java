@@ -47,7 +47,7 @@ public final class TaskProperties {
                         p.getProperty(k + "template"),
                         TaskDefinition.Mode.valueOf(p.getProperty(k + "mode", "generate").trim().toUpperCase(Locale.ROOT)),
                         list(p.getProperty(k + "labels")),
-                        p.getProperty(k + "topic", "gptjt.results." + name),
+                        p.getProperty(k + "topic", DefaultTopics.results(name)),
                         Integer.parseInt(p.getProperty(k + "max-new-tokens", "16").trim()),
                         list(p.getProperty(k + "stop")),
                         Boolean.parseBoolean(p.getProperty(k + "length-normalized", "false").trim())));

@@ -17,20 +17,28 @@ import org.junit.jupiter.api.Test;
 class MainTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private record Run(int exitCode, List<JsonNode> lines, String err) {}
+    private record Run(int exitCode, String out, String err) {
+        List<JsonNode> lines() {
+            List<JsonNode> lines = new ArrayList<>();
+            for (String line : out.split("\n")) {
+                if (!line.isBlank()) {
+                    try {
+                        lines.add(JSON.readTree(line));
+                    } catch (java.io.IOException e) {
+                        throw new AssertionError("not JSON: " + line, e);
+                    }
+                }
+            }
+            return lines;
+        }
+    }
 
-    private static Run run(String stdin, String... argv) throws Exception {
+    private static Run run(String stdin, String... argv) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = Main.run(argv, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        List<JsonNode> lines = new ArrayList<>();
-        for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
-            if (!line.isBlank()) {
-                lines.add(JSON.readTree(line));
-            }
-        }
-        return new Run(code, lines, err.toString(StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -43,7 +51,7 @@ class MainTest {
                 in.append("{broken\n").append("{\"id\": \"bad\", \"prompt\": \"Hi\", \"top_k\": -1}\n");
             }
         }
-        Run r = run(in.toString(), "generate", "--model", Fixtures.tinyGptj().toString(), "--batch-size", "8", "--ignore-eos");
+        Run r = run(in.toString(), "generate", "--model", Fixtures.tinyGptj().toString(), "--max-batch-size", "8", "--ignore-eos");
         assertEquals(0, r.exitCode(), r.err());
         assertEquals(cases.size() + 2, r.lines().size());
         List<JsonNode> results = new ArrayList<>(r.lines());
@@ -75,9 +83,35 @@ class MainTest {
         Run missing = run("", "generate", "--model", "/no/such/model");
         assertEquals(2, missing.exitCode());
         assertTrue(missing.err().startsWith("gptjt: model directory /no/such/model does not exist"), missing.err());
-        Run typo = run("", "generate", "--modle", "x");
+        Run typo = run("", "generate", "--model", "m", "--modle", "x");
         assertEquals(2, typo.exitCode());
-        assertTrue(typo.err().contains("unknown option --modle"), typo.err());
+        assertEquals("gptjt: Unknown options: '--modle', 'x' (see 'gptjt generate --help')", typo.err().strip());
+    }
+
+    @Test
+    void shouldAnswerHelpForEveryCommandAndNameTheBadArgumentInOneLine() {
+        for (String command : List.of("generate", "tokenize", "convert")) {
+            for (String help : List.of("--help", "-h")) {
+                Run r = run("", command, help);
+                assertEquals(0, r.exitCode(), command + " " + help + ": " + r.err());
+                assertTrue(r.out().startsWith("Usage: gptjt " + command) && r.out().contains("--model=DIR"), r.out());
+            }
+        }
+        String[][] bad = {
+                {"generate", "--model", "m", "--max-new-tokens", "x", "'x' is not an int"},
+                {"generate", "--model", "m", "--max-wait", "soon", "'soon' is not a duration"},
+                {"generate", "--model", "m", "--backend", "gpu", "'gpu' is none of auto, java-loop, in-graph"},
+                {"generate", "--model", "m", "--provider", "tpu", "--provider"},
+                {"generate", "--model", "m", "--max-batch-size", "0", "--max-batch-size must be >= 1"},
+                {"generate", "--model", "--max-new-tokens", "Expected parameter for option '--model'"},
+                {"tokenize", "Missing required option: '--model=DIR'"},
+                {"nosuch", "Unmatched argument at index 0: 'nosuch'"}};
+        for (String[] c : bad) {
+            Run r = run("", java.util.Arrays.copyOf(c, c.length - 1));
+            assertEquals(2, r.exitCode(), String.join(" ", c));
+            assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+            assertTrue(r.err().contains(c[c.length - 1]), String.join(" ", c) + " → " + r.err());
+        }
     }
 
     @Test
@@ -96,7 +130,7 @@ class MainTest {
         for (int i = 0; i < cases.size(); i++) {
             in.append(JSON.writeValueAsString(java.util.Map.of("id", "g" + i, "prompt", cases.get(i).prompt()))).append('\n');
         }
-        Run r = run(in.toString(), "generate", "--model", out.toString(), "--batch-size", "8", "--max-new-tokens", "8",
+        Run r = run(in.toString(), "generate", "--model", out.toString(), "--max-batch-size", "8", "--max-new-tokens", "8",
                 "--backend", "in-graph");
         assertEquals(0, r.exitCode(), r.err());
         for (int i = 0; i < cases.size(); i++) {

@@ -1,5 +1,6 @@
 package dev.gptjt.stream.config;
 
+import dev.gptjt.engine.task.DefaultTopics;
 import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.ExecutionProvider;
 import dev.gptjt.engine.task.TaskDefinition;
@@ -169,15 +170,15 @@ public interface GptjtConfig {
 
     interface Topics {
         /** Where PromptRequest records are read. */
-        @WithDefault("gptjt.prompts")
+        @WithDefault(DefaultTopics.PROMPTS)
         String prompts();
 
         /** Where Completion records are written by default. */
-        @WithDefault("gptjt.completions")
+        @WithDefault(DefaultTopics.COMPLETIONS)
         String completions();
 
         /** Where PromptFailure (dead-letter) records are written. */
-        @WithDefault("gptjt.failures")
+        @WithDefault(DefaultTopics.FAILURES)
         String failures();
 
         /** Topics a request's reply_topic may name; a request naming another is refused. */

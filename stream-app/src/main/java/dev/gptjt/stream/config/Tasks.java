@@ -1,5 +1,6 @@
 package dev.gptjt.stream.config;
 
+import dev.gptjt.engine.task.DefaultTopics;
 import dev.gptjt.engine.task.TaskDefinition;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +15,7 @@ public final class Tasks {
         config.tasks().forEach((name, t) -> {
             try {
                 tasks.put(name, new TaskDefinition(name, t.template(), t.mode(), t.labels().orElse(List.of()),
-                        t.topic().orElse("gptjt.results." + name), t.maxNewTokens(), t.stop().orElse(List.of()), t.lengthNormalized()));
+                        t.topic().orElse(DefaultTopics.results(name)), t.maxNewTokens(), t.stop().orElse(List.of()), t.lengthNormalized()));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("gptjt.tasks." + name + ": " + e.getMessage(), e);
             }

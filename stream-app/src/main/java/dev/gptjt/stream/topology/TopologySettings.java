@@ -1,5 +1,6 @@
 package dev.gptjt.stream.topology;
 
+import dev.gptjt.engine.task.DefaultTopics;
 import dev.gptjt.engine.task.TaskDefinition;
 import java.time.Duration;
 import java.util.Objects;
@@ -41,11 +42,7 @@ public record TopologySettings(
     }
 
     public static TopologySettings defaults() {
-        return new TopologySettings("gptjt.prompts", "gptjt.completions", "gptjt.failures", Set.of(), Duration.ofMillis(20), true, Duration.ofSeconds(10), java.util.Map.of(), Duration.ofSeconds(2));
-    }
-
-    public TopologySettings withStore(boolean persistent) {
-        return new TopologySettings(promptsTopic, completionsTopic, failuresTopic, allowedReplyTopics, flushInterval, persistent, reconcileInterval, tasks, maxBlock);
+        return new TopologySettings(DefaultTopics.PROMPTS, DefaultTopics.COMPLETIONS, DefaultTopics.FAILURES, Set.of(), Duration.ofMillis(20), true, Duration.ofSeconds(10), java.util.Map.of(), Duration.ofSeconds(2));
     }
 
     public TopologySettings withTasks(java.util.Map<String, TaskDefinition> tasks) {

@@ -61,7 +61,7 @@ class LauncherIT {
                      "gptjt.model.dir", MODEL), WORK.resolve("launcher-service.log"))) {
             dev.gptjt.testing.Topics.awaitTopics(broker.bootstrap(), java.time.Duration.ofSeconds(120), "gptjt.prompts", "gptjt.completions");
             CompletableFuture<Run> tail = CompletableFuture.supplyAsync(() ->
-                    run("", "tail", "--bootstrap", broker.bootstrap(), "--count", "100", "--timeout", "120"));
+                    run("", "tail", "--bootstrap", broker.bootstrap(), "--count", "100", "--timeout", "120s"));
             Thread.sleep(2000); // tail starts at the end of the topic: let it position first
             StringBuilder prompts = new StringBuilder();
             for (int i = 0; i < 100; i++) {

@@ -1,0 +1,105 @@
+package dev.gptjt.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * Every command answers {@code --help} and {@code -h}; bad arguments exit 2 with one line that names
+ * them; and {@code bin/help/*.txt}, which the launcher prints without building, is what the commands
+ * themselves print ({@code -Dgptjt.help.update=true} rewrites the files).
+ */
+class HelpTextTest {
+    private static final Path HELP = Path.of(System.getProperty("gptjt.models")).getParent().resolve("bin/help");
+
+    private record Outcome(int code, String out, String err) {}
+
+    private static Outcome kafkaSide(String... argv) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(argv, new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Every command of both sides, by the file name its help text is kept under. */
+    private static Map<String, CommandLine> commands() {
+        Map<String, CommandLine> all = new java.util.TreeMap<>();
+        for (CommandLine root : List.of(Main.commandLine(System.in, System.out, System.err), new CommandLine(new dev.gptjt.engine.cli.Main()))) {
+            root.getSubcommands().forEach((name, cl) -> {
+                all.put(name, cl);
+                cl.getSubcommands().forEach((sub, subCl) -> all.put(name + "-" + sub, subCl));
+            });
+        }
+        return all;
+    }
+
+    @Test
+    void shouldKeepTheLaunchersHelpFilesEqualToTheCommandsOwnHelp() throws Exception {
+        boolean update = Boolean.getBoolean("gptjt.help.update");
+        List<String> stale = new ArrayList<>();
+        for (var e : commands().entrySet()) {
+            String usage = e.getValue().getUsageMessage(CommandLine.Help.Ansi.OFF);
+            Path file = HELP.resolve(e.getKey() + ".txt");
+            if (update) {
+                Files.writeString(file, usage);
+            } else if (!Files.isRegularFile(file) || !Files.readString(file).equals(usage)) {
+                stale.add(file.getFileName().toString());
+            }
+        }
+        assertTrue(stale.isEmpty(), "bin/help is stale for " + stale + ": run the cli tests with -Dgptjt.help.update=true");
+        assertTrue(Files.isRegularFile(HELP.resolve("serve.txt")), "serve's help is the launcher's own");
+    }
+
+    @Test
+    void shouldAnswerHelpAndDashHForEveryCommand() {
+        for (String command : List.of("broker", "send", "tail", "demo", "eval", "run", "bench", "bench engine", "bench pipeline", "bench task",
+                "bench transfer")) {
+            for (String help : List.of("--help", "-h")) {
+                List<String> argv = new ArrayList<>(List.of(command.split(" ")));
+                argv.add(help);
+                Outcome o = kafkaSide(argv.toArray(String[]::new));
+                assertEquals(0, o.code(), command + " " + help + ": " + o.err());
+                assertTrue(o.out().startsWith("Usage: gptjt " + command), o.out());
+            }
+        }
+    }
+
+    @Test
+    void shouldNameEachBadArgumentInOneLineAndExit2() {
+        String[][] bad = {
+                {"tail", "--count", "many", "'many' is not an int"},
+                {"tail", "--timeout", "soon", "'soon' is not a duration"},
+                {"demo", "--colour", "Unknown option: '--colour'"},
+                {"bench", "engine", "--model", "m", "--batch-sizes", "1,x", "'x' is not an int"},
+                {"bench", "engine", "--model", "m", "--backends", "gpu", "'gpu' is none of auto, java-loop, in-graph"},
+                {"bench", "pipeline", "--load", "2", "--load is a fraction of the measured capacity, in (0, 1]; got 2.0"},
+                {"bench", "pipeline", "--load", "0.5", "--max", "--load sets the rate from the measured capacity"},
+                {"bench", "transfer", "Missing required option: '--model-config=config.json'"},
+                {"bench", "frobnicate", "Unmatched argument at index 1: 'frobnicate'"},
+                {"bench", "bench needs a target: engine, pipeline, task or transfer"},
+                {"eval", "--task", "sentiment", "Missing required option: '--model=DIR'"},
+                {"eval", "--task", "nope", "--model", "x", "unknown task 'nope'"},
+                {"run", "--task", "sentiment", "--model", "x", "--backend", "fast", "'fast' is none of auto, java-loop, in-graph"},
+                {"broker", "--port", "high", "'high' is not an int"},
+                {"nosuch", "Unmatched argument at index 0: 'nosuch'"},
+                {"a command is needed"}};
+        for (String[] c : bad) {
+            Outcome o = kafkaSide(java.util.Arrays.copyOf(c, c.length - 1));
+            assertEquals(2, o.code(), String.join(" ", c) + ": " + o.err());
+            assertEquals(1, o.err().strip().lines().count(), "one line: " + o.err());
+            assertTrue(o.err().startsWith("gptjt: ") && o.err().contains(c[c.length - 1]), String.join(" ", c) + " → " + o.err());
+        }
+    }
+}

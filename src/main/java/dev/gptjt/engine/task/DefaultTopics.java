@@ -1,0 +1,23 @@
+package dev.gptjt.engine.task;
+
+/**
+ * The topic names of a deployment that sets none, defined once for the service, the launcher and the
+ * benches (the service's {@code gptjt.topics.*} and {@code gptjt.tasks.NAME.topic} override them).
+ */
+public final class DefaultTopics {
+    /** Where PromptRequest records are read. */
+    public static final String PROMPTS = "gptjt.prompts";
+    /** Where Completion records go when a request names no reply topic. */
+    public static final String COMPLETIONS = "gptjt.completions";
+    /** Where PromptFailure dead letters go. */
+    public static final String FAILURES = "gptjt.failures";
+    /** Before a task's name, its result topic. */
+    public static final String RESULTS_PREFIX = "gptjt.results.";
+
+    private DefaultTopics() {}
+
+    /** A task's result topic when it sets none. */
+    public static String results(String task) {
+        return RESULTS_PREFIX + task;
+    }
+}
