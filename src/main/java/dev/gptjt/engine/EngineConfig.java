@@ -2,6 +2,7 @@ package dev.gptjt.engine;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -43,22 +44,43 @@ public record EngineConfig(
     public static final int DEFAULT_MAX_BATCH_SIZE = 16;
     public static final Duration DEFAULT_MAX_WAIT = Duration.ofMillis(10);
     public static final int DEFAULT_MAX_QUEUE = 1024;
-    public static final int DEFAULT_MAX_NEW_TOKENS_CAP = 512;
+    public static final int DEFAULT_MAX_NEW_TOKENS_CAP = 256;
+    public static final String DEFAULT_MAX_WAIT_TEXT = "10ms";
 
     public EngineConfig {
         Objects.requireNonNull(modelDir, "modelDir");
         Objects.requireNonNull(provider, "provider");
         Objects.requireNonNull(maxWait, "maxWait");
-        require(deviceId >= 0, "deviceId must be >= 0");
-        require(intraOpThreads >= 0, "intraOpThreads must be >= 0");
-        require(interOpThreads >= 0, "interOpThreads must be >= 0");
-        require(maxBatchSize >= 1, "maxBatchSize must be >= 1");
-        require(!maxWait.isNegative(), "maxWait must be >= 0");
-        require(maxQueue >= maxBatchSize, "maxQueue must be >= maxBatchSize (" + maxBatchSize + ")");
-        require(maxNewTokensCap >= 1, "maxNewTokensCap must be >= 1");
         Objects.requireNonNull(maxQueueAge, "maxQueueAge");
-        require(!maxQueueAge.isNegative(), "maxQueueAge must be >= 0");
         Objects.requireNonNull(backend, "backend");
+        List<String> problems = problems(deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
+        }
+    }
+
+    /**
+     * Every broken limit, named as the service's settings name it ({@code max-queue}, …): the one place
+     * the engine's limits are checked, for this constructor and for the service's start-up check.
+     */
+    public static List<String> problems(int deviceId, int intraOpThreads, int interOpThreads, int maxBatchSize, Duration maxWait, int maxQueue,
+                                        int maxNewTokensCap, Duration maxQueueAge) {
+        List<String> problems = new java.util.ArrayList<>();
+        check(problems, deviceId >= 0, "device-id must be >= 0");
+        check(problems, intraOpThreads >= 0, "intra-op-threads must be >= 0");
+        check(problems, interOpThreads >= 0, "inter-op-threads must be >= 0");
+        check(problems, maxBatchSize >= 1, "max-batch-size must be >= 1");
+        check(problems, !maxWait.isNegative(), "max-wait must not be negative");
+        check(problems, maxQueue >= maxBatchSize, "max-queue (" + maxQueue + ") must be >= max-batch-size (" + maxBatchSize + ")");
+        check(problems, maxNewTokensCap >= 1, "max-new-tokens-cap must be >= 1");
+        check(problems, !maxQueueAge.isNegative(), "max-queue-age must not be negative");
+        return problems;
+    }
+
+    private static void check(List<String> problems, boolean ok, String message) {
+        if (!ok) {
+            problems.add(message);
+        }
     }
 
     /** CPU defaults for a model directory. */
@@ -98,11 +120,5 @@ public record EngineConfig(
 
     public EngineConfig withOrtProfile(Path prefix) {
         return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend, spinWait, prefix);
-    }
-
-    private static void require(boolean ok, String message) {
-        if (!ok) {
-            throw new IllegalArgumentException(message);
-        }
     }
 }

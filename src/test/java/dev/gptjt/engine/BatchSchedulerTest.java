@@ -63,7 +63,7 @@ class BatchSchedulerTest {
     @Test
     void shouldRejectOverloadAtOnceInsteadOfQueueingWithoutBound() {
         // one running + at most two queued; every other submission is refused immediately
-        try (InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(Fixtures.tinyGptj()).withBatching(1, Duration.ZERO, 2))) {
+        try (InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(Fixtures.tinyGptj()).withBatching(1, Duration.ZERO, 2).withMaxNewTokensCap(400))) {
             GenerationParams slow = GenerationParams.DEFAULTS.withMaxNewTokens(400).withIgnoreEos(true);
             List<CompletableFuture<GenerationResult>> futures = new ArrayList<>();
             for (int i = 0; i < 10; i++) {

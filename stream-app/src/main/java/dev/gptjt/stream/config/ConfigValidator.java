@@ -1,6 +1,7 @@
 package dev.gptjt.stream.config;
 
 import dev.gptjt.engine.DecodingBackend;
+import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.schema.wire.WireFormat;
 import java.util.ArrayList;
@@ -16,18 +17,8 @@ public final class ConfigValidator {
     public static void validate(GptjtConfig c) {
         List<String> problems = new ArrayList<>();
         GptjtConfig.Engine e = c.engine();
-        if (e.maxBatchSize() < 1) {
-            problems.add("gptjt.engine.max-batch-size must be >= 1");
-        }
-        if (e.maxQueue() < e.maxBatchSize()) {
-            problems.add("gptjt.engine.max-queue (" + e.maxQueue() + ") must be >= gptjt.engine.max-batch-size (" + e.maxBatchSize() + ")");
-        }
-        if (e.maxWait().isNegative()) {
-            problems.add("gptjt.engine.max-wait must not be negative");
-        }
-        if (e.maxNewTokensCap() < 1) {
-            problems.add("gptjt.engine.max-new-tokens-cap must be >= 1");
-        }
+        EngineConfig.problems(c.model().deviceId(), c.model().intraOpThreads(), 0, e.maxBatchSize(), e.maxWait(), e.maxQueue(),
+                e.maxNewTokensCap(), e.maxQueueAge()).forEach(p -> problems.add((p.startsWith("device-id") || p.startsWith("intra-op-threads") ? "gptjt.model." : "gptjt.engine.") + p));
         if (e.backend() == DecodingBackend.IN_GRAPH
                 && !java.nio.file.Files.isRegularFile(c.model().dir().resolve(ModelDirectory.GREEDY_SEARCH_FILE))
                 && !java.nio.file.Files.isRegularFile(c.model().dir().resolve(ModelDirectory.CLASSIFY_FILE))) {

@@ -2,6 +2,7 @@ package dev.gptjt.stream.config;
 
 import dev.gptjt.engine.task.DefaultTopics;
 import dev.gptjt.engine.DecodingBackend;
+import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.ExecutionProvider;
 import dev.gptjt.engine.task.TaskDefinition;
 import dev.gptjt.schema.wire.WireFormat;
@@ -108,20 +109,28 @@ public interface GptjtConfig {
         Optional<Path> ortProfile();
     }
 
+    /** The engine's configuration from these settings (its limits checked by {@link EngineConfig#problems}). */
+    static EngineConfig engineConfig(GptjtConfig c) {
+        Engine e = c.engine();
+        return new EngineConfig(c.model().dir().toAbsolutePath(), c.model().provider(), c.model().deviceId(), c.model().intraOpThreads(), 0,
+                e.maxBatchSize(), e.maxWait(), e.maxQueue(), e.maxNewTokensCap(), e.maxQueueAge(), e.backend(), c.model().spinWait(),
+                c.model().ortProfile().map(Path::toAbsolutePath).orElse(null));
+    }
+
     interface Engine {
         /** Most prompts in one batch. */
         @WithName("max-batch-size")
-        @WithDefault("16")
+        @WithDefault("" + EngineConfig.DEFAULT_MAX_BATCH_SIZE)
         int maxBatchSize();
 
         /** How long the first queued prompt waits for others to join its batch. */
         @WithName("max-wait")
-        @WithDefault("10ms")
+        @WithDefault(EngineConfig.DEFAULT_MAX_WAIT_TEXT)
         Duration maxWait();
 
         /** Most prompts waiting for a batch across the instance; beyond it prompts wait in the store. */
         @WithName("max-queue")
-        @WithDefault("1024")
+        @WithDefault("" + EngineConfig.DEFAULT_MAX_QUEUE)
         int maxQueue();
 
         /** A prompt queued in the engine this long fails with DEADLINE_EXCEEDED instead of running; 0s: off. */
@@ -136,7 +145,7 @@ public interface GptjtConfig {
 
         /** Largest max_new_tokens a request may ask for; larger is an INVALID_PARAMETER failure. */
         @WithName("max-new-tokens-cap")
-        @WithDefault("256")
+        @WithDefault("" + EngineConfig.DEFAULT_MAX_NEW_TOKENS_CAP)
         int maxNewTokensCap();
 
         /**

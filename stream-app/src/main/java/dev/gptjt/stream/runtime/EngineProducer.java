@@ -24,20 +24,7 @@ public class EngineProducer {
     InferenceEngine engine(GptjtConfig config, GptjtMetrics metrics) {
         ConfigValidator.validate(config);
         GptjtConfig.Engine e = config.engine();
-        EngineConfig engineConfig = new EngineConfig(
-                config.model().dir().toAbsolutePath(),
-                config.model().provider(),
-                config.model().deviceId(),
-                config.model().intraOpThreads(),
-                0,
-                e.maxBatchSize(),
-                e.maxWait(),
-                e.maxQueue(),
-                e.maxNewTokensCap(),
-                e.maxQueueAge(),
-                e.backend(),
-                config.model().spinWait(),
-                config.model().ortProfile().map(java.nio.file.Path::toAbsolutePath).orElse(null));
+        EngineConfig engineConfig = GptjtConfig.engineConfig(config);
         long start = System.nanoTime();
         LOG.infof("loading model %s on %s…", engineConfig.modelDir(), engineConfig.provider());
         InferenceEngine engine = InferenceEngine.open(engineConfig, metrics);
