@@ -16,8 +16,17 @@ import java.util.List;
  * @param backend        the backend that scored it
  * @param prefixTokens   of {@code promptTokens}, those read from a cached prefix (0: the whole prompt ran)
  */
-public record ClassificationResult(String id, String label, int labelIndex, List<LabelScore> scores, int promptTokens,
-                                   long queuedNanos, long inferenceNanos, int batchSize, String backend, int prefixTokens) {
+public record ClassificationResult(
+        String id,
+        String label,
+        int labelIndex,
+        List<LabelScore> scores,
+        int promptTokens,
+        long queuedNanos,
+        long inferenceNanos,
+        int batchSize,
+        String backend,
+        int prefixTokens) {
 
     /**
      * @param label       the label text as given
@@ -51,7 +60,16 @@ public record ClassificationResult(String id, String label, int labelIndex, List
         for (int i = 0; i < scores.length; i++) {
             out.add(new LabelScore(labels.get(i), raw.logProbs()[i], labelTokens[i], scores[i], exp[i] / sum));
         }
-        return new ClassificationResult(request.id(), labels.get(best), best, List.copyOf(out), raw.promptTokens(),
-                raw.queuedNanos(), raw.inferenceNanos(), raw.batchSize(), raw.backend(), raw.prefixTokens());
+        return new ClassificationResult(
+                request.id(),
+                labels.get(best),
+                best,
+                List.copyOf(out),
+                raw.promptTokens(),
+                raw.queuedNanos(),
+                raw.inferenceNanos(),
+                raw.batchSize(),
+                raw.backend(),
+                raw.prefixTokens());
     }
 }

@@ -53,7 +53,15 @@ public record EngineConfig(
         Objects.requireNonNull(maxWait, "maxWait");
         Objects.requireNonNull(maxQueueAge, "maxQueueAge");
         Objects.requireNonNull(backend, "backend");
-        List<String> problems = problems(deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge);
+        List<String> problems = problems(
+                deviceId,
+                intraOpThreads,
+                interOpThreads,
+                maxBatchSize,
+                maxWait,
+                maxQueue,
+                maxNewTokensCap,
+                maxQueueAge);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
@@ -63,15 +71,25 @@ public record EngineConfig(
      * Every broken limit, named as the service's settings name it ({@code max-queue}, …): the one place
      * the engine's limits are checked, for this constructor and for the service's start-up check.
      */
-    public static List<String> problems(int deviceId, int intraOpThreads, int interOpThreads, int maxBatchSize, Duration maxWait, int maxQueue,
-                                        int maxNewTokensCap, Duration maxQueueAge) {
+    public static List<String> problems(
+            int deviceId,
+            int intraOpThreads,
+            int interOpThreads,
+            int maxBatchSize,
+            Duration maxWait,
+            int maxQueue,
+            int maxNewTokensCap,
+            Duration maxQueueAge) {
         List<String> problems = new java.util.ArrayList<>();
         check(problems, deviceId >= 0, "device-id must be >= 0");
         check(problems, intraOpThreads >= 0, "intra-op-threads must be >= 0");
         check(problems, interOpThreads >= 0, "inter-op-threads must be >= 0");
         check(problems, maxBatchSize >= 1, "max-batch-size must be >= 1");
         check(problems, !maxWait.isNegative(), "max-wait must not be negative");
-        check(problems, maxQueue >= maxBatchSize, "max-queue (" + maxQueue + ") must be >= max-batch-size (" + maxBatchSize + ")");
+        check(
+                problems,
+                maxQueue >= maxBatchSize,
+                "max-queue (" + maxQueue + ") must be >= max-batch-size (" + maxBatchSize + ")");
         check(problems, maxNewTokensCap >= 1, "max-new-tokens-cap must be >= 1");
         check(problems, !maxQueueAge.isNegative(), "max-queue-age must not be negative");
         return problems;
@@ -85,40 +103,155 @@ public record EngineConfig(
 
     /** CPU defaults for a model directory. */
     public static EngineConfig defaults(Path modelDir) {
-        return new EngineConfig(modelDir, ExecutionProvider.CPU, 0, 0, 0,
-                DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_WAIT, DEFAULT_MAX_QUEUE, DEFAULT_MAX_NEW_TOKENS_CAP, Duration.ZERO,
-                DecodingBackend.AUTO, true, null);
+        return new EngineConfig(
+                modelDir,
+                ExecutionProvider.CPU,
+                0,
+                0,
+                0,
+                DEFAULT_MAX_BATCH_SIZE,
+                DEFAULT_MAX_WAIT,
+                DEFAULT_MAX_QUEUE,
+                DEFAULT_MAX_NEW_TOKENS_CAP,
+                Duration.ZERO,
+                DecodingBackend.AUTO,
+                true,
+                null);
     }
 
     public EngineConfig withBatching(int maxBatchSize, Duration maxWait, int maxQueue) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend, spinWait, ortProfile);
+        return new EngineConfig(
+                modelDir,
+                provider,
+                deviceId,
+                intraOpThreads,
+                interOpThreads,
+                maxBatchSize,
+                maxWait,
+                maxQueue,
+                maxNewTokensCap,
+                maxQueueAge,
+                backend,
+                spinWait,
+                ortProfile);
     }
 
     public EngineConfig withProvider(ExecutionProvider provider, int deviceId) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend, spinWait, ortProfile);
+        return new EngineConfig(
+                modelDir,
+                provider,
+                deviceId,
+                intraOpThreads,
+                interOpThreads,
+                maxBatchSize,
+                maxWait,
+                maxQueue,
+                maxNewTokensCap,
+                maxQueueAge,
+                backend,
+                spinWait,
+                ortProfile);
     }
 
     public EngineConfig withThreads(int intraOpThreads, int interOpThreads) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend, spinWait, ortProfile);
+        return new EngineConfig(
+                modelDir,
+                provider,
+                deviceId,
+                intraOpThreads,
+                interOpThreads,
+                maxBatchSize,
+                maxWait,
+                maxQueue,
+                maxNewTokensCap,
+                maxQueueAge,
+                backend,
+                spinWait,
+                ortProfile);
     }
 
     public EngineConfig withMaxNewTokensCap(int cap) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, cap, maxQueueAge, backend, spinWait, ortProfile);
+        return new EngineConfig(
+                modelDir,
+                provider,
+                deviceId,
+                intraOpThreads,
+                interOpThreads,
+                maxBatchSize,
+                maxWait,
+                maxQueue,
+                cap,
+                maxQueueAge,
+                backend,
+                spinWait,
+                ortProfile);
     }
 
     public EngineConfig withMaxQueueAge(Duration age) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, age, backend, spinWait, ortProfile);
+        return new EngineConfig(
+                modelDir,
+                provider,
+                deviceId,
+                intraOpThreads,
+                interOpThreads,
+                maxBatchSize,
+                maxWait,
+                maxQueue,
+                maxNewTokensCap,
+                age,
+                backend,
+                spinWait,
+                ortProfile);
     }
 
     public EngineConfig withBackend(DecodingBackend backend) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend, spinWait, ortProfile);
+        return new EngineConfig(
+                modelDir,
+                provider,
+                deviceId,
+                intraOpThreads,
+                interOpThreads,
+                maxBatchSize,
+                maxWait,
+                maxQueue,
+                maxNewTokensCap,
+                maxQueueAge,
+                backend,
+                spinWait,
+                ortProfile);
     }
 
     public EngineConfig withSpinWait(boolean spin) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend, spin, ortProfile);
+        return new EngineConfig(
+                modelDir,
+                provider,
+                deviceId,
+                intraOpThreads,
+                interOpThreads,
+                maxBatchSize,
+                maxWait,
+                maxQueue,
+                maxNewTokensCap,
+                maxQueueAge,
+                backend,
+                spin,
+                ortProfile);
     }
 
     public EngineConfig withOrtProfile(Path prefix) {
-        return new EngineConfig(modelDir, provider, deviceId, intraOpThreads, interOpThreads, maxBatchSize, maxWait, maxQueue, maxNewTokensCap, maxQueueAge, backend, spinWait, prefix);
+        return new EngineConfig(
+                modelDir,
+                provider,
+                deviceId,
+                intraOpThreads,
+                interOpThreads,
+                maxBatchSize,
+                maxWait,
+                maxQueue,
+                maxNewTokensCap,
+                maxQueueAge,
+                backend,
+                spinWait,
+                prefix);
     }
 }

@@ -19,7 +19,8 @@ public record GenerationParams(
         int maxNewTokens, double temperature, int topK, double topP, Long seed, List<String> stop, boolean ignoreEos) {
 
     public static final int DEFAULT_MAX_NEW_TOKENS = 5;
-    public static final GenerationParams DEFAULTS = new GenerationParams(DEFAULT_MAX_NEW_TOKENS, 1.0, 1, 1.0, null, List.of(), false);
+    public static final GenerationParams DEFAULTS =
+            new GenerationParams(DEFAULT_MAX_NEW_TOKENS, 1.0, 1, 1.0, null, List.of(), false);
 
     public GenerationParams {
         stop = List.copyOf(Objects.requireNonNullElse(stop, List.of()));

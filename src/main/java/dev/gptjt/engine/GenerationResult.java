@@ -25,7 +25,8 @@ public record GenerationResult(
         long inferenceNanos,
         int batchSize,
         String backend,
-        int prefixTokens) implements EngineResult {
+        int prefixTokens)
+        implements EngineResult {
 
     @Override
     public int generatedTokens() {
@@ -34,6 +35,16 @@ public record GenerationResult(
 
     @Override
     public GenerationResult withQueuedNanos(long queued) {
-        return new GenerationResult(id, promptTokens, outputIds, text, finishReason, queued, inferenceNanos, batchSize, backend, prefixTokens);
+        return new GenerationResult(
+                id,
+                promptTokens,
+                outputIds,
+                text,
+                finishReason,
+                queued,
+                inferenceNanos,
+                batchSize,
+                backend,
+                prefixTokens);
     }
 }

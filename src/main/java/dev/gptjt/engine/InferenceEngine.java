@@ -33,13 +33,18 @@ public final class InferenceEngine implements AutoCloseable {
     private final java.util.concurrent.atomic.LongAdder prefixFallbacks = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private InferenceEngine(EngineConfig config, ModelDirectory model, Gpt2Tokenizer tokenizer, GenerationBackend backend,
-                            BatchScheduler.BatchListener listener) {
+    private InferenceEngine(
+            EngineConfig config,
+            ModelDirectory model,
+            Gpt2Tokenizer tokenizer,
+            GenerationBackend backend,
+            BatchScheduler.BatchListener listener) {
         this.config = config;
         this.model = model;
         this.tokenizer = tokenizer;
         this.backend = backend;
-        this.scheduler = new BatchScheduler(backend, config.maxBatchSize(), config.maxWait(), config.maxQueue(), listener);
+        this.scheduler =
+                new BatchScheduler(backend, config.maxBatchSize(), config.maxWait(), config.maxQueue(), listener);
     }
 
     /**
@@ -78,10 +83,12 @@ public final class InferenceEngine implements AutoCloseable {
         List<RoutingBackend.Route> routes = new ArrayList<>();
         try {
             if (greedyInGraph) {
-                routes.add(new RoutingBackend.Route(InGraphGreedyBackend.open(model, config, tokenizer), InGraphGreedyBackend::accepts));
+                routes.add(new RoutingBackend.Route(
+                        InGraphGreedyBackend.open(model, config, tokenizer), InGraphGreedyBackend::accepts));
             }
             if (classifyInGraph) {
-                routes.add(new RoutingBackend.Route(InGraphClassifyBackend.open(model, config), InGraphClassifyBackend::accepts));
+                routes.add(new RoutingBackend.Route(
+                        InGraphClassifyBackend.open(model, config), InGraphClassifyBackend::accepts));
             }
         } catch (RuntimeException e) {
             routes.forEach(r -> r.backend().close());
@@ -129,18 +136,23 @@ public final class InferenceEngine implements AutoCloseable {
         int context = model.config().nPositions();
         if (request.prompt().length() > maxPromptChars()) {
             // cannot fit whatever its tokens: refuse before encoding megabytes of text
-            throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "prompt has " + request.prompt().length()
-                    + " characters, more than the model's context of " + context + " tokens can hold");
+            throw new EngineException(
+                    ErrorCode.PROMPT_TOO_LONG,
+                    "prompt has " + request.prompt().length() + " characters, more than the model's context of "
+                            + context + " tokens can hold");
         }
         int[] ids = tokenizer.encode(request.prompt());
         if (ids.length == 0) {
             throw new EngineException(ErrorCode.EMPTY_PROMPT, "prompt is empty: it encodes to no tokens");
         }
         if (ids.length + params.maxNewTokens() > context) {
-            throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "prompt has " + ids.length + " tokens; with max_new_tokens "
-                    + params.maxNewTokens() + " it exceeds the model's context of " + context + " tokens");
+            throw new EngineException(
+                    ErrorCode.PROMPT_TOO_LONG,
+                    "prompt has " + ids.length + " tokens; with max_new_tokens " + params.maxNewTokens()
+                            + " it exceeds the model's context of " + context + " tokens");
         }
-        return new PreparedRequest.Generation(request.id(), ids, params, System.nanoTime(), Long.MAX_VALUE, cachedPrefixOf(request.prompt(), ids));
+        return new PreparedRequest.Generation(
+                request.id(), ids, params, System.nanoTime(), Long.MAX_VALUE, cachedPrefixOf(request.prompt(), ids));
     }
 
     /**
@@ -152,7 +164,8 @@ public final class InferenceEngine implements AutoCloseable {
     private PromptPrefix cachedPrefixOf(String prompt, int[] ids) {
         PromptPrefix best = null;
         for (PromptPrefix p : prefixes) {
-            if (prompt.startsWith(p.text()) && (best == null || p.text().length() > best.text().length())) {
+            if (prompt.startsWith(p.text())
+                    && (best == null || p.text().length() > best.text().length())) {
                 best = p;
             }
         }
@@ -195,10 +208,13 @@ public final class InferenceEngine implements AutoCloseable {
             return java.util.Optional.empty();
         }
         if (tokens.length >= model.config().nPositions()) {
-            throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "a prefix of " + tokens.length
-                    + " tokens leaves no room in the model's context of " + model.config().nPositions() + " tokens");
+            throw new EngineException(
+                    ErrorCode.PROMPT_TOO_LONG,
+                    "a prefix of " + tokens.length + " tokens leaves no room in the model's context of "
+                            + model.config().nPositions() + " tokens");
         }
-        java.util.concurrent.atomic.AtomicReference<GenerationBackend.PrefixState> state = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<GenerationBackend.PrefixState> state =
+                new java.util.concurrent.atomic.AtomicReference<>();
         scheduler.runOnWorker(() -> state.set(backend.cachePrefix(tokens)));
         if (state.get() == null) {
             return java.util.Optional.empty();
@@ -225,7 +241,9 @@ public final class InferenceEngine implements AutoCloseable {
     private PreparedRequest withDeadline(PreparedRequest r, java.time.Instant deadline) {
         long nanos = Long.MAX_VALUE;
         if (deadline != null) {
-            nanos = r.submittedNanos() + java.time.Duration.between(java.time.Instant.now(), deadline).toNanos();
+            nanos = r.submittedNanos()
+                    + java.time.Duration.between(java.time.Instant.now(), deadline)
+                            .toNanos();
         }
         if (!config.maxQueueAge().isZero()) {
             nanos = Math.min(nanos, r.submittedNanos() + config.maxQueueAge().toNanos());
@@ -263,7 +281,8 @@ public final class InferenceEngine implements AutoCloseable {
             if (request.labels().isEmpty()) {
                 throw new EngineException(ErrorCode.INVALID_PARAMETER, "a classification needs at least one label");
             }
-            if (new java.util.HashSet<>(request.labels()).size() != request.labels().size()) {
+            if (new java.util.HashSet<>(request.labels()).size()
+                    != request.labels().size()) {
                 throw new EngineException(ErrorCode.INVALID_PARAMETER, "labels must be distinct");
             }
             int[][] labelIds = new int[request.labels().size()][];
@@ -277,12 +296,15 @@ public final class InferenceEngine implements AutoCloseable {
                 labelTokens[i] = labelIds[i].length;
                 longest = Math.max(longest, labelIds[i].length);
             }
-            PreparedRequest.Generation generation = prepare(new GenerationRequest(request.id(), request.prompt(), GenerationParams.DEFAULTS.withMaxNewTokens(longest)));
+            PreparedRequest.Generation generation = prepare(new GenerationRequest(
+                    request.id(), request.prompt(), GenerationParams.DEFAULTS.withMaxNewTokens(longest)));
             prepared = withDeadline(generation.scoring(labelIds), deadline);
         } catch (EngineException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return scheduler.submit(prepared).thenApply(raw -> ClassificationResult.of(request, (LabelScores) raw, labelTokens));
+        return scheduler
+                .submit(prepared)
+                .thenApply(raw -> ClassificationResult.of(request, (LabelScores) raw, labelTokens));
     }
 
     /**

@@ -34,12 +34,18 @@ public sealed interface PreparedRequest permits PreparedRequest.Generation, Prep
 
     /** The generations among {@code requests}, in order. */
     static java.util.List<Generation> generations(java.util.List<PreparedRequest> requests) {
-        return requests.stream().filter(Generation.class::isInstance).map(Generation.class::cast).toList();
+        return requests.stream()
+                .filter(Generation.class::isInstance)
+                .map(Generation.class::cast)
+                .toList();
     }
 
     /** The classifications among {@code requests}, in order. */
     static java.util.List<Classification> classifications(java.util.List<PreparedRequest> requests) {
-        return requests.stream().filter(Classification.class::isInstance).map(Classification.class::cast).toList();
+        return requests.stream()
+                .filter(Classification.class::isInstance)
+                .map(Classification.class::cast)
+                .toList();
     }
 
     /** True when the request's deadline passed by {@code nowNanos}. */
@@ -57,7 +63,13 @@ public sealed interface PreparedRequest permits PreparedRequest.Generation, Prep
      *
      * @param params validated decoding parameters
      */
-    record Generation(String id, int[] promptIds, GenerationParams params, long submittedNanos, long deadlineNanos, PromptPrefix prefix)
+    record Generation(
+            String id,
+            int[] promptIds,
+            GenerationParams params,
+            long submittedNanos,
+            long deadlineNanos,
+            PromptPrefix prefix)
             implements PreparedRequest {
 
         /**
@@ -96,12 +108,16 @@ public sealed interface PreparedRequest permits PreparedRequest.Generation, Prep
      *
      * @param labelIds each label's token ids (at least one label, none empty)
      */
-    record Classification(String id, int[] promptIds, int[][] labelIds, long submittedNanos, long deadlineNanos, PromptPrefix prefix)
+    record Classification(
+            String id, int[] promptIds, int[][] labelIds, long submittedNanos, long deadlineNanos, PromptPrefix prefix)
             implements PreparedRequest {
 
         @Override
         public int continuationTokens() {
-            return java.util.Arrays.stream(labelIds).mapToInt(l -> l.length).max().orElse(0);
+            return java.util.Arrays.stream(labelIds)
+                    .mapToInt(l -> l.length)
+                    .max()
+                    .orElse(0);
         }
 
         @Override

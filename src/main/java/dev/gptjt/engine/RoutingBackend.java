@@ -27,7 +27,8 @@ public final class RoutingBackend implements GenerationBackend {
      */
     public RoutingBackend(List<Route> routes, GenerationBackend general) {
         this.routes = List.copyOf(routes);
-        this.routed = r -> this.routes.stream().anyMatch(route -> route.accepts().test(r));
+        this.routed =
+                r -> this.routes.stream().anyMatch(route -> route.accepts().test(r));
         this.general = general;
     }
 
@@ -74,9 +75,12 @@ public final class RoutingBackend implements GenerationBackend {
         Map<Route, Map<Integer, List<PreparedRequest>>> groups = new java.util.LinkedHashMap<>();
         List<PreparedRequest> rest = new ArrayList<>();
         for (PreparedRequest r : batch) {
-            Route route = routes.stream().filter(x -> x.accepts().test(r)).findFirst().orElse(null);
+            Route route =
+                    routes.stream().filter(x -> x.accepts().test(r)).findFirst().orElse(null);
             if (route != null) {
-                groups.computeIfAbsent(route, x -> new TreeMap<>()).computeIfAbsent(bucket(r.continuationTokens()), k -> new ArrayList<>()).add(r);
+                groups.computeIfAbsent(route, x -> new TreeMap<>())
+                        .computeIfAbsent(bucket(r.continuationTokens()), k -> new ArrayList<>())
+                        .add(r);
             } else {
                 rest.add(r);
             }

@@ -39,7 +39,8 @@ public interface RowFeed {
         private final java.util.Map<PreparedRequest, EngineResult> done = new java.util.IdentityHashMap<>();
 
         @Override
-        public List<PreparedRequest> admit(int running, long stepNanos, java.util.function.Predicate<PreparedRequest> joinable) {
+        public List<PreparedRequest> admit(
+                int running, long stepNanos, java.util.function.Predicate<PreparedRequest> joinable) {
             return List.of();
         }
 

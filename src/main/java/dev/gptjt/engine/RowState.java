@@ -75,8 +75,16 @@ public final class RowState {
     public GenerationResult result(long inferenceNanos, int batchSize, String backend) {
         int[] ids = Arrays.copyOf(tokens, count);
         String text = stoppedText != null ? stoppedText : tokenizer.decode(ids);
-        return new GenerationResult(request.id(), request.promptIds().length, ids, text,
-                finishReason == null ? FinishReason.LENGTH : finishReason, 0, inferenceNanos, batchSize, backend,
+        return new GenerationResult(
+                request.id(),
+                request.promptIds().length,
+                ids,
+                text,
+                finishReason == null ? FinishReason.LENGTH : finishReason,
+                0,
+                inferenceNanos,
+                batchSize,
+                backend,
                 request.prefixLength());
     }
 }

@@ -22,29 +22,36 @@ class BatchSchedulerTest {
     @Test
     void shouldDecideAsDocumented() {
         assertEquals(new BatchPolicy.Decision(0, Long.MAX_VALUE), BatchPolicy.decide(0, 0, 16, 10 * MS));
-        assertEquals(new BatchPolicy.Decision(16, 0), BatchPolicy.decide(40, 0, 16, 10 * MS), "a full batch goes at once");
+        assertEquals(
+                new BatchPolicy.Decision(16, 0), BatchPolicy.decide(40, 0, 16, 10 * MS), "a full batch goes at once");
         assertEquals(new BatchPolicy.Decision(3, 0), BatchPolicy.decide(3, 10 * MS, 16, 10 * MS), "max-wait reached");
-        assertEquals(new BatchPolicy.Decision(0, 6 * MS), BatchPolicy.decide(3, 4 * MS, 16, 10 * MS), "wait out the rest");
+        assertEquals(
+                new BatchPolicy.Decision(0, 6 * MS), BatchPolicy.decide(3, 4 * MS, 16, 10 * MS), "wait out the rest");
         assertEquals(new BatchPolicy.Decision(1, 0), BatchPolicy.decide(1, 0, 16, 0), "max-wait 0 never holds");
     }
 
     @Test
     void shouldFormOneBatchFromConcurrentSubmissions() throws Exception {
         List<Fixtures.GenerationCase> cases = Fixtures.generationCases();
-        try (InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(Fixtures.tinyGptj()).withBatching(8, Duration.ofSeconds(10), 64))) {
+        try (InferenceEngine engine = InferenceEngine.open(
+                EngineConfig.defaults(Fixtures.tinyGptj()).withBatching(8, Duration.ofSeconds(10), 64))) {
             ExecutorService pool = Executors.newFixedThreadPool(4);
             CountDownLatch go = new CountDownLatch(1);
             List<CompletableFuture<CompletableFuture<GenerationResult>>> submitted = new ArrayList<>();
             for (Fixtures.GenerationCase c : cases) {
-                submitted.add(CompletableFuture.supplyAsync(() -> {
-                    await(go);
-                    return engine.submit(new GenerationRequest(c.prompt(), c.prompt(), GenerationParams.DEFAULTS.withIgnoreEos(true)));
-                }, pool));
+                submitted.add(CompletableFuture.supplyAsync(
+                        () -> {
+                            await(go);
+                            return engine.submit(new GenerationRequest(
+                                    c.prompt(), c.prompt(), GenerationParams.DEFAULTS.withIgnoreEos(true)));
+                        },
+                        pool));
             }
             go.countDown();
             for (var s : submitted) {
                 GenerationResult r = s.get(30, TimeUnit.SECONDS).get(30, TimeUnit.SECONDS);
-                assertEquals(8, r.batchSize(), "eight submissions from four threads form one batch of the maximum size");
+                assertEquals(
+                        8, r.batchSize(), "eight submissions from four threads form one batch of the maximum size");
                 assertTrue(r.queuedNanos() < 10_000 * MS, "a full batch does not wait out max-wait");
             }
             pool.shutdown();
@@ -53,8 +60,10 @@ class BatchSchedulerTest {
 
     @Test
     void shouldHoldALoneRequestForMaxWaitThenRunIt() {
-        try (InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(Fixtures.tinyGptj()).withBatching(8, Duration.ofMillis(300), 64))) {
-            GenerationResult r = engine.submit(GenerationRequest.of("lone", "Hi")).join();
+        try (InferenceEngine engine = InferenceEngine.open(
+                EngineConfig.defaults(Fixtures.tinyGptj()).withBatching(8, Duration.ofMillis(300), 64))) {
+            GenerationResult r =
+                    engine.submit(GenerationRequest.of("lone", "Hi")).join();
             assertEquals(1, r.batchSize());
             assertTrue(r.queuedNanos() >= 300 * MS, "queued " + r.queuedNanos() / MS + " ms");
         }
@@ -63,15 +72,21 @@ class BatchSchedulerTest {
     @Test
     void shouldRejectOverloadAtOnceInsteadOfQueueingWithoutBound() {
         // one running + at most two queued; every other submission is refused immediately
-        try (InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(Fixtures.tinyGptj()).withBatching(1, Duration.ZERO, 2).withMaxNewTokensCap(400))) {
-            GenerationParams slow = GenerationParams.DEFAULTS.withMaxNewTokens(400).withIgnoreEos(true);
+        try (InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(Fixtures.tinyGptj())
+                .withBatching(1, Duration.ZERO, 2)
+                .withMaxNewTokensCap(400))) {
+            GenerationParams slow =
+                    GenerationParams.DEFAULTS.withMaxNewTokens(400).withIgnoreEos(true);
             List<CompletableFuture<GenerationResult>> futures = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 futures.add(engine.submit(new GenerationRequest("r" + i, "Hi", slow)));
             }
-            long overloaded = futures.stream().filter(CompletableFuture::isCompletedExceptionally)
-                    .map(f -> EngineException.from(assertThrows(CompletionException.class, f::join)).code())
-                    .filter(code -> code == ErrorCode.OVERLOADED).count();
+            long overloaded = futures.stream()
+                    .filter(CompletableFuture::isCompletedExceptionally)
+                    .map(f -> EngineException.from(assertThrows(CompletionException.class, f::join))
+                            .code())
+                    .filter(code -> code == ErrorCode.OVERLOADED)
+                    .count();
             assertTrue(overloaded >= 7, overloaded + " of 10 refused");
             assertTrue(engine.queued() <= 2);
         }
@@ -79,35 +94,63 @@ class BatchSchedulerTest {
 
     @Test
     void shouldEndTheRunningBatchWhenClosed() throws Exception {
-        InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(Fixtures.tinyGptj()).withBatching(4, Duration.ZERO, 64).withMaxNewTokensCap(2000));
-        GenerationParams endless = GenerationParams.DEFAULTS.withMaxNewTokens(2000).withIgnoreEos(true);
+        InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(Fixtures.tinyGptj())
+                .withBatching(4, Duration.ZERO, 64)
+                .withMaxNewTokensCap(2000));
+        GenerationParams endless =
+                GenerationParams.DEFAULTS.withMaxNewTokens(2000).withIgnoreEos(true);
         CompletableFuture<GenerationResult> running = engine.submit(new GenerationRequest("long", "Hi", endless));
         Thread.sleep(300);
         CompletableFuture<GenerationResult> queuedBehind = engine.submit(new GenerationRequest("next", "Hi", endless));
         engine.close();
-        assertEquals(ErrorCode.CLOSED, EngineException.from(assertThrows(Exception.class, () -> running.get(30, TimeUnit.SECONDS))).code());
-        assertEquals(ErrorCode.CLOSED, EngineException.from(assertThrows(Exception.class, () -> queuedBehind.get(30, TimeUnit.SECONDS))).code());
-        assertEquals(ErrorCode.CLOSED, EngineException.from(assertThrows(CompletionException.class,
-                () -> engine.submit(GenerationRequest.of("after", "Hi")).join())).code());
+        assertEquals(
+                ErrorCode.CLOSED,
+                EngineException.from(assertThrows(Exception.class, () -> running.get(30, TimeUnit.SECONDS)))
+                        .code());
+        assertEquals(
+                ErrorCode.CLOSED,
+                EngineException.from(assertThrows(Exception.class, () -> queuedBehind.get(30, TimeUnit.SECONDS)))
+                        .code());
+        assertEquals(
+                ErrorCode.CLOSED,
+                EngineException.from(assertThrows(
+                                CompletionException.class,
+                                () -> engine.submit(GenerationRequest.of("after", "Hi"))
+                                        .join()))
+                        .code());
     }
 
     @Test
     void shouldFailARequestWhoseDeadlinePassesWhileQueued() {
-        EngineConfig config = EngineConfig.defaults(Fixtures.tinyGptj()).withBatching(1, Duration.ZERO, 8).withMaxNewTokensCap(2000);
+        EngineConfig config = EngineConfig.defaults(Fixtures.tinyGptj())
+                .withBatching(1, Duration.ZERO, 8)
+                .withMaxNewTokensCap(2000);
         try (InferenceEngine engine = InferenceEngine.open(config)) {
-            GenerationParams slow = GenerationParams.DEFAULTS.withMaxNewTokens(600).withIgnoreEos(true);
+            GenerationParams slow =
+                    GenerationParams.DEFAULTS.withMaxNewTokens(600).withIgnoreEos(true);
             CompletableFuture<GenerationResult> running = engine.submit(new GenerationRequest("slow", "Hi", slow));
-            CompletableFuture<GenerationResult> late = engine.submit(GenerationRequest.of("late", "Hi"), java.time.Instant.now().plusMillis(50));
-            CompletableFuture<GenerationResult> patient = engine.submit(GenerationRequest.of("patient", "Hi"), java.time.Instant.now().plusSeconds(120));
-            assertEquals(ErrorCode.DEADLINE_EXCEEDED, EngineException.from(assertThrows(CompletionException.class, late::join)).code());
+            CompletableFuture<GenerationResult> late = engine.submit(
+                    GenerationRequest.of("late", "Hi"), java.time.Instant.now().plusMillis(50));
+            CompletableFuture<GenerationResult> patient = engine.submit(
+                    GenerationRequest.of("patient", "Hi"),
+                    java.time.Instant.now().plusSeconds(120));
+            assertEquals(
+                    ErrorCode.DEADLINE_EXCEEDED,
+                    EngineException.from(assertThrows(CompletionException.class, late::join))
+                            .code());
             assertEquals(600, running.join().outputIds().length);
             assertEquals(5, patient.join().outputIds().length, "a deadline not reached does not matter");
         }
         try (InferenceEngine aged = InferenceEngine.open(config.withMaxQueueAge(Duration.ofMillis(50)))) {
-            CompletableFuture<GenerationResult> running = aged.submit(new GenerationRequest("slow", "Hi",
+            CompletableFuture<GenerationResult> running = aged.submit(new GenerationRequest(
+                    "slow",
+                    "Hi",
                     GenerationParams.DEFAULTS.withMaxNewTokens(600).withIgnoreEos(true)));
             CompletableFuture<GenerationResult> queued = aged.submit(GenerationRequest.of("queued", "Hi"));
-            assertEquals(ErrorCode.DEADLINE_EXCEEDED, EngineException.from(assertThrows(CompletionException.class, queued::join)).code(),
+            assertEquals(
+                    ErrorCode.DEADLINE_EXCEEDED,
+                    EngineException.from(assertThrows(CompletionException.class, queued::join))
+                            .code(),
                     "max queue age applies to requests without a deadline");
             running.join();
         }
@@ -115,9 +158,12 @@ class BatchSchedulerTest {
 
     @Test
     void shouldLetAProducerWaitForRoomInAFullQueue() {
-        EngineConfig config = EngineConfig.defaults(Fixtures.tinyGptj()).withBatching(1, Duration.ZERO, 1).withMaxNewTokensCap(2000);
+        EngineConfig config = EngineConfig.defaults(Fixtures.tinyGptj())
+                .withBatching(1, Duration.ZERO, 1)
+                .withMaxNewTokensCap(2000);
         try (InferenceEngine engine = InferenceEngine.open(config)) {
-            GenerationParams slow = GenerationParams.DEFAULTS.withMaxNewTokens(600).withIgnoreEos(true);
+            GenerationParams slow =
+                    GenerationParams.DEFAULTS.withMaxNewTokens(600).withIgnoreEos(true);
             CompletableFuture<GenerationResult> first = engine.submit(new GenerationRequest("1", "Hi", slow));
             while (engine.queued() > 0) {
                 Thread.onSpinWait(); // until the worker takes the first

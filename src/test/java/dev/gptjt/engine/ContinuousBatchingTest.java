@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * unbatched generation (Hugging Face's goldens).
  */
 class ContinuousBatchingTest {
-    private static final GenerationParams GOLDEN = GenerationParams.DEFAULTS.withMaxNewTokens(8).withIgnoreEos(true);
+    private static final GenerationParams GOLDEN =
+            GenerationParams.DEFAULTS.withMaxNewTokens(8).withIgnoreEos(true);
 
     private static final long MS = 1_000_000L;
 
@@ -31,20 +32,28 @@ class ContinuousBatchingTest {
         assertEquals(0, BatchPolicy.admit(0, 0, 2, 8, 10 * MS, 2 * MS));
         assertEquals(1, BatchPolicy.admit(1, 0, 2, 8, 0, 0), "max-wait 0 never holds");
         //   max-wait 10 ms, steps of 15 ms:  arrival ─ 3 ms ─▶ boundary (admit now) ─ 15 ms ─▶ next boundary at 18 ms
-        assertEquals(1, BatchPolicy.admit(1, 3 * MS, 2, 8, 10 * MS, 15 * MS), "the next boundary would be past max-wait: now");
-        assertEquals(0, BatchPolicy.admit(1, 3 * MS, 2, 8, 10 * MS, 5 * MS), "the next boundary is within max-wait: wait for it");
+        assertEquals(
+                1,
+                BatchPolicy.admit(1, 3 * MS, 2, 8, 10 * MS, 15 * MS),
+                "the next boundary would be past max-wait: now");
+        assertEquals(
+                0,
+                BatchPolicy.admit(1, 3 * MS, 2, 8, 10 * MS, 5 * MS),
+                "the next boundary is within max-wait: wait for it");
     }
 
     @Test
     void shouldJoinTheRunningBatchAndReproduceEveryGolden() throws Exception {
         List<Fixtures.GenerationCase> cases = Fixtures.generationCases();
         try (InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(Fixtures.tinyGptj())
-                .withBatching(16, Duration.ZERO, 64).withBackend(DecodingBackend.JAVA_LOOP).withMaxNewTokensCap(1900))) {
+                .withBatching(16, Duration.ZERO, 64)
+                .withBackend(DecodingBackend.JAVA_LOOP)
+                .withMaxNewTokensCap(1900))) {
             engine.warmUp(); // leaves nothing behind: the goldens below still come out exact
             // a long request starts alone; the goldens arrive one by one while it runs, each at its own cache length
             Fixtures.GenerationCase longCase = cases.get(0);
-            CompletableFuture<GenerationResult> running = engine.submit(new GenerationRequest("long", longCase.prompt(),
-                    GOLDEN.withMaxNewTokens(1900)));
+            CompletableFuture<GenerationResult> running =
+                    engine.submit(new GenerationRequest("long", longCase.prompt(), GOLDEN.withMaxNewTokens(1900)));
             List<CompletableFuture<GenerationResult>> joined = new ArrayList<>();
             for (Fixtures.GenerationCase c : cases) {
                 Thread.sleep(5);
@@ -53,16 +62,22 @@ class ContinuousBatchingTest {
             int joinedRunning = 0;
             for (int i = 0; i < cases.size(); i++) {
                 GenerationResult r = joined.get(i).join();
-                assertArrayEquals(cases.get(i).hfOutputIds(), r.outputIds(), cases.get(i).prompt());
+                assertArrayEquals(
+                        cases.get(i).hfOutputIds(), r.outputIds(), cases.get(i).prompt());
                 if (r.batchSize() > 1) {
                     joinedRunning++;
                 }
             }
             assertFalse(running.isDone(), "the short requests finished while the long one still ran");
-            assertTrue(joinedRunning >= cases.size() / 2, joinedRunning + " of " + cases.size() + " ran beside another request");
+            assertTrue(
+                    joinedRunning >= cases.size() / 2,
+                    joinedRunning + " of " + cases.size() + " ran beside another request");
             GenerationResult longResult = running.join();
             assertEquals(1900, longResult.outputIds().length);
-            assertArrayEquals(longCase.hfOutputIds(), Arrays.copyOf(longResult.outputIds(), 8), "the long row's prefix is its golden");
+            assertArrayEquals(
+                    longCase.hfOutputIds(),
+                    Arrays.copyOf(longResult.outputIds(), 8),
+                    "the long row's prefix is its golden");
         }
     }
 
@@ -70,10 +85,15 @@ class ContinuousBatchingTest {
     void shouldScoreAClassificationAtTheNextStepInsteadOfAfterTheBatch() throws Exception {
         Fixtures.GenerationCase c = Fixtures.generationCases().get(1);
         try (InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(Fixtures.tinyGptj())
-                .withBatching(16, Duration.ZERO, 64).withBackend(DecodingBackend.JAVA_LOOP).withMaxNewTokensCap(1900))) {
-            CompletableFuture<GenerationResult> running = engine.submit(new GenerationRequest("long", c.prompt(), GOLDEN.withMaxNewTokens(1900)));
+                .withBatching(16, Duration.ZERO, 64)
+                .withBackend(DecodingBackend.JAVA_LOOP)
+                .withMaxNewTokensCap(1900))) {
+            CompletableFuture<GenerationResult> running =
+                    engine.submit(new GenerationRequest("long", c.prompt(), GOLDEN.withMaxNewTokens(1900)));
             Thread.sleep(20);
-            ClassificationResult label = engine.classify(new ClassificationRequest("c", c.prompt(), List.of(" yes", " no"), false)).join();
+            ClassificationResult label = engine.classify(
+                            new ClassificationRequest("c", c.prompt(), List.of(" yes", " no"), false))
+                    .join();
             assertFalse(running.isDone(), "answered while the long generation still runs");
             assertEquals(2, label.scores().size());
             assertEquals(2, label.batchSize(), "reported beside the running row");

@@ -15,9 +15,13 @@ class EngineCloseTest {
     @Test
     void shouldCloseOnceWhateverHowOftenAndFromWhereItIsClosed() throws Exception {
         InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(Fixtures.tinyGptj())
-                .withBatching(1, Duration.ZERO, 8).withMaxNewTokensCap(1800));
-        engine.cachePrefix("Label whether the following tweet is about the weather.\n\nTweet: ").orElseThrow();
-        CompletableFuture<GenerationResult> running = engine.submit(new GenerationRequest("long", "Hello",
+                .withBatching(1, Duration.ZERO, 8)
+                .withMaxNewTokensCap(1800));
+        engine.cachePrefix("Label whether the following tweet is about the weather.\n\nTweet: ")
+                .orElseThrow();
+        CompletableFuture<GenerationResult> running = engine.submit(new GenerationRequest(
+                "long",
+                "Hello",
                 GenerationParams.DEFAULTS.withMaxNewTokens(1800).withIgnoreEos(true)));
         Thread.sleep(200);
         assertFalse(running.isDone(), "still generating when the engine closes");
@@ -29,7 +33,8 @@ class EngineCloseTest {
         assertTrue(engine.isClosed());
         CompletionException e = assertThrows(CompletionException.class, running::join);
         assertEquals(ErrorCode.CLOSED, EngineException.from(e.getCause()).code());
-        CompletionException later = assertThrows(CompletionException.class,
+        CompletionException later = assertThrows(
+                CompletionException.class,
                 () -> engine.submit(GenerationRequest.of("after", "Hello")).join());
         assertEquals(ErrorCode.CLOSED, EngineException.from(later.getCause()).code());
     }

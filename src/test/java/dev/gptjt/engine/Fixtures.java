@@ -55,7 +55,8 @@ public final class Fixtures {
     public static List<GenerationCase> generationCases() {
         List<GenerationCase> cases = new ArrayList<>();
         for (JsonNode c : golden().get("generation_cases")) {
-            cases.add(new GenerationCase(c.get("prompt").asText(), ints(c.get("input_ids")), ints(c.get("hf_output_ids"))));
+            cases.add(new GenerationCase(
+                    c.get("prompt").asText(), ints(c.get("input_ids")), ints(c.get("hf_output_ids"))));
         }
         return cases;
     }
@@ -84,11 +85,14 @@ public final class Fixtures {
                 }
                 byte[] bytes = t.getRawData().toByteArray();
                 data.write(bytes);
-                g.setInitializer(i, t.toBuilder().clearRawData()
-                        .setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL)
-                        .addExternalData(entry("location", dataName))
-                        .addExternalData(entry("offset", Long.toString(offset)))
-                        .addExternalData(entry("length", Long.toString(bytes.length))));
+                g.setInitializer(
+                        i,
+                        t.toBuilder()
+                                .clearRawData()
+                                .setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL)
+                                .addExternalData(entry("location", dataName))
+                                .addExternalData(entry("offset", Long.toString(offset)))
+                                .addExternalData(entry("length", Long.toString(bytes.length))));
                 offset += bytes.length;
             }
         }
@@ -97,6 +101,9 @@ public final class Fixtures {
     }
 
     private static OnnxMl.StringStringEntryProto entry(String key, String value) {
-        return OnnxMl.StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
+        return OnnxMl.StringStringEntryProto.newBuilder()
+                .setKey(key)
+                .setValue(value)
+                .build();
     }
 }

@@ -24,7 +24,8 @@ class GenerationBehaviourTest {
 
     @BeforeAll
     static void open() {
-        engine = InferenceEngine.open(EngineConfig.defaults(Fixtures.tinyGptj()).withBatching(8, Duration.ofMillis(50), 64));
+        engine = InferenceEngine.open(
+                EngineConfig.defaults(Fixtures.tinyGptj()).withBatching(8, Duration.ofMillis(50), 64));
     }
 
     @AfterAll
@@ -38,20 +39,31 @@ class GenerationBehaviourTest {
 
     @Test
     void shouldReproduceSeededSampling() {
-        GenerationParams sampled = GenerationParams.DEFAULTS.withMaxNewTokens(12).withIgnoreEos(true).withSampling(1.5, 0, 0.95, 42L);
+        GenerationParams sampled = GenerationParams.DEFAULTS
+                .withMaxNewTokens(12)
+                .withIgnoreEos(true)
+                .withSampling(1.5, 0, 0.95, 42L);
         GenerationResult a = run(CASES.get(0).prompt(), sampled);
         GenerationResult b = run(CASES.get(0).prompt(), sampled);
         GenerationResult other = run(CASES.get(0).prompt(), sampled.withSampling(1.5, 0, 0.95, 7L));
         assertArrayEquals(a.outputIds(), b.outputIds());
-        assertFalse(Arrays.equals(a.outputIds(), other.outputIds()), "another seed should draw other tokens at temperature 1.5");
+        assertFalse(
+                Arrays.equals(a.outputIds(), other.outputIds()),
+                "another seed should draw other tokens at temperature 1.5");
     }
 
     @Test
     void shouldTreatTopKOneAsGreedyWhateverTheTemperature() {
         Fixtures.GenerationCase c = CASES.get(1);
-        GenerationParams topK1 = GenerationParams.DEFAULTS.withMaxNewTokens(8).withIgnoreEos(true).withSampling(2.0, 1, 0.5, 99L);
+        GenerationParams topK1 = GenerationParams.DEFAULTS
+                .withMaxNewTokens(8)
+                .withIgnoreEos(true)
+                .withSampling(2.0, 1, 0.5, 99L);
         assertArrayEquals(c.hfOutputIds(), run(c.prompt(), topK1).outputIds());
-        GenerationParams zeroTemperature = GenerationParams.DEFAULTS.withMaxNewTokens(8).withIgnoreEos(true).withSampling(0.0, 50, 1.0, null);
+        GenerationParams zeroTemperature = GenerationParams.DEFAULTS
+                .withMaxNewTokens(8)
+                .withIgnoreEos(true)
+                .withSampling(0.0, 50, 1.0, null);
         assertArrayEquals(c.hfOutputIds(), run(c.prompt(), zeroTemperature).outputIds());
     }
 
@@ -61,7 +73,12 @@ class GenerationBehaviourTest {
         String full = engine.tokenizer().decode(c.hfOutputIds());
         String third = engine.tokenizer().decode(new int[] {c.hfOutputIds()[2]});
         // the stop text is the third generated token's text; what precedes its first occurrence is returned
-        GenerationResult r = run(c.prompt(), GenerationParams.DEFAULTS.withMaxNewTokens(8).withIgnoreEos(true).withStop(List.of("zzzz-never", third)));
+        GenerationResult r = run(
+                c.prompt(),
+                GenerationParams.DEFAULTS
+                        .withMaxNewTokens(8)
+                        .withIgnoreEos(true)
+                        .withStop(List.of("zzzz-never", third)));
         assertEquals(FinishReason.STOP, r.finishReason());
         assertEquals(full.substring(0, full.indexOf(third)), r.text());
         assertTrue(r.outputIds().length <= 3, "generation stops once the stop text appears");
@@ -73,12 +90,15 @@ class GenerationBehaviourTest {
         Fixtures.GenerationCase first = CASES.get(0);
         int eos = first.hfOutputIds()[2];
         Path dir = Fixtures.copyModel(Fixtures.tinyGptj(), tmp.resolve("eos-model"));
-        String config = Files.readString(dir.resolve("config.json")).replace("\"eos_token_id\": 50256", "\"eos_token_id\": " + eos);
+        String config = Files.readString(dir.resolve("config.json"))
+                .replace("\"eos_token_id\": 50256", "\"eos_token_id\": " + eos);
         Files.writeString(dir.resolve("config.json"), config);
-        try (InferenceEngine eosEngine = InferenceEngine.open(EngineConfig.defaults(dir).withBatching(8, Duration.ofSeconds(5), 64))) {
+        try (InferenceEngine eosEngine =
+                InferenceEngine.open(EngineConfig.defaults(dir).withBatching(8, Duration.ofSeconds(5), 64))) {
             GenerationParams p = GenerationParams.DEFAULTS.withMaxNewTokens(8);
             List<CompletableFuture<GenerationResult>> futures = CASES.stream()
-                    .map(c -> eosEngine.submit(new GenerationRequest(c.prompt(), c.prompt(), p))).toList();
+                    .map(c -> eosEngine.submit(new GenerationRequest(c.prompt(), c.prompt(), p)))
+                    .toList();
             GenerationResult ended = futures.get(0).join();
             assertEquals(FinishReason.EOS, ended.finishReason());
             assertArrayEquals(Arrays.copyOf(first.hfOutputIds(), 2), ended.outputIds());
@@ -109,8 +129,8 @@ class GenerationBehaviourTest {
     @Test
     void shouldRejectAPromptThatDoesNotFitTheContextWithATypedError() {
         String longPrompt = "word ".repeat(2046);
-        CompletionException e = assertThrows(CompletionException.class,
-                () -> run(longPrompt, GenerationParams.DEFAULTS.withMaxNewTokens(5)));
+        CompletionException e = assertThrows(
+                CompletionException.class, () -> run(longPrompt, GenerationParams.DEFAULTS.withMaxNewTokens(5)));
         assertEquals(ErrorCode.PROMPT_TOO_LONG, EngineException.from(e).code());
     }
 
@@ -118,7 +138,10 @@ class GenerationBehaviourTest {
     void shouldRejectAMegabytePromptWithoutEncodingIt() {
         CompletableFuture<GenerationResult> f = engine.submit(GenerationRequest.of("huge", "x".repeat(1 << 20)));
         assertTrue(f.isCompletedExceptionally(), "refused at submission");
-        assertEquals(ErrorCode.PROMPT_TOO_LONG, EngineException.from(assertThrows(CompletionException.class, f::join)).code());
+        assertEquals(
+                ErrorCode.PROMPT_TOO_LONG,
+                EngineException.from(assertThrows(CompletionException.class, f::join))
+                        .code());
     }
 
     @Test
@@ -134,10 +157,16 @@ class GenerationBehaviourTest {
                 GenerationParams.DEFAULTS.withStop(List.of("")))) {
             CompletableFuture<GenerationResult> f = engine.submit(new GenerationRequest("bad", "Hi", bad));
             assertTrue(f.isCompletedExceptionally(), "rejected at submission: " + bad);
-            assertEquals(ErrorCode.INVALID_PARAMETER, EngineException.from(assertThrows(CompletionException.class, f::join)).code());
+            assertEquals(
+                    ErrorCode.INVALID_PARAMETER,
+                    EngineException.from(assertThrows(CompletionException.class, f::join))
+                            .code());
         }
         CompletableFuture<GenerationResult> empty = engine.submit(GenerationRequest.of("empty", ""));
-        assertEquals(ErrorCode.EMPTY_PROMPT, EngineException.from(assertThrows(CompletionException.class, empty::join)).code());
+        assertEquals(
+                ErrorCode.EMPTY_PROMPT,
+                EngineException.from(assertThrows(CompletionException.class, empty::join))
+                        .code());
     }
 
     @Test

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /** The engine reproduces Hugging Face's greedy generations of the fixture, token for token. */
 class GoldenGenerationTest {
-    private static final GenerationParams HF_GOLDEN = GenerationParams.DEFAULTS.withMaxNewTokens(8).withIgnoreEos(true);
+    private static final GenerationParams HF_GOLDEN =
+            GenerationParams.DEFAULTS.withMaxNewTokens(8).withIgnoreEos(true);
     private static InferenceEngine unbatched;
     private static InferenceEngine batched;
 
@@ -39,7 +40,9 @@ class GoldenGenerationTest {
     @Test
     void shouldReproduceEveryGoldenOneAtATime() {
         for (Fixtures.GenerationCase c : Fixtures.generationCases()) {
-            GenerationResult r = unbatched.submit(new GenerationRequest(c.prompt(), c.prompt(), HF_GOLDEN)).join();
+            GenerationResult r = unbatched
+                    .submit(new GenerationRequest(c.prompt(), c.prompt(), HF_GOLDEN))
+                    .join();
             assertArrayEquals(c.hfOutputIds(), r.outputIds(), c.prompt());
             assertEquals(1, r.batchSize());
             assertEquals(FinishReason.LENGTH, r.finishReason());
@@ -56,7 +59,8 @@ class GoldenGenerationTest {
         for (int i = 0; i < cases.size(); i++) {
             GenerationResult r = futures.get(i).join();
             assertEquals(cases.size(), r.batchSize(), "all eight prompts must share one batch");
-            assertArrayEquals(cases.get(i).hfOutputIds(), r.outputIds(), cases.get(i).prompt());
+            assertArrayEquals(
+                    cases.get(i).hfOutputIds(), r.outputIds(), cases.get(i).prompt());
             assertEquals(unbatched.tokenizer().decode(cases.get(i).hfOutputIds()), r.text());
         }
     }

@@ -30,11 +30,19 @@ import org.junit.jupiter.api.io.TempDir;
  * on the whole prompt: same label, every probability within 1e-4, with and without a cached prefix.
  */
 class InGraphClassifyTest {
-    private static final TaskDefinition BARE = new TaskDefinition("bare", "{input} Is it positive? A:", TaskDefinition.Mode.CLASSIFY,
-            List.of("Yes", "No"), "b", 16, List.of(), false);
+    private static final TaskDefinition BARE = new TaskDefinition(
+            "bare",
+            "{input} Is it positive? A:",
+            TaskDefinition.Mode.CLASSIFY,
+            List.of("Yes", "No"),
+            "b",
+            16,
+            List.of(),
+            false);
 
     @TempDir
     static Path tmp;
+
     private static Path converted;
     private static InferenceEngine inGraph;
     private static InferenceEngine javaLoop;
@@ -42,7 +50,9 @@ class InGraphClassifyTest {
     @BeforeAll
     static void convertAndOpen() {
         converted = tmp.resolve("tiny-classify");
-        assertEquals(converted.resolve(ModelDirectory.CLASSIFY_FILE), ClassifyGraphConverter.convert(ModelDirectory.open(Fixtures.tinyGptj()), converted));
+        assertEquals(
+                converted.resolve(ModelDirectory.CLASSIFY_FILE),
+                ClassifyGraphConverter.convert(ModelDirectory.open(Fixtures.tinyGptj()), converted));
         EngineConfig base = EngineConfig.defaults(converted).withBatching(8, Duration.ofMillis(50), 64);
         inGraph = InferenceEngine.open(base.withBackend(DecodingBackend.IN_GRAPH));
         for (TaskDefinition task : List.of(TWEET_HATE, SENTIMENT)) {
@@ -63,7 +73,14 @@ class InGraphClassifyTest {
             for (String tweet : TWEETS) {
                 ClassificationResult r = classify(inGraph, task, tweet).join();
                 assertEquals(InGraphClassifyBackend.NAME, r.backend());
-                assertEquals(task == BARE ? 0 : inGraph.cachePrefix(task.prefix()).orElseThrow().tokens().length, r.prefixTokens());
+                assertEquals(
+                        task == BARE
+                                ? 0
+                                : inGraph.cachePrefix(task.prefix())
+                                        .orElseThrow()
+                                        .tokens()
+                                        .length,
+                        r.prefixTokens());
                 assertSameClassification(classify(javaLoop, task, tweet).join(), r);
             }
         }
@@ -76,13 +93,18 @@ class InGraphClassifyTest {
         for (int i = 0; i < 8; i++) {
             mixed.add(classify(inGraph, tasks.get(i % 3), TWEETS.get(i)));
         }
-        CompletableFuture<GenerationResult> generation = inGraph.submit(new GenerationRequest("g", Fixtures.generationCases().get(0).prompt(),
-                GenerationParams.DEFAULTS.withMaxNewTokens(8)));
+        CompletableFuture<GenerationResult> generation = inGraph.submit(new GenerationRequest(
+                "g", Fixtures.generationCases().get(0).prompt(), GenerationParams.DEFAULTS.withMaxNewTokens(8)));
         for (int i = 0; i < 8; i++) {
-            assertSameClassification(classify(javaLoop, tasks.get(i % 3), TWEETS.get(i)).join(), mixed.get(i).join());
+            assertSameClassification(
+                    classify(javaLoop, tasks.get(i % 3), TWEETS.get(i)).join(),
+                    mixed.get(i).join());
         }
         GenerationResult g = generation.join();
-        assertEquals("ort-java-loop", g.backend(), "generations stay on the Java loop when only the classify graph is there");
+        assertEquals(
+                "ort-java-loop",
+                g.backend(),
+                "generations stay on the Java loop when only the classify graph is there");
         assertArrayEquals(Fixtures.generationCases().get(0).hfOutputIds(), g.outputIds());
     }
 
@@ -92,9 +114,12 @@ class InGraphClassifyTest {
         assertTrue(Fixtures.externalize(external.resolve(ModelDirectory.MODEL_FILE), "model.onnx_data") > 10_000_000);
         Path out = tmp.resolve("tiny-external-classify");
         ClassifyGraphConverter.convert(ModelDirectory.open(external), out);
-        assertTrue(Files.size(out.resolve(ModelDirectory.CLASSIFY_FILE)) < 1_000_000, "weights must stay out of the protobuf");
+        assertTrue(
+                Files.size(out.resolve(ModelDirectory.CLASSIFY_FILE)) < 1_000_000,
+                "weights must stay out of the protobuf");
         assertTrue(Files.notExists(out.resolve("model.onnx_data")), "weights stay in the source directory");
-        try (InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(out).withBackend(DecodingBackend.IN_GRAPH))) {
+        try (InferenceEngine engine =
+                InferenceEngine.open(EngineConfig.defaults(out).withBackend(DecodingBackend.IN_GRAPH))) {
             engine.cachePrefix(TWEET_HATE.prefix()).orElseThrow();
             for (String tweet : TWEETS.subList(0, 4)) {
                 ClassificationResult r = classify(engine, TWEET_HATE, tweet).join();

@@ -13,7 +13,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ModelDirectoryTest {
 
     private static EngineException openFails(Path dir) {
-        EngineException e = assertThrows(EngineException.class, () -> InferenceEngine.open(EngineConfig.defaults(dir)).close());
+        EngineException e = assertThrows(
+                EngineException.class,
+                () -> InferenceEngine.open(EngineConfig.defaults(dir)).close());
         assertEquals(ErrorCode.MODEL_INVALID, e.code());
         return e;
     }
@@ -28,7 +30,9 @@ class ModelDirectoryTest {
     @Test
     void shouldNameAMissingConfigField(@TempDir Path tmp) throws Exception {
         Path dir = Fixtures.copyModel(Fixtures.tinyGptj(), tmp.resolve("m"));
-        Files.writeString(dir.resolve("config.json"), Files.readString(dir.resolve("config.json")).replace("\"n_head\"", "\"heads\""));
+        Files.writeString(
+                dir.resolve("config.json"),
+                Files.readString(dir.resolve("config.json")).replace("\"n_head\"", "\"heads\""));
         String message = openFails(dir).getMessage();
         assertTrue(message.contains("config.json") && message.contains("n_head"), message);
     }
@@ -36,7 +40,9 @@ class ModelDirectoryTest {
     @Test
     void shouldNameTheGraphInputThatContradictsTheConfig(@TempDir Path tmp) throws Exception {
         Path dir = Fixtures.copyModel(Fixtures.tinyGptj(), tmp.resolve("m"));
-        Files.writeString(dir.resolve("config.json"), Files.readString(dir.resolve("config.json")).replace("\"n_layer\": 2", "\"n_layer\": 3"));
+        Files.writeString(
+                dir.resolve("config.json"),
+                Files.readString(dir.resolve("config.json")).replace("\"n_layer\": 2", "\"n_layer\": 3"));
         String message = openFails(dir).getMessage();
         assertTrue(message.contains("model.onnx") && message.contains("past_key_values.2.key"), message);
     }
@@ -44,7 +50,9 @@ class ModelDirectoryTest {
     @Test
     void shouldNameAHeadSizeMismatch(@TempDir Path tmp) throws Exception {
         Path dir = Fixtures.copyModel(Fixtures.tinyGptj(), tmp.resolve("m"));
-        Files.writeString(dir.resolve("config.json"), Files.readString(dir.resolve("config.json")).replace("\"n_head\": 4", "\"n_head\": 8"));
+        Files.writeString(
+                dir.resolve("config.json"),
+                Files.readString(dir.resolve("config.json")).replace("\"n_head\": 4", "\"n_head\": 8"));
         String message = openFails(dir).getMessage();
         assertTrue(message.contains("n_head=8"), message);
     }

@@ -18,20 +18,38 @@ import org.junit.jupiter.api.Test;
  * same label with every probability within 1e-4, and the same tokens, as the whole prompt.
  */
 class PrefixCacheTest {
-    static final TaskDefinition TWEET_HATE = new TaskDefinition("tweet-hate",
+    static final TaskDefinition TWEET_HATE = new TaskDefinition(
+            "tweet-hate",
             "Label whether the following tweet contains hate speech against either immigrants or women. Hate Speech (HS) is commonly"
                     + " defined as any communication that disparages a person or a group on the basis of some characteristic such as race,"
                     + " colour, ethnicity, gender, sexual orientation, nationality, religion, or other characteristics.\n\nPossible labels:\n"
                     + "1. hate speech\n2. not hate speech\n\nTweet: {input}\nLabel:",
-            TaskDefinition.Mode.CLASSIFY, List.of("hate speech", "not hate speech"), "t", 16, List.of(), false);
-    static final TaskDefinition SENTIMENT = new TaskDefinition("sentiment",
+            TaskDefinition.Mode.CLASSIFY,
+            List.of("hate speech", "not hate speech"),
+            "t",
+            16,
+            List.of(),
+            false);
+    static final TaskDefinition SENTIMENT = new TaskDefinition(
+            "sentiment",
             "The task is to label the post's emotion as sadness, joy, love, anger, fear, or surprise.\n\nInput: I'm feeling quite sad\n"
                     + "Output: sadness\n\nInput: {input}\nOutput:",
-            TaskDefinition.Mode.CLASSIFY, List.of("sadness", "joy", "love", "anger", "fear", "surprise"), "s", 16, List.of(), false);
-    static final TaskDefinition ENTITIES = new TaskDefinition("entities",
+            TaskDefinition.Mode.CLASSIFY,
+            List.of("sadness", "joy", "love", "anger", "fear", "surprise"),
+            "s",
+            16,
+            List.of(),
+            false);
+    static final TaskDefinition ENTITIES = new TaskDefinition(
+            "entities",
             "Extract all the names of people, places, and organizations from the following sentences.\n\nSentence: Satya Nadella, the"
                     + " CEO of Microsoft, was visiting the Bahamas last May.\nEntities: Satya Nadella, Microsoft, Bahamas\n\nSentence: {input}\nEntities:",
-            TaskDefinition.Mode.EXTRACT, List.of(), "e", 8, List.of(), false);
+            TaskDefinition.Mode.EXTRACT,
+            List.of(),
+            "e",
+            8,
+            List.of(),
+            false);
     /** Inputs of 1 to 60 tokens, starting with what tokenizes differently after the template's text. */
     static final List<String> TWEETS = List.of(
             "hi",
@@ -68,14 +86,20 @@ class PrefixCacheTest {
     }
 
     static CompletableFuture<ClassificationResult> classify(InferenceEngine engine, TaskDefinition task, String input) {
-        return engine.classify(new ClassificationRequest(input, task.prompt(input), task.continuations(), task.lengthNormalized()));
+        return engine.classify(
+                new ClassificationRequest(input, task.prompt(input), task.continuations(), task.lengthNormalized()));
     }
 
     static void assertSameClassification(ClassificationResult expected, ClassificationResult actual) {
         assertEquals(expected.label(), actual.label(), actual.id());
         for (int j = 0; j < expected.scores().size(); j++) {
-            assertEquals(expected.scores().get(j).logProb(), actual.scores().get(j).logProb(), 1e-4, actual.id());
-            assertEquals(expected.scores().get(j).probability(), actual.scores().get(j).probability(), 1e-4, actual.id());
+            assertEquals(
+                    expected.scores().get(j).logProb(), actual.scores().get(j).logProb(), 1e-4, actual.id());
+            assertEquals(
+                    expected.scores().get(j).probability(),
+                    actual.scores().get(j).probability(),
+                    1e-4,
+                    actual.id());
         }
         assertEquals(expected.promptTokens(), actual.promptTokens());
     }
@@ -84,8 +108,14 @@ class PrefixCacheTest {
     void shouldCacheTheTemplateTextBeforeItsInputButItsLastWord() {
         PromptPrefix prefix = cached.cachePrefix(TWEET_HATE.prefix()).orElseThrow();
         int[] whole = cached.tokenizer().encode(TWEET_HATE.prefix());
-        assertEquals(whole.length - 1, prefix.tokens().length, "'Tweet: ' ends in a space, which joins the input's first word");
-        assertEquals((long) prefix.tokens().length * 2 * 2 * 4 * 16 * 4, prefix.cacheBytes(), "2 layers x key/value x 4 heads x 16 x fp32");
+        assertEquals(
+                whole.length - 1,
+                prefix.tokens().length,
+                "'Tweet: ' ends in a space, which joins the input's first word");
+        assertEquals(
+                (long) prefix.tokens().length * 2 * 2 * 4 * 16 * 4,
+                prefix.cacheBytes(),
+                "2 layers x key/value x 4 heads x 16 x fp32");
         assertTrue(prefix == cached.cachePrefix(TWEET_HATE.prefix()).orElseThrow(), "the same text is cached once");
     }
 
@@ -93,7 +123,9 @@ class PrefixCacheTest {
     void shouldClassifyFromTheCachedPrefixAsFromTheWholePrompt() {
         long hits = cached.prefixStats().hits();
         for (String tweet : TWEETS) {
-            assertSameClassification(classify(plain, TWEET_HATE, tweet).join(), classify(cached, TWEET_HATE, tweet).join());
+            assertSameClassification(
+                    classify(plain, TWEET_HATE, tweet).join(),
+                    classify(cached, TWEET_HATE, tweet).join());
         }
         assertEquals(TWEETS.size(), cached.prefixStats().hits() - hits, "every tweet ran from the cache");
         assertEquals(0, cached.prefixStats().fallbacks());
@@ -111,14 +143,23 @@ class PrefixCacheTest {
             hate.add(classify(cached, TWEET_HATE, TWEETS.get(i * 3)));
             sentiment.add(classify(cached, SENTIMENT, TWEETS.get(i * 3 + 1)));
             raw.add(cached.submit(new GenerationRequest("raw" + i, golden.get(i).prompt(), greedy)));
-            extractions.add(cached.submit(new GenerationRequest("x" + i, ENTITIES.prompt(TWEETS.get(i * 3 + 2)), greedy)));
+            extractions.add(
+                    cached.submit(new GenerationRequest("x" + i, ENTITIES.prompt(TWEETS.get(i * 3 + 2)), greedy)));
         }
         for (int i = 0; i < 4; i++) {
-            assertSameClassification(classify(plain, TWEET_HATE, TWEETS.get(i * 3)).join(), hate.get(i).join());
-            assertSameClassification(classify(plain, SENTIMENT, TWEETS.get(i * 3 + 1)).join(), sentiment.get(i).join());
-            assertArrayEquals(golden.get(i).hfOutputIds(), raw.get(i).join().outputIds(), "a raw prompt beside prefixed rows");
-            GenerationResult whole = plain.submit(new GenerationRequest("x", ENTITIES.prompt(TWEETS.get(i * 3 + 2)), greedy)).join();
-            assertArrayEquals(whole.outputIds(), extractions.get(i).join().outputIds(), "an extraction from the cached prefix");
+            assertSameClassification(
+                    classify(plain, TWEET_HATE, TWEETS.get(i * 3)).join(),
+                    hate.get(i).join());
+            assertSameClassification(
+                    classify(plain, SENTIMENT, TWEETS.get(i * 3 + 1)).join(),
+                    sentiment.get(i).join());
+            assertArrayEquals(
+                    golden.get(i).hfOutputIds(), raw.get(i).join().outputIds(), "a raw prompt beside prefixed rows");
+            GenerationResult whole = plain.submit(
+                            new GenerationRequest("x", ENTITIES.prompt(TWEETS.get(i * 3 + 2)), greedy))
+                    .join();
+            assertArrayEquals(
+                    whole.outputIds(), extractions.get(i).join().outputIds(), "an extraction from the cached prefix");
         }
     }
 
@@ -126,17 +167,25 @@ class PrefixCacheTest {
     void shouldGenerateFromTheCachedPrefixWhileOthersJoinTheRunningBatch() throws Exception {
         GenerationParams longer = GenerationParams.DEFAULTS.withMaxNewTokens(40).withIgnoreEos(true);
         GenerationParams shorter = GenerationParams.DEFAULTS.withMaxNewTokens(8).withIgnoreEos(true);
-        CompletableFuture<GenerationResult> running = cached.submit(new GenerationRequest("long", ENTITIES.prompt(TWEETS.get(10)), longer));
+        CompletableFuture<GenerationResult> running =
+                cached.submit(new GenerationRequest("long", ENTITIES.prompt(TWEETS.get(10)), longer));
         List<CompletableFuture<GenerationResult>> joined = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             Thread.sleep(5); // arrive while the first generates: each joins at a step boundary
             joined.add(cached.submit(new GenerationRequest("j" + i, ENTITIES.prompt(TWEETS.get(i)), shorter)));
         }
-        assertArrayEquals(plain.submit(new GenerationRequest("long", ENTITIES.prompt(TWEETS.get(10)), longer)).join().outputIds(),
+        assertArrayEquals(
+                plain.submit(new GenerationRequest("long", ENTITIES.prompt(TWEETS.get(10)), longer))
+                        .join()
+                        .outputIds(),
                 running.join().outputIds());
         for (int i = 0; i < 6; i++) {
-            assertArrayEquals(plain.submit(new GenerationRequest("j", ENTITIES.prompt(TWEETS.get(i)), shorter)).join().outputIds(),
-                    joined.get(i).join().outputIds(), TWEETS.get(i));
+            assertArrayEquals(
+                    plain.submit(new GenerationRequest("j", ENTITIES.prompt(TWEETS.get(i)), shorter))
+                            .join()
+                            .outputIds(),
+                    joined.get(i).join().outputIds(),
+                    TWEETS.get(i));
         }
     }
 
@@ -146,32 +195,66 @@ class PrefixCacheTest {
             String text = "Tweet: ";
             // the whole text's tokens end in a lone space, which "Tweet: hello" tokenizes as " hello"
             engine.cachePrefix(text, engine.tokenizer().encode(text)).orElseThrow();
-            ClassificationResult r = classify(engine, new TaskDefinition("t", "Tweet: {input}\nLabel:", TaskDefinition.Mode.CLASSIFY,
-                    TWEET_HATE.labels(), "t", 16, List.of(), false), "hello").join();
+            ClassificationResult r = classify(
+                            engine,
+                            new TaskDefinition(
+                                    "t",
+                                    "Tweet: {input}\nLabel:",
+                                    TaskDefinition.Mode.CLASSIFY,
+                                    TWEET_HATE.labels(),
+                                    "t",
+                                    16,
+                                    List.of(),
+                                    false),
+                            "hello")
+                    .join();
             assertEquals(new InferenceEngine.PrefixStats(0, 1), engine.prefixStats());
-            assertSameClassification(plain.classify(new ClassificationRequest("p", "Tweet: hello\nLabel:", TWEET_HATE.continuations(), false)).join(), r);
+            assertSameClassification(
+                    plain.classify(new ClassificationRequest(
+                                    "p", "Tweet: hello\nLabel:", TWEET_HATE.continuations(), false))
+                            .join(),
+                    r);
         }
     }
 
     @Test
     void shouldCacheNothingForATemplateWithNoTextBeforeItsInput() {
-        TaskDefinition bare = new TaskDefinition("bare", "{input} Is it positive? A:", TaskDefinition.Mode.CLASSIFY,
-                List.of("Yes", "No"), "b", 16, List.of(), false);
+        TaskDefinition bare = new TaskDefinition(
+                "bare",
+                "{input} Is it positive? A:",
+                TaskDefinition.Mode.CLASSIFY,
+                List.of("Yes", "No"),
+                "b",
+                16,
+                List.of(),
+                false);
         assertEquals("", bare.prefix());
         assertTrue(cached.cachePrefix(bare.prefix()).isEmpty());
         assertTrue(cached.cachePrefix("Label").isEmpty(), "one word: nothing is fixed");
-        assertSameClassification(classify(plain, bare, "I love this!").join(), classify(cached, bare, "I love this!").join());
+        assertSameClassification(
+                classify(plain, bare, "I love this!").join(),
+                classify(cached, bare, "I love this!").join());
     }
 
     @Test
     void shouldServeAPrefixLongerThanHalfTheContext() {
-        String examples = "Input: the weather is fine today and the sky is blue\nOutput: not hate speech\n\n".repeat(60);
-        TaskDefinition longTask = new TaskDefinition("long", examples + "Input: {input}\nOutput:", TaskDefinition.Mode.CLASSIFY,
-                TWEET_HATE.labels(), "l", 16, List.of(), false);
+        String examples =
+                "Input: the weather is fine today and the sky is blue\nOutput: not hate speech\n\n".repeat(60);
+        TaskDefinition longTask = new TaskDefinition(
+                "long",
+                examples + "Input: {input}\nOutput:",
+                TaskDefinition.Mode.CLASSIFY,
+                TWEET_HATE.labels(),
+                "l",
+                16,
+                List.of(),
+                false);
         PromptPrefix prefix = cached.cachePrefix(longTask.prefix()).orElseThrow();
         assertTrue(prefix.tokens().length > 1024, prefix.tokens().length + " tokens");
         for (String tweet : List.of(TWEETS.get(0), TWEETS.get(6), TWEETS.get(11))) {
-            assertSameClassification(classify(plain, longTask, tweet).join(), classify(cached, longTask, tweet).join());
+            assertSameClassification(
+                    classify(plain, longTask, tweet).join(),
+                    classify(cached, longTask, tweet).join());
         }
     }
 }

@@ -25,8 +25,10 @@ class RoutingBackendTest {
         @Override
         public List<EngineResult> run(List<PreparedRequest> batch) {
             batches.add(batch.stream().map(PreparedRequest::id).toList());
-            return batch.stream().<EngineResult>map(r -> new GenerationResult(r.id(), 0, new int[0], r.id(), FinishReason.LENGTH, 0, 0,
-                    batch.size(), name, 0)).toList();
+            return batch.stream()
+                    .<EngineResult>map(r -> new GenerationResult(
+                            r.id(), 0, new int[0], r.id(), FinishReason.LENGTH, 0, 0, batch.size(), name, 0))
+                    .toList();
         }
 
         @Override
@@ -52,10 +54,10 @@ class RoutingBackendTest {
         GenerationParams greedy = GenerationParams.DEFAULTS;
         GenerationParams sampled = greedy.withSampling(0.7, 0, 1.0, 1L);
         List<PreparedRequest> batch = List.of(
-                request("a", greedy.withMaxNewTokens(5)),   // bucket 8
+                request("a", greedy.withMaxNewTokens(5)), // bucket 8
                 request("b", sampled),
-                request("c", greedy.withMaxNewTokens(16)),  // bucket 16
-                request("d", greedy.withMaxNewTokens(8)),   // bucket 8
+                request("c", greedy.withMaxNewTokens(16)), // bucket 16
+                request("d", greedy.withMaxNewTokens(8)), // bucket 8
                 request("e", sampled));
 
         List<EngineResult> results = routing.run(batch);
@@ -63,8 +65,12 @@ class RoutingBackendTest {
         // in-graph: [a, d] (bucket 8), [c] (bucket 16); loop: [b, e]
         assertEquals(List.of(List.of("a", "d"), List.of("c")), inGraph.batches);
         assertEquals(List.of(List.of("b", "e")), loop.batches);
-        assertEquals(List.of("a", "b", "c", "d", "e"), results.stream().map(EngineResult::id).toList());
-        assertEquals(List.of("in-graph", "loop", "in-graph", "in-graph", "loop"), results.stream().map(EngineResult::backend).toList());
+        assertEquals(
+                List.of("a", "b", "c", "d", "e"),
+                results.stream().map(EngineResult::id).toList());
+        assertEquals(
+                List.of("in-graph", "loop", "in-graph", "in-graph", "loop"),
+                results.stream().map(EngineResult::backend).toList());
     }
 
     @Test
@@ -80,10 +86,14 @@ class RoutingBackendTest {
         };
         RoutingBackend routing = new RoutingBackend(inGraph, RoutingBackendTest::greedy, loop);
         List<String> completed = new ArrayList<>();
-        routing.run(List.of(request("g", GenerationParams.DEFAULTS), request("s", GenerationParams.DEFAULTS.withSampling(0.7, 0, 1.0, 1L))),
+        routing.run(
+                List.of(
+                        request("g", GenerationParams.DEFAULTS),
+                        request("s", GenerationParams.DEFAULTS.withSampling(0.7, 0, 1.0, 1L))),
                 new RowFeed() {
                     @Override
-                    public List<PreparedRequest> admit(int running, long stepNanos, java.util.function.Predicate<PreparedRequest> joinable) {
+                    public List<PreparedRequest> admit(
+                            int running, long stepNanos, java.util.function.Predicate<PreparedRequest> joinable) {
                         asked.add(joinable);
                         return List.of();
                     }
@@ -95,13 +105,26 @@ class RoutingBackendTest {
                 });
         assertEquals(List.of("g@in-graph", "s@loop"), completed);
         assertEquals(1, asked.size());
-        assertEquals(false, asked.get(0).test(request("greedy", GenerationParams.DEFAULTS)), "greedy requests wait for the in-graph backend");
-        assertEquals(true, asked.get(0).test(request("sampled", GenerationParams.DEFAULTS.withSampling(0.7, 0, 1.0, 1L))));
+        assertEquals(
+                false,
+                asked.get(0).test(request("greedy", GenerationParams.DEFAULTS)),
+                "greedy requests wait for the in-graph backend");
+        assertEquals(
+                true, asked.get(0).test(request("sampled", GenerationParams.DEFAULTS.withSampling(0.7, 0, 1.0, 1L))));
     }
 
     @Test
     void shouldBucketByTheNextPowerOfTwo() {
-        assertEquals(List.of(1, 2, 4, 4, 8, 8, 16, 512), List.of(RoutingBackend.bucket(1), RoutingBackend.bucket(2), RoutingBackend.bucket(3),
-                RoutingBackend.bucket(4), RoutingBackend.bucket(5), RoutingBackend.bucket(8), RoutingBackend.bucket(9), RoutingBackend.bucket(512)));
+        assertEquals(
+                List.of(1, 2, 4, 4, 8, 8, 16, 512),
+                List.of(
+                        RoutingBackend.bucket(1),
+                        RoutingBackend.bucket(2),
+                        RoutingBackend.bucket(3),
+                        RoutingBackend.bucket(4),
+                        RoutingBackend.bucket(5),
+                        RoutingBackend.bucket(8),
+                        RoutingBackend.bucket(9),
+                        RoutingBackend.bucket(512)));
     }
 }

@@ -7,13 +7,23 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code gptjt broker}: a single-node KRaft broker in the foreground; Ctrl-C stops it cleanly. */
-@Command(name = "broker", mixinStandardHelpOptions = true,
-        description = "A single-node Kafka broker (KRaft) in the foreground, storage formatted on first start; Ctrl-C stops it cleanly.")
+@Command(
+        name = "broker",
+        mixinStandardHelpOptions = true,
+        description =
+                "A single-node Kafka broker (KRaft) in the foreground, storage formatted on first start; Ctrl-C stops it cleanly.")
 final class BrokerCommand extends KafkaSideCommand {
-    @Option(names = "--port", paramLabel = "N", defaultValue = "9092", description = "Listener port (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--port",
+            paramLabel = "N",
+            defaultValue = "9092",
+            description = "Listener port (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", converter = Cli.PathConverter.class,
+    @Option(
+            names = "--data-dir",
+            paramLabel = "DIR",
+            converter = Cli.PathConverter.class,
             description = "Log and metadata directory (default: work/kafka in the repository).")
     Path dataDir;
 
@@ -29,14 +39,18 @@ final class BrokerCommand extends KafkaSideCommand {
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage());
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                broker.close();
-            } catch (InterruptedException ignored) {
-                Thread.currentThread().interrupt();
-            }
-        }, "gptjt-broker-stop"));
-        out.println("gptjt: broker ready at " + broker.bootstrap() + " (log: " + broker.logFile() + "); Ctrl-C stops it");
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            try {
+                                broker.close();
+                            } catch (InterruptedException ignored) {
+                                Thread.currentThread().interrupt();
+                            }
+                        },
+                        "gptjt-broker-stop"));
+        out.println(
+                "gptjt: broker ready at " + broker.bootstrap() + " (log: " + broker.logFile() + "); Ctrl-C stops it");
         out.flush();
         while (broker.isAlive()) {
             Thread.sleep(500);

@@ -19,11 +19,13 @@ final class Charts {
         XYSeriesCollection series = new XYSeriesCollection();
         java.util.Map<String, XYSeries> byBackend = new java.util.LinkedHashMap<>();
         for (EngineBench.Row r : rows) {
-            byBackend.computeIfAbsent(r.backend(), b -> new XYSeries(b + ": generated tokens/s")).add(r.batchSize(), r.newTokPerS());
+            byBackend
+                    .computeIfAbsent(r.backend(), b -> new XYSeries(b + ": generated tokens/s"))
+                    .add(r.batchSize(), r.newTokPerS());
         }
         byBackend.values().forEach(series::addSeries);
-        JFreeChart chart = ChartFactory.createXYLineChart(title, "batch size", "generated tokens / s",
-                series, PlotOrientation.VERTICAL, true, false, false);
+        JFreeChart chart = ChartFactory.createXYLineChart(
+                title, "batch size", "generated tokens / s", series, PlotOrientation.VERTICAL, true, false, false);
         ChartUtils.saveChartAsPNG(png.toFile(), chart, 800, 480);
     }
 

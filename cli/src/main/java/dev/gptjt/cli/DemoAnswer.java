@@ -15,17 +15,29 @@ record DemoAnswer(String id, String answer, long latencyMs, int batchSize) {
     /** @return null for a record that is no result */
     static DemoAnswer of(SpecificRecord value) {
         if (value instanceof Completion c) {
-            return new DemoAnswer(c.getId(), c.getText().strip(), latency(c.getRequestCreatedAt(), c.getCreatedAt()), c.getBatchSize());
+            return new DemoAnswer(
+                    c.getId(),
+                    c.getText().strip(),
+                    latency(c.getRequestCreatedAt(), c.getCreatedAt()),
+                    c.getBatchSize());
         }
         if (value instanceof Classification c) {
-            double p = c.getScores().stream().filter(s -> s.getLabel().equals(c.getLabel()))
-                    .mapToDouble(LabelProbability::getProbability).findFirst().orElse(Double.NaN);
-            return new DemoAnswer(c.getId(), String.format("%s (p=%.2f)", c.getLabel(), p),
-                    latency(c.getRequestCreatedAt(), c.getCreatedAt()), c.getBatchSize());
+            double p = c.getScores().stream()
+                    .filter(s -> s.getLabel().equals(c.getLabel()))
+                    .mapToDouble(LabelProbability::getProbability)
+                    .findFirst()
+                    .orElse(Double.NaN);
+            return new DemoAnswer(
+                    c.getId(),
+                    String.format("%s (p=%.2f)", c.getLabel(), p),
+                    latency(c.getRequestCreatedAt(), c.getCreatedAt()),
+                    c.getBatchSize());
         }
         if (value instanceof Extraction x) {
-            String entities = x.getEntities().stream().map(Entity::getText).collect(Collectors.joining(" | ", "[", "]"));
-            return new DemoAnswer(x.getId(), entities, latency(x.getRequestCreatedAt(), x.getCreatedAt()), x.getBatchSize());
+            String entities =
+                    x.getEntities().stream().map(Entity::getText).collect(Collectors.joining(" | ", "[", "]"));
+            return new DemoAnswer(
+                    x.getId(), entities, latency(x.getRequestCreatedAt(), x.getCreatedAt()), x.getBatchSize());
         }
         if (value instanceof PromptFailure f && f.getId() != null) {
             return new DemoAnswer(f.getId(), "failed: " + f.getReason() + " " + f.getMessage(), -1, 1);

@@ -1,10 +1,10 @@
 package dev.gptjt.cli;
 
-import dev.gptjt.engine.task.DefaultTopics;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gptjt.cli.kafka.KafkaBroker;
 import dev.gptjt.cli.kafka.ServiceProcess;
 import dev.gptjt.engine.cli.Cli;
+import dev.gptjt.engine.task.DefaultTopics;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.schema.wire.WireFormat;
@@ -22,8 +22,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -37,25 +35,40 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code gptjt demo}: the whole path on one machine — a KRaft broker in a temporary folder, the
  * packaged service, the model card's examples sent as PromptRequest records, and each Completion
  * printed as it arrives with its end-to-end latency.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "A Kafka broker and the service in this process's care, the GPT-JT model card's examples sent as prompts, and each answer printed with its latency.")
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description =
+                "A Kafka broker and the service in this process's care, the GPT-JT model card's examples sent as prompts, and each answer printed with its latency.")
 final class DemoCommand extends KafkaSideCommand {
-    @Option(names = "--once", description = "Exit after the last answer instead of keeping the broker and the service running.")
+    @Option(
+            names = "--once",
+            description = "Exit after the last answer instead of keeping the broker and the service running.")
     boolean once;
 
-    @Option(names = "--model", paramLabel = "DIR", converter = Cli.PathConverter.class,
+    @Option(
+            names = "--model",
+            paramLabel = "DIR",
+            converter = Cli.PathConverter.class,
             description = "Model directory (default: the committed demo model, models/demo-gptj).")
     Path modelOption;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "300s", converter = Cli.DurationConverter.class,
+    @Option(
+            names = "--timeout",
+            paramLabel = "DURATION",
+            defaultValue = "300s",
+            converter = Cli.DurationConverter.class,
             description = "Longest wait for the service and the answers (default: ${DEFAULT-VALUE}).")
     Duration timeout;
+
     private static final String APPLICATION_ID = "gptjt-demo";
     private static final String PROMPTS = DefaultTopics.PROMPTS;
     private static final String COMPLETIONS = DefaultTopics.COMPLETIONS;
@@ -69,16 +82,20 @@ final class DemoCommand extends KafkaSideCommand {
     public Integer call() throws Exception {
         Path model = modelOption != null ? modelOption : Cli.homePath("models/demo-gptj");
         if (!Files.isRegularFile(model.resolve("model.onnx"))) {
-            throw new CliException("model directory " + model + " has no model.onnx (an Optimum export directory is needed)");
+            throw new CliException(
+                    "model directory " + model + " has no model.onnx (an Optimum export directory is needed)");
         }
         boolean committedModel = true;
         switch (model.getFileName().toString()) {
             case "demo-gptj" -> {
-                out.println("model: demo-gptj, a 7M-parameter GPT-J trained on generated examples of the GPT-JT model card's formats.");
-                out.println("       It is not GPT-JT: it knows only its word lists and saw no hate speech, so tweet-hate is left out");
+                out.println(
+                        "model: demo-gptj, a 7M-parameter GPT-J trained on generated examples of the GPT-JT model card's formats.");
+                out.println(
+                        "       It is not GPT-JT: it knows only its word lists and saw no hate speech, so tweet-hate is left out");
                 out.println("       (run it with --model DIR, an Optimum export of the real model; see README).");
             }
-            case "tiny-gptj" -> out.println("model: tiny-gptj, a *random* GPT-J kept for conformance tests: its answers are noise.");
+            case "tiny-gptj" ->
+                out.println("model: tiny-gptj, a *random* GPT-J kept for conformance tests: its answers are noise.");
             default -> {
                 out.println("model: " + model);
                 committedModel = false;
@@ -104,8 +121,9 @@ final class DemoCommand extends KafkaSideCommand {
                 send(broker.bootstrap(), wire, examples);
                 boolean all = printResults(broker.bootstrap(), wire, examples, resultTopics, service, timeout, out);
                 if (!once) {
-                    out.println("\nthe service keeps running: send more with 'bin/gptjt send --bootstrap " + broker.bootstrap()
-                            + "', read with 'bin/gptjt tail --bootstrap " + broker.bootstrap() + "'. Ctrl-C stops everything.");
+                    out.println("\nthe service keeps running: send more with 'bin/gptjt send --bootstrap "
+                            + broker.bootstrap() + "', read with 'bin/gptjt tail --bootstrap " + broker.bootstrap()
+                            + "'. Ctrl-C stops everything.");
                     while (service.isAlive() && broker.isAlive()) {
                         Thread.sleep(500);
                     }
@@ -124,7 +142,7 @@ final class DemoCommand extends KafkaSideCommand {
         ObjectMapper json = new ObjectMapper();
         List<Example> examples = new ArrayList<>();
         try (InputStream in = DemoCommand.class.getResourceAsStream("/demo-examples.jsonl");
-             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             for (String line; (line = reader.readLine()) != null; ) {
                 if (!line.isBlank()) {
                     var node = json.readTree(line);
@@ -142,12 +160,16 @@ final class DemoCommand extends KafkaSideCommand {
     /** Where the examples' results arrive: completions, failures, and each task's topic. */
     private static List<String> resultTopics(List<Example> examples) {
         List<String> topics = new ArrayList<>(List.of(COMPLETIONS, FAILURES));
-        examples.stream().map(e -> e.request().getTask()).filter(java.util.Objects::nonNull).distinct()
+        examples.stream()
+                .map(e -> e.request().getTask())
+                .filter(java.util.Objects::nonNull)
+                .distinct()
                 .forEach(task -> topics.add(DefaultTopics.results(task)));
         return topics;
     }
 
-    private static void awaitTopics(String bootstrap, ServiceProcess service, Duration timeout, List<String> topics) throws Exception {
+    private static void awaitTopics(String bootstrap, ServiceProcess service, Duration timeout, List<String> topics)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             while (System.nanoTime() < deadline) {
@@ -161,45 +183,64 @@ final class DemoCommand extends KafkaSideCommand {
                 Thread.sleep(250);
             }
         }
-        throw new CliException("the service did not create its topics within " + timeout.toSeconds() + " s:\n" + service.logTail());
+        throw new CliException(
+                "the service did not create its topics within " + timeout.toSeconds() + " s:\n" + service.logTail());
     }
 
     private static boolean groupStable(Admin admin) throws Exception {
         try {
-            var group = admin.describeConsumerGroups(List.of(APPLICATION_ID)).describedGroups().get(APPLICATION_ID).get(10, TimeUnit.SECONDS);
-            return group.groupState() == org.apache.kafka.common.GroupState.STABLE && !group.members().isEmpty();
+            var group = admin.describeConsumerGroups(List.of(APPLICATION_ID))
+                    .describedGroups()
+                    .get(APPLICATION_ID)
+                    .get(10, TimeUnit.SECONDS);
+            return group.groupState() == org.apache.kafka.common.GroupState.STABLE
+                    && !group.members().isEmpty();
         } catch (java.util.concurrent.ExecutionException notYet) {
             return false; // the group does not exist until the service's consumer joins
         }
     }
 
     private static void send(String bootstrap, WireFormat wire, List<Example> examples) {
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             for (Example e : examples) {
                 // latency counts from the moment the prompt is sent
                 e.request().setCreatedAt(java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
-                producer.send(new ProducerRecord<>(PROMPTS, e.id().getBytes(StandardCharsets.UTF_8), wire.encode(PROMPTS, e.request())));
+                producer.send(new ProducerRecord<>(
+                        PROMPTS, e.id().getBytes(StandardCharsets.UTF_8), wire.encode(PROMPTS, e.request())));
             }
             producer.flush();
         }
     }
 
     /** Prints results as they arrive, one aligned line each; true when every example got one. */
-    private static boolean printResults(String bootstrap, WireFormat wire, List<Example> examples, List<String> topics,
-                                        ServiceProcess service, Duration timeout, PrintStream out) {
+    private static boolean printResults(
+            String bootstrap,
+            WireFormat wire,
+            List<Example> examples,
+            List<String> topics,
+            ServiceProcess service,
+            Duration timeout,
+            PrintStream out) {
         Map<String, Example> waiting = new LinkedHashMap<>();
         examples.forEach(e -> waiting.put(e.id(), e));
         List<Long> latencies = new ArrayList<>();
         double batches = 0;
         out.printf("%n%-14s %-46s %-44s %8s%n", "task", "input (last line)", "answer", "latency");
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();
             for (String topic : topics) {
-                consumer.partitionsFor(topic, Duration.ofSeconds(30)).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+                consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                        .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
             }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
@@ -215,8 +256,12 @@ final class DemoCommand extends KafkaSideCommand {
                         latencies.add(a.latencyMs());
                         batches += 1.0 / a.batchSize(); // every member of a batch is a demo example
                     }
-                    out.printf("%-14s %-46s %-44s %5d ms%n", e.name(), cut(lastLine(e.request().getPrompt()), 46),
-                            cut(a.answer(), 44), Math.max(0, a.latencyMs()));
+                    out.printf(
+                            "%-14s %-46s %-44s %5d ms%n",
+                            e.name(),
+                            cut(lastLine(e.request().getPrompt()), 46),
+                            cut(a.answer(), 44),
+                            Math.max(0, a.latencyMs()));
                 }
             }
         }
@@ -224,11 +269,13 @@ final class DemoCommand extends KafkaSideCommand {
             latencies.sort(Long::compare);
             long p50 = latencies.get((latencies.size() - 1) / 2);
             long p99 = latencies.get((int) Math.ceil(0.99 * latencies.size()) - 1);
-            out.printf("%n%d answered in %d batches; end-to-end latency p50 %d ms, p99 %d ms%n",
+            out.printf(
+                    "%n%d answered in %d batches; end-to-end latency p50 %d ms, p99 %d ms%n",
                     latencies.size(), Math.round(batches), p50, p99);
         }
         if (!waiting.isEmpty()) {
-            out.println("no answer for " + waiting.keySet() + (service.isAlive() ? "" : "; the service stopped:\n" + service.logTail()));
+            out.println("no answer for " + waiting.keySet()
+                    + (service.isAlive() ? "" : "; the service stopped:\n" + service.logTail()));
             return false;
         }
         return true;
@@ -242,5 +289,4 @@ final class DemoCommand extends KafkaSideCommand {
         String[] lines = prompt.strip().split("\n");
         return lines[lines.length - 1];
     }
-
 }

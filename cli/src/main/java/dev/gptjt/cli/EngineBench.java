@@ -21,11 +21,25 @@ import java.util.concurrent.CompletableFuture;
 final class EngineBench {
 
     /** One batch size's figures. */
-    record Row(String backend, int batchSize, double reqPerS, double newTokPerS, double p50Ms, double p99Ms, double ortShare) {
+    record Row(
+            String backend,
+            int batchSize,
+            double reqPerS,
+            double newTokPerS,
+            double p50Ms,
+            double p99Ms,
+            double ortShare) {
         String json() {
-            return String.format(java.util.Locale.ROOT,
+            return String.format(
+                    java.util.Locale.ROOT,
                     "{\"backend\": \"%s\", \"batch_size\": %d, \"req_per_s\": %.3f, \"new_tok_per_s\": %.1f, \"p50_ms\": %.1f, \"p99_ms\": %.1f, \"ort_share\": %.4f}",
-                    backend, batchSize, reqPerS, newTokPerS, p50Ms, p99Ms, ortShare);
+                    backend,
+                    batchSize,
+                    reqPerS,
+                    newTokPerS,
+                    p50Ms,
+                    p99Ms,
+                    ortShare);
         }
     }
 
@@ -50,19 +64,36 @@ final class EngineBench {
         return run(model, DecodingBackend.JAVA_LOOP, batchSize, promptTokens, newTokens, repeat, threads);
     }
 
-    static Row run(Path model, DecodingBackend backend, int batchSize, int promptTokens, int newTokens, int repeat, int threads) {
+    static Row run(
+            Path model,
+            DecodingBackend backend,
+            int batchSize,
+            int promptTokens,
+            int newTokens,
+            int repeat,
+            int threads) {
         return run(model, backend, batchSize, promptTokens, newTokens, repeat, threads, null);
     }
 
     /** @param ortProfile when not null, ONNX Runtime's profile of the runs is written at {@code <ortProfile>_<date>.json} */
-    static Row run(Path model, DecodingBackend backend, int batchSize, int promptTokens, int newTokens, int repeat, int threads, Path ortProfile) {
+    static Row run(
+            Path model,
+            DecodingBackend backend,
+            int batchSize,
+            int promptTokens,
+            int newTokens,
+            int repeat,
+            int threads,
+            Path ortProfile) {
         EngineConfig config = EngineConfig.defaults(model)
                 .withBatching(batchSize, Duration.ofSeconds(1), Math.max(batchSize, 64))
                 .withMaxNewTokensCap(Math.max(newTokens, 1))
                 .withThreads(threads, 0)
                 .withBackend(backend)
                 .withOrtProfile(ortProfile);
-        GenerationParams params = GenerationParams.DEFAULTS.withMaxNewTokens(newTokens).withIgnoreEos(backend != DecodingBackend.IN_GRAPH);
+        GenerationParams params = GenerationParams.DEFAULTS
+                .withMaxNewTokens(newTokens)
+                .withIgnoreEos(backend != DecodingBackend.IN_GRAPH);
         try (InferenceEngine engine = InferenceEngine.open(config)) {
             List<String> prompts = new ArrayList<>();
             for (int i = 0; i < batchSize; i++) {
@@ -82,8 +113,14 @@ final class EngineBench {
             double ortShare = (engine.ortNanos() - ort0) / 1e9 / wall;
             Collections.sort(latencies);
             int n = batchSize * repeat;
-            return new Row(backend.label(), batchSize, n / wall, tokens / wall,
-                    latencies.get((latencies.size() - 1) / 2), latencies.get((int) Math.ceil(0.99 * latencies.size()) - 1), ortShare);
+            return new Row(
+                    backend.label(),
+                    batchSize,
+                    n / wall,
+                    tokens / wall,
+                    latencies.get((latencies.size() - 1) / 2),
+                    latencies.get((int) Math.ceil(0.99 * latencies.size()) - 1),
+                    ortShare);
         }
     }
 

@@ -17,9 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import org.tribuo.Model;
 import org.tribuo.MutableDataset;
 import org.tribuo.Prediction;
@@ -30,6 +27,9 @@ import org.tribuo.classification.evaluation.LabelEvaluation;
 import org.tribuo.classification.evaluation.LabelEvaluator;
 import org.tribuo.impl.ArrayExample;
 import org.tribuo.provenance.SimpleDataSourceProvenance;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code gptjt eval}: runs a task over labeled texts ({@code {"text", "label"}} lines) and reports
@@ -39,21 +39,31 @@ import org.tribuo.provenance.SimpleDataSourceProvenance;
  * not a Tribuo model, so a constant {@link DummyClassifierTrainer} model trained on one example per
  * label stands in as that domain. The predictions themselves are GPT-J's.
  */
-@Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"A task's accuracy, macro-F1 and confusion matrix on labeled lines {\"text\", \"label\"} (Tribuo's LabelEvaluator);",
-                "a generated answer that is no label counts as (other)."})
+@Command(
+        name = "eval",
+        mixinStandardHelpOptions = true,
+        description = {
+            "A task's accuracy, macro-F1 and confusion matrix on labeled lines {\"text\", \"label\"} (Tribuo's LabelEvaluator);",
+            "a generated answer that is no label counts as (other)."
+        })
 final class EvalCommand extends KafkaSideCommand {
     /** The label of a generated answer that is none of the task's labels. */
     static final String OTHER = "(other)";
 
     /** How the task is answered. */
-    enum Mode { CLASSIFY, GENERATE }
+    enum Mode {
+        CLASSIFY,
+        GENERATE
+    }
 
     @Mixin
     TaskOptions options;
 
-    @Option(names = "--mode", paramLabel = "classify|generate",
-            description = "Score the labels (classify), or generate up to a newline and compare (default: the task's own mode).")
+    @Option(
+            names = "--mode",
+            paramLabel = "classify|generate",
+            description =
+                    "Score the labels (classify), or generate up to a newline and compare (default: the task's own mode).")
     Mode modeOption;
 
     @Override
@@ -64,7 +74,9 @@ final class EvalCommand extends KafkaSideCommand {
         if (task.labels().isEmpty()) {
             throw new CliException("task " + name + " has no labels to evaluate against");
         }
-        Mode chosen = modeOption != null ? modeOption : task.mode() == TaskDefinition.Mode.CLASSIFY ? Mode.CLASSIFY : Mode.GENERATE;
+        Mode chosen = modeOption != null
+                ? modeOption
+                : task.mode() == TaskDefinition.Mode.CLASSIFY ? Mode.CLASSIFY : Mode.GENERATE;
         String mode = chosen.name().toLowerCase(Locale.ROOT);
         List<String[]> examples = read(in);
         if (examples.isEmpty()) {
@@ -79,12 +91,24 @@ final class EvalCommand extends KafkaSideCommand {
             List<CompletableFuture<String>> futures = new ArrayList<>();
             for (String[] e : examples) {
                 String prompt = task.prompt(e[0]);
-                futures.add(mode.equals("classify")
-                        ? engine.classify(new ClassificationRequest(e[0], prompt, task.continuations(), task.lengthNormalized()))
-                                .thenApply(r -> r.label().strip())
-                        : engine.submit(new GenerationRequest(e[0], prompt, GenerationParams.DEFAULTS
-                                .withMaxNewTokens(task.labels().stream().mapToInt(l -> engine.tokenizer().encode(" " + l).length).max().orElse(1) + 2)
-                                .withStop(List.of("\n")))).thenApply(r -> r.text().strip()));
+                futures.add(
+                        mode.equals("classify")
+                                ? engine.classify(new ClassificationRequest(
+                                                e[0], prompt, task.continuations(), task.lengthNormalized()))
+                                        .thenApply(r -> r.label().strip())
+                                : engine.submit(new GenerationRequest(
+                                                e[0],
+                                                prompt,
+                                                GenerationParams.DEFAULTS
+                                                        .withMaxNewTokens(task.labels().stream()
+                                                                        .mapToInt(l -> engine.tokenizer()
+                                                                                .encode(" " + l)
+                                                                                .length)
+                                                                        .max()
+                                                                        .orElse(1)
+                                                                + 2)
+                                                        .withStop(List.of("\n"))))
+                                        .thenApply(r -> r.text().strip()));
             }
             futures.forEach(f -> predicted.add(f.join()));
         }
@@ -124,15 +148,18 @@ final class EvalCommand extends KafkaSideCommand {
         if (predicted.stream().anyMatch(p -> !domain.contains(p))) {
             domain.add(OTHER);
         }
-        MutableDataset<Label> domainData = new MutableDataset<>(new SimpleDataSourceProvenance("gptjt task labels", factory), factory);
+        MutableDataset<Label> domainData =
+                new MutableDataset<>(new SimpleDataSourceProvenance("gptjt task labels", factory), factory);
         domain.forEach(l -> domainData.add(example(l)));
-        Model<Label> domainModel = DummyClassifierTrainer.createConstantTrainer(labels.get(0)).train(domainData);
+        Model<Label> domainModel =
+                DummyClassifierTrainer.createConstantTrainer(labels.get(0)).train(domainData);
         List<Prediction<Label>> predictions = new ArrayList<>();
         for (int i = 0; i < examples.size(); i++) {
             String p = domain.contains(predicted.get(i)) ? predicted.get(i) : OTHER;
             predictions.add(new Prediction<>(new Label(p), 1, example(examples.get(i)[1])));
         }
-        return new LabelEvaluator().evaluate(domainModel, predictions, new SimpleDataSourceProvenance("gptjt eval", factory));
+        return new LabelEvaluator()
+                .evaluate(domainModel, predictions, new SimpleDataSourceProvenance("gptjt eval", factory));
     }
 
     private static ArrayExample<Label> example(String truth) {

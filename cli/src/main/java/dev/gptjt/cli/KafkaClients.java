@@ -13,11 +13,17 @@ final class KafkaClients {
 
     /** @throws CliException when no broker answers at {@code bootstrap} within 15 s */
     static void requireReachable(String bootstrap) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15000))) {
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                5000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                15000))) {
             admin.describeCluster().nodes().get(15, TimeUnit.SECONDS);
         } catch (Exception e) {
-            throw new CliException("cannot reach Kafka at " + bootstrap + " (is 'bin/gptjt broker' running? pass --bootstrap HOST:PORT)");
+            throw new CliException("cannot reach Kafka at " + bootstrap
+                    + " (is 'bin/gptjt broker' running? pass --bootstrap HOST:PORT)");
         }
     }
 

@@ -6,10 +6,20 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The Kafka side of {@code bin/gptjt}: broker, send, tail, demo, eval, run, bench. */
-@Command(name = "gptjt", mixinStandardHelpOptions = true, version = "gptjt-streams 0.1.0",
+@Command(
+        name = "gptjt",
+        mixinStandardHelpOptions = true,
+        version = "gptjt-streams 0.1.0",
         description = "Kafka-native inference for GPT-JT-6B.",
-        subcommands = {BrokerCommand.class, SendCommand.class, TailCommand.class, DemoCommand.class, EvalCommand.class, RunCommand.class,
-                BenchCommand.class})
+        subcommands = {
+            BrokerCommand.class,
+            SendCommand.class,
+            TailCommand.class,
+            DemoCommand.class,
+            EvalCommand.class,
+            RunCommand.class,
+            BenchCommand.class
+        })
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -31,6 +41,7 @@ public final class Main implements Runnable {
     /** No command: exit 2 naming them. */
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed: broker, send, tail, demo, eval, run or bench");
+        throw new CommandLine.ParameterException(
+                spec.commandLine(), "a command is needed: broker, send, tail, demo, eval, run or bench");
     }
 }

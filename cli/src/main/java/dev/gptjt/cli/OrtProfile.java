@@ -66,7 +66,10 @@ record OrtProfile(int runs, double runMs, double kernelMs, Map<String, Double> b
         List<Path> files;
         try (var listing = Files.list(prefix.toAbsolutePath().getParent())) {
             String start = prefix.getFileName() + "_";
-            files = listing.filter(f -> f.getFileName().toString().startsWith(start) && f.toString().endsWith(".json")).sorted().toList();
+            files = listing.filter(f -> f.getFileName().toString().startsWith(start)
+                            && f.toString().endsWith(".json"))
+                    .sorted()
+                    .toList();
         }
         if (files.isEmpty()) {
             throw new IOException("ONNX Runtime wrote no profile at " + prefix + "_*.json");
@@ -86,10 +89,13 @@ record OrtProfile(int runs, double runMs, double kernelMs, Map<String, Double> b
 
     /** One line: kernel time per run and the largest operators' shares of it. */
     String summary(int top) {
-        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "%d runs, %.1f ms of kernels per run:", runs, kernelMs / Math.max(1, runs)));
+        StringBuilder s = new StringBuilder(
+                String.format(Locale.ROOT, "%d runs, %.1f ms of kernels per run:", runs, kernelMs / Math.max(1, runs)));
         double shown = 0;
         List<Map.Entry<String, Double>> largestFirst = byOperator.entrySet().stream()
-                .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(top).toList();
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .limit(top)
+                .toList();
         for (Map.Entry<String, Double> e : largestFirst) {
             shown += e.getValue();
             s.append(String.format(Locale.ROOT, " %s %.1f%%", e.getKey(), 100 * e.getValue() / kernelMs));
@@ -107,7 +113,11 @@ record OrtProfile(int runs, double runMs, double kernelMs, Map<String, Double> b
         if (!outputShapes.isArray() || outputShapes.isEmpty()) {
             return -1;
         }
-        JsonNode dims = outputShapes.get(0).elements().hasNext() ? outputShapes.get(0).elements().next() : null;
-        return dims == null || !dims.isArray() || dims.isEmpty() ? -1 : dims.get(dims.size() - 1).asLong();
+        JsonNode dims = outputShapes.get(0).elements().hasNext()
+                ? outputShapes.get(0).elements().next()
+                : null;
+        return dims == null || !dims.isArray() || dims.isEmpty()
+                ? -1
+                : dims.get(dims.size() - 1).asLong();
     }
 }

@@ -40,17 +40,45 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 final class PipelineBench {
 
-    record Result(int count, double seconds, double reqPerS, double newTokPerS, double p50Ms, double p99Ms,
-                  Map<Integer, Integer> batchSizes, double meanBatch, double inEngineP50Ms, double inEngineP99Ms,
-                  double outsideP50Ms, double outsideP99Ms, double inferenceP50Ms) {
+    record Result(
+            int count,
+            double seconds,
+            double reqPerS,
+            double newTokPerS,
+            double p50Ms,
+            double p99Ms,
+            Map<Integer, Integer> batchSizes,
+            double meanBatch,
+            double inEngineP50Ms,
+            double inEngineP99Ms,
+            double outsideP50Ms,
+            double outsideP99Ms,
+            double inferenceP50Ms) {
         String json() {
             StringBuilder sizes = new StringBuilder("{");
-            batchSizes.forEach((k, v) -> sizes.append(sizes.length() > 1 ? ", " : "").append('"').append(k).append("\": ").append(v));
-            return String.format(Locale.ROOT, "{\"count\": %d, \"seconds\": %.2f, \"req_per_s\": %.3f, \"new_tok_per_s\": %.1f, "
-                    + "\"p50_ms\": %.1f, \"p99_ms\": %.1f, \"mean_batch\": %.2f, \"batch_sizes\": %s}, "
-                    + "\"in_engine_p50_ms\": %.1f, \"in_engine_p99_ms\": %.1f, \"outside_engine_p50_ms\": %.1f, \"outside_engine_p99_ms\": %.1f, "
-                    + "\"inference_p50_ms\": %.1f}",
-                    count, seconds, reqPerS, newTokPerS, p50Ms, p99Ms, meanBatch, sizes, inEngineP50Ms, inEngineP99Ms, outsideP50Ms, outsideP99Ms,
+            batchSizes.forEach((k, v) -> sizes.append(sizes.length() > 1 ? ", " : "")
+                    .append('"')
+                    .append(k)
+                    .append("\": ")
+                    .append(v));
+            return String.format(
+                    Locale.ROOT,
+                    "{\"count\": %d, \"seconds\": %.2f, \"req_per_s\": %.3f, \"new_tok_per_s\": %.1f, "
+                            + "\"p50_ms\": %.1f, \"p99_ms\": %.1f, \"mean_batch\": %.2f, \"batch_sizes\": %s}, "
+                            + "\"in_engine_p50_ms\": %.1f, \"in_engine_p99_ms\": %.1f, \"outside_engine_p50_ms\": %.1f, \"outside_engine_p99_ms\": %.1f, "
+                            + "\"inference_p50_ms\": %.1f}",
+                    count,
+                    seconds,
+                    reqPerS,
+                    newTokPerS,
+                    p50Ms,
+                    p99Ms,
+                    meanBatch,
+                    sizes,
+                    inEngineP50Ms,
+                    inEngineP99Ms,
+                    outsideP50Ms,
+                    outsideP99Ms,
                     inferenceP50Ms);
         }
     }
@@ -61,14 +89,16 @@ final class PipelineBench {
     static AutoCloseable embedded(Path model, int maxBatch, int maxWaitMs, String[] bootstrapOut) throws Exception {
         Path work = Files.createTempDirectory("gptjt-bench-");
         KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"));
-        ServiceProcess service = ServiceProcess.start(Map.of(
-                "quarkus.kafka-streams.bootstrap-servers", broker.bootstrap(),
-                "quarkus.kafka-streams.application-id", "gptjt-bench",
-                "kafka-streams.state.dir", work.resolve("state").toString(),
-                "gptjt.model.dir", model.toAbsolutePath().toString(),
-                "gptjt.engine.max-batch-size", Integer.toString(maxBatch),
-                "gptjt.engine.max-wait", maxWaitMs + "ms",
-                "gptjt.topics.partitions", "6"), work.resolve("service.log"));
+        ServiceProcess service = ServiceProcess.start(
+                Map.of(
+                        "quarkus.kafka-streams.bootstrap-servers", broker.bootstrap(),
+                        "quarkus.kafka-streams.application-id", "gptjt-bench",
+                        "kafka-streams.state.dir", work.resolve("state").toString(),
+                        "gptjt.model.dir", model.toAbsolutePath().toString(),
+                        "gptjt.engine.max-batch-size", Integer.toString(maxBatch),
+                        "gptjt.engine.max-wait", maxWaitMs + "ms",
+                        "gptjt.topics.partitions", "6"),
+                work.resolve("service.log"));
         bootstrapOut[0] = broker.bootstrap();
         return () -> {
             service.close();
@@ -77,7 +107,13 @@ final class PipelineBench {
     }
 
     /** {@link #run(String, String, String, List, int, double, Path)} without a latency file. */
-    static Result run(String bootstrap, String promptsTopic, String completionsTopic, List<String> prompts, int newTokens, double rate)
+    static Result run(
+            String bootstrap,
+            String promptsTopic,
+            String completionsTopic,
+            List<String> prompts,
+            int newTokens,
+            double rate)
             throws Exception {
         return run(bootstrap, promptsTopic, completionsTopic, prompts, newTokens, rate, null);
     }
@@ -87,8 +123,15 @@ final class PipelineBench {
      * @param latencies when not null, one CSV line per prompt is written there (when it was sent, its
      *                  latency and that latency's parts, the batch it finished in), in completion order
      */
-    static Result run(String bootstrap, String promptsTopic, String completionsTopic, List<String> prompts, int newTokens, double rate,
-                      Path latencies) throws Exception {
+    static Result run(
+            String bootstrap,
+            String promptsTopic,
+            String completionsTopic,
+            List<String> prompts,
+            int newTokens,
+            double rate,
+            Path latencies)
+            throws Exception {
         WireFormat wire = new SingleObjectWireFormat();
         awaitService(bootstrap, promptsTopic, completionsTopic);
         String run = Long.toString(System.currentTimeMillis(), 36);
@@ -102,12 +145,21 @@ final class PipelineBench {
         Map<Integer, Integer> batchSizes = new TreeMap<>();
         long firstSend;
         long lastResult = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                     ProducerConfig.LINGER_MS_CONFIG, 1), new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                        Map.of(
+                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                bootstrap,
+                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                                false),
+                        new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer());
+                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 1),
+                        new ByteArraySerializer(),
+                        new ByteArraySerializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(completionsTopic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(completionsTopic, p.partition())).toList();
+                    .map(p -> new TopicPartition(completionsTopic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
             partitions.forEach(consumer::position);
@@ -121,26 +173,41 @@ final class PipelineBench {
                 boolean sending = sent < due;
                 for (; sent < due; sent++) {
                     String id = "bench-" + run + "-" + sent;
-                    PromptRequest r = PromptRequest.newBuilder().setId(id).setPrompt(prompts.get(sent))
-                            .setParams(GenerationParams.newBuilder().setMaxNewTokens(newTokens).build())
-                            .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).build();
-                    producer.send(new ProducerRecord<>(promptsTopic, id.getBytes(StandardCharsets.UTF_8), wire.encode(promptsTopic, r)));
+                    PromptRequest r = PromptRequest.newBuilder()
+                            .setId(id)
+                            .setPrompt(prompts.get(sent))
+                            .setParams(GenerationParams.newBuilder()
+                                    .setMaxNewTokens(newTokens)
+                                    .build())
+                            .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                            .build();
+                    producer.send(new ProducerRecord<>(
+                            promptsTopic, id.getBytes(StandardCharsets.UTF_8), wire.encode(promptsTopic, r)));
                 }
                 if (sending) {
                     producer.flush();
                 }
                 // Wait for completions until the next prompt is due, not in a short spin: this client shares
                 // the machine with what it measures.
-                long untilNext = sent >= n || rate <= 0 ? TimeUnit.MILLISECONDS.toNanos(100)
+                long untilNext = sent >= n || rate <= 0
+                        ? TimeUnit.MILLISECONDS.toNanos(100)
                         : firstSend + (long) (sent / rate * 1e9) - System.nanoTime();
-                for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), untilNext)))) {
+                for (ConsumerRecord<byte[], byte[]> rec :
+                        consumer.poll(Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), untilNext)))) {
                     Completion c = wire.decode(rec.topic(), rec.value(), Completion.class);
                     if (c.getId().startsWith("bench-" + run + "-") && seen.add(c.getId())) {
-                        double total = c.getCreatedAt().toEpochMilli() - c.getRequestCreatedAt().toEpochMilli();
+                        double total = c.getCreatedAt().toEpochMilli()
+                                - c.getRequestCreatedAt().toEpochMilli();
                         totals.add(total);
-                        csv.append(String.format(Locale.ROOT, "%.3f,%.0f,%d,%d,%.0f,%d%n",
-                                (c.getRequestCreatedAt().toEpochMilli() - firstSendWall.toEpochMilli()) / 1e3, total, c.getQueuedMs(),
-                                c.getInferenceMs(), total - c.getQueuedMs() - c.getInferenceMs(), c.getBatchSize()));
+                        csv.append(String.format(
+                                Locale.ROOT,
+                                "%.3f,%.0f,%d,%d,%.0f,%d%n",
+                                (c.getRequestCreatedAt().toEpochMilli() - firstSendWall.toEpochMilli()) / 1e3,
+                                total,
+                                c.getQueuedMs(),
+                                c.getInferenceMs(),
+                                total - c.getQueuedMs() - c.getInferenceMs(),
+                                c.getBatchSize()));
                         inEngine.add((double) c.getQueuedMs() + c.getInferenceMs());
                         outside.add(total - c.getQueuedMs() - c.getInferenceMs());
                         inference.add((double) c.getInferenceMs());
@@ -161,10 +228,23 @@ final class PipelineBench {
         inEngine.sort(Double::compare);
         outside.sort(Double::compare);
         inference.sort(Double::compare);
-        double meanBatch = batchSizes.entrySet().stream().mapToDouble(e -> (double) e.getKey() * e.getValue()).sum() / n;
-        return new Result(n, seconds, n / seconds, (double) n * newTokens / seconds, totals.get((n - 1) / 2),
-                totals.get((int) Math.ceil(0.99 * n) - 1), batchSizes, meanBatch, inEngine.get((n - 1) / 2),
-                inEngine.get((int) Math.ceil(0.99 * n) - 1), outside.get((n - 1) / 2), outside.get((int) Math.ceil(0.99 * n) - 1),
+        double meanBatch = batchSizes.entrySet().stream()
+                        .mapToDouble(e -> (double) e.getKey() * e.getValue())
+                        .sum()
+                / n;
+        return new Result(
+                n,
+                seconds,
+                n / seconds,
+                (double) n * newTokens / seconds,
+                totals.get((n - 1) / 2),
+                totals.get((int) Math.ceil(0.99 * n) - 1),
+                batchSizes,
+                meanBatch,
+                inEngine.get((n - 1) / 2),
+                inEngine.get((int) Math.ceil(0.99 * n) - 1),
+                outside.get((n - 1) / 2),
+                outside.get((int) Math.ceil(0.99 * n) - 1),
                 inference.get((n - 1) / 2));
     }
 
@@ -172,12 +252,16 @@ final class PipelineBench {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             while (System.nanoTime() < deadline) {
-                if (admin.listTopics().names().get(10, TimeUnit.SECONDS).containsAll(List.of(promptsTopic, completionsTopic))) {
+                if (admin.listTopics()
+                        .names()
+                        .get(10, TimeUnit.SECONDS)
+                        .containsAll(List.of(promptsTopic, completionsTopic))) {
                     return;
                 }
                 Thread.sleep(250);
             }
         }
-        throw new CliException("the service's topics " + promptsTopic + ", " + completionsTopic + " did not appear at " + bootstrap);
+        throw new CliException(
+                "the service's topics " + promptsTopic + ", " + completionsTopic + " did not appear at " + bootstrap);
     }
 }

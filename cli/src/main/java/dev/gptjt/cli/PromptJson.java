@@ -41,7 +41,8 @@ final class PromptJson {
                 throw new IllegalArgumentException("attributes must be an object of strings, was " + attributeNode);
             }
             for (var e : (Iterable<Map.Entry<String, JsonNode>>) attributeNode::fields) {
-                attributes.put(e.getKey(), JsonFields.text(attributeNode, e.getKey()).orElse(""));
+                attributes.put(
+                        e.getKey(), JsonFields.text(attributeNode, e.getKey()).orElse(""));
             }
         }
         return PromptRequest.newBuilder()
@@ -50,10 +51,11 @@ final class PromptJson {
                 .setTask(JsonFields.text(n, "task").orElse(null))
                 .setParams(p.build())
                 .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
-                .setDeadlineAt(JsonFields.longInteger(n, "deadline_ms").map(Instant::ofEpochMilli).orElse(null))
+                .setDeadlineAt(JsonFields.longInteger(n, "deadline_ms")
+                        .map(Instant::ofEpochMilli)
+                        .orElse(null))
                 .setReplyTopic(JsonFields.text(n, "reply_topic").orElse(null))
                 .setAttributes(attributes)
                 .build();
     }
-
 }

@@ -19,18 +19,28 @@ import picocli.CommandLine.Option;
  * entities and the raw answer; generate: text and token ids) and which path ran, so that paths can be
  * compared record by record. A refused input prints {@code {"id", "error"}} and the run goes on.
  */
-@Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Runs a task without Kafka: {\"id\", \"text\"} lines in (\"prompt\" is accepted for \"text\"), one JSON result",
-                "per line out in input order (classify: label, scores; extract: entities, raw; generate: text, output_ids),",
-                "with prompt_tokens, prefix_tokens and the path that ran; a refused input prints {\"id\", \"error\"}."})
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Runs a task without Kafka: {\"id\", \"text\"} lines in (\"prompt\" is accepted for \"text\"), one JSON result",
+            "per line out in input order (classify: label, scores; extract: entities, raw; generate: text, output_ids),",
+            "with prompt_tokens, prefix_tokens and the path that ran; a refused input prints {\"id\", \"error\"}."
+        })
 final class RunCommand extends KafkaSideCommand {
     @Mixin
     TaskOptions options;
 
-    @Option(names = "--no-prefix-cache", description = "Run every prompt whole instead of from the task's cached prefix.")
+    @Option(
+            names = "--no-prefix-cache",
+            description = "Run every prompt whole instead of from the task's cached prefix.")
     boolean noPrefixCache;
 
-    @Option(names = "--backend", paramLabel = "auto|java-loop|in-graph", defaultValue = "auto", converter = BackendConverter.class,
+    @Option(
+            names = "--backend",
+            paramLabel = "auto|java-loop|in-graph",
+            defaultValue = "auto",
+            converter = BackendConverter.class,
             description = "Who scores and decodes (default: ${DEFAULT-VALUE}).")
     DecodingBackend backend;
 
@@ -40,7 +50,8 @@ final class RunCommand extends KafkaSideCommand {
         List<TaskRunner.Input> inputs = TaskRunner.read(lines());
         int batch = options.maxBatchSize;
         EngineConfig config = EngineConfig.defaults(options.model)
-                .withBatching(batch, Duration.ofMillis(10), Math.max(batch, inputs.size())).withBackend(backend);
+                .withBatching(batch, Duration.ofMillis(10), Math.max(batch, inputs.size()))
+                .withBackend(backend);
         try (InferenceEngine engine = InferenceEngine.open(config)) {
             if (!noPrefixCache) {
                 engine.cachePrefix(task.prefix());
@@ -59,7 +70,8 @@ final class RunCommand extends KafkaSideCommand {
             try {
                 return DecodingBackend.parse(value);
             } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is none of auto, java-loop, in-graph");
+                throw new picocli.CommandLine.TypeConversionException(
+                        "'" + value + "' is none of auto, java-loop, in-graph");
             }
         }
     }

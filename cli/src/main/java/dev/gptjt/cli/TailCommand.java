@@ -1,42 +1,57 @@
 package dev.gptjt.cli;
 
-import dev.gptjt.engine.task.DefaultTopics;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gptjt.engine.cli.Cli;
+import dev.gptjt.engine.task.DefaultTopics;
 import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.schema.wire.WireFormatException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code gptjt tail}: decodes Completion, PromptFailure (any record of this project's schemas) to one
  * JSON object per line, every field by its Avro name. Reads committed data only, so an exactly-once
  * service's aborted writes never show.
  */
-@Command(name = "tail", mixinStandardHelpOptions = true,
-        description = "Completion and PromptFailure records as JSON lines, every field by its Avro name (committed records only).")
+@Command(
+        name = "tail",
+        mixinStandardHelpOptions = true,
+        description =
+                "Completion and PromptFailure records as JSON lines, every field by its Avro name (committed records only).")
 final class TailCommand extends KafkaSideCommand {
     @Mixin
     KafkaOptions kafka;
 
-    @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = DefaultTopics.COMPLETIONS, description = "Topic to read (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--topic",
+            paramLabel = "TOPIC",
+            defaultValue = DefaultTopics.COMPLETIONS,
+            description = "Topic to read (default: ${DEFAULT-VALUE}).")
     String topic;
 
-    @Option(names = "--count", paramLabel = "N", defaultValue = "" + Integer.MAX_VALUE, showDefaultValue = CommandLine.Help.Visibility.NEVER,
+    @Option(
+            names = "--count",
+            paramLabel = "N",
+            defaultValue = "" + Integer.MAX_VALUE,
+            showDefaultValue = CommandLine.Help.Visibility.NEVER,
             description = "Stop after N records (default: never).")
     int count;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "0s", converter = Cli.DurationConverter.class,
+    @Option(
+            names = "--timeout",
+            paramLabel = "DURATION",
+            defaultValue = "0s",
+            converter = Cli.DurationConverter.class,
             description = "Give up after this long; 0s waits for ever (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
@@ -49,15 +64,24 @@ final class TailCommand extends KafkaSideCommand {
         KafkaClients.requireReachable(bootstrap);
         int seen = 0;
         try (WireFormat wire = KafkaClients.wire(kafka.wire, kafka.registryUrl);
-             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                     ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                     ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                        Map.of(
+                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                bootstrap,
+                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                                "read_committed",
+                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                                false),
+                        new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer())) {
             var infos = consumer.partitionsFor(topic, Duration.ofSeconds(15));
             if (infos == null || infos.isEmpty()) {
-                throw new CliException("topic " + topic + " does not exist (yet): start 'bin/gptjt serve', which creates it");
+                throw new CliException(
+                        "topic " + topic + " does not exist (yet): start 'bin/gptjt serve', which creates it");
             }
-            List<TopicPartition> partitions = infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            List<TopicPartition> partitions = infos.stream()
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             if (fromBeginning) {
                 consumer.seekToBeginning(partitions);
@@ -76,7 +100,8 @@ final class TailCommand extends KafkaSideCommand {
             }
         }
         if (seen < count && count != Integer.MAX_VALUE) {
-            err.println("gptjt tail: timed out after " + timeout.toSeconds() + " s with " + seen + " of " + count + " records");
+            err.println("gptjt tail: timed out after " + timeout.toSeconds() + " s with " + seen + " of " + count
+                    + " records");
             return 1;
         }
         return 0;

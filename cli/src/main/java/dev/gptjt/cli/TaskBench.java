@@ -31,9 +31,13 @@ import picocli.CommandLine.Option;
  * repetition (so the host's drift hits both alike), with their ratio per repetition and how far their
  * answers differ (labels and largest probability difference; extract/generate: identical answers).
  */
-@Command(name = "task", mixinStandardHelpOptions = true,
-        description = {"A task's records/s over a file of inputs at full batches: the whole prompt, the task's cached prefix and (classify,",
-                "when the directory has classify.onnx) the one-pass graph, in turn within each repetition; their answers compared."})
+@Command(
+        name = "task",
+        mixinStandardHelpOptions = true,
+        description = {
+            "A task's records/s over a file of inputs at full batches: the whole prompt, the task's cached prefix and (classify,",
+            "when the directory has classify.onnx) the one-pass graph, in turn within each repetition; their answers compared."
+        })
 final class TaskBench extends KafkaSideCommand {
     /** A way of running the task, and its engine. */
     private record Variant(String name, InferenceEngine engine) {}
@@ -41,11 +45,19 @@ final class TaskBench extends KafkaSideCommand {
     @Mixin
     TaskOptions options;
 
-    @Option(names = "--inputs", required = true, paramLabel = "FILE.jsonl", converter = Cli.PathConverter.class,
+    @Option(
+            names = "--inputs",
+            required = true,
+            paramLabel = "FILE.jsonl",
+            converter = Cli.PathConverter.class,
             description = "{\"id\", \"text\"} lines (e.g. docs/bench/tweets.jsonl).")
     Path inputsFile;
 
-    @Option(names = "--repeat", paramLabel = "N", defaultValue = "3", description = "Timed passes over the file per path (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--repeat",
+            paramLabel = "N",
+            defaultValue = "3",
+            description = "Timed passes over the file per path (default: ${DEFAULT-VALUE}).")
     int repeat;
 
     @Option(names = "--json", description = "One JSON object instead of the table.")
@@ -66,23 +78,38 @@ final class TaskBench extends KafkaSideCommand {
             throw new CliException("--inputs: " + inputsFile + " has no input lines");
         }
         // spinning off, as in the service: the idle engine's threads must not take the running one's cores
-        EngineConfig config = EngineConfig.defaults(model).withBatching(batch, Duration.ofMillis(10), Math.max(batch, inputs.size()))
+        EngineConfig config = EngineConfig.defaults(model)
+                .withBatching(batch, Duration.ofMillis(10), Math.max(batch, inputs.size()))
                 .withSpinWait(false);
         List<Variant> paths = new ArrayList<>();
         try {
             paths.add(new Variant("whole-prompt", InferenceEngine.open(config)));
             InferenceEngine cached = InferenceEngine.open(config);
             paths.add(new Variant("prefix-cache", cached));
-            int prefixTokens = cached.cachePrefix(task.prefix()).map(p -> p.tokens().length).orElse(0);
-            if (task.mode() == TaskDefinition.Mode.CLASSIFY && dev.gptjt.engine.model.ModelDirectory.open(model).classifyFile().isPresent()) {
-                InferenceEngine inGraph = InferenceEngine.open(config.withBackend(dev.gptjt.engine.DecodingBackend.IN_GRAPH));
+            int prefixTokens = cached.cachePrefix(task.prefix())
+                    .map(p -> p.tokens().length)
+                    .orElse(0);
+            if (task.mode() == TaskDefinition.Mode.CLASSIFY
+                    && dev.gptjt.engine.model.ModelDirectory.open(model)
+                            .classifyFile()
+                            .isPresent()) {
+                InferenceEngine inGraph =
+                        InferenceEngine.open(config.withBackend(dev.gptjt.engine.DecodingBackend.IN_GRAPH));
                 paths.add(new Variant("in-graph", inGraph));
                 inGraph.cachePrefix(task.prefix());
             }
             if (!json) {
-                out.printf(Locale.ROOT, "task bench: %s (%s) on %s, %d inputs (%.1f prompt tokens on average, %d of them a cached prefix), batch %d, %d repetitions%n",
-                        task.name(), task.mode().name().toLowerCase(Locale.ROOT), model.getFileName(), inputs.size(),
-                        meanPromptTokens(cached, task, inputs), prefixTokens, batch, repeat);
+                out.printf(
+                        Locale.ROOT,
+                        "task bench: %s (%s) on %s, %d inputs (%.1f prompt tokens on average, %d of them a cached prefix), batch %d, %d repetitions%n",
+                        task.name(),
+                        task.mode().name().toLowerCase(Locale.ROOT),
+                        model.getFileName(),
+                        inputs.size(),
+                        meanPromptTokens(cached, task, inputs),
+                        prefixTokens,
+                        batch,
+                        repeat);
             }
             Map<String, List<ObjectNode>> answers = new LinkedHashMap<>();
             Map<String, double[]> perSecond = new LinkedHashMap<>();
@@ -105,15 +132,24 @@ final class TaskBench extends KafkaSideCommand {
     }
 
     private static List<ObjectNode> run(InferenceEngine engine, TaskDefinition task, List<TaskRunner.Input> inputs) {
-        return new TaskRunner(engine, task).submitAll(inputs).stream().map(CompletableFuture::join).toList();
+        return new TaskRunner(engine, task)
+                .submitAll(inputs).stream().map(CompletableFuture::join).toList();
     }
 
     private static double meanPromptTokens(InferenceEngine engine, TaskDefinition task, List<TaskRunner.Input> inputs) {
-        return inputs.stream().mapToInt(i -> engine.tokenizer().encode(task.prompt(i.text())).length).average().orElse(0);
+        return inputs.stream()
+                .mapToInt(i -> engine.tokenizer().encode(task.prompt(i.text())).length)
+                .average()
+                .orElse(0);
     }
 
-    private static void report(PrintStream out, boolean json, TaskDefinition task, Map<String, double[]> perSecond,
-                               Map<String, List<ObjectNode>> answers) throws Exception {
+    private static void report(
+            PrintStream out,
+            boolean json,
+            TaskDefinition task,
+            Map<String, double[]> perSecond,
+            Map<String, List<ObjectNode>> answers)
+            throws Exception {
         List<String> names = List.copyOf(perSecond.keySet());
         String base = names.get(0);
         ObjectNode doc = TaskRunner.JSON.createObjectNode().put("task", task.name());
@@ -128,20 +164,35 @@ final class TaskBench extends KafkaSideCommand {
                 ratios[i] = rates[i] / perSecond.get(base)[i];
             }
             Agreement a = Agreement.of(answers.get(base), answers.get(name));
-            ObjectNode row = rows.addObject().put("path", name).put("records_per_s", median(rates)).put("ratio", median(ratios))
-                    .put("same_answers", a.same()).put("records", a.records()).put("max_probability_difference", a.maxProbabilityDifference());
+            ObjectNode row = rows.addObject()
+                    .put("path", name)
+                    .put("records_per_s", median(rates))
+                    .put("ratio", median(ratios))
+                    .put("same_answers", a.same())
+                    .put("records", a.records())
+                    .put("max_probability_difference", a.maxProbabilityDifference());
             Arrays.stream(rates).forEach(row.putArray("records_per_s_each")::add);
             Arrays.stream(ratios).forEach(row.putArray("ratio_each")::add);
             if (!json) {
-                out.printf(Locale.ROOT, "%-14s %14.1f %28s %9.2fx %10d/%d same%s%n", name, median(rates), format(rates), median(ratios),
-                        a.same(), a.records(), task.mode() == TaskDefinition.Mode.CLASSIFY
-                                ? String.format(Locale.ROOT, ", max |dp| %.2e", a.maxProbabilityDifference()) : "");
+                out.printf(
+                        Locale.ROOT,
+                        "%-14s %14.1f %28s %9.2fx %10d/%d same%s%n",
+                        name,
+                        median(rates),
+                        format(rates),
+                        median(ratios),
+                        a.same(),
+                        a.records(),
+                        task.mode() == TaskDefinition.Mode.CLASSIFY
+                                ? String.format(Locale.ROOT, ", max |dp| %.2e", a.maxProbabilityDifference())
+                                : "");
             }
         }
         if (json) {
             out.println(TaskRunner.JSON.writeValueAsString(doc));
         } else {
-            out.println("ratio: records/s over the whole-prompt path's in the same repetition (median); agreement: against the whole-prompt path");
+            out.println(
+                    "ratio: records/s over the whole-prompt path's in the same repetition (median); agreement: against the whole-prompt path");
         }
     }
 
@@ -159,7 +210,10 @@ final class TaskBench extends KafkaSideCommand {
                 JsonNode es = e.path("scores");
                 JsonNode as = a.path("scores");
                 for (int j = 0; j < es.size() && j < as.size(); j++) {
-                    maxDiff = Math.max(maxDiff, Math.abs(es.get(j).path("probability").asDouble() - as.get(j).path("probability").asDouble()));
+                    maxDiff = Math.max(
+                            maxDiff,
+                            Math.abs(es.get(j).path("probability").asDouble()
+                                    - as.get(j).path("probability").asDouble()));
                 }
             }
             return new Agreement(same, expected.size(), maxDiff);

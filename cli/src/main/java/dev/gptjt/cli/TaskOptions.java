@@ -9,17 +9,33 @@ import picocli.CommandLine.Option;
 
 /** A task run without Kafka: which task, from which settings, on which model, in batches of what size. */
 final class TaskOptions {
-    @Option(names = "--task", required = true, paramLabel = "NAME", description = "A task of the service's settings (gptjt.tasks.NAME.*).")
+    @Option(
+            names = "--task",
+            required = true,
+            paramLabel = "NAME",
+            description = "A task of the service's settings (gptjt.tasks.NAME.*).")
     String task;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", converter = Cli.PathConverter.class, description = "Model directory.")
+    @Option(
+            names = "--model",
+            required = true,
+            paramLabel = "DIR",
+            converter = Cli.PathConverter.class,
+            description = "Model directory.")
     Path model;
 
-    @Option(names = "--config", paramLabel = "FILE", converter = Cli.PathConverter.class,
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            converter = Cli.PathConverter.class,
             description = "The service's settings, where the tasks are defined (default: its application.properties).")
     Path config;
 
-    @Option(names = "--max-batch-size", paramLabel = "N", defaultValue = "16", description = "Most records in one batch (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-batch-size",
+            paramLabel = "N",
+            defaultValue = "16",
+            description = "Most records in one batch (default: ${DEFAULT-VALUE}).")
     int maxBatchSize;
 
     /**
@@ -28,8 +44,12 @@ final class TaskOptions {
      * @throws CliException when the settings do not define it
      */
     TaskDefinition definition() {
-        Path file = config != null ? config
-                : Path.of(System.getProperty("gptjt.config", Cli.homePath("stream-app/src/main/resources/application.properties").toString()));
+        Path file = config != null
+                ? config
+                : Path.of(System.getProperty(
+                        "gptjt.config",
+                        Cli.homePath("stream-app/src/main/resources/application.properties")
+                                .toString()));
         Map<String, TaskDefinition> tasks = TaskProperties.load(file);
         TaskDefinition t = tasks.get(task);
         if (t == null) {

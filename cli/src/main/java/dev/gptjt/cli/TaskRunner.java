@@ -54,7 +54,8 @@ final class TaskRunner {
             try {
                 n = JSON.readTree(line);
             } catch (IOException e) {
-                throw new CliException("line " + lineNo + " is not JSON: " + e.getMessage().lines().findFirst().orElse(""));
+                throw new CliException("line " + lineNo + " is not JSON: "
+                        + e.getMessage().lines().findFirst().orElse(""));
             }
             JsonNode text = n.hasNonNull("text") ? n.get("text") : n.get("prompt");
             if (!n.isObject() || text == null || !text.isTextual()) {
@@ -74,10 +75,16 @@ final class TaskRunner {
     CompletableFuture<ObjectNode> submit(Input input) {
         String prompt = task.prompt(input.text());
         CompletableFuture<ObjectNode> result = switch (task.mode()) {
-            case CLASSIFY -> engine.classify(new ClassificationRequest(input.id(), prompt, task.continuations(), task.lengthNormalized()))
-                    .thenApply(this::classification);
-            case EXTRACT -> engine.submit(new GenerationRequest(input.id(), prompt, params())).thenApply(this::extraction);
-            case GENERATE -> engine.submit(new GenerationRequest(input.id(), prompt, params())).thenApply(this::completion);
+            case CLASSIFY ->
+                engine.classify(new ClassificationRequest(
+                                input.id(), prompt, task.continuations(), task.lengthNormalized()))
+                        .thenApply(this::classification);
+            case EXTRACT ->
+                engine.submit(new GenerationRequest(input.id(), prompt, params()))
+                        .thenApply(this::extraction);
+            case GENERATE ->
+                engine.submit(new GenerationRequest(input.id(), prompt, params()))
+                        .thenApply(this::completion);
         };
         return result.exceptionally(e -> error(input.id(), e.getCause() != null ? e.getCause() : e));
     }
@@ -87,9 +94,11 @@ final class TaskRunner {
     }
 
     private ObjectNode classification(ClassificationResult r) {
-        ObjectNode o = JSON.createObjectNode().put("id", r.id()).put("label", r.label().strip());
+        ObjectNode o =
+                JSON.createObjectNode().put("id", r.id()).put("label", r.label().strip());
         ArrayNode scores = o.putArray("scores");
-        r.scores().forEach(s -> scores.addObject().put("label", s.label().strip()).put("probability", s.probability()));
+        r.scores()
+                .forEach(s -> scores.addObject().put("label", s.label().strip()).put("probability", s.probability()));
         return path(o, r.promptTokens(), r.prefixTokens(), r.backend());
     }
 
@@ -107,7 +116,10 @@ final class TaskRunner {
     }
 
     private ObjectNode completion(GenerationResult r) {
-        ObjectNode o = JSON.createObjectNode().put("id", r.id()).put("text", r.text()).put("finish_reason", r.finishReason().name().toLowerCase());
+        ObjectNode o = JSON.createObjectNode()
+                .put("id", r.id())
+                .put("text", r.text())
+                .put("finish_reason", r.finishReason().name().toLowerCase());
         ArrayNode ids = o.putArray("output_ids");
         for (int id : r.outputIds()) {
             ids.add(id);
@@ -117,13 +129,17 @@ final class TaskRunner {
 
     /** Which path ran: the backend, and whether the prompt pass started from the task's cached prefix. */
     private static ObjectNode path(ObjectNode o, int promptTokens, int prefixTokens, String backend) {
-        return o.put("prompt_tokens", promptTokens).put("prefix_tokens", prefixTokens)
-                .put("path", prefixTokens > 0 ? "prefix-cache" : "whole-prompt").put("backend", backend);
+        return o.put("prompt_tokens", promptTokens)
+                .put("prefix_tokens", prefixTokens)
+                .put("path", prefixTokens > 0 ? "prefix-cache" : "whole-prompt")
+                .put("backend", backend);
     }
 
     private static ObjectNode error(String id, Throwable e) {
         ObjectNode o = JSON.createObjectNode().put("id", id);
-        o.putObject("error").put("code", e instanceof EngineException ee ? ee.code().name() : "INTERNAL").put("message", String.valueOf(e.getMessage()));
+        o.putObject("error")
+                .put("code", e instanceof EngineException ee ? ee.code().name() : "INTERNAL")
+                .put("message", String.valueOf(e.getMessage()));
         return o;
     }
 }

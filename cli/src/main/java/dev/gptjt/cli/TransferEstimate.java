@@ -57,7 +57,10 @@ record TransferEstimate(ModelConfig model, int valueBytes) {
      */
     long inGraphClassifyBytes(int batch, int promptTokens, int cachedPrefix, int[] labelTokens) {
         long labelIds = 8L * java.util.Arrays.stream(labelTokens).sum();
-        return batch * (promptTokens - cachedPrefix) * 2L * 8 + cachedPrefix * kvBytesPerToken() + labelIds + 4L * batch * labelTokens.length;
+        return batch * (promptTokens - cachedPrefix) * 2L * 8
+                + cachedPrefix * kvBytesPerToken()
+                + labelIds
+                + 4L * batch * labelTokens.length;
     }
 
     /** The in-graph backend, one step: the new token id of each row back to the host (int32). */

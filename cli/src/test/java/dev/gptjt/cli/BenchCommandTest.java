@@ -23,11 +23,30 @@ class BenchCommandTest {
     @Test
     void shouldBenchBothBackendsSideBySideOnAConvertedModel(@TempDir Path tmp) throws Exception {
         Path model = tmp.resolve("tiny-greedy");
-        GreedySearchConverter.convert(ModelDirectory.open(Path.of(System.getProperty("gptjt.models"), "tiny-gptj")), model);
+        GreedySearchConverter.convert(
+                ModelDirectory.open(Path.of(System.getProperty("gptjt.models"), "tiny-gptj")), model);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code = Main.run(new String[] {"bench", "engine", "--model", model.toString(), "--batch-sizes", "1,2", "--repeat", "1",
-                        "--prompt-tokens", "8", "--max-new-tokens", "4", "--json", "--plots", tmp.resolve("plots").toString()},
-                new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+        int code = Main.run(
+                new String[] {
+                    "bench",
+                    "engine",
+                    "--model",
+                    model.toString(),
+                    "--batch-sizes",
+                    "1,2",
+                    "--repeat",
+                    "1",
+                    "--prompt-tokens",
+                    "8",
+                    "--max-new-tokens",
+                    "4",
+                    "--json",
+                    "--plots",
+                    tmp.resolve("plots").toString()
+                },
+                new ByteArrayInputStream(new byte[0]),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                System.err);
         assertEquals(0, code);
         List<JsonNode> rows = new ArrayList<>();
         for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
@@ -36,9 +55,14 @@ class BenchCommandTest {
             }
         }
         // interleaved: each batch size on both backends
-        assertEquals(List.of("java-loop 1", "in-graph 1", "java-loop 2", "in-graph 2"),
-                rows.stream().map(r -> r.get("backend").asText() + " " + r.get("batch_size").asInt()).toList());
-        rows.forEach(r -> assertTrue(r.get("new_tok_per_s").asDouble() > 0 && r.get("ort_share").asDouble() > 0, r.toString()));
+        assertEquals(
+                List.of("java-loop 1", "in-graph 1", "java-loop 2", "in-graph 2"),
+                rows.stream()
+                        .map(r -> r.get("backend").asText() + " "
+                                + r.get("batch_size").asInt())
+                        .toList());
+        rows.forEach(r -> assertTrue(
+                r.get("new_tok_per_s").asDouble() > 0 && r.get("ort_share").asDouble() > 0, r.toString()));
         assertTrue(Files.readString(tmp.resolve("plots/engine.md")).contains("| in-graph | 2 |"));
         assertTrue(Files.size(tmp.resolve("plots/engine-throughput.png")) > 0);
     }
@@ -46,35 +70,68 @@ class BenchCommandTest {
     @Test
     void shouldSummariseOrtsProfileOfEachBatchSize(@TempDir Path tmp) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code = Main.run(new String[] {"bench", "engine", "--model", Path.of(System.getProperty("gptjt.models"), "tiny-gptj").toString(),
-                        "--batch-sizes", "1,2", "--repeat", "1", "--prompt-tokens", "8", "--max-new-tokens", "4", "--ort-profile", tmp.toString()},
-                new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+        int code = Main.run(
+                new String[] {
+                    "bench",
+                    "engine",
+                    "--model",
+                    Path.of(System.getProperty("gptjt.models"), "tiny-gptj").toString(),
+                    "--batch-sizes",
+                    "1,2",
+                    "--repeat",
+                    "1",
+                    "--prompt-tokens",
+                    "8",
+                    "--max-new-tokens",
+                    "4",
+                    "--ort-profile",
+                    tmp.toString()
+                },
+                new ByteArrayInputStream(new byte[0]),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                System.err);
         assertEquals(0, code);
-        List<String> summaries = out.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("ORT profile:")).toList();
+        List<String> summaries = out.toString(StandardCharsets.UTF_8)
+                .lines()
+                .filter(l -> l.contains("ORT profile:"))
+                .toList();
         // two batches per size (warm-up + 1 measured), each a prompt pass and 3 steps
         assertEquals(2, summaries.size(), out.toString(StandardCharsets.UTF_8));
         summaries.forEach(l -> assertTrue(l.contains("8 runs") && l.contains("MatMul") && l.contains("(lm_head"), l));
         try (var files = Files.list(tmp)) {
-            assertEquals(List.of("java-loop-b1", "java-loop-b2"), files.map(f -> f.getFileName().toString().replaceAll("_.*", "")).sorted().toList());
+            assertEquals(
+                    List.of("java-loop-b1", "java-loop-b2"),
+                    files.map(f -> f.getFileName().toString().replaceAll("_.*", ""))
+                            .sorted()
+                            .toList());
         }
     }
 
     @Test
     void shouldRefuseALoadFractionBesideAFixedRate() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(new String[] {"bench", "pipeline", "--load", "0.5", "--rate", "8"}, new ByteArrayInputStream(new byte[0]),
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int code = Main.run(
+                new String[] {"bench", "pipeline", "--load", "0.5", "--rate", "8"},
+                new ByteArrayInputStream(new byte[0]),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(2, code);
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--load sets the rate from the measured capacity"), err.toString(StandardCharsets.UTF_8));
-        code = Main.run(new String[] {"bench", "pipeline", "--load", "1.5"}, new ByteArrayInputStream(new byte[0]),
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertTrue(
+                err.toString(StandardCharsets.UTF_8).contains("--load sets the rate from the measured capacity"),
+                err.toString(StandardCharsets.UTF_8));
+        code = Main.run(
+                new String[] {"bench", "pipeline", "--load", "1.5"},
+                new ByteArrayInputStream(new byte[0]),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(2, code);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("in (0, 1]"));
     }
 
     @Test
     void shouldComputeTheGptJt6bTransferPerStepFromItsShapes() {
-        dev.gptjt.engine.model.ModelConfig gptjt = new dev.gptjt.engine.model.ModelConfig(28, 16, 4096, 64, 50400, 2048, 50256);
+        dev.gptjt.engine.model.ModelConfig gptjt =
+                new dev.gptjt.engine.model.ModelConfig(28, 16, 4096, 64, 50400, 2048, 50256);
         TransferEstimate fp16 = new TransferEstimate(gptjt, 2);
         assertEquals(458_752, fp16.kvBytesPerToken()); // 2 × 28 layers × 4096 values × 2 bytes
         // batch 64, 200 tokens cached: 64 × 200 × 458 752 up, 64 × 201 × 458 752 + 64 × 50 400 × 2 down, plus ids/mask
@@ -85,14 +142,18 @@ class BenchCommandTest {
 
     @Test
     void shouldComputeEachClassifyPathsTransferFromTheShapes() {
-        dev.gptjt.engine.model.ModelConfig gptjt = new dev.gptjt.engine.model.ModelConfig(28, 16, 4096, 64, 50400, 2048, 50256);
+        dev.gptjt.engine.model.ModelConfig gptjt =
+                new dev.gptjt.engine.model.ModelConfig(28, 16, 4096, 64, 50400, 2048, 50256);
         TransferEstimate fp16 = new TransferEstimate(gptjt, 2);
         long kv = 458_752;
         long logits = 50_400 * 2;
         int[] labels = {2, 3}; // " hate speech", " not hate speech": label passes of 1 and 2 tokens
-        // whole prompt of 110: its cache and one row of logits down; each label pass: 110 up, 110 + w down, w logits rows
-        long whole = 64L * 110 * 24 + 64 * (110 * kv + logits)
-                + 64 * (110 * kv + 111 * kv + logits + 24) + 64 * (110 * kv + 112 * kv + 2 * logits + 48);
+        // whole prompt of 110: its cache and one row of logits down; each label pass: 110 up, 110 + w down, w logits
+        // rows
+        long whole = 64L * 110 * 24
+                + 64 * (110 * kv + logits)
+                + 64 * (110 * kv + 111 * kv + logits + 24)
+                + 64 * (110 * kv + 112 * kv + 2 * logits + 48);
         assertEquals(whole, fp16.javaLoopClassifyBytes(64, 110, 0, labels));
         // the Java loop's prefix cache sends the prefix, expanded to 64 rows, up as well
         assertEquals(whole - 64L * 81 * 24 + 64L * 81 * kv, fp16.javaLoopClassifyBytes(64, 110, 81, labels));

@@ -21,14 +21,18 @@ import picocli.CommandLine;
  * themselves print ({@code -Dgptjt.help.update=true} rewrites the files).
  */
 class HelpTextTest {
-    private static final Path HELP = Path.of(System.getProperty("gptjt.models")).getParent().resolve("bin/help");
+    private static final Path HELP =
+            Path.of(System.getProperty("gptjt.models")).getParent().resolve("bin/help");
 
     private record Outcome(int code, String out, String err) {}
 
     private static Outcome kafkaSide(String... argv) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(argv, new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
+        int code = Main.run(
+                argv,
+                new ByteArrayInputStream(new byte[0]),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
@@ -36,7 +40,9 @@ class HelpTextTest {
     /** Every command of both sides, by the file name its help text is kept under. */
     private static Map<String, CommandLine> commands() {
         Map<String, CommandLine> all = new java.util.TreeMap<>();
-        for (CommandLine root : List.of(Main.commandLine(System.in, System.out, System.err), new CommandLine(new dev.gptjt.engine.cli.Main()))) {
+        for (CommandLine root : List.of(
+                Main.commandLine(System.in, System.out, System.err),
+                new CommandLine(new dev.gptjt.engine.cli.Main()))) {
             root.getSubcommands().forEach((name, cl) -> {
                 all.put(name, cl);
                 cl.getSubcommands().forEach((sub, subCl) -> all.put(name + "-" + sub, subCl));
@@ -58,13 +64,25 @@ class HelpTextTest {
                 stale.add(file.getFileName().toString());
             }
         }
-        assertTrue(stale.isEmpty(), "bin/help is stale for " + stale + ": run the cli tests with -Dgptjt.help.update=true");
+        assertTrue(
+                stale.isEmpty(),
+                "bin/help is stale for " + stale + ": run the cli tests with -Dgptjt.help.update=true");
         assertTrue(Files.isRegularFile(HELP.resolve("serve.txt")), "serve's help is the launcher's own");
     }
 
     @Test
     void shouldAnswerHelpAndDashHForEveryCommand() {
-        for (String command : List.of("broker", "send", "tail", "demo", "eval", "run", "bench", "bench engine", "bench pipeline", "bench task",
+        for (String command : List.of(
+                "broker",
+                "send",
+                "tail",
+                "demo",
+                "eval",
+                "run",
+                "bench",
+                "bench engine",
+                "bench pipeline",
+                "bench task",
                 "bench transfer")) {
             for (String help : List.of("--help", "-h")) {
                 List<String> argv = new ArrayList<>(List.of(command.split(" ")));
@@ -79,27 +97,39 @@ class HelpTextTest {
     @Test
     void shouldNameEachBadArgumentInOneLineAndExit2() {
         String[][] bad = {
-                {"tail", "--count", "many", "'many' is not an int"},
-                {"tail", "--timeout", "soon", "'soon' is not a duration"},
-                {"demo", "--colour", "Unknown option: '--colour'"},
-                {"bench", "engine", "--model", "m", "--batch-sizes", "1,x", "'x' is not an int"},
-                {"bench", "engine", "--model", "m", "--backends", "gpu", "'gpu' is none of auto, java-loop, in-graph"},
-                {"bench", "pipeline", "--load", "2", "--load is a fraction of the measured capacity, in (0, 1]; got 2.0"},
-                {"bench", "pipeline", "--load", "0.5", "--max", "--load sets the rate from the measured capacity"},
-                {"bench", "transfer", "Missing required option: '--model-config=config.json'"},
-                {"bench", "frobnicate", "Unmatched argument at index 1: 'frobnicate'"},
-                {"bench", "bench needs a target: engine, pipeline, task or transfer"},
-                {"eval", "--task", "sentiment", "Missing required option: '--model=DIR'"},
-                {"eval", "--task", "nope", "--model", "x", "unknown task 'nope'"},
-                {"run", "--task", "sentiment", "--model", "x", "--backend", "fast", "'fast' is none of auto, java-loop, in-graph"},
-                {"broker", "--port", "high", "'high' is not an int"},
-                {"nosuch", "Unmatched argument at index 0: 'nosuch'"},
-                {"a command is needed"}};
+            {"tail", "--count", "many", "'many' is not an int"},
+            {"tail", "--timeout", "soon", "'soon' is not a duration"},
+            {"demo", "--colour", "Unknown option: '--colour'"},
+            {"bench", "engine", "--model", "m", "--batch-sizes", "1,x", "'x' is not an int"},
+            {"bench", "engine", "--model", "m", "--backends", "gpu", "'gpu' is none of auto, java-loop, in-graph"},
+            {"bench", "pipeline", "--load", "2", "--load is a fraction of the measured capacity, in (0, 1]; got 2.0"},
+            {"bench", "pipeline", "--load", "0.5", "--max", "--load sets the rate from the measured capacity"},
+            {"bench", "transfer", "Missing required option: '--model-config=config.json'"},
+            {"bench", "frobnicate", "Unmatched argument at index 1: 'frobnicate'"},
+            {"bench", "bench needs a target: engine, pipeline, task or transfer"},
+            {"eval", "--task", "sentiment", "Missing required option: '--model=DIR'"},
+            {"eval", "--task", "nope", "--model", "x", "unknown task 'nope'"},
+            {
+                "run",
+                "--task",
+                "sentiment",
+                "--model",
+                "x",
+                "--backend",
+                "fast",
+                "'fast' is none of auto, java-loop, in-graph"
+            },
+            {"broker", "--port", "high", "'high' is not an int"},
+            {"nosuch", "Unmatched argument at index 0: 'nosuch'"},
+            {"a command is needed"}
+        };
         for (String[] c : bad) {
             Outcome o = kafkaSide(java.util.Arrays.copyOf(c, c.length - 1));
             assertEquals(2, o.code(), String.join(" ", c) + ": " + o.err());
             assertEquals(1, o.err().strip().lines().count(), "one line: " + o.err());
-            assertTrue(o.err().startsWith("gptjt: ") && o.err().contains(c[c.length - 1]), String.join(" ", c) + " → " + o.err());
+            assertTrue(
+                    o.err().startsWith("gptjt: ") && o.err().contains(c[c.length - 1]),
+                    String.join(" ", c) + " → " + o.err());
         }
     }
 }

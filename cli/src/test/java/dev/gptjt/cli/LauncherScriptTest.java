@@ -22,10 +22,14 @@ class LauncherScriptTest {
     private record Outcome(int code, String out, String err) {}
 
     private static Outcome launcher(Path workDir, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("bash", REPO.resolve("bin/gptjt").toString()));
+        List<String> command =
+                new ArrayList<>(List.of("bash", REPO.resolve("bin/gptjt").toString()));
         command.addAll(List.of(args));
         Path err = Files.createTempFile("gptjt-err", ".txt");
-        Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectError(err.toFile()).start();
+        Process p = new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectError(err.toFile())
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int code = p.waitFor();
         return new Outcome(code, out, Files.readString(err));
@@ -33,26 +37,50 @@ class LauncherScriptTest {
 
     @Test
     void shouldPrintEveryCommandsHelpWithoutBuilding(@TempDir Path elsewhere) throws Exception {
-        for (String command : List.of("demo", "broker", "serve", "send", "tail", "generate", "tokenize", "convert", "eval", "run", "bench",
-                "bench engine", "bench pipeline", "bench task", "bench transfer")) {
+        for (String command : List.of(
+                "demo",
+                "broker",
+                "serve",
+                "send",
+                "tail",
+                "generate",
+                "tokenize",
+                "convert",
+                "eval",
+                "run",
+                "bench",
+                "bench engine",
+                "bench pipeline",
+                "bench task",
+                "bench transfer")) {
             for (String help : List.of("--help", "-h")) {
                 List<String> argv = new ArrayList<>(List.of(command.split(" ")));
                 argv.add(help);
                 Outcome o = launcher(elsewhere, argv.toArray(String[]::new));
                 assertEquals(0, o.code(), command + " " + help + ": " + o.err());
-                assertEquals(Files.readString(REPO.resolve("bin/help/" + command.replace(' ', '-') + ".txt")), o.out(), command);
+                assertEquals(
+                        Files.readString(REPO.resolve("bin/help/" + command.replace(' ', '-') + ".txt")),
+                        o.out(),
+                        command);
                 assertTrue(o.err().isEmpty(), "no build for help: " + o.err());
             }
         }
         Outcome overview = launcher(elsewhere, "help");
         assertEquals(0, overview.code());
-        assertTrue(overview.out().contains("gptjt bench engine|pipeline|task|transfer") && overview.out().contains("--help"), overview.out());
+        assertTrue(
+                overview.out().contains("gptjt bench engine|pipeline|task|transfer")
+                        && overview.out().contains("--help"),
+                overview.out());
         Outcome unknown = launcher(elsewhere, "frobnicate");
         assertEquals(2, unknown.code());
-        assertEquals("gptjt: unknown command 'frobnicate' (try: gptjt help)", unknown.err().strip());
+        assertEquals(
+                "gptjt: unknown command 'frobnicate' (try: gptjt help)",
+                unknown.err().strip());
         Outcome serveTypo = launcher(elsewhere, "serve", "--modle", "x");
         assertEquals(2, serveTypo.code());
-        assertEquals("gptjt: serve: unknown option '--modle' (see 'gptjt serve --help')", serveTypo.err().strip());
+        assertEquals(
+                "gptjt: serve: unknown option '--modle' (see 'gptjt serve --help')",
+                serveTypo.err().strip());
     }
 
     @Test
@@ -66,11 +94,27 @@ class LauncherScriptTest {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int code = Main.run(new String[] {"bench", "task", "--task", "sentiment", "--model", relativeModel, "--inputs", "mine/inputs.jsonl",
-                    "--repeat", "1", "--json"}, new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
+            int code = Main.run(
+                    new String[] {
+                        "bench",
+                        "task",
+                        "--task",
+                        "sentiment",
+                        "--model",
+                        relativeModel,
+                        "--inputs",
+                        "mine/inputs.jsonl",
+                        "--repeat",
+                        "1",
+                        "--json"
+                    },
+                    new ByteArrayInputStream(new byte[0]),
+                    new PrintStream(out, true, StandardCharsets.UTF_8),
                     new PrintStream(err, true, StandardCharsets.UTF_8));
             assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
-            assertTrue(out.toString(StandardCharsets.UTF_8).contains("\"task\":\"sentiment\""), out.toString(StandardCharsets.UTF_8));
+            assertTrue(
+                    out.toString(StandardCharsets.UTF_8).contains("\"task\":\"sentiment\""),
+                    out.toString(StandardCharsets.UTF_8));
         } finally {
             if (before == null) {
                 System.clearProperty(Cli.WORKING_DIR);
@@ -78,6 +122,9 @@ class LauncherScriptTest {
                 System.setProperty(Cli.WORKING_DIR, before);
             }
         }
-        assertEquals(elsewhere.resolve("mine/inputs.jsonl"), new Cli.PathConverter().convert(elsewhere.resolve("mine/inputs.jsonl").toString()));
+        assertEquals(
+                elsewhere.resolve("mine/inputs.jsonl"),
+                new Cli.PathConverter()
+                        .convert(elsewhere.resolve("mine/inputs.jsonl").toString()));
     }
 }

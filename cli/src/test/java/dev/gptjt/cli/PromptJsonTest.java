@@ -18,9 +18,10 @@ class PromptJsonTest {
 
     @Test
     void shouldReadEveryFieldOfALine() throws Exception {
-        PromptRequest r = parse("{\"id\": \"a\", \"prompt\": \"Hi\", \"task\": \"sentiment\", \"max_new_tokens\": 7, \"temperature\": 0.5,"
-                + " \"top_k\": 3, \"top_p\": 0.9, \"seed\": 42, \"stop\": \"\\n\", \"deadline_ms\": 1000, \"reply_topic\": \"r\","
-                + " \"attributes\": {\"k\": \"v\"}}");
+        PromptRequest r = parse(
+                "{\"id\": \"a\", \"prompt\": \"Hi\", \"task\": \"sentiment\", \"max_new_tokens\": 7, \"temperature\": 0.5,"
+                        + " \"top_k\": 3, \"top_p\": 0.9, \"seed\": 42, \"stop\": \"\\n\", \"deadline_ms\": 1000, \"reply_topic\": \"r\","
+                        + " \"attributes\": {\"k\": \"v\"}}");
         assertEquals("a", r.getId());
         assertEquals(7, r.getParams().getMaxNewTokens());
         assertEquals(3, r.getParams().getTopK());
@@ -34,12 +35,13 @@ class PromptJsonTest {
     @Test
     void shouldRefuseAValueOfTheWrongTypeNamingTheField() {
         String[][] cases = {
-                {"{\"prompt\": \"Hi\", \"max_new_tokens\": \"abc\"}", "max_new_tokens must be an integer, was \"abc\""},
-                {"{\"prompt\": \"Hi\", \"top_p\": \"high\"}", "top_p must be a number, was \"high\""},
-                {"{\"prompt\": \"Hi\", \"stop\": [1]}", "stop must be a string or an array of strings, was [1]"},
-                {"{\"prompt\": \"Hi\", \"id\": 7}", "id must be a string, was 7"},
-                {"{\"prompt\": \"Hi\", \"attributes\": {\"k\": 1}}", "k must be a string, was 1"},
-                {"{\"prompt\": 3}", "no string \"prompt\""}};
+            {"{\"prompt\": \"Hi\", \"max_new_tokens\": \"abc\"}", "max_new_tokens must be an integer, was \"abc\""},
+            {"{\"prompt\": \"Hi\", \"top_p\": \"high\"}", "top_p must be a number, was \"high\""},
+            {"{\"prompt\": \"Hi\", \"stop\": [1]}", "stop must be a string or an array of strings, was [1]"},
+            {"{\"prompt\": \"Hi\", \"id\": 7}", "id must be a string, was 7"},
+            {"{\"prompt\": \"Hi\", \"attributes\": {\"k\": 1}}", "k must be a string, was 1"},
+            {"{\"prompt\": 3}", "no string \"prompt\""}
+        };
         for (String[] c : cases) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse(c[0]), c[0]);
             assertEquals(c[1], e.getMessage());

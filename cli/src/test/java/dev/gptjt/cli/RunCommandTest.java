@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code gptjt run} and {@code gptjt bench task}: a task without Kafka, each path's answers compared record by record. */
 class RunCommandTest {
-    private static final String DEMO = Path.of(System.getProperty("gptjt.models"), "demo-gptj").toString();
+    private static final String DEMO =
+            Path.of(System.getProperty("gptjt.models"), "demo-gptj").toString();
     private static final String INPUTS = """
             {"id": "a", "text": "I can have for a treat or if i am feeling festive"}
             {"id": "b", "prompt": " starts with a space, and <|endoftext|> typed as text"}
@@ -37,7 +38,10 @@ class RunCommandTest {
     private static Outcome gptjt(String input, String... argv) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(argv, new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), new PrintStream(out, true, StandardCharsets.UTF_8),
+        int code = Main.run(
+                argv,
+                new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
@@ -50,7 +54,10 @@ class RunCommandTest {
         assertEquals(0, whole.code(), whole.err());
         List<JsonNode> a = cached.lines();
         List<JsonNode> b = whole.lines();
-        assertEquals(List.of("a", "b", "c"), a.stream().map(n -> n.get("id").asText()).toList(), "input order");
+        assertEquals(
+                List.of("a", "b", "c"),
+                a.stream().map(n -> n.get("id").asText()).toList(),
+                "input order");
         assertEquals("joy", a.get(0).get("label").asText());
         for (int i = 0; i < 3; i++) {
             assertEquals("prefix-cache", a.get(i).get("path").asText());
@@ -64,7 +71,8 @@ class RunCommandTest {
                 JsonNode sa = a.get(i).get("scores").get(j);
                 JsonNode sb = b.get(i).get("scores").get(j);
                 assertEquals(sb.get("label"), sa.get("label"));
-                assertEquals(sb.get("probability").asDouble(), sa.get("probability").asDouble(), 1e-4);
+                assertEquals(
+                        sb.get("probability").asDouble(), sa.get("probability").asDouble(), 1e-4);
             }
         }
     }
@@ -76,24 +84,47 @@ class RunCommandTest {
         Outcome o = gptjt(input, "run", "--task", "entities", "--model", DEMO);
         assertEquals(0, o.code(), o.err());
         List<JsonNode> lines = o.lines();
-        assertTrue(lines.get(0).get("entities").toString().contains("Seattle"), lines.get(0).toString());
-        assertEquals("PROMPT_TOO_LONG", lines.get(1).at("/error/code").asText(), lines.get(1).toString());
+        assertTrue(
+                lines.get(0).get("entities").toString().contains("Seattle"),
+                lines.get(0).toString());
+        assertEquals(
+                "PROMPT_TOO_LONG",
+                lines.get(1).at("/error/code").asText(),
+                lines.get(1).toString());
     }
 
     @Test
     void shouldRefuseALineWithoutTextInOneLine() {
         Outcome o = gptjt("{\"id\": 1}\n", "run", "--task", "sentiment", "--model", DEMO);
         assertEquals(2, o.code());
-        assertEquals("gptjt: line 1 needs \"text\" (or \"prompt\") as a string", o.err().strip());
+        assertEquals(
+                "gptjt: line 1 needs \"text\" (or \"prompt\") as a string",
+                o.err().strip());
     }
 
     @Test
     void shouldBenchBothPathsAndFindTheirAnswersEqual(@TempDir Path dir) throws Exception {
         Path inputs = Files.writeString(dir.resolve("inputs.jsonl"), INPUTS);
-        Outcome o = gptjt("", "bench", "task", "--task", "tweet-hate", "--model", DEMO, "--inputs", inputs.toString(), "--repeat", "1", "--json");
+        Outcome o = gptjt(
+                "",
+                "bench",
+                "task",
+                "--task",
+                "tweet-hate",
+                "--model",
+                DEMO,
+                "--inputs",
+                inputs.toString(),
+                "--repeat",
+                "1",
+                "--json");
         assertEquals(0, o.code(), o.err());
         JsonNode report = TaskRunner.JSON.readTree(o.out());
-        assertEquals(List.of("whole-prompt", "prefix-cache"), List.of(report.at("/paths/0/path").asText(), report.at("/paths/1/path").asText()));
+        assertEquals(
+                List.of("whole-prompt", "prefix-cache"),
+                List.of(
+                        report.at("/paths/0/path").asText(),
+                        report.at("/paths/1/path").asText()));
         for (JsonNode path : report.get("paths")) {
             assertEquals(3, path.get("same_answers").asInt(), path.toString());
             assertTrue(path.get("max_probability_difference").asDouble() <= 1e-4, path.toString());

@@ -31,7 +31,8 @@ class SchemaEvolutionTest {
         }
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(p -> p.getFileName().toString().endsWith(".avsc"))
-                    .sorted(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().replace(".avsc", ""))))
+                    .sorted(Comparator.comparingInt(
+                            p -> Integer.parseInt(p.getFileName().toString().replace(".avsc", ""))))
                     .toList();
         }
     }
@@ -41,9 +42,13 @@ class SchemaEvolutionTest {
         for (Schema current : KnownSchemas.RECORDS) {
             for (Path version : versions(current)) {
                 Schema released = new Schema.Parser().parse(version.toFile());
-                SchemaCompatibility.SchemaPairCompatibility result = SchemaCompatibility.checkReaderWriterCompatibility(current, released);
-                assertEquals(SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE, result.getType(),
-                        () -> current.getName() + " cannot read data written with " + version + ": " + result.getDescription());
+                SchemaCompatibility.SchemaPairCompatibility result =
+                        SchemaCompatibility.checkReaderWriterCompatibility(current, released);
+                assertEquals(
+                        SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE,
+                        result.getType(),
+                        () -> current.getName() + " cannot read data written with " + version + ": "
+                                + result.getDescription());
             }
         }
     }
@@ -52,8 +57,11 @@ class SchemaEvolutionTest {
     void shouldHaveTheCurrentSchemaAsTheNewestReleasedVersion() throws Exception {
         for (Schema current : KnownSchemas.RECORDS) {
             List<Path> versions = versions(current);
-            Schema newest = new Schema.Parser().parse(versions.get(versions.size() - 1).toFile());
-            assertEquals(SchemaNormalization.parsingFingerprint64(newest), SchemaNormalization.parsingFingerprint64(current),
+            Schema newest =
+                    new Schema.Parser().parse(versions.get(versions.size() - 1).toFile());
+            assertEquals(
+                    SchemaNormalization.parsingFingerprint64(newest),
+                    SchemaNormalization.parsingFingerprint64(current),
                     () -> current.getName() + " changed since " + versions.get(versions.size() - 1)
                             + ": check it stays backward compatible and add the next version's snapshot");
         }
@@ -63,9 +71,11 @@ class SchemaEvolutionTest {
     void shouldDetectABackwardIncompatibleChange() {
         // A new required field without a default cannot be read from old data: the check must say so.
         Schema current = PromptRequest.getClassSchema();
-        String json = current.toString().replaceFirst("\"fields\":\\[", "\"fields\":[{\"name\":\"tenant\",\"type\":\"string\"},");
+        String json = current.toString()
+                .replaceFirst("\"fields\":\\[", "\"fields\":[{\"name\":\"tenant\",\"type\":\"string\"},");
         Schema incompatible = new Schema.Parser().parse(json);
-        assertFalse(SchemaCompatibility.checkReaderWriterCompatibility(incompatible, current).getType()
+        assertFalse(SchemaCompatibility.checkReaderWriterCompatibility(incompatible, current)
+                        .getType()
                 == SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE);
     }
 

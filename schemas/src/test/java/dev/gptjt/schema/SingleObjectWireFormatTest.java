@@ -47,9 +47,15 @@ class SingleObjectWireFormatTest {
     void shouldRoundTripEachRecordType() {
         PromptRequest request = request();
         assertEquals(request, wire.decode("t", wire.encode("t", request), PromptRequest.class));
-        PromptFailure failure = PromptFailure.newBuilder().setReason(FailureReason.UNREADABLE).setMessage("m")
-                .setTopic("t").setPartition(1).setOffset(2).setOriginal(java.nio.ByteBuffer.wrap(new byte[] {1, 2}))
-                .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).build();
+        PromptFailure failure = PromptFailure.newBuilder()
+                .setReason(FailureReason.UNREADABLE)
+                .setMessage("m")
+                .setTopic("t")
+                .setPartition(1)
+                .setOffset(2)
+                .setOriginal(java.nio.ByteBuffer.wrap(new byte[] {1, 2}))
+                .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .build();
         assertEquals(failure, wire.decode("t", wire.encode("t", failure)));
     }
 
@@ -63,10 +69,13 @@ class SingleObjectWireFormatTest {
         assertThrows(WireFormatException.class, () -> wire.decode("t", new byte[0]));
         assertThrows(WireFormatException.class, () -> wire.decode("t", null));
         // a valid single-object record of a schema this project does not know
-        Schema other = SchemaBuilder.record("Other").fields().requiredString("x").endRecord();
+        Schema other =
+                SchemaBuilder.record("Other").fields().requiredString("x").endRecord();
         GenericRecord r = new GenericData.Record(other);
         r.put("x", "y");
-        byte[] foreign = assertDoesNotThrow(() -> new BinaryMessageEncoder<GenericRecord>(GenericData.get(), other).encode(r).array());
+        byte[] foreign = assertDoesNotThrow(() -> new BinaryMessageEncoder<GenericRecord>(GenericData.get(), other)
+                .encode(r)
+                .array());
         assertThrows(WireFormatException.class, () -> wire.decode("t", foreign));
         assertThrows(WireFormatException.class, () -> wire.decode("t", wire.encode("t", request()), Completion.class));
     }

@@ -41,7 +41,8 @@ public final class Cli {
     public static int execute(CommandLine command, String[] argv, PrintStream out, PrintStream err) {
         PrintWriter outWriter = new PrintWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), true);
         PrintWriter errWriter = new PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true);
-        command.setOut(outWriter).setErr(errWriter)
+        command.setOut(outWriter)
+                .setErr(errWriter)
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setParameterExceptionHandler((e, args) -> {
                     CommandLine cmd = e.getCommandLine();
@@ -112,12 +113,18 @@ public final class Cli {
     /** {@code value} against the user's working directory ({@value #WORKING_DIR}, else the JVM's). */
     public static Path userPath(String value) {
         Path p = Path.of(value);
-        return p.isAbsolute() ? p : Path.of(System.getProperty(WORKING_DIR, System.getProperty("user.dir"))).resolve(p).normalize();
+        return p.isAbsolute()
+                ? p
+                : Path.of(System.getProperty(WORKING_DIR, System.getProperty("user.dir")))
+                        .resolve(p)
+                        .normalize();
     }
 
     /** A file of the launcher's own (default models, the service's settings): under {@value #HOME}, else the JVM's directory. */
     public static Path homePath(String relative) {
-        return Path.of(System.getProperty(HOME, System.getProperty("user.dir"))).resolve(relative).normalize();
+        return Path.of(System.getProperty(HOME, System.getProperty("user.dir")))
+                .resolve(relative)
+                .normalize();
     }
 
     /** Gives commands that use standard streams the caller's (tests pass their own). */

@@ -29,40 +29,72 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code gptjt generate}: JSONL prompts in, JSONL completions out, in input order. */
-@Command(name = "generate", mixinStandardHelpOptions = true,
-        description = {"Completes prompts with the engine alone.",
-                "Reads {\"id\", \"prompt\"} lines (a line may set max_new_tokens, temperature, top_k, top_p, seed, stop) and writes",
-                "{\"id\", \"prompt_tokens\", \"output_ids\", \"text\", \"finish_reason\", \"backend\"} lines in input order,",
-                "or {\"id\", \"error\": {\"code\", \"message\"}} for a line it cannot run."})
+@Command(
+        name = "generate",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Completes prompts with the engine alone.",
+            "Reads {\"id\", \"prompt\"} lines (a line may set max_new_tokens, temperature, top_k, top_p, seed, stop) and writes",
+            "{\"id\", \"prompt_tokens\", \"output_ids\", \"text\", \"finish_reason\", \"backend\"} lines in input order,",
+            "or {\"id\", \"error\": {\"code\", \"message\"}} for a line it cannot run."
+        })
 final class GenerateCommand implements Callable<Integer>, Cli.UsesIo {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", converter = Cli.PathConverter.class,
+    @Option(
+            names = "--model",
+            required = true,
+            paramLabel = "DIR",
+            converter = Cli.PathConverter.class,
             description = "Optimum export directory (model.onnx, config.json, vocab.json, merges.txt).")
     Path model;
 
-    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "" + GenerationParams.DEFAULT_MAX_NEW_TOKENS,
-            description = "Most tokens generated per prompt, unless a line sets max_new_tokens (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-new-tokens",
+            paramLabel = "N",
+            defaultValue = "" + GenerationParams.DEFAULT_MAX_NEW_TOKENS,
+            description =
+                    "Most tokens generated per prompt, unless a line sets max_new_tokens (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
-    @Option(names = "--max-batch-size", paramLabel = "N", defaultValue = "" + EngineConfig.DEFAULT_MAX_BATCH_SIZE,
+    @Option(
+            names = "--max-batch-size",
+            paramLabel = "N",
+            defaultValue = "" + EngineConfig.DEFAULT_MAX_BATCH_SIZE,
             description = "Most prompts in one batch (default: ${DEFAULT-VALUE}).")
     int maxBatchSize;
 
-    @Option(names = "--max-wait", paramLabel = "DURATION", defaultValue = "10ms", converter = Cli.DurationConverter.class,
-            description = "Longest the first queued prompt waits for others to join its batch (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-wait",
+            paramLabel = "DURATION",
+            defaultValue = "10ms",
+            converter = Cli.DurationConverter.class,
+            description =
+                    "Longest the first queued prompt waits for others to join its batch (default: ${DEFAULT-VALUE}).")
     Duration maxWait;
 
-    @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0", description = "Sampling temperature (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--temperature",
+            paramLabel = "T",
+            defaultValue = "1.0",
+            description = "Sampling temperature (default: ${DEFAULT-VALUE}).")
     double temperature;
 
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "1", description = "Top-k; 1 is greedy decoding (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--top-k",
+            paramLabel = "K",
+            defaultValue = "1",
+            description = "Top-k; 1 is greedy decoding (default: ${DEFAULT-VALUE}).")
     int topK;
 
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1.0", description = "Nucleus sampling mass (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--top-p",
+            paramLabel = "P",
+            defaultValue = "1.0",
+            description = "Nucleus sampling mass (default: ${DEFAULT-VALUE}).")
     double topP;
 
     @Option(names = "--seed", paramLabel = "S", description = "Sampling seed (default: none).")
@@ -74,17 +106,32 @@ final class GenerateCommand implements Callable<Integer>, Cli.UsesIo {
     @Option(names = "--ignore-eos", description = "Go on past the end-of-sequence token, up to max-new-tokens.")
     boolean ignoreEos;
 
-    @Option(names = "--provider", paramLabel = "cpu|cuda", defaultValue = "cpu",
+    @Option(
+            names = "--provider",
+            paramLabel = "cpu|cuda",
+            defaultValue = "cpu",
             description = "Execution provider (cuda needs the -Pgpu build) (default: ${DEFAULT-VALUE}).")
     ExecutionProvider provider;
 
-    @Option(names = "--device-id", paramLabel = "N", defaultValue = "0", description = "CUDA device ordinal (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--device-id",
+            paramLabel = "N",
+            defaultValue = "0",
+            description = "CUDA device ordinal (default: ${DEFAULT-VALUE}).")
     int deviceId;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "ONNX Runtime intra-op threads; 0 lets it choose (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--threads",
+            paramLabel = "N",
+            defaultValue = "0",
+            description = "ONNX Runtime intra-op threads; 0 lets it choose (default: ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--backend", paramLabel = "auto|java-loop|in-graph", defaultValue = "auto", converter = BackendConverter.class,
+    @Option(
+            names = "--backend",
+            paramLabel = "auto|java-loop|in-graph",
+            defaultValue = "auto",
+            converter = BackendConverter.class,
             description = "Who decodes greedy requests (default: ${DEFAULT-VALUE}).")
     DecodingBackend backend;
 
@@ -102,7 +149,8 @@ final class GenerateCommand implements Callable<Integer>, Cli.UsesIo {
             try {
                 return DecodingBackend.parse(value);
             } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is none of auto, java-loop, in-graph");
+                throw new picocli.CommandLine.TypeConversionException(
+                        "'" + value + "' is none of auto, java-loop, in-graph");
             }
         }
     }
@@ -110,7 +158,8 @@ final class GenerateCommand implements Callable<Integer>, Cli.UsesIo {
     @Override
     public Integer call() throws IOException {
         if (maxBatchSize < 1) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--max-batch-size must be >= 1, was " + maxBatchSize);
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "--max-batch-size must be >= 1, was " + maxBatchSize);
         }
         GenerationParams defaults = new GenerationParams(maxNewTokens, temperature, topK, topP, seed, stop, ignoreEos);
         try {
@@ -147,21 +196,25 @@ final class GenerateCommand implements Callable<Integer>, Cli.UsesIo {
         return 0;
     }
 
-    private static CompletableFuture<String> submitLine(InferenceEngine engine, String line, int lineNo, GenerationParams defaults) {
+    private static CompletableFuture<String> submitLine(
+            InferenceEngine engine, String line, int lineNo, GenerationParams defaults) {
         JsonNode node;
         try {
             node = JSON.readTree(line);
         } catch (JsonProcessingException e) {
-            return CompletableFuture.completedFuture(error(null, "BAD_JSON", "line " + lineNo + " is not JSON: " + e.getOriginalMessage()));
+            return CompletableFuture.completedFuture(
+                    error(null, "BAD_JSON", "line " + lineNo + " is not JSON: " + e.getOriginalMessage()));
         }
         if (node == null || !node.isObject()) {
-            return CompletableFuture.completedFuture(error(null, "BAD_JSON", "line " + lineNo + " is not a JSON object"));
+            return CompletableFuture.completedFuture(
+                    error(null, "BAD_JSON", "line " + lineNo + " is not a JSON object"));
         }
         JsonNode idNode = node.get("id");
         String id = idNode == null || idNode.isNull() ? String.valueOf(lineNo) : idNode.asText();
         JsonNode prompt = node.get("prompt");
         if (prompt == null || !prompt.isTextual()) {
-            return CompletableFuture.completedFuture(error(id, "MISSING_PROMPT", "line " + lineNo + " has no string \"prompt\""));
+            return CompletableFuture.completedFuture(
+                    error(id, "MISSING_PROMPT", "line " + lineNo + " has no string \"prompt\""));
         }
         GenerationParams params;
         try {

@@ -5,7 +5,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code gptjt generate}, {@code gptjt tokenize} and {@code gptjt convert}: the engine without Kafka. */
-@Command(name = "gptjt", mixinStandardHelpOptions = true, version = "gptjt-streams 0.1.0",
+@Command(
+        name = "gptjt",
+        mixinStandardHelpOptions = true,
+        version = "gptjt-streams 0.1.0",
         description = "The engine without Kafka.",
         subcommands = {GenerateCommand.class, TokenizeCommand.class, ConvertCommand.class})
 public final class Main implements Runnable {
@@ -24,6 +27,7 @@ public final class Main implements Runnable {
     /** No command: the list of commands, and exit 2. */
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed: generate, tokenize or convert");
+        throw new CommandLine.ParameterException(
+                spec.commandLine(), "a command is needed: generate, tokenize or convert");
     }
 }

@@ -17,16 +17,24 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code gptjt tokenize}: GPT-2 BPE token ids of texts. */
-@Command(name = "tokenize", mixinStandardHelpOptions = true,
-        description = {"Token ids of texts, with the model's GPT-2 byte-level BPE (special-token strings are ordinary text).",
-                "Reads {\"text\"} lines and writes {\"ids\": [...]} lines."})
+@Command(
+        name = "tokenize",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Token ids of texts, with the model's GPT-2 byte-level BPE (special-token strings are ordinary text).",
+            "Reads {\"text\"} lines and writes {\"ids\": [...]} lines."
+        })
 final class TokenizeCommand implements Callable<Integer>, Cli.UsesIo {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", converter = Cli.PathConverter.class,
+    @Option(
+            names = "--model",
+            required = true,
+            paramLabel = "DIR",
+            converter = Cli.PathConverter.class,
             description = "Model directory (its vocab.json and merges.txt are read).")
     Path model;
 
@@ -53,12 +61,16 @@ final class TokenizeCommand implements Callable<Integer>, Cli.UsesIo {
             try {
                 node = JSON.readTree(line);
             } catch (JsonProcessingException e) {
-                GenerateCommand.writeLine(out, GenerateCommand.error(null, "BAD_JSON", "line " + lineNo + " is not JSON: " + e.getOriginalMessage()));
+                GenerateCommand.writeLine(
+                        out,
+                        GenerateCommand.error(
+                                null, "BAD_JSON", "line " + lineNo + " is not JSON: " + e.getOriginalMessage()));
                 continue;
             }
             JsonNode text = node == null ? null : node.get("text");
             if (text == null || !text.isTextual()) {
-                GenerateCommand.writeLine(out, GenerateCommand.error(null, "MISSING_TEXT", "line " + lineNo + " has no string \"text\""));
+                GenerateCommand.writeLine(
+                        out, GenerateCommand.error(null, "MISSING_TEXT", "line " + lineNo + " has no string \"text\""));
                 continue;
             }
             ObjectNode o = JSON.createObjectNode();

@@ -18,7 +18,8 @@ import java.nio.file.Path;
  * @param nPositions context length
  * @param eosTokenId end-of-sequence id
  */
-public record ModelConfig(int nLayer, int nHead, int nEmbd, int rotaryDim, int vocabSize, int nPositions, int eosTokenId) {
+public record ModelConfig(
+        int nLayer, int nHead, int nEmbd, int rotaryDim, int vocabSize, int nPositions, int eosTokenId) {
 
     public int headSize() {
         return nEmbd / nHead;
@@ -49,12 +50,15 @@ public record ModelConfig(int nLayer, int nHead, int nEmbd, int rotaryDim, int v
                 positive(root, file, "n_positions"),
                 nonNegative(root, file, "eos_token_id"));
         if (config.nEmbd % config.nHead != 0) {
-            throw new EngineException(ErrorCode.MODEL_INVALID,
+            throw new EngineException(
+                    ErrorCode.MODEL_INVALID,
                     file + ": n_embd (" + config.nEmbd + ") is not a multiple of n_head (" + config.nHead + ")");
         }
         if (config.eosTokenId >= config.vocabSize) {
-            throw new EngineException(ErrorCode.MODEL_INVALID,
-                    file + ": eos_token_id (" + config.eosTokenId + ") is outside vocab_size (" + config.vocabSize + ")");
+            throw new EngineException(
+                    ErrorCode.MODEL_INVALID,
+                    file + ": eos_token_id (" + config.eosTokenId + ") is outside vocab_size (" + config.vocabSize
+                            + ")");
         }
         return config;
     }
@@ -73,9 +77,9 @@ public record ModelConfig(int nLayer, int nHead, int nEmbd, int rotaryDim, int v
             throw new EngineException(ErrorCode.MODEL_INVALID, file + ": field '" + field + "' is missing");
         }
         if (!n.canConvertToInt() || !n.isIntegralNumber() || n.intValue() < 0) {
-            throw new EngineException(ErrorCode.MODEL_INVALID, file + ": field '" + field + "' must be a non-negative integer, was " + n);
+            throw new EngineException(
+                    ErrorCode.MODEL_INVALID, file + ": field '" + field + "' must be a non-negative integer, was " + n);
         }
         return n.intValue();
     }
-
 }

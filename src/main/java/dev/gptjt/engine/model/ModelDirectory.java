@@ -32,12 +32,15 @@ public record ModelDirectory(Path root, ModelConfig config) {
      */
     public static ModelDirectory open(Path root) {
         if (!Files.isDirectory(root)) {
-            throw new EngineException(ErrorCode.MODEL_INVALID, "model directory " + root + " does not exist or is not a directory");
+            throw new EngineException(
+                    ErrorCode.MODEL_INVALID, "model directory " + root + " does not exist or is not a directory");
         }
         for (String name : new String[] {MODEL_FILE, CONFIG_FILE, VOCAB_FILE, MERGES_FILE}) {
             if (!Files.isRegularFile(root.resolve(name))) {
-                throw new EngineException(ErrorCode.MODEL_INVALID, root.resolve(name)
-                        + ": missing (an Optimum export directory needs model.onnx, config.json, vocab.json and merges.txt)");
+                throw new EngineException(
+                        ErrorCode.MODEL_INVALID,
+                        root.resolve(name)
+                                + ": missing (an Optimum export directory needs model.onnx, config.json, vocab.json and merges.txt)");
             }
         }
         return new ModelDirectory(root, ModelConfig.read(root.resolve(CONFIG_FILE)));

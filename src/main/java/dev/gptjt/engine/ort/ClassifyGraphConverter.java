@@ -78,28 +78,40 @@ public final class ClassifyGraphConverter {
 
     static OnnxMl.ModelProto classifyModel(OnnxMl.ModelProto model, ModelConfig config) {
         OnnxMl.GraphProto decoder = model.getGraph();
-        require(OnnxProtos.defaultOpset(model) >= 13, "opset " + OnnxProtos.defaultOpset(model) + " (13 or later needed)");
+        require(
+                OnnxProtos.defaultOpset(model) >= 13,
+                "opset " + OnnxProtos.defaultOpset(model) + " (13 or later needed)");
         Set<String> inputs = new HashSet<>();
         decoder.getInputList().forEach(i -> inputs.add(i.getName()));
-        for (String name : new String[] {DecoderSession.INPUT_IDS, DecoderSession.ATTENTION_MASK, DecoderSession.POSITION_IDS}) {
+        for (String name :
+                new String[] {DecoderSession.INPUT_IDS, DecoderSession.ATTENTION_MASK, DecoderSession.POSITION_IDS}) {
             require(inputs.contains(name), "input '" + name + "' is missing");
         }
         for (OnnxMl.NodeProto n : decoder.getNodeList()) {
             for (OnnxMl.AttributeProto a : n.getAttributeList()) {
-                require(a.getType() != OnnxMl.AttributeProto.AttributeType.GRAPH && a.getType() != OnnxMl.AttributeProto.AttributeType.GRAPHS,
+                require(
+                        a.getType() != OnnxMl.AttributeProto.AttributeType.GRAPH
+                                && a.getType() != OnnxMl.AttributeProto.AttributeType.GRAPHS,
                         "node '" + n.getName() + "' has a subgraph");
             }
         }
         var matMul = OnnxProtos.lmHeadMatMul(decoder);
         require(matMul.isPresent(), "the logits are not a MatMul (+ bias)");
-        DataType kvType = DataType.forNumber(decoder.getInputList().stream().filter(i -> i.getName().equals("past_key_values.0.key"))
-                .findFirst().orElseThrow(() -> invalid("input 'past_key_values.0.key' is missing")).getType().getTensorType().getElemType());
+        DataType kvType = DataType.forNumber(decoder.getInputList().stream()
+                .filter(i -> i.getName().equals("past_key_values.0.key"))
+                .findFirst()
+                .orElseThrow(() -> invalid("input 'past_key_values.0.key' is missing"))
+                .getType()
+                .getTensorType()
+                .getElemType());
 
         Graph g = new Graph(decoder);
         int layers = config.nLayer();
         // sizes
-        String b = g.op("Gather", "b", new String[] {g.op("Shape", "ids_shape", INPUT_IDS), g.ints("i0", 0)}, g.axis(0));
-        String p = g.op("Gather", "p", new String[] {g.op("Shape", "prefix_shape", prefixKey(0)), g.ints("i2", 2)}, g.axis(0));
+        String b =
+                g.op("Gather", "b", new String[] {g.op("Shape", "ids_shape", INPUT_IDS), g.ints("i0", 0)}, g.axis(0));
+        String p = g.op(
+                "Gather", "p", new String[] {g.op("Shape", "prefix_shape", prefixKey(0)), g.ints("i2", 2)}, g.axis(0));
         String labelShape = g.op("Shape", "label_shape", LABEL_IDS);
         String l = g.op("Gather", "l", new String[] {labelShape, g.ints("i0", 0)}, g.axis(0));
         String m = g.op("Gather", "m", new String[] {labelShape, g.ints("i1", 1)}, g.axis(0));
@@ -109,10 +121,18 @@ public final class ClassifyGraphConverter {
         // prompt pass: the prefix expanded to b rows, its columns unmasked before each row's own mask
         String mask1 = g.op("Concat", "mask1", new String[] {g.ones("ones_bp", b, p), ATTENTION_MASK}, g.axis(1));
         String cumsum = g.op("CumSum", "cumsum", ATTENTION_MASK, g.scalar("axis1", 1));
-        String positions1 = g.op("Add", "positions1", g.op("Max", "clipped", g.op("Sub", "cumsum_1", cumsum, g.scalar("one_s", 1)),
-                g.scalar("zero_s", 0)), p);
-        Map<String, String> pass1 = new HashMap<>(Map.of(DecoderSession.INPUT_IDS, INPUT_IDS, DecoderSession.ATTENTION_MASK, mask1,
-                DecoderSession.POSITION_IDS, positions1));
+        String positions1 = g.op(
+                "Add",
+                "positions1",
+                g.op("Max", "clipped", g.op("Sub", "cumsum_1", cumsum, g.scalar("one_s", 1)), g.scalar("zero_s", 0)),
+                p);
+        Map<String, String> pass1 = new HashMap<>(Map.of(
+                DecoderSession.INPUT_IDS,
+                INPUT_IDS,
+                DecoderSession.ATTENTION_MASK,
+                mask1,
+                DecoderSession.POSITION_IDS,
+                positions1));
         String rows = g.op("Concat", "b111", new String[] {b, one, one, one}, g.axis(0));
         for (int i = 0; i < layers; i++) {
             pass1.put("past_key_values." + i + ".key", g.op("Expand", "past1_" + i + "_key", prefixKey(i), rows));
@@ -124,63 +144,146 @@ public final class ClassifyGraphConverter {
 
         // label pass: (row, label) pairs as rows of their own
         String byPair = g.op("Concat", "bl_1", new String[] {bl, g.ints("minus1", -1)}, g.axis(0));
-        String mask2 = g.op("Concat", "mask2", new String[] {
-                g.op("Reshape", "mask1_pairs", g.op("Expand", "mask1_l", g.unsqueeze(mask1, 1), g.op("Concat", "1l1", new String[] {one, l, one}, g.axis(0))), byPair),
-                g.ones("ones_blm", bl, m)}, g.axis(1));
-        String real = g.op("Add", "real", g.op("ReduceSum", "suffix_len", new String[] {ATTENTION_MASK, g.ints("axes1", 1)},
-                OnnxProtos.intAttribute("keepdims", 1)), p);
-        String realPairs = g.op("Reshape", "real_pairs", g.op("Expand", "real_l", g.unsqueeze(real, 1), g.op("Concat", "1l1b", new String[] {one, l, one}, g.axis(0))),
+        String mask2 = g.op(
+                "Concat",
+                "mask2",
+                new String[] {
+                    g.op(
+                            "Reshape",
+                            "mask1_pairs",
+                            g.op(
+                                    "Expand",
+                                    "mask1_l",
+                                    g.unsqueeze(mask1, 1),
+                                    g.op("Concat", "1l1", new String[] {one, l, one}, g.axis(0))),
+                            byPair),
+                    g.ones("ones_blm", bl, m)
+                },
+                g.axis(1));
+        String real = g.op(
+                "Add",
+                "real",
+                g.op(
+                        "ReduceSum",
+                        "suffix_len",
+                        new String[] {ATTENTION_MASK, g.ints("axes1", 1)},
+                        OnnxProtos.intAttribute("keepdims", 1)),
+                p);
+        String realPairs = g.op(
+                "Reshape",
+                "real_pairs",
+                g.op(
+                        "Expand",
+                        "real_l",
+                        g.unsqueeze(real, 1),
+                        g.op("Concat", "1l1b", new String[] {one, l, one}, g.axis(0))),
                 g.op("Concat", "bl_1b", new String[] {bl, one}, g.axis(0)));
-        String range = g.op("Range", "range", g.scalar("zero_r", 0), g.op("Reshape", "m_scalar", m, g.ints("scalar_shape")), g.scalar("one_r", 1));
+        String range = g.op(
+                "Range",
+                "range",
+                g.scalar("zero_r", 0),
+                g.op("Reshape", "m_scalar", m, g.ints("scalar_shape")),
+                g.scalar("one_r", 1));
         String positions2 = g.op("Add", "positions2", realPairs, range);
         String blm = g.op("Concat", "blm", new String[] {bl, m}, g.axis(0));
         String b11 = g.op("Concat", "b11", new String[] {b, one, one}, g.axis(0));
         String ids2 = g.op("Reshape", "ids2", g.op("Expand", "label_ids_b", g.unsqueeze(LABEL_IDS, 0), b11), blm);
-        Map<String, String> pass2 = new HashMap<>(Map.of(DecoderSession.INPUT_IDS, ids2, DecoderSession.ATTENTION_MASK, mask2,
-                DecoderSession.POSITION_IDS, positions2));
+        Map<String, String> pass2 = new HashMap<>(Map.of(
+                DecoderSession.INPUT_IDS,
+                ids2,
+                DecoderSession.ATTENTION_MASK,
+                mask2,
+                DecoderSession.POSITION_IDS,
+                positions2));
         String perLabel5 = g.op("Concat", "1l111", new String[] {one, l, one, one, one}, g.axis(0));
         for (int i = 0; i < layers; i++) {
             for (String kind : new String[] {"key", "value"}) {
                 String present = out1.get("present." + i + "." + kind);
-                String shape = g.op("Concat", "past2_shape_" + i + "_" + kind, new String[] {bl,
-                        g.op("Slice", "present_dims_" + i + "_" + kind, g.op("Shape", "present_shape_" + i + "_" + kind, present), g.ints("i1", 1), g.ints("i4", 4))},
+                String shape = g.op(
+                        "Concat",
+                        "past2_shape_" + i + "_" + kind,
+                        new String[] {
+                            bl,
+                            g.op(
+                                    "Slice",
+                                    "present_dims_" + i + "_" + kind,
+                                    g.op("Shape", "present_shape_" + i + "_" + kind, present),
+                                    g.ints("i1", 1),
+                                    g.ints("i4", 4))
+                        },
                         g.axis(0));
-                pass2.put("past_key_values." + i + "." + kind,
-                        g.op("Reshape", "past2_" + i + "_" + kind, g.op("Expand", "present_l_" + i + "_" + kind, g.unsqueeze(present, 1), perLabel5), shape));
+                pass2.put(
+                        "past_key_values." + i + "." + kind,
+                        g.op(
+                                "Reshape",
+                                "past2_" + i + "_" + kind,
+                                g.op("Expand", "present_l_" + i + "_" + kind, g.unsqueeze(present, 1), perLabel5),
+                                shape));
             }
         }
         Map<String, String> out2 = g.inline("p2/", decoder, pass2);
 
         // scores, in float32 whatever the model's type
         OnnxMl.AttributeProto lastAxis = g.axis(-1);
-        String first = g.op("Gather", "first", new String[] {
-                g.op("Reshape", "lsm1_2d", g.op("LogSoftmax", "lsm1", new String[] {g.toFloat(out1.get(DecoderSession.LOGITS))}, lastAxis),
-                        g.ints("b_v", 0, -1)),
-                LABEL_FIRST}, g.axis(1));
+        String first = g.op(
+                "Gather",
+                "first",
+                new String[] {
+                    g.op(
+                            "Reshape",
+                            "lsm1_2d",
+                            g.op(
+                                    "LogSoftmax",
+                                    "lsm1",
+                                    new String[] {g.toFloat(out1.get(DecoderSession.LOGITS))},
+                                    lastAxis),
+                            g.ints("b_v", 0, -1)),
+                    LABEL_FIRST
+                },
+                g.axis(1));
         String lsm2 = g.op("LogSoftmax", "lsm2", new String[] {g.toFloat(out2.get(DecoderSession.LOGITS))}, lastAxis);
-        String next = g.op("Reshape", "next_pairs", g.op("Expand", "label_next_b", g.unsqueeze(LABEL_NEXT, 0), b11),
+        String next = g.op(
+                "Reshape",
+                "next_pairs",
+                g.op("Expand", "label_next_b", g.unsqueeze(LABEL_NEXT, 0), b11),
                 g.op("Concat", "blm1", new String[] {bl, m, one}, g.axis(0)));
-        String gathered = g.op("Reshape", "next_logp", g.op("GatherElements", "next_logp_pairs", new String[] {lsm2, next}, g.axis(2)),
+        String gathered = g.op(
+                "Reshape",
+                "next_logp",
+                g.op("GatherElements", "next_logp_pairs", new String[] {lsm2, next}, g.axis(2)),
                 g.op("Concat", "blm_3d", new String[] {b, l, m}, g.axis(0)));
-        String rest = g.op("ReduceSum", "rest", new String[] {g.op("Mul", "masked", gathered, LABEL_NEXT_MASK), g.ints("axes2", 2)},
+        String rest = g.op(
+                "ReduceSum",
+                "rest",
+                new String[] {g.op("Mul", "masked", gathered, LABEL_NEXT_MASK), g.ints("axes2", 2)},
                 OnnxProtos.intAttribute("keepdims", 0));
         g.nodes.add(OnnxProtos.node("Add", "gc_scores", new String[] {first, rest}, new String[] {LABEL_LOG_PROBS}));
 
-        OnnxMl.GraphProto.Builder main = OnnxMl.GraphProto.newBuilder().setName("gptjt_classify")
-                .addAllInitializer(decoder.getInitializerList()).addAllInitializer(g.constants).addAllNode(g.nodes)
+        OnnxMl.GraphProto.Builder main = OnnxMl.GraphProto.newBuilder()
+                .setName("gptjt_classify")
+                .addAllInitializer(decoder.getInitializerList())
+                .addAllInitializer(g.constants)
+                .addAllNode(g.nodes)
                 .addInput(OnnxProtos.tensor(INPUT_IDS, DataType.INT64, "batch", "sequence"))
                 .addInput(OnnxProtos.tensor(ATTENTION_MASK, DataType.INT64, "batch", "sequence"));
         for (int i = 0; i < layers; i++) {
-            main.addInput(OnnxProtos.tensor(prefixKey(i), kvType, 1L, (long) config.nHead(), "prefix", (long) config.headSize()));
-            main.addInput(OnnxProtos.tensor(prefixValue(i), kvType, 1L, (long) config.nHead(), "prefix", (long) config.headSize()));
+            main.addInput(OnnxProtos.tensor(
+                    prefixKey(i), kvType, 1L, (long) config.nHead(), "prefix", (long) config.headSize()));
+            main.addInput(OnnxProtos.tensor(
+                    prefixValue(i), kvType, 1L, (long) config.nHead(), "prefix", (long) config.headSize()));
         }
         main.addInput(OnnxProtos.tensor(LABEL_IDS, DataType.INT64, "labels", "label_tokens"))
                 .addInput(OnnxProtos.tensor(LABEL_FIRST, DataType.INT64, "labels"))
                 .addInput(OnnxProtos.tensor(LABEL_NEXT, DataType.INT64, "labels", "label_tokens"))
                 .addInput(OnnxProtos.tensor(LABEL_NEXT_MASK, DataType.FLOAT, "labels", "label_tokens"))
                 .addOutput(OnnxProtos.tensor(LABEL_LOG_PROBS, DataType.FLOAT, "batch", "labels"));
-        return model.toBuilder().setGraph(main).setProducerName("gptjt convert --classify-in-graph")
-                .addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder().setKey(FORMAT_KEY).setValue("1")).build();
+        return model.toBuilder()
+                .setGraph(main)
+                .setProducerName("gptjt convert --classify-in-graph")
+                .addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder()
+                        .setKey(FORMAT_KEY)
+                        .setValue("1"))
+                .build();
     }
 
     /** The main graph being built: its nodes, its constants, and copies of the decoder's nodes. */
@@ -233,14 +336,25 @@ public final class ClassifyGraphConverter {
         }
 
         String toFloat(String input) {
-            return op("Cast", "float_" + input.replace('/', '_'), new String[] {input}, OnnxProtos.intAttribute("to", DataType.FLOAT.getNumber()));
+            return op(
+                    "Cast",
+                    "float_" + input.replace('/', '_'),
+                    new String[] {input},
+                    OnnxProtos.intAttribute("to", DataType.FLOAT.getNumber()));
         }
 
         /** int64 ones of shape [rows, cols] ({@code rows}, {@code cols}: 1-D size tensors). */
         String ones(String name, String rows, String cols) {
             OnnxMl.TensorProto one = OnnxProtos.int64s("", new long[] {1}, 1);
-            return op("ConstantOfShape", name, new String[] {op("Concat", name + "_shape", new String[] {rows, cols}, axis(0))},
-                    OnnxMl.AttributeProto.newBuilder().setName("value").setType(OnnxMl.AttributeProto.AttributeType.TENSOR).setT(one).build());
+            return op(
+                    "ConstantOfShape",
+                    name,
+                    new String[] {op("Concat", name + "_shape", new String[] {rows, cols}, axis(0))},
+                    OnnxMl.AttributeProto.newBuilder()
+                            .setName("value")
+                            .setType(OnnxMl.AttributeProto.AttributeType.TENSOR)
+                            .setT(one)
+                            .build());
         }
 
         /**
@@ -250,8 +364,8 @@ public final class ClassifyGraphConverter {
          * @return the copy's output names by the decoder's output names
          */
         Map<String, String> inline(String scope, OnnxMl.GraphProto decoder, Map<String, String> inputs) {
-            java.util.function.UnaryOperator<String> rename = name -> name.isEmpty() || shared.contains(name) ? name
-                    : inputs.getOrDefault(name, scope + name);
+            java.util.function.UnaryOperator<String> rename =
+                    name -> name.isEmpty() || shared.contains(name) ? name : inputs.getOrDefault(name, scope + name);
             for (OnnxMl.NodeProto n : decoder.getNodeList()) {
                 OnnxMl.NodeProto.Builder copy = n.toBuilder().setName(scope + n.getName());
                 for (int k = 0; k < copy.getInputCount(); k++) {

@@ -37,8 +37,14 @@ public final class DecoderSession implements AutoCloseable {
     private final String[] presentKeyNames;
     private final String[] presentValueNames;
 
-    private DecoderSession(OrtEnvironment env, OrtSession.SessionOptions options, OrtSession session, ModelConfig config,
-                           OnnxJavaType kvType, OnnxJavaType logitsType, boolean selectsLogits) {
+    private DecoderSession(
+            OrtEnvironment env,
+            OrtSession.SessionOptions options,
+            OrtSession session,
+            ModelConfig config,
+            OnnxJavaType kvType,
+            OnnxJavaType logitsType,
+            boolean selectsLogits) {
         this.selectsLogits = selectsLogits;
         this.env = env;
         this.options = options;
@@ -77,14 +83,19 @@ public final class DecoderSession implements AutoCloseable {
      * thread may have left (seen: SIGSEGV on load when the class path is a few KB long).
      */
     static <T> T onLoaderThread(java.nio.file.Path file, java.util.function.Supplier<T> work) {
-        java.util.concurrent.atomic.AtomicReference<Object> outcome = new java.util.concurrent.atomic.AtomicReference<>();
-        Thread loader = new Thread(null, () -> {
-            try {
-                outcome.set(work.get());
-            } catch (RuntimeException | Error e) {
-                outcome.set(e);
-            }
-        }, "gptjt-ort-load", 64L << 20);
+        java.util.concurrent.atomic.AtomicReference<Object> outcome =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        Thread loader = new Thread(
+                null,
+                () -> {
+                    try {
+                        outcome.set(work.get());
+                    } catch (RuntimeException | Error e) {
+                        outcome.set(e);
+                    }
+                },
+                "gptjt-ort-load",
+                64L << 20);
         loader.start();
         try {
             loader.join();
@@ -153,13 +164,27 @@ public final class DecoderSession implements AutoCloseable {
             try {
                 session = selecting.isPresent()
                         ? createSession(env, selecting.get(), model.weightsDir(), options)
-                        : env.createSession(model.weightsDir().resolve(ModelDirectory.MODEL_FILE).toString(), options);
+                        : env.createSession(
+                                model.weightsDir()
+                                        .resolve(ModelDirectory.MODEL_FILE)
+                                        .toString(),
+                                options);
             } catch (OrtException e) {
-                throw new EngineException(ErrorCode.MODEL_INVALID, model.modelFile() + ": ONNX Runtime cannot load it: " + e.getMessage(), e);
+                throw new EngineException(
+                        ErrorCode.MODEL_INVALID,
+                        model.modelFile() + ": ONNX Runtime cannot load it: " + e.getMessage(),
+                        e);
             }
             OnnxJavaType kvType = checkGraph(model, session);
-            OnnxJavaType logitsType = ((TensorInfo) session.getOutputInfo().get(LOGITS).getInfo()).type;
-            return new DecoderSession(env, options, session, model.config(), kvType, logitsType,
+            OnnxJavaType logitsType =
+                    ((TensorInfo) session.getOutputInfo().get(LOGITS).getInfo()).type;
+            return new DecoderSession(
+                    env,
+                    options,
+                    session,
+                    model.config(),
+                    kvType,
+                    logitsType,
                     session.getInputNames().contains(LogitsSelection.POSITIONS_INPUT));
         } catch (OrtException e) {
             closeQuietly(session, options);
@@ -174,7 +199,8 @@ public final class DecoderSession implements AutoCloseable {
      * Creates a session from a graph held in memory whose external weight files (if any) live in
      * {@code weightsDir}: ORT resolves them there through its external-initializer folder option.
      */
-    static OrtSession createSession(OrtEnvironment env, byte[] model, java.nio.file.Path weightsDir, OrtSession.SessionOptions options)
+    static OrtSession createSession(
+            OrtEnvironment env, byte[] model, java.nio.file.Path weightsDir, OrtSession.SessionOptions options)
             throws OrtException {
         options.addConfigEntry("session.model_external_initializers_file_folder_path", weightsDir.toString());
         return env.createSession(model, options);
@@ -182,16 +208,20 @@ public final class DecoderSession implements AutoCloseable {
 
     private static void addCuda(OrtSession.SessionOptions options, int deviceId) {
         if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
-            throw new EngineException(ErrorCode.PROVIDER_UNAVAILABLE,
+            throw new EngineException(
+                    ErrorCode.PROVIDER_UNAVAILABLE,
                     "CUDA was requested but this ONNX Runtime build has no CUDA provider (available: "
-                            + OrtEnvironment.getAvailableProviders() + "); build with 'mvn -Pgpu' to use onnxruntime_gpu");
+                            + OrtEnvironment.getAvailableProviders()
+                            + "); build with 'mvn -Pgpu' to use onnxruntime_gpu");
         }
         try {
             options.addCUDA(deviceId);
         } catch (OrtException e) {
-            throw new EngineException(ErrorCode.PROVIDER_UNAVAILABLE,
+            throw new EngineException(
+                    ErrorCode.PROVIDER_UNAVAILABLE,
                     "CUDA device " + deviceId + " cannot start: " + e.getMessage()
-                            + " (onnxruntime_gpu 1.29 needs an NVIDIA driver, CUDA 12 runtime and cuDNN 9 on the library path)", e);
+                            + " (onnxruntime_gpu 1.29 needs an NVIDIA driver, CUDA 12 runtime and cuDNN 9 on the library path)",
+                    e);
         }
     }
 
@@ -215,17 +245,21 @@ public final class DecoderSession implements AutoCloseable {
         OnnxJavaType kvType = null;
         for (int i = 0; i < c.nLayer(); i++) {
             for (String kind : new String[] {"key", "value"}) {
-                for (String[] io : new String[][] {{"past_key_values." + i + "." + kind, "input"}, {"present." + i + "." + kind, "output"}}) {
+                for (String[] io : new String[][] {
+                    {"past_key_values." + i + "." + kind, "input"}, {"present." + i + "." + kind, "output"}
+                }) {
                     TensorInfo t = tensor(io[1].equals("input") ? inputs : outputs, io[0], io[1], where);
                     long[] s = t.getShape();
                     if (s.length != 4 || (s[1] > 0 && s[1] != c.nHead()) || (s[3] > 0 && s[3] != c.headSize())) {
-                        throw invalid(where + ": " + io[1] + " '" + io[0] + "' has shape " + java.util.Arrays.toString(s)
-                                + ", expected [batch, n_head=" + c.nHead() + ", sequence, head_size=" + c.headSize() + "]");
+                        throw invalid(where + ": " + io[1] + " '" + io[0] + "' has shape "
+                                + java.util.Arrays.toString(s) + ", expected [batch, n_head=" + c.nHead()
+                                + ", sequence, head_size=" + c.headSize() + "]");
                     }
                     if (kvType == null) {
                         kvType = t.type;
                     } else if (kvType != t.type) {
-                        throw invalid(where + ": " + io[1] + " '" + io[0] + "' is " + t.type + ", other cache tensors are " + kvType);
+                        throw invalid(where + ": " + io[1] + " '" + io[0] + "' is " + t.type
+                                + ", other cache tensors are " + kvType);
                     }
                 }
             }
@@ -243,7 +277,8 @@ public final class DecoderSession implements AutoCloseable {
     private static TensorInfo tensor(Map<String, NodeInfo> infos, String name, String kind, String where) {
         NodeInfo info = infos.get(name);
         if (info == null) {
-            throw invalid(where + ": " + kind + " '" + name + "' is missing (has " + infos.keySet().stream().sorted().toList() + ")");
+            throw invalid(where + ": " + kind + " '" + name + "' is missing (has "
+                    + infos.keySet().stream().sorted().toList() + ")");
         }
         if (!(info.getInfo() instanceof TensorInfo t)) {
             throw invalid(where + ": " + kind + " '" + name + "' is not a tensor");

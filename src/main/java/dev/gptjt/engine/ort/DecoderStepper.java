@@ -36,8 +36,15 @@ final class DecoderStepper {
      * A pass's outputs. {@code logits} is valid until the next pass; {@code result} holds the KV
      * cache and must be closed by the caller once no later pass needs it.
      */
-    record Output(OrtSession.Result result, FloatBuffer logits, int[] positions, int width, int vocab, DecoderSession decoder,
-                  KvCacheMerge.Merged presents) implements KvCache {
+    record Output(
+            OrtSession.Result result,
+            FloatBuffer logits,
+            int[] positions,
+            int width,
+            int vocab,
+            DecoderSession decoder,
+            KvCacheMerge.Merged presents)
+            implements KvCache {
         /** Copies row {@code r}'s logits at the {@code i}-th requested position into {@code into}. */
         void row(int r, int i, float[] into) {
             int index = width == positions.length ? r * width + i : r * width + positions[i];
@@ -84,8 +91,17 @@ final class DecoderStepper {
      * @param logitsAt  the sequence positions (0 .. seqLen-1) whose logits the caller reads
      * @throws OrtException when ONNX Runtime fails or the run is terminated
      */
-    Output run(long[] ids, long[] mask, long[] positions, int batch, int seqLen, int total, KvCache past,
-               int[] logitsAt, OrtSession.RunOptions options) throws OrtException {
+    Output run(
+            long[] ids,
+            long[] mask,
+            long[] positions,
+            int batch,
+            int seqLen,
+            int total,
+            KvCache past,
+            int[] logitsAt,
+            OrtSession.RunOptions options)
+            throws OrtException {
         Map<String, OnnxTensorLike> inputs = new HashMap<>();
         List<OnnxTensor> owned = new ArrayList<>();
         try {
@@ -107,9 +123,14 @@ final class DecoderStepper {
                 for (int i = 0; i < at.length; i++) {
                     at[i] = logitsAt[i];
                 }
-                LongBuffer buffer = ByteBuffer.allocateDirect(at.length * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
+                LongBuffer buffer = ByteBuffer.allocateDirect(at.length * Long.BYTES)
+                        .order(ByteOrder.nativeOrder())
+                        .asLongBuffer();
                 buffer.put(at).rewind();
-                owned.add(put(inputs, LogitsSelection.POSITIONS_INPUT, OnnxTensor.createTensor(decoder.env(), buffer, new long[] {at.length})));
+                owned.add(put(
+                        inputs,
+                        LogitsSelection.POSITIONS_INPUT,
+                        OnnxTensor.createTensor(decoder.env(), buffer, new long[] {at.length})));
                 width = at.length;
             }
             int floats = batch * width * config.vocabSize();
@@ -117,12 +138,19 @@ final class DecoderStepper {
                 long start = System.nanoTime();
                 OrtSession.Result result = decoder.session().run(inputs, options);
                 ortNanos.add(System.nanoTime() - start);
-                return new Output(result, ((OnnxTensor) result.get(DecoderSession.LOGITS).orElseThrow()).getFloatBuffer(),
-                        logitsAt, width, config.vocabSize(), decoder, null);
+                return new Output(
+                        result,
+                        ((OnnxTensor) result.get(DecoderSession.LOGITS).orElseThrow()).getFloatBuffer(),
+                        logitsAt,
+                        width,
+                        config.vocabSize(),
+                        decoder,
+                        null);
             }
             // ORT writes logits straight into our direct buffer: no copy of the [batch, seq, vocab] tensor.
             FloatBuffer logits = pinnedBuffer(floats);
-            try (OnnxTensor logitsT = OnnxTensor.createTensor(decoder.env(), logits, new long[] {batch, width, config.vocabSize()})) {
+            try (OnnxTensor logitsT =
+                    OnnxTensor.createTensor(decoder.env(), logits, new long[] {batch, width, config.vocabSize()})) {
                 // the KV cache too: ORT writes present.* into pooled buffers the next merge can read in place
                 KvCacheMerge.Merged presents = KvCacheMerge.Merged.allocate(decoder, batch, total, pool);
                 try {
@@ -156,14 +184,28 @@ final class DecoderStepper {
         if (prompts.pastLength() > 0) {
             List<KvCacheMerge.Source> prefixes = new ArrayList<>(rows.size());
             for (PreparedRequest r : rows) {
-                prefixes.add(r.prefix() == null ? KvCacheMerge.Source.of(null, 0, 0, 0)
-                        : KvCacheMerge.Source.of(((CachedPrefix) r.prefix().state()).kv(), r.prefixLength(), 0, r.prefixLength()));
+                prefixes.add(
+                        r.prefix() == null
+                                ? KvCacheMerge.Source.of(null, 0, 0, 0)
+                                : KvCacheMerge.Source.of(
+                                        ((CachedPrefix) r.prefix().state()).kv(),
+                                        r.prefixLength(),
+                                        0,
+                                        r.prefixLength()));
             }
             past = KvCacheMerge.merge(decoder, prefixes, pool);
         }
         try {
-            return run(prompts.ids(), prompts.mask(), prompts.positions(), rows.size(), prompts.length(), prompts.total(), past,
-                    new int[] {prompts.length() - 1}, options);
+            return run(
+                    prompts.ids(),
+                    prompts.mask(),
+                    prompts.positions(),
+                    rows.size(),
+                    prompts.length(),
+                    prompts.total(),
+                    past,
+                    new int[] {prompts.length() - 1},
+                    options);
         } finally {
             if (past != null) {
                 past.close(); // consumed by the run; its outputs are buffers of their own
@@ -182,19 +224,24 @@ final class DecoderStepper {
     }
 
     private static OnnxTensor present(OrtSession.Result result, String name) {
-        return (OnnxTensor) result.get(name).orElseThrow(
-                () -> new EngineException(ErrorCode.INFERENCE_FAILED, "model produced no '" + name + "' output"));
+        return (OnnxTensor) result.get(name)
+                .orElseThrow(() ->
+                        new EngineException(ErrorCode.INFERENCE_FAILED, "model produced no '" + name + "' output"));
     }
 
     private FloatBuffer pinnedBuffer(int floats) {
         if (pinned.capacity() < floats) {
-            pinned = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            pinned = ByteBuffer.allocateDirect(floats * Float.BYTES)
+                    .order(ByteOrder.nativeOrder())
+                    .asFloatBuffer();
         }
         return pinned.clear().limit(floats).slice();
     }
 
     private OnnxTensor longTensor(long[] values, int rows, int cols) throws OrtException {
-        LongBuffer buffer = ByteBuffer.allocateDirect(values.length * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
+        LongBuffer buffer = ByteBuffer.allocateDirect(values.length * Long.BYTES)
+                .order(ByteOrder.nativeOrder())
+                .asLongBuffer();
         buffer.put(values).rewind();
         return OnnxTensor.createTensor(decoder.env(), buffer, new long[] {rows, cols});
     }
@@ -215,7 +262,8 @@ final class DecoderStepper {
      * ({@code max(cumsum(mask) - 1, 0)}, as in Hugging Face). A row with a prefix whose suffix is padded
      * thus has masked columns between the two: a running batch's cache closes them ({@link #source}).
      */
-    record Prompts(long[] ids, long[] mask, long[] positions, int[] padding, int length, int[] prefixLengths, int pastLength) {
+    record Prompts(
+            long[] ids, long[] mask, long[] positions, int[] padding, int length, int[] prefixLengths, int pastLength) {
         static Prompts of(List<? extends PreparedRequest> rows, int padId) {
             int b = rows.size();
             int[] prefixes = new int[b];

@@ -42,11 +42,14 @@ public final class GreedySearchConverter {
     public static final String PAD_TOKEN_KEY = "gptjt.pad_token_id";
     /** Metadata key holding the end-of-sequence id compiled into the operator. */
     public static final String EOS_TOKEN_KEY = "gptjt.eos_token_id";
+
     static final String INPUT_IDS = "input_ids";
     static final String MAX_LENGTH = "max_length";
     static final String SEQUENCES = "sequences";
 
-    private static final String[] INT_INPUTS = {DecoderSession.INPUT_IDS, DecoderSession.POSITION_IDS, DecoderSession.ATTENTION_MASK};
+    private static final String[] INT_INPUTS = {
+        DecoderSession.INPUT_IDS, DecoderSession.POSITION_IDS, DecoderSession.ATTENTION_MASK
+    };
 
     private GreedySearchConverter() {}
 
@@ -66,7 +69,8 @@ public final class GreedySearchConverter {
             OnnxMl.ModelProto model = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(source.modelFile()));
             Gpt2Tokenizer tokenizer = Gpt2Tokenizer.load(source.vocabFile(), source.mergesFile());
             int pad = padTokenId(source.config(), tokenizer);
-            return write(source, outDir, ModelDirectory.GREEDY_SEARCH_FILE, greedySearchModel(model, source.config(), pad));
+            return write(
+                    source, outDir, ModelDirectory.GREEDY_SEARCH_FILE, greedySearchModel(model, source.config(), pad));
         } catch (IOException e) {
             throw new EngineException(ErrorCode.MODEL_INVALID, "cannot convert " + source.modelFile() + ": " + e, e);
         }
@@ -76,7 +80,8 @@ public final class GreedySearchConverter {
      * Writes a converted graph as {@code outDir/fileName} (atomically); an {@code outDir} other than the
      * source becomes a complete model directory first.
      */
-    static Path write(ModelDirectory source, Path outDir, String fileName, OnnxMl.ModelProto converted) throws IOException {
+    static Path write(ModelDirectory source, Path outDir, String fileName, OnnxMl.ModelProto converted)
+            throws IOException {
         Files.createDirectories(outDir);
         if (!Files.isSameFile(source.root(), outDir)) {
             populate(source, outDir);
@@ -84,7 +89,11 @@ public final class GreedySearchConverter {
         Path out = outDir.resolve(fileName);
         Path tmp = outDir.resolve(fileName + ".tmp");
         Files.write(tmp, converted.toByteArray());
-        Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(
+                tmp,
+                out,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         return out;
     }
 
@@ -92,24 +101,34 @@ public final class GreedySearchConverter {
     static int padTokenId(ModelConfig config, Gpt2Tokenizer tokenizer) {
         int pad = config.vocabSize() - 1;
         if (pad < tokenizer.vocabSize() || pad == config.eosTokenId()) {
-            throw new EngineException(ErrorCode.MODEL_INVALID, "vocab_size " + config.vocabSize() + " leaves no token id unused by the tokenizer's "
-                    + tokenizer.vocabSize() + " entries: in-graph decoding needs one for padding");
+            throw new EngineException(
+                    ErrorCode.MODEL_INVALID,
+                    "vocab_size " + config.vocabSize() + " leaves no token id unused by the tokenizer's "
+                            + tokenizer.vocabSize() + " entries: in-graph decoding needs one for padding");
         }
         return pad;
     }
 
     static OnnxMl.ModelProto greedySearchModel(OnnxMl.ModelProto model, ModelConfig config, int pad) {
         OnnxMl.GraphProto decoder = decoderSubgraph(model, config);
-        OnnxMl.AttributeProto decoderAttribute = OnnxMl.AttributeProto.newBuilder().setName("decoder")
-                .setType(OnnxMl.AttributeProto.AttributeType.GRAPH).setG(decoder).build();
-        OnnxMl.NodeProto search = OnnxProtos.node("GreedySearch", "gptjt_greedy_search",
-                // optional inputs absent: min_length, repetition_penalty, vocab_mask, prefix_vocab_mask
-                new String[] {INPUT_IDS, MAX_LENGTH, "", "", "", "", DecoderSession.ATTENTION_MASK},
-                new String[] {SEQUENCES},
-                decoderAttribute,
-                OnnxProtos.intAttribute("model_type", 0),
-                OnnxProtos.intAttribute("eos_token_id", config.eosTokenId()),
-                OnnxProtos.intAttribute("pad_token_id", pad)).toBuilder().setDomain("com.microsoft").build();
+        OnnxMl.AttributeProto decoderAttribute = OnnxMl.AttributeProto.newBuilder()
+                .setName("decoder")
+                .setType(OnnxMl.AttributeProto.AttributeType.GRAPH)
+                .setG(decoder)
+                .build();
+        OnnxMl.NodeProto search = OnnxProtos.node(
+                        "GreedySearch",
+                        "gptjt_greedy_search",
+                        // optional inputs absent: min_length, repetition_penalty, vocab_mask, prefix_vocab_mask
+                        new String[] {INPUT_IDS, MAX_LENGTH, "", "", "", "", DecoderSession.ATTENTION_MASK},
+                        new String[] {SEQUENCES},
+                        decoderAttribute,
+                        OnnxProtos.intAttribute("model_type", 0),
+                        OnnxProtos.intAttribute("eos_token_id", config.eosTokenId()),
+                        OnnxProtos.intAttribute("pad_token_id", pad))
+                .toBuilder()
+                .setDomain("com.microsoft")
+                .build();
         OnnxMl.GraphProto main = OnnxMl.GraphProto.newBuilder()
                 .setName("gptjt_greedy_search")
                 .addNode(search)
@@ -118,12 +137,18 @@ public final class GreedySearchConverter {
                 .addInput(OnnxProtos.tensor(DecoderSession.ATTENTION_MASK, DataType.INT32, "batch", "sequence"))
                 .addOutput(OnnxProtos.tensor(SEQUENCES, DataType.INT32, "batch", "max_length"))
                 .build();
-        OnnxMl.ModelProto.Builder out = model.toBuilder().setGraph(main).setProducerName("gptjt convert --greedy-in-graph");
+        OnnxMl.ModelProto.Builder out =
+                model.toBuilder().setGraph(main).setProducerName("gptjt convert --greedy-in-graph");
         if (model.getOpsetImportList().stream().noneMatch(o -> o.getDomain().equals("com.microsoft"))) {
-            out.addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("com.microsoft").setVersion(1));
+            out.addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder()
+                    .setDomain("com.microsoft")
+                    .setVersion(1));
         }
-        out.addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder().setKey(PAD_TOKEN_KEY).setValue(Integer.toString(pad)));
-        out.addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder().setKey(EOS_TOKEN_KEY).setValue(Integer.toString(config.eosTokenId())));
+        out.addMetadataProps(
+                OnnxMl.StringStringEntryProto.newBuilder().setKey(PAD_TOKEN_KEY).setValue(Integer.toString(pad)));
+        out.addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder()
+                .setKey(EOS_TOKEN_KEY)
+                .setValue(Integer.toString(config.eosTokenId())));
         return out.build();
     }
 
@@ -138,11 +163,17 @@ public final class GreedySearchConverter {
         }
         require(outputs.containsKey(DecoderSession.LOGITS), "output 'logits' is missing");
         require(inputs.size() == 3 + 2 * layers, "expected 3 + 2 × " + layers + " inputs, has " + inputs.size());
-        DataType kvType = DataType.forNumber(inputs.get(pastName(0, "key")).getType().getTensorType().getElemType());
-        DataType logitsType = DataType.forNumber(outputs.get(DecoderSession.LOGITS).getType().getTensorType().getElemType());
-        require(kvType == logitsType, "KV cache type " + kvType + " differs from logits type " + logitsType + " (GreedySearch needs them equal)");
+        DataType kvType = DataType.forNumber(
+                inputs.get(pastName(0, "key")).getType().getTensorType().getElemType());
+        DataType logitsType = DataType.forNumber(
+                outputs.get(DecoderSession.LOGITS).getType().getTensorType().getElemType());
+        require(
+                kvType == logitsType,
+                "KV cache type " + kvType + " differs from logits type " + logitsType
+                        + " (GreedySearch needs them equal)");
 
-        OnnxMl.GraphProto.Builder g = graph.toBuilder().clearInput().clearOutput().clearValueInfo().setName("gptjt_decoder");
+        OnnxMl.GraphProto.Builder g =
+                graph.toBuilder().clearInput().clearOutput().clearValueInfo().setName("gptjt_decoder");
         // The export's int64 inputs become internal values computed from the operator's int32 ones.
         Map<String, String> renamed = Map.of(
                 DecoderSession.INPUT_IDS, "gptjt_input_ids_int64",
@@ -164,7 +195,11 @@ public final class GreedySearchConverter {
         }
         List<OnnxMl.NodeProto> prologue = new java.util.ArrayList<>();
         for (String name : INT_INPUTS) {
-            prologue.add(OnnxProtos.node("Cast", "gptjt_cast_" + name, new String[] {name}, new String[] {renamed.get(name)},
+            prologue.add(OnnxProtos.node(
+                    "Cast",
+                    "gptjt_cast_" + name,
+                    new String[] {name},
+                    new String[] {renamed.get(name)},
                     OnnxProtos.intAttribute("to", DataType.INT64.getNumber())));
         }
         g.addInput(OnnxProtos.tensor(DecoderSession.INPUT_IDS, DataType.INT32, "batch", "sequence"));
@@ -172,35 +207,67 @@ public final class GreedySearchConverter {
         g.addInput(OnnxProtos.tensor(DecoderSession.ATTENTION_MASK, DataType.INT32, "batch", "total_sequence"));
         g.addInitializer(OnnxProtos.int64s("gptjt_index_key", new long[] {0}));
         g.addInitializer(OnnxProtos.int64s("gptjt_index_value", new long[] {1}));
-        boolean axesAsInput = OnnxProtos.defaultOpset(model) >= 13; // Unsqueeze took 'axes' as an attribute before opset 13
+        boolean axesAsInput =
+                OnnxProtos.defaultOpset(model) >= 13; // Unsqueeze took 'axes' as an attribute before opset 13
         if (axesAsInput) {
             g.addInitializer(OnnxProtos.int64s("gptjt_axes_0", new long[] {0}, 1));
         }
-        g.addOutput(OnnxProtos.tensor(DecoderSession.LOGITS, logitsType, "batch", "logits_sequence", (long) config.vocabSize()));
+        g.addOutput(OnnxProtos.tensor(
+                DecoderSession.LOGITS, logitsType, "batch", "logits_sequence", (long) config.vocabSize()));
         List<OnnxMl.NodeProto> epilogue = new java.util.ArrayList<>();
         for (int i = 0; i < layers; i++) {
             String past = "past_" + i;
-            require(inputs.containsKey(pastName(i, "key")) && inputs.containsKey(pastName(i, "value")), "input '" + pastName(i, "key") + "' or its value is missing");
-            g.addInput(OnnxProtos.tensor(past, kvType, 2L, "batch", (long) config.nHead(), "past_sequence", (long) config.headSize()));
-            prologue.add(OnnxProtos.node("Gather", "gptjt_split_" + past + "_key", new String[] {past, "gptjt_index_key"},
-                    new String[] {pastName(i, "key")}, OnnxProtos.intAttribute("axis", 0)));
-            prologue.add(OnnxProtos.node("Gather", "gptjt_split_" + past + "_value", new String[] {past, "gptjt_index_value"},
-                    new String[] {pastName(i, "value")}, OnnxProtos.intAttribute("axis", 0)));
+            require(
+                    inputs.containsKey(pastName(i, "key")) && inputs.containsKey(pastName(i, "value")),
+                    "input '" + pastName(i, "key") + "' or its value is missing");
+            g.addInput(OnnxProtos.tensor(
+                    past, kvType, 2L, "batch", (long) config.nHead(), "past_sequence", (long) config.headSize()));
+            prologue.add(OnnxProtos.node(
+                    "Gather",
+                    "gptjt_split_" + past + "_key",
+                    new String[] {past, "gptjt_index_key"},
+                    new String[] {pastName(i, "key")},
+                    OnnxProtos.intAttribute("axis", 0)));
+            prologue.add(OnnxProtos.node(
+                    "Gather",
+                    "gptjt_split_" + past + "_value",
+                    new String[] {past, "gptjt_index_value"},
+                    new String[] {pastName(i, "value")},
+                    OnnxProtos.intAttribute("axis", 0)));
             String[] halves = new String[2];
             int h = 0;
             for (String kind : new String[] {"key", "value"}) {
                 String present = "present." + i + "." + kind;
                 require(outputs.containsKey(present), "output '" + present + "' is missing");
                 halves[h] = "gptjt_present_" + i + "_" + kind + "_5d";
-                epilogue.add(axesAsInput
-                        ? OnnxProtos.node("Unsqueeze", "gptjt_unsqueeze_" + i + "_" + kind, new String[] {present, "gptjt_axes_0"}, new String[] {halves[h]})
-                        : OnnxProtos.node("Unsqueeze", "gptjt_unsqueeze_" + i + "_" + kind, new String[] {present}, new String[] {halves[h]},
-                                OnnxMl.AttributeProto.newBuilder().setName("axes").setType(OnnxMl.AttributeProto.AttributeType.INTS).addInts(0).build()));
+                epilogue.add(
+                        axesAsInput
+                                ? OnnxProtos.node(
+                                        "Unsqueeze",
+                                        "gptjt_unsqueeze_" + i + "_" + kind,
+                                        new String[] {present, "gptjt_axes_0"},
+                                        new String[] {halves[h]})
+                                : OnnxProtos.node(
+                                        "Unsqueeze",
+                                        "gptjt_unsqueeze_" + i + "_" + kind,
+                                        new String[] {present},
+                                        new String[] {halves[h]},
+                                        OnnxMl.AttributeProto.newBuilder()
+                                                .setName("axes")
+                                                .setType(OnnxMl.AttributeProto.AttributeType.INTS)
+                                                .addInts(0)
+                                                .build()));
                 h++;
             }
-            epilogue.add(OnnxProtos.node("Concat", "gptjt_stack_present_" + i, halves, new String[] {"present_" + i},
+            epilogue.add(OnnxProtos.node(
+                    "Concat",
+                    "gptjt_stack_present_" + i,
+                    halves,
+                    new String[] {"present_" + i},
                     OnnxProtos.intAttribute("axis", 0)));
-            g.addOutput(OnnxProtos.tensor("present_" + i, kvType, 2L, "batch", (long) config.nHead(), "total_sequence", (long) config.headSize()));
+            g.addOutput(OnnxProtos.tensor(
+                    "present_" + i, kvType, 2L, "batch", (long) config.nHead(), "total_sequence", (long)
+                            config.headSize()));
         }
         Optional<Integer> matMul = OnnxProtos.lmHeadMatMul(graph);
         if (matMul.isPresent()) {
@@ -227,7 +294,10 @@ public final class GreedySearchConverter {
         try (var files = Files.list(source.root())) {
             for (Path f : files.toList()) {
                 String name = f.getFileName().toString();
-                if (Files.isRegularFile(f) && !name.endsWith(".onnx") && !name.endsWith(".onnx_data") && !name.endsWith(".onnx.data")
+                if (Files.isRegularFile(f)
+                        && !name.endsWith(".onnx")
+                        && !name.endsWith(".onnx_data")
+                        && !name.endsWith(".onnx.data")
                         && Files.size(f) < (64L << 20)) {
                     Files.copy(f, outDir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 }

@@ -7,8 +7,8 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
-import dev.gptjt.engine.ErrorCode;
 import dev.gptjt.engine.EngineResult;
+import dev.gptjt.engine.ErrorCode;
 import dev.gptjt.engine.GenerationBackend;
 import dev.gptjt.engine.LabelScores;
 import dev.gptjt.engine.PreparedRequest;
@@ -46,8 +46,12 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
     private final RunControl control = new RunControl();
     private volatile long ortNanos;
 
-    private InGraphClassifyBackend(OrtEnvironment env, OrtSession.SessionOptions options, OrtSession session, ModelConfig config,
-                                   OnnxJavaType kvType) {
+    private InGraphClassifyBackend(
+            OrtEnvironment env,
+            OrtSession.SessionOptions options,
+            OrtSession session,
+            ModelConfig config,
+            OnnxJavaType kvType) {
         this.env = env;
         this.options = options;
         this.session = session;
@@ -62,9 +66,12 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
      *     {@code gptjt convert --classify-in-graph}; {@link ErrorCode#PROVIDER_UNAVAILABLE} when CUDA cannot start
      */
     public static InGraphClassifyBackend open(ModelDirectory model, EngineConfig config) {
-        Path file = model.classifyFile().orElseThrow(() -> new EngineException(ErrorCode.MODEL_INVALID,
-                model.root().resolve(ModelDirectory.CLASSIFY_FILE) + ": missing; write it with 'gptjt convert --model "
-                        + model.root() + " --out " + model.root() + " --classify-in-graph'"));
+        Path file = model.classifyFile()
+                .orElseThrow(() -> new EngineException(
+                        ErrorCode.MODEL_INVALID,
+                        model.root().resolve(ModelDirectory.CLASSIFY_FILE)
+                                + ": missing; write it with 'gptjt convert --model " + model.root() + " --out "
+                                + model.root() + " --classify-in-graph'"));
         return DecoderSession.onLoaderThread(file, () -> openHere(file, model, config));
     }
 
@@ -79,20 +86,26 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
         OrtSession session = null;
         try {
             try {
-                session = DecoderSession.createSession(env, java.nio.file.Files.readAllBytes(file), model.weightsDir(), options);
+                session = DecoderSession.createSession(
+                        env, java.nio.file.Files.readAllBytes(file), model.weightsDir(), options);
             } catch (OrtException e) {
-                throw new EngineException(ErrorCode.MODEL_INVALID, file + ": ONNX Runtime cannot load it: " + e.getMessage(), e);
+                throw new EngineException(
+                        ErrorCode.MODEL_INVALID, file + ": ONNX Runtime cannot load it: " + e.getMessage(), e);
             } catch (java.io.IOException e) {
                 throw new EngineException(ErrorCode.MODEL_INVALID, file + ": cannot read: " + e.getMessage(), e);
             }
             if (!session.getMetadata().getCustomMetadata().containsKey(ClassifyGraphConverter.FORMAT_KEY)) {
-                throw new EngineException(ErrorCode.MODEL_INVALID, file + ": not written by 'gptjt convert --classify-in-graph'");
+                throw new EngineException(
+                        ErrorCode.MODEL_INVALID, file + ": not written by 'gptjt convert --classify-in-graph'");
             }
             var prefix = session.getInputInfo().get(ClassifyGraphConverter.prefixKey(0));
-            var extra = session.getInputInfo().get(ClassifyGraphConverter.prefixKey(model.config().nLayer()));
+            var extra = session.getInputInfo()
+                    .get(ClassifyGraphConverter.prefixKey(model.config().nLayer()));
             if (prefix == null || extra != null) {
-                throw new EngineException(ErrorCode.MODEL_INVALID, file + ": its layers do not match " + ModelDirectory.CONFIG_FILE
-                        + " (n_layer " + model.config().nLayer() + "); convert again");
+                throw new EngineException(
+                        ErrorCode.MODEL_INVALID,
+                        file + ": its layers do not match " + ModelDirectory.CONFIG_FILE + " (n_layer "
+                                + model.config().nLayer() + "); convert again");
             }
             OnnxJavaType kvType = ((ai.onnxruntime.TensorInfo) prefix.getInfo()).type;
             return new InGraphClassifyBackend(env, options, session, model.config(), kvType);
@@ -118,7 +131,11 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
     /** Rows that can share one run: the same cached prefix (or none) and the same labels. */
     private record Group(PromptPrefix prefix, List<List<Integer>> labels) {
         static Group of(PreparedRequest.Classification r) {
-            return new Group(r.prefix(), Arrays.stream(r.labelIds()).map(l -> Arrays.stream(l).boxed().toList()).toList());
+            return new Group(
+                    r.prefix(),
+                    Arrays.stream(r.labelIds())
+                            .map(l -> Arrays.stream(l).boxed().toList())
+                            .toList());
         }
     }
 
@@ -131,7 +148,8 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
         long start = System.nanoTime();
         for (PreparedRequest r : requests) {
             if (!accepts(r)) {
-                throw new EngineException(ErrorCode.INVALID_PARAMETER, "request " + r.id() + " is not a classification");
+                throw new EngineException(
+                        ErrorCode.INVALID_PARAMETER, "request " + r.id() + " is not a classification");
             }
         }
         List<PreparedRequest.Classification> batch = PreparedRequest.classifications(requests);
@@ -153,7 +171,8 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
     public double[][] score(List<PreparedRequest.Classification> rows, OrtSession.RunOptions run) throws OrtException {
         Map<Group, List<Integer>> groups = new LinkedHashMap<>();
         for (int i = 0; i < rows.size(); i++) {
-            groups.computeIfAbsent(Group.of(rows.get(i)), g -> new ArrayList<>()).add(i);
+            groups.computeIfAbsent(Group.of(rows.get(i)), g -> new ArrayList<>())
+                    .add(i);
         }
         double[][] logProbs = new double[rows.size()][];
         for (List<Integer> members : groups.values()) {
@@ -166,7 +185,8 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
     }
 
     /** One run over rows that share their prefix and labels. */
-    private double[][] scoreGroup(List<PreparedRequest.Classification> rows, OrtSession.RunOptions run) throws OrtException {
+    private double[][] scoreGroup(List<PreparedRequest.Classification> rows, OrtSession.RunOptions run)
+            throws OrtException {
         control.check();
         PreparedRequest.Classification first = rows.get(0);
         int prefix = first.prefixLength();
@@ -209,11 +229,18 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
             owned.add(put(inputs, ClassifyGraphConverter.LABEL_IDS, longs(labelIds, l, m)));
             owned.add(put(inputs, ClassifyGraphConverter.LABEL_FIRST, longs(labelFirst, l)));
             owned.add(put(inputs, ClassifyGraphConverter.LABEL_NEXT, longs(labelNext, l, m)));
-            owned.add(put(inputs, ClassifyGraphConverter.LABEL_NEXT_MASK, OnnxTensor.createTensor(env, FloatBuffer.wrap(labelNextMask), new long[] {l, m})));
-            KvCacheMerge.Merged cached = first.prefix() == null ? null : ((CachedPrefix) first.prefix().state()).kv();
+            owned.add(put(
+                    inputs,
+                    ClassifyGraphConverter.LABEL_NEXT_MASK,
+                    OnnxTensor.createTensor(env, FloatBuffer.wrap(labelNextMask), new long[] {l, m})));
+            KvCacheMerge.Merged cached = first.prefix() == null
+                    ? null
+                    : ((CachedPrefix) first.prefix().state()).kv();
             for (int layer = 0; layer < config.nLayer(); layer++) {
                 if (cached != null) {
-                    inputs.put(ClassifyGraphConverter.prefixKey(layer), cached.key(layer)); // the cache's own tensors: no copy here
+                    inputs.put(
+                            ClassifyGraphConverter.prefixKey(layer),
+                            cached.key(layer)); // the cache's own tensors: no copy here
                     inputs.put(ClassifyGraphConverter.prefixValue(layer), cached.value(layer));
                 } else {
                     owned.add(put(inputs, ClassifyGraphConverter.prefixKey(layer), emptyPrefix()));
@@ -243,7 +270,9 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
     }
 
     private OnnxTensor longs(long[] values, long... shape) throws OrtException {
-        LongBuffer buffer = ByteBuffer.allocateDirect(values.length * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
+        LongBuffer buffer = ByteBuffer.allocateDirect(values.length * Long.BYTES)
+                .order(ByteOrder.nativeOrder())
+                .asLongBuffer();
         buffer.put(values).rewind();
         return OnnxTensor.createTensor(env, buffer, shape);
     }

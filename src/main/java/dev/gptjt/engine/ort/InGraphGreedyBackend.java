@@ -6,9 +6,9 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
+import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.ErrorCode;
 import dev.gptjt.engine.GenerationBackend;
-import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.PreparedRequest;
 import dev.gptjt.engine.RowState;
 import dev.gptjt.engine.model.ModelDirectory;
@@ -39,8 +39,13 @@ public final class InGraphGreedyBackend implements GenerationBackend {
     private final RunControl control = new RunControl();
     private volatile long ortNanos;
 
-    private InGraphGreedyBackend(OrtEnvironment env, OrtSession.SessionOptions options, OrtSession session, Gpt2Tokenizer tokenizer,
-                                 int padTokenId, int eosTokenId) {
+    private InGraphGreedyBackend(
+            OrtEnvironment env,
+            OrtSession.SessionOptions options,
+            OrtSession session,
+            Gpt2Tokenizer tokenizer,
+            int padTokenId,
+            int eosTokenId) {
         this.env = env;
         this.options = options;
         this.session = session;
@@ -57,13 +62,17 @@ public final class InGraphGreedyBackend implements GenerationBackend {
      *     when CUDA is asked for but cannot start
      */
     public static InGraphGreedyBackend open(ModelDirectory model, EngineConfig config, Gpt2Tokenizer tokenizer) {
-        Path file = model.greedySearchFile().orElseThrow(() -> new EngineException(ErrorCode.MODEL_INVALID,
-                model.root().resolve(ModelDirectory.GREEDY_SEARCH_FILE) + ": missing; write it with 'gptjt convert --model "
-                        + model.root() + " --out " + model.root() + " --greedy-in-graph'"));
+        Path file = model.greedySearchFile()
+                .orElseThrow(() -> new EngineException(
+                        ErrorCode.MODEL_INVALID,
+                        model.root().resolve(ModelDirectory.GREEDY_SEARCH_FILE)
+                                + ": missing; write it with 'gptjt convert --model " + model.root() + " --out "
+                                + model.root() + " --greedy-in-graph'"));
         return DecoderSession.onLoaderThread(file, () -> openHere(file, model, config, tokenizer));
     }
 
-    private static InGraphGreedyBackend openHere(Path file, ModelDirectory model, EngineConfig config, Gpt2Tokenizer tokenizer) {
+    private static InGraphGreedyBackend openHere(
+            Path file, ModelDirectory model, EngineConfig config, Gpt2Tokenizer tokenizer) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession.SessionOptions options;
         try {
@@ -75,9 +84,11 @@ public final class InGraphGreedyBackend implements GenerationBackend {
         try {
             try {
                 // from bytes, with the weights' real directory: ORT refuses weights reached through a link
-                session = DecoderSession.createSession(env, java.nio.file.Files.readAllBytes(file), model.weightsDir(), options);
+                session = DecoderSession.createSession(
+                        env, java.nio.file.Files.readAllBytes(file), model.weightsDir(), options);
             } catch (OrtException e) {
-                throw new EngineException(ErrorCode.MODEL_INVALID, file + ": ONNX Runtime cannot load it: " + e.getMessage(), e);
+                throw new EngineException(
+                        ErrorCode.MODEL_INVALID, file + ": ONNX Runtime cannot load it: " + e.getMessage(), e);
             } catch (java.io.IOException e) {
                 throw new EngineException(ErrorCode.MODEL_INVALID, file + ": cannot read: " + e.getMessage(), e);
             }
@@ -85,14 +96,19 @@ public final class InGraphGreedyBackend implements GenerationBackend {
             String pad = meta.get(GreedySearchConverter.PAD_TOKEN_KEY);
             String eos = meta.get(GreedySearchConverter.EOS_TOKEN_KEY);
             if (pad == null || eos == null || !session.getInputNames().contains(GreedySearchConverter.MAX_LENGTH)) {
-                throw new EngineException(ErrorCode.MODEL_INVALID, file + ": not written by 'gptjt convert --greedy-in-graph' (no "
-                        + GreedySearchConverter.PAD_TOKEN_KEY + " metadata or max_length input)");
+                throw new EngineException(
+                        ErrorCode.MODEL_INVALID,
+                        file + ": not written by 'gptjt convert --greedy-in-graph' (no "
+                                + GreedySearchConverter.PAD_TOKEN_KEY + " metadata or max_length input)");
             }
             if (Integer.parseInt(eos) != model.config().eosTokenId()) {
-                throw new EngineException(ErrorCode.MODEL_INVALID, file + ": converted with eos_token_id " + eos + " but "
-                        + ModelDirectory.CONFIG_FILE + " says " + model.config().eosTokenId() + "; convert again");
+                throw new EngineException(
+                        ErrorCode.MODEL_INVALID,
+                        file + ": converted with eos_token_id " + eos + " but " + ModelDirectory.CONFIG_FILE + " says "
+                                + model.config().eosTokenId() + "; convert again");
             }
-            return new InGraphGreedyBackend(env, options, session, tokenizer, Integer.parseInt(pad), Integer.parseInt(eos));
+            return new InGraphGreedyBackend(
+                    env, options, session, tokenizer, Integer.parseInt(pad), Integer.parseInt(eos));
         } catch (OrtException e) {
             DecoderSession.closeQuietly(session, options);
             throw new EngineException(ErrorCode.MODEL_INVALID, file + ": " + e.getMessage(), e);
@@ -104,7 +120,9 @@ public final class InGraphGreedyBackend implements GenerationBackend {
 
     /** True when this backend can run the request: a greedy generation that ends at EOS. */
     public static boolean accepts(PreparedRequest request) {
-        return request instanceof PreparedRequest.Generation g && g.params().greedy() && !g.params().ignoreEos();
+        return request instanceof PreparedRequest.Generation g
+                && g.params().greedy()
+                && !g.params().ignoreEos();
     }
 
     @Override
@@ -121,7 +139,8 @@ public final class InGraphGreedyBackend implements GenerationBackend {
         long start = System.nanoTime();
         for (PreparedRequest r : requests) {
             if (!accepts(r)) {
-                throw new EngineException(ErrorCode.INVALID_PARAMETER, "request " + r.id() + " is not a greedy generation ending at EOS");
+                throw new EngineException(
+                        ErrorCode.INVALID_PARAMETER, "request " + r.id() + " is not a greedy generation ending at EOS");
             }
         }
         List<PreparedRequest.Generation> batch = PreparedRequest.generations(requests);
@@ -146,17 +165,29 @@ public final class InGraphGreedyBackend implements GenerationBackend {
         try {
             run = control.begin();
             try (OnnxTensor idsTensor = OnnxTensor.createTensor(env, IntBuffer.wrap(ids), new long[] {b, promptLen});
-                 OnnxTensor maskTensor = OnnxTensor.createTensor(env, IntBuffer.wrap(mask), new long[] {b, promptLen});
-                 OnnxTensor maxLength = OnnxTensor.createTensor(env, IntBuffer.wrap(new int[] {promptLen + maxNew}), new long[] {1})) {
+                    OnnxTensor maskTensor =
+                            OnnxTensor.createTensor(env, IntBuffer.wrap(mask), new long[] {b, promptLen});
+                    OnnxTensor maxLength = OnnxTensor.createTensor(
+                            env, IntBuffer.wrap(new int[] {promptLen + maxNew}), new long[] {1})) {
                 long ortStart = System.nanoTime();
-                try (OrtSession.Result result = session.run(Map.of(GreedySearchConverter.INPUT_IDS, idsTensor,
-                        DecoderSession.ATTENTION_MASK, maskTensor, GreedySearchConverter.MAX_LENGTH, maxLength), run)) {
+                try (OrtSession.Result result = session.run(
+                        Map.of(
+                                GreedySearchConverter.INPUT_IDS,
+                                idsTensor,
+                                DecoderSession.ATTENTION_MASK,
+                                maskTensor,
+                                GreedySearchConverter.MAX_LENGTH,
+                                maxLength),
+                        run)) {
                     ortNanos += System.nanoTime() - ortStart;
                     OnnxTensor sequences = (OnnxTensor) result.get(0);
                     int width = (int) sequences.getInfo().getShape()[1];
                     IntBuffer out = sequences.getIntBuffer();
                     for (int r = 0; r < b; r++) {
-                        rows[r] = new RowState(batch.get(r).withoutPrefix(), tokenizer, eosTokenId); // the graph reads the whole prompt
+                        rows[r] = new RowState(
+                                batch.get(r).withoutPrefix(),
+                                tokenizer,
+                                eosTokenId); // the graph reads the whole prompt
                         for (int c = promptLen; c < width && !rows[r].finished(); c++) {
                             rows[r].accept(out.get(r * width + c));
                         }

@@ -69,7 +69,9 @@ final class KvCacheMerge {
                     for (int j = 0; j < rows.size(); j++) {
                         Source s = rows.get(j);
                         int l = layer;
-                        ByteBuffer source = s.real() == 0 ? null : read.computeIfAbsent(s.cache(), c -> bytes(c, key ? c.key(l) : c.value(l)));
+                        ByteBuffer source = s.real() == 0
+                                ? null
+                                : read.computeIfAbsent(s.cache(), c -> bytes(c, key ? c.key(l) : c.value(l)));
                         int column = headSize * element;
                         int padding = (length - s.real()) * column;
                         for (int h = 0; h < heads; h++) {
@@ -81,7 +83,11 @@ final class KvCacheMerge {
                                 target.put(to, source, from, s.head() * column);
                             }
                             if (s.tail() > 0) {
-                                target.put(to + s.head() * column, source, (rowStart + s.length() - s.tail()) * column, s.tail() * column);
+                                target.put(
+                                        to + s.head() * column,
+                                        source,
+                                        (rowStart + s.length() - s.tail()) * column,
+                                        s.tail() * column);
                             }
                         }
                     }
@@ -96,7 +102,11 @@ final class KvCacheMerge {
 
     /** Bytes one token takes in the cache: keys and values of every layer. */
     static long bytesPerToken(DecoderSession decoder) {
-        return 2L * decoder.config().nLayer() * decoder.config().nHead() * decoder.config().headSize() * elementBytes(decoder);
+        return 2L
+                * decoder.config().nLayer()
+                * decoder.config().nHead()
+                * decoder.config().headSize()
+                * elementBytes(decoder);
     }
 
     private static int elementBytes(DecoderSession decoder) {
@@ -131,7 +141,8 @@ final class KvCacheMerge {
             }
             if (best == null) {
                 // powers of two: a cache growing a column per step reuses its buffer for many steps
-                return ByteBuffer.allocateDirect(Integer.highestOneBit(Math.max(bytes, 4096) - 1) << 1).order(ByteOrder.nativeOrder());
+                return ByteBuffer.allocateDirect(Integer.highestOneBit(Math.max(bytes, 4096) - 1) << 1)
+                        .order(ByteOrder.nativeOrder());
             }
             free.remove(best);
             return best;

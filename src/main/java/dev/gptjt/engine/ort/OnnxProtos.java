@@ -21,13 +21,19 @@ final class OnnxProtos {
             }
             shape.addDim(dim);
         }
-        return OnnxMl.ValueInfoProto.newBuilder().setName(name).setType(OnnxMl.TypeProto.newBuilder()
-                .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder().setElemType(type.getNumber()).setShape(shape))).build();
+        return OnnxMl.ValueInfoProto.newBuilder()
+                .setName(name)
+                .setType(OnnxMl.TypeProto.newBuilder()
+                        .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
+                                .setElemType(type.getNumber())
+                                .setShape(shape)))
+                .build();
     }
 
     /** An int64 constant; {@code dims} empty makes a scalar. */
     static OnnxMl.TensorProto int64s(String name, long[] values, long... dims) {
-        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name)
+        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder()
+                .setName(name)
                 .setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber());
         for (long d : dims) {
             t.addDims(d);
@@ -39,10 +45,15 @@ final class OnnxProtos {
     }
 
     static OnnxMl.AttributeProto intAttribute(String name, long value) {
-        return OnnxMl.AttributeProto.newBuilder().setName(name).setType(OnnxMl.AttributeProto.AttributeType.INT).setI(value).build();
+        return OnnxMl.AttributeProto.newBuilder()
+                .setName(name)
+                .setType(OnnxMl.AttributeProto.AttributeType.INT)
+                .setI(value)
+                .build();
     }
 
-    static OnnxMl.NodeProto node(String op, String name, String[] inputs, String[] outputs, OnnxMl.AttributeProto... attributes) {
+    static OnnxMl.NodeProto node(
+            String op, String name, String[] inputs, String[] outputs, OnnxMl.AttributeProto... attributes) {
         OnnxMl.NodeProto.Builder n = OnnxMl.NodeProto.newBuilder().setOpType(op).setName(name);
         for (String in : inputs) {
             n.addInput(in);
@@ -98,8 +109,12 @@ final class OnnxProtos {
      */
     static void gatherBeforeLmHead(OnnxMl.GraphProto.Builder graph, int matMul, String indices, String gathered) {
         OnnxMl.NodeProto product = graph.getNode(matMul);
-        OnnxMl.NodeProto gather = node("Gather", "gptjt_select_logits_positions",
-                new String[] {product.getInput(0), indices}, new String[] {gathered}, intAttribute("axis", 1));
+        OnnxMl.NodeProto gather = node(
+                "Gather",
+                "gptjt_select_logits_positions",
+                new String[] {product.getInput(0), indices},
+                new String[] {gathered},
+                intAttribute("axis", 1));
         graph.setNode(matMul, product.toBuilder().setInput(0, gathered));
         graph.addNode(matMul, gather); // nodes stay in topological order: the Gather right before the MatMul
     }

@@ -78,14 +78,16 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
     }
 
     /** Scores the requests' labels and completes them; {@code batchSize} is what their results report. */
-    private void score(List<PreparedRequest.Classification> scoring, int batchSize, RowFeed feed, OrtSession.RunOptions options)
+    private void score(
+            List<PreparedRequest.Classification> scoring, int batchSize, RowFeed feed, OrtSession.RunOptions options)
             throws OrtException {
         if (scoring.isEmpty()) {
             return;
         }
         long start = System.nanoTime();
         double[][] labelLogProbs = scorer.score(scoring, options);
-        List<EngineResult> results = LabelScores.of(scoring, labelLogProbs, System.nanoTime() - start, batchSize, name());
+        List<EngineResult> results =
+                LabelScores.of(scoring, labelLogProbs, System.nanoTime() - start, batchSize, name());
         for (int i = 0; i < scoring.size(); i++) {
             feed.complete(scoring.get(i), results.get(i));
         }
@@ -97,9 +99,13 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         OrtSession.RunOptions options = null;
         try {
             options = control.begin();
-            PreparedRequest prefix = new PreparedRequest.Generation("prefix", tokens, GenerationParams.DEFAULTS, System.nanoTime(), Long.MAX_VALUE, null);
-            try (DecoderStepper.Output pass = stepper.promptPass(DecoderStepper.Prompts.of(List.of(prefix), config.eosTokenId()), List.of(prefix), options)) {
-                KvCacheMerge.Merged kv = KvCacheMerge.merge(decoder, List.of(KvCacheMerge.Source.of(pass, tokens.length, 0, tokens.length)),
+            PreparedRequest prefix = new PreparedRequest.Generation(
+                    "prefix", tokens, GenerationParams.DEFAULTS, System.nanoTime(), Long.MAX_VALUE, null);
+            try (DecoderStepper.Output pass = stepper.promptPass(
+                    DecoderStepper.Prompts.of(List.of(prefix), config.eosTokenId()), List.of(prefix), options)) {
+                KvCacheMerge.Merged kv = KvCacheMerge.merge(
+                        decoder,
+                        List.of(KvCacheMerge.Source.of(pass, tokens.length, 0, tokens.length)),
                         new KvCacheMerge.BufferPool());
                 return new CachedPrefix(kv, (long) tokens.length * KvCacheMerge.bytesPerToken(decoder));
             }
@@ -115,8 +121,8 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         final RowState state;
         final Sampler sampler;
         final long startNanos; // when it was admitted: its prompt pass counts as inference, not as queueing
-        int cached;  // real tokens of this row in the cache (prompt, then every fed token)
-        long next;   // the token to feed at the next step
+        int cached; // real tokens of this row in the cache (prompt, then every fed token)
+        long next; // the token to feed at the next step
 
         Row(RowState state, Sampler sampler, long startNanos) {
             this.state = state;
@@ -144,7 +150,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         private final float[] logits = new float[config.vocabSize()];
         private List<Row> rows = new ArrayList<>(); // in cache row order
         private KvCache cache;
-        private int length;                          // cache columns
+        private int length; // cache columns
 
         RunningBatch(RowFeed feed, OrtSession.RunOptions options) {
             this.feed = feed;
@@ -201,7 +207,8 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                 int batchSize = incoming.size() + unfinished();
                 for (int r = 0; r < incoming.size(); r++) {
                     PreparedRequest.Generation req = incoming.get(r);
-                    Row row = new Row(new RowState(req, tokenizer, config.eosTokenId()), Sampler.of(req.params()), admitted);
+                    Row row = new Row(
+                            new RowState(req, tokenizer, config.eosTokenId()), Sampler.of(req.params()), admitted);
                     row.cached = req.promptIds().length;
                     fresh.add(row);
                     prompt.row(r, 0, logits);
@@ -255,7 +262,8 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                 positions[r] = row.cached;
                 java.util.Arrays.fill(mask, r * (length + 1) + length - row.cached, (r + 1) * (length + 1), 1L);
             }
-            DecoderStepper.Output output = stepper.run(ids, mask, positions, b, 1, length + 1, cache, new int[] {0}, options);
+            DecoderStepper.Output output =
+                    stepper.run(ids, mask, positions, b, 1, length + 1, cache, new int[] {0}, options);
             closeCache();
             cache = output;
             length++;
@@ -275,7 +283,8 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
             row.state.accept(token);
             row.next = token;
             if (row.finished()) {
-                feed.complete(row.state.request(), row.state.result(System.nanoTime() - row.startNanos, batchSize, name()));
+                feed.complete(
+                        row.state.request(), row.state.result(System.nanoTime() - row.startNanos, batchSize, name()));
             }
         }
 
@@ -299,7 +308,8 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
     /** One row, then one more joining at every step up to {@code maxBatchSize}, each generating a few tokens. */
     @Override
     public void warmUp(int maxBatchSize) {
-        GenerationParams params = GenerationParams.DEFAULTS.withMaxNewTokens(maxBatchSize + 4).withIgnoreEos(true);
+        GenerationParams params =
+                GenerationParams.DEFAULTS.withMaxNewTokens(maxBatchSize + 4).withIgnoreEos(true);
         List<PreparedRequest> rows = new ArrayList<>();
         for (int i = 0; i < maxBatchSize; i++) {
             rows.add(PreparedRequest.Generation.warmUp(i, params));
@@ -307,7 +317,8 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         java.util.Iterator<PreparedRequest> next = rows.iterator();
         run(List.of(next.next()), new RowFeed() {
             @Override
-            public List<PreparedRequest> admit(int running, long stepNanos, java.util.function.Predicate<PreparedRequest> joinable) {
+            public List<PreparedRequest> admit(
+                    int running, long stepNanos, java.util.function.Predicate<PreparedRequest> joinable) {
                 return next.hasNext() ? List.of(next.next()) : List.of();
             }
 

@@ -50,7 +50,8 @@ final class RunControl {
 
     /** What an ORT failure means to callers: CLOSED when it was our termination, else INFERENCE_FAILED. */
     EngineException failure(OrtException e) {
-        return terminated ? closed()
+        return terminated
+                ? closed()
                 : new EngineException(ErrorCode.INFERENCE_FAILED, "ONNX Runtime failed: " + e.getMessage(), e);
     }
 

@@ -29,7 +29,8 @@ final class TokenLoopLabelScorer implements LabelScorer {
      * present tensors feed every label pass: the prompt is read once, whatever the label count).
      */
     @Override
-    public double[][] score(List<PreparedRequest.Classification> batch, OrtSession.RunOptions options) throws OrtException {
+    public double[][] score(List<PreparedRequest.Classification> batch, OrtSession.RunOptions options)
+            throws OrtException {
         int b = batch.size();
         int vocab = config.vocabSize();
         DecoderStepper.Prompts prompts = DecoderStepper.Prompts.of(batch, config.eosTokenId());
@@ -76,8 +77,16 @@ final class TokenLoopLabelScorer implements LabelScorer {
                 for (int i = 0; i < width; i++) {
                     all[i] = i;
                 }
-                try (DecoderStepper.Output pass = stepper.run(ids, prompts.maskExtendedBy(width), positions, b, width, prompts.total() + width,
-                        prefill, all, options)) {
+                try (DecoderStepper.Output pass = stepper.run(
+                        ids,
+                        prompts.maskExtendedBy(width),
+                        positions,
+                        b,
+                        width,
+                        prompts.total() + width,
+                        prefill,
+                        all,
+                        options)) {
                     for (int r = 0; r < b; r++) {
                         int[][] labels = batch.get(r).labelIds();
                         if (j >= labels.length) {
@@ -93,7 +102,6 @@ final class TokenLoopLabelScorer implements LabelScorer {
         }
         return out;
     }
-
 
     private static double logSumExp(float[] logits) {
         float max = Float.NEGATIVE_INFINITY;

@@ -73,7 +73,8 @@ public final class BatchPolicy {
      * @param maxWaitNanos    longest a request is held for others to join it
      * @param stepNanos       how long until the backend asks again (its last step took this long); 0 when unknown
      */
-    public static int admit(int queued, long oldestWaitNanos, int running, int maxBatchSize, long maxWaitNanos, long stepNanos) {
+    public static int admit(
+            int queued, long oldestWaitNanos, int running, int maxBatchSize, long maxWaitNanos, long stepNanos) {
         int room = maxBatchSize - running;
         if (room <= 0 || queued == 0) {
             return 0;

@@ -1,9 +1,9 @@
 package dev.gptjt.engine.scheduler;
 
 import dev.gptjt.engine.EngineException;
+import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.ErrorCode;
 import dev.gptjt.engine.GenerationBackend;
-import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.PreparedRequest;
 import dev.gptjt.engine.RowFeed;
 import java.time.Duration;
@@ -45,13 +45,15 @@ public final class BatchScheduler implements AutoCloseable {
     private final Condition changed = lock.newCondition();
     private final Condition notFull = lock.newCondition();
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+
     private record Task(Runnable work, CompletableFuture<Void> done) {}
 
     private final ArrayDeque<Task> tasks = new ArrayDeque<>(); // guarded by lock: run on the worker between batches
     private final Thread worker;
     private boolean closed; // guarded by lock
 
-    public BatchScheduler(GenerationBackend backend, int maxBatchSize, Duration maxWait, int maxQueue, BatchListener listener) {
+    public BatchScheduler(
+            GenerationBackend backend, int maxBatchSize, Duration maxWait, int maxQueue, BatchListener listener) {
         this.backend = backend;
         this.maxBatchSize = maxBatchSize;
         this.maxWaitNanos = maxWait.toNanos();
@@ -77,8 +79,8 @@ public final class BatchScheduler implements AutoCloseable {
             if (closed) {
                 future.completeExceptionally(new EngineException(ErrorCode.CLOSED, "engine is closed"));
             } else if (queue.size() >= maxQueue) {
-                future.completeExceptionally(new EngineException(ErrorCode.OVERLOADED,
-                        "engine queue is full (" + maxQueue + " requests waiting); retry later"));
+                future.completeExceptionally(new EngineException(
+                        ErrorCode.OVERLOADED, "engine queue is full (" + maxQueue + " requests waiting); retry later"));
             } else {
                 queue.addLast(new Pending(request, future));
                 changed.signal();
@@ -197,7 +199,9 @@ public final class BatchScheduler implements AutoCloseable {
                 if (!expired.isEmpty()) {
                     return List.of(); // let the caller fail them now rather than after waiting
                 }
-                long oldestWait = queue.isEmpty() ? 0 : System.nanoTime() - queue.peekFirst().request().submittedNanos();
+                long oldestWait = queue.isEmpty()
+                        ? 0
+                        : System.nanoTime() - queue.peekFirst().request().submittedNanos();
                 BatchPolicy.Decision d = BatchPolicy.decide(queue.size(), oldestWait, maxBatchSize, maxWaitNanos);
                 if (d.take() > 0) {
                     List<Pending> batch = new ArrayList<>(d.take());
@@ -230,7 +234,8 @@ public final class BatchScheduler implements AutoCloseable {
         batch.forEach(p -> inFlight.put(p.request(), p));
         RowFeed feed = new RowFeed() {
             @Override
-            public List<PreparedRequest> admit(int running, long stepNanos, java.util.function.Predicate<PreparedRequest> may) {
+            public List<PreparedRequest> admit(
+                    int running, long stepNanos, java.util.function.Predicate<PreparedRequest> may) {
                 List<Pending> joining = joinable(running, stepNanos, may);
                 joining.forEach(p -> inFlight.put(p.request(), p));
                 return joining.stream().map(Pending::request).toList();
@@ -253,7 +258,10 @@ public final class BatchScheduler implements AutoCloseable {
         try {
             backend.run(batch.stream().map(Pending::request).toList(), feed);
             if (!inFlight.isEmpty()) {
-                fail(inFlight, new EngineException(ErrorCode.INFERENCE_FAILED, "the backend ended without a result for the request"));
+                fail(
+                        inFlight,
+                        new EngineException(
+                                ErrorCode.INFERENCE_FAILED, "the backend ended without a result for the request"));
             }
         } catch (RuntimeException e) {
             fail(inFlight, EngineException.from(e));
@@ -288,7 +296,8 @@ public final class BatchScheduler implements AutoCloseable {
                 }
                 head++;
             }
-            long oldestWait = queue.isEmpty() ? 0 : now - queue.peekFirst().request().submittedNanos();
+            long oldestWait =
+                    queue.isEmpty() ? 0 : now - queue.peekFirst().request().submittedNanos();
             int take = BatchPolicy.admit(head, oldestWait, running, maxBatchSize, maxWaitNanos, stepNanos);
             for (int i = 0; i < take; i++) {
                 joining.add(queue.pollFirst());
@@ -308,7 +317,8 @@ public final class BatchScheduler implements AutoCloseable {
         if (expired.isEmpty()) {
             return;
         }
-        EngineException late = new EngineException(ErrorCode.DEADLINE_EXCEEDED, "deadline passed before the request's batch started");
+        EngineException late =
+                new EngineException(ErrorCode.DEADLINE_EXCEEDED, "deadline passed before the request's batch started");
         expired.forEach(p -> p.future().completeExceptionally(late));
     }
 

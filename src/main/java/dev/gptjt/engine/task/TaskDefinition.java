@@ -16,10 +16,21 @@ import java.util.Objects;
  * @param stop             default stop sequences when the request gives none
  * @param lengthNormalized classify: compare labels by mean token log-probability instead of the sum
  */
-public record TaskDefinition(String name, String template, Mode mode, List<String> labels, String topic,
-                             int maxNewTokens, List<String> stop, boolean lengthNormalized) {
+public record TaskDefinition(
+        String name,
+        String template,
+        Mode mode,
+        List<String> labels,
+        String topic,
+        int maxNewTokens,
+        List<String> stop,
+        boolean lengthNormalized) {
 
-    public enum Mode { GENERATE, CLASSIFY, EXTRACT }
+    public enum Mode {
+        GENERATE,
+        CLASSIFY,
+        EXTRACT
+    }
 
     public static final String INPUT = "{input}";
 

@@ -43,16 +43,24 @@ public final class TaskProperties {
         for (String name : names) {
             String k = PREFIX + name + ".";
             try {
-                tasks.put(name, new TaskDefinition(name,
-                        p.getProperty(k + "template"),
-                        TaskDefinition.Mode.valueOf(p.getProperty(k + "mode", "generate").trim().toUpperCase(Locale.ROOT)),
-                        list(p.getProperty(k + "labels")),
-                        p.getProperty(k + "topic", DefaultTopics.results(name)),
-                        Integer.parseInt(p.getProperty(k + "max-new-tokens", "16").trim()),
-                        list(p.getProperty(k + "stop")),
-                        Boolean.parseBoolean(p.getProperty(k + "length-normalized", "false").trim())));
+                tasks.put(
+                        name,
+                        new TaskDefinition(
+                                name,
+                                p.getProperty(k + "template"),
+                                TaskDefinition.Mode.valueOf(p.getProperty(k + "mode", "generate")
+                                        .trim()
+                                        .toUpperCase(Locale.ROOT)),
+                                list(p.getProperty(k + "labels")),
+                                p.getProperty(k + "topic", DefaultTopics.results(name)),
+                                Integer.parseInt(p.getProperty(k + "max-new-tokens", "16")
+                                        .trim()),
+                                list(p.getProperty(k + "stop")),
+                                Boolean.parseBoolean(p.getProperty(k + "length-normalized", "false")
+                                        .trim())));
             } catch (IllegalArgumentException e) {
-                throw new EngineException(ErrorCode.INVALID_PARAMETER, file + ": task " + name + ": " + e.getMessage(), e);
+                throw new EngineException(
+                        ErrorCode.INVALID_PARAMETER, file + ": task " + name + ": " + e.getMessage(), e);
             }
         }
         return tasks;

@@ -49,7 +49,8 @@ public final class Gpt2Tokenizer {
         int maxId = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1);
         this.idToToken = new String[maxId + 1];
         vocab.forEach((token, id) -> idToToken[id] = token);
-        this.maxTokenBytes = vocab.keySet().stream().mapToInt(String::length).max().orElse(1);
+        this.maxTokenBytes =
+                vocab.keySet().stream().mapToInt(String::length).max().orElse(1);
     }
 
     /**
@@ -72,12 +73,14 @@ public final class Gpt2Tokenizer {
         try {
             vocab = new ObjectMapper().readValue(vocabFile.toFile(), new TypeReference<HashMap<String, Integer>>() {});
         } catch (IOException e) {
-            throw new EngineException(ErrorCode.MODEL_INVALID, vocabFile + ": cannot read vocabulary: " + e.getMessage(), e);
+            throw new EngineException(
+                    ErrorCode.MODEL_INVALID, vocabFile + ": cannot read vocabulary: " + e.getMessage(), e);
         }
         for (int b = 0; b < 256; b++) {
             String c = ByteLevel.encode(new byte[] {(byte) b});
             if (!vocab.containsKey(c)) {
-                throw new EngineException(ErrorCode.MODEL_INVALID, vocabFile + ": byte-level token for byte " + b + " is missing");
+                throw new EngineException(
+                        ErrorCode.MODEL_INVALID, vocabFile + ": byte-level token for byte " + b + " is missing");
             }
         }
         Map<String, Integer> ranks = new HashMap<>();
@@ -85,7 +88,8 @@ public final class Gpt2Tokenizer {
         try {
             lines = Files.readAllLines(mergesFile, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new EngineException(ErrorCode.MODEL_INVALID, mergesFile + ": cannot read merges: " + e.getMessage(), e);
+            throw new EngineException(
+                    ErrorCode.MODEL_INVALID, mergesFile + ": cannot read merges: " + e.getMessage(), e);
         }
         int rank = 0;
         for (int i = 0; i < lines.size(); i++) {
@@ -95,12 +99,15 @@ public final class Gpt2Tokenizer {
             }
             int space = line.indexOf(' ');
             if (space <= 0 || space == line.length() - 1 || line.indexOf(' ', space + 1) >= 0) {
-                throw new EngineException(ErrorCode.MODEL_INVALID, mergesFile + ": line " + (i + 1) + " is not 'left right'");
+                throw new EngineException(
+                        ErrorCode.MODEL_INVALID, mergesFile + ": line " + (i + 1) + " is not 'left right'");
             }
             String merged = line.substring(0, space) + line.substring(space + 1);
             if (!vocab.containsKey(merged)) {
-                throw new EngineException(ErrorCode.MODEL_INVALID,
-                        mergesFile + ": line " + (i + 1) + " merges into '" + merged + "', which " + vocabFile.getFileName() + " lacks");
+                throw new EngineException(
+                        ErrorCode.MODEL_INVALID,
+                        mergesFile + ": line " + (i + 1) + " merges into '" + merged + "', which "
+                                + vocabFile.getFileName() + " lacks");
             }
             ranks.putIfAbsent(line, rank++);
         }
@@ -179,7 +186,9 @@ public final class Gpt2Tokenizer {
             }
             List<String> merged = new ArrayList<>(symbols.size());
             for (int i = 0; i < symbols.size(); i++) {
-                if (i + 1 < symbols.size() && symbols.get(i).equals(bestLeft) && symbols.get(i + 1).equals(bestRight)) {
+                if (i + 1 < symbols.size()
+                        && symbols.get(i).equals(bestLeft)
+                        && symbols.get(i + 1).equals(bestRight)) {
                     merged.add(bestLeft + bestRight);
                     i++;
                 } else {
@@ -221,7 +230,8 @@ public final class Gpt2Tokenizer {
                 if (b >= 0) {
                     bytes.write(b);
                 } else {
-                    // An added token written as plain text (e.g. <|endoftext|> uses only byte-level chars; others may not).
+                    // An added token written as plain text (e.g. <|endoftext|> uses only byte-level chars; others may
+                    // not).
                     bytes.writeBytes(String.valueOf(token.charAt(k)).getBytes(StandardCharsets.UTF_8));
                 }
             }

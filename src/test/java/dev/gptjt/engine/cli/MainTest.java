@@ -36,8 +36,11 @@ class MainTest {
     private static Run run(String stdin, String... argv) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(argv, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int code = Main.run(
+                argv,
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -46,12 +49,21 @@ class MainTest {
         List<Fixtures.GenerationCase> cases = Fixtures.generationCases();
         StringBuilder in = new StringBuilder();
         for (int i = 0; i < cases.size(); i++) {
-            in.append(JSON.writeValueAsString(java.util.Map.of("id", "g" + i, "prompt", cases.get(i).prompt(), "max_new_tokens", 8))).append('\n');
+            in.append(JSON.writeValueAsString(java.util.Map.of(
+                            "id", "g" + i, "prompt", cases.get(i).prompt(), "max_new_tokens", 8)))
+                    .append('\n');
             if (i == 3) {
                 in.append("{broken\n").append("{\"id\": \"bad\", \"prompt\": \"Hi\", \"top_k\": -1}\n");
             }
         }
-        Run r = run(in.toString(), "generate", "--model", Fixtures.tinyGptj().toString(), "--max-batch-size", "8", "--ignore-eos");
+        Run r = run(
+                in.toString(),
+                "generate",
+                "--model",
+                Fixtures.tinyGptj().toString(),
+                "--max-batch-size",
+                "8",
+                "--ignore-eos");
         assertEquals(0, r.exitCode(), r.err());
         assertEquals(cases.size() + 2, r.lines().size());
         List<JsonNode> results = new ArrayList<>(r.lines());
@@ -63,7 +75,8 @@ class MainTest {
         for (int i = 0; i < cases.size(); i++) {
             JsonNode line = results.get(i);
             assertEquals("g" + i, line.get("id").asText());
-            assertEquals(cases.get(i).inputIds().length, line.get("prompt_tokens").asInt());
+            assertEquals(
+                    cases.get(i).inputIds().length, line.get("prompt_tokens").asInt());
             assertEquals("length", line.get("finish_reason").asText());
             int[] ids = Fixtures.ints(line.get("output_ids"));
             org.junit.jupiter.api.Assertions.assertArrayEquals(cases.get(i).hfOutputIds(), ids);
@@ -72,9 +85,15 @@ class MainTest {
 
     @Test
     void shouldTokenizeLines() throws Exception {
-        Run r = run("{\"text\": \"<|endoftext|> is special\"}\n{\"text\": \"Hi\"}\n", "tokenize", "--model", Fixtures.tinyGptj().toString());
+        Run r = run(
+                "{\"text\": \"<|endoftext|> is special\"}\n{\"text\": \"Hi\"}\n",
+                "tokenize",
+                "--model",
+                Fixtures.tinyGptj().toString());
         assertEquals(0, r.exitCode());
-        assertEquals("[27,91,437,1659,5239,91,29,318,2041]", r.lines().get(0).get("ids").toString());
+        assertEquals(
+                "[27,91,437,1659,5239,91,29,318,2041]",
+                r.lines().get(0).get("ids").toString());
         assertEquals("[17250]", r.lines().get(1).get("ids").toString());
     }
 
@@ -85,7 +104,9 @@ class MainTest {
         assertTrue(missing.err().startsWith("gptjt: model directory /no/such/model does not exist"), missing.err());
         Run typo = run("", "generate", "--model", "m", "--modle", "x");
         assertEquals(2, typo.exitCode());
-        assertEquals("gptjt: Unknown options: '--modle', 'x' (see 'gptjt generate --help')", typo.err().strip());
+        assertEquals(
+                "gptjt: Unknown options: '--modle', 'x' (see 'gptjt generate --help')",
+                typo.err().strip());
     }
 
     @Test
@@ -94,18 +115,20 @@ class MainTest {
             for (String help : List.of("--help", "-h")) {
                 Run r = run("", command, help);
                 assertEquals(0, r.exitCode(), command + " " + help + ": " + r.err());
-                assertTrue(r.out().startsWith("Usage: gptjt " + command) && r.out().contains("--model=DIR"), r.out());
+                assertTrue(
+                        r.out().startsWith("Usage: gptjt " + command) && r.out().contains("--model=DIR"), r.out());
             }
         }
         String[][] bad = {
-                {"generate", "--model", "m", "--max-new-tokens", "x", "'x' is not an int"},
-                {"generate", "--model", "m", "--max-wait", "soon", "'soon' is not a duration"},
-                {"generate", "--model", "m", "--backend", "gpu", "'gpu' is none of auto, java-loop, in-graph"},
-                {"generate", "--model", "m", "--provider", "tpu", "--provider"},
-                {"generate", "--model", "m", "--max-batch-size", "0", "--max-batch-size must be >= 1"},
-                {"generate", "--model", "--max-new-tokens", "Expected parameter for option '--model'"},
-                {"tokenize", "Missing required option: '--model=DIR'"},
-                {"nosuch", "Unmatched argument at index 0: 'nosuch'"}};
+            {"generate", "--model", "m", "--max-new-tokens", "x", "'x' is not an int"},
+            {"generate", "--model", "m", "--max-wait", "soon", "'soon' is not a duration"},
+            {"generate", "--model", "m", "--backend", "gpu", "'gpu' is none of auto, java-loop, in-graph"},
+            {"generate", "--model", "m", "--provider", "tpu", "--provider"},
+            {"generate", "--model", "m", "--max-batch-size", "0", "--max-batch-size must be >= 1"},
+            {"generate", "--model", "--max-new-tokens", "Expected parameter for option '--model'"},
+            {"tokenize", "Missing required option: '--model=DIR'"},
+            {"nosuch", "Unmatched argument at index 0: 'nosuch'"}
+        };
         for (String[] c : bad) {
             Run r = run("", java.util.Arrays.copyOf(c, c.length - 1));
             assertEquals(2, r.exitCode(), String.join(" ", c));
@@ -115,27 +138,41 @@ class MainTest {
     }
 
     @Test
-    void shouldConvertAModelAndGenerateWithItInGraph(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+    void shouldConvertAModelAndGenerateWithItInGraph(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
         java.nio.file.Path out = tmp.resolve("tiny-greedy");
         Run refused = run("", "convert", "--model", Fixtures.tinyGptj().toString(), "--out", out.toString());
         assertEquals(2, refused.exitCode());
         assertTrue(refused.err().contains("--greedy-in-graph"), refused.err());
 
-        Run converted = run("", "convert", "--model", Fixtures.tinyGptj().toString(), "--out", out.toString(), "--greedy-in-graph");
+        Run converted = run(
+                "", "convert", "--model", Fixtures.tinyGptj().toString(), "--out", out.toString(), "--greedy-in-graph");
         assertEquals(0, converted.exitCode(), converted.err());
         assertTrue(converted.err().contains("greedy_search.onnx"), converted.err());
 
         List<Fixtures.GenerationCase> cases = Fixtures.generationCases();
         StringBuilder in = new StringBuilder();
         for (int i = 0; i < cases.size(); i++) {
-            in.append(JSON.writeValueAsString(java.util.Map.of("id", "g" + i, "prompt", cases.get(i).prompt()))).append('\n');
+            in.append(JSON.writeValueAsString(java.util.Map.of(
+                            "id", "g" + i, "prompt", cases.get(i).prompt())))
+                    .append('\n');
         }
-        Run r = run(in.toString(), "generate", "--model", out.toString(), "--max-batch-size", "8", "--max-new-tokens", "8",
-                "--backend", "in-graph");
+        Run r = run(
+                in.toString(),
+                "generate",
+                "--model",
+                out.toString(),
+                "--max-batch-size",
+                "8",
+                "--max-new-tokens",
+                "8",
+                "--backend",
+                "in-graph");
         assertEquals(0, r.exitCode(), r.err());
         for (int i = 0; i < cases.size(); i++) {
             assertEquals("ort-greedy-search", r.lines().get(i).get("backend").asText());
-            org.junit.jupiter.api.Assertions.assertArrayEquals(cases.get(i).hfOutputIds(), Fixtures.ints(r.lines().get(i).get("output_ids")));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(
+                    cases.get(i).hfOutputIds(), Fixtures.ints(r.lines().get(i).get("output_ids")));
         }
     }
 }

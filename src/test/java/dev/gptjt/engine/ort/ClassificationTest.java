@@ -62,7 +62,8 @@ class ClassificationTest {
         }
         int vocab = reference.config().vocabSize();
         try (OrtSession.RunOptions options = new OrtSession.RunOptions();
-             DecoderStepper.Output out = new DecoderStepper(reference, new KvCacheMerge.BufferPool()).run(ids, mask, pos, 1, n, n, null, positions(p.length - 1, l.length), options)) {
+                DecoderStepper.Output out = new DecoderStepper(reference, new KvCacheMerge.BufferPool())
+                        .run(ids, mask, pos, 1, n, n, null, positions(p.length - 1, l.length), options)) {
             float[] row = new float[vocab];
             double sum = 0;
             for (int i = 0; i < l.length; i++) {
@@ -90,7 +91,8 @@ class ClassificationTest {
     }
 
     private static ClassificationResult classify(String prompt, List<String> labels, boolean normalized) {
-        return engine.classify(new ClassificationRequest("c", prompt, labels, normalized)).join();
+        return engine.classify(new ClassificationRequest("c", prompt, labels, normalized))
+                .join();
     }
 
     @Test
@@ -109,8 +111,15 @@ class ClassificationTest {
         for (boolean normalized : new boolean[] {false, true}) {
             ClassificationResult r = classify(CASES.get(3).prompt(), HATE, normalized);
             assertTrue(HATE.contains(r.label()));
-            assertEquals(1.0, r.scores().stream().mapToDouble(ClassificationResult.LabelScore::probability).sum(), 1e-6);
-            var best = r.scores().stream().max((a, b) -> Double.compare(a.score(), b.score())).orElseThrow();
+            assertEquals(
+                    1.0,
+                    r.scores().stream()
+                            .mapToDouble(ClassificationResult.LabelScore::probability)
+                            .sum(),
+                    1e-6);
+            var best = r.scores().stream()
+                    .max((a, b) -> Double.compare(a.score(), b.score()))
+                    .orElseThrow();
             assertEquals(best.label(), r.label());
             for (var s : r.scores()) {
                 assertEquals(normalized ? s.logProb() / s.tokens() : s.logProb(), s.score(), 1e-12);
@@ -120,20 +129,29 @@ class ClassificationTest {
 
     @Test
     void shouldClassifyInOneBatchAsOneByOne() {
-        List<String> prompts = CASES.stream().map(Fixtures.GenerationCase::prompt).limit(6).toList();
-        List<ClassificationResult> single = prompts.stream().map(p -> classify(p, EMOTIONS, false)).toList();
+        List<String> prompts =
+                CASES.stream().map(Fixtures.GenerationCase::prompt).limit(6).toList();
+        List<ClassificationResult> single =
+                prompts.stream().map(p -> classify(p, EMOTIONS, false)).toList();
         // all six at once, plus a generation in the same batch
         List<CompletableFuture<ClassificationResult>> batched = prompts.stream()
-                .map(p -> batching.classify(new ClassificationRequest(p, p, EMOTIONS, false))).toList();
-        CompletableFuture<GenerationResult> generation = batching.submit(new GenerationRequest("g", CASES.get(6).prompt(),
+                .map(p -> batching.classify(new ClassificationRequest(p, p, EMOTIONS, false)))
+                .toList();
+        CompletableFuture<GenerationResult> generation = batching.submit(new GenerationRequest(
+                "g",
+                CASES.get(6).prompt(),
                 GenerationParams.DEFAULTS.withMaxNewTokens(8).withIgnoreEos(true)));
-        assertArrayEquals(CASES.get(6).hfOutputIds(), generation.join().outputIds(), "a generation batched with classifications");
+        assertArrayEquals(
+                CASES.get(6).hfOutputIds(), generation.join().outputIds(), "a generation batched with classifications");
         for (int i = 0; i < prompts.size(); i++) {
             ClassificationResult b = batched.get(i).join();
             assertEquals(7, b.batchSize(), "six classifications and a generation share one batch");
             assertEquals(single.get(i).label(), b.label());
             for (int j = 0; j < EMOTIONS.size(); j++) {
-                assertEquals(single.get(i).scores().get(j).logProb(), b.scores().get(j).logProb(), 1e-4);
+                assertEquals(
+                        single.get(i).scores().get(j).logProb(),
+                        b.scores().get(j).logProb(),
+                        1e-4);
             }
         }
     }
@@ -155,7 +173,11 @@ class ClassificationTest {
     void shouldRefuseMissingOrDuplicateLabels() {
         for (List<String> bad : List.of(List.<String>of(), List.of(" a", " a"), List.of(" a", ""))) {
             var f = engine.classify(new ClassificationRequest("x", "Hi", bad, false));
-            assertEquals(ErrorCode.INVALID_PARAMETER, EngineException.from(org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class, f::join)).code());
+            assertEquals(
+                    ErrorCode.INVALID_PARAMETER,
+                    EngineException.from(
+                                    org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class, f::join))
+                            .code());
         }
     }
 }

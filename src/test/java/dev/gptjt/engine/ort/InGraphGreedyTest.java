@@ -40,6 +40,7 @@ class InGraphGreedyTest {
 
     @TempDir
     static Path tmp;
+
     private static Path converted;
     private static InferenceEngine unbatched;
     private static InferenceEngine batched;
@@ -54,7 +55,8 @@ class InGraphGreedyTest {
         unbatched = InferenceEngine.open(base.withBatching(1, Duration.ZERO, 64));
         // max-wait long enough that all eight submissions land in one left-padded batch
         batched = InferenceEngine.open(base.withBatching(8, Duration.ofSeconds(5), 64));
-        javaLoop = InferenceEngine.open(base.withBackend(DecodingBackend.JAVA_LOOP).withBatching(8, Duration.ofSeconds(5), 64));
+        javaLoop = InferenceEngine.open(
+                base.withBackend(DecodingBackend.JAVA_LOOP).withBatching(8, Duration.ofSeconds(5), 64));
     }
 
     @AfterAll
@@ -76,7 +78,9 @@ class InGraphGreedyTest {
     void shouldReproduceEveryGoldenOneAtATime() {
         unbatched.warmUp(); // both backends' warm-up leave nothing behind
         for (Fixtures.GenerationCase c : Fixtures.generationCases()) {
-            GenerationResult r = unbatched.submit(new GenerationRequest(c.prompt(), c.prompt(), GOLDEN)).join();
+            GenerationResult r = unbatched
+                    .submit(new GenerationRequest(c.prompt(), c.prompt(), GOLDEN))
+                    .join();
             assertArrayEquals(c.hfOutputIds(), r.outputIds(), c.prompt());
             assertEquals(InGraphGreedyBackend.NAME, r.backend());
             assertEquals(1, r.batchSize());
@@ -93,7 +97,8 @@ class InGraphGreedyTest {
             GenerationResult r = futures.get(i).join();
             assertEquals(cases.size(), r.batchSize(), "all eight prompts must share one operator call");
             assertEquals(InGraphGreedyBackend.NAME, r.backend());
-            assertArrayEquals(cases.get(i).hfOutputIds(), r.outputIds(), cases.get(i).prompt());
+            assertArrayEquals(
+                    cases.get(i).hfOutputIds(), r.outputIds(), cases.get(i).prompt());
         }
     }
 
@@ -112,8 +117,10 @@ class InGraphGreedyTest {
             }
             requests.add(new GenerationRequest("r" + i, cases.get(i).prompt(), p));
         }
-        List<CompletableFuture<GenerationResult>> inGraph = requests.stream().map(batched::submit).toList();
-        List<CompletableFuture<GenerationResult>> loop = requests.stream().map(javaLoop::submit).toList();
+        List<CompletableFuture<GenerationResult>> inGraph =
+                requests.stream().map(batched::submit).toList();
+        List<CompletableFuture<GenerationResult>> loop =
+                requests.stream().map(javaLoop::submit).toList();
         for (int i = 0; i < requests.size(); i++) {
             GenerationResult a = inGraph.get(i).join();
             GenerationResult b = loop.get(i).join();
@@ -128,9 +135,12 @@ class InGraphGreedyTest {
     @Test
     void shouldSendSamplingAndIgnoreEosRequestsToTheJavaLoop() {
         Fixtures.GenerationCase c = Fixtures.generationCases().get(0);
-        GenerationResult sampled = unbatched.submit(new GenerationRequest("s", c.prompt(),
-                GOLDEN.withSampling(0.8, 0, 1.0, 7L))).join();
-        GenerationResult ignoring = unbatched.submit(new GenerationRequest("e", c.prompt(), GOLDEN.withIgnoreEos(true))).join();
+        GenerationResult sampled = unbatched
+                .submit(new GenerationRequest("s", c.prompt(), GOLDEN.withSampling(0.8, 0, 1.0, 7L)))
+                .join();
+        GenerationResult ignoring = unbatched
+                .submit(new GenerationRequest("e", c.prompt(), GOLDEN.withIgnoreEos(true)))
+                .join();
         assertEquals("ort-java-loop", sampled.backend());
         assertEquals("ort-java-loop", ignoring.backend());
         assertArrayEquals(c.hfOutputIds(), ignoring.outputIds());
@@ -143,21 +153,28 @@ class InGraphGreedyTest {
         assertTrue(moved > 10_000_000, "most weights must live in the data file, moved " + moved);
         Path out = tmp.resolve("tiny-external-greedy");
         GreedySearchConverter.convert(ModelDirectory.open(external), out);
-        assertTrue(Files.size(out.resolve(ModelDirectory.GREEDY_SEARCH_FILE)) < 1_000_000, "weights must stay out of the protobuf");
+        assertTrue(
+                Files.size(out.resolve(ModelDirectory.GREEDY_SEARCH_FILE)) < 1_000_000,
+                "weights must stay out of the protobuf");
         assertTrue(Files.notExists(out.resolve("model.onnx_data")), "weights stay in the source directory");
         assertEquals(external.toRealPath(), ModelDirectory.open(out).weightsDir());
-        try (InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(out).withBackend(DecodingBackend.IN_GRAPH)
+        try (InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(out)
+                .withBackend(DecodingBackend.IN_GRAPH)
                 .withBatching(8, Duration.ofSeconds(5), 64))) {
             List<Fixtures.GenerationCase> cases = Fixtures.generationCases();
             List<CompletableFuture<GenerationResult>> futures = cases.stream()
-                    .map(c -> engine.submit(new GenerationRequest(c.prompt(), c.prompt(), GOLDEN))).toList();
+                    .map(c -> engine.submit(new GenerationRequest(c.prompt(), c.prompt(), GOLDEN)))
+                    .toList();
             for (int i = 0; i < cases.size(); i++) {
                 GenerationResult r = futures.get(i).join();
                 assertEquals(InGraphGreedyBackend.NAME, r.backend());
-                assertArrayEquals(cases.get(i).hfOutputIds(), r.outputIds(), cases.get(i).prompt());
+                assertArrayEquals(
+                        cases.get(i).hfOutputIds(), r.outputIds(), cases.get(i).prompt());
             }
             // the Java loop on the same external weights, through its own graph rewrite (ignore_eos routes it there)
-            GenerationResult loop = engine.submit(new GenerationRequest("loop", cases.get(0).prompt(), GOLDEN.withIgnoreEos(true))).join();
+            GenerationResult loop = engine.submit(
+                            new GenerationRequest("loop", cases.get(0).prompt(), GOLDEN.withIgnoreEos(true)))
+                    .join();
             assertEquals("ort-java-loop", loop.backend());
             assertArrayEquals(cases.get(0).hfOutputIds(), loop.outputIds());
         }
@@ -165,24 +182,30 @@ class InGraphGreedyTest {
 
     @Test
     void shouldStopALongInGraphGenerationPromptlyOnClose() throws Exception {
-        InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(converted).withBackend(DecodingBackend.IN_GRAPH)
-                .withBatching(1, Duration.ZERO, 8).withMaxNewTokensCap(2000));
+        InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(converted)
+                .withBackend(DecodingBackend.IN_GRAPH)
+                .withBatching(1, Duration.ZERO, 8)
+                .withMaxNewTokensCap(2000));
         Fixtures.GenerationCase c = Fixtures.generationCases().get(0);
-        CompletableFuture<GenerationResult> running = engine.submit(new GenerationRequest("long", c.prompt(), GOLDEN.withMaxNewTokens(2000)));
+        CompletableFuture<GenerationResult> running =
+                engine.submit(new GenerationRequest("long", c.prompt(), GOLDEN.withMaxNewTokens(2000)));
         Thread.sleep(300); // inside the operator's loop by now
         assertFalse(running.isDone(), "still generating when the engine closes");
         long start = System.nanoTime();
         engine.close();
         long closedMs = (System.nanoTime() - start) / 1_000_000;
         assertTrue(closedMs < 2000, "close took " + closedMs + " ms");
-        java.util.concurrent.CompletionException e = assertThrows(java.util.concurrent.CompletionException.class, running::join);
+        java.util.concurrent.CompletionException e =
+                assertThrows(java.util.concurrent.CompletionException.class, running::join);
         assertEquals(ErrorCode.CLOSED, EngineException.from(e.getCause()).code());
     }
 
     @Test
     void shouldRefuseToStartInGraphWithoutAConvertedModel() {
-        EngineException e = assertThrows(EngineException.class, () -> InferenceEngine.open(
-                EngineConfig.defaults(Fixtures.tinyGptj()).withBackend(DecodingBackend.IN_GRAPH)));
+        EngineException e = assertThrows(
+                EngineException.class,
+                () -> InferenceEngine.open(
+                        EngineConfig.defaults(Fixtures.tinyGptj()).withBackend(DecodingBackend.IN_GRAPH)));
         assertEquals(ErrorCode.MODEL_INVALID, e.code());
         assertTrue(e.getMessage().contains("gptjt convert"), e.getMessage());
     }
@@ -192,8 +215,10 @@ class InGraphGreedyTest {
         ModelDirectory tiny = ModelDirectory.open(Fixtures.tinyGptj());
         Gpt2Tokenizer tokenizer = Gpt2Tokenizer.load(tiny.vocabFile(), tiny.mergesFile());
         ModelConfig c = tiny.config();
-        ModelConfig full = new ModelConfig(c.nLayer(), c.nHead(), c.nEmbd(), c.rotaryDim(), tokenizer.vocabSize(), c.nPositions(), c.eosTokenId());
-        EngineException e = assertThrows(EngineException.class, () -> GreedySearchConverter.padTokenId(full, tokenizer));
+        ModelConfig full = new ModelConfig(
+                c.nLayer(), c.nHead(), c.nEmbd(), c.rotaryDim(), tokenizer.vocabSize(), c.nPositions(), c.eosTokenId());
+        EngineException e =
+                assertThrows(EngineException.class, () -> GreedySearchConverter.padTokenId(full, tokenizer));
         assertEquals(ErrorCode.MODEL_INVALID, e.code());
         assertEquals(50399, GreedySearchConverter.padTokenId(c, tokenizer));
     }

@@ -22,16 +22,24 @@ class OrtProfilingTest {
     void shouldWriteOrtsTraceOfEveryRunWhenTheEngineCloses(@TempDir Path tmp) throws Exception {
         EngineConfig config = EngineConfig.defaults(Fixtures.tinyGptj()).withOrtProfile(tmp.resolve("tiny"));
         try (InferenceEngine engine = InferenceEngine.open(config)) {
-            engine.submit(new GenerationRequest("p", "Hello there", GenerationParams.DEFAULTS.withMaxNewTokens(3).withIgnoreEos(true))).join();
+            engine.submit(new GenerationRequest(
+                            "p",
+                            "Hello there",
+                            GenerationParams.DEFAULTS.withMaxNewTokens(3).withIgnoreEos(true)))
+                    .join();
         }
         List<Path> traces;
         try (Stream<Path> files = Files.list(tmp)) {
-            traces = files.filter(f -> f.getFileName().toString().matches("tiny_.*\\.json")).toList();
+            traces = files.filter(f -> f.getFileName().toString().matches("tiny_.*\\.json"))
+                    .toList();
         }
         assertEquals(1, traces.size(), "one session, one trace: " + traces);
         String trace = Files.readString(traces.get(0));
         // a prompt pass and two steps, each a model_run with its operators' kernel times
-        assertEquals(3, trace.split("\"name\" ?: ?\"model_run\"", -1).length - 1, trace.substring(0, Math.min(400, trace.length())));
+        assertEquals(
+                3,
+                trace.split("\"name\" ?: ?\"model_run\"", -1).length - 1,
+                trace.substring(0, Math.min(400, trace.length())));
         assertTrue(trace.contains("\"op_name\" : \"MatMul\"") || trace.contains("\"op_name\":\"MatMul\""));
     }
 }

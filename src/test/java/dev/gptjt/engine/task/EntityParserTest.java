@@ -20,7 +20,9 @@ class EntityParserTest {
     void shouldParseATableOfMessyCompletions() {
         // completion as the model wrote it                              → entities
         assertEquals(List.of("Seattle", "Portland", "Vikash"), texts(" Seattle, Portland, Vikash"));
-        assertEquals(List.of("Seattle", "Portland", "Vikash"), texts(" Seattle, Portland, Vikash\n\nSentence: next block\nEntities: Oslo"));
+        assertEquals(
+                List.of("Seattle", "Portland", "Vikash"),
+                texts(" Seattle, Portland, Vikash\n\nSentence: next block\nEntities: Oslo"));
         // "and" inside an item is kept: splitting there would break names like "Johnson and Johnson"
         assertEquals(List.of("Seattle", "Portland and Vikash"), texts(" Seattle, Portland and Vikash."));
         assertEquals(List.of("Seattle", "Portland"), texts(" Seattle, seattle, Portland, Seattle"));
@@ -30,7 +32,9 @@ class EntityParserTest {
         assertEquals(List.of(), texts("   \n"));
         assertEquals(List.of(), texts(" None"));
         assertEquals(List.of(), texts(null));
-        assertEquals(List.of("Satya Nadella/person", "Microsoft/organization"), texts(" Satya Nadella (person), Microsoft (Organization)"));
+        assertEquals(
+                List.of("Satya Nadella/person", "Microsoft/organization"),
+                texts(" Satya Nadella (person), Microsoft (Organization)"));
         assertEquals(List.of("A-ha", "U2"), texts(" A-ha, U2 | "));
     }
 

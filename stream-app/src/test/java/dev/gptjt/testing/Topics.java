@@ -42,12 +42,19 @@ public final class Topics {
     }
 
     public static void send(String bootstrap, String topic, WireFormat wire, List<PromptRequest> requests) {
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true), new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        true),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             for (PromptRequest r : requests) {
-                producer.send(new ProducerRecord<>(topic, r.getId().getBytes(StandardCharsets.UTF_8), wire.encode(topic, r)));
+                producer.send(
+                        new ProducerRecord<>(topic, r.getId().getBytes(StandardCharsets.UTF_8), wire.encode(topic, r)));
             }
             producer.flush();
         }
@@ -59,15 +66,26 @@ public final class Topics {
      *
      * @param readCommitted read only committed transactions (exactly-once consumers)
      */
-    public static List<ConsumerRecord<byte[], byte[]>> readUntil(String bootstrap, String topic, boolean readCommitted,
-                                                                 Duration timeout, Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
+    public static List<ConsumerRecord<byte[], byte[]>> readUntil(
+            String bootstrap,
+            String topic,
+            boolean readCommitted,
+            Duration timeout,
+            Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        readCommitted ? "read_committed" : "read_uncommitted",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             long deadline = System.nanoTime() + timeout.toNanos();

@@ -30,28 +30,31 @@ public final class KafkaBroker implements AutoCloseable {
         this.controllerPort = controllerPort;
         this.config = dataDir.resolve("server.properties");
         Files.createDirectories(dataDir);
-        Files.writeString(config, String.join("\n",
-                "process.roles=broker,controller",
-                "node.id=1",
-                "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
-                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
-                "controller.listener.names=CONTROLLER",
-                "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                "log.dirs=" + dataDir.resolve("logs"),
-                "num.partitions=1",
-                "offsets.topic.replication.factor=1",
-                "offsets.topic.num.partitions=4",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
-                "transaction.state.log.num.partitions=4",
-                "share.coordinator.state.topic.replication.factor=1",
-                "share.coordinator.state.topic.min.isr=1",
-                "group.initial.rebalance.delay.ms=0",
-                "auto.create.topics.enable=false",
-                "message.max.bytes=8388608",
-                "") );
+        Files.writeString(
+                config,
+                String.join(
+                        "\n",
+                        "process.roles=broker,controller",
+                        "node.id=1",
+                        "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+                        "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                        "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                        "controller.listener.names=CONTROLLER",
+                        "inter.broker.listener.name=PLAINTEXT",
+                        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                        "log.dirs=" + dataDir.resolve("logs"),
+                        "num.partitions=1",
+                        "offsets.topic.replication.factor=1",
+                        "offsets.topic.num.partitions=4",
+                        "transaction.state.log.replication.factor=1",
+                        "transaction.state.log.min.isr=1",
+                        "transaction.state.log.num.partitions=4",
+                        "share.coordinator.state.topic.replication.factor=1",
+                        "share.coordinator.state.topic.min.isr=1",
+                        "group.initial.rebalance.delay.ms=0",
+                        "auto.create.topics.enable=false",
+                        "message.max.bytes=8388608",
+                        ""));
     }
 
     /** Formats storage in {@code dataDir} and starts the broker on free ports. */
@@ -68,7 +71,8 @@ public final class KafkaBroker implements AutoCloseable {
      */
     public static KafkaBroker start(Path dataDir, int port) throws Exception {
         if (port != 0 && !portFree(port)) {
-            throw new IllegalStateException("port " + port + " is already in use (another broker running?); choose another with --port");
+            throw new IllegalStateException(
+                    "port " + port + " is already in use (another broker running?); choose another with --port");
         }
         KafkaBroker broker = new KafkaBroker(dataDir, port == 0 ? freePort() : port, freePort());
         if (!Files.exists(dataDir.resolve("logs").resolve("meta.properties"))) {
@@ -93,10 +97,19 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     private void format() throws Exception {
-        Process format = java("kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(), "-c", config.toString())
-                .redirectOutput(dataDir.resolve("format.log").toFile()).redirectErrorStream(true).start();
+        Process format = java(
+                        "kafka.tools.StorageTool",
+                        "format",
+                        "-t",
+                        Uuid.randomUuid().toString(),
+                        "-c",
+                        config.toString())
+                .redirectOutput(dataDir.resolve("format.log").toFile())
+                .redirectErrorStream(true)
+                .start();
         if (!format.waitFor(120, TimeUnit.SECONDS) || format.exitValue() != 0) {
-            throw new IllegalStateException("kafka storage format failed: " + Files.readString(dataDir.resolve("format.log")));
+            throw new IllegalStateException(
+                    "kafka storage format failed: " + Files.readString(dataDir.resolve("format.log")));
         }
     }
 
@@ -104,10 +117,17 @@ public final class KafkaBroker implements AutoCloseable {
     public void startProcess() throws Exception {
         Path log = dataDir.resolve("broker.log");
         process = java("kafka.Kafka", config.toString())
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).redirectErrorStream(true).start();
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectErrorStream(true)
+                .start();
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000))) {
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                3000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                5000))) {
             while (System.nanoTime() < deadline) {
                 if (!process.isAlive()) {
                     throw new IllegalStateException("broker exited: " + tail(log));
@@ -136,7 +156,12 @@ public final class KafkaBroker implements AutoCloseable {
     private ProcessBuilder java(String mainClass, String... args) {
         List<String> command = new java.util.ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-XX:+UseSerialGC", "-Dlog4j2.configurationFile=" + log4jConfig(), "-cp", System.getProperty("java.class.path"), mainClass));
+                "-Xmx512m",
+                "-XX:+UseSerialGC",
+                "-Dlog4j2.configurationFile=" + log4jConfig(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                mainClass));
         command.addAll(List.of(args));
         return new ProcessBuilder(command);
     }
@@ -144,12 +169,21 @@ public final class KafkaBroker implements AutoCloseable {
     private Path log4jConfig() {
         Path file = dataDir.resolve("log4j2.properties");
         try {
-            Files.writeString(file, String.join("\n",
-                    "rootLogger.level=INFO", "rootLogger.appenderRef.out.ref=out",
-                    "appender.out.type=Console", "appender.out.name=out",
-                    "appender.out.layout.type=PatternLayout", "appender.out.layout.pattern=[%d] %p %m (%c)%n",
-                    "logger.kafka.name=kafka", "logger.kafka.level=WARN",
-                    "logger.apache.name=org.apache.kafka", "logger.apache.level=WARN", ""));
+            Files.writeString(
+                    file,
+                    String.join(
+                            "\n",
+                            "rootLogger.level=INFO",
+                            "rootLogger.appenderRef.out.ref=out",
+                            "appender.out.type=Console",
+                            "appender.out.name=out",
+                            "appender.out.layout.type=PatternLayout",
+                            "appender.out.layout.pattern=[%d] %p %m (%c)%n",
+                            "logger.kafka.name=kafka",
+                            "logger.kafka.level=WARN",
+                            "logger.apache.name=org.apache.kafka",
+                            "logger.apache.level=WARN",
+                            ""));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

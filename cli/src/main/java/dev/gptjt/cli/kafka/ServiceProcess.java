@@ -33,9 +33,11 @@ public final class ServiceProcess implements AutoCloseable {
     public static ServiceProcess start(Map<String, String> settings, Path log) throws IOException {
         String jar = System.getProperty("gptjt.app.jar");
         if (jar == null || !Files.isRegularFile(Path.of(jar))) {
-            throw new IllegalStateException("packaged service not found (gptjt.app.jar=" + jar + "); build it with 'mvn package'");
+            throw new IllegalStateException(
+                    "packaged service not found (gptjt.app.jar=" + jar + "); build it with 'mvn package'");
         }
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        List<String> command = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(memoryOptions(settings));
         String javaOpts = System.getenv("JAVA_OPTS");
         if (javaOpts != null && !javaOpts.isBlank()) {
@@ -43,11 +45,16 @@ public final class ServiceProcess implements AutoCloseable {
         }
         java.util.Map<String, String> all = new java.util.HashMap<>(settings);
         // several services may run side by side: each gets its own HTTP port unless told one
-        int port = all.containsKey("quarkus.http.port") ? Integer.parseInt(all.get("quarkus.http.port")) : KafkaBroker.freePort();
+        int port = all.containsKey("quarkus.http.port")
+                ? Integer.parseInt(all.get("quarkus.http.port"))
+                : KafkaBroker.freePort();
         all.put("quarkus.http.port", Integer.toString(port));
         all.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(List.of("-jar", jar));
-        Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(command)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectErrorStream(true)
+                .start();
         return new ServiceProcess(p, log, port);
     }
 

@@ -34,7 +34,8 @@ public final class RegistryWireFormat implements WireFormat {
         try {
             return serializer.serialize(topic, record);
         } catch (RuntimeException e) {
-            throw new WireFormatException("cannot encode " + record.getSchema().getName() + " through the registry: " + e.getMessage(), e);
+            throw new WireFormatException(
+                    "cannot encode " + record.getSchema().getName() + " through the registry: " + e.getMessage(), e);
         }
     }
 

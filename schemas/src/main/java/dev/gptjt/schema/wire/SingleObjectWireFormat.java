@@ -23,6 +23,7 @@ public final class SingleObjectWireFormat implements WireFormat {
 
     /** Writer fingerprint → decoder into that record's generated class. */
     private final Map<Long, BinaryMessageDecoder<SpecificRecord>> decoders = new HashMap<>();
+
     private final Map<Schema, BinaryMessageEncoder<SpecificRecord>> encoders = new HashMap<>();
 
     public SingleObjectWireFormat() {
@@ -39,7 +40,8 @@ public final class SingleObjectWireFormat implements WireFormat {
     public byte[] encode(String topic, SpecificRecord record) {
         BinaryMessageEncoder<SpecificRecord> encoder = encoders.get(record.getSchema());
         if (encoder == null) {
-            throw new WireFormatException("not a record of this project: " + record.getSchema().getFullName());
+            throw new WireFormatException(
+                    "not a record of this project: " + record.getSchema().getFullName());
         }
         try {
             ByteBuffer buffer = encoder.encode(record);
@@ -59,10 +61,12 @@ public final class SingleObjectWireFormat implements WireFormat {
         if (bytes.length < HEADER || bytes[0] != (byte) 0xC3 || bytes[1] != (byte) 0x01) {
             throw new WireFormatException("not an Avro single-object record (no C3 01 header)");
         }
-        long fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        long fingerprint =
+                ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         BinaryMessageDecoder<SpecificRecord> decoder = decoders.get(fingerprint);
         if (decoder == null) {
-            throw new WireFormatException(String.format("Avro single-object record of an unknown schema (fingerprint %016x)", fingerprint));
+            throw new WireFormatException(
+                    String.format("Avro single-object record of an unknown schema (fingerprint %016x)", fingerprint));
         }
         try {
             return decoder.decode(bytes);

@@ -36,7 +36,8 @@ public interface WireFormat extends AutoCloseable {
     default <T extends SpecificRecord> T decode(String topic, byte[] bytes, Class<T> type) {
         SpecificRecord record = decode(topic, bytes);
         if (!type.isInstance(record)) {
-            throw new WireFormatException("expected a " + type.getSimpleName() + " record, got " + record.getSchema().getFullName());
+            throw new WireFormatException("expected a " + type.getSimpleName() + " record, got "
+                    + record.getSchema().getFullName());
         }
         return type.cast(record);
     }
@@ -46,7 +47,8 @@ public interface WireFormat extends AutoCloseable {
 
     /** Names accepted by {@link #create}. */
     enum Kind {
-        SINGLE_OBJECT, REGISTRY;
+        SINGLE_OBJECT,
+        REGISTRY;
 
         /** Parses {@code single-object} or {@code registry}. */
         public static Kind parse(String name) {

@@ -17,13 +17,26 @@ public final class ConfigValidator {
     public static void validate(GptjtConfig c) {
         List<String> problems = new ArrayList<>();
         GptjtConfig.Engine e = c.engine();
-        EngineConfig.problems(c.model().deviceId(), c.model().intraOpThreads(), 0, e.maxBatchSize(), e.maxWait(), e.maxQueue(),
-                e.maxNewTokensCap(), e.maxQueueAge()).forEach(p -> problems.add((p.startsWith("device-id") || p.startsWith("intra-op-threads") ? "gptjt.model." : "gptjt.engine.") + p));
+        EngineConfig.problems(
+                        c.model().deviceId(),
+                        c.model().intraOpThreads(),
+                        0,
+                        e.maxBatchSize(),
+                        e.maxWait(),
+                        e.maxQueue(),
+                        e.maxNewTokensCap(),
+                        e.maxQueueAge())
+                .forEach(p -> problems.add((p.startsWith("device-id") || p.startsWith("intra-op-threads")
+                                ? "gptjt.model."
+                                : "gptjt.engine.")
+                        + p));
         if (e.backend() == DecodingBackend.IN_GRAPH
                 && !java.nio.file.Files.isRegularFile(c.model().dir().resolve(ModelDirectory.GREEDY_SEARCH_FILE))
                 && !java.nio.file.Files.isRegularFile(c.model().dir().resolve(ModelDirectory.CLASSIFY_FILE))) {
-            problems.add("gptjt.engine.backend=in-graph needs " + c.model().dir().resolve(ModelDirectory.GREEDY_SEARCH_FILE) + " or "
-                    + ModelDirectory.CLASSIFY_FILE + " (write them with: gptjt convert --model " + c.model().dir() + " --out " + c.model().dir()
+            problems.add("gptjt.engine.backend=in-graph needs "
+                    + c.model().dir().resolve(ModelDirectory.GREEDY_SEARCH_FILE) + " or "
+                    + ModelDirectory.CLASSIFY_FILE + " (write them with: gptjt convert --model "
+                    + c.model().dir() + " --out " + c.model().dir()
                     + " --greedy-in-graph --classify-in-graph)");
         }
         GptjtConfig.Topics t = c.topics();
@@ -32,7 +45,8 @@ public final class ConfigValidator {
             problems.add("gptjt.topics.prompts, .completions and .failures must be three different topics");
         }
         if (t.allowedReplyTopics().orElse(Set.of()).contains(t.prompts())) {
-            problems.add("gptjt.topics.allowed-reply-topics must not contain the prompts topic (results would loop back as prompts)");
+            problems.add(
+                    "gptjt.topics.allowed-reply-topics must not contain the prompts topic (results would loop back as prompts)");
         }
         if (t.partitions() < 1) {
             problems.add("gptjt.topics.partitions must be >= 1");
@@ -43,7 +57,8 @@ public final class ConfigValidator {
         if (c.stream().flushInterval().isZero() || c.stream().flushInterval().isNegative()) {
             problems.add("gptjt.stream.flush-interval must be positive");
         }
-        if (c.wire().format() == WireFormat.Kind.REGISTRY && !c.wire().registry().containsKey("url")) {
+        if (c.wire().format() == WireFormat.Kind.REGISTRY
+                && !c.wire().registry().containsKey("url")) {
             problems.add("gptjt.wire.format=registry needs gptjt.wire.registry.url");
         }
         try {

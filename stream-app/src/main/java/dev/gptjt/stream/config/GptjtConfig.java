@@ -1,9 +1,9 @@
 package dev.gptjt.stream.config;
 
-import dev.gptjt.engine.task.DefaultTopics;
 import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.ExecutionProvider;
+import dev.gptjt.engine.task.DefaultTopics;
 import dev.gptjt.engine.task.TaskDefinition;
 import dev.gptjt.schema.wire.WireFormat;
 import io.smallrye.config.ConfigMapping;
@@ -112,8 +112,19 @@ public interface GptjtConfig {
     /** The engine's configuration from these settings (its limits checked by {@link EngineConfig#problems}). */
     static EngineConfig engineConfig(GptjtConfig c) {
         Engine e = c.engine();
-        return new EngineConfig(c.model().dir().toAbsolutePath(), c.model().provider(), c.model().deviceId(), c.model().intraOpThreads(), 0,
-                e.maxBatchSize(), e.maxWait(), e.maxQueue(), e.maxNewTokensCap(), e.maxQueueAge(), e.backend(), c.model().spinWait(),
+        return new EngineConfig(
+                c.model().dir().toAbsolutePath(),
+                c.model().provider(),
+                c.model().deviceId(),
+                c.model().intraOpThreads(),
+                0,
+                e.maxBatchSize(),
+                e.maxWait(),
+                e.maxQueue(),
+                e.maxNewTokensCap(),
+                e.maxQueueAge(),
+                e.backend(),
+                c.model().spinWait(),
                 c.model().ortProfile().map(Path::toAbsolutePath).orElse(null));
     }
 

@@ -14,8 +14,17 @@ public final class Tasks {
         Map<String, TaskDefinition> tasks = new TreeMap<>();
         config.tasks().forEach((name, t) -> {
             try {
-                tasks.put(name, new TaskDefinition(name, t.template(), t.mode(), t.labels().orElse(List.of()),
-                        t.topic().orElse(DefaultTopics.results(name)), t.maxNewTokens(), t.stop().orElse(List.of()), t.lengthNormalized()));
+                tasks.put(
+                        name,
+                        new TaskDefinition(
+                                name,
+                                t.template(),
+                                t.mode(),
+                                t.labels().orElse(List.of()),
+                                t.topic().orElse(DefaultTopics.results(name)),
+                                t.maxNewTokens(),
+                                t.stop().orElse(List.of()),
+                                t.lengthNormalized()));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("gptjt.tasks." + name + ": " + e.getMessage(), e);
             }

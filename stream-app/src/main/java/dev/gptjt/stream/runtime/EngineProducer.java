@@ -36,15 +36,22 @@ public class EngineProducer {
                 engine.close();
                 throw ex;
             }
-            LOG.infof("engine warmed up in %d ms (batch sizes 1 to %d)", (System.nanoTime() - warm) / 1_000_000, e.maxBatchSize());
+            LOG.infof(
+                    "engine warmed up in %d ms (batch sizes 1 to %d)",
+                    (System.nanoTime() - warm) / 1_000_000, e.maxBatchSize());
         }
         if (e.prefixCache()) {
             cachePrefixes(engine, config);
         }
         metrics.watchQueue(engine::queued);
         metrics.watchPrefixCache(engine);
-        LOG.infof("model %s loaded in %d ms (backend %s, max batch %d, max wait %s)", engine.model().name(),
-                (System.nanoTime() - start) / 1_000_000, engine.backendName(), e.maxBatchSize(), e.maxWait());
+        LOG.infof(
+                "model %s loaded in %d ms (backend %s, max batch %d, max wait %s)",
+                engine.model().name(),
+                (System.nanoTime() - start) / 1_000_000,
+                engine.backendName(),
+                e.maxBatchSize(),
+                e.maxWait());
         return engine;
     }
 
@@ -52,10 +59,17 @@ public class EngineProducer {
     private static void cachePrefixes(InferenceEngine engine, GptjtConfig config) {
         try {
             for (TaskDefinition task : Tasks.fromConfig(config).values()) {
-                engine.cachePrefix(task.prefix()).ifPresentOrElse(
-                        p -> LOG.infof("task %s: prefix of %d tokens cached (%.1f KB of KV cache, %d bytes per token)", task.name(),
-                                p.tokens().length, p.cacheBytes() / 1024.0, p.cacheBytes() / p.tokens().length),
-                        () -> LOG.infof("task %s: no prefix to cache (no text before {input} but one word)", task.name()));
+                engine.cachePrefix(task.prefix())
+                        .ifPresentOrElse(
+                                p -> LOG.infof(
+                                        "task %s: prefix of %d tokens cached (%.1f KB of KV cache, %d bytes per token)",
+                                        task.name(),
+                                        p.tokens().length,
+                                        p.cacheBytes() / 1024.0,
+                                        p.cacheBytes() / p.tokens().length),
+                                () -> LOG.infof(
+                                        "task %s: no prefix to cache (no text before {input} but one word)",
+                                        task.name()));
             }
         } catch (RuntimeException ex) {
             engine.close();

@@ -36,21 +36,36 @@ public class GptjtMetrics implements TopologyMetrics, BatchScheduler.BatchListen
 
     public GptjtMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.batchSize = DistributionSummary.builder("gptjt.batch.size").description("Rows of the engine batch each prompt finished in (recorded per prompt)")
-                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64).register(registry);
-        this.queueWait = Timer.builder("gptjt.queue.wait").description("Time from submission to the prompt's start (its batch, or the step it joined at)")
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(1)).register(registry);
-        this.inference = Timer.builder("gptjt.batch.inference").description("Wall time from a prompt's start to its result (recorded per prompt)")
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(5)).register(registry);
-        this.tokens = Counter.builder("gptjt.tokens.generated").description("Tokens generated").register(registry);
-        this.promptsIn = Counter.builder("gptjt.prompts.in").description("Prompt records read").register(registry);
+        this.batchSize = DistributionSummary.builder("gptjt.batch.size")
+                .description("Rows of the engine batch each prompt finished in (recorded per prompt)")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64)
+                .register(registry);
+        this.queueWait = Timer.builder("gptjt.queue.wait")
+                .description("Time from submission to the prompt's start (its batch, or the step it joined at)")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(1))
+                .register(registry);
+        this.inference = Timer.builder("gptjt.batch.inference")
+                .description("Wall time from a prompt's start to its result (recorded per prompt)")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(5))
+                .register(registry);
+        this.tokens = Counter.builder("gptjt.tokens.generated")
+                .description("Tokens generated")
+                .register(registry);
+        this.promptsIn = Counter.builder("gptjt.prompts.in")
+                .description("Prompt records read")
+                .register(registry);
         registry.gauge("gptjt.pending.prompts", pending);
     }
 
     /** Also exports the engine's queue depth. */
     void watchQueue(java.util.function.Supplier<Number> depth) {
         io.micrometer.core.instrument.Gauge.builder("gptjt.scheduler.queue.depth", depth)
-                .description("Prompts waiting in the engine for a batch").register(registry);
+                .description("Prompts waiting in the engine for a batch")
+                .register(registry);
     }
 
     /**
@@ -59,10 +74,20 @@ public class GptjtMetrics implements TopologyMetrics, BatchScheduler.BatchListen
      * as long as the service, is that object.)
      */
     void watchPrefixCache(dev.gptjt.engine.InferenceEngine engine) {
-        io.micrometer.core.instrument.FunctionCounter.builder("gptjt.prefix.cache.requests", engine, e -> e.prefixStats().hits())
-                .tag("outcome", "hit").description("Task prompts whose pass started from a cached prefix").register(registry);
-        io.micrometer.core.instrument.FunctionCounter.builder("gptjt.prefix.cache.requests", engine, e -> e.prefixStats().fallbacks())
-                .tag("outcome", "fallback").description("Task prompts that ran whole: their tokens differ from the cached prefix's at the boundary")
+        io.micrometer.core.instrument.FunctionCounter.builder(
+                        "gptjt.prefix.cache.requests",
+                        engine,
+                        e -> e.prefixStats().hits())
+                .tag("outcome", "hit")
+                .description("Task prompts whose pass started from a cached prefix")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder(
+                        "gptjt.prefix.cache.requests",
+                        engine,
+                        e -> e.prefixStats().fallbacks())
+                .tag("outcome", "fallback")
+                .description(
+                        "Task prompts that ran whole: their tokens differ from the cached prefix's at the boundary")
                 .register(registry);
     }
 
@@ -90,7 +115,8 @@ public class GptjtMetrics implements TopologyMetrics, BatchScheduler.BatchListen
 
     @Override
     public void failure(FailureReason reason) {
-        registry.counter("gptjt.failures", "reason", reason.name().toLowerCase(Locale.ROOT)).increment();
+        registry.counter("gptjt.failures", "reason", reason.name().toLowerCase(Locale.ROOT))
+                .increment();
     }
 
     @Override

@@ -35,7 +35,12 @@ final class TopicCreator {
         return settings;
     }
 
-    static void ensure(String bootstrap, Map<String, String> clientSettings, Set<String> topics, int partitions, short replicationFactor) {
+    static void ensure(
+            String bootstrap,
+            Map<String, String> clientSettings,
+            Set<String> topics,
+            int partitions,
+            short replicationFactor) {
         try (Admin admin = Admin.create(adminSettings(bootstrap, clientSettings))) {
             Set<String> missing = new HashSet<>(topics);
             missing.removeAll(admin.listTopics().names().get(60, TimeUnit.SECONDS));
@@ -45,7 +50,9 @@ final class TopicCreator {
             LOG.infof("creating topics %s with %d partitions", missing, partitions);
             for (String topic : missing) {
                 try {
-                    admin.createTopics(Set.of(new NewTopic(topic, partitions, replicationFactor))).all().get(60, TimeUnit.SECONDS);
+                    admin.createTopics(Set.of(new NewTopic(topic, partitions, replicationFactor)))
+                            .all()
+                            .get(60, TimeUnit.SECONDS);
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw e;
@@ -53,7 +60,8 @@ final class TopicCreator {
                 }
             }
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot reach Kafka at " + bootstrap + " to create topics " + topics + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot reach Kafka at " + bootstrap + " to create topics " + topics + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);

@@ -1,16 +1,16 @@
 package dev.gptjt.stream.runtime;
 
 import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.task.TaskDefinition;
 import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.stream.config.GptjtConfig;
+import dev.gptjt.stream.config.Tasks;
 import dev.gptjt.stream.topology.PromptTopology;
 import dev.gptjt.stream.topology.ResultFactory;
 import dev.gptjt.stream.topology.TopologySettings;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import java.time.Clock;
-import dev.gptjt.stream.config.Tasks;
-import dev.gptjt.engine.task.TaskDefinition;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -22,19 +22,32 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class TopologyProducer {
 
     @Produces
-    Topology topology(GptjtConfig config, InferenceEngine engine, WireFormat wire, GptjtMetrics metrics,
-                      @ConfigProperty(name = "quarkus.kafka-streams.bootstrap-servers") String bootstrap) {
+    Topology topology(
+            GptjtConfig config,
+            InferenceEngine engine,
+            WireFormat wire,
+            GptjtMetrics metrics,
+            @ConfigProperty(name = "quarkus.kafka-streams.bootstrap-servers") String bootstrap) {
         GptjtConfig.Topics topics = config.topics();
         Map<String, TaskDefinition> tasks = Tasks.fromConfig(config);
         if (topics.create()) {
             Set<String> names = new HashSet<>(Set.of(topics.prompts(), topics.completions(), topics.failures()));
             tasks.values().forEach(t -> names.add(t.topic()));
-            TopicCreator.ensure(bootstrap, kafkaStreamsSettings(), names, topics.partitions(), topics.replicationFactor());
+            TopicCreator.ensure(
+                    bootstrap, kafkaStreamsSettings(), names, topics.partitions(), topics.replicationFactor());
         }
-        TopologySettings settings = new TopologySettings(topics.prompts(), topics.completions(), topics.failures(),
-                topics.allowedReplyTopics().orElse(Set.of()), config.stream().flushInterval(), config.stream().store() == dev.gptjt.stream.config.PendingStore.ROCKSDB,
-                config.stream().reconcileInterval(), tasks, config.stream().maxBlock());
-        ResultFactory results = new ResultFactory(engine.model().name(), engine.model().contentHash(), engine.backendName());
+        TopologySettings settings = new TopologySettings(
+                topics.prompts(),
+                topics.completions(),
+                topics.failures(),
+                topics.allowedReplyTopics().orElse(Set.of()),
+                config.stream().flushInterval(),
+                config.stream().store() == dev.gptjt.stream.config.PendingStore.ROCKSDB,
+                config.stream().reconcileInterval(),
+                tasks,
+                config.stream().maxBlock());
+        ResultFactory results =
+                new ResultFactory(engine.model().name(), engine.model().contentHash(), engine.backendName());
         return PromptTopology.build(settings, engine, wire, results, Clock.systemUTC(), metrics);
     }
 
@@ -44,7 +57,8 @@ public class TopologyProducer {
         Map<String, String> out = new java.util.HashMap<>();
         for (String name : config.getPropertyNames()) {
             if (name.startsWith("kafka-streams.")) {
-                config.getOptionalValue(name, String.class).ifPresent(v -> out.put(name.substring("kafka-streams.".length()), v));
+                config.getOptionalValue(name, String.class)
+                        .ifPresent(v -> out.put(name.substring("kafka-streams.".length()), v));
             }
         }
         return out;

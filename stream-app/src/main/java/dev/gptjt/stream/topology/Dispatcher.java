@@ -1,10 +1,10 @@
 package dev.gptjt.stream.topology;
 
-import dev.gptjt.engine.task.TaskDefinition;
 import dev.gptjt.engine.ClassificationRequest;
 import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationRequest;
 import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.task.TaskDefinition;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.internal.PendingPrompt;
 import java.time.Clock;
@@ -27,7 +27,12 @@ final class Dispatcher {
     private final String completionsTopic;
     private final Clock clock;
 
-    Dispatcher(InferenceEngine engine, Map<String, TaskDefinition> tasks, ResultFactory results, String completionsTopic, Clock clock) {
+    Dispatcher(
+            InferenceEngine engine,
+            Map<String, TaskDefinition> tasks,
+            ResultFactory results,
+            String completionsTopic,
+            Clock clock) {
         this.engine = engine;
         this.tasks = tasks;
         this.results = results;
@@ -40,20 +45,31 @@ final class Dispatcher {
         PromptRequest request = pending.getRequest();
         if (request.getTask() == null) {
             String topic = request.getReplyTopic() != null ? request.getReplyTopic() : completionsTopic;
-            return engine.submit(new GenerationRequest(request.getId(), request.getPrompt(), params(request, null)), request.getDeadlineAt())
+            return engine.submit(
+                            new GenerationRequest(request.getId(), request.getPrompt(), params(request, null)),
+                            request.getDeadlineAt())
                     .thenApply(r -> new Outcome(topic, results.completion(pending, r, clock.instant())));
         }
         TaskDefinition task = tasks.get(request.getTask());
         String topic = request.getReplyTopic() != null ? request.getReplyTopic() : task.topic();
         String prompt = task.prompt(request.getPrompt());
         return switch (task.mode()) {
-            case GENERATE -> engine.submit(new GenerationRequest(request.getId(), prompt, params(request, task)), request.getDeadlineAt())
-                    .thenApply(r -> new Outcome(topic, results.completion(pending, r, clock.instant())));
-            case EXTRACT -> engine.submit(new GenerationRequest(request.getId(), prompt, params(request, task)), request.getDeadlineAt())
-                    .thenApply(r -> new Outcome(topic, results.extraction(pending, task, r, clock.instant())));
-            case CLASSIFY -> engine.classify(new ClassificationRequest(request.getId(), prompt, task.continuations(), task.lengthNormalized()),
-                            request.getDeadlineAt())
-                    .thenApply(r -> new Outcome(topic, results.classification(pending, task, r, clock.instant())));
+            case GENERATE ->
+                engine.submit(
+                                new GenerationRequest(request.getId(), prompt, params(request, task)),
+                                request.getDeadlineAt())
+                        .thenApply(r -> new Outcome(topic, results.completion(pending, r, clock.instant())));
+            case EXTRACT ->
+                engine.submit(
+                                new GenerationRequest(request.getId(), prompt, params(request, task)),
+                                request.getDeadlineAt())
+                        .thenApply(r -> new Outcome(topic, results.extraction(pending, task, r, clock.instant())));
+            case CLASSIFY ->
+                engine.classify(
+                                new ClassificationRequest(
+                                        request.getId(), prompt, task.continuations(), task.lengthNormalized()),
+                                request.getDeadlineAt())
+                        .thenApply(r -> new Outcome(topic, results.classification(pending, task, r, clock.instant())));
         };
     }
 
@@ -78,6 +94,7 @@ final class Dispatcher {
                 stop = task.stop();
             }
         }
-        return new GenerationParams(maxNewTokens, p.getTemperature(), p.getTopK(), p.getTopP(), p.getSeed(), stop, false);
+        return new GenerationParams(
+                maxNewTokens, p.getTemperature(), p.getTopK(), p.getTopP(), p.getSeed(), stop, false);
     }
 }

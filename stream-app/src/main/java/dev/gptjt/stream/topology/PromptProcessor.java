@@ -67,14 +67,20 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
 
     private final TopologyMetrics metrics;
 
-    PromptProcessor(TopologySettings settings, InferenceEngine engine, WireFormat wire, ResultFactory results, Clock clock,
-                    TopologyMetrics metrics) {
+    PromptProcessor(
+            TopologySettings settings,
+            InferenceEngine engine,
+            WireFormat wire,
+            ResultFactory results,
+            Clock clock,
+            TopologyMetrics metrics) {
         this.metrics = metrics;
         this.settings = settings;
         this.dispatcher = new Dispatcher(engine, settings.tasks(), results, settings.completionsTopic(), clock);
         this.wire = wire;
         this.clock = clock;
-        this.validator = new RequestValidator(settings.allowedReplyTopics(), settings.tasks().keySet(), engine.maxPromptChars());
+        this.validator = new RequestValidator(
+                settings.allowedReplyTopics(), settings.tasks().keySet(), engine.maxPromptChars());
     }
 
     @Override
@@ -127,8 +133,12 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
         try {
             request = wire.decode(meta.topic(), record.value(), PromptRequest.class);
         } catch (WireFormatException e) {
-            forward(record.key(), record.headers(), settings.failuresTopic(),
-                    ResultFactory.unreadable(meta.topic(), meta.partition(), meta.offset(), record.value(), e.getMessage(), now));
+            forward(
+                    record.key(),
+                    record.headers(),
+                    settings.failuresTopic(),
+                    ResultFactory.unreadable(
+                            meta.topic(), meta.partition(), meta.offset(), record.value(), e.getMessage(), now));
             return;
         }
         PendingPrompt pending = PendingPrompt.newBuilder()
@@ -178,12 +188,16 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
                 metrics.pending(-1);
                 continue;
             }
-            EngineException error = EngineException.from(future.handle((r, t) -> t).join());
+            EngineException error =
+                    EngineException.from(future.handle((r, t) -> t).join());
             if (error.code() == ErrorCode.OVERLOADED || error.code() == ErrorCode.CLOSED) {
                 waiting.add(entry.getKey()); // not an answer: try again later (or leave it to the next owner)
                 continue;
             }
-            forward(pending, settings.failuresTopic(), ResultFactory.failure(pending, new Rejection(reasonOf(error.code()), error.getMessage()), now));
+            forward(
+                    pending,
+                    settings.failuresTopic(),
+                    ResultFactory.failure(pending, new Rejection(reasonOf(error.code()), error.getMessage()), now));
             store.delete(entry.getKey());
             metrics.pending(-1);
         }

@@ -31,20 +31,39 @@ public final class PromptTopology {
 
     private PromptTopology() {}
 
-    public static Topology build(TopologySettings settings, InferenceEngine engine, WireFormat wire, ResultFactory results, Clock clock) {
+    public static Topology build(
+            TopologySettings settings, InferenceEngine engine, WireFormat wire, ResultFactory results, Clock clock) {
         return build(settings, engine, wire, results, clock, TopologyMetrics.NONE);
     }
 
-    public static Topology build(TopologySettings settings, InferenceEngine engine, WireFormat wire, ResultFactory results, Clock clock,
-                                 TopologyMetrics metrics) {
+    public static Topology build(
+            TopologySettings settings,
+            InferenceEngine engine,
+            WireFormat wire,
+            ResultFactory results,
+            Clock clock,
+            TopologyMetrics metrics) {
         KeyValueBytesStoreSupplier supplier = settings.persistentStore()
                 ? Stores.persistentKeyValueStore(PENDING_STORE)
                 : Stores.inMemoryKeyValueStore(PENDING_STORE);
         Serializer<Outbound> valueSerializer = (topic, outbound) -> outbound == null ? null : outbound.value();
         return new Topology()
-                .addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), settings.promptsTopic())
-                .addProcessor(INTAKE, () -> new PromptProcessor(settings, engine, wire, results, clock, metrics), SOURCE)
-                .addStateStore(Stores.keyValueStoreBuilder(supplier, Serdes.String(), Serdes.ByteArray()).withLoggingEnabled(Map.of()), INTAKE)
-                .addSink(SINK, (key, value, context) -> value.topic(), Serdes.ByteArray().serializer(), valueSerializer, INTAKE);
+                .addSource(
+                        SOURCE,
+                        Serdes.ByteArray().deserializer(),
+                        Serdes.ByteArray().deserializer(),
+                        settings.promptsTopic())
+                .addProcessor(
+                        INTAKE, () -> new PromptProcessor(settings, engine, wire, results, clock, metrics), SOURCE)
+                .addStateStore(
+                        Stores.keyValueStoreBuilder(supplier, Serdes.String(), Serdes.ByteArray())
+                                .withLoggingEnabled(Map.of()),
+                        INTAKE)
+                .addSink(
+                        SINK,
+                        (key, value, context) -> value.topic(),
+                        Serdes.ByteArray().serializer(),
+                        valueSerializer,
+                        INTAKE);
     }
 }

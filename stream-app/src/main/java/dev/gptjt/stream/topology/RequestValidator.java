@@ -33,18 +33,26 @@ final class RequestValidator {
         }
         if (request.getPrompt().length() > maxPromptChars) {
             // refused before the pending store: a megabyte prompt must not reach its changelog
-            return reject(FailureReason.PROMPT_TOO_LONG, "prompt has " + request.getPrompt().length()
-                    + " characters; no prompt over " + maxPromptChars + " characters fits the model's context");
+            return reject(
+                    FailureReason.PROMPT_TOO_LONG,
+                    "prompt has " + request.getPrompt().length() + " characters; no prompt over " + maxPromptChars
+                            + " characters fits the model's context");
         }
         if (request.getTask() != null && !tasks.contains(request.getTask())) {
-            return reject(FailureReason.UNKNOWN_TASK, "unknown task '" + request.getTask() + "' (configured: " + new java.util.TreeSet<>(tasks) + ")");
+            return reject(
+                    FailureReason.UNKNOWN_TASK,
+                    "unknown task '" + request.getTask() + "' (configured: " + new java.util.TreeSet<>(tasks) + ")");
         }
         if (request.getReplyTopic() != null && !allowedReplyTopics.contains(request.getReplyTopic())) {
-            return reject(FailureReason.REPLY_TOPIC_NOT_ALLOWED, "reply_topic '" + request.getReplyTopic()
-                    + "' is not among the topics the service allows (gptjt.topics.allowed-reply-topics)");
+            return reject(
+                    FailureReason.REPLY_TOPIC_NOT_ALLOWED,
+                    "reply_topic '" + request.getReplyTopic()
+                            + "' is not among the topics the service allows (gptjt.topics.allowed-reply-topics)");
         }
         if (request.getDeadlineAt() != null && request.getDeadlineAt().isBefore(now)) {
-            return reject(FailureReason.DEADLINE_EXCEEDED, "deadline " + request.getDeadlineAt() + " passed before processing");
+            return reject(
+                    FailureReason.DEADLINE_EXCEEDED,
+                    "deadline " + request.getDeadlineAt() + " passed before processing");
         }
         return Optional.empty();
     }

@@ -1,22 +1,22 @@
 package dev.gptjt.stream.topology;
 
-import dev.gptjt.engine.task.EntityParser;
-import dev.gptjt.engine.task.TaskDefinition;
 import dev.gptjt.engine.ClassificationResult;
 import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.engine.task.EntityParser;
+import dev.gptjt.engine.task.TaskDefinition;
 import dev.gptjt.schema.Classification;
-import dev.gptjt.schema.Extraction;
-import dev.gptjt.schema.LabelProbability;
-import java.util.ArrayList;
-import java.util.List;
 import dev.gptjt.schema.Completion;
+import dev.gptjt.schema.Extraction;
 import dev.gptjt.schema.FinishReason;
+import dev.gptjt.schema.LabelProbability;
 import dev.gptjt.schema.ModelInfo;
 import dev.gptjt.schema.PromptFailure;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.internal.PendingPrompt;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /** Builds the Avro result records; knows which model answers. */
@@ -24,7 +24,11 @@ public final class ResultFactory {
     private final ModelInfo model;
 
     public ResultFactory(String modelName, String modelSha256, String backend) {
-        this.model = ModelInfo.newBuilder().setName(modelName).setSha256(modelSha256).setBackend(backend).build();
+        this.model = ModelInfo.newBuilder()
+                .setName(modelName)
+                .setSha256(modelSha256)
+                .setBackend(backend)
+                .build();
     }
 
     Completion completion(PendingPrompt pending, GenerationResult result, Instant now) {
@@ -37,7 +41,8 @@ public final class ResultFactory {
                 .setFinishReason(FinishReason.valueOf(result.finishReason().name()))
                 .setPromptTokens(result.promptTokens())
                 .setCompletionTokens(result.outputIds().length)
-                .setModel(ModelInfo.newBuilder(model).setBackend(result.backend()).build())
+                .setModel(
+                        ModelInfo.newBuilder(model).setBackend(result.backend()).build())
                 .setRequestCreatedAt(request.getCreatedAt())
                 .setCreatedAt(now)
                 .setQueuedMs(queuedMs(pending, now, inferenceMs))
@@ -47,14 +52,19 @@ public final class ResultFactory {
                 .build();
     }
 
-    Classification classification(PendingPrompt pending, TaskDefinition task, ClassificationResult result, Instant now) {
+    Classification classification(
+            PendingPrompt pending, TaskDefinition task, ClassificationResult result, Instant now) {
         PromptRequest request = pending.getRequest();
         long inferenceMs = result.inferenceNanos() / 1_000_000;
         List<LabelProbability> scores = new ArrayList<>();
         for (int i = 0; i < result.scores().size(); i++) {
             ClassificationResult.LabelScore s = result.scores().get(i);
-            scores.add(LabelProbability.newBuilder().setLabel(task.labels().get(i)).setProbability(s.probability())
-                    .setLogProb(s.logProb()).setTokens(s.tokens()).build());
+            scores.add(LabelProbability.newBuilder()
+                    .setLabel(task.labels().get(i))
+                    .setProbability(s.probability())
+                    .setLogProb(s.logProb())
+                    .setTokens(s.tokens())
+                    .build());
         }
         return Classification.newBuilder()
                 .setId(request.getId())
@@ -62,7 +72,8 @@ public final class ResultFactory {
                 .setLabel(task.labels().get(result.labelIndex()))
                 .setScores(scores)
                 .setPromptTokens(result.promptTokens())
-                .setModel(ModelInfo.newBuilder(model).setBackend(result.backend()).build())
+                .setModel(
+                        ModelInfo.newBuilder(model).setBackend(result.backend()).build())
                 .setRequestCreatedAt(request.getCreatedAt())
                 .setCreatedAt(now)
                 .setQueuedMs(queuedMs(pending, now, inferenceMs))
@@ -79,12 +90,17 @@ public final class ResultFactory {
                 .setId(request.getId())
                 .setTask(task.name())
                 .setEntities(EntityParser.parse(result.text()).stream()
-                        .map(e -> dev.gptjt.schema.Entity.newBuilder().setText(e.text()).setType(e.type()).build()).toList())
+                        .map(e -> dev.gptjt.schema.Entity.newBuilder()
+                                .setText(e.text())
+                                .setType(e.type())
+                                .build())
+                        .toList())
                 .setRaw(result.text())
                 .setFinishReason(FinishReason.valueOf(result.finishReason().name()))
                 .setPromptTokens(result.promptTokens())
                 .setCompletionTokens(result.outputIds().length)
-                .setModel(ModelInfo.newBuilder(model).setBackend(result.backend()).build())
+                .setModel(
+                        ModelInfo.newBuilder(model).setBackend(result.backend()).build())
                 .setRequestCreatedAt(request.getCreatedAt())
                 .setCreatedAt(now)
                 .setQueuedMs(queuedMs(pending, now, inferenceMs))
@@ -113,7 +129,8 @@ public final class ResultFactory {
                 .build();
     }
 
-    static PromptFailure unreadable(String topic, int partition, long offset, byte[] original, String message, Instant now) {
+    static PromptFailure unreadable(
+            String topic, int partition, long offset, byte[] original, String message, Instant now) {
         return PromptFailure.newBuilder()
                 .setId(null)
                 .setReason(dev.gptjt.schema.FailureReason.UNREADABLE)

@@ -42,14 +42,41 @@ public record TopologySettings(
     }
 
     public static TopologySettings defaults() {
-        return new TopologySettings(DefaultTopics.PROMPTS, DefaultTopics.COMPLETIONS, DefaultTopics.FAILURES, Set.of(), Duration.ofMillis(20), true, Duration.ofSeconds(10), java.util.Map.of(), Duration.ofSeconds(2));
+        return new TopologySettings(
+                DefaultTopics.PROMPTS,
+                DefaultTopics.COMPLETIONS,
+                DefaultTopics.FAILURES,
+                Set.of(),
+                Duration.ofMillis(20),
+                true,
+                Duration.ofSeconds(10),
+                java.util.Map.of(),
+                Duration.ofSeconds(2));
     }
 
     public TopologySettings withTasks(java.util.Map<String, TaskDefinition> tasks) {
-        return new TopologySettings(promptsTopic, completionsTopic, failuresTopic, allowedReplyTopics, flushInterval, persistentStore, reconcileInterval, tasks, maxBlock);
+        return new TopologySettings(
+                promptsTopic,
+                completionsTopic,
+                failuresTopic,
+                allowedReplyTopics,
+                flushInterval,
+                persistentStore,
+                reconcileInterval,
+                tasks,
+                maxBlock);
     }
 
     public TopologySettings withAllowedReplyTopics(Set<String> topics) {
-        return new TopologySettings(promptsTopic, completionsTopic, failuresTopic, topics, flushInterval, persistentStore, reconcileInterval, tasks, maxBlock);
+        return new TopologySettings(
+                promptsTopic,
+                completionsTopic,
+                failuresTopic,
+                topics,
+                flushInterval,
+                persistentStore,
+                reconcileInterval,
+                tasks,
+                maxBlock);
     }
 }

@@ -20,9 +20,15 @@ class ConfigValidatorTest {
     @Test
     void shouldDefineTheModelCardTasks() {
         Map<String, TaskDefinition> tasks = Tasks.fromConfig(TestConfig.load(Map.of()));
-        assertEquals(List.of("currency", "data-cleaning", "entities", "sentiment", "tweet-hate"), List.copyOf(tasks.keySet()));
-        assertEquals(List.of("sadness", "joy", "love", "anger", "fear", "surprise"), tasks.get("sentiment").labels());
-        assertEquals(List.of("hate speech", "not hate speech"), tasks.get("tweet-hate").labels());
+        assertEquals(
+                List.of("currency", "data-cleaning", "entities", "sentiment", "tweet-hate"),
+                List.copyOf(tasks.keySet()));
+        assertEquals(
+                List.of("sadness", "joy", "love", "anger", "fear", "surprise"),
+                tasks.get("sentiment").labels());
+        assertEquals(
+                List.of("hate speech", "not hate speech"),
+                tasks.get("tweet-hate").labels());
         assertEquals(TaskDefinition.Mode.EXTRACT, tasks.get("entities").mode());
         assertEquals(List.of("\n"), tasks.get("currency").stop());
         assertEquals("gptjt.results.tweet-hate", tasks.get("tweet-hate").topic());
@@ -31,28 +37,46 @@ class ConfigValidatorTest {
 
     @Test
     void shouldListEveryBrokenRuleAtOnce() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConfigValidator.validate(TestConfig.load(Map.of(
-                "gptjt.engine.max-queue", "4",
-                "gptjt.topics.failures", "gptjt.completions",
-                "gptjt.wire.format", "registry",
-                "gptjt.tasks.mine.template", "no placeholder",
-                "gptjt.tasks.mine.mode", "classify",
-                "gptjt.engine.backend", "in-graph"))));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> ConfigValidator.validate(TestConfig.load(Map.of(
+                        "gptjt.engine.max-queue", "4",
+                        "gptjt.topics.failures", "gptjt.completions",
+                        "gptjt.wire.format", "registry",
+                        "gptjt.tasks.mine.template", "no placeholder",
+                        "gptjt.tasks.mine.mode", "classify",
+                        "gptjt.engine.backend", "in-graph"))));
         String m = e.getMessage();
-        assertTrue(m.contains("max-queue") && m.contains("three different topics") && m.contains("registry.url")
-                && m.contains("gptjt.tasks.mine") && m.contains("gptjt convert"), m);
+        assertTrue(
+                m.contains("max-queue")
+                        && m.contains("three different topics")
+                        && m.contains("registry.url")
+                        && m.contains("gptjt.tasks.mine")
+                        && m.contains("gptjt convert"),
+                m);
     }
 
     @Test
     void shouldRefuseAnUnknownValueOfAnEnumKeyNamingTheKeyAndTheValues() {
-        for (String[] bad : new String[][] {{"gptjt.engine.backend", "gpu-magic", "java-loop"}, {"gptjt.model.provider", "tpu", "cuda"},
-                {"gptjt.stream.store", "redis", "in-memory"}, {"gptjt.wire.format", "json", "single-object"}, {"gptjt.tasks.mine.mode", "chat", "classify"}}) {
-            RuntimeException e = assertThrows(RuntimeException.class, () -> TestConfig.load(Map.of(bad[0], bad[1], "gptjt.tasks.mine.template", "{input}")));
+        for (String[] bad : new String[][] {
+            {"gptjt.engine.backend", "gpu-magic", "java-loop"},
+            {"gptjt.model.provider", "tpu", "cuda"},
+            {"gptjt.stream.store", "redis", "in-memory"},
+            {"gptjt.wire.format", "json", "single-object"},
+            {"gptjt.tasks.mine.mode", "chat", "classify"}
+        }) {
+            RuntimeException e = assertThrows(
+                    RuntimeException.class,
+                    () -> TestConfig.load(Map.of(bad[0], bad[1], "gptjt.tasks.mine.template", "{input}")));
             String message = String.valueOf(e.getMessage());
-            assertTrue(message.contains(bad[0]) && message.contains(bad[1]) && message.contains(bad[2]), bad[0] + ": " + message);
+            assertTrue(
+                    message.contains(bad[0]) && message.contains(bad[1]) && message.contains(bad[2]),
+                    bad[0] + ": " + message);
         }
-        GptjtConfig hyphenated = TestConfig.load(Map.of("gptjt.engine.backend", "java-loop", "gptjt.stream.store", "in-memory"));
-        assertEquals(dev.gptjt.engine.DecodingBackend.JAVA_LOOP, hyphenated.engine().backend());
+        GptjtConfig hyphenated =
+                TestConfig.load(Map.of("gptjt.engine.backend", "java-loop", "gptjt.stream.store", "in-memory"));
+        assertEquals(
+                dev.gptjt.engine.DecodingBackend.JAVA_LOOP, hyphenated.engine().backend());
         assertEquals(PendingStore.IN_MEMORY, hyphenated.stream().store());
     }
 

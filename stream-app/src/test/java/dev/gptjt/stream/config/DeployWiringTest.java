@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * (That every metric the dashboard queries is exported is checked against a live scrape in OpsIT.)
  */
 class DeployWiringTest {
-    private static final Path DEPLOY = Path.of(System.getProperty("gptjt.models")).getParent().resolve("deploy");
+    private static final Path DEPLOY =
+            Path.of(System.getProperty("gptjt.models")).getParent().resolve("deploy");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Set<String> HEALTH = Set.of("/q/health/live", "/q/health/ready", "/q/health/started");
 
@@ -31,7 +32,8 @@ class DeployWiringTest {
 
     private static Properties deployedConfig() throws Exception {
         Properties p = new Properties();
-        try (FileReader in = new FileReader(DEPLOY.resolve("base/application.properties").toFile())) {
+        try (FileReader in =
+                new FileReader(DEPLOY.resolve("base/application.properties").toFile())) {
             p.load(in);
         }
         return p;
@@ -61,7 +63,8 @@ class DeployWiringTest {
         assertEquals("http", service.at("/spec/ports/0/targetPort").asText());
         JsonNode monitor = yaml("base/podmonitor.yaml");
         assertEquals("http", monitor.at("/spec/podMetricsEndpoints/0/port").asText());
-        assertEquals("/q/metrics", monitor.at("/spec/podMetricsEndpoints/0/path").asText());
+        assertEquals(
+                "/q/metrics", monitor.at("/spec/podMetricsEndpoints/0/path").asText());
     }
 
     @Test
@@ -70,12 +73,23 @@ class DeployWiringTest {
         JsonNode scaled = yaml("base/scaledobject.yaml");
         JsonNode kafka = scaled.at("/spec/triggers/0");
         assertEquals("kafka", kafka.at("/type").asText());
-        assertEquals(config.getProperty("gptjt.topics.prompts"), kafka.at("/metadata/topic").asText());
-        assertEquals(config.getProperty("quarkus.kafka-streams.application-id"), kafka.at("/metadata/consumerGroup").asText());
-        assertEquals(config.getProperty("quarkus.kafka-streams.bootstrap-servers"), kafka.at("/metadata/bootstrapServers").asText());
-        assertTrue(scaled.at("/spec/maxReplicaCount").asInt() <= Integer.parseInt(config.getProperty("gptjt.topics.partitions")));
-        assertEquals(yaml("base/deployment.yaml").at("/metadata/name").asText(), scaled.at("/spec/scaleTargetRef/name").asText());
-        assertEquals(yaml("base/deployment.yaml").at("/metadata/name").asText(), yaml("base/pdb.yaml").at("/metadata/name").asText());
+        assertEquals(
+                config.getProperty("gptjt.topics.prompts"),
+                kafka.at("/metadata/topic").asText());
+        assertEquals(
+                config.getProperty("quarkus.kafka-streams.application-id"),
+                kafka.at("/metadata/consumerGroup").asText());
+        assertEquals(
+                config.getProperty("quarkus.kafka-streams.bootstrap-servers"),
+                kafka.at("/metadata/bootstrapServers").asText());
+        assertTrue(scaled.at("/spec/maxReplicaCount").asInt()
+                <= Integer.parseInt(config.getProperty("gptjt.topics.partitions")));
+        assertEquals(
+                yaml("base/deployment.yaml").at("/metadata/name").asText(),
+                scaled.at("/spec/scaleTargetRef/name").asText());
+        assertEquals(
+                yaml("base/deployment.yaml").at("/metadata/name").asText(),
+                yaml("base/pdb.yaml").at("/metadata/name").asText());
     }
 
     @Test
@@ -85,7 +99,9 @@ class DeployWiringTest {
         c.at("/volumeMounts").forEach(m -> mounts.add(m.at("/mountPath").asText()));
         Properties config = deployedConfig();
         assertTrue(mounts.contains(config.getProperty("gptjt.model.dir")), "model volume at gptjt.model.dir");
-        assertTrue(mounts.contains(config.getProperty("kafka-streams.state.dir")), "state volume at kafka-streams.state.dir");
+        assertTrue(
+                mounts.contains(config.getProperty("kafka-streams.state.dir")),
+                "state volume at kafka-streams.state.dir");
         assertTrue(mounts.contains("/deployments/config"), "application.properties where Quarkus reads it");
         // the deployed configuration passes the service's own rules
         Map<String, String> overrides = new java.util.HashMap<>();
@@ -100,16 +116,20 @@ class DeployWiringTest {
         assertEquals(1, c.at("/resources/limits").get("nvidia.com/gpu").asInt());
         boolean cuda = false;
         for (JsonNode env : c.at("/env")) {
-            cuda |= env.at("/name").asText().equals("GPTJT_MODEL_PROVIDER") && env.at("/value").asText().equals("cuda");
+            cuda |= env.at("/name").asText().equals("GPTJT_MODEL_PROVIDER")
+                    && env.at("/value").asText().equals("cuda");
         }
         assertTrue(cuda, "GPTJT_MODEL_PROVIDER=cuda");
-        assertEquals("gpu", yaml("overlays/gpu/kustomization.yaml").at("/images/0/newTag").asText());
+        assertEquals(
+                "gpu",
+                yaml("overlays/gpu/kustomization.yaml").at("/images/0/newTag").asText());
         assertTrue(patch.at("/spec/template/spec/tolerations/0/key").asText().equals("nvidia.com/gpu"));
     }
 
     @Test
     void shouldBeAValidDashboard() throws Exception {
-        JsonNode dashboard = new ObjectMapper().readTree(DEPLOY.resolve("grafana/gptjt-dashboard.json").toFile());
+        JsonNode dashboard = new ObjectMapper()
+                .readTree(DEPLOY.resolve("grafana/gptjt-dashboard.json").toFile());
         assertTrue(dashboard.at("/panels").size() >= 8);
         for (JsonNode panel : dashboard.at("/panels")) {
             assertTrue(panel.at("/targets").size() > 0, panel.at("/title").asText());

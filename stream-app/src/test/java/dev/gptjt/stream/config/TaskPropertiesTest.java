@@ -12,7 +12,8 @@ class TaskPropertiesTest {
 
     @Test
     void shouldReadTheSameTasksAsTheService() throws Exception {
-        Path file = Path.of(TaskPropertiesTest.class.getResource("/application.properties").toURI());
+        Path file = Path.of(
+                TaskPropertiesTest.class.getResource("/application.properties").toURI());
         assertEquals(Tasks.fromConfig(TestConfig.load(Map.of())), TaskProperties.load(file));
     }
 }

@@ -14,9 +14,11 @@ public final class TestConfig {
     public static GptjtConfig load(Map<String, String> overrides) {
         try {
             SmallRyeConfig config = new SmallRyeConfigBuilder()
-                    .withSources(new PropertiesConfigSource(TestConfig.class.getResource("/application.properties"), 100))
+                    .withSources(
+                            new PropertiesConfigSource(TestConfig.class.getResource("/application.properties"), 100))
                     .withSources(new PropertiesConfigSource(overrides, "test", 200))
-                    .withConverter(java.time.Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
+                    .withConverter(
+                            java.time.Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
                     .withMapping(GptjtConfig.class)
                     .build();
             return config.getConfigMapping(GptjtConfig.class);

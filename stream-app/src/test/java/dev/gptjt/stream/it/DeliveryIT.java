@@ -3,12 +3,12 @@ package dev.gptjt.stream.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gptjt.cli.kafka.ServiceProcess;
 import dev.gptjt.schema.Completion;
 import dev.gptjt.schema.GenerationParams;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.schema.wire.WireFormat;
-import dev.gptjt.cli.kafka.ServiceProcess;
 import dev.gptjt.testing.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,19 +30,21 @@ class DeliveryIT extends dev.gptjt.testing.BrokerIT {
     private static final Path WORK = Path.of("target", "it-work");
     private final WireFormat wire = new SingleObjectWireFormat();
 
-
-
     private static Map<String, String> serviceSettings(String name, String guarantee) throws Exception {
         return dev.gptjt.testing.TestServices.settings(broker.bootstrap(), name, guarantee, 3);
     }
 
     private static List<PromptRequest> prompts(String prefix, int n, int maxNewTokens) {
-        return IntStream.range(0, n).mapToObj(i -> PromptRequest.newBuilder()
-                .setId(prefix + "-" + i)
-                .setPrompt("Input: message number " + i + "\nOutput:")
-                .setParams(GenerationParams.newBuilder().setMaxNewTokens(maxNewTokens).build())
-                .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
-                .build()).toList();
+        return IntStream.range(0, n)
+                .mapToObj(i -> PromptRequest.newBuilder()
+                        .setId(prefix + "-" + i)
+                        .setPrompt("Input: message number " + i + "\nOutput:")
+                        .setParams(GenerationParams.newBuilder()
+                                .setMaxNewTokens(maxNewTokens)
+                                .build())
+                        .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                        .build())
+                .toList();
     }
 
     private Map<String, Integer> countById(List<ConsumerRecord<byte[], byte[]>> records, String topic) {
@@ -65,10 +67,17 @@ class DeliveryIT extends dev.gptjt.testing.BrokerIT {
             List<PromptRequest> sent = prompts(name, 60, 5);
             Topics.awaitTopics(broker.bootstrap(), Duration.ofSeconds(120), name + ".prompts", name + ".completions");
             Topics.send(broker.bootstrap(), name + ".prompts", wire, sent);
-            var records = Topics.readUntil(broker.bootstrap(), name + ".completions", false, Duration.ofSeconds(120),
+            var records = Topics.readUntil(
+                    broker.bootstrap(),
+                    name + ".completions",
+                    false,
+                    Duration.ofSeconds(120),
                     r -> r.size() >= sent.size());
             Map<String, Integer> counts = countById(records, name + ".completions");
-            assertEquals(sent.size(), counts.size(), () -> "answered " + counts.size() + " of " + sent.size() + "\n" + service.logTail());
+            assertEquals(
+                    sent.size(),
+                    counts.size(),
+                    () -> "answered " + counts.size() + " of " + sent.size() + "\n" + service.logTail());
             for (ConsumerRecord<byte[], byte[]> r : records) {
                 Completion c = wire.decode(r.topic(), r.value(), Completion.class);
                 assertEquals(5, c.getCompletionTokens());
@@ -82,15 +91,35 @@ class DeliveryIT extends dev.gptjt.testing.BrokerIT {
         String name = "tasks";
         Map<String, String> settings = serviceSettings(name, "at_least_once");
         try (ServiceProcess service = ServiceProcess.start(settings, log(name))) {
-            Topics.awaitTopics(broker.bootstrap(), Duration.ofSeconds(120), name + ".prompts", "gptjt.results.tweet-hate", "gptjt.results.entities");
+            Topics.awaitTopics(
+                    broker.bootstrap(),
+                    Duration.ofSeconds(120),
+                    name + ".prompts",
+                    "gptjt.results.tweet-hate",
+                    "gptjt.results.entities");
             Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-            Topics.send(broker.bootstrap(), name + ".prompts", wire, List.of(
-                    PromptRequest.newBuilder().setId("hate-1").setTask("tweet-hate").setCreatedAt(now)
-                            .setPrompt("New to Twitter-- any men on here know what the process is to get").build(),
-                    PromptRequest.newBuilder().setId("ent-1").setTask("entities").setCreatedAt(now)
-                            .setPrompt("Pacific Northwest cities include Seattle and Portland, which I have visited with Vikash.").build()));
-            var classified = Topics.readUntil(broker.bootstrap(), "gptjt.results.tweet-hate", false, Duration.ofSeconds(120), r -> !r.isEmpty());
-            var extracted = Topics.readUntil(broker.bootstrap(), "gptjt.results.entities", false, Duration.ofSeconds(120), r -> !r.isEmpty());
+            Topics.send(
+                    broker.bootstrap(),
+                    name + ".prompts",
+                    wire,
+                    List.of(
+                            PromptRequest.newBuilder()
+                                    .setId("hate-1")
+                                    .setTask("tweet-hate")
+                                    .setCreatedAt(now)
+                                    .setPrompt("New to Twitter-- any men on here know what the process is to get")
+                                    .build(),
+                            PromptRequest.newBuilder()
+                                    .setId("ent-1")
+                                    .setTask("entities")
+                                    .setCreatedAt(now)
+                                    .setPrompt(
+                                            "Pacific Northwest cities include Seattle and Portland, which I have visited with Vikash.")
+                                    .build()));
+            var classified = Topics.readUntil(
+                    broker.bootstrap(), "gptjt.results.tweet-hate", false, Duration.ofSeconds(120), r -> !r.isEmpty());
+            var extracted = Topics.readUntil(
+                    broker.bootstrap(), "gptjt.results.entities", false, Duration.ofSeconds(120), r -> !r.isEmpty());
             assertEquals(1, classified.size(), service::logTail);
             assertEquals(1, extracted.size(), service::logTail);
             var c = wire.decode("t", classified.get(0).value(), dev.gptjt.schema.Classification.class);
@@ -121,20 +150,28 @@ class DeliveryIT extends dev.gptjt.testing.BrokerIT {
         try {
             Topics.awaitTopics(broker.bootstrap(), Duration.ofSeconds(120), name + ".prompts", completions);
             Topics.send(broker.bootstrap(), name + ".prompts", wire, sent);
-            answeredBeforeKill = Topics.readUntil(broker.bootstrap(), completions, exactlyOnce, Duration.ofSeconds(120),
-                    r -> r.size() >= 20).size();
+            answeredBeforeKill = Topics.readUntil(
+                            broker.bootstrap(), completions, exactlyOnce, Duration.ofSeconds(120), r -> r.size() >= 20)
+                    .size();
             first.kill();
         } finally {
             first.kill();
         }
-        assertTrue(answeredBeforeKill >= 20 && answeredBeforeKill < n, "killed with prompts pending: " + answeredBeforeKill + " answered");
+        assertTrue(
+                answeredBeforeKill >= 20 && answeredBeforeKill < n,
+                "killed with prompts pending: " + answeredBeforeKill + " answered");
         // The restarted instance has fresh local state: the pending store comes back from its changelog.
         try (ServiceProcess second = ServiceProcess.start(serviceSettings(name, guarantee), log(name + "-2"))) {
-            var records = Topics.readUntil(broker.bootstrap(), completions, exactlyOnce, Duration.ofSeconds(240),
+            var records = Topics.readUntil(
+                    broker.bootstrap(),
+                    completions,
+                    exactlyOnce,
+                    Duration.ofSeconds(240),
                     r -> countById(r, completions).size() >= n);
             Map<String, Integer> counts = countById(records, completions);
             long duplicated = counts.values().stream().filter(c -> c > 1).count();
-            String summary = String.format("%s (%s): sent %d, answered %d distinct ids, %d records, %d ids duplicated, %d answered before SIGKILL",
+            String summary = String.format(
+                    "%s (%s): sent %d, answered %d distinct ids, %d records, %d ids duplicated, %d answered before SIGKILL",
                     name, guarantee, n, counts.size(), records.size(), duplicated, answeredBeforeKill);
             System.out.println(summary);
             Files.writeString(WORK.resolve(name + ".counts"), summary + "\n");

@@ -23,28 +23,36 @@ import org.junit.jupiter.api.Test;
 /** The launcher's Kafka commands, as a user runs them: demo, and broker + serve + send + tail. */
 class LauncherIT {
     private static final Path WORK = Path.of("target", "it-work");
-    private static final String MODEL = Path.of(System.getProperty("gptjt.models")).resolve("tiny-gptj").toString();
+    private static final String MODEL =
+            Path.of(System.getProperty("gptjt.models")).resolve("tiny-gptj").toString();
 
     private record Run(int code, String out, String err) {}
 
     private static Run run(String stdin, String... argv) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(argv, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int code = Main.run(
+                argv,
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     @Test
     void shouldRunTheDemoOnceAndShowTheDemoModelsAnswers() {
-        String demoModel = Path.of(System.getProperty("gptjt.models")).resolve("demo-gptj").toString();
+        String demoModel =
+                Path.of(System.getProperty("gptjt.models")).resolve("demo-gptj").toString();
         Run demo = run("", "demo", "--once", "--model", demoModel);
         assertEquals(0, demo.code(), demo.out() + demo.err());
         for (String task : new String[] {"raw prompt", "sentiment", "currency", "entities", "data-cleaning"}) {
             assertTrue(demo.out().contains(task), task + " missing in:\n" + demo.out());
         }
-        assertTrue(demo.out().lines().noneMatch(l -> l.startsWith("tweet-hate")), "the demo model shows no moderation label:\n" + demo.out());
-        for (String answer : new String[] {" Yes ", " Indian Rupee ", " Peter Lee,peter@example.com,510-333-2429 ", " joy (p="}) {
+        assertTrue(
+                demo.out().lines().noneMatch(l -> l.startsWith("tweet-hate")),
+                "the demo model shows no moderation label:\n" + demo.out());
+        for (String answer :
+                new String[] {" Yes ", " Indian Rupee ", " Peter Lee,peter@example.com,510-333-2429 ", " joy (p="}) {
             assertTrue(demo.out().contains(answer), answer + " missing in:\n" + demo.out());
         }
         assertTrue(demo.out().contains("5 answered in"), demo.out());
@@ -54,18 +62,30 @@ class LauncherIT {
     void shouldRoundTripEveryIdThroughSendAndTail() throws Exception {
         Files.createDirectories(WORK);
         try (KafkaBroker broker = KafkaBroker.start(Files.createTempDirectory(WORK, "launcher-broker-"));
-             ServiceProcess service = ServiceProcess.start(Map.of(
-                     "quarkus.kafka-streams.bootstrap-servers", broker.bootstrap(),
-                     "quarkus.kafka-streams.application-id", "launcher-it",
-                     "kafka-streams.state.dir", Files.createTempDirectory(WORK, "launcher-state-").toString(),
-                     "gptjt.model.dir", MODEL), WORK.resolve("launcher-service.log"))) {
-            dev.gptjt.testing.Topics.awaitTopics(broker.bootstrap(), java.time.Duration.ofSeconds(120), "gptjt.prompts", "gptjt.completions");
-            CompletableFuture<Run> tail = CompletableFuture.supplyAsync(() ->
-                    run("", "tail", "--bootstrap", broker.bootstrap(), "--count", "100", "--timeout", "120s"));
+                ServiceProcess service = ServiceProcess.start(
+                        Map.of(
+                                "quarkus.kafka-streams.bootstrap-servers",
+                                broker.bootstrap(),
+                                "quarkus.kafka-streams.application-id",
+                                "launcher-it",
+                                "kafka-streams.state.dir",
+                                Files.createTempDirectory(WORK, "launcher-state-")
+                                        .toString(),
+                                "gptjt.model.dir",
+                                MODEL),
+                        WORK.resolve("launcher-service.log"))) {
+            dev.gptjt.testing.Topics.awaitTopics(
+                    broker.bootstrap(), java.time.Duration.ofSeconds(120), "gptjt.prompts", "gptjt.completions");
+            CompletableFuture<Run> tail = CompletableFuture.supplyAsync(
+                    () -> run("", "tail", "--bootstrap", broker.bootstrap(), "--count", "100", "--timeout", "120s"));
             Thread.sleep(2000); // tail starts at the end of the topic: let it position first
             StringBuilder prompts = new StringBuilder();
             for (int i = 0; i < 100; i++) {
-                prompts.append("{\"id\": \"c").append(i).append("\", \"prompt\": \"Input: tweet ").append(i).append("\\nOutput:\"}\n");
+                prompts.append("{\"id\": \"c")
+                        .append(i)
+                        .append("\", \"prompt\": \"Input: tweet ")
+                        .append(i)
+                        .append("\\nOutput:\"}\n");
             }
             Run send = run(prompts.toString(), "send", "--bootstrap", broker.bootstrap());
             assertEquals(0, send.code(), send.err());

@@ -34,18 +34,20 @@ import org.junit.jupiter.api.Test;
 /** Operations against the running service: health, metrics (and the dashboard's use of them), graceful shutdown. */
 class OpsIT extends dev.gptjt.testing.BrokerIT {
     private static final Path WORK = Path.of("target", "it-work");
-    private static final Path DASHBOARD = Path.of(System.getProperty("gptjt.models")).getParent().resolve("deploy/grafana/gptjt-dashboard.json");
+    private static final Path DASHBOARD =
+            Path.of(System.getProperty("gptjt.models")).getParent().resolve("deploy/grafana/gptjt-dashboard.json");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private final WireFormat wire = new SingleObjectWireFormat();
-
-
 
     private static Map<String, String> settings(String name) throws Exception {
         return dev.gptjt.testing.TestServices.settings(broker.bootstrap(), name, "at_least_once", 2);
     }
 
     private static HttpResponse<String> get(ServiceProcess service, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort() + path)).timeout(Duration.ofSeconds(10)).build(),
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort() + path))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -70,9 +72,14 @@ class OpsIT extends dev.gptjt.testing.BrokerIT {
     private static List<PromptRequest> prompts(String prefix, int n, int maxNewTokens) {
         List<PromptRequest> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            out.add(PromptRequest.newBuilder().setId(prefix + "-" + i).setPrompt("Input: " + i + "\nOutput:")
-                    .setParams(GenerationParams.newBuilder().setMaxNewTokens(maxNewTokens).build())
-                    .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).build());
+            out.add(PromptRequest.newBuilder()
+                    .setId(prefix + "-" + i)
+                    .setPrompt("Input: " + i + "\nOutput:")
+                    .setParams(GenerationParams.newBuilder()
+                            .setMaxNewTokens(maxNewTokens)
+                            .build())
+                    .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                    .build());
         }
         return out;
     }
@@ -89,7 +96,10 @@ class OpsIT extends dev.gptjt.testing.BrokerIT {
                     ours = true;
                     assertEquals("tiny-gptj", check.at("/data/model").asText());
                     // ready while RUNNING, and also while REBALANCING (reported, not failing)
-                    assertTrue(Set.of("RUNNING", "REBALANCING").contains(check.at("/data/kafka-streams").asText()), check.toString());
+                    assertTrue(
+                            Set.of("RUNNING", "REBALANCING")
+                                    .contains(check.at("/data/kafka-streams").asText()),
+                            check.toString());
                 }
             }
             assertTrue(ours, ready.toString());
@@ -97,27 +107,42 @@ class OpsIT extends dev.gptjt.testing.BrokerIT {
             assertEquals(200, get(service, "/q/health/started").statusCode());
 
             List<PromptRequest> sent = new ArrayList<>(prompts(name, 40, 8));
-            sent.add(PromptRequest.newBuilder().setId("bad").setPrompt(" ").setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).build());
+            sent.add(PromptRequest.newBuilder()
+                    .setId("bad")
+                    .setPrompt(" ")
+                    .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                    .build());
             Topics.send(broker.bootstrap(), name + ".prompts", wire, sent);
-            Topics.readUntil(broker.bootstrap(), name + ".completions", false, Duration.ofSeconds(120), r -> r.size() >= 40);
+            Topics.readUntil(
+                    broker.bootstrap(), name + ".completions", false, Duration.ofSeconds(120), r -> r.size() >= 40);
             Thread.sleep(500);
             String metrics = get(service, "/q/metrics").body();
             Map<String, Double> samples = parse(metrics);
-            for (String counter : List.of("gptjt_prompts_in_total", "gptjt_results_out_total", "gptjt_failures_total",
-                    "gptjt_batch_size_count", "gptjt_tokens_generated_total", "gptjt_queue_wait_seconds_count",
+            for (String counter : List.of(
+                    "gptjt_prompts_in_total",
+                    "gptjt_results_out_total",
+                    "gptjt_failures_total",
+                    "gptjt_batch_size_count",
+                    "gptjt_tokens_generated_total",
+                    "gptjt_queue_wait_seconds_count",
                     "gptjt_batch_inference_seconds_count")) {
                 assertTrue(samples.getOrDefault(counter, 0.0) > 0, counter + " is zero or missing");
             }
             assertEquals(41.0, samples.get("gptjt_prompts_in_total"));
             assertEquals(40 * 8.0, samples.get("gptjt_tokens_generated_total"));
-            assertTrue(samples.containsKey("gptjt_pending_prompts") && samples.containsKey("gptjt_scheduler_queue_depth"));
+            assertTrue(
+                    samples.containsKey("gptjt_pending_prompts") && samples.containsKey("gptjt_scheduler_queue_depth"));
             assertTrue(samples.containsKey("gptjt_prefix_cache_requests_total"), "the task prefix cache's counters");
-            assertTrue(java.nio.file.Files.readString(WORK.resolve("ops.log")).contains("task tweet-hate: prefix of"), "each cached prefix's size is logged at start");
+            assertTrue(
+                    java.nio.file.Files.readString(WORK.resolve("ops.log")).contains("task tweet-hate: prefix of"),
+                    "each cached prefix's size is logged at start");
             Set<String> used = dashboardMetrics();
             Set<String> missing = new HashSet<>(used);
             missing.removeAll(samples.keySet());
             assertTrue(missing.isEmpty(), "the dashboard queries metrics the service does not export: " + missing);
-            assertTrue(used.stream().anyMatch(m -> m.startsWith("kafka_stream_")), "Kafka Streams client metrics on the dashboard");
+            assertTrue(
+                    used.stream().anyMatch(m -> m.startsWith("kafka_stream_")),
+                    "Kafka Streams client metrics on the dashboard");
         }
     }
 
@@ -129,7 +154,9 @@ class OpsIT extends dev.gptjt.testing.BrokerIT {
         ServiceProcess first = ServiceProcess.start(settings, WORK.resolve("shutdown-1.log"));
         awaitReady(first);
         Topics.send(broker.bootstrap(), name + ".prompts", wire, prompts(name, n, 120));
-        int before = Topics.readUntil(broker.bootstrap(), name + ".completions", false, Duration.ofSeconds(120), r -> r.size() >= 8).size();
+        int before = Topics.readUntil(
+                        broker.bootstrap(), name + ".completions", false, Duration.ofSeconds(120), r -> r.size() >= 8)
+                .size();
         long t0 = System.nanoTime();
         first.close(); // SIGTERM while batches are running
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -138,10 +165,24 @@ class OpsIT extends dev.gptjt.testing.BrokerIT {
         assertTrue(seconds < 30, "graceful shutdown took " + seconds + " s");
         assertTrue(log.contains("engine closed"), "the engine is closed (natives freed) at shutdown");
         try (ServiceProcess second = ServiceProcess.start(settings, WORK.resolve("shutdown-2.log"))) {
-            var records = Topics.readUntil(broker.bootstrap(), name + ".completions", false, Duration.ofSeconds(240),
-                    r -> r.stream().map(c -> wire.decode(c.topic(), c.value(), Completion.class).getId()).distinct().count() >= n);
-            long distinct = records.stream().map(c -> wire.decode(c.topic(), c.value(), Completion.class).getId()).distinct().count();
-            String summary = String.format("graceful shutdown: stopped in %.1f s with %d of %d answered; after restart %d distinct answered, %d records",
+            var records = Topics.readUntil(
+                    broker.bootstrap(),
+                    name + ".completions",
+                    false,
+                    Duration.ofSeconds(240),
+                    r -> r.stream()
+                                    .map(c -> wire.decode(c.topic(), c.value(), Completion.class)
+                                            .getId())
+                                    .distinct()
+                                    .count()
+                            >= n);
+            long distinct = records.stream()
+                    .map(c ->
+                            wire.decode(c.topic(), c.value(), Completion.class).getId())
+                    .distinct()
+                    .count();
+            String summary = String.format(
+                    "graceful shutdown: stopped in %.1f s with %d of %d answered; after restart %d distinct answered, %d records",
                     seconds, before, n, distinct, records.size());
             System.out.println(summary);
             Files.writeString(WORK.resolve("shutdown.counts"), summary + "\n");
@@ -150,7 +191,8 @@ class OpsIT extends dev.gptjt.testing.BrokerIT {
         }
     }
 
-    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*})?\\s+([-+0-9.eEnaNInf]+)", Pattern.MULTILINE);
+    private static final Pattern SAMPLE =
+            Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*})?\\s+([-+0-9.eEnaNInf]+)", Pattern.MULTILINE);
     private static final Pattern METRIC_NAME = Pattern.compile("\\b((?:gptjt|kafka_stream|jvm)_[a-z0-9_]+)\\b");
 
     /** Prometheus text → metric name → sum of its samples. */

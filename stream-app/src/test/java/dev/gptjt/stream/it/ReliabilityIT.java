@@ -46,8 +46,6 @@ class ReliabilityIT extends dev.gptjt.testing.BrokerIT {
     private static final Path WORK = Path.of("target", "it-work");
     private final WireFormat wire = new SingleObjectWireFormat();
 
-
-
     static Map<String, String> settings(String name, String guarantee) throws Exception {
         Map<String, String> s = dev.gptjt.testing.TestServices.settings(broker.bootstrap(), name, guarantee, 6);
         s.put("gptjt.topics.allowed-reply-topics", name + ".replies");
@@ -55,7 +53,10 @@ class ReliabilityIT extends dev.gptjt.testing.BrokerIT {
     }
 
     private static PromptRequest.Builder request(String id, String prompt) {
-        return PromptRequest.newBuilder().setId(id).setPrompt(prompt).setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+        return PromptRequest.newBuilder()
+                .setId(id)
+                .setPrompt(prompt)
+                .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS));
     }
 
     private static void record(String name, String summary) throws Exception {
@@ -74,10 +75,13 @@ class ReliabilityIT extends dev.gptjt.testing.BrokerIT {
         byte[] random = new byte[64];
         new Random(11).nextBytes(random);
         byte[] valid = wire.encode(prompts, request("x", "Hi").build());
-        Schema other = SchemaBuilder.record("Other").fields().requiredString("x").endRecord();
+        Schema other =
+                SchemaBuilder.record("Other").fields().requiredString("x").endRecord();
         GenericRecord otherRecord = new GenericData.Record(other);
         otherRecord.put("x", "y");
-        byte[] foreign = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), other).encode(otherRecord).array();
+        byte[] foreign = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), other)
+                .encode(otherRecord)
+                .array();
         for (byte[] v : List.of(random, Arrays.copyOf(valid, valid.length - 4), foreign)) {
             values.add(v);
             keys.add("unreadable-" + values.size());
@@ -89,43 +93,117 @@ class ReliabilityIT extends dev.gptjt.testing.BrokerIT {
         invalid.put(request("blank", " \n\t ").build(), FailureReason.EMPTY_PROMPT);
         invalid.put(request("context", "word ".repeat(2100)).build(), FailureReason.PROMPT_TOO_LONG);
         invalid.put(request("megabyte", "x".repeat(1 << 20)).build(), FailureReason.PROMPT_TOO_LONG);
-        invalid.put(request("mnt0", "Hi").setParams(GenerationParams.newBuilder().setMaxNewTokens(0).build()).build(), FailureReason.INVALID_PARAMETER);
-        invalid.put(request("mntneg", "Hi").setParams(GenerationParams.newBuilder().setMaxNewTokens(-4).build()).build(), FailureReason.INVALID_PARAMETER);
-        invalid.put(request("mntcap", "Hi").setParams(GenerationParams.newBuilder().setMaxNewTokens(100_000).build()).build(), FailureReason.INVALID_PARAMETER);
-        invalid.put(request("tempneg", "Hi").setParams(GenerationParams.newBuilder().setTemperature(-1).build()).build(), FailureReason.INVALID_PARAMETER);
-        invalid.put(request("tempnan", "Hi").setParams(GenerationParams.newBuilder().setTemperature(Double.NaN).build()).build(), FailureReason.INVALID_PARAMETER);
-        invalid.put(request("topp", "Hi").setParams(GenerationParams.newBuilder().setTopP(1.01).build()).build(), FailureReason.INVALID_PARAMETER);
-        invalid.put(request("topk", "Hi").setParams(GenerationParams.newBuilder().setTopK(-2).build()).build(), FailureReason.INVALID_PARAMETER);
+        invalid.put(
+                request("mnt0", "Hi")
+                        .setParams(
+                                GenerationParams.newBuilder().setMaxNewTokens(0).build())
+                        .build(),
+                FailureReason.INVALID_PARAMETER);
+        invalid.put(
+                request("mntneg", "Hi")
+                        .setParams(GenerationParams.newBuilder()
+                                .setMaxNewTokens(-4)
+                                .build())
+                        .build(),
+                FailureReason.INVALID_PARAMETER);
+        invalid.put(
+                request("mntcap", "Hi")
+                        .setParams(GenerationParams.newBuilder()
+                                .setMaxNewTokens(100_000)
+                                .build())
+                        .build(),
+                FailureReason.INVALID_PARAMETER);
+        invalid.put(
+                request("tempneg", "Hi")
+                        .setParams(
+                                GenerationParams.newBuilder().setTemperature(-1).build())
+                        .build(),
+                FailureReason.INVALID_PARAMETER);
+        invalid.put(
+                request("tempnan", "Hi")
+                        .setParams(GenerationParams.newBuilder()
+                                .setTemperature(Double.NaN)
+                                .build())
+                        .build(),
+                FailureReason.INVALID_PARAMETER);
+        invalid.put(
+                request("topp", "Hi")
+                        .setParams(GenerationParams.newBuilder().setTopP(1.01).build())
+                        .build(),
+                FailureReason.INVALID_PARAMETER);
+        invalid.put(
+                request("topk", "Hi")
+                        .setParams(GenerationParams.newBuilder().setTopK(-2).build())
+                        .build(),
+                FailureReason.INVALID_PARAMETER);
         invalid.put(request("task", "Hi").setTask("no-such-task").build(), FailureReason.UNKNOWN_TASK);
         invalid.put(request("reply", "Hi").setReplyTopic("not-allowed").build(), FailureReason.REPLY_TOPIC_NOT_ALLOWED);
-        invalid.put(request("secret", "PRIVATE-PROMPT-TEXT-1234 with a task").setTask("no-such-task").build(), FailureReason.UNKNOWN_TASK);
-        invalid.put(request("late", "Hi").setDeadlineAt(Instant.now().minusSeconds(1).truncatedTo(ChronoUnit.MILLIS)).build(), FailureReason.DEADLINE_EXCEEDED);
+        invalid.put(
+                request("secret", "PRIVATE-PROMPT-TEXT-1234 with a task")
+                        .setTask("no-such-task")
+                        .build(),
+                FailureReason.UNKNOWN_TASK);
+        invalid.put(
+                request("late", "Hi")
+                        .setDeadlineAt(Instant.now().minusSeconds(1).truncatedTo(ChronoUnit.MILLIS))
+                        .build(),
+                FailureReason.DEADLINE_EXCEEDED);
         for (PromptRequest r : invalid.keySet()) {
             values.add(wire.encode(prompts, r));
             keys.add("invalid-" + r.getId());
         }
         int validCount = 60;
-        try (ServiceProcess service = ServiceProcess.start(settings(name, "at_least_once"), WORK.resolve(name + ".log"))) {
-            Topics.awaitTopics(broker.bootstrap(), Duration.ofSeconds(120), prompts, name + ".completions", name + ".failures");
-            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
-                    ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 << 20), new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (ServiceProcess service =
+                ServiceProcess.start(settings(name, "at_least_once"), WORK.resolve(name + ".log"))) {
+            Topics.awaitTopics(
+                    broker.bootstrap(), Duration.ofSeconds(120), prompts, name + ".completions", name + ".failures");
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                    Map.of(
+                            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                            broker.bootstrap(),
+                            ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                            4 << 20),
+                    new ByteArraySerializer(),
+                    new ByteArraySerializer())) {
                 // valid prompts interleaved with the poison
                 int v = 0;
                 for (int i = 0; i < values.size(); i++) {
                     for (int k = 0; k < 3 && v < validCount; k++, v++) {
-                        producer.send(new ProducerRecord<>(prompts, ("ok-" + v).getBytes(StandardCharsets.UTF_8),
-                                wire.encode(prompts, request("ok-" + v, "Input: " + v + "\nOutput:").build())));
+                        producer.send(new ProducerRecord<>(
+                                prompts,
+                                ("ok-" + v).getBytes(StandardCharsets.UTF_8),
+                                wire.encode(
+                                        prompts,
+                                        request("ok-" + v, "Input: " + v + "\nOutput:")
+                                                .build())));
                     }
-                    producer.send(new ProducerRecord<>(prompts, keys.get(i).getBytes(StandardCharsets.UTF_8), values.get(i))).get(); // a refused send must fail the test
+                    producer.send(new ProducerRecord<>(
+                                    prompts, keys.get(i).getBytes(StandardCharsets.UTF_8), values.get(i)))
+                            .get(); // a refused send must fail the test
                 }
                 for (; v < validCount; v++) {
-                    producer.send(new ProducerRecord<>(prompts, ("ok-" + v).getBytes(StandardCharsets.UTF_8),
-                            wire.encode(prompts, request("ok-" + v, "Input: " + v + "\nOutput:").build())));
+                    producer.send(new ProducerRecord<>(
+                            prompts,
+                            ("ok-" + v).getBytes(StandardCharsets.UTF_8),
+                            wire.encode(
+                                    prompts,
+                                    request("ok-" + v, "Input: " + v + "\nOutput:")
+                                            .build())));
                 }
             }
             int in = values.size() + validCount;
-            var results = Topics.readUntil(broker.bootstrap(), name + ".completions", false, Duration.ofSeconds(120), r -> r.size() >= validCount);
-            var failures = Topics.readUntil(broker.bootstrap(), name + ".failures", false, Duration.ofSeconds(60), r -> r.size() >= values.size());
+            var results = Topics.readUntil(
+                    broker.bootstrap(),
+                    name + ".completions",
+                    false,
+                    Duration.ofSeconds(120),
+                    r -> r.size() >= validCount);
+            var failures = Topics.readUntil(
+                    broker.bootstrap(),
+                    name + ".failures",
+                    false,
+                    Duration.ofSeconds(60),
+                    r -> r.size() >= values.size());
             Map<String, FailureReason> byId = new HashMap<>();
             Map<FailureReason, Integer> byReason = new java.util.TreeMap<>();
             int unreadable = 0;
@@ -139,19 +217,34 @@ class ReliabilityIT extends dev.gptjt.testing.BrokerIT {
                     byId.put(pf.getId() + "|" + new String(f.key(), StandardCharsets.UTF_8), pf.getReason());
                 }
             }
-            String summary = String.format("poison matrix: records in %d = %d valid + %d poison; completions %d, failures %d %s; lost %d",
-                    in, validCount, values.size(), results.size(), failures.size(), byReason, in - results.size() - failures.size());
+            String summary = String.format(
+                    "poison matrix: records in %d = %d valid + %d poison; completions %d, failures %d %s; lost %d",
+                    in,
+                    validCount,
+                    values.size(),
+                    results.size(),
+                    failures.size(),
+                    byReason,
+                    in - results.size() - failures.size());
             record(name, summary);
             assertEquals(validCount, results.size(), summary);
             assertEquals(values.size(), failures.size(), summary);
             assertEquals(3, unreadable);
-            invalid.forEach((r, reason) -> assertEquals(reason, byId.get(r.getId() + "|invalid-" + r.getId()), r.getId()));
+            invalid.forEach(
+                    (r, reason) -> assertEquals(reason, byId.get(r.getId() + "|invalid-" + r.getId()), r.getId()));
             for (ConsumerRecord<byte[], byte[]> c : results) {
-                assertTrue(wire.decode(c.topic(), c.value(), Completion.class).getId().startsWith("ok-"));
+                assertTrue(wire.decode(c.topic(), c.value(), Completion.class)
+                        .getId()
+                        .startsWith("ok-"));
             }
-            assertTrue(!Files.readString(WORK.resolve(name + ".log")).contains("PRIVATE-PROMPT-TEXT"), "prompt text is never logged");
+            assertTrue(
+                    !Files.readString(WORK.resolve(name + ".log")).contains("PRIVATE-PROMPT-TEXT"),
+                    "prompt text is never logged");
             for (ConsumerRecord<byte[], byte[]> f : failures) {
-                assertTrue(!wire.decode(f.topic(), f.value(), PromptFailure.class).getMessage().contains("PRIVATE-PROMPT-TEXT"),
+                assertTrue(
+                        !wire.decode(f.topic(), f.value(), PromptFailure.class)
+                                .getMessage()
+                                .contains("PRIVATE-PROMPT-TEXT"),
                         "failure messages do not quote prompts");
             }
         }
@@ -161,25 +254,31 @@ class ReliabilityIT extends dev.gptjt.testing.BrokerIT {
     void shouldResumeAfterTheBrokerRestartsMidStream() throws Exception {
         String name = "broker-restart";
         int n = 200;
-        try (ServiceProcess service = ServiceProcess.start(settings(name, "at_least_once"), WORK.resolve(name + ".log"))) {
+        try (ServiceProcess service =
+                ServiceProcess.start(settings(name, "at_least_once"), WORK.resolve(name + ".log"))) {
             Topics.awaitTopics(broker.bootstrap(), Duration.ofSeconds(120), name + ".prompts", name + ".completions");
             List<PromptRequest> first = new ArrayList<>();
             List<PromptRequest> second = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 PromptRequest r = request(name + "-" + i, "Input: " + i + "\nOutput:")
-                        .setParams(GenerationParams.newBuilder().setMaxNewTokens(24).build()).build();
+                        .setParams(GenerationParams.newBuilder()
+                                .setMaxNewTokens(24)
+                                .build())
+                        .build();
                 (i < n / 2 ? first : second).add(r);
             }
             Topics.send(broker.bootstrap(), name + ".prompts", wire, first);
-            Topics.readUntil(broker.bootstrap(), name + ".completions", false, Duration.ofSeconds(60), r -> r.size() >= 10);
+            Topics.readUntil(
+                    broker.bootstrap(), name + ".completions", false, Duration.ofSeconds(60), r -> r.size() >= 10);
             broker.stopProcess();
             Thread.sleep(3000);
             broker.startProcess();
             Topics.send(broker.bootstrap(), name + ".prompts", wire, second);
-            var records = Topics.readUntil(broker.bootstrap(), name + ".completions", false, Duration.ofSeconds(240),
-                    r -> ids(r).size() >= n);
+            var records = Topics.readUntil(
+                    broker.bootstrap(), name + ".completions", false, Duration.ofSeconds(240), r -> ids(r).size() >= n);
             int distinct = ids(records).size();
-            String summary = String.format("broker restart: sent %d, answered %d distinct ids, %d records, %d duplicated, lost %d",
+            String summary = String.format(
+                    "broker restart: sent %d, answered %d distinct ids, %d records, %d duplicated, lost %d",
                     n, distinct, records.size(), records.size() - distinct, n - distinct);
             record(name, summary);
             assertEquals(n, distinct, () -> summary + "\n" + service.logTail());
@@ -200,7 +299,9 @@ class ReliabilityIT extends dev.gptjt.testing.BrokerIT {
         int n = 600;
         Map<String, String> a = settings(name, guarantee);
         Map<String, String> b = new HashMap<>(a);
-        b.put("kafka-streams.state.dir", Files.createTempDirectory(WORK, "state-").toString());
+        b.put(
+                "kafka-streams.state.dir",
+                Files.createTempDirectory(WORK, "state-").toString());
         String completions = name + ".completions";
         try (ServiceProcess first = ServiceProcess.start(a, WORK.resolve(name + "-a.log"))) {
             ServiceProcess second = ServiceProcess.start(b, WORK.resolve(name + "-b1.log"));
@@ -208,18 +309,32 @@ class ReliabilityIT extends dev.gptjt.testing.BrokerIT {
             List<PromptRequest> sent = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 sent.add(request(name + "-" + i, "Input: tweet " + i + "\nOutput:")
-                        .setParams(GenerationParams.newBuilder().setMaxNewTokens(32).build()).build());
+                        .setParams(GenerationParams.newBuilder()
+                                .setMaxNewTokens(32)
+                                .build())
+                        .build());
             }
             Topics.send(broker.bootstrap(), name + ".prompts", wire, sent);
-            int beforeKill = Topics.readUntil(broker.bootstrap(), completions, exactlyOnce, Duration.ofSeconds(120), r -> r.size() >= 60).size();
+            int beforeKill = Topics.readUntil(
+                            broker.bootstrap(), completions, exactlyOnce, Duration.ofSeconds(120), r -> r.size() >= 60)
+                    .size();
             second.kill();
             ServiceProcess restarted = ServiceProcess.start(b, WORK.resolve(name + "-b2.log"));
             try {
-                var records = Topics.readUntil(broker.bootstrap(), completions, exactlyOnce, Duration.ofSeconds(300), r -> ids(r).size() >= n);
+                var records = Topics.readUntil(
+                        broker.bootstrap(), completions, exactlyOnce, Duration.ofSeconds(300), r -> ids(r).size() >= n);
                 int distinct = ids(records).size();
-                String summary = String.format("%s (%s): 2 instances, 6 partitions, one SIGKILLed after %d answers and restarted: "
+                String summary = String.format(
+                        "%s (%s): 2 instances, 6 partitions, one SIGKILLed after %d answers and restarted: "
                                 + "sent %d, answered %d distinct ids, %d records, %d duplicated, lost %d",
-                        name, guarantee, beforeKill, n, distinct, records.size(), records.size() - distinct, n - distinct);
+                        name,
+                        guarantee,
+                        beforeKill,
+                        n,
+                        distinct,
+                        records.size(),
+                        records.size() - distinct,
+                        n - distinct);
                 record(name, summary);
                 assertTrue(beforeKill < n, "killed while prompts were pending");
                 assertEquals(n, distinct, () -> summary + "\n" + first.logTail());

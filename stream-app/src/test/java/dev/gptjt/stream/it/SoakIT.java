@@ -48,18 +48,36 @@ class SoakIT {
         Files.createDirectories(WORK);
         String name = "soak";
         try (KafkaBroker broker = KafkaBroker.start(Files.createTempDirectory(WORK, "soak-broker-"));
-             ServiceProcess service = ServiceProcess.start(Map.of(
-                     "quarkus.kafka-streams.bootstrap-servers", broker.bootstrap(),
-                     "quarkus.kafka-streams.application-id", name,
-                     "kafka-streams.state.dir", Files.createTempDirectory(WORK, "soak-state-").toString(),
-                     "gptjt.model.dir", Path.of(System.getProperty("gptjt.models")).resolve("tiny-gptj").toString(),
-                     "gptjt.topics.prompts", name + ".prompts",
-                     "gptjt.topics.completions", name + ".completions",
-                     "gptjt.topics.failures", name + ".failures"), WORK.resolve("soak.log"));
-             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()));
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
-                     ProducerConfig.LINGER_MS_CONFIG, 5), new ByteArraySerializer(), new ByteArraySerializer())) {
-            dev.gptjt.testing.Topics.awaitTopics(broker.bootstrap(), Duration.ofSeconds(120), name + ".prompts", name + ".completions");
+                ServiceProcess service = ServiceProcess.start(
+                        Map.of(
+                                "quarkus.kafka-streams.bootstrap-servers",
+                                broker.bootstrap(),
+                                "quarkus.kafka-streams.application-id",
+                                name,
+                                "kafka-streams.state.dir",
+                                Files.createTempDirectory(WORK, "soak-state-").toString(),
+                                "gptjt.model.dir",
+                                Path.of(System.getProperty("gptjt.models"))
+                                        .resolve("tiny-gptj")
+                                        .toString(),
+                                "gptjt.topics.prompts",
+                                name + ".prompts",
+                                "gptjt.topics.completions",
+                                name + ".completions",
+                                "gptjt.topics.failures",
+                                name + ".failures"),
+                        WORK.resolve("soak.log"));
+                Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()));
+                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                        Map.of(
+                                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                broker.bootstrap(),
+                                ProducerConfig.LINGER_MS_CONFIG,
+                                5),
+                        new ByteArraySerializer(),
+                        new ByteArraySerializer())) {
+            dev.gptjt.testing.Topics.awaitTopics(
+                    broker.bootstrap(), Duration.ofSeconds(120), name + ".prompts", name + ".completions");
             // 1. capacity: a burst, timed until every answer is out
             int burst = 3000;
             long t0 = System.nanoTime();
@@ -67,11 +85,14 @@ class SoakIT {
                 send(producer, name, "burst-" + i);
             }
             producer.flush();
-            dev.gptjt.testing.Topics.readUntil(broker.bootstrap(), name + ".completions", false, Duration.ofMinutes(10), r -> r.size() >= burst);
+            dev.gptjt.testing.Topics.readUntil(
+                    broker.bootstrap(), name + ".completions", false, Duration.ofMinutes(10), r -> r.size() >= burst);
             double capacity = burst / ((System.nanoTime() - t0) / 1e9);
             double rate = 0.8 * capacity;
             List<String> lines = new ArrayList<>();
-            lines.add(String.format("capacity %.1f prompts/s (burst of %d, 16 new tokens, tiny-gptj); soak at %.1f/s for %d min", capacity, burst, rate, minutes));
+            lines.add(String.format(
+                    "capacity %.1f prompts/s (burst of %d, 16 new tokens, tiny-gptj); soak at %.1f/s for %d min",
+                    capacity, burst, rate, minutes));
             // 2. sustained load at 80 % with samples every 30 s
             long start = System.nanoTime();
             long end = start + TimeUnit.MINUTES.toNanos(minutes);
@@ -91,17 +112,27 @@ class SoakIT {
                     heaps.add(heap);
                     maxHeapKb = Math.max(maxHeapKb, heap);
                     maxLag = Math.max(maxLag, lag);
-                    lines.add(String.format("t=%4ds sent=%d heap-after-gc=%d KB lag=%d", (System.nanoTime() - start) / 1_000_000_000L, sent, heap, lag));
+                    lines.add(String.format(
+                            "t=%4ds sent=%d heap-after-gc=%d KB lag=%d",
+                            (System.nanoTime() - start) / 1_000_000_000L, sent, heap, lag));
                     nextSample += TimeUnit.SECONDS.toNanos(30);
                 }
                 Thread.sleep(5);
             }
             producer.flush();
             long total = sent + burst;
-            var records = dev.gptjt.testing.Topics.readUntil(broker.bootstrap(), name + ".completions", false, Duration.ofMinutes(5), r -> r.size() >= total);
-            long firstHalf = heaps.subList(0, heaps.size() / 2).stream().mapToLong(Long::longValue).max().orElse(0);
-            long secondHalf = heaps.subList(heaps.size() / 2, heaps.size()).stream().mapToLong(Long::longValue).max().orElse(0);
-            lines.add(String.format("records in %d, completions %d, lost %d; peak heap after GC %d KB (first half %d KB, second half %d KB); max lag %d",
+            var records = dev.gptjt.testing.Topics.readUntil(
+                    broker.bootstrap(), name + ".completions", false, Duration.ofMinutes(5), r -> r.size() >= total);
+            long firstHalf = heaps.subList(0, heaps.size() / 2).stream()
+                    .mapToLong(Long::longValue)
+                    .max()
+                    .orElse(0);
+            long secondHalf = heaps.subList(heaps.size() / 2, heaps.size()).stream()
+                    .mapToLong(Long::longValue)
+                    .max()
+                    .orElse(0);
+            lines.add(String.format(
+                    "records in %d, completions %d, lost %d; peak heap after GC %d KB (first half %d KB, second half %d KB); max lag %d",
                     total, records.size(), total - records.size(), maxHeapKb, firstHalf, secondHalf, maxLag));
             Files.write(WORK.resolve("soak.counts"), lines, StandardCharsets.UTF_8);
             lines.forEach(System.out::println);
@@ -111,17 +142,26 @@ class SoakIT {
     }
 
     private void send(KafkaProducer<byte[], byte[]> producer, String name, String id) {
-        PromptRequest r = PromptRequest.newBuilder().setId(id).setPrompt("Input: tweet " + id + "\nOutput:")
+        PromptRequest r = PromptRequest.newBuilder()
+                .setId(id)
+                .setPrompt("Input: tweet " + id + "\nOutput:")
                 .setParams(GenerationParams.newBuilder().setMaxNewTokens(16).build())
-                .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).build();
-        producer.send(new ProducerRecord<>(name + ".prompts", id.getBytes(StandardCharsets.UTF_8), wire.encode(name + ".prompts", r)));
+                .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .build();
+        producer.send(new ProducerRecord<>(
+                name + ".prompts", id.getBytes(StandardCharsets.UTF_8), wire.encode(name + ".prompts", r)));
     }
 
     /** Heap in use right after a full GC of the service JVM, from jcmd. */
     private static long heapAfterGcKb(long pid) throws Exception {
         String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-        new ProcessBuilder(jcmd, Long.toString(pid), "GC.run").redirectErrorStream(true).start().waitFor(60, TimeUnit.SECONDS);
-        Process info = new ProcessBuilder(jcmd, Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
+        new ProcessBuilder(jcmd, Long.toString(pid), "GC.run")
+                .redirectErrorStream(true)
+                .start()
+                .waitFor(60, TimeUnit.SECONDS);
+        Process info = new ProcessBuilder(jcmd, Long.toString(pid), "GC.heap_info")
+                .redirectErrorStream(true)
+                .start();
         String out = new String(info.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         info.waitFor(60, TimeUnit.SECONDS);
         Matcher m = HEAP_USED.matcher(out);
@@ -130,9 +170,13 @@ class SoakIT {
 
     /** Sum over partitions of end offset minus the group's committed offset. */
     private static long lag(Admin admin, String group, String topic) throws Exception {
-        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata()
+                .get(30, TimeUnit.SECONDS);
         Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
-        committed.keySet().stream().filter(tp -> tp.topic().equals(topic)).forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+        committed.keySet().stream()
+                .filter(tp -> tp.topic().equals(topic))
+                .forEach(tp -> latest.put(tp, OffsetSpec.latest()));
         long lag = 0;
         for (var e : admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).entrySet()) {
             lag += e.getValue().offset() - committed.get(e.getKey()).offset();

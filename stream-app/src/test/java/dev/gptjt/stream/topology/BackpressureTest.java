@@ -31,26 +31,46 @@ class BackpressureTest {
     @Test
     void shouldWaitBoundedForRoomWhenTheEngineIsFullAndAnswerEverything(@TempDir Path state) throws Exception {
         Duration maxBlock = Duration.ofMillis(400);
-        TopologySettings settings = new TopologySettings("p", "c", "f", Set.of(), Duration.ofMillis(20), false,
-                Duration.ofSeconds(10), java.util.Map.of(), maxBlock);
+        TopologySettings settings = new TopologySettings(
+                "p",
+                "c",
+                "f",
+                Set.of(),
+                Duration.ofMillis(20),
+                false,
+                Duration.ofSeconds(10),
+                java.util.Map.of(),
+                maxBlock);
         // one batch of one at a time, one more queued: the third prompt finds the engine full
         EngineConfig config = EngineConfig.defaults(PromptTopologyTest.models().resolve("tiny-gptj"))
-                .withBatching(1, Duration.ZERO, 1).withMaxNewTokensCap(2000);
+                .withBatching(1, Duration.ZERO, 1)
+                .withMaxNewTokensCap(2000);
         WireFormat wire = new SingleObjectWireFormat();
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "backpressure");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
         try (InferenceEngine engine = InferenceEngine.open(config);
-             TopologyTestDriver driver = new TopologyTestDriver(PromptTopology.build(settings, engine, wire,
-                     new ResultFactory("tiny-gptj", "sha", engine.backendName()), Clock.systemUTC()), props)) {
+                TopologyTestDriver driver = new TopologyTestDriver(
+                        PromptTopology.build(
+                                settings,
+                                engine,
+                                wire,
+                                new ResultFactory("tiny-gptj", "sha", engine.backendName()),
+                                Clock.systemUTC()),
+                        props)) {
             var in = driver.createInputTopic("p", new ByteArraySerializer(), new ByteArraySerializer());
             var out = driver.createOutputTopic("c", new ByteArrayDeserializer(), new ByteArrayDeserializer());
             long[] took = new long[4];
             for (int i = 0; i < 4; i++) {
-                PromptRequest r = PromptRequest.newBuilder().setId("r" + i).setPrompt("Hi")
-                        .setParams(GenerationParams.newBuilder().setMaxNewTokens(800).build())
-                        .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).build();
+                PromptRequest r = PromptRequest.newBuilder()
+                        .setId("r" + i)
+                        .setPrompt("Hi")
+                        .setParams(GenerationParams.newBuilder()
+                                .setMaxNewTokens(800)
+                                .build())
+                        .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                        .build();
                 long t0 = System.nanoTime();
                 in.pipeInput(wire.encode("p", r));
                 took[i] = (System.nanoTime() - t0) / 1_000_000;
@@ -66,7 +86,8 @@ class BackpressureTest {
             while (answered.size() < 4 && System.nanoTime() < deadline) {
                 driver.advanceWallClockTime(Duration.ofMillis(20));
                 while (!out.isEmpty()) {
-                    answered.add(wire.decode("c", out.readValue(), Completion.class).getId());
+                    answered.add(
+                            wire.decode("c", out.readValue(), Completion.class).getId());
                 }
                 Thread.sleep(10);
             }

@@ -1,6 +1,5 @@
 package dev.gptjt.stream.topology;
 
-import dev.gptjt.engine.task.EntityParser;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -10,6 +9,7 @@ import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationRequest;
 import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.task.EntityParser;
 import dev.gptjt.schema.Completion;
 import dev.gptjt.schema.FailureReason;
 import dev.gptjt.schema.FinishReason;
@@ -49,7 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The production topology, driven by TopologyTestDriver with the real engine on the fixture model. */
 class PromptTopologyTest {
-    private static final TopologySettings SETTINGS = TopologySettings.defaults().withAllowedReplyTopics(Set.of("replies.allowed"))
+    private static final TopologySettings SETTINGS = TopologySettings.defaults()
+            .withAllowedReplyTopics(Set.of("replies.allowed"))
             .withTasks(dev.gptjt.stream.config.Tasks.fromConfig(dev.gptjt.stream.config.TestConfig.load(Map.of())));
     private static InferenceEngine engine;
     private final WireFormat wire = new SingleObjectWireFormat();
@@ -64,7 +65,8 @@ class PromptTopologyTest {
 
     @BeforeAll
     static void openEngine() {
-        engine = InferenceEngine.open(EngineConfig.defaults(models().resolve("tiny-gptj")).withBatching(8, Duration.ofMillis(5), 64));
+        engine = InferenceEngine.open(
+                EngineConfig.defaults(models().resolve("tiny-gptj")).withBatching(8, Duration.ofMillis(5), 64));
     }
 
     @AfterAll
@@ -83,10 +85,14 @@ class PromptTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         ResultFactory results = new ResultFactory("tiny-gptj", "sha", engine.backendName());
-        driver = new TopologyTestDriver(PromptTopology.build(SETTINGS, engine, wire, results, Clock.systemUTC()), props);
-        prompts = driver.createInputTopic(SETTINGS.promptsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
-        completions = driver.createOutputTopic(SETTINGS.completionsTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        failures = driver.createOutputTopic(SETTINGS.failuresTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        driver =
+                new TopologyTestDriver(PromptTopology.build(SETTINGS, engine, wire, results, Clock.systemUTC()), props);
+        prompts =
+                driver.createInputTopic(SETTINGS.promptsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
+        completions = driver.createOutputTopic(
+                SETTINGS.completionsTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        failures = driver.createOutputTopic(
+                SETTINGS.failuresTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     @AfterEach
@@ -95,11 +101,15 @@ class PromptTopologyTest {
     }
 
     static PromptRequest.Builder request(String id, String prompt) {
-        return PromptRequest.newBuilder().setId(id).setPrompt(prompt).setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+        return PromptRequest.newBuilder()
+                .setId(id)
+                .setPrompt(prompt)
+                .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS));
     }
 
     private void send(PromptRequest request) {
-        prompts.pipeInput(request.getId().getBytes(StandardCharsets.UTF_8), wire.encode(SETTINGS.promptsTopic(), request));
+        prompts.pipeInput(
+                request.getId().getBytes(StandardCharsets.UTF_8), wire.encode(SETTINGS.promptsTopic(), request));
     }
 
     /** Advances wall-clock time in flush-interval steps until {@code count} results have left, or 30 s pass. */
@@ -124,7 +134,8 @@ class PromptTopologyTest {
         send(request("p1", prompt).setAttributes(Map.of("tenant", "acme")).build());
         flushUntil(1, completions);
         Completion c = wire.decode(SETTINGS.completionsTopic(), completions.readValue(), Completion.class);
-        var direct = engine.submit(new GenerationRequest("d", prompt, GenerationParams.DEFAULTS)).join();
+        var direct = engine.submit(new GenerationRequest("d", prompt, GenerationParams.DEFAULTS))
+                .join();
         assertEquals("p1", c.getId());
         assertEquals(direct.text(), c.getText());
         assertEquals(5, c.getCompletionTokens());
@@ -141,20 +152,36 @@ class PromptTopologyTest {
     void shouldNameTheBackendThatRanEachPrompt(@TempDir Path tmp) throws Exception {
         // the production topology over an engine with both backends: greedy prompts in-graph, sampled ones on the loop
         Path converted = tmp.resolve("tiny-greedy");
-        dev.gptjt.engine.ort.GreedySearchConverter.convert(dev.gptjt.engine.model.ModelDirectory.open(models().resolve("tiny-gptj")), converted);
+        dev.gptjt.engine.ort.GreedySearchConverter.convert(
+                dev.gptjt.engine.model.ModelDirectory.open(models().resolve("tiny-gptj")), converted);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "gptjt-test-in-graph");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state").toString());
-        try (InferenceEngine both = InferenceEngine.open(EngineConfig.defaults(converted).withBatching(8, Duration.ofMillis(5), 64)
-                .withBackend(dev.gptjt.engine.DecodingBackend.IN_GRAPH));
-             TopologyTestDriver d = new TopologyTestDriver(PromptTopology.build(SETTINGS, both, wire,
-                     new ResultFactory("tiny-greedy", "sha", both.backendName()), Clock.systemUTC()), props)) {
-            TestInputTopic<byte[], byte[]> in = d.createInputTopic(SETTINGS.promptsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
-            TestOutputTopic<byte[], byte[]> out = d.createOutputTopic(SETTINGS.completionsTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        try (InferenceEngine both = InferenceEngine.open(EngineConfig.defaults(converted)
+                        .withBatching(8, Duration.ofMillis(5), 64)
+                        .withBackend(dev.gptjt.engine.DecodingBackend.IN_GRAPH));
+                TopologyTestDriver d = new TopologyTestDriver(
+                        PromptTopology.build(
+                                SETTINGS,
+                                both,
+                                wire,
+                                new ResultFactory("tiny-greedy", "sha", both.backendName()),
+                                Clock.systemUTC()),
+                        props)) {
+            TestInputTopic<byte[], byte[]> in =
+                    d.createInputTopic(SETTINGS.promptsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
+            TestOutputTopic<byte[], byte[]> out = d.createOutputTopic(
+                    SETTINGS.completionsTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
             String prompt = "\"I love this!\" Is it positive? A:";
-            for (PromptRequest r : List.of(request("greedy", prompt).build(),
-                    request("sampled", prompt).setParams(params().setTemperature(0.8).setTopK(0).setSeed(1L).build()).build())) {
+            for (PromptRequest r : List.of(
+                    request("greedy", prompt).build(),
+                    request("sampled", prompt)
+                            .setParams(params().setTemperature(0.8)
+                                    .setTopK(0)
+                                    .setSeed(1L)
+                                    .build())
+                            .build())) {
                 in.pipeInput(r.getId().getBytes(StandardCharsets.UTF_8), wire.encode(SETTINGS.promptsTopic(), r));
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -169,7 +196,11 @@ class PromptTopologyTest {
             });
             assertEquals("ort-greedy-search", byId.get("greedy").getModel().getBackend());
             assertEquals("ort-java-loop", byId.get("sampled").getModel().getBackend());
-            assertEquals(engine.submit(new GenerationRequest("d", prompt, GenerationParams.DEFAULTS)).join().text(), byId.get("greedy").getText(),
+            assertEquals(
+                    engine.submit(new GenerationRequest("d", prompt, GenerationParams.DEFAULTS))
+                            .join()
+                            .text(),
+                    byId.get("greedy").getText(),
                     "in-graph greedy equals the Java loop's greedy");
         }
     }
@@ -177,12 +208,16 @@ class PromptTopologyTest {
     @Test
     void shouldKeepTheInputKeyAndHeaders() throws Exception {
         var headers = new RecordHeaders().add("trace-id", "abc".getBytes(StandardCharsets.UTF_8));
-        prompts.pipeInput(new TestRecord<>("key-1".getBytes(StandardCharsets.UTF_8),
-                wire.encode(SETTINGS.promptsTopic(), request("p2", "Hi").build()), headers));
+        prompts.pipeInput(new TestRecord<>(
+                "key-1".getBytes(StandardCharsets.UTF_8),
+                wire.encode(SETTINGS.promptsTopic(), request("p2", "Hi").build()),
+                headers));
         flushUntil(1, completions);
         TestRecord<byte[], byte[]> out = completions.readRecord();
         assertArrayEquals("key-1".getBytes(StandardCharsets.UTF_8), out.key());
-        assertArrayEquals("abc".getBytes(StandardCharsets.UTF_8), out.headers().lastHeader("trace-id").value());
+        assertArrayEquals(
+                "abc".getBytes(StandardCharsets.UTF_8),
+                out.headers().lastHeader("trace-id").value());
     }
 
     @Test
@@ -200,12 +235,31 @@ class PromptTopologyTest {
         invalid.put(request("blank", "  \n\t ").build(), FailureReason.EMPTY_PROMPT);
         invalid.put(request("task", "Hi").setTask("no-such-task").build(), FailureReason.UNKNOWN_TASK);
         invalid.put(request("reply", "Hi").setReplyTopic("elsewhere").build(), FailureReason.REPLY_TOPIC_NOT_ALLOWED);
-        invalid.put(request("late", "Hi").setDeadlineAt(Instant.now().minusSeconds(5).truncatedTo(ChronoUnit.MILLIS)).build(), FailureReason.DEADLINE_EXCEEDED);
-        invalid.put(request("zero", "Hi").setParams(params().setMaxNewTokens(0).build()).build(), FailureReason.INVALID_PARAMETER);
-        invalid.put(request("cap", "Hi").setParams(params().setMaxNewTokens(100_000).build()).build(), FailureReason.INVALID_PARAMETER);
-        invalid.put(request("nan", "Hi").setParams(params().setTemperature(Double.NaN).build()).build(), FailureReason.INVALID_PARAMETER);
-        invalid.put(request("topp", "Hi").setParams(params().setTopP(1.5).build()).build(), FailureReason.INVALID_PARAMETER);
-        invalid.put(request("topk", "Hi").setParams(params().setTopK(-1).build()).build(), FailureReason.INVALID_PARAMETER);
+        invalid.put(
+                request("late", "Hi")
+                        .setDeadlineAt(Instant.now().minusSeconds(5).truncatedTo(ChronoUnit.MILLIS))
+                        .build(),
+                FailureReason.DEADLINE_EXCEEDED);
+        invalid.put(
+                request("zero", "Hi")
+                        .setParams(params().setMaxNewTokens(0).build())
+                        .build(),
+                FailureReason.INVALID_PARAMETER);
+        invalid.put(
+                request("cap", "Hi")
+                        .setParams(params().setMaxNewTokens(100_000).build())
+                        .build(),
+                FailureReason.INVALID_PARAMETER);
+        invalid.put(
+                request("nan", "Hi")
+                        .setParams(params().setTemperature(Double.NaN).build())
+                        .build(),
+                FailureReason.INVALID_PARAMETER);
+        invalid.put(
+                request("topp", "Hi").setParams(params().setTopP(1.5).build()).build(),
+                FailureReason.INVALID_PARAMETER);
+        invalid.put(
+                request("topk", "Hi").setParams(params().setTopK(-1).build()).build(), FailureReason.INVALID_PARAMETER);
         invalid.put(request("long", "word ".repeat(3000)).build(), FailureReason.PROMPT_TOO_LONG);
         for (byte[] v : values) {
             prompts.pipeInput(v);
@@ -216,7 +270,9 @@ class PromptTopologyTest {
         flushUntil(failuresExpected + 1, completions, failures);
 
         assertEquals(1, completions.getQueueSize(), "the valid prompt among them is answered");
-        assertEquals("ok", wire.decode("t", completions.readValue(), Completion.class).getId());
+        assertEquals(
+                "ok",
+                wire.decode("t", completions.readValue(), Completion.class).getId());
         List<PromptFailure> out = new ArrayList<>();
         failures.readValuesToList().forEach(v -> out.add(wire.decode("t", v, PromptFailure.class)));
         assertEquals(failuresExpected, out.size(), "records in = results + failures");
@@ -247,62 +303,95 @@ class PromptTopologyTest {
     @Test
     void shouldResubmitPromptsFoundInTheStore() throws Exception {
         // What a restored changelog holds after a crash: a prompt accepted but never answered.
-        PendingPrompt restored = PendingPrompt.newBuilder().setRequest(request("restored", "Hi").build())
-                .setTopic(SETTINGS.promptsTopic()).setPartition(0).setOffset(41).setReceivedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).build();
+        PendingPrompt restored = PendingPrompt.newBuilder()
+                .setRequest(request("restored", "Hi").build())
+                .setTopic(SETTINGS.promptsTopic())
+                .setPartition(0)
+                .setOffset(41)
+                .setReceivedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .build();
         KeyValueStore<String, byte[]> store = driver.getKeyValueStore(PromptTopology.PENDING_STORE);
         store.put("gptjt.prompts/0/41", wire.encode("store", restored));
         driver.advanceWallClockTime(SETTINGS.reconcileInterval());
         flushUntil(1, completions);
-        assertEquals("restored", wire.decode("t", completions.readValue(), Completion.class).getId());
+        assertEquals(
+                "restored",
+                wire.decode("t", completions.readValue(), Completion.class).getId());
         assertEquals(0, count(store));
     }
 
     @Test
     void shouldSendToAnAllowedReplyTopic() throws Exception {
         send(request("p4", "Hi").setReplyTopic("replies.allowed").build());
-        TestOutputTopic<byte[], byte[]> replies = driver.createOutputTopic("replies.allowed", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        TestOutputTopic<byte[], byte[]> replies =
+                driver.createOutputTopic("replies.allowed", new ByteArrayDeserializer(), new ByteArrayDeserializer());
         flushUntil(1, replies);
-        assertEquals("p4", wire.decode("t", replies.readValue(), Completion.class).getId());
+        assertEquals(
+                "p4", wire.decode("t", replies.readValue(), Completion.class).getId());
         assertTrue(completions.isEmpty());
     }
 
     @Test
     void shouldClassifyATweetIntoOneOfTheTasksLabelsOnTheTasksTopic() throws Exception {
-        send(request("t1", "New to Twitter-- any men on here know what the process is to get").setTask("tweet-hate")
-                .setAttributes(Map.of("source", "firehose")).build());
-        TestOutputTopic<byte[], byte[]> results = driver.createOutputTopic("gptjt.results.tweet-hate", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        send(request("t1", "New to Twitter-- any men on here know what the process is to get")
+                .setTask("tweet-hate")
+                .setAttributes(Map.of("source", "firehose"))
+                .build());
+        TestOutputTopic<byte[], byte[]> results = driver.createOutputTopic(
+                "gptjt.results.tweet-hate", new ByteArrayDeserializer(), new ByteArrayDeserializer());
         flushUntil(1, results);
-        dev.gptjt.schema.Classification c = wire.decode("t", results.readValue(), dev.gptjt.schema.Classification.class);
+        dev.gptjt.schema.Classification c =
+                wire.decode("t", results.readValue(), dev.gptjt.schema.Classification.class);
         assertEquals("t1", c.getId());
         assertEquals("tweet-hate", c.getTask());
         assertTrue(List.of("hate speech", "not hate speech").contains(c.getLabel()), c.getLabel());
         assertEquals(2, c.getScores().size());
-        assertEquals(1.0, c.getScores().stream().mapToDouble(dev.gptjt.schema.LabelProbability::getProbability).sum(), 1e-6);
+        assertEquals(
+                1.0,
+                c.getScores().stream()
+                        .mapToDouble(dev.gptjt.schema.LabelProbability::getProbability)
+                        .sum(),
+                1e-6);
         assertEquals(Map.of("source", "firehose"), c.getAttributes());
         // the label is the one the engine scores highest for the task's prompt
-        var direct = engine.classify(new dev.gptjt.engine.ClassificationRequest("d",
-                SETTINGS.tasks().get("tweet-hate").prompt("New to Twitter-- any men on here know what the process is to get"),
-                List.of(" hate speech", " not hate speech"), false)).join();
+        var direct = engine.classify(new dev.gptjt.engine.ClassificationRequest(
+                        "d",
+                        SETTINGS.tasks()
+                                .get("tweet-hate")
+                                .prompt("New to Twitter-- any men on here know what the process is to get"),
+                        List.of(" hate speech", " not hate speech"),
+                        false))
+                .join();
         assertEquals(direct.label().strip(), c.getLabel());
         assertTrue(completions.isEmpty() && failures.isEmpty());
     }
 
     @Test
     void shouldExtractEntitiesAndGenerateForTheirTasks() throws Exception {
-        send(request("e1", "Pacific Northwest cities include Seattle and Portland, which I have visited with Vikash.").setTask("entities").build());
+        send(request("e1", "Pacific Northwest cities include Seattle and Portland, which I have visited with Vikash.")
+                .setTask("entities")
+                .build());
         send(request("c1", "India").setTask("currency").build());
-        TestOutputTopic<byte[], byte[]> entities = driver.createOutputTopic("gptjt.results.entities", new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        TestOutputTopic<byte[], byte[]> currency = driver.createOutputTopic("gptjt.results.currency", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        TestOutputTopic<byte[], byte[]> entities = driver.createOutputTopic(
+                "gptjt.results.entities", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        TestOutputTopic<byte[], byte[]> currency = driver.createOutputTopic(
+                "gptjt.results.currency", new ByteArrayDeserializer(), new ByteArrayDeserializer());
         flushUntil(2, entities, currency);
         dev.gptjt.schema.Extraction x = wire.decode("t", entities.readValue(), dev.gptjt.schema.Extraction.class);
         assertEquals("entities", x.getTask());
-        assertEquals(EntityParser.parse(x.getRaw()).stream().map(EntityParser.ExtractedEntity::text).toList(),
+        assertEquals(
+                EntityParser.parse(x.getRaw()).stream()
+                        .map(EntityParser.ExtractedEntity::text)
+                        .toList(),
                 x.getEntities().stream().map(dev.gptjt.schema.Entity::getText).toList());
         assertTrue(!x.getRaw().contains("\n"), "cut at the task's newline stop");
         Completion c = wire.decode("t", currency.readValue(), Completion.class);
         assertEquals("currency", c.getTask());
-        var direct = engine.submit(new GenerationRequest("d", SETTINGS.tasks().get("currency").prompt("India"),
-                GenerationParams.DEFAULTS.withMaxNewTokens(8).withStop(List.of("\n")))).join();
+        var direct = engine.submit(new GenerationRequest(
+                        "d",
+                        SETTINGS.tasks().get("currency").prompt("India"),
+                        GenerationParams.DEFAULTS.withMaxNewTokens(8).withStop(List.of("\n"))))
+                .join();
         assertEquals(direct.text(), c.getText());
     }
 
