@@ -393,16 +393,12 @@ final class BenchCommand implements Runnable {
                     double fullAlone = EngineBench.run(model, maxBatch, promptTokens, newTokens, 3, threads)
                             .p50Ms();
                     if (json) {
-                        out.println(r.json().substring(0, r.json().length() - 1)
-                                + String.format(
-                                        java.util.Locale.ROOT,
-                                        ", \"load\": %.3f, \"capacity_req_per_s\": %.3f, \"max_wait_ms\": %d, \"full_batch_in_service_ms\": %.1f, "
-                                                + "\"full_batch_engine_ms\": %.1f}",
-                                        load,
-                                        capacity.reqPerS(),
-                                        maxWaitMs,
-                                        fullInService,
-                                        fullAlone));
+                        out.println(r.json()
+                                .put("load", load)
+                                .put("capacity_req_per_s", capacity.reqPerS())
+                                .put("max_wait_ms", maxWaitMs)
+                                .put("full_batch_in_service_ms", fullInService)
+                                .put("full_batch_engine_ms", fullAlone));
                     } else {
                         printPipeline(out, r, promptTokens, newTokens, rate);
                         out.printf(
@@ -426,13 +422,10 @@ final class BenchCommand implements Runnable {
                 EngineBench.Row engine = EngineBench.run(model, sameBatch, promptTokens, newTokens, 3, threads);
                 double ratio = r.newTokPerS() / engine.newTokPerS();
                 if (json) {
-                    out.println(r.json().substring(0, r.json().length() - 1)
-                            + String.format(
-                                    java.util.Locale.ROOT,
-                                    ", \"engine_batch_size\": %d, \"engine_new_tok_per_s\": %.1f, \"ratio_to_engine\": %.3f}",
-                                    sameBatch,
-                                    engine.newTokPerS(),
-                                    ratio));
+                    out.println(r.json()
+                            .put("engine_batch_size", sameBatch)
+                            .put("engine_new_tok_per_s", engine.newTokPerS())
+                            .put("ratio_to_engine", ratio));
                 } else {
                     printPipeline(out, r, promptTokens, newTokens, rate);
                     out.printf(

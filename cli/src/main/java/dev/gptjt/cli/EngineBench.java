@@ -29,17 +29,17 @@ final class EngineBench {
             double p50Ms,
             double p99Ms,
             double ortShare) {
-        String json() {
-            return String.format(
-                    java.util.Locale.ROOT,
-                    "{\"backend\": \"%s\", \"batch_size\": %d, \"req_per_s\": %.3f, \"new_tok_per_s\": %.1f, \"p50_ms\": %.1f, \"p99_ms\": %.1f, \"ort_share\": %.4f}",
-                    backend,
-                    batchSize,
-                    reqPerS,
-                    newTokPerS,
-                    p50Ms,
-                    p99Ms,
-                    ortShare);
+        /** The row as JSON (Jackson; numbers as measured). */
+        com.fasterxml.jackson.databind.node.ObjectNode json() {
+            return TaskRunner.JSON
+                    .createObjectNode()
+                    .put("backend", backend)
+                    .put("batch_size", batchSize)
+                    .put("req_per_s", reqPerS)
+                    .put("new_tok_per_s", newTokPerS)
+                    .put("p50_ms", p50Ms)
+                    .put("p99_ms", p99Ms)
+                    .put("ort_share", ortShare);
         }
     }
 

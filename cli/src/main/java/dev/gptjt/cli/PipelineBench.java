@@ -54,32 +54,24 @@ final class PipelineBench {
             double outsideP50Ms,
             double outsideP99Ms,
             double inferenceP50Ms) {
-        String json() {
-            StringBuilder sizes = new StringBuilder("{");
-            batchSizes.forEach((k, v) -> sizes.append(sizes.length() > 1 ? ", " : "")
-                    .append('"')
-                    .append(k)
-                    .append("\": ")
-                    .append(v));
-            return String.format(
-                    Locale.ROOT,
-                    "{\"count\": %d, \"seconds\": %.2f, \"req_per_s\": %.3f, \"new_tok_per_s\": %.1f, "
-                            + "\"p50_ms\": %.1f, \"p99_ms\": %.1f, \"mean_batch\": %.2f, \"batch_sizes\": %s}, "
-                            + "\"in_engine_p50_ms\": %.1f, \"in_engine_p99_ms\": %.1f, \"outside_engine_p50_ms\": %.1f, \"outside_engine_p99_ms\": %.1f, "
-                            + "\"inference_p50_ms\": %.1f}",
-                    count,
-                    seconds,
-                    reqPerS,
-                    newTokPerS,
-                    p50Ms,
-                    p99Ms,
-                    meanBatch,
-                    sizes,
-                    inEngineP50Ms,
-                    inEngineP99Ms,
-                    outsideP50Ms,
-                    outsideP99Ms,
-                    inferenceP50Ms);
+        /** The result as JSON (Jackson; numbers as measured). */
+        com.fasterxml.jackson.databind.node.ObjectNode json() {
+            var o = TaskRunner.JSON
+                    .createObjectNode()
+                    .put("count", count)
+                    .put("seconds", seconds)
+                    .put("req_per_s", reqPerS)
+                    .put("new_tok_per_s", newTokPerS)
+                    .put("p50_ms", p50Ms)
+                    .put("p99_ms", p99Ms)
+                    .put("mean_batch", meanBatch);
+            var sizes = o.putObject("batch_sizes");
+            batchSizes.forEach((k, v) -> sizes.put(String.valueOf(k), v));
+            return o.put("in_engine_p50_ms", inEngineP50Ms)
+                    .put("in_engine_p99_ms", inEngineP99Ms)
+                    .put("outside_engine_p50_ms", outsideP50Ms)
+                    .put("outside_engine_p99_ms", outsideP99Ms)
+                    .put("inference_p50_ms", inferenceP50Ms);
         }
     }
 

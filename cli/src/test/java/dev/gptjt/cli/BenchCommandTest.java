@@ -61,8 +61,22 @@ class BenchCommandTest {
                         .map(r -> r.get("backend").asText() + " "
                                 + r.get("batch_size").asInt())
                         .toList());
-        rows.forEach(r -> assertTrue(
-                r.get("new_tok_per_s").asDouble() > 0 && r.get("ort_share").asDouble() > 0, r.toString()));
+        for (JsonNode r : rows) {
+            // every request generates exactly 4 tokens (the bench ignores EOS): tokens/s is 4 × requests/s
+            assertEquals(
+                    4 * r.get("req_per_s").asDouble(),
+                    r.get("new_tok_per_s").asDouble(),
+                    1e-6 * r.get("new_tok_per_s").asDouble(),
+                    r.toString());
+            assertTrue(r.get("req_per_s").asDouble() > 0, r.toString());
+            assertTrue(
+                    r.get("ort_share").asDouble() > 0 && r.get("ort_share").asDouble() <= 1.0,
+                    "a share of the time, inside ORT: " + r);
+            assertTrue(
+                    r.get("p50_ms").asDouble() > 0
+                            && r.get("p50_ms").asDouble() <= r.get("p99_ms").asDouble(),
+                    r.toString());
+        }
         assertTrue(Files.readString(tmp.resolve("plots/engine.md")).contains("| in-graph | 2 |"));
         assertTrue(Files.size(tmp.resolve("plots/engine-throughput.png")) > 0);
     }

@@ -28,11 +28,17 @@ class EvalCommandTest {
         LabelEvaluation e =
                 EvalCommand.evaluate(List.of("a", "b", "c"), examples, List.of("a", "b", "b", "b", "something else"));
         assertEquals(0.6, e.accuracy(), 1e-9);
-        // F1: a = 2/3 (p 1, r 1/2), b = 0.8 (p 2/3, r 1), c = 0; macro over the domain a, b, c and (other) with no
-        // support
+        // F1: a = 2/3 (p 1, r 1/2), b = 0.8 (p 2/3, r 1), c = 0, (other) = 0
         assertEquals(1.0, e.getConfusionMatrix().confusion(new Label(EvalCommand.OTHER), new Label("c")), 1e-9);
         assertEquals(2.0 / 3.0, e.f1(new Label("a")), 1e-9);
         assertEquals(0.8, e.f1(new Label("b")), 1e-9);
+        // confusion(predicted, truth): one a right, one a called b, both b right
+        assertEquals(1.0, e.getConfusionMatrix().confusion(new Label("a"), new Label("a")), 1e-9);
+        assertEquals(1.0, e.getConfusionMatrix().confusion(new Label("b"), new Label("a")), 1e-9);
+        assertEquals(2.0, e.getConfusionMatrix().confusion(new Label("b"), new Label("b")), 1e-9);
+        assertEquals(0.0, e.getConfusionMatrix().confusion(new Label("c"), new Label("c")), 1e-9);
+        // macro-F1 over the four labels of the domain, (other) included: (2/3 + 0.8 + 0 + 0) / 4
+        assertEquals((2.0 / 3.0 + 0.8) / 4, e.macroAveragedF1(), 1e-9);
     }
 
     @Test
