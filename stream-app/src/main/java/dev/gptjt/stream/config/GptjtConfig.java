@@ -4,7 +4,7 @@ import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.ExecutionProvider;
 import dev.gptjt.engine.task.DefaultTopics;
-import dev.gptjt.engine.task.TaskDefinition;
+import dev.gptjt.engine.task.TaskSettings;
 import dev.gptjt.schema.wire.WireFormat;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -42,35 +42,7 @@ public interface GptjtConfig {
      * Tasks by name ({@code gptjt.tasks.NAME.*}). The built-in ones (sentiment, tweet-hate, entities,
      * currency, data-cleaning) are defined in application.properties; add your own the same way.
      */
-    Map<String, Task> tasks();
-
-    interface Task {
-        /** The few-shot prompt with {input} where the request's text goes. */
-        String template();
-
-        /** generate, classify or extract. */
-        @WithDefault("generate")
-        TaskDefinition.Mode mode();
-
-        /** classify: the allowed labels, comma-separated (escape a comma in a label as \\,). */
-        Optional<java.util.List<String>> labels();
-
-        /** Result topic; defaults to gptjt.results.NAME. */
-        Optional<String> topic();
-
-        /** generate/extract: max_new_tokens when the request keeps the schema default. */
-        @WithName("max-new-tokens")
-        @WithDefault("16")
-        int maxNewTokens();
-
-        /** generate/extract: stop sequences when the request gives none (Java escapes, e.g. \n). */
-        Optional<java.util.List<String>> stop();
-
-        /** classify: compare labels by mean instead of summed token log-probability. */
-        @WithName("length-normalized")
-        @WithDefault("false")
-        boolean lengthNormalized();
-    }
+    Map<String, TaskSettings> tasks();
 
     interface Model {
         /** Optimum export directory of GPT-J (model.onnx, config.json, vocab.json, merges.txt). */

@@ -1,0 +1,67 @@
+package dev.gptjt.engine.task;
+
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * One task's {@code gptjt.tasks.NAME.*} settings, typed: the service maps them with the rest of its
+ * configuration, the launcher with {@link TaskProperties} — one definition, one set of defaults.
+ */
+public interface TaskSettings {
+    /** The few-shot prompt with {input} where the request's text goes. */
+    String template();
+
+    /** generate, classify or extract. */
+    @WithDefault("generate")
+    TaskDefinition.Mode mode();
+
+    /** classify: the allowed labels, comma-separated (escape a comma in a label as \\,). */
+    Optional<List<String>> labels();
+
+    /** Result topic; defaults to gptjt.results.NAME. */
+    Optional<String> topic();
+
+    /** generate/extract: max_new_tokens when the request keeps the schema default. */
+    @WithName("max-new-tokens")
+    @WithDefault("16")
+    int maxNewTokens();
+
+    /** generate/extract: stop sequences when the request gives none (Java escapes, e.g. \n). */
+    Optional<List<String>> stop();
+
+    /** classify: compare labels by mean instead of summed token log-probability. */
+    @WithName("length-normalized")
+    @WithDefault("false")
+    boolean lengthNormalized();
+
+    /**
+     * The task definitions of {@code gptjt.tasks}, by name.
+     *
+     * @throws IllegalArgumentException naming the key of the first task that is not valid
+     */
+    static Map<String, TaskDefinition> definitions(Map<String, TaskSettings> tasks) {
+        Map<String, TaskDefinition> out = new TreeMap<>();
+        tasks.forEach((name, t) -> {
+            try {
+                out.put(
+                        name,
+                        new TaskDefinition(
+                                name,
+                                t.template(),
+                                t.mode(),
+                                t.labels().orElse(List.of()),
+                                t.topic().orElse(DefaultTopics.results(name)),
+                                t.maxNewTokens(),
+                                t.stop().orElse(List.of()),
+                                t.lengthNormalized()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("gptjt.tasks." + name + ": " + e.getMessage(), e);
+            }
+        });
+        return out;
+    }
+}
