@@ -1,5 +1,6 @@
 package dev.gptjt.engine;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -56,7 +57,7 @@ public record ClassificationResult(
             exp[i] = Math.exp(scores[i] - max);
             sum += exp[i];
         }
-        List<LabelScore> out = new java.util.ArrayList<>(labels.size());
+        List<LabelScore> out = new ArrayList<>(labels.size());
         for (int i = 0; i < scores.length; i++) {
             out.add(new LabelScore(labels.get(i), raw.logProbs()[i], labelTokens[i], scores[i], exp[i] / sum));
         }

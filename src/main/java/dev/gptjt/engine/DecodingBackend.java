@@ -1,5 +1,7 @@
 package dev.gptjt.engine;
 
+import java.util.Locale;
+
 /**
  * Which backend decodes greedy generations. Sampling, {@code ignore_eos} and label scoring always run
  * on the Java token loop.
@@ -18,7 +20,7 @@ public enum DecodingBackend {
 
     /** The name users write: {@code auto}, {@code java-loop}, {@code in-graph}. */
     public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     /**
@@ -27,6 +29,6 @@ public enum DecodingBackend {
      * @throws IllegalArgumentException when it names none
      */
     public static DecodingBackend parse(String label) {
-        return valueOf(label.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+        return valueOf(label.toUpperCase(Locale.ROOT).replace('-', '_'));
     }
 }

@@ -2,6 +2,7 @@ package dev.gptjt.engine;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -80,7 +81,7 @@ public record EngineConfig(
             int maxQueue,
             int maxNewTokensCap,
             Duration maxQueueAge) {
-        List<String> problems = new java.util.ArrayList<>();
+        List<String> problems = new ArrayList<>();
         check(problems, deviceId >= 0, "device-id must be >= 0");
         check(problems, intraOpThreads >= 0, "intra-op-threads must be >= 0");
         check(problems, interOpThreads >= 0, "inter-op-threads must be >= 0");

@@ -7,9 +7,18 @@ import dev.gptjt.engine.ort.InGraphGreedyBackend;
 import dev.gptjt.engine.ort.OrtTokenLoopBackend;
 import dev.gptjt.engine.scheduler.BatchScheduler;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The thread-safe engine: callers on any thread {@link #submit} requests and get futures; a
@@ -28,10 +37,10 @@ public final class InferenceEngine implements AutoCloseable {
     private final Gpt2Tokenizer tokenizer;
     private final GenerationBackend backend;
     private final BatchScheduler scheduler;
-    private final java.util.List<PromptPrefix> prefixes = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final java.util.concurrent.atomic.LongAdder prefixHits = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder prefixFallbacks = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final List<PromptPrefix> prefixes = new CopyOnWriteArrayList<>();
+    private final LongAdder prefixHits = new LongAdder();
+    private final LongAdder prefixFallbacks = new LongAdder();
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private InferenceEngine(
             EngineConfig config,
@@ -115,7 +124,7 @@ public final class InferenceEngine implements AutoCloseable {
      * As {@link #submit(GenerationRequest)}, not started after {@code deadline}: a request still queued
      * then fails with {@link ErrorCode#DEADLINE_EXCEEDED} (null: no deadline but the engine's max queue age).
      */
-    public CompletableFuture<GenerationResult> submit(GenerationRequest request, java.time.Instant deadline) {
+    public CompletableFuture<GenerationResult> submit(GenerationRequest request, Instant deadline) {
         PreparedRequest prepared;
         try {
             prepared = withDeadline(prepare(request), deadline);
@@ -173,7 +182,7 @@ public final class InferenceEngine implements AutoCloseable {
             return null;
         }
         int n = best.tokens().length;
-        if (n < ids.length && java.util.Arrays.equals(ids, 0, n, best.tokens(), 0, n)) {
+        if (n < ids.length && Arrays.equals(ids, 0, n, best.tokens(), 0, n)) {
             prefixHits.increment();
             return best;
         }
@@ -193,19 +202,19 @@ public final class InferenceEngine implements AutoCloseable {
      * @throws EngineException {@link ErrorCode#PROMPT_TOO_LONG} when the prefix leaves no room in the
      *     context, {@link ErrorCode#INFERENCE_FAILED} when ORT fails, {@link ErrorCode#CLOSED}
      */
-    public java.util.Optional<PromptPrefix> cachePrefix(String text) {
+    public Optional<PromptPrefix> cachePrefix(String text) {
         return cachePrefix(text, tokenizer.encodeFixedPrefix(text));
     }
 
     /** As {@link #cachePrefix(String)}, caching exactly {@code tokens} (tests use it to force a token boundary mismatch). */
-    synchronized java.util.Optional<PromptPrefix> cachePrefix(String text, int[] tokens) {
+    synchronized Optional<PromptPrefix> cachePrefix(String text, int[] tokens) {
         for (PromptPrefix p : prefixes) {
             if (p.text().equals(text)) {
-                return java.util.Optional.of(p);
+                return Optional.of(p);
             }
         }
         if (tokens.length == 0) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         if (tokens.length >= model.config().nPositions()) {
             throw new EngineException(
@@ -213,15 +222,14 @@ public final class InferenceEngine implements AutoCloseable {
                     "a prefix of " + tokens.length + " tokens leaves no room in the model's context of "
                             + model.config().nPositions() + " tokens");
         }
-        java.util.concurrent.atomic.AtomicReference<GenerationBackend.PrefixState> state =
-                new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<GenerationBackend.PrefixState> state = new AtomicReference<>();
         scheduler.runOnWorker(() -> state.set(backend.cachePrefix(tokens)));
         if (state.get() == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         PromptPrefix prefix = new PromptPrefix(text, tokens, state.get());
         prefixes.add(prefix);
-        return java.util.Optional.of(prefix);
+        return Optional.of(prefix);
     }
 
     /**
@@ -238,12 +246,11 @@ public final class InferenceEngine implements AutoCloseable {
     }
 
     /** The earlier of the request's deadline and the engine's maximum queue age, on the nanoTime clock. */
-    private PreparedRequest withDeadline(PreparedRequest r, java.time.Instant deadline) {
+    private PreparedRequest withDeadline(PreparedRequest r, Instant deadline) {
         long nanos = Long.MAX_VALUE;
         if (deadline != null) {
             nanos = r.submittedNanos()
-                    + java.time.Duration.between(java.time.Instant.now(), deadline)
-                            .toNanos();
+                    + Duration.between(Instant.now(), deadline).toNanos();
         }
         if (!config.maxQueueAge().isZero()) {
             nanos = Math.min(nanos, r.submittedNanos() + config.maxQueueAge().toNanos());
@@ -257,7 +264,7 @@ public final class InferenceEngine implements AutoCloseable {
      *
      * @return true when there is room (or the engine is closed), false when the timeout passed
      */
-    public boolean awaitCapacity(java.time.Duration timeout) {
+    public boolean awaitCapacity(Duration timeout) {
         return scheduler.awaitCapacity(timeout);
     }
 
@@ -274,15 +281,14 @@ public final class InferenceEngine implements AutoCloseable {
     }
 
     /** As {@link #classify(ClassificationRequest)}, not started after {@code deadline} (see {@link #submit(GenerationRequest, java.time.Instant)}). */
-    public CompletableFuture<ClassificationResult> classify(ClassificationRequest request, java.time.Instant deadline) {
+    public CompletableFuture<ClassificationResult> classify(ClassificationRequest request, Instant deadline) {
         PreparedRequest prepared;
         int[] labelTokens;
         try {
             if (request.labels().isEmpty()) {
                 throw new EngineException(ErrorCode.INVALID_PARAMETER, "a classification needs at least one label");
             }
-            if (new java.util.HashSet<>(request.labels()).size()
-                    != request.labels().size()) {
+            if (new HashSet<>(request.labels()).size() != request.labels().size()) {
                 throw new EngineException(ErrorCode.INVALID_PARAMETER, "labels must be distinct");
             }
             int[][] labelIds = new int[request.labels().size()][];
@@ -360,7 +366,7 @@ public final class InferenceEngine implements AutoCloseable {
      */
     @Override
     public void close() {
-        close(java.time.Duration.ZERO);
+        close(Duration.ZERO);
     }
 
     /**
@@ -368,7 +374,7 @@ public final class InferenceEngine implements AutoCloseable {
      * may finish within {@code grace}, after which it is aborted (its requests fail with CLOSED); then
      * every native object is freed. Idempotent.
      */
-    public void close(java.time.Duration grace) {
+    public void close(Duration grace) {
         if (!closed.compareAndSet(false, true)) {
             return; // the first call frees everything; ORT throws on a session closed twice
         }

@@ -1,5 +1,8 @@
 package dev.gptjt.engine;
 
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * A validated request with its prompt already tokenized, as the scheduler queues it and backends run
  * it: a {@link Generation} produces tokens, a {@link Classification} scores labels.
@@ -33,7 +36,7 @@ public sealed interface PreparedRequest permits PreparedRequest.Generation, Prep
     PreparedRequest withoutPrefix();
 
     /** The generations among {@code requests}, in order. */
-    static java.util.List<Generation> generations(java.util.List<PreparedRequest> requests) {
+    static List<Generation> generations(List<PreparedRequest> requests) {
         return requests.stream()
                 .filter(Generation.class::isInstance)
                 .map(Generation.class::cast)
@@ -41,7 +44,7 @@ public sealed interface PreparedRequest permits PreparedRequest.Generation, Prep
     }
 
     /** The classifications among {@code requests}, in order. */
-    static java.util.List<Classification> classifications(java.util.List<PreparedRequest> requests) {
+    static List<Classification> classifications(List<PreparedRequest> requests) {
         return requests.stream()
                 .filter(Classification.class::isInstance)
                 .map(Classification.class::cast)
@@ -78,7 +81,7 @@ public sealed interface PreparedRequest permits PreparedRequest.Generation, Prep
          */
         public static Generation warmUp(int index, GenerationParams params) {
             int[] prompt = new int[16];
-            java.util.Arrays.fill(prompt, 198);
+            Arrays.fill(prompt, 198);
             return new Generation("warm-up-" + index, prompt, params, System.nanoTime(), Long.MAX_VALUE, null);
         }
 
@@ -114,10 +117,7 @@ public sealed interface PreparedRequest permits PreparedRequest.Generation, Prep
 
         @Override
         public int continuationTokens() {
-            return java.util.Arrays.stream(labelIds)
-                    .mapToInt(l -> l.length)
-                    .max()
-                    .orElse(0);
+            return Arrays.stream(labelIds).mapToInt(l -> l.length).max().orElse(0);
         }
 
         @Override

@@ -1,6 +1,7 @@
 package dev.gptjt.engine;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -72,7 +73,7 @@ public final class RoutingBackend implements GenerationBackend {
      */
     @Override
     public void run(List<PreparedRequest> batch, RowFeed feed) {
-        Map<Route, Map<Integer, List<PreparedRequest>>> groups = new java.util.LinkedHashMap<>();
+        Map<Route, Map<Integer, List<PreparedRequest>>> groups = new LinkedHashMap<>();
         List<PreparedRequest> rest = new ArrayList<>();
         for (PreparedRequest r : batch) {
             Route route =

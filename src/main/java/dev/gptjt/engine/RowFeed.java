@@ -1,6 +1,9 @@
 package dev.gptjt.engine;
 
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * The scheduler's side of a running batch: a backend that decodes step by step asks it for requests
@@ -26,7 +29,7 @@ public interface RowFeed {
      * As {@link #admit(int, long)}, taking only from the head of the queue while {@code joinable} holds, so
      * a request the running backend cannot take keeps its place and nothing overtakes it.
      */
-    List<PreparedRequest> admit(int running, long stepNanos, java.util.function.Predicate<PreparedRequest> joinable);
+    List<PreparedRequest> admit(int running, long stepNanos, Predicate<PreparedRequest> joinable);
 
     /** Hands over a finished request's result; called once per request, on the backend's thread. */
     void complete(PreparedRequest request, EngineResult result);
@@ -36,11 +39,10 @@ public interface RowFeed {
      * {@link GenerationBackend#run(List)}.
      */
     final class Collector implements RowFeed {
-        private final java.util.Map<PreparedRequest, EngineResult> done = new java.util.IdentityHashMap<>();
+        private final Map<PreparedRequest, EngineResult> done = new IdentityHashMap<>();
 
         @Override
-        public List<PreparedRequest> admit(
-                int running, long stepNanos, java.util.function.Predicate<PreparedRequest> joinable) {
+        public List<PreparedRequest> admit(int running, long stepNanos, Predicate<PreparedRequest> joinable) {
             return List.of();
         }
 

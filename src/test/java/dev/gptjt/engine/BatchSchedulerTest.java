@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.engine.scheduler.BatchPolicy;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -130,10 +131,9 @@ class BatchSchedulerTest {
                     GenerationParams.DEFAULTS.withMaxNewTokens(600).withIgnoreEos(true);
             CompletableFuture<GenerationResult> running = engine.submit(new GenerationRequest("slow", "Hi", slow));
             CompletableFuture<GenerationResult> late = engine.submit(
-                    GenerationRequest.of("late", "Hi"), java.time.Instant.now().plusMillis(50));
+                    GenerationRequest.of("late", "Hi"), Instant.now().plusMillis(50));
             CompletableFuture<GenerationResult> patient = engine.submit(
-                    GenerationRequest.of("patient", "Hi"),
-                    java.time.Instant.now().plusSeconds(120));
+                    GenerationRequest.of("patient", "Hi"), Instant.now().plusSeconds(120));
             assertEquals(
                     ErrorCode.DEADLINE_EXCEEDED,
                     EngineException.from(assertThrows(CompletionException.class, late::join))

@@ -3,6 +3,7 @@ package dev.gptjt.engine;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
@@ -19,9 +20,9 @@ class GoldenGenerationTest {
     @BeforeAll
     static void open() {
         EngineConfig base = EngineConfig.defaults(Fixtures.tinyGptj());
-        unbatched = InferenceEngine.open(base.withBatching(1, java.time.Duration.ZERO, 64));
+        unbatched = InferenceEngine.open(base.withBatching(1, Duration.ZERO, 64));
         // max-wait long enough that all eight submissions land in one left-padded batch
-        batched = InferenceEngine.open(base.withBatching(8, java.time.Duration.ofSeconds(5), 64));
+        batched = InferenceEngine.open(base.withBatching(8, Duration.ofSeconds(5), 64));
     }
 
     @AfterAll

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 class RoutingBackendTest {
@@ -76,7 +77,7 @@ class RoutingBackendTest {
     @Test
     void shouldLetTheGeneralBackendAdmitOnlyWhatTheInGraphOneWouldNotTake() {
         Recording inGraph = new Recording("in-graph");
-        List<java.util.function.Predicate<PreparedRequest>> asked = new ArrayList<>();
+        List<Predicate<PreparedRequest>> asked = new ArrayList<>();
         GenerationBackend loop = new Recording("loop") {
             @Override
             public void run(List<PreparedRequest> batch, RowFeed feed) {
@@ -93,7 +94,7 @@ class RoutingBackendTest {
                 new RowFeed() {
                     @Override
                     public List<PreparedRequest> admit(
-                            int running, long stepNanos, java.util.function.Predicate<PreparedRequest> joinable) {
+                            int running, long stepNanos, Predicate<PreparedRequest> joinable) {
                         asked.add(joinable);
                         return List.of();
                     }

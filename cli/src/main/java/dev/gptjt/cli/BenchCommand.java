@@ -1,13 +1,20 @@
 package dev.gptjt.cli;
 
 import dev.gptjt.engine.DecodingBackend;
+import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.engine.cli.Cli;
+import dev.gptjt.engine.model.ModelConfig;
+import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.task.DefaultTopics;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -117,9 +124,7 @@ final class BenchCommand implements Runnable {
             Path profiles = profilesOption == null ? null : Files.createDirectories(profilesOption);
             int vocab = profiles == null
                     ? 0
-                    : dev.gptjt.engine.model.ModelDirectory.open(model)
-                            .config()
-                            .vocabSize(); // names the lm_head in profiles
+                    : ModelDirectory.open(model).config().vocabSize(); // names the lm_head in profiles
             if (!json) {
                 out.printf(
                         "engine bench: %s, %d prompt tokens, %d new tokens, %d batches per size%n",
@@ -194,7 +199,7 @@ final class BenchCommand implements Runnable {
                         "| backend | batch | req/s | new tok/s | p50 ms | p99 ms | ORT share |\n|---|---|---|---|---|---|---|\n");
                 for (EngineBench.Row r : rows) {
                     md.append(String.format(
-                            java.util.Locale.ROOT,
+                            Locale.ROOT,
                             "| %s | %d | %.2f | %.1f | %.1f | %.1f | %.1f%% |%n",
                             r.backend(),
                             r.batchSize(),
@@ -289,7 +294,7 @@ final class BenchCommand implements Runnable {
                 defaultValue = "10ms",
                 converter = Cli.DurationConverter.class,
                 description = "The embedded service's max-wait (default: ${DEFAULT-VALUE}).")
-        java.time.Duration maxWait;
+        Duration maxWait;
 
         @Option(
                 names = "--warm-up",
@@ -297,7 +302,7 @@ final class BenchCommand implements Runnable {
                 defaultValue = "20s",
                 converter = Cli.DurationConverter.class,
                 description = "Unmeasured warm-up at the run's rate (default: ${DEFAULT-VALUE}).")
-        java.time.Duration warmUpTime;
+        Duration warmUpTime;
 
         @Option(
                 names = "--topic",
@@ -353,8 +358,7 @@ final class BenchCommand implements Runnable {
             }
             try {
                 List<String> prompts = new ArrayList<>();
-                try (dev.gptjt.engine.InferenceEngine tokenizerOnly =
-                        dev.gptjt.engine.InferenceEngine.open(dev.gptjt.engine.EngineConfig.defaults(model))) {
+                try (InferenceEngine tokenizerOnly = InferenceEngine.open(EngineConfig.defaults(model))) {
                     for (int i = 0; i < count; i++) {
                         prompts.add(EngineBench.prompt(tokenizerOnly, promptTokens, i % 10));
                     }
@@ -448,7 +452,7 @@ final class BenchCommand implements Runnable {
                 r.count(),
                 promptTokens,
                 newTokens,
-                rate <= 0 ? "max rate" : String.format(java.util.Locale.ROOT, "%.2f/s", rate),
+                rate <= 0 ? "max rate" : String.format(Locale.ROOT, "%.2f/s", rate),
                 r.seconds(),
                 r.reqPerS(),
                 r.newTokPerS());
@@ -466,7 +470,7 @@ final class BenchCommand implements Runnable {
      */
     static List<DecodingBackend> backends(List<DecodingBackend> listed, Path model) {
         if (listed == null) {
-            return Files.isRegularFile(model.resolve(dev.gptjt.engine.model.ModelDirectory.GREEDY_SEARCH_FILE))
+            return Files.isRegularFile(model.resolve(ModelDirectory.GREEDY_SEARCH_FILE))
                     ? List.of(DecodingBackend.JAVA_LOOP, DecodingBackend.IN_GRAPH)
                     : List.of(DecodingBackend.JAVA_LOOP);
         }
@@ -540,9 +544,9 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() {
-            TransferEstimate t = new TransferEstimate(dev.gptjt.engine.model.ModelConfig.read(file), valueBytes);
+            TransferEstimate t = new TransferEstimate(ModelConfig.read(file), valueBytes);
             out.printf(
-                    java.util.Locale.ROOT,
+                    Locale.ROOT,
                     "%s: KV cache %d bytes per token per sequence; one decoding step at %d tokens of context:%n",
                     file.getFileName(),
                     t.kvBytesPerToken(),
@@ -550,7 +554,7 @@ final class BenchCommand implements Runnable {
             out.printf("%8s %26s %22s%n", "batch", "java-loop bytes/step", "in-graph bytes/step");
             for (int b : batchSizes) {
                 out.printf(
-                        java.util.Locale.ROOT,
+                        Locale.ROOT,
                         "%8d %16d (%5.2f GB) %22d%n",
                         b,
                         t.javaLoopBytesPerStep(b, context),
@@ -563,11 +567,11 @@ final class BenchCommand implements Runnable {
             int prompt = prefix + inputTokens;
             int[] labels = labelTokens.stream().mapToInt(Integer::intValue).toArray();
             out.printf(
-                    java.util.Locale.ROOT,
+                    Locale.ROOT,
                     "one classification batch: %d prompt tokens (%d of them a task's cached prefix), labels of %s tokens:%n",
                     prompt,
                     prefix,
-                    java.util.Arrays.toString(labels));
+                    Arrays.toString(labels));
             out.printf(
                     "%8s %26s %26s %22s%n",
                     "batch", "java-loop, whole prompt", "java-loop, prefix cache", "in-graph classify");
@@ -576,7 +580,7 @@ final class BenchCommand implements Runnable {
                 long cached = t.javaLoopClassifyBytes(b, prompt, prefix, labels);
                 long inGraph = t.inGraphClassifyBytes(b, prompt, prefix, labels);
                 out.printf(
-                        java.util.Locale.ROOT,
+                        Locale.ROOT,
                         "%8d %16d (%5.2f GB) %16d (%5.2f GB) %12d (%5.3f GB)%n",
                         b,
                         whole,

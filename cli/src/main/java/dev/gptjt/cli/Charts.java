@@ -2,7 +2,9 @@ package dev.gptjt.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -17,7 +19,7 @@ final class Charts {
 
     static void throughput(List<EngineBench.Row> rows, String title, Path png) throws IOException {
         XYSeriesCollection series = new XYSeriesCollection();
-        java.util.Map<String, XYSeries> byBackend = new java.util.LinkedHashMap<>();
+        Map<String, XYSeries> byBackend = new LinkedHashMap<>();
         for (EngineBench.Row r : rows) {
             byBackend
                     .computeIfAbsent(r.backend(), b -> new XYSeries(b + ": generated tokens/s"))

@@ -1,7 +1,9 @@
 package dev.gptjt.cli;
 
+import dev.gptjt.engine.cli.Cli;
+
 /** A mistake or an unavailable dependency, told to the user in one line (exit code 2). */
-public final class CliException extends dev.gptjt.engine.cli.Cli.Failure {
+public final class CliException extends Cli.Failure {
     public CliException(String message) {
         super(message);
     }

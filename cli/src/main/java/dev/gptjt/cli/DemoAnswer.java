@@ -6,6 +6,7 @@ import dev.gptjt.schema.Entity;
 import dev.gptjt.schema.Extraction;
 import dev.gptjt.schema.LabelProbability;
 import dev.gptjt.schema.PromptFailure;
+import java.time.Instant;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
 
@@ -45,7 +46,7 @@ record DemoAnswer(String id, String answer, long latencyMs, int batchSize) {
         return null;
     }
 
-    private static long latency(java.time.Instant from, java.time.Instant to) {
+    private static long latency(Instant from, Instant to) {
         return to.toEpochMilli() - from.toEpochMilli();
     }
 }

@@ -17,12 +17,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -32,6 +36,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -162,7 +167,7 @@ final class DemoCommand extends KafkaSideCommand {
         List<String> topics = new ArrayList<>(List.of(COMPLETIONS, FAILURES));
         examples.stream()
                 .map(e -> e.request().getTask())
-                .filter(java.util.Objects::nonNull)
+                .filter(Objects::nonNull)
                 .distinct()
                 .forEach(task -> topics.add(DefaultTopics.results(task)));
         return topics;
@@ -193,9 +198,8 @@ final class DemoCommand extends KafkaSideCommand {
                     .describedGroups()
                     .get(APPLICATION_ID)
                     .get(10, TimeUnit.SECONDS);
-            return group.groupState() == org.apache.kafka.common.GroupState.STABLE
-                    && !group.members().isEmpty();
-        } catch (java.util.concurrent.ExecutionException notYet) {
+            return group.groupState() == GroupState.STABLE && !group.members().isEmpty();
+        } catch (ExecutionException notYet) {
             return false; // the group does not exist until the service's consumer joins
         }
     }
@@ -207,7 +211,7 @@ final class DemoCommand extends KafkaSideCommand {
                 new ByteArraySerializer())) {
             for (Example e : examples) {
                 // latency counts from the moment the prompt is sent
-                e.request().setCreatedAt(java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+                e.request().setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS));
                 producer.send(new ProducerRecord<>(
                         PROMPTS, e.id().getBytes(StandardCharsets.UTF_8), wire.encode(PROMPTS, e.request())));
             }

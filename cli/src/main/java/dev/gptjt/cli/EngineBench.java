@@ -1,7 +1,9 @@
 package dev.gptjt.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.engine.FinishReason;
 import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationRequest;
 import dev.gptjt.engine.GenerationResult;
@@ -30,7 +32,7 @@ final class EngineBench {
             double p99Ms,
             double ortShare) {
         /** The row as JSON (Jackson; numbers as measured). */
-        com.fasterxml.jackson.databind.node.ObjectNode json() {
+        ObjectNode json() {
             return TaskRunner.JSON
                     .createObjectNode()
                     .put("backend", backend)
@@ -139,7 +141,7 @@ final class EngineBench {
                 throw new CliException("expected full batches of " + prompts.size() + ", got " + r.batchSize());
             }
             latencies.add((System.nanoTime() - start) / 1e6);
-            tokens += r.outputIds().length + (r.finishReason() == dev.gptjt.engine.FinishReason.EOS ? 1 : 0);
+            tokens += r.outputIds().length + (r.finishReason() == FinishReason.EOS ? 1 : 0);
         }
         return new Measured(latencies, tokens);
     }

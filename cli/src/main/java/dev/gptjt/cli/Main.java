@@ -1,6 +1,7 @@
 package dev.gptjt.cli;
 
 import dev.gptjt.engine.cli.Cli;
+import java.io.InputStream;
 import java.io.PrintStream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -29,12 +30,12 @@ public final class Main implements Runnable {
     }
 
     /** The command line of every Kafka-side command, its streams the given ones. */
-    static CommandLine commandLine(java.io.InputStream in, PrintStream out, PrintStream err) {
+    static CommandLine commandLine(InputStream in, PrintStream out, PrintStream err) {
         return new CommandLine(new Main(), new Cli.IoFactory(in, out, err));
     }
 
     /** Runs one command; returns its exit code (0 done, 1 failed, 2 a usage or setup mistake). */
-    public static int run(String[] argv, java.io.InputStream in, PrintStream out, PrintStream err) {
+    public static int run(String[] argv, InputStream in, PrintStream out, PrintStream err) {
         return Cli.execute(commandLine(in, out, err), argv, out, err);
     }
 

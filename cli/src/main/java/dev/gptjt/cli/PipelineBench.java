@@ -1,5 +1,6 @@
 package dev.gptjt.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gptjt.cli.kafka.KafkaBroker;
 import dev.gptjt.cli.kafka.ServiceProcess;
 import dev.gptjt.schema.Completion;
@@ -55,7 +56,7 @@ final class PipelineBench {
             double outsideP99Ms,
             double inferenceP50Ms) {
         /** The result as JSON (Jackson; numbers as measured). */
-        com.fasterxml.jackson.databind.node.ObjectNode json() {
+        ObjectNode json() {
             var o = TaskRunner.JSON
                     .createObjectNode()
                     .put("count", count)

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -64,14 +65,13 @@ final class RunCommand extends KafkaSideCommand {
     }
 
     /** Reads {@code auto}, {@code java-loop} or {@code in-graph}. */
-    static final class BackendConverter implements picocli.CommandLine.ITypeConverter<DecodingBackend> {
+    static final class BackendConverter implements CommandLine.ITypeConverter<DecodingBackend> {
         @Override
         public DecodingBackend convert(String value) {
             try {
                 return DecodingBackend.parse(value);
             } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException(
-                        "'" + value + "' is none of auto, java-loop, in-graph");
+                throw new CommandLine.TypeConversionException("'" + value + "' is none of auto, java-loop, in-graph");
             }
         }
     }

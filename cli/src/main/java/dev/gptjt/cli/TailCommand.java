@@ -1,5 +1,6 @@
 package dev.gptjt.cli;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gptjt.engine.cli.Cli;
 import dev.gptjt.engine.task.DefaultTopics;
@@ -111,7 +112,7 @@ final class TailCommand extends KafkaSideCommand {
         try {
             return AvroJson.toJson(wire.decode(r.topic(), r.value())).toString();
         } catch (WireFormatException e) {
-            ObjectNode o = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
             o.put("undecodable", e.getMessage());
             o.put("topic", r.topic());
             o.put("partition", r.partition());

@@ -3,14 +3,17 @@ package dev.gptjt.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.engine.cli.Cli;
+import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.task.TaskDefinition;
 import java.io.BufferedReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,7 +74,7 @@ final class TaskBench extends KafkaSideCommand {
         List<TaskRunner.Input> inputs;
         try (BufferedReader in = Files.newBufferedReader(inputsFile, StandardCharsets.UTF_8)) {
             inputs = TaskRunner.read(in);
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw new CliException("--inputs: no file " + inputsFile);
         }
         if (inputs.isEmpty()) {
@@ -90,11 +93,8 @@ final class TaskBench extends KafkaSideCommand {
                     .map(p -> p.tokens().length)
                     .orElse(0);
             if (task.mode() == TaskDefinition.Mode.CLASSIFY
-                    && dev.gptjt.engine.model.ModelDirectory.open(model)
-                            .classifyFile()
-                            .isPresent()) {
-                InferenceEngine inGraph =
-                        InferenceEngine.open(config.withBackend(dev.gptjt.engine.DecodingBackend.IN_GRAPH));
+                    && ModelDirectory.open(model).classifyFile().isPresent()) {
+                InferenceEngine inGraph = InferenceEngine.open(config.withBackend(DecodingBackend.IN_GRAPH));
                 paths.add(new Variant("in-graph", inGraph));
                 inGraph.cachePrefix(task.prefix());
             }

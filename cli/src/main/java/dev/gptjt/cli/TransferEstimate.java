@@ -1,6 +1,7 @@
 package dev.gptjt.cli;
 
 import dev.gptjt.engine.model.ModelConfig;
+import java.util.Arrays;
 
 /**
  * Host↔device bytes one decoding step moves on a GPU, computed from the model's shapes. ORT's Java
@@ -56,7 +57,7 @@ record TransferEstimate(ModelConfig model, int valueBytes) {
      * the device), the labels' ids up; each row's label log-probabilities (float32) back.
      */
     long inGraphClassifyBytes(int batch, int promptTokens, int cachedPrefix, int[] labelTokens) {
-        long labelIds = 8L * java.util.Arrays.stream(labelTokens).sum();
+        long labelIds = 8L * Arrays.stream(labelTokens).sum();
         return batch * (promptTokens - cachedPrefix) * 2L * 8
                 + cachedPrefix * kvBytesPerToken()
                 + labelIds

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gptjt.engine.model.ModelConfig;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.ort.GreedySearchConverter;
 import java.io.ByteArrayInputStream;
@@ -144,8 +145,7 @@ class BenchCommandTest {
 
     @Test
     void shouldComputeTheGptJt6bTransferPerStepFromItsShapes() {
-        dev.gptjt.engine.model.ModelConfig gptjt =
-                new dev.gptjt.engine.model.ModelConfig(28, 16, 4096, 64, 50400, 2048, 50256);
+        ModelConfig gptjt = new ModelConfig(28, 16, 4096, 64, 50400, 2048, 50256);
         TransferEstimate fp16 = new TransferEstimate(gptjt, 2);
         assertEquals(458_752, fp16.kvBytesPerToken()); // 2 × 28 layers × 4096 values × 2 bytes
         // batch 64, 200 tokens cached: 64 × 200 × 458 752 up, 64 × 201 × 458 752 + 64 × 50 400 × 2 down, plus ids/mask
@@ -156,8 +156,7 @@ class BenchCommandTest {
 
     @Test
     void shouldComputeEachClassifyPathsTransferFromTheShapes() {
-        dev.gptjt.engine.model.ModelConfig gptjt =
-                new dev.gptjt.engine.model.ModelConfig(28, 16, 4096, 64, 50400, 2048, 50256);
+        ModelConfig gptjt = new ModelConfig(28, 16, 4096, 64, 50400, 2048, 50256);
         TransferEstimate fp16 = new TransferEstimate(gptjt, 2);
         long kv = 458_752;
         long logits = 50_400 * 2;

@@ -10,8 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -39,7 +41,7 @@ class HelpTextTest {
 
     /** Every command of both sides, by the file name its help text is kept under. */
     private static Map<String, CommandLine> commands() {
-        Map<String, CommandLine> all = new java.util.TreeMap<>();
+        Map<String, CommandLine> all = new TreeMap<>();
         for (CommandLine root : List.of(
                 Main.commandLine(System.in, System.out, System.err),
                 new CommandLine(new dev.gptjt.engine.cli.Main()))) {
@@ -124,7 +126,7 @@ class HelpTextTest {
             {"a command is needed"}
         };
         for (String[] c : bad) {
-            Outcome o = kafkaSide(java.util.Arrays.copyOf(c, c.length - 1));
+            Outcome o = kafkaSide(Arrays.copyOf(c, c.length - 1));
             assertEquals(2, o.code(), String.join(" ", c) + ": " + o.err());
             assertEquals(1, o.err().strip().lines().count(), "one line: " + o.err());
             assertTrue(

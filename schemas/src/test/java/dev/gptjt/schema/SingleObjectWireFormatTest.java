@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.schema.wire.WireFormatException;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
@@ -17,7 +18,9 @@ import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.message.BinaryMessageEncoder;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.ThrowingSupplier;
 
 class SingleObjectWireFormatTest {
     private final WireFormat wire = new SingleObjectWireFormat();
@@ -53,7 +56,7 @@ class SingleObjectWireFormatTest {
                 .setTopic("t")
                 .setPartition(1)
                 .setOffset(2)
-                .setOriginal(java.nio.ByteBuffer.wrap(new byte[] {1, 2}))
+                .setOriginal(ByteBuffer.wrap(new byte[] {1, 2}))
                 .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
                 .build();
         assertEquals(failure, wire.decode("t", wire.encode("t", failure)));
@@ -80,7 +83,7 @@ class SingleObjectWireFormatTest {
         assertThrows(WireFormatException.class, () -> wire.decode("t", wire.encode("t", request()), Completion.class));
     }
 
-    private static <T> T assertDoesNotThrow(org.junit.jupiter.api.function.ThrowingSupplier<T> s) {
-        return org.junit.jupiter.api.Assertions.assertDoesNotThrow(s);
+    private static <T> T assertDoesNotThrow(ThrowingSupplier<T> s) {
+        return Assertions.assertDoesNotThrow(s);
     }
 }

@@ -2,12 +2,15 @@ package dev.gptjt.engine.cli;
 
 import dev.gptjt.engine.EngineException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -39,8 +42,8 @@ public final class Cli {
 
     /** Runs {@code argv} against {@code command} and returns the exit code. */
     public static int execute(CommandLine command, String[] argv, PrintStream out, PrintStream err) {
-        PrintWriter outWriter = new PrintWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), true);
-        PrintWriter errWriter = new PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true);
+        PrintWriter outWriter = new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true);
+        PrintWriter errWriter = new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true);
         command.setOut(outWriter)
                 .setErr(errWriter)
                 .setCaseInsensitiveEnumValuesAllowed(true)
@@ -96,7 +99,7 @@ public final class Cli {
             }
             try {
                 return Duration.parse(value.trim().toUpperCase(Locale.ROOT));
-            } catch (java.time.format.DateTimeParseException e) {
+            } catch (DateTimeParseException e) {
                 throw new CommandLine.TypeConversionException("'" + value + "' is not a duration (e.g. 10ms, 2s, 1m)");
             }
         }
@@ -128,7 +131,7 @@ public final class Cli {
     }
 
     /** Gives commands that use standard streams the caller's (tests pass their own). */
-    public record IoFactory(java.io.InputStream in, PrintStream out, PrintStream err) implements CommandLine.IFactory {
+    public record IoFactory(InputStream in, PrintStream out, PrintStream err) implements CommandLine.IFactory {
         @Override
         public <K> K create(Class<K> cls) throws Exception {
             K made = CommandLine.defaultFactory().create(cls);
@@ -141,6 +144,6 @@ public final class Cli {
 
     /** A command that reads standard input or writes its own output. */
     public interface UsesIo {
-        void io(java.io.InputStream in, PrintStream out, PrintStream err);
+        void io(InputStream in, PrintStream out, PrintStream err);
     }
 }

@@ -3,9 +3,11 @@ package dev.gptjt.engine.cli;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.ort.ClassifyGraphConverter;
 import dev.gptjt.engine.ort.GreedySearchConverter;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -20,7 +22,7 @@ import picocli.CommandLine.Spec;
         })
 final class ConvertCommand implements Callable<Integer> {
     @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    CommandLine.Model.CommandSpec spec;
 
     @Option(
             names = "--model",
@@ -51,11 +53,11 @@ final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!greedy && !classify) {
-            throw new picocli.CommandLine.ParameterException(
+            throw new CommandLine.ParameterException(
                     spec.commandLine(), "convert needs --greedy-in-graph, --classify-in-graph or both");
         }
         ModelDirectory source = ModelDirectory.open(model);
-        java.io.PrintWriter err = spec.commandLine().getErr();
+        PrintWriter err = spec.commandLine().getErr();
         if (greedy) {
             long start = System.nanoTime();
             Path written = GreedySearchConverter.convert(source, out);

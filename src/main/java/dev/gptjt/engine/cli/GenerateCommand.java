@@ -14,7 +14,10 @@ import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.InferenceEngine;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -42,7 +46,7 @@ final class GenerateCommand implements Callable<Integer>, Cli.UsesIo {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    CommandLine.Model.CommandSpec spec;
 
     @Option(
             names = "--model",
@@ -135,22 +139,21 @@ final class GenerateCommand implements Callable<Integer>, Cli.UsesIo {
             description = "Who decodes greedy requests (default: ${DEFAULT-VALUE}).")
     DecodingBackend backend;
 
-    private java.io.InputStream stdin = System.in;
+    private InputStream stdin = System.in;
 
     @Override
-    public void io(java.io.InputStream in, java.io.PrintStream out, java.io.PrintStream err) {
+    public void io(InputStream in, PrintStream out, PrintStream err) {
         this.stdin = in;
     }
 
     /** Reads {@code auto}, {@code java-loop} or {@code in-graph}. */
-    static final class BackendConverter implements picocli.CommandLine.ITypeConverter<DecodingBackend> {
+    static final class BackendConverter implements CommandLine.ITypeConverter<DecodingBackend> {
         @Override
         public DecodingBackend convert(String value) {
             try {
                 return DecodingBackend.parse(value);
             } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException(
-                        "'" + value + "' is none of auto, java-loop, in-graph");
+                throw new CommandLine.TypeConversionException("'" + value + "' is none of auto, java-loop, in-graph");
             }
         }
     }
@@ -158,14 +161,14 @@ final class GenerateCommand implements Callable<Integer>, Cli.UsesIo {
     @Override
     public Integer call() throws IOException {
         if (maxBatchSize < 1) {
-            throw new picocli.CommandLine.ParameterException(
+            throw new CommandLine.ParameterException(
                     spec.commandLine(), "--max-batch-size must be >= 1, was " + maxBatchSize);
         }
         GenerationParams defaults = new GenerationParams(maxNewTokens, temperature, topK, topP, seed, stop, ignoreEos);
         try {
             defaults.validate(Integer.MAX_VALUE);
         } catch (EngineException e) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         int window = Math.max(4 * maxBatchSize, 64);
         EngineConfig config = EngineConfig.defaults(model)
@@ -174,7 +177,7 @@ final class GenerateCommand implements Callable<Integer>, Cli.UsesIo {
                 .withThreads(threads, 0)
                 .withBackend(backend);
         BufferedReader in = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
-        java.io.PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = spec.commandLine().getOut();
         try (InferenceEngine engine = InferenceEngine.open(config)) {
             // Results are written in input order; at most `window` lines are in flight, so memory stays bounded.
             ArrayDeque<CompletableFuture<String>> inFlight = new ArrayDeque<>();
@@ -269,7 +272,7 @@ final class GenerateCommand implements Callable<Integer>, Cli.UsesIo {
         return o.toString();
     }
 
-    static void writeLine(java.io.PrintWriter out, String line) {
+    static void writeLine(PrintWriter out, String line) {
         out.println(line);
         out.flush();
     }

@@ -1,5 +1,6 @@
 package dev.gptjt.engine.cli;
 
+import java.io.InputStream;
 import java.io.PrintStream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,7 +21,7 @@ public final class Main implements Runnable {
     }
 
     /** @return the process exit code: 0 done, 1 failed, 2 a usage or setup mistake */
-    static int run(String[] argv, java.io.InputStream in, PrintStream out, PrintStream err) {
+    static int run(String[] argv, InputStream in, PrintStream out, PrintStream err) {
         return Cli.execute(new CommandLine(new Main(), new Cli.IoFactory(in, out, err)), argv, out, err);
     }
 

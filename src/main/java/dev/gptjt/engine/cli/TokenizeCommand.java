@@ -8,10 +8,14 @@ import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -28,7 +32,7 @@ final class TokenizeCommand implements Callable<Integer>, Cli.UsesIo {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    CommandLine.Model.CommandSpec spec;
 
     @Option(
             names = "--model",
@@ -38,17 +42,17 @@ final class TokenizeCommand implements Callable<Integer>, Cli.UsesIo {
             description = "Model directory (its vocab.json and merges.txt are read).")
     Path model;
 
-    private java.io.InputStream stdin = System.in;
+    private InputStream stdin = System.in;
 
     @Override
-    public void io(java.io.InputStream in, java.io.PrintStream out, java.io.PrintStream err) {
+    public void io(InputStream in, PrintStream out, PrintStream err) {
         this.stdin = in;
     }
 
     @Override
     public Integer call() throws IOException {
         BufferedReader in = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
-        java.io.PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = spec.commandLine().getOut();
         ModelDirectory dir = ModelDirectory.open(model);
         Gpt2Tokenizer tokenizer = Gpt2Tokenizer.load(dir.vocabFile(), dir.mergesFile());
         int lineNo = 0;

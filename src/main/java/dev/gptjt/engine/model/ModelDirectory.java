@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Optional;
 
 /**
  * A Hugging Face Optimum export of a GPT-J decoder with past: {@code model.onnx} (external weights
@@ -51,15 +52,15 @@ public record ModelDirectory(Path root, ModelConfig config) {
     }
 
     /** {@value #GREEDY_SEARCH_FILE} of this directory, when it has one. */
-    public java.util.Optional<Path> greedySearchFile() {
+    public Optional<Path> greedySearchFile() {
         Path p = root.resolve(GREEDY_SEARCH_FILE);
-        return Files.isRegularFile(p) ? java.util.Optional.of(p) : java.util.Optional.empty();
+        return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
     }
 
     /** {@value #CLASSIFY_FILE} of this directory, when it has one. */
-    public java.util.Optional<Path> classifyFile() {
+    public Optional<Path> classifyFile() {
         Path p = root.resolve(CLASSIFY_FILE);
-        return Files.isRegularFile(p) ? java.util.Optional.of(p) : java.util.Optional.empty();
+        return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
     }
 
     /**

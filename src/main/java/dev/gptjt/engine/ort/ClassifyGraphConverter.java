@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * Builds {@value ModelDirectory#CLASSIFY_FILE}: label scoring in one {@code session.run}. The graph
@@ -364,7 +365,7 @@ public final class ClassifyGraphConverter {
          * @return the copy's output names by the decoder's output names
          */
         Map<String, String> inline(String scope, OnnxMl.GraphProto decoder, Map<String, String> inputs) {
-            java.util.function.UnaryOperator<String> rename =
+            UnaryOperator<String> rename =
                     name -> name.isEmpty() || shared.contains(name) ? name : inputs.getOrDefault(name, scope + name);
             for (OnnxMl.NodeProto n : decoder.getNodeList()) {
                 OnnxMl.NodeProto.Builder copy = n.toBuilder().setName(scope + n.getName());

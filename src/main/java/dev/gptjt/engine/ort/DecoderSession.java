@@ -13,7 +13,13 @@ import dev.gptjt.engine.ErrorCode;
 import dev.gptjt.engine.ExecutionProvider;
 import dev.gptjt.engine.model.ModelConfig;
 import dev.gptjt.engine.model.ModelDirectory;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * An ONNX Runtime session over an Optimum GPT-J decoder-with-past, checked against its
@@ -82,9 +88,8 @@ public final class DecoderSession implements AutoCloseable {
      * ONNX Runtime's native initialisation and session creation need more stack than the JVM's main
      * thread may have left (seen: SIGSEGV on load when the class path is a few KB long).
      */
-    static <T> T onLoaderThread(java.nio.file.Path file, java.util.function.Supplier<T> work) {
-        java.util.concurrent.atomic.AtomicReference<Object> outcome =
-                new java.util.concurrent.atomic.AtomicReference<>();
+    static <T> T onLoaderThread(Path file, Supplier<T> work) {
+        AtomicReference<Object> outcome = new AtomicReference<>();
         Thread loader = new Thread(
                 null,
                 () -> {
@@ -155,10 +160,10 @@ public final class DecoderSession implements AutoCloseable {
         }
         OrtSession session = null;
         try {
-            java.util.Optional<byte[]> selecting = java.util.Optional.empty();
+            Optional<byte[]> selecting = Optional.empty();
             try {
                 selecting = LogitsSelection.rewrite(model.modelFile());
-            } catch (java.io.IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 // an unparseable graph is reported by ORT below; the rewrite is an optimisation only
             }
             try {
@@ -200,8 +205,7 @@ public final class DecoderSession implements AutoCloseable {
      * {@code weightsDir}: ORT resolves them there through its external-initializer folder option.
      */
     static OrtSession createSession(
-            OrtEnvironment env, byte[] model, java.nio.file.Path weightsDir, OrtSession.SessionOptions options)
-            throws OrtException {
+            OrtEnvironment env, byte[] model, Path weightsDir, OrtSession.SessionOptions options) throws OrtException {
         options.addConfigEntry("session.model_external_initializers_file_folder_path", weightsDir.toString());
         return env.createSession(model, options);
     }
@@ -239,7 +243,7 @@ public final class DecoderSession implements AutoCloseable {
         TensorInfo logits = tensor(outputs, LOGITS, "output", where);
         long[] ls = logits.getShape();
         if (ls.length != 3 || (ls[2] > 0 && ls[2] != c.vocabSize())) {
-            throw invalid(where + ": output 'logits' has shape " + java.util.Arrays.toString(ls)
+            throw invalid(where + ": output 'logits' has shape " + Arrays.toString(ls)
                     + ", expected [batch, sequence, vocab_size=" + c.vocabSize() + "]");
         }
         OnnxJavaType kvType = null;
@@ -252,7 +256,7 @@ public final class DecoderSession implements AutoCloseable {
                     long[] s = t.getShape();
                     if (s.length != 4 || (s[1] > 0 && s[1] != c.nHead()) || (s[3] > 0 && s[3] != c.headSize())) {
                         throw invalid(where + ": " + io[1] + " '" + io[0] + "' has shape "
-                                + java.util.Arrays.toString(s) + ", expected [batch, n_head=" + c.nHead()
+                                + Arrays.toString(s) + ", expected [batch, n_head=" + c.nHead()
                                 + ", sequence, head_size=" + c.headSize() + "]");
                     }
                     if (kvType == null) {

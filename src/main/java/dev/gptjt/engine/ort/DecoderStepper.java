@@ -14,9 +14,12 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One forward pass of the decoder over a batch: builds the int64 inputs, feeds the KV cache of an
@@ -30,7 +33,7 @@ final class DecoderStepper {
     private final KvCacheMerge.BufferPool pool;
     private FloatBuffer pinned = FloatBuffer.allocate(0);
     /** Wall time spent inside {@code OrtSession.run}, for the share of generation time ORT takes. */
-    private final java.util.concurrent.atomic.LongAdder ortNanos = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder ortNanos = new LongAdder();
 
     /**
      * A pass's outputs. {@code logits} is valid until the next pass; {@code result} holds the KV
@@ -161,7 +164,7 @@ final class DecoderStepper {
                         pinned.put(decoder.presentValue(layer), presents.value(layer));
                     }
                     long start = System.nanoTime();
-                    OrtSession.Result result = decoder.session().run(inputs, java.util.Set.of(), pinned, options);
+                    OrtSession.Result result = decoder.session().run(inputs, Set.of(), pinned, options);
                     ortNanos.add(System.nanoTime() - start);
                     return new Output(result, logits, logitsAt, width, config.vocabSize(), decoder, presents);
                 } catch (OrtException | RuntimeException e) {
@@ -281,7 +284,7 @@ final class DecoderStepper {
             for (int r = 0; r < b; r++) {
                 int[] prompt = rows.get(r).promptIds();
                 padding[r] = len - (prompt.length - prefixes[r]);
-                java.util.Arrays.fill(mask, r * (past + len) + past - prefixes[r], r * (past + len) + past, 1L);
+                Arrays.fill(mask, r * (past + len) + past - prefixes[r], r * (past + len) + past, 1L);
                 for (int t = 0; t < len; t++) {
                     int i = r * len + t;
                     boolean pad = t < padding[r];
@@ -309,8 +312,8 @@ final class DecoderStepper {
             int total = total() + extra;
             long[] out = new long[b * total];
             for (int r = 0; r < b; r++) {
-                java.util.Arrays.fill(out, r * total + pastLength - prefixLengths[r], r * total + pastLength, 1L);
-                java.util.Arrays.fill(out, r * total + pastLength + padding[r], (r + 1) * total, 1L);
+                Arrays.fill(out, r * total + pastLength - prefixLengths[r], r * total + pastLength, 1L);
+                Arrays.fill(out, r * total + pastLength + padding[r], (r + 1) * total, 1L);
             }
             return out;
         }

@@ -10,6 +10,9 @@ import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -89,11 +92,7 @@ public final class GreedySearchConverter {
         Path out = outDir.resolve(fileName);
         Path tmp = outDir.resolve(fileName + ".tmp");
         Files.write(tmp, converted.toByteArray());
-        Files.move(
-                tmp,
-                out,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return out;
     }
 
@@ -193,7 +192,7 @@ public final class GreedySearchConverter {
                 g.setNode(i, n);
             }
         }
-        List<OnnxMl.NodeProto> prologue = new java.util.ArrayList<>();
+        List<OnnxMl.NodeProto> prologue = new ArrayList<>();
         for (String name : INT_INPUTS) {
             prologue.add(OnnxProtos.node(
                     "Cast",
@@ -214,7 +213,7 @@ public final class GreedySearchConverter {
         }
         g.addOutput(OnnxProtos.tensor(
                 DecoderSession.LOGITS, logitsType, "batch", "logits_sequence", (long) config.vocabSize()));
-        List<OnnxMl.NodeProto> epilogue = new java.util.ArrayList<>();
+        List<OnnxMl.NodeProto> epilogue = new ArrayList<>();
         for (int i = 0; i < layers; i++) {
             String past = "past_" + i;
             require(
@@ -299,7 +298,7 @@ public final class GreedySearchConverter {
                         && !name.endsWith(".onnx_data")
                         && !name.endsWith(".onnx.data")
                         && Files.size(f) < (64L << 20)) {
-                    Files.copy(f, outDir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    Files.copy(f, outDir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
         }
@@ -310,7 +309,7 @@ public final class GreedySearchConverter {
     }
 
     private static Map<String, OnnxMl.ValueInfoProto> byName(List<OnnxMl.ValueInfoProto> infos) {
-        Map<String, OnnxMl.ValueInfoProto> map = new java.util.LinkedHashMap<>();
+        Map<String, OnnxMl.ValueInfoProto> map = new LinkedHashMap<>();
         infos.forEach(v -> map.put(v.getName(), v));
         return map;
     }

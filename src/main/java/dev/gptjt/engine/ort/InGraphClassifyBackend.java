@@ -5,20 +5,24 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.ErrorCode;
 import dev.gptjt.engine.GenerationBackend;
+import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.LabelScores;
 import dev.gptjt.engine.PreparedRequest;
 import dev.gptjt.engine.PromptPrefix;
 import dev.gptjt.engine.model.ModelConfig;
 import dev.gptjt.engine.model.ModelDirectory;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -86,12 +90,11 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
         OrtSession session = null;
         try {
             try {
-                session = DecoderSession.createSession(
-                        env, java.nio.file.Files.readAllBytes(file), model.weightsDir(), options);
+                session = DecoderSession.createSession(env, Files.readAllBytes(file), model.weightsDir(), options);
             } catch (OrtException e) {
                 throw new EngineException(
                         ErrorCode.MODEL_INVALID, file + ": ONNX Runtime cannot load it: " + e.getMessage(), e);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new EngineException(ErrorCode.MODEL_INVALID, file + ": cannot read: " + e.getMessage(), e);
             }
             if (!session.getMetadata().getCustomMetadata().containsKey(ClassifyGraphConverter.FORMAT_KEY)) {
@@ -107,7 +110,7 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
                         file + ": its layers do not match " + ModelDirectory.CONFIG_FILE + " (n_layer "
                                 + model.config().nLayer() + "); convert again");
             }
-            OnnxJavaType kvType = ((ai.onnxruntime.TensorInfo) prefix.getInfo()).type;
+            OnnxJavaType kvType = ((TensorInfo) prefix.getInfo()).type;
             return new InGraphClassifyBackend(env, options, session, model.config(), kvType);
         } catch (OrtException e) {
             DecoderSession.closeQuietly(session, options);
@@ -288,7 +291,7 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
     /** Batches of 1, half and full size, so first-time costs per shape are paid before real requests. */
     @Override
     public void warmUp(int maxBatchSize) {
-        dev.gptjt.engine.GenerationParams params = dev.gptjt.engine.GenerationParams.DEFAULTS.withMaxNewTokens(2);
+        GenerationParams params = GenerationParams.DEFAULTS.withMaxNewTokens(2);
         for (int size : new int[] {1, Math.max(1, maxBatchSize / 2), maxBatchSize}) {
             List<PreparedRequest> rows = new ArrayList<>();
             for (int i = 0; i < size; i++) {

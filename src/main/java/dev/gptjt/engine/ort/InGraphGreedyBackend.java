@@ -9,15 +9,20 @@ import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.ErrorCode;
 import dev.gptjt.engine.GenerationBackend;
+import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.PreparedRequest;
 import dev.gptjt.engine.RowState;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
+import java.io.IOException;
 import java.nio.IntBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * Greedy decoding inside ONNX Runtime: one {@code session.run} of the model written by
@@ -84,12 +89,11 @@ public final class InGraphGreedyBackend implements GenerationBackend {
         try {
             try {
                 // from bytes, with the weights' real directory: ORT refuses weights reached through a link
-                session = DecoderSession.createSession(
-                        env, java.nio.file.Files.readAllBytes(file), model.weightsDir(), options);
+                session = DecoderSession.createSession(env, Files.readAllBytes(file), model.weightsDir(), options);
             } catch (OrtException e) {
                 throw new EngineException(
                         ErrorCode.MODEL_INVALID, file + ": ONNX Runtime cannot load it: " + e.getMessage(), e);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new EngineException(ErrorCode.MODEL_INVALID, file + ": cannot read: " + e.getMessage(), e);
             }
             Map<String, String> meta = session.getMetadata().getCustomMetadata();
@@ -153,12 +157,12 @@ public final class InGraphGreedyBackend implements GenerationBackend {
         }
         int[] ids = new int[b * promptLen];
         int[] mask = new int[b * promptLen];
-        java.util.Arrays.fill(ids, padTokenId);
+        Arrays.fill(ids, padTokenId);
         for (int r = 0; r < b; r++) {
             int[] prompt = batch.get(r).promptIds();
             int offset = r * promptLen + promptLen - prompt.length; // left padding
             System.arraycopy(prompt, 0, ids, offset, prompt.length);
-            java.util.Arrays.fill(mask, offset, offset + prompt.length, 1);
+            Arrays.fill(mask, offset, offset + prompt.length, 1);
         }
         RowState[] rows = new RowState[b];
         OrtSession.RunOptions run = null;
@@ -210,8 +214,8 @@ public final class InGraphGreedyBackend implements GenerationBackend {
     /** One operator call at batch 1, half and full size, a few tokens each (CUDA picks kernels per shape on first use). */
     @Override
     public void warmUp(int maxBatchSize) {
-        dev.gptjt.engine.GenerationParams params = dev.gptjt.engine.GenerationParams.DEFAULTS.withMaxNewTokens(4);
-        for (int size : new java.util.TreeSet<>(List.of(1, Math.max(1, maxBatchSize / 2), maxBatchSize))) {
+        GenerationParams params = GenerationParams.DEFAULTS.withMaxNewTokens(4);
+        for (int size : new TreeSet<>(List.of(1, Math.max(1, maxBatchSize / 2), maxBatchSize))) {
             List<PreparedRequest> batch = new ArrayList<>();
             for (int i = 0; i < size; i++) {
                 batch.add(PreparedRequest.Generation.warmUp(i, params));

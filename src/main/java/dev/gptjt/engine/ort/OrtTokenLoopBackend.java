@@ -13,7 +13,10 @@ import dev.gptjt.engine.model.ModelConfig;
 import dev.gptjt.engine.sampling.Sampler;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The Java token loop: one {@code OrtSession.run} per generated token over a left-padded batch,
@@ -260,7 +263,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                 Row row = rows.get(r);
                 ids[r] = row.finished() ? config.eosTokenId() : row.next;
                 positions[r] = row.cached;
-                java.util.Arrays.fill(mask, r * (length + 1) + length - row.cached, (r + 1) * (length + 1), 1L);
+                Arrays.fill(mask, r * (length + 1) + length - row.cached, (r + 1) * (length + 1), 1L);
             }
             DecoderStepper.Output output =
                     stepper.run(ids, mask, positions, b, 1, length + 1, cache, new int[] {0}, options);
@@ -314,11 +317,10 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         for (int i = 0; i < maxBatchSize; i++) {
             rows.add(PreparedRequest.Generation.warmUp(i, params));
         }
-        java.util.Iterator<PreparedRequest> next = rows.iterator();
+        Iterator<PreparedRequest> next = rows.iterator();
         run(List.of(next.next()), new RowFeed() {
             @Override
-            public List<PreparedRequest> admit(
-                    int running, long stepNanos, java.util.function.Predicate<PreparedRequest> joinable) {
+            public List<PreparedRequest> admit(int running, long stepNanos, Predicate<PreparedRequest> joinable) {
                 return next.hasNext() ? List.of(next.next()) : List.of();
             }
 

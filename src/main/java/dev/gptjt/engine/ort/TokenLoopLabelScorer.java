@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.gptjt.engine.PreparedRequest;
 import dev.gptjt.engine.model.ModelConfig;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -62,7 +63,7 @@ final class TokenLoopLabelScorer implements LabelScorer {
                 }
                 long[] ids = new long[b * width];
                 long[] positions = new long[b * width];
-                java.util.Arrays.fill(ids, config.eosTokenId());
+                Arrays.fill(ids, config.eosTokenId());
                 for (int r = 0; r < b; r++) {
                     int[][] labels = batch.get(r).labelIds();
                     int real = prompts.realLength(r);

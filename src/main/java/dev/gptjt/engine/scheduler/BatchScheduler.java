@@ -13,9 +13,11 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 
 /**
  * Merges concurrent submissions from any thread into batches for one backend, run one at a time on
@@ -145,7 +147,7 @@ public final class BatchScheduler implements AutoCloseable {
         }
         try {
             done.join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             throw EngineException.from(e.getCause());
         }
     }
@@ -234,8 +236,7 @@ public final class BatchScheduler implements AutoCloseable {
         batch.forEach(p -> inFlight.put(p.request(), p));
         RowFeed feed = new RowFeed() {
             @Override
-            public List<PreparedRequest> admit(
-                    int running, long stepNanos, java.util.function.Predicate<PreparedRequest> may) {
+            public List<PreparedRequest> admit(int running, long stepNanos, Predicate<PreparedRequest> may) {
                 List<Pending> joining = joinable(running, stepNanos, may);
                 joining.forEach(p -> inFlight.put(p.request(), p));
                 return joining.stream().map(Pending::request).toList();
@@ -277,7 +278,7 @@ public final class BatchScheduler implements AutoCloseable {
      * Takes the queued requests that join a running batch now ({@link BatchPolicy#admit}), oldest first,
      * from the head of the queue while {@code may} holds. Expired requests fail with DEADLINE_EXCEEDED instead.
      */
-    private List<Pending> joinable(int running, long stepNanos, java.util.function.Predicate<PreparedRequest> may) {
+    private List<Pending> joinable(int running, long stepNanos, Predicate<PreparedRequest> may) {
         List<Pending> expired = new ArrayList<>();
         List<Pending> joining = new ArrayList<>();
         lock.lock();

@@ -1,5 +1,7 @@
 package dev.gptjt.engine.tokenizer;
 
+import java.util.Arrays;
+
 /**
  * GPT-2's reversible byte-to-character table: every byte maps to a printable Unicode character, so
  * BPE can work on strings while the vocabulary still covers arbitrary bytes.
@@ -9,7 +11,7 @@ final class ByteLevel {
     private static final int[] CHAR_TO_BYTE = new int[512];
 
     static {
-        java.util.Arrays.fill(CHAR_TO_BYTE, -1);
+        Arrays.fill(CHAR_TO_BYTE, -1);
         int extra = 0;
         for (int b = 0; b < 256; b++) {
             boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);

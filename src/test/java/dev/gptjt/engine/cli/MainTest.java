@@ -8,11 +8,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gptjt.engine.Fixtures;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MainTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -24,7 +30,7 @@ class MainTest {
                 if (!line.isBlank()) {
                     try {
                         lines.add(JSON.readTree(line));
-                    } catch (java.io.IOException e) {
+                    } catch (IOException e) {
                         throw new AssertionError("not JSON: " + line, e);
                     }
                 }
@@ -49,8 +55,8 @@ class MainTest {
         List<Fixtures.GenerationCase> cases = Fixtures.generationCases();
         StringBuilder in = new StringBuilder();
         for (int i = 0; i < cases.size(); i++) {
-            in.append(JSON.writeValueAsString(java.util.Map.of(
-                            "id", "g" + i, "prompt", cases.get(i).prompt(), "max_new_tokens", 8)))
+            in.append(JSON.writeValueAsString(
+                            Map.of("id", "g" + i, "prompt", cases.get(i).prompt(), "max_new_tokens", 8)))
                     .append('\n');
             if (i == 3) {
                 in.append("{broken\n").append("{\"id\": \"bad\", \"prompt\": \"Hi\", \"top_k\": -1}\n");
@@ -79,7 +85,7 @@ class MainTest {
                     cases.get(i).inputIds().length, line.get("prompt_tokens").asInt());
             assertEquals("length", line.get("finish_reason").asText());
             int[] ids = Fixtures.ints(line.get("output_ids"));
-            org.junit.jupiter.api.Assertions.assertArrayEquals(cases.get(i).hfOutputIds(), ids);
+            Assertions.assertArrayEquals(cases.get(i).hfOutputIds(), ids);
         }
     }
 
@@ -130,7 +136,7 @@ class MainTest {
             {"nosuch", "Unmatched argument at index 0: 'nosuch'"}
         };
         for (String[] c : bad) {
-            Run r = run("", java.util.Arrays.copyOf(c, c.length - 1));
+            Run r = run("", Arrays.copyOf(c, c.length - 1));
             assertEquals(2, r.exitCode(), String.join(" ", c));
             assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
             assertTrue(r.err().contains(c[c.length - 1]), String.join(" ", c) + " → " + r.err());
@@ -138,9 +144,8 @@ class MainTest {
     }
 
     @Test
-    void shouldConvertAModelAndGenerateWithItInGraph(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
-            throws Exception {
-        java.nio.file.Path out = tmp.resolve("tiny-greedy");
+    void shouldConvertAModelAndGenerateWithItInGraph(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("tiny-greedy");
         Run refused = run("", "convert", "--model", Fixtures.tinyGptj().toString(), "--out", out.toString());
         assertEquals(2, refused.exitCode());
         assertTrue(refused.err().contains("--greedy-in-graph"), refused.err());
@@ -153,8 +158,8 @@ class MainTest {
         List<Fixtures.GenerationCase> cases = Fixtures.generationCases();
         StringBuilder in = new StringBuilder();
         for (int i = 0; i < cases.size(); i++) {
-            in.append(JSON.writeValueAsString(java.util.Map.of(
-                            "id", "g" + i, "prompt", cases.get(i).prompt())))
+            in.append(JSON.writeValueAsString(
+                            Map.of("id", "g" + i, "prompt", cases.get(i).prompt())))
                     .append('\n');
         }
         Run r = run(
@@ -171,7 +176,7 @@ class MainTest {
         assertEquals(0, r.exitCode(), r.err());
         for (int i = 0; i < cases.size(); i++) {
             assertEquals("ort-greedy-search", r.lines().get(i).get("backend").asText());
-            org.junit.jupiter.api.Assertions.assertArrayEquals(
+            Assertions.assertArrayEquals(
                     cases.get(i).hfOutputIds(), Fixtures.ints(r.lines().get(i).get("output_ids")));
         }
     }

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -175,8 +176,7 @@ class ClassificationTest {
             var f = engine.classify(new ClassificationRequest("x", "Hi", bad, false));
             assertEquals(
                     ErrorCode.INVALID_PARAMETER,
-                    EngineException.from(
-                                    org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class, f::join))
+                    EngineException.from(Assertions.assertThrows(CompletionException.class, f::join))
                             .code());
         }
     }

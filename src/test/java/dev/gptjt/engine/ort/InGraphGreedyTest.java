@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -195,8 +196,7 @@ class InGraphGreedyTest {
         engine.close();
         long closedMs = (System.nanoTime() - start) / 1_000_000;
         assertTrue(closedMs < 2000, "close took " + closedMs + " ms");
-        java.util.concurrent.CompletionException e =
-                assertThrows(java.util.concurrent.CompletionException.class, running::join);
+        CompletionException e = assertThrows(CompletionException.class, running::join);
         assertEquals(ErrorCode.CLOSED, EngineException.from(e.getCause()).code());
     }
 

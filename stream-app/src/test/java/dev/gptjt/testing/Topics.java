@@ -7,7 +7,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Predicate;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -25,14 +28,13 @@ public final class Topics {
     /** Waits until every topic exists (the service creates its topics when it starts). */
     public static void awaitTopics(String bootstrap, Duration timeout, String... topics) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-                Map.of(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             while (System.nanoTime() < deadline) {
                 try {
                     if (admin.listTopics().names().get().containsAll(List.of(topics))) {
                         return;
                     }
-                } catch (java.util.concurrent.ExecutionException retry) {
+                } catch (ExecutionException retry) {
                     // broker busy; ask again
                 }
                 Thread.sleep(200);

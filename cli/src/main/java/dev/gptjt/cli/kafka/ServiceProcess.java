@@ -1,9 +1,11 @@
 package dev.gptjt.cli.kafka;
 
+import dev.gptjt.engine.model.ModelConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +45,7 @@ public final class ServiceProcess implements AutoCloseable {
         if (javaOpts != null && !javaOpts.isBlank()) {
             command.addAll(List.of(javaOpts.trim().split("\\s+"))); // after ours: the user's options win
         }
-        java.util.Map<String, String> all = new java.util.HashMap<>(settings);
+        Map<String, String> all = new HashMap<>(settings);
         // several services may run side by side: each gets its own HTTP port unless told one
         int port = all.containsKey("quarkus.http.port")
                 ? Integer.parseInt(all.get("quarkus.http.port"))
@@ -69,7 +71,7 @@ public final class ServiceProcess implements AutoCloseable {
         long direct = 512L << 20;
         String dir = settings.get("gptjt.model.dir");
         if (dir != null && Files.isRegularFile(Path.of(dir, "config.json"))) {
-            dev.gptjt.engine.model.ModelConfig c = dev.gptjt.engine.model.ModelConfig.read(Path.of(dir, "config.json"));
+            ModelConfig c = ModelConfig.read(Path.of(dir, "config.json"));
             long kvPerToken = 2L * c.nLayer() * c.nEmbd() * Float.BYTES; // fp32, the larger case
             int batch = Integer.parseInt(settings.getOrDefault("gptjt.engine.max-batch-size", "16"));
             direct = Math.max(direct, 2L * kvPerToken * batch * c.nPositions() + (256L << 20));

@@ -4,6 +4,7 @@ import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.schema.wire.WireFormat;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -31,8 +32,8 @@ public final class ConfigValidator {
                                 : "gptjt.engine.")
                         + p));
         if (e.backend() == DecodingBackend.IN_GRAPH
-                && !java.nio.file.Files.isRegularFile(c.model().dir().resolve(ModelDirectory.GREEDY_SEARCH_FILE))
-                && !java.nio.file.Files.isRegularFile(c.model().dir().resolve(ModelDirectory.CLASSIFY_FILE))) {
+                && !Files.isRegularFile(c.model().dir().resolve(ModelDirectory.GREEDY_SEARCH_FILE))
+                && !Files.isRegularFile(c.model().dir().resolve(ModelDirectory.CLASSIFY_FILE))) {
             problems.add("gptjt.engine.backend=in-graph needs "
                     + c.model().dir().resolve(ModelDirectory.GREEDY_SEARCH_FILE) + " or "
                     + ModelDirectory.CLASSIFY_FILE + " (write them with: gptjt convert --model "

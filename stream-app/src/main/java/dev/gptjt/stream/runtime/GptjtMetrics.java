@@ -1,11 +1,14 @@
 package dev.gptjt.stream.runtime;
 
 import dev.gptjt.engine.EngineResult;
+import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.engine.scheduler.BatchScheduler;
 import dev.gptjt.schema.FailureReason;
 import dev.gptjt.stream.topology.TopologyMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * The service's own metrics, exported at {@code /q/metrics} (Prometheus names in brackets):
@@ -62,8 +66,8 @@ public class GptjtMetrics implements TopologyMetrics, BatchScheduler.BatchListen
     }
 
     /** Also exports the engine's queue depth. */
-    void watchQueue(java.util.function.Supplier<Number> depth) {
-        io.micrometer.core.instrument.Gauge.builder("gptjt.scheduler.queue.depth", depth)
+    void watchQueue(Supplier<Number> depth) {
+        Gauge.builder("gptjt.scheduler.queue.depth", depth)
                 .description("Prompts waiting in the engine for a batch")
                 .register(registry);
     }
@@ -73,15 +77,15 @@ public class GptjtMetrics implements TopologyMetrics, BatchScheduler.BatchListen
      * boundary mismatch. (Micrometer holds a function counter's object weakly: the engine, which lives
      * as long as the service, is that object.)
      */
-    void watchPrefixCache(dev.gptjt.engine.InferenceEngine engine) {
-        io.micrometer.core.instrument.FunctionCounter.builder(
+    void watchPrefixCache(InferenceEngine engine) {
+        FunctionCounter.builder(
                         "gptjt.prefix.cache.requests",
                         engine,
                         e -> e.prefixStats().hits())
                 .tag("outcome", "hit")
                 .description("Task prompts whose pass started from a cached prefix")
                 .register(registry);
-        io.micrometer.core.instrument.FunctionCounter.builder(
+        FunctionCounter.builder(
                         "gptjt.prefix.cache.requests",
                         engine,
                         e -> e.prefixStats().fallbacks())

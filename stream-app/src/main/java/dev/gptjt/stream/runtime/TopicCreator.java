@@ -1,5 +1,6 @@
 package dev.gptjt.stream.runtime;
 
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -24,7 +25,7 @@ final class TopicCreator {
      */
     /** The admin client's settings: the known client settings of the service, then bootstrap and a timeout. */
     static Map<String, Object> adminSettings(String bootstrap, Map<String, String> clientSettings) {
-        Map<String, Object> settings = new java.util.HashMap<>();
+        Map<String, Object> settings = new HashMap<>();
         clientSettings.forEach((k, v) -> {
             if (AdminClientConfig.configNames().contains(k)) {
                 settings.put(k, v);

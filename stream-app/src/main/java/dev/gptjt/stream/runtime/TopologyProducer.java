@@ -4,6 +4,7 @@ import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.engine.task.TaskDefinition;
 import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.stream.config.GptjtConfig;
+import dev.gptjt.stream.config.PendingStore;
 import dev.gptjt.stream.config.Tasks;
 import dev.gptjt.stream.topology.PromptTopology;
 import dev.gptjt.stream.topology.ResultFactory;
@@ -11,10 +12,13 @@ import dev.gptjt.stream.topology.TopologySettings;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.streams.Topology;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** Hands Quarkus the production topology, after making sure its topics exist. */
@@ -42,7 +46,7 @@ public class TopologyProducer {
                 topics.failures(),
                 topics.allowedReplyTopics().orElse(Set.of()),
                 config.stream().flushInterval(),
-                config.stream().store() == dev.gptjt.stream.config.PendingStore.ROCKSDB,
+                config.stream().store() == PendingStore.ROCKSDB,
                 config.stream().reconcileInterval(),
                 tasks,
                 config.stream().maxBlock());
@@ -53,8 +57,8 @@ public class TopologyProducer {
 
     /** Every {@code kafka-streams.*} setting, prefix removed (client security settings among them). */
     static Map<String, String> kafkaStreamsSettings() {
-        org.eclipse.microprofile.config.Config config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
-        Map<String, String> out = new java.util.HashMap<>();
+        Config config = ConfigProvider.getConfig();
+        Map<String, String> out = new HashMap<>();
         for (String name : config.getPropertyNames()) {
             if (name.startsWith("kafka-streams.")) {
                 config.getOptionalValue(name, String.class)

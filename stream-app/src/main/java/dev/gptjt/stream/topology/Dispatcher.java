@@ -8,6 +8,7 @@ import dev.gptjt.engine.task.TaskDefinition;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.internal.PendingPrompt;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -74,7 +75,7 @@ final class Dispatcher {
     }
 
     /** Waits at most {@code timeout} for room in the engine's queue; true when there is room. */
-    boolean awaitCapacity(java.time.Duration timeout) {
+    boolean awaitCapacity(Duration timeout) {
         return engine.awaitCapacity(timeout);
     }
 

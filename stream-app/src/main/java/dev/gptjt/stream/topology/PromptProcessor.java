@@ -4,6 +4,7 @@ import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.schema.FailureReason;
+import dev.gptjt.schema.PromptFailure;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.internal.Header;
 import dev.gptjt.schema.internal.PendingPrompt;
@@ -18,10 +19,12 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -238,7 +241,7 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
         };
     }
 
-    private void forward(PendingPrompt pending, String topic, org.apache.avro.specific.SpecificRecord value) {
+    private void forward(PendingPrompt pending, String topic, SpecificRecord value) {
         Headers headers = new RecordHeaders();
         for (Header h : pending.getHeaders()) {
             headers.add(h.getKey(), h.getValue() == null ? null : bytes(h.getValue()));
@@ -246,11 +249,11 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
         forward(pending.getKey() == null ? null : bytes(pending.getKey()), headers, topic, value);
     }
 
-    private void forward(byte[] key, Headers headers, String topic, org.apache.avro.specific.SpecificRecord value) {
-        if (value instanceof dev.gptjt.schema.PromptFailure f) {
+    private void forward(byte[] key, Headers headers, String topic, SpecificRecord value) {
+        if (value instanceof PromptFailure f) {
             metrics.failure(f.getReason());
         } else {
-            metrics.resultOut(value.getSchema().getName().toLowerCase(java.util.Locale.ROOT));
+            metrics.resultOut(value.getSchema().getName().toLowerCase(Locale.ROOT));
         }
         context.forward(new Record<>(key, new Outbound(topic, wire.encode(topic, value)), clock.millis(), headers));
     }

@@ -5,6 +5,7 @@ import dev.gptjt.schema.PromptRequest;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Checks a decoded PromptRequest before it costs anything: id, prompt, task, reply topic, deadline.
@@ -41,7 +42,7 @@ final class RequestValidator {
         if (request.getTask() != null && !tasks.contains(request.getTask())) {
             return reject(
                     FailureReason.UNKNOWN_TASK,
-                    "unknown task '" + request.getTask() + "' (configured: " + new java.util.TreeSet<>(tasks) + ")");
+                    "unknown task '" + request.getTask() + "' (configured: " + new TreeSet<>(tasks) + ")");
         }
         if (request.getReplyTopic() != null && !allowedReplyTopics.contains(request.getReplyTopic())) {
             return reject(

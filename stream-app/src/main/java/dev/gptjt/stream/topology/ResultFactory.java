@@ -6,7 +6,9 @@ import dev.gptjt.engine.task.EntityParser;
 import dev.gptjt.engine.task.TaskDefinition;
 import dev.gptjt.schema.Classification;
 import dev.gptjt.schema.Completion;
+import dev.gptjt.schema.Entity;
 import dev.gptjt.schema.Extraction;
+import dev.gptjt.schema.FailureReason;
 import dev.gptjt.schema.FinishReason;
 import dev.gptjt.schema.LabelProbability;
 import dev.gptjt.schema.ModelInfo;
@@ -90,7 +92,7 @@ public final class ResultFactory {
                 .setId(request.getId())
                 .setTask(task.name())
                 .setEntities(EntityParser.parse(result.text()).stream()
-                        .map(e -> dev.gptjt.schema.Entity.newBuilder()
+                        .map(e -> Entity.newBuilder()
                                 .setText(e.text())
                                 .setType(e.type())
                                 .build())
@@ -133,7 +135,7 @@ public final class ResultFactory {
             String topic, int partition, long offset, byte[] original, String message, Instant now) {
         return PromptFailure.newBuilder()
                 .setId(null)
-                .setReason(dev.gptjt.schema.FailureReason.UNREADABLE)
+                .setReason(FailureReason.UNREADABLE)
                 .setMessage(message)
                 .setTopic(topic)
                 .setPartition(partition)

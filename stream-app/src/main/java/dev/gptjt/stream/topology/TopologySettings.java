@@ -3,6 +3,7 @@ package dev.gptjt.stream.topology;
 import dev.gptjt.engine.task.DefaultTopics;
 import dev.gptjt.engine.task.TaskDefinition;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -27,7 +28,7 @@ public record TopologySettings(
         Duration flushInterval,
         boolean persistentStore,
         Duration reconcileInterval,
-        java.util.Map<String, TaskDefinition> tasks,
+        Map<String, TaskDefinition> tasks,
         Duration maxBlock) {
 
     public TopologySettings {
@@ -37,7 +38,7 @@ public record TopologySettings(
         allowedReplyTopics = Set.copyOf(allowedReplyTopics);
         Objects.requireNonNull(flushInterval);
         Objects.requireNonNull(reconcileInterval);
-        tasks = java.util.Map.copyOf(tasks);
+        tasks = Map.copyOf(tasks);
         Objects.requireNonNull(maxBlock);
     }
 
@@ -50,11 +51,11 @@ public record TopologySettings(
                 Duration.ofMillis(20),
                 true,
                 Duration.ofSeconds(10),
-                java.util.Map.of(),
+                Map.of(),
                 Duration.ofSeconds(2));
     }
 
-    public TopologySettings withTasks(java.util.Map<String, TaskDefinition> tasks) {
+    public TopologySettings withTasks(Map<String, TaskDefinition> tasks) {
         return new TopologySettings(
                 promptsTopic,
                 completionsTopic,

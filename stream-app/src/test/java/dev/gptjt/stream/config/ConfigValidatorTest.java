@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.task.TaskDefinition;
 import java.util.List;
 import java.util.Map;
@@ -75,8 +76,7 @@ class ConfigValidatorTest {
         }
         GptjtConfig hyphenated =
                 TestConfig.load(Map.of("gptjt.engine.backend", "java-loop", "gptjt.stream.store", "in-memory"));
-        assertEquals(
-                dev.gptjt.engine.DecodingBackend.JAVA_LOOP, hyphenated.engine().backend());
+        assertEquals(DecodingBackend.JAVA_LOOP, hyphenated.engine().backend());
         assertEquals(PendingStore.IN_MEMORY, hyphenated.stream().store());
     }
 

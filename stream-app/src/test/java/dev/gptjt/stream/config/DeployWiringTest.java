@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.FileReader;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -104,7 +105,7 @@ class DeployWiringTest {
                 "state volume at kafka-streams.state.dir");
         assertTrue(mounts.contains("/deployments/config"), "application.properties where Quarkus reads it");
         // the deployed configuration passes the service's own rules
-        Map<String, String> overrides = new java.util.HashMap<>();
+        Map<String, String> overrides = new HashMap<>();
         config.stringPropertyNames().forEach(k -> overrides.put(k, config.getProperty(k)));
         ConfigValidator.validate(TestConfig.load(overrides));
     }

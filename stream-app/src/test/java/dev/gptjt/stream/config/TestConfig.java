@@ -1,10 +1,12 @@
 package dev.gptjt.stream.config;
 
+import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.Map;
 
 /** The service's own application.properties, read into {@link GptjtConfig} without starting Quarkus. */
@@ -17,8 +19,7 @@ public final class TestConfig {
                     .withSources(
                             new PropertiesConfigSource(TestConfig.class.getResource("/application.properties"), 100))
                     .withSources(new PropertiesConfigSource(overrides, "test", 200))
-                    .withConverter(
-                            java.time.Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
+                    .withConverter(Duration.class, 200, new DurationConverter())
                     .withMapping(GptjtConfig.class)
                     .build();
             return config.getConfigMapping(GptjtConfig.class);

@@ -4,11 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.cli.kafka.ServiceProcess;
+import dev.gptjt.schema.Classification;
 import dev.gptjt.schema.Completion;
+import dev.gptjt.schema.Extraction;
 import dev.gptjt.schema.GenerationParams;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.schema.wire.WireFormat;
+import dev.gptjt.testing.BrokerIT;
+import dev.gptjt.testing.TestServices;
 import dev.gptjt.testing.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,12 +30,12 @@ import org.junit.jupiter.api.Test;
  * Delivery guarantees against a real KRaft broker, with the packaged service in its own process:
  * a plain round trip, and SIGKILL while prompts are pending under at-least-once and exactly-once.
  */
-class DeliveryIT extends dev.gptjt.testing.BrokerIT {
+class DeliveryIT extends BrokerIT {
     private static final Path WORK = Path.of("target", "it-work");
     private final WireFormat wire = new SingleObjectWireFormat();
 
     private static Map<String, String> serviceSettings(String name, String guarantee) throws Exception {
-        return dev.gptjt.testing.TestServices.settings(broker.bootstrap(), name, guarantee, 3);
+        return TestServices.settings(broker.bootstrap(), name, guarantee, 3);
     }
 
     private static List<PromptRequest> prompts(String prefix, int n, int maxNewTokens) {
@@ -122,10 +126,10 @@ class DeliveryIT extends dev.gptjt.testing.BrokerIT {
                     broker.bootstrap(), "gptjt.results.entities", false, Duration.ofSeconds(120), r -> !r.isEmpty());
             assertEquals(1, classified.size(), service::logTail);
             assertEquals(1, extracted.size(), service::logTail);
-            var c = wire.decode("t", classified.get(0).value(), dev.gptjt.schema.Classification.class);
+            var c = wire.decode("t", classified.get(0).value(), Classification.class);
             assertEquals("hate-1", c.getId());
             assertTrue(List.of("hate speech", "not hate speech").contains(c.getLabel()));
-            var x = wire.decode("t", extracted.get(0).value(), dev.gptjt.schema.Extraction.class);
+            var x = wire.decode("t", extracted.get(0).value(), Extraction.class);
             assertEquals("ent-1", x.getId());
             assertEquals("entities", x.getTask());
         }

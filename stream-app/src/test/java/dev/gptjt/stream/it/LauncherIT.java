@@ -8,12 +8,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gptjt.cli.Main;
 import dev.gptjt.cli.kafka.KafkaBroker;
 import dev.gptjt.cli.kafka.ServiceProcess;
+import dev.gptjt.testing.Topics;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -74,8 +76,7 @@ class LauncherIT {
                                 "gptjt.model.dir",
                                 MODEL),
                         WORK.resolve("launcher-service.log"))) {
-            dev.gptjt.testing.Topics.awaitTopics(
-                    broker.bootstrap(), java.time.Duration.ofSeconds(120), "gptjt.prompts", "gptjt.completions");
+            Topics.awaitTopics(broker.bootstrap(), Duration.ofSeconds(120), "gptjt.prompts", "gptjt.completions");
             CompletableFuture<Run> tail = CompletableFuture.supplyAsync(
                     () -> run("", "tail", "--bootstrap", broker.bootstrap(), "--count", "100", "--timeout", "120s"));
             Thread.sleep(2000); // tail starts at the end of the topic: let it position first

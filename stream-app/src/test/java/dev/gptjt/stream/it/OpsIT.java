@@ -11,7 +11,10 @@ import dev.gptjt.schema.GenerationParams;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.schema.wire.WireFormat;
+import dev.gptjt.testing.BrokerIT;
+import dev.gptjt.testing.TestServices;
 import dev.gptjt.testing.Topics;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,7 +35,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** Operations against the running service: health, metrics (and the dashboard's use of them), graceful shutdown. */
-class OpsIT extends dev.gptjt.testing.BrokerIT {
+class OpsIT extends BrokerIT {
     private static final Path WORK = Path.of("target", "it-work");
     private static final Path DASHBOARD =
             Path.of(System.getProperty("gptjt.models")).getParent().resolve("deploy/grafana/gptjt-dashboard.json");
@@ -40,7 +43,7 @@ class OpsIT extends dev.gptjt.testing.BrokerIT {
     private final WireFormat wire = new SingleObjectWireFormat();
 
     private static Map<String, String> settings(String name) throws Exception {
-        return dev.gptjt.testing.TestServices.settings(broker.bootstrap(), name, "at_least_once", 2);
+        return TestServices.settings(broker.bootstrap(), name, "at_least_once", 2);
     }
 
     private static HttpResponse<String> get(ServiceProcess service, String path) throws Exception {
@@ -61,7 +64,7 @@ class OpsIT extends dev.gptjt.testing.BrokerIT {
                 if (r.statusCode() == 200) {
                     return new ObjectMapper().readTree(r.body());
                 }
-            } catch (java.io.IOException notYet) {
+            } catch (IOException notYet) {
                 last = notYet.toString();
             }
             Thread.sleep(300);
@@ -134,7 +137,7 @@ class OpsIT extends dev.gptjt.testing.BrokerIT {
                     samples.containsKey("gptjt_pending_prompts") && samples.containsKey("gptjt_scheduler_queue_depth"));
             assertTrue(samples.containsKey("gptjt_prefix_cache_requests_total"), "the task prefix cache's counters");
             assertTrue(
-                    java.nio.file.Files.readString(WORK.resolve("ops.log")).contains("task tweet-hate: prefix of"),
+                    Files.readString(WORK.resolve("ops.log")).contains("task tweet-hate: prefix of"),
                     "each cached prefix's size is logged at start");
             Set<String> used = dashboardMetrics();
             Set<String> missing = new HashSet<>(used);

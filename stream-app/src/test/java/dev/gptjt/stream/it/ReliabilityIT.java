@@ -11,6 +11,8 @@ import dev.gptjt.schema.PromptFailure;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.schema.wire.WireFormat;
+import dev.gptjt.testing.BrokerIT;
+import dev.gptjt.testing.TestServices;
 import dev.gptjt.testing.Topics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,10 +23,13 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
@@ -42,12 +47,12 @@ import org.junit.jupiter.api.Test;
  * matrix, a broker restart mid-stream, and two instances with one SIGKILLed and restarted.
  * Every run writes its counts to target/it-work/NAME.counts (RELIABILITY.md quotes them).
  */
-class ReliabilityIT extends dev.gptjt.testing.BrokerIT {
+class ReliabilityIT extends BrokerIT {
     private static final Path WORK = Path.of("target", "it-work");
     private final WireFormat wire = new SingleObjectWireFormat();
 
     static Map<String, String> settings(String name, String guarantee) throws Exception {
-        Map<String, String> s = dev.gptjt.testing.TestServices.settings(broker.bootstrap(), name, guarantee, 6);
+        Map<String, String> s = TestServices.settings(broker.bootstrap(), name, guarantee, 6);
         s.put("gptjt.topics.allowed-reply-topics", name + ".replies");
         return s;
     }
@@ -205,7 +210,7 @@ class ReliabilityIT extends dev.gptjt.testing.BrokerIT {
                     Duration.ofSeconds(60),
                     r -> r.size() >= values.size());
             Map<String, FailureReason> byId = new HashMap<>();
-            Map<FailureReason, Integer> byReason = new java.util.TreeMap<>();
+            Map<FailureReason, Integer> byReason = new TreeMap<>();
             int unreadable = 0;
             for (ConsumerRecord<byte[], byte[]> f : failures) {
                 PromptFailure pf = wire.decode(f.topic(), f.value(), PromptFailure.class);
@@ -347,8 +352,8 @@ class ReliabilityIT extends dev.gptjt.testing.BrokerIT {
         }
     }
 
-    private java.util.Set<String> ids(List<ConsumerRecord<byte[], byte[]>> records) {
-        java.util.Set<String> ids = new java.util.HashSet<>();
+    private Set<String> ids(List<ConsumerRecord<byte[], byte[]>> records) {
+        Set<String> ids = new HashSet<>();
         for (ConsumerRecord<byte[], byte[]> r : records) {
             ids.add(wire.decode(r.topic(), r.value(), Completion.class).getId());
         }

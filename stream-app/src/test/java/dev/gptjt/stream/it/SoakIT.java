@@ -9,6 +9,7 @@ import dev.gptjt.schema.GenerationParams;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.schema.wire.WireFormat;
+import dev.gptjt.testing.Topics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -76,8 +78,7 @@ class SoakIT {
                                 5),
                         new ByteArraySerializer(),
                         new ByteArraySerializer())) {
-            dev.gptjt.testing.Topics.awaitTopics(
-                    broker.bootstrap(), Duration.ofSeconds(120), name + ".prompts", name + ".completions");
+            Topics.awaitTopics(broker.bootstrap(), Duration.ofSeconds(120), name + ".prompts", name + ".completions");
             // 1. capacity: a burst, timed until every answer is out
             int burst = 3000;
             long t0 = System.nanoTime();
@@ -85,7 +86,7 @@ class SoakIT {
                 send(producer, name, "burst-" + i);
             }
             producer.flush();
-            dev.gptjt.testing.Topics.readUntil(
+            Topics.readUntil(
                     broker.bootstrap(), name + ".completions", false, Duration.ofMinutes(10), r -> r.size() >= burst);
             double capacity = burst / ((System.nanoTime() - t0) / 1e9);
             double rate = 0.8 * capacity;
@@ -121,7 +122,7 @@ class SoakIT {
             }
             producer.flush();
             long total = sent + burst;
-            var records = dev.gptjt.testing.Topics.readUntil(
+            var records = Topics.readUntil(
                     broker.bootstrap(), name + ".completions", false, Duration.ofMinutes(5), r -> r.size() >= total);
             long firstHalf = heaps.subList(0, heaps.size() / 2).stream()
                     .mapToLong(Long::longValue)
@@ -173,7 +174,7 @@ class SoakIT {
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
                 .partitionsToOffsetAndMetadata()
                 .get(30, TimeUnit.SECONDS);
-        Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         committed.keySet().stream()
                 .filter(tp -> tp.topic().equals(topic))
                 .forEach(tp -> latest.put(tp, OffsetSpec.latest()));

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -32,15 +33,7 @@ class BackpressureTest {
     void shouldWaitBoundedForRoomWhenTheEngineIsFullAndAnswerEverything(@TempDir Path state) throws Exception {
         Duration maxBlock = Duration.ofMillis(400);
         TopologySettings settings = new TopologySettings(
-                "p",
-                "c",
-                "f",
-                Set.of(),
-                Duration.ofMillis(20),
-                false,
-                Duration.ofSeconds(10),
-                java.util.Map.of(),
-                maxBlock);
+                "p", "c", "f", Set.of(), Duration.ofMillis(20), false, Duration.ofSeconds(10), Map.of(), maxBlock);
         // one batch of one at a time, one more queued: the third prompt finds the engine full
         EngineConfig config = EngineConfig.defaults(PromptTopologyTest.models().resolve("tiny-gptj"))
                 .withBatching(1, Duration.ZERO, 1)

@@ -5,19 +5,29 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gptjt.engine.ClassificationRequest;
+import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationRequest;
 import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.model.ModelDirectory;
+import dev.gptjt.engine.ort.GreedySearchConverter;
 import dev.gptjt.engine.task.EntityParser;
+import dev.gptjt.schema.Classification;
 import dev.gptjt.schema.Completion;
+import dev.gptjt.schema.Entity;
+import dev.gptjt.schema.Extraction;
 import dev.gptjt.schema.FailureReason;
 import dev.gptjt.schema.FinishReason;
+import dev.gptjt.schema.LabelProbability;
 import dev.gptjt.schema.PromptFailure;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.internal.PendingPrompt;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.schema.wire.WireFormat;
+import dev.gptjt.stream.config.Tasks;
+import dev.gptjt.stream.config.TestConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -25,7 +35,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -51,7 +63,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PromptTopologyTest {
     private static final TopologySettings SETTINGS = TopologySettings.defaults()
             .withAllowedReplyTopics(Set.of("replies.allowed"))
-            .withTasks(dev.gptjt.stream.config.Tasks.fromConfig(dev.gptjt.stream.config.TestConfig.load(Map.of())));
+            .withTasks(Tasks.fromConfig(TestConfig.load(Map.of())));
     private static InferenceEngine engine;
     private final WireFormat wire = new SingleObjectWireFormat();
 
@@ -152,15 +164,14 @@ class PromptTopologyTest {
     void shouldNameTheBackendThatRanEachPrompt(@TempDir Path tmp) throws Exception {
         // the production topology over an engine with both backends: greedy prompts in-graph, sampled ones on the loop
         Path converted = tmp.resolve("tiny-greedy");
-        dev.gptjt.engine.ort.GreedySearchConverter.convert(
-                dev.gptjt.engine.model.ModelDirectory.open(models().resolve("tiny-gptj")), converted);
+        GreedySearchConverter.convert(ModelDirectory.open(models().resolve("tiny-gptj")), converted);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "gptjt-test-in-graph");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state").toString());
         try (InferenceEngine both = InferenceEngine.open(EngineConfig.defaults(converted)
                         .withBatching(8, Duration.ofMillis(5), 64)
-                        .withBackend(dev.gptjt.engine.DecodingBackend.IN_GRAPH));
+                        .withBackend(DecodingBackend.IN_GRAPH));
                 TopologyTestDriver d = new TopologyTestDriver(
                         PromptTopology.build(
                                 SETTINGS,
@@ -229,8 +240,8 @@ class PromptTopologyTest {
         values.add(random);
         expected.put(null, FailureReason.UNREADABLE);
         byte[] valid = wire.encode("t", request("x", "Hi").build());
-        values.add(java.util.Arrays.copyOf(valid, valid.length - 3));
-        Map<PromptRequest, FailureReason> invalid = new java.util.LinkedHashMap<>();
+        values.add(Arrays.copyOf(valid, valid.length - 3));
+        Map<PromptRequest, FailureReason> invalid = new LinkedHashMap<>();
         invalid.put(request("", "Hi").build(), FailureReason.INVALID_ID);
         invalid.put(request("blank", "  \n\t ").build(), FailureReason.EMPTY_PROMPT);
         invalid.put(request("task", "Hi").setTask("no-such-task").build(), FailureReason.UNKNOWN_TASK);
@@ -340,8 +351,7 @@ class PromptTopologyTest {
         TestOutputTopic<byte[], byte[]> results = driver.createOutputTopic(
                 "gptjt.results.tweet-hate", new ByteArrayDeserializer(), new ByteArrayDeserializer());
         flushUntil(1, results);
-        dev.gptjt.schema.Classification c =
-                wire.decode("t", results.readValue(), dev.gptjt.schema.Classification.class);
+        Classification c = wire.decode("t", results.readValue(), Classification.class);
         assertEquals("t1", c.getId());
         assertEquals("tweet-hate", c.getTask());
         assertTrue(List.of("hate speech", "not hate speech").contains(c.getLabel()), c.getLabel());
@@ -349,12 +359,12 @@ class PromptTopologyTest {
         assertEquals(
                 1.0,
                 c.getScores().stream()
-                        .mapToDouble(dev.gptjt.schema.LabelProbability::getProbability)
+                        .mapToDouble(LabelProbability::getProbability)
                         .sum(),
                 1e-6);
         assertEquals(Map.of("source", "firehose"), c.getAttributes());
         // the label is the one the engine scores highest for the task's prompt
-        var direct = engine.classify(new dev.gptjt.engine.ClassificationRequest(
+        var direct = engine.classify(new ClassificationRequest(
                         "d",
                         SETTINGS.tasks()
                                 .get("tweet-hate")
@@ -377,13 +387,13 @@ class PromptTopologyTest {
         TestOutputTopic<byte[], byte[]> currency = driver.createOutputTopic(
                 "gptjt.results.currency", new ByteArrayDeserializer(), new ByteArrayDeserializer());
         flushUntil(2, entities, currency);
-        dev.gptjt.schema.Extraction x = wire.decode("t", entities.readValue(), dev.gptjt.schema.Extraction.class);
+        Extraction x = wire.decode("t", entities.readValue(), Extraction.class);
         assertEquals("entities", x.getTask());
         assertEquals(
                 EntityParser.parse(x.getRaw()).stream()
                         .map(EntityParser.ExtractedEntity::text)
                         .toList(),
-                x.getEntities().stream().map(dev.gptjt.schema.Entity::getText).toList());
+                x.getEntities().stream().map(Entity::getText).toList());
         assertTrue(!x.getRaw().contains("\n"), "cut at the task's newline stop");
         Completion c = wire.decode("t", currency.readValue(), Completion.class);
         assertEquals("currency", c.getTask());
