@@ -17,12 +17,10 @@ import dev.gptjt.engine.PreparedRequest;
 import dev.gptjt.engine.PromptPrefix;
 import dev.gptjt.engine.model.ModelConfig;
 import dev.gptjt.engine.model.ModelDirectory;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,23 +40,18 @@ import java.util.Map;
 public final class InGraphClassifyBackend implements GenerationBackend, LabelScorer {
     public static final String NAME = "ort-classify-graph";
 
+    private final ConvertedGraph graph;
     private final OrtEnvironment env;
-    private final OrtSession.SessionOptions options;
     private final OrtSession session;
     private final ModelConfig config;
     private final OnnxJavaType kvType;
     private final RunControl control = new RunControl();
     private volatile long ortNanos;
 
-    private InGraphClassifyBackend(
-            OrtEnvironment env,
-            OrtSession.SessionOptions options,
-            OrtSession session,
-            ModelConfig config,
-            OnnxJavaType kvType) {
-        this.env = env;
-        this.options = options;
-        this.session = session;
+    private InGraphClassifyBackend(ConvertedGraph graph, ModelConfig config, OnnxJavaType kvType) {
+        this.graph = graph;
+        this.env = graph.env();
+        this.session = graph.session();
         this.config = config;
         this.kvType = kvType;
     }
@@ -76,33 +69,14 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
                         model.root().resolve(ModelDirectory.CLASSIFY_FILE)
                                 + ": missing; write it with 'gptjt convert --model " + model.root() + " --out "
                                 + model.root() + " --classify-in-graph'"));
-        return DecoderSession.onLoaderThread(file, () -> openHere(file, model, config));
-    }
-
-    private static InGraphClassifyBackend openHere(Path file, ModelDirectory model, EngineConfig config) {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        OrtSession.SessionOptions options;
-        try {
-            options = DecoderSession.sessionOptions(config);
-        } catch (OrtException e) {
-            throw new EngineException(ErrorCode.MODEL_INVALID, file + ": " + e.getMessage(), e);
-        }
-        OrtSession session = null;
-        try {
-            try {
-                session = DecoderSession.createSession(env, Files.readAllBytes(file), model.weightsDir(), options);
-            } catch (OrtException e) {
-                throw new EngineException(
-                        ErrorCode.MODEL_INVALID, file + ": ONNX Runtime cannot load it: " + e.getMessage(), e);
-            } catch (IOException e) {
-                throw new EngineException(ErrorCode.MODEL_INVALID, file + ": cannot read: " + e.getMessage(), e);
-            }
-            if (!session.getMetadata().getCustomMetadata().containsKey(ClassifyGraphConverter.FORMAT_KEY)) {
+        return ConvertedGraph.open(file, model, config, graph -> {
+            if (!graph.session().getMetadata().getCustomMetadata().containsKey(ClassifyGraphConverter.FORMAT_KEY)) {
                 throw new EngineException(
                         ErrorCode.MODEL_INVALID, file + ": not written by 'gptjt convert --classify-in-graph'");
             }
-            var prefix = session.getInputInfo().get(ClassifyGraphConverter.prefixKey(0));
-            var extra = session.getInputInfo()
+            var prefix = graph.session().getInputInfo().get(ClassifyGraphConverter.prefixKey(0));
+            var extra = graph.session()
+                    .getInputInfo()
                     .get(ClassifyGraphConverter.prefixKey(model.config().nLayer()));
             if (prefix == null || extra != null) {
                 throw new EngineException(
@@ -110,15 +84,8 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
                         file + ": its layers do not match " + ModelDirectory.CONFIG_FILE + " (n_layer "
                                 + model.config().nLayer() + "); convert again");
             }
-            OnnxJavaType kvType = ((TensorInfo) prefix.getInfo()).type;
-            return new InGraphClassifyBackend(env, options, session, model.config(), kvType);
-        } catch (OrtException e) {
-            DecoderSession.closeQuietly(session, options);
-            throw new EngineException(ErrorCode.MODEL_INVALID, file + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            DecoderSession.closeQuietly(session, options);
-            throw e;
-        }
+            return new InGraphClassifyBackend(graph, model.config(), ((TensorInfo) prefix.getInfo()).type);
+        });
     }
 
     /** True when this backend can run the request: a classification. */
@@ -314,6 +281,6 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
     @Override
     public void close() {
         terminate();
-        DecoderSession.closeQuietly(session, options);
+        graph.close();
     }
 }

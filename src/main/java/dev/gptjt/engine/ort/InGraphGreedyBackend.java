@@ -14,9 +14,7 @@ import dev.gptjt.engine.PreparedRequest;
 import dev.gptjt.engine.RowState;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
-import java.io.IOException;
 import java.nio.IntBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,8 +33,8 @@ import java.util.TreeSet;
 public final class InGraphGreedyBackend implements GenerationBackend {
     public static final String NAME = "ort-greedy-search";
 
+    private final ConvertedGraph graph;
     private final OrtEnvironment env;
-    private final OrtSession.SessionOptions options;
     private final OrtSession session;
     private final Gpt2Tokenizer tokenizer;
     private final int padTokenId;
@@ -44,16 +42,10 @@ public final class InGraphGreedyBackend implements GenerationBackend {
     private final RunControl control = new RunControl();
     private volatile long ortNanos;
 
-    private InGraphGreedyBackend(
-            OrtEnvironment env,
-            OrtSession.SessionOptions options,
-            OrtSession session,
-            Gpt2Tokenizer tokenizer,
-            int padTokenId,
-            int eosTokenId) {
-        this.env = env;
-        this.options = options;
-        this.session = session;
+    private InGraphGreedyBackend(ConvertedGraph graph, Gpt2Tokenizer tokenizer, int padTokenId, int eosTokenId) {
+        this.graph = graph;
+        this.env = graph.env();
+        this.session = graph.session();
         this.tokenizer = tokenizer;
         this.padTokenId = padTokenId;
         this.eosTokenId = eosTokenId;
@@ -73,33 +65,13 @@ public final class InGraphGreedyBackend implements GenerationBackend {
                         model.root().resolve(ModelDirectory.GREEDY_SEARCH_FILE)
                                 + ": missing; write it with 'gptjt convert --model " + model.root() + " --out "
                                 + model.root() + " --greedy-in-graph'"));
-        return DecoderSession.onLoaderThread(file, () -> openHere(file, model, config, tokenizer));
-    }
-
-    private static InGraphGreedyBackend openHere(
-            Path file, ModelDirectory model, EngineConfig config, Gpt2Tokenizer tokenizer) {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        OrtSession.SessionOptions options;
-        try {
-            options = DecoderSession.sessionOptions(config);
-        } catch (OrtException e) {
-            throw new EngineException(ErrorCode.MODEL_INVALID, file + ": " + e.getMessage(), e);
-        }
-        OrtSession session = null;
-        try {
-            try {
-                // from bytes, with the weights' real directory: ORT refuses weights reached through a link
-                session = DecoderSession.createSession(env, Files.readAllBytes(file), model.weightsDir(), options);
-            } catch (OrtException e) {
-                throw new EngineException(
-                        ErrorCode.MODEL_INVALID, file + ": ONNX Runtime cannot load it: " + e.getMessage(), e);
-            } catch (IOException e) {
-                throw new EngineException(ErrorCode.MODEL_INVALID, file + ": cannot read: " + e.getMessage(), e);
-            }
-            Map<String, String> meta = session.getMetadata().getCustomMetadata();
+        return ConvertedGraph.open(file, model, config, graph -> {
+            Map<String, String> meta = graph.session().getMetadata().getCustomMetadata();
             String pad = meta.get(GreedySearchConverter.PAD_TOKEN_KEY);
             String eos = meta.get(GreedySearchConverter.EOS_TOKEN_KEY);
-            if (pad == null || eos == null || !session.getInputNames().contains(GreedySearchConverter.MAX_LENGTH)) {
+            if (pad == null
+                    || eos == null
+                    || !graph.session().getInputNames().contains(GreedySearchConverter.MAX_LENGTH)) {
                 throw new EngineException(
                         ErrorCode.MODEL_INVALID,
                         file + ": not written by 'gptjt convert --greedy-in-graph' (no "
@@ -111,15 +83,8 @@ public final class InGraphGreedyBackend implements GenerationBackend {
                         file + ": converted with eos_token_id " + eos + " but " + ModelDirectory.CONFIG_FILE + " says "
                                 + model.config().eosTokenId() + "; convert again");
             }
-            return new InGraphGreedyBackend(
-                    env, options, session, tokenizer, Integer.parseInt(pad), Integer.parseInt(eos));
-        } catch (OrtException e) {
-            DecoderSession.closeQuietly(session, options);
-            throw new EngineException(ErrorCode.MODEL_INVALID, file + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            DecoderSession.closeQuietly(session, options);
-            throw e;
-        }
+            return new InGraphGreedyBackend(graph, tokenizer, Integer.parseInt(pad), Integer.parseInt(eos));
+        });
     }
 
     /** True when this backend can run the request: a greedy generation that ends at EOS. */
@@ -237,6 +202,6 @@ public final class InGraphGreedyBackend implements GenerationBackend {
     @Override
     public void close() {
         terminate();
-        DecoderSession.closeQuietly(session, options);
+        graph.close();
     }
 }
