@@ -95,7 +95,7 @@ final class BenchCommand implements Runnable {
                 names = "--backends",
                 paramLabel = "java-loop,in-graph",
                 split = ",",
-                converter = RunCommand.BackendConverter.class,
+                converter = Cli.BackendConverter.class,
                 description =
                         "Backends to compare (default: the Java loop, and in-graph when the directory has greedy_search.onnx).")
         List<DecodingBackend> backendsOption;

@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.cli.Cli;
 import dev.gptjt.engine.task.TaskDefinition;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -41,7 +41,7 @@ final class RunCommand extends KafkaSideCommand {
             names = "--backend",
             paramLabel = "auto|java-loop|in-graph",
             defaultValue = "auto",
-            converter = BackendConverter.class,
+            converter = Cli.BackendConverter.class,
             description = "Who scores and decodes (default: ${DEFAULT-VALUE}).")
     DecodingBackend backend;
 
@@ -62,17 +62,5 @@ final class RunCommand extends KafkaSideCommand {
             }
         }
         return 0;
-    }
-
-    /** Reads {@code auto}, {@code java-loop} or {@code in-graph}. */
-    static final class BackendConverter implements CommandLine.ITypeConverter<DecodingBackend> {
-        @Override
-        public DecodingBackend convert(String value) {
-            try {
-                return DecodingBackend.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException("'" + value + "' is none of auto, java-loop, in-graph");
-            }
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.gptjt.engine.cli;
 
+import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -101,6 +102,18 @@ public final class Cli {
                 return Duration.parse(value.trim().toUpperCase(Locale.ROOT));
             } catch (DateTimeParseException e) {
                 throw new CommandLine.TypeConversionException("'" + value + "' is not a duration (e.g. 10ms, 2s, 1m)");
+            }
+        }
+    }
+
+    /** Reads {@code auto}, {@code java-loop} or {@code in-graph}. */
+    public static final class BackendConverter implements CommandLine.ITypeConverter<DecodingBackend> {
+        @Override
+        public DecodingBackend convert(String value) {
+            try {
+                return DecodingBackend.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is none of auto, java-loop, in-graph");
             }
         }
     }

@@ -135,7 +135,7 @@ final class GenerateCommand implements Callable<Integer>, Cli.UsesIo {
             names = "--backend",
             paramLabel = "auto|java-loop|in-graph",
             defaultValue = "auto",
-            converter = BackendConverter.class,
+            converter = Cli.BackendConverter.class,
             description = "Who decodes greedy requests (default: ${DEFAULT-VALUE}).")
     DecodingBackend backend;
 
@@ -144,18 +144,6 @@ final class GenerateCommand implements Callable<Integer>, Cli.UsesIo {
     @Override
     public void io(InputStream in, PrintStream out, PrintStream err) {
         this.stdin = in;
-    }
-
-    /** Reads {@code auto}, {@code java-loop} or {@code in-graph}. */
-    static final class BackendConverter implements CommandLine.ITypeConverter<DecodingBackend> {
-        @Override
-        public DecodingBackend convert(String value) {
-            try {
-                return DecodingBackend.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException("'" + value + "' is none of auto, java-loop, in-graph");
-            }
-        }
     }
 
     @Override
