@@ -228,8 +228,9 @@ final class BenchCommand implements Runnable {
             name = "pipeline",
             mixinStandardHelpOptions = true,
             description = {
-                "The Kafka path end to end: throughput and latency (in the engine and outside it), the batches the service formed,",
-                "and the ratio to the raw engine at the same batch; with --load, the capacity first, then p99 at that share of it."
+                "The Kafka path end to end, against the raw engine.",
+                "Throughput and latency (in the engine and outside it), the batches the service formed, and the ratio to the raw",
+                "engine at the same batch; with --load, the capacity first, then p99 at that share of it."
             })
     static final class Pipeline extends KafkaSideCommand {
         @Option(

@@ -43,8 +43,9 @@ import picocli.CommandLine.Option;
         name = "eval",
         mixinStandardHelpOptions = true,
         description = {
-            "A task's accuracy, macro-F1 and confusion matrix on labeled lines {\"text\", \"label\"} (Tribuo's LabelEvaluator);",
-            "a generated answer that is no label counts as (other)."
+            "A task's accuracy, macro-F1 and confusion matrix on labeled lines.",
+            "Reads {\"text\", \"label\"} lines; Tribuo's LabelEvaluator scores the answers, and a generated answer that is",
+            "no label counts as (other)."
         })
 final class EvalCommand extends KafkaSideCommand {
     /** The label of a generated answer that is none of the task's labels. */

@@ -24,8 +24,9 @@ import picocli.CommandLine.Option;
         name = "run",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs a task without Kafka: {\"id\", \"text\"} lines in (\"prompt\" is accepted for \"text\"), one JSON result",
-            "per line out in input order (classify: label, scores; extract: entities, raw; generate: text, output_ids),",
+            "A task without Kafka, one JSON result per input.",
+            "Reads {\"id\", \"text\"} lines (\"prompt\" is accepted for \"text\") and writes one result per line in input order",
+            "(classify: label, scores; extract: entities, raw; generate: text, output_ids),",
             "with prompt_tokens, prefix_tokens and the path that ran; a refused input prints {\"id\", \"error\"}."
         })
 final class RunCommand extends KafkaSideCommand {

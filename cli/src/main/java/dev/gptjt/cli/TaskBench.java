@@ -38,8 +38,9 @@ import picocli.CommandLine.Option;
         name = "task",
         mixinStandardHelpOptions = true,
         description = {
-            "A task's records/s over a file of inputs at full batches: the whole prompt, the task's cached prefix and (classify,",
-            "when the directory has classify.onnx) the one-pass graph, in turn within each repetition; their answers compared."
+            "A task's records per second, path by path, and how their answers differ.",
+            "Over a file of inputs at full batches: the whole prompt, the task's cached prefix and (classify, when the",
+            "directory has classify.onnx) the one-pass graph, in turn within each repetition; their answers compared."
         })
 final class TaskBench extends KafkaSideCommand {
     /** A way of running the task, and its engine. */

@@ -67,6 +67,7 @@ class LauncherScriptTest {
         }
         Outcome overview = launcher(elsewhere, "help");
         assertEquals(0, overview.code());
+        assertTrue(!overview.out().contains("set -e"), "only the header: " + overview.out());
         assertTrue(
                 overview.out().contains("gptjt bench engine|pipeline|task|transfer")
                         && overview.out().contains("--help"),
