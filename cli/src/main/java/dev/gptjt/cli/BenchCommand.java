@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code gptjt bench}: the engine, the Kafka path, a task, and the GPU transfer arithmetic. */
@@ -47,6 +48,9 @@ final class BenchCommand implements Runnable {
             description =
                     "The engine's throughput, latency and share of time inside ONNX Runtime per batch size, each backend side by side (interleaved).")
     static final class Engine extends KafkaSideCommand {
+        @Mixin
+        Workload workload;
+
         @Option(
                 names = "--model",
                 required = true,
@@ -54,20 +58,6 @@ final class BenchCommand implements Runnable {
                 converter = Cli.PathConverter.class,
                 description = "Model directory.")
         Path model;
-
-        @Option(
-                names = "--prompt-tokens",
-                paramLabel = "N",
-                defaultValue = "32",
-                description = "Tokens per prompt (default: ${DEFAULT-VALUE}).")
-        int promptTokens;
-
-        @Option(
-                names = "--max-new-tokens",
-                paramLabel = "N",
-                defaultValue = "32",
-                description = "Tokens generated per prompt (default: ${DEFAULT-VALUE}).")
-        int newTokens;
 
         @Option(
                 names = "--batch-sizes",
@@ -83,13 +73,6 @@ final class BenchCommand implements Runnable {
                 defaultValue = "3",
                 description = "Batches timed per size (default: ${DEFAULT-VALUE}).")
         int repeat;
-
-        @Option(
-                names = "--threads",
-                paramLabel = "N",
-                defaultValue = "0",
-                description = "ORT intra-op threads; 0 lets ORT choose (default: ${DEFAULT-VALUE}).")
-        int threads;
 
         @Option(
                 names = "--backends",
@@ -120,6 +103,9 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            int promptTokens = workload.promptTokens;
+            int newTokens = workload.newTokens;
+            int threads = workload.threads;
             List<DecodingBackend> backends = backends(backendsOption, model);
             Path profiles = profilesOption == null ? null : Files.createDirectories(profilesOption);
             int vocab = profiles == null
@@ -233,6 +219,9 @@ final class BenchCommand implements Runnable {
                 "engine at the same batch; with --load, the capacity first, then p99 at that share of it."
             })
     static final class Pipeline extends KafkaSideCommand {
+        @Mixin
+        Workload workload;
+
         @Option(
                 names = "--bootstrap",
                 paramLabel = "HOST:PORT",
@@ -267,20 +256,6 @@ final class BenchCommand implements Runnable {
                 defaultValue = "512",
                 description = "Prompts measured (default: ${DEFAULT-VALUE}).")
         int count;
-
-        @Option(
-                names = "--prompt-tokens",
-                paramLabel = "N",
-                defaultValue = "32",
-                description = "Tokens per prompt (default: ${DEFAULT-VALUE}).")
-        int promptTokens;
-
-        @Option(
-                names = "--max-new-tokens",
-                paramLabel = "N",
-                defaultValue = "32",
-                description = "Tokens generated per prompt (default: ${DEFAULT-VALUE}).")
-        int newTokens;
 
         @Option(
                 names = "--max-batch-size",
@@ -320,13 +295,6 @@ final class BenchCommand implements Runnable {
         String completions;
 
         @Option(
-                names = "--threads",
-                paramLabel = "N",
-                defaultValue = "0",
-                description = "The raw engine's ORT threads; 0 lets ORT choose (default: ${DEFAULT-VALUE}).")
-        int threads;
-
-        @Option(
                 names = "--latencies",
                 paramLabel = "FILE.csv",
                 converter = Cli.PathConverter.class,
@@ -338,6 +306,9 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            int promptTokens = workload.promptTokens;
+            int newTokens = workload.newTokens;
+            int threads = workload.threads;
             Path model = modelOption != null ? modelOption : Cli.homePath("models/demo-gptj");
             int maxWaitMs = (int) maxWait.toMillis();
             double load = loadOption == null ? 0 : loadOption;
@@ -593,5 +564,29 @@ final class BenchCommand implements Runnable {
             }
             return 0;
         }
+    }
+
+    /** What the benches run: synthetic prompts of a fixed length, each generating a fixed number of tokens. */
+    static final class Workload {
+        @Option(
+                names = "--prompt-tokens",
+                paramLabel = "N",
+                defaultValue = "32",
+                description = "Tokens per prompt (default: ${DEFAULT-VALUE}).")
+        int promptTokens;
+
+        @Option(
+                names = "--max-new-tokens",
+                paramLabel = "N",
+                defaultValue = "32",
+                description = "Tokens generated per prompt (EOS ignored) (default: ${DEFAULT-VALUE}).")
+        int newTokens;
+
+        @Option(
+                names = "--threads",
+                paramLabel = "N",
+                defaultValue = "0",
+                description = "The engine's ORT intra-op threads; 0 lets ORT choose (default: ${DEFAULT-VALUE}).")
+        int threads;
     }
 }
