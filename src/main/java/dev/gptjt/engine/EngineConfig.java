@@ -17,6 +17,7 @@ import java.util.Objects;
  * @param maxBatchSize     most requests run together in one batch
  * @param maxWait          how long the scheduler holds the first queued request for others to join it
  * @param maxQueue         most requests waiting for a batch; beyond it submission fails with OVERLOADED
+ * @param batchFormation   how a batch is chosen when more requests are queued than it holds
  * @param maxNewTokensCap  largest {@code max_new_tokens} a request may ask for
  * @param maxQueueAge      a request still queued this long is failed with DEADLINE_EXCEEDED instead of
  *                         started; {@link Duration#ZERO} turns the limit off
@@ -36,6 +37,7 @@ public record EngineConfig(
         int maxBatchSize,
         Duration maxWait,
         int maxQueue,
+        BatchFormation batchFormation,
         int maxNewTokensCap,
         Duration maxQueueAge,
         DecodingBackend backend,
@@ -45,6 +47,7 @@ public record EngineConfig(
     public static final int DEFAULT_MAX_BATCH_SIZE = 16;
     public static final Duration DEFAULT_MAX_WAIT = Duration.ofMillis(10);
     public static final int DEFAULT_MAX_QUEUE = 1024;
+    public static final BatchFormation DEFAULT_BATCH_FORMATION = BatchFormation.BY_LENGTH;
     public static final int DEFAULT_MAX_NEW_TOKENS_CAP = 256;
     public static final String DEFAULT_MAX_WAIT_TEXT = "10ms";
 
@@ -54,6 +57,7 @@ public record EngineConfig(
         Objects.requireNonNull(maxWait, "maxWait");
         Objects.requireNonNull(maxQueueAge, "maxQueueAge");
         Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(batchFormation, "batchFormation");
         List<String> problems = problems(
                 deviceId,
                 intraOpThreads,
@@ -113,6 +117,7 @@ public record EngineConfig(
                 DEFAULT_MAX_BATCH_SIZE,
                 DEFAULT_MAX_WAIT,
                 DEFAULT_MAX_QUEUE,
+                DEFAULT_BATCH_FORMATION,
                 DEFAULT_MAX_NEW_TOKENS_CAP,
                 Duration.ZERO,
                 DecodingBackend.AUTO,
@@ -130,6 +135,7 @@ public record EngineConfig(
                 maxBatchSize,
                 maxWait,
                 maxQueue,
+                batchFormation,
                 maxNewTokensCap,
                 maxQueueAge,
                 backend,
@@ -147,6 +153,7 @@ public record EngineConfig(
                 maxBatchSize,
                 maxWait,
                 maxQueue,
+                batchFormation,
                 maxNewTokensCap,
                 maxQueueAge,
                 backend,
@@ -164,6 +171,7 @@ public record EngineConfig(
                 maxBatchSize,
                 maxWait,
                 maxQueue,
+                batchFormation,
                 maxNewTokensCap,
                 maxQueueAge,
                 backend,
@@ -181,6 +189,7 @@ public record EngineConfig(
                 maxBatchSize,
                 maxWait,
                 maxQueue,
+                batchFormation,
                 cap,
                 maxQueueAge,
                 backend,
@@ -198,6 +207,7 @@ public record EngineConfig(
                 maxBatchSize,
                 maxWait,
                 maxQueue,
+                batchFormation,
                 maxNewTokensCap,
                 age,
                 backend,
@@ -215,6 +225,7 @@ public record EngineConfig(
                 maxBatchSize,
                 maxWait,
                 maxQueue,
+                batchFormation,
                 maxNewTokensCap,
                 maxQueueAge,
                 backend,
@@ -232,6 +243,7 @@ public record EngineConfig(
                 maxBatchSize,
                 maxWait,
                 maxQueue,
+                batchFormation,
                 maxNewTokensCap,
                 maxQueueAge,
                 backend,
@@ -249,10 +261,29 @@ public record EngineConfig(
                 maxBatchSize,
                 maxWait,
                 maxQueue,
+                batchFormation,
                 maxNewTokensCap,
                 maxQueueAge,
                 backend,
                 spinWait,
                 prefix);
+    }
+
+    public EngineConfig withBatchFormation(BatchFormation formation) {
+        return new EngineConfig(
+                modelDir,
+                provider,
+                deviceId,
+                intraOpThreads,
+                interOpThreads,
+                maxBatchSize,
+                maxWait,
+                maxQueue,
+                formation,
+                maxNewTokensCap,
+                maxQueueAge,
+                backend,
+                spinWait,
+                ortProfile);
     }
 }

@@ -52,8 +52,8 @@ public final class InferenceEngine implements AutoCloseable {
         this.model = model;
         this.tokenizer = tokenizer;
         this.backend = backend;
-        this.scheduler =
-                new BatchScheduler(backend, config.maxBatchSize(), config.maxWait(), config.maxQueue(), listener);
+        this.scheduler = new BatchScheduler(
+                backend, config.maxBatchSize(), config.maxWait(), config.maxQueue(), config.batchFormation(), listener);
     }
 
     /**

@@ -10,7 +10,6 @@ import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.engine.task.TaskDefinition;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -84,8 +83,7 @@ final class EvalCommand extends KafkaSideCommand {
             throw new CliException("no labeled lines on stdin (expected {\"text\": ..., \"label\": ...} per line)");
         }
         int batch = options.maxBatchSize;
-        EngineConfig engineConfig = EngineConfig.defaults(options.model)
-                .withBatching(batch, Duration.ofMillis(10), Math.max(batch, examples.size()));
+        EngineConfig engineConfig = options.engineConfig(examples.size());
         List<String> predicted = new ArrayList<>();
         long start = System.nanoTime();
         try (InferenceEngine engine = InferenceEngine.open(engineConfig)) {

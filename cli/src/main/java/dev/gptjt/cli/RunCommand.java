@@ -7,7 +7,6 @@ import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.engine.cli.Cli;
 import dev.gptjt.engine.task.TaskDefinition;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
@@ -50,10 +49,7 @@ final class RunCommand extends KafkaSideCommand {
     public Integer call() throws IOException {
         TaskDefinition task = options.definition();
         List<TaskRunner.Input> inputs = TaskRunner.read(lines());
-        int batch = options.maxBatchSize;
-        EngineConfig config = EngineConfig.defaults(options.model)
-                .withBatching(batch, Duration.ofMillis(10), Math.max(batch, inputs.size()))
-                .withBackend(backend);
+        EngineConfig config = options.engineConfig(inputs.size()).withBackend(backend);
         try (InferenceEngine engine = InferenceEngine.open(config)) {
             if (!noPrefixCache) {
                 engine.cachePrefix(task.prefix());

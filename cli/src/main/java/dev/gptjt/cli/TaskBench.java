@@ -3,6 +3,7 @@ package dev.gptjt.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gptjt.engine.BatchFormation;
 import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.InferenceEngine;
@@ -15,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -29,7 +29,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code gptjt bench task}: a task's records per second over a file of inputs at full batches, each path
- * in an engine of its own — the whole prompt, the task's cached prefix, and (for a classify task, when the
+ * in an engine of its own — the whole prompt in arrival-order batches (the baseline), the whole prompt in
+ * batches formed as {@code --batch-formation} says, the task's cached prefix, and (for a classify task, when the
  * model directory has {@code classify.onnx}) the one-pass classification graph — run in turn within each
  * repetition (so the host's drift hits both alike), with their ratio per repetition and how far their
  * answers differ (labels and largest probability difference; extract/generate: identical answers).
@@ -39,7 +40,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "A task's records per second, path by path, and how their answers differ.",
-            "Over a file of inputs at full batches: the whole prompt, the task's cached prefix and (classify, when the",
+            "Over a file of inputs at full batches: the whole prompt (arrival-order batches, then --batch-formation's), the",
+            "task's cached prefix and (classify, when the",
             "directory has classify.onnx) the one-pass graph, in turn within each repetition; their answers compared."
         })
 final class TaskBench extends KafkaSideCommand {
@@ -82,12 +84,14 @@ final class TaskBench extends KafkaSideCommand {
             throw new CliException("--inputs: " + inputsFile + " has no input lines");
         }
         // spinning off, as in the service: the idle engine's threads must not take the running one's cores
-        EngineConfig config = EngineConfig.defaults(model)
-                .withBatching(batch, Duration.ofMillis(10), Math.max(batch, inputs.size()))
-                .withSpinWait(false);
+        EngineConfig config = options.engineConfig(inputs.size()).withSpinWait(false);
         List<Variant> paths = new ArrayList<>();
         try {
-            paths.add(new Variant("whole-prompt", InferenceEngine.open(config)));
+            // the first path is the baseline of every ratio: the path before prefix caching and batch formation
+            paths.add(new Variant("whole-fifo", InferenceEngine.open(config.withBatchFormation(BatchFormation.FIFO))));
+            if (config.batchFormation() != BatchFormation.FIFO) {
+                paths.add(new Variant("whole-prompt", InferenceEngine.open(config)));
+            }
             InferenceEngine cached = InferenceEngine.open(config);
             paths.add(new Variant("prefix-cache", cached));
             int prefixTokens = cached.cachePrefix(task.prefix())
@@ -193,7 +197,9 @@ final class TaskBench extends KafkaSideCommand {
             out.println(TaskRunner.JSON.writeValueAsString(doc));
         } else {
             out.println(
-                    "ratio: records/s over the whole-prompt path's in the same repetition (median); agreement: against the whole-prompt path");
+                    "whole-fifo: the whole prompt in arrival-order batches; the others form batches as --batch-formation says."
+                            + System.lineSeparator()
+                            + "ratio: records/s over whole-fifo's in the same repetition (median); agreement: against whole-fifo");
         }
     }
 

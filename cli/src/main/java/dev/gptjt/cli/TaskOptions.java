@@ -1,9 +1,12 @@
 package dev.gptjt.cli;
 
+import dev.gptjt.engine.BatchFormation;
+import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.cli.Cli;
 import dev.gptjt.engine.task.TaskDefinition;
 import dev.gptjt.engine.task.TaskProperties;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
@@ -37,6 +40,27 @@ final class TaskOptions {
             defaultValue = "16",
             description = "Most records in one batch (default: ${DEFAULT-VALUE}).")
     int maxBatchSize;
+
+    @Option(
+            names = "--batch-formation",
+            paramLabel = "HOW",
+            defaultValue = "by-length",
+            converter = Cli.BatchFormationConverter.class,
+            description = {
+                "How a batch is chosen from a longer queue: by-length (the oldest and those of nearest prompt-pass",
+                "length; less padding) or fifo (default: ${DEFAULT-VALUE})."
+            })
+    BatchFormation batchFormation;
+
+    /**
+     * The engine's settings for {@code records} records submitted at once: {@code --model}, batches of
+     * {@code --max-batch-size} formed as {@code --batch-formation} says, 10 ms of max-wait, room for all of them queued.
+     */
+    EngineConfig engineConfig(int records) {
+        return EngineConfig.defaults(model)
+                .withBatching(maxBatchSize, Duration.ofMillis(10), Math.max(maxBatchSize, records))
+                .withBatchFormation(batchFormation);
+    }
 
     /**
      * The task {@code --task} names.

@@ -121,10 +121,11 @@ class RunCommandTest {
         assertEquals(0, o.code(), o.err());
         JsonNode report = TaskRunner.JSON.readTree(o.out());
         assertEquals(
-                List.of("whole-prompt", "prefix-cache"),
+                List.of("whole-fifo", "whole-prompt", "prefix-cache"),
                 List.of(
                         report.at("/paths/0/path").asText(),
-                        report.at("/paths/1/path").asText()));
+                        report.at("/paths/1/path").asText(),
+                        report.at("/paths/2/path").asText()));
         for (JsonNode path : report.get("paths")) {
             assertEquals(3, path.get("same_answers").asInt(), path.toString());
             assertTrue(path.get("max_probability_difference").asDouble() <= 1e-4, path.toString());

@@ -1,5 +1,6 @@
 package dev.gptjt.engine.cli;
 
+import dev.gptjt.engine.BatchFormation;
 import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineException;
 import java.io.IOException;
@@ -114,6 +115,18 @@ public final class Cli {
                 return DecodingBackend.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException("'" + value + "' is none of auto, java-loop, in-graph");
+            }
+        }
+    }
+
+    /** Converts {@code fifo} / {@code by-length}; the error lists the names. */
+    public static final class BatchFormationConverter implements CommandLine.ITypeConverter<BatchFormation> {
+        @Override
+        public BatchFormation convert(String value) {
+            try {
+                return BatchFormation.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is none of by-length, fifo");
             }
         }
     }

@@ -1,5 +1,9 @@
 package dev.gptjt.engine.scheduler;
 
+import dev.gptjt.engine.BatchFormation;
+import java.util.Arrays;
+import java.util.Comparator;
+
 /**
  * The dynamic batcher's decision, in the manner of Triton's: dispatch a full batch at once; otherwise
  * hold the oldest queued request at most {@code maxWait} so that others can join it, then dispatch
@@ -83,5 +87,56 @@ public final class BatchPolicy {
             return room;
         }
         return oldestWaitNanos + stepNanos >= maxWaitNanos ? queued : 0;
+    }
+    /**
+     * Which {@code take} of the queue's first requests form the next batch when more are queued than fit
+     * ({@link BatchFormation#BY_LENGTH}): the oldest, always, and the others whose prompt-pass lengths
+     * pad least beside it. A batch's prompt pass costs its row count times its longest row, so of the
+     * blocks of {@code take} consecutive requests in length order that contain the oldest, the one with
+     * the fewest padding slots wins (ties: the older block). Since the oldest is always taken, a request
+     * at queue position p runs within p + 1 batches.
+     *
+     * @param lengths prompt-pass tokens of the queue's first requests, oldest first
+     * @param take    batch size to form ({@code 1 <= take <= lengths.length})
+     * @return queue positions to take, ascending
+     */
+    public static int[] pickByLength(int[] lengths, int take) {
+        int n = lengths.length;
+        if (take < 1 || take > n) {
+            throw new IllegalArgumentException("take " + take + " of " + n);
+        }
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        // stable by length then queue position: among equal lengths the older comes first
+        Arrays.sort(order, Comparator.comparingInt((Integer i) -> lengths[i]).thenComparingInt(i -> i));
+        int oldest = 0;
+        while (order[oldest] != 0) {
+            oldest++;
+        }
+        int best = -1;
+        long bestPadding = Long.MAX_VALUE;
+        long bestAge = Long.MAX_VALUE;
+        for (int start = Math.max(0, oldest - take + 1); start <= Math.min(oldest, n - take); start++) {
+            long padding = 0;
+            long age = 0;
+            int longest = lengths[order[start + take - 1]];
+            for (int k = start; k < start + take; k++) {
+                padding += longest - lengths[order[k]];
+                age += order[k];
+            }
+            if (padding < bestPadding || (padding == bestPadding && age < bestAge)) {
+                best = start;
+                bestPadding = padding;
+                bestAge = age;
+            }
+        }
+        int[] picked = new int[take];
+        for (int k = 0; k < take; k++) {
+            picked[k] = order[best + k];
+        }
+        Arrays.sort(picked);
+        return picked;
     }
 }

@@ -1,5 +1,6 @@
 package dev.gptjt.engine.scheduler;
 
+import dev.gptjt.engine.BatchFormation;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.ErrorCode;
@@ -42,6 +43,7 @@ public final class BatchScheduler implements AutoCloseable {
     private final int maxBatchSize;
     private final long maxWaitNanos;
     private final int maxQueue;
+    private final BatchFormation formation;
     private final BatchListener listener;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -54,9 +56,19 @@ public final class BatchScheduler implements AutoCloseable {
     private final Thread worker;
     private boolean closed; // guarded by lock
 
+    /**
+     * @param formation how a batch is chosen from a longer queue
+     * @param listener  observes finished requests; may be null
+     */
     public BatchScheduler(
-            GenerationBackend backend, int maxBatchSize, Duration maxWait, int maxQueue, BatchListener listener) {
+            GenerationBackend backend,
+            int maxBatchSize,
+            Duration maxWait,
+            int maxQueue,
+            BatchFormation formation,
+            BatchListener listener) {
         this.backend = backend;
+        this.formation = formation;
         this.maxBatchSize = maxBatchSize;
         this.maxWaitNanos = maxWait.toNanos();
         this.maxQueue = maxQueue;
@@ -206,10 +218,7 @@ public final class BatchScheduler implements AutoCloseable {
                         : System.nanoTime() - queue.peekFirst().request().submittedNanos();
                 BatchPolicy.Decision d = BatchPolicy.decide(queue.size(), oldestWait, maxBatchSize, maxWaitNanos);
                 if (d.take() > 0) {
-                    List<Pending> batch = new ArrayList<>(d.take());
-                    for (int i = 0; i < d.take(); i++) {
-                        batch.add(queue.pollFirst());
-                    }
+                    List<Pending> batch = take(d.take());
                     notFull.signalAll();
                     return batch;
                 }
@@ -226,6 +235,37 @@ public final class BatchScheduler implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Removes {@code n} requests from the queue as {@link #formation} chooses them. Holds the lock. */
+    private List<Pending> take(int n) {
+        List<Pending> batch = new ArrayList<>(n);
+        if (formation == BatchFormation.FIFO || queue.size() <= n) {
+            for (int i = 0; i < n; i++) {
+                batch.add(queue.pollFirst());
+            }
+            return batch;
+        }
+        List<Pending> window = new ArrayList<>(Math.min(queue.size(), n * BatchFormation.LOOKAHEAD_BATCHES));
+        while (window.size() < n * BatchFormation.LOOKAHEAD_BATCHES && !queue.isEmpty()) {
+            window.add(queue.pollFirst());
+        }
+        int[] lengths = new int[window.size()];
+        for (int i = 0; i < lengths.length; i++) {
+            PreparedRequest r = window.get(i).request();
+            lengths[i] = r.promptIds().length - r.prefixLength();
+        }
+        boolean[] taken = new boolean[window.size()];
+        for (int i : BatchPolicy.pickByLength(lengths, n)) {
+            taken[i] = true;
+            batch.add(window.get(i));
+        }
+        for (int i = window.size() - 1; i >= 0; i--) { // the rest go back in their order, at the head
+            if (!taken[i]) {
+                queue.addFirst(window.get(i));
+            }
+        }
+        return batch;
     }
 
     private void runBatch(List<Pending> batch) {

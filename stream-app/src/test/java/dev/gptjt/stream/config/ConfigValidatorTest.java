@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gptjt.engine.BatchFormation;
 import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.task.TaskDefinition;
 import java.util.List;
@@ -61,6 +62,7 @@ class ConfigValidatorTest {
     void shouldRefuseAnUnknownValueOfAnEnumKeyNamingTheKeyAndTheValues() {
         for (String[] bad : new String[][] {
             {"gptjt.engine.backend", "gpu-magic", "java-loop"},
+            {"gptjt.engine.batch-formation", "random", "by-length"},
             {"gptjt.model.provider", "tpu", "cuda"},
             {"gptjt.stream.store", "redis", "in-memory"},
             {"gptjt.wire.format", "json", "single-object"},
@@ -74,9 +76,15 @@ class ConfigValidatorTest {
                     message.contains(bad[0]) && message.contains(bad[1]) && message.contains(bad[2]),
                     bad[0] + ": " + message);
         }
-        GptjtConfig hyphenated =
-                TestConfig.load(Map.of("gptjt.engine.backend", "java-loop", "gptjt.stream.store", "in-memory"));
+        GptjtConfig hyphenated = TestConfig.load(Map.of(
+                "gptjt.engine.backend", "java-loop",
+                "gptjt.stream.store", "in-memory",
+                "gptjt.engine.batch-formation", "fifo"));
         assertEquals(DecodingBackend.JAVA_LOOP, hyphenated.engine().backend());
+        assertEquals(BatchFormation.FIFO, GptjtConfig.engineConfig(hyphenated).batchFormation());
+        assertEquals(
+                BatchFormation.BY_LENGTH,
+                GptjtConfig.engineConfig(TestConfig.load(Map.of())).batchFormation());
         assertEquals(PendingStore.IN_MEMORY, hyphenated.stream().store());
     }
 
