@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             TailCommand.class,
             DemoCommand.class,
             EvalCommand.class,
+            DistillCommand.class,
             RunCommand.class,
             BenchCommand.class
         })

@@ -68,6 +68,15 @@ final class TaskOptions {
      * @throws CliException when the settings do not define it
      */
     TaskDefinition definition() {
+        return definition(task, config);
+    }
+
+    /**
+     * Task {@code name} of the settings file {@code config} (null: the service's application.properties).
+     *
+     * @throws CliException when the settings do not define it
+     */
+    static TaskDefinition definition(String task, Path config) {
         Path file = config != null
                 ? config
                 : Path.of(System.getProperty(

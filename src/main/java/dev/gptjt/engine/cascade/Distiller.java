@@ -28,7 +28,7 @@ import org.tribuo.provenance.SimpleDataSourceProvenance;
 
 /**
  * Distils a classify task into a cascade model: a Tribuo logistic-regression classifier
- * ({@link LinearSGDTrainer}, {@link LogMulticlass}) trained on GPT-JT's own labels over hashed word and
+ * ({@link LinearSGDTrainer}, {@link LogMulticlass}, AdaGrad) trained on GPT-JT's own labels over hashed word and
  * character n-grams, checked on a held-out share, exported to ONNX (Tribuo's {@code ONNXExportable}) and
  * written as a directory {@link CascadeModel} loads.
  */
@@ -40,14 +40,18 @@ public final class Distiller {
      * @param features     the text features
      * @param heldOutShare share of the examples held out from training and scored (0 < share < 1)
      * @param epochs       passes of SGD over the training examples
+     * @param learningRate AdaGrad's initial learning rate. With {@code epochs}, what keeps the probabilities
+     *                     honest: trained longer or faster, the model is sure of records it gets wrong, and a
+     *                     threshold on its probability means less (BENCHMARKS.md, the cascade)
      * @param seed         the split's and training's seed
      */
-    public record Options(CascadeFeatures features, double heldOutShare, int epochs, long seed) {
-        public static final Options DEFAULTS = new Options(CascadeFeatures.DEFAULTS, 0.2, 10, 42L);
+    public record Options(CascadeFeatures features, double heldOutShare, int epochs, double learningRate, long seed) {
+        public static final Options DEFAULTS = new Options(CascadeFeatures.DEFAULTS, 0.2, 3, 0.2, 42L);
 
         public Options {
-            if (!(heldOutShare > 0 && heldOutShare < 1) || epochs < 1) {
-                throw new IllegalArgumentException("held-out share in (0, 1) and epochs >= 1; got " + this);
+            if (!(heldOutShare > 0 && heldOutShare < 1) || epochs < 1 || !(learningRate > 0)) {
+                throw new IllegalArgumentException(
+                        "held-out share in (0, 1), epochs >= 1, learning rate > 0; got " + this);
             }
         }
     }
@@ -89,8 +93,8 @@ public final class Distiller {
         for (Labeled e : training) {
             dataset.add(extractor.extract(new Label(e.label()), e.text()));
         }
-        LinearSGDTrainer trainer =
-                new LinearSGDTrainer(new LogMulticlass(), new AdaGrad(1.0, 0.1), options.epochs(), options.seed());
+        LinearSGDTrainer trainer = new LinearSGDTrainer(
+                new LogMulticlass(), new AdaGrad(options.learningRate(), 0.1), options.epochs(), options.seed());
         LinearSGDModel model = (LinearSGDModel) trainer.train(dataset);
 
         try {
