@@ -4,12 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gptjt.engine.ClassificationRequest;
 import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationRequest;
 import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.cascade.CascadeModel;
+import dev.gptjt.engine.cli.Cli;
 import dev.gptjt.engine.task.TaskDefinition;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -66,6 +70,16 @@ final class EvalCommand extends KafkaSideCommand {
                     "Score the labels (classify), or generate up to a newline and compare (default: the task's own mode).")
     Mode modeOption;
 
+    @Option(
+            names = "--cascade",
+            paramLabel = "DIR2",
+            converter = Cli.PathConverter.class,
+            description = {
+                "Also a distilled cascade ('gptjt distill'): per threshold, its coverage, agreement with GPT-JT,",
+                "the accuracy of cascade + GPT-JT and both's classifications/s, in the same run."
+            })
+    Path cascade;
+
     @Override
     public Integer call() throws IOException {
         BufferedReader in = lines();
@@ -118,6 +132,16 @@ final class EvalCommand extends KafkaSideCommand {
         out.printf("macro-F1  %.4f%n", evaluation.macroAveragedF1());
         out.println("confusion matrix (rows: true label, columns: predicted):");
         out.println(evaluation.getConfusionMatrix());
+        if (cascade != null) {
+            if (!mode.equals("classify")) {
+                throw new CliException("--cascade: needs --mode classify");
+            }
+            try (CascadeModel model = CascadeModel.open(cascade)) {
+                CascadeEval.run(out, engineConfig, task, model, examples);
+            } catch (EngineException e) {
+                throw new CliException("--cascade: " + e.getMessage());
+            }
+        }
         return 0;
     }
 

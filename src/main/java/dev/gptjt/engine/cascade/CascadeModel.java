@@ -25,7 +25,6 @@ import org.tribuo.Prediction;
 import org.tribuo.classification.Label;
 import org.tribuo.classification.LabelFactory;
 import org.tribuo.data.text.impl.TextFeatureExtractorImpl;
-import org.tribuo.interop.onnx.DenseTransformer;
 import org.tribuo.interop.onnx.LabelTransformer;
 import org.tribuo.interop.onnx.ONNXExternalModel;
 
@@ -124,7 +123,7 @@ public final class CascadeModel implements AutoCloseable {
                     new LabelFactory(),
                     featureIds,
                     outputIds,
-                    new DenseTransformer(),
+                    new BufferTransformer(),
                     new LabelTransformer(true),
                     options,
                     onnx,
