@@ -47,6 +47,7 @@ class LauncherScriptTest {
                 "tokenize",
                 "convert",
                 "eval",
+                "distill",
                 "run",
                 "bench",
                 "bench engine",
