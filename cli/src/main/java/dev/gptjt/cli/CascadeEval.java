@@ -1,6 +1,5 @@
 package dev.gptjt.cli;
 
-import dev.gptjt.engine.ClassificationRequest;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.engine.cascade.CascadeCard;
@@ -11,7 +10,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code gptjt eval --cascade DIR2}: per threshold, how much of the file the cascade answers, how often
@@ -36,11 +34,12 @@ final class CascadeEval {
         List<Row> rows = new ArrayList<>();
         try (InferenceEngine engine = InferenceEngine.open(config)) {
             engine.cachePrefix(task.prefix());
+            TaskRunner gptjt = new TaskRunner(engine, task);
             // warm-up, untimed: the engine's first batches of each shape, the cascade's JIT
-            classify(engine, task, texts);
+            gptjt.labels(texts);
             texts.forEach(cascade::score);
             long start = System.nanoTime();
-            List<String> alone = classify(engine, task, texts);
+            List<String> alone = gptjt.labels(texts);
             double aloneSeconds = (System.nanoTime() - start) / 1e9;
             for (double t : CascadeCard.THRESHOLDS) {
                 start = System.nanoTime();
@@ -57,7 +56,7 @@ final class CascadeEval {
                     }
                 }
                 List<String> restLabels =
-                        classify(engine, task, rest.stream().map(texts::get).toList());
+                        gptjt.labels(rest.stream().map(texts::get).toList());
                 for (int k = 0; k < rest.size(); k++) {
                     answer[rest.get(k)] = restLabels.get(k);
                 }
@@ -80,7 +79,7 @@ final class CascadeEval {
                         texts.size() / seconds));
             }
             start = System.nanoTime();
-            classify(engine, task, texts);
+            gptjt.labels(texts);
             aloneSeconds = (aloneSeconds + (System.nanoTime() - start) / 1e9) / 2;
             int correct = 0;
             for (int i = 0; i < texts.size(); i++) {
@@ -111,15 +110,5 @@ final class CascadeEval {
                     + " accuracy: cascade + GPT-JT against the file's labels; speed: over GPT-JT alone");
         }
         return rows;
-    }
-
-    private static List<String> classify(InferenceEngine engine, TaskDefinition task, List<String> texts) {
-        List<CompletableFuture<String>> futures = new ArrayList<>(texts.size());
-        for (String text : texts) {
-            futures.add(engine.classify(new ClassificationRequest(
-                            "eval", task.prompt(text), task.continuations(), task.lengthNormalized()))
-                    .thenApply(r -> task.labels().get(r.labelIndex())));
-        }
-        return futures.stream().map(CompletableFuture::join).toList();
     }
 }

@@ -1,7 +1,5 @@
 package dev.gptjt.cli;
 
-import dev.gptjt.engine.ClassificationRequest;
-import dev.gptjt.engine.ClassificationResult;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.InferenceEngine;
@@ -20,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine.ArgGroup;
@@ -46,19 +43,8 @@ import picocli.CommandLine.Option;
 final class DistillCommand extends KafkaSideCommand {
     private static final Logger QUIET_TRIBUO = Logger.getLogger("org.tribuo");
 
-    @Option(
-            names = "--task",
-            required = true,
-            paramLabel = "NAME",
-            description = "A classify task of the service's settings (gptjt.tasks.NAME.*).")
-    String task;
-
-    @Option(
-            names = "--config",
-            paramLabel = "FILE",
-            converter = Cli.PathConverter.class,
-            description = "The service's settings, where the tasks are defined (default: its application.properties).")
-    Path config;
+    @Mixin
+    TaskChoice task;
 
     /** Where the labels come from: texts labelled here, or the service's history. */
     static final class Source {
@@ -167,9 +153,9 @@ final class DistillCommand extends KafkaSideCommand {
 
     @Override
     public Integer call() throws Exception {
-        TaskDefinition definition = TaskOptions.definition(task, config);
+        TaskDefinition definition = task.definition();
         if (definition.mode() != TaskDefinition.Mode.CLASSIFY) {
-            throw new CliException("--task: " + task + " is a "
+            throw new CliException("--task: " + task.name + " is a "
                     + definition.mode().name().toLowerCase(Locale.ROOT) + " task; a cascade needs a classify task");
         }
         Distiller.Options options;
@@ -216,30 +202,24 @@ final class DistillCommand extends KafkaSideCommand {
         return 0;
     }
 
-    private List<Distiller.Labeled> labelTexts(TaskDefinition definition, FromTexts from) throws Exception {
+    private static List<Distiller.Labeled> labelTexts(TaskDefinition definition, FromTexts from) throws Exception {
         List<TaskRunner.Input> inputs;
         try (BufferedReader in = Files.newBufferedReader(from.file, StandardCharsets.UTF_8)) {
             inputs = TaskRunner.read(in);
         } catch (NoSuchFileException e) {
             throw new CliException("--texts: no file " + from.file);
         }
-        EngineConfig config = EngineConfig.defaults(from.model)
-                .withBatching(from.maxBatchSize, Duration.ofMillis(10), Math.max(from.maxBatchSize, inputs.size()));
-        List<Distiller.Labeled> out = new ArrayList<>(inputs.size());
+        EngineConfig config = TaskOptions.engineConfig(
+                from.model, from.maxBatchSize, EngineConfig.DEFAULT_BATCH_FORMATION, inputs.size());
+        List<String> texts = inputs.stream().map(TaskRunner.Input::text).toList();
+        List<String> labels;
         try (InferenceEngine engine = InferenceEngine.open(config)) {
             engine.cachePrefix(definition.prefix());
-            List<CompletableFuture<ClassificationResult>> futures = inputs.stream()
-                    .map(i -> engine.classify(new ClassificationRequest(
-                            i.id(),
-                            definition.prompt(i.text()),
-                            definition.continuations(),
-                            definition.lengthNormalized())))
-                    .toList();
-            for (int i = 0; i < inputs.size(); i++) {
-                ClassificationResult r = futures.get(i).join();
-                out.add(new Distiller.Labeled(
-                        inputs.get(i).text(), definition.labels().get(r.labelIndex())));
-            }
+            labels = new TaskRunner(engine, definition).labels(texts);
+        }
+        List<Distiller.Labeled> out = new ArrayList<>(texts.size());
+        for (int i = 0; i < texts.size(); i++) {
+            out.add(new Distiller.Labeled(texts.get(i), labels.get(i)));
         }
         return out;
     }

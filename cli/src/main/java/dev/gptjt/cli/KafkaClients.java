@@ -1,13 +1,19 @@
 package dev.gptjt.cli;
 
 import dev.gptjt.schema.wire.WireFormat;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
-/** Shared bits of the Kafka commands: reachability check with a clear message, wire format choice. */
+/** Shared bits of the Kafka commands: reachability check with a clear message, reading topics, wire format choice. */
 final class KafkaClients {
     private KafkaClients() {}
 
@@ -25,6 +31,40 @@ final class KafkaClients {
             throw new CliException("cannot reach Kafka at " + bootstrap
                     + " (is 'bin/gptjt broker' running? pass --bootstrap HOST:PORT)");
         }
+    }
+
+    /**
+     * A consumer of raw records that reads committed data only (an exactly-once service's aborted writes
+     * never show) and commits nothing: the commands read, they do not take part in a group.
+     */
+    static KafkaConsumer<byte[], byte[]> committedReader(String bootstrap) {
+        return new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+    }
+
+    /**
+     * Every partition of {@code topic}, assigned to {@code consumer}.
+     *
+     * @throws CliException {@code missing} when the topic does not exist
+     */
+    static List<TopicPartition> assignAll(KafkaConsumer<?, ?> consumer, String topic, String missing) {
+        var infos = consumer.partitionsFor(topic, Duration.ofSeconds(15));
+        if (infos == null || infos.isEmpty()) {
+            throw new CliException(missing);
+        }
+        List<TopicPartition> partitions = infos.stream()
+                .map(p -> new TopicPartition(topic, p.partition()))
+                .toList();
+        consumer.assign(partitions);
+        return partitions;
     }
 
     static WireFormat wire(String format, String registryUrl) {

@@ -8,12 +8,9 @@ import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.schema.wire.WireFormatException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -65,25 +62,11 @@ final class TailCommand extends KafkaSideCommand {
         KafkaClients.requireReachable(bootstrap);
         int seen = 0;
         try (WireFormat wire = KafkaClients.wire(kafka.wire, kafka.registryUrl);
-                KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
-                        Map.of(
-                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                bootstrap,
-                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                                "read_committed",
-                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                                false),
-                        new ByteArrayDeserializer(),
-                        new ByteArrayDeserializer())) {
-            var infos = consumer.partitionsFor(topic, Duration.ofSeconds(15));
-            if (infos == null || infos.isEmpty()) {
-                throw new CliException(
-                        "topic " + topic + " does not exist (yet): start 'bin/gptjt serve', which creates it");
-            }
-            List<TopicPartition> partitions = infos.stream()
-                    .map(p -> new TopicPartition(topic, p.partition()))
-                    .toList();
-            consumer.assign(partitions);
+                KafkaConsumer<byte[], byte[]> consumer = KafkaClients.committedReader(bootstrap)) {
+            List<TopicPartition> partitions = KafkaClients.assignAll(
+                    consumer,
+                    topic,
+                    "topic " + topic + " does not exist (yet): start 'bin/gptjt serve', which creates it");
             if (fromBeginning) {
                 consumer.seekToBeginning(partitions);
             } else {

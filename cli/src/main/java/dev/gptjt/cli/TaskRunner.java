@@ -66,6 +66,17 @@ final class TaskRunner {
         return inputs;
     }
 
+    /** The label the (classify) task gives each text, in order; all are submitted at once. */
+    List<String> labels(List<String> texts) {
+        List<CompletableFuture<ClassificationResult>> futures = texts.stream()
+                .map(text -> engine.classify(new ClassificationRequest(
+                        "label", task.prompt(text), task.continuations(), task.lengthNormalized())))
+                .toList();
+        return futures.stream()
+                .map(f -> task.labels().get(f.join().labelIndex()))
+                .toList();
+    }
+
     /** Submits every input at once (the engine batches them); the futures complete in any order. */
     List<CompletableFuture<ObjectNode>> submitAll(List<Input> inputs) {
         return inputs.stream().map(this::submit).toList();

@@ -1,13 +1,10 @@
 package dev.gptjt.cli;
 
+import static dev.gptjt.cli.CliRun.gptjt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,25 +18,12 @@ class DistillCommandTest {
     private static final Path TRAIN = Path.of("..", "docs", "bench", "emotion-train.jsonl");
     private static final Path TEST = Path.of("..", "docs", "bench", "emotion-test.jsonl");
 
-    private record Outcome(int code, String out, String err) {}
-
-    private static Outcome gptjt(String input, String... argv) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(
-                argv,
-                new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)),
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     @Test
     void shouldDistillTheTasksOwnLabelsAndEvaluateTheCascadeOnUnseenTexts(@TempDir Path dir) throws Exception {
         Path texts = dir.resolve("texts.jsonl");
         Files.write(texts, Files.readAllLines(TRAIN).subList(0, 600));
         Path cascade = dir.resolve("cascade");
-        Outcome distill = gptjt(
+        CliRun distill = gptjt(
                 "",
                 "distill",
                 "--task",
@@ -57,7 +41,7 @@ class DistillCommandTest {
         assertTrue(card.get("onnxMaxDifference").asDouble() <= 1e-5, card.toString());
 
         String unseen = String.join("\n", Files.readAllLines(TEST).subList(0, 100));
-        Outcome eval = gptjt(unseen, "eval", "--task", "sentiment", "--model", DEMO, "--cascade", cascade.toString());
+        CliRun eval = gptjt(unseen, "eval", "--task", "sentiment", "--model", DEMO, "--cascade", cascade.toString());
         assertEquals(0, eval.code(), eval.err());
         List<String> rows = eval.out()
                 .lines()
@@ -69,7 +53,7 @@ class DistillCommandTest {
     @Test
     void shouldRefuseATaskThatIsNotClassifyOrACascadeOfOtherLabels(@TempDir Path dir) throws Exception {
         Path texts = Files.writeString(dir.resolve("t.jsonl"), "{\"text\": \"x\"}\n");
-        Outcome generate = gptjt(
+        CliRun generate = gptjt(
                 "",
                 "distill",
                 "--task",
@@ -83,7 +67,7 @@ class DistillCommandTest {
         assertEquals(2, generate.code());
         assertTrue(generate.err().contains("classify task"), generate.err());
 
-        Outcome missing = gptjt(
+        CliRun missing = gptjt(
                 "{\"text\": \"i feel happy\", \"label\": \"joy\"}\n",
                 "eval",
                 "--task",

@@ -1,16 +1,12 @@
 package dev.gptjt.cli;
 
+import static dev.gptjt.cli.CliRun.gptjt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,31 +21,10 @@ class RunCommandTest {
             {"id": "c", "text": "\\nnewline first 😀"}
             """;
 
-    private record Outcome(int code, String out, String err) {
-        List<JsonNode> lines() throws Exception {
-            List<JsonNode> nodes = new ArrayList<>();
-            for (String line : out.strip().split("\n")) {
-                nodes.add(TaskRunner.JSON.readTree(line));
-            }
-            return nodes;
-        }
-    }
-
-    private static Outcome gptjt(String input, String... argv) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(
-                argv,
-                new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)),
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     @Test
     void shouldClassifyEachInputTheSameWithAndWithoutThePrefixCache() throws Exception {
-        Outcome cached = gptjt(INPUTS, "run", "--task", "sentiment", "--model", DEMO);
-        Outcome whole = gptjt(INPUTS, "run", "--task", "sentiment", "--model", DEMO, "--no-prefix-cache");
+        CliRun cached = gptjt(INPUTS, "run", "--task", "sentiment", "--model", DEMO);
+        CliRun whole = gptjt(INPUTS, "run", "--task", "sentiment", "--model", DEMO, "--no-prefix-cache");
         assertEquals(0, cached.code(), cached.err());
         assertEquals(0, whole.code(), whole.err());
         List<JsonNode> a = cached.lines();
@@ -81,7 +56,7 @@ class RunCommandTest {
     void shouldExtractEntitiesAndReportRefusedInputsWithoutStopping() throws Exception {
         String input = "{\"id\": \"x\", \"text\": \"Pacific Northwest cities include Seattle and Portland.\"}\n"
                 + "{\"id\": \"long\", \"text\": \"" + "word ".repeat(3000) + "\"}\n";
-        Outcome o = gptjt(input, "run", "--task", "entities", "--model", DEMO);
+        CliRun o = gptjt(input, "run", "--task", "entities", "--model", DEMO);
         assertEquals(0, o.code(), o.err());
         List<JsonNode> lines = o.lines();
         assertTrue(
@@ -95,7 +70,7 @@ class RunCommandTest {
 
     @Test
     void shouldRefuseALineWithoutTextInOneLine() {
-        Outcome o = gptjt("{\"id\": 1}\n", "run", "--task", "sentiment", "--model", DEMO);
+        CliRun o = gptjt("{\"id\": 1}\n", "run", "--task", "sentiment", "--model", DEMO);
         assertEquals(2, o.code());
         assertEquals(
                 "gptjt: line 1 needs \"text\" (or \"prompt\") as a string",
@@ -105,7 +80,7 @@ class RunCommandTest {
     @Test
     void shouldBenchBothPathsAndFindTheirAnswersEqual(@TempDir Path dir) throws Exception {
         Path inputs = Files.writeString(dir.resolve("inputs.jsonl"), INPUTS);
-        Outcome o = gptjt(
+        CliRun o = gptjt(
                 "",
                 "bench",
                 "task",

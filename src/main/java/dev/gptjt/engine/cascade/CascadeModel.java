@@ -7,17 +7,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
+import dev.gptjt.engine.model.ModelDirectory;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.tribuo.Example;
@@ -129,8 +127,8 @@ public final class CascadeModel implements AutoCloseable {
                     onnx,
                     "input");
             return new CascadeModel(
-                    dir.toAbsolutePath().normalize().getFileName().toString(),
-                    sha256(onnx),
+                    ModelDirectory.nameOf(dir),
+                    ModelDirectory.sha256(onnx),
                     card,
                     features.settings().extractor(),
                     model);
@@ -152,14 +150,6 @@ public final class CascadeModel implements AutoCloseable {
         } catch (IOException e) {
             throw new EngineException(
                     ErrorCode.MODEL_INVALID, "cascade: " + file + " is not readable: " + e.getMessage(), e);
-        }
-    }
-
-    private static String sha256(Path file) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
-        } catch (IOException | NoSuchAlgorithmException e) {
-            throw new EngineException(ErrorCode.MODEL_INVALID, "cascade: cannot read " + file, e);
         }
     }
 

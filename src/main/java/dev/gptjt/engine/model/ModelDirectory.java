@@ -85,7 +85,12 @@ public record ModelDirectory(Path root, ModelConfig config) {
 
     /** The directory's name, used as the model's display name. */
     public String name() {
-        Path n = root.toAbsolutePath().normalize().getFileName();
+        return nameOf(root);
+    }
+
+    /** A model directory's display name: its own name ("model" for a root). */
+    public static String nameOf(Path dir) {
+        Path n = dir.toAbsolutePath().normalize().getFileName();
         return n == null ? "model" : n.toString();
     }
 
@@ -94,7 +99,16 @@ public record ModelDirectory(Path root, ModelConfig config) {
      * exactly which export produced a result.
      */
     public String contentHash() {
-        try (InputStream in = Files.newInputStream(modelFile())) {
+        return sha256(modelFile());
+    }
+
+    /**
+     * SHA-256 of a file, as lowercase hex.
+     *
+     * @throws EngineException {@link ErrorCode#MODEL_INVALID} when it cannot be read
+     */
+    public static String sha256(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             byte[] buf = new byte[1 << 16];
             for (int n; (n = in.read(buf)) > 0; ) {
@@ -102,7 +116,7 @@ public record ModelDirectory(Path root, ModelConfig config) {
             }
             return HexFormat.of().formatHex(digest.digest());
         } catch (IOException | NoSuchAlgorithmException e) {
-            throw new EngineException(ErrorCode.MODEL_INVALID, modelFile() + ": cannot hash: " + e.getMessage(), e);
+            throw new EngineException(ErrorCode.MODEL_INVALID, file + ": cannot hash: " + e.getMessage(), e);
         }
     }
 }

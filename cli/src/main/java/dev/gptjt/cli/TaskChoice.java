@@ -1,0 +1,45 @@
+package dev.gptjt.cli;
+
+import dev.gptjt.engine.cli.Cli;
+import dev.gptjt.engine.task.TaskDefinition;
+import dev.gptjt.engine.task.TaskProperties;
+import java.nio.file.Path;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** Which task, from which settings: {@code --task NAME [--config FILE]}. */
+final class TaskChoice {
+    @Option(
+            names = "--task",
+            required = true,
+            paramLabel = "NAME",
+            description = "A task of the service's settings (gptjt.tasks.NAME.*).")
+    String name;
+
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            converter = Cli.PathConverter.class,
+            description = "The service's settings, where the tasks are defined (default: its application.properties).")
+    Path config;
+
+    /**
+     * The task {@code --task} names, read as the service reads it.
+     *
+     * @throws CliException when the settings do not define it
+     */
+    TaskDefinition definition() {
+        Path file = config != null
+                ? config
+                : Path.of(System.getProperty(
+                        "gptjt.config",
+                        Cli.homePath("stream-app/src/main/resources/application.properties")
+                                .toString()));
+        Map<String, TaskDefinition> tasks = TaskProperties.load(file);
+        TaskDefinition t = tasks.get(name);
+        if (t == null) {
+            throw new CliException("unknown task '" + name + "' (configured in " + file + ": " + tasks.keySet() + ")");
+        }
+        return t;
+    }
+}
