@@ -1,7 +1,9 @@
 package dev.gptjt.engine.task;
 
+import dev.gptjt.engine.cascade.CascadeSettings;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,6 +39,46 @@ public interface TaskSettings {
     @WithName("length-normalized")
     @WithDefault("false")
     boolean lengthNormalized();
+
+    /** classify: a distilled model that answers the records it is sure of before GPT-JT ('gptjt distill'). */
+    Optional<Cascade> cascade();
+
+    /** {@code gptjt.tasks.NAME.cascade.*}. */
+    interface Cascade {
+        /** The directory 'gptjt distill' wrote (model.onnx, features.json, card.json). */
+        String model();
+
+        /** A record whose top cascade probability reaches this is answered by the cascade; the rest by GPT-JT. */
+        @WithName("min-probability")
+        @WithDefault("0.97")
+        double minProbability();
+
+        /** Share of cascade-answered records also sent to GPT-JT, without a second result, to measure agreement. */
+        @WithName("audit-fraction")
+        @WithDefault("0")
+        double auditFraction();
+    }
+
+    /**
+     * The cascades of {@code gptjt.tasks}, by task name (tasks without one are absent).
+     *
+     * @throws IllegalArgumentException naming the key of the first one that is not valid
+     */
+    static Map<String, CascadeSettings> cascades(Map<String, TaskSettings> tasks) {
+        Map<String, CascadeSettings> out = new TreeMap<>();
+        tasks.forEach((name, t) -> t.cascade().ifPresent(c -> {
+            if (t.mode() != TaskDefinition.Mode.CLASSIFY) {
+                throw new IllegalArgumentException(
+                        "gptjt.tasks." + name + ".cascade: only a classify task can have a cascade");
+            }
+            try {
+                out.put(name, new CascadeSettings(Path.of(c.model()), c.minProbability(), c.auditFraction()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("gptjt.tasks." + name + "." + e.getMessage(), e);
+            }
+        }));
+        return out;
+    }
 
     /**
      * The task definitions of {@code gptjt.tasks}, by name.

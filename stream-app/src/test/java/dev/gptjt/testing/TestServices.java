@@ -1,8 +1,16 @@
 package dev.gptjt.testing;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gptjt.cli.kafka.ServiceProcess;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -35,5 +43,35 @@ public final class TestServices {
         s.put("gptjt.topics.failures", name + ".failures");
         s.put("gptjt.topics.partitions", Integer.toString(partitions));
         return s;
+    }
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    /** GET {@code path} of the service's HTTP port (health, metrics). */
+    public static HttpResponse<String> get(ServiceProcess service, String path) throws Exception {
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort() + path))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Waits up to 120 s for the service to report ready; its readiness JSON. */
+    public static JsonNode awaitReady(ServiceProcess service) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> r = get(service, "/q/health/ready");
+                last = r.body();
+                if (r.statusCode() == 200) {
+                    return new ObjectMapper().readTree(r.body());
+                }
+            } catch (IOException notYet) {
+                last = notYet.toString();
+            }
+            Thread.sleep(300);
+        }
+        throw new AssertionError("not ready within 120 s: " + last + "\n" + service.logTail());
     }
 }

@@ -3,6 +3,7 @@ package dev.gptjt.stream.config;
 import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.model.ModelDirectory;
+import dev.gptjt.engine.task.TaskSettings;
 import dev.gptjt.schema.wire.WireFormat;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -68,6 +69,11 @@ public final class ConfigValidator {
                     problems.add("gptjt.tasks." + task.name() + ".topic must not be the prompts topic");
                 }
             });
+        } catch (IllegalArgumentException ex) {
+            problems.add(ex.getMessage());
+        }
+        try {
+            TaskSettings.cascades(c.tasks());
         } catch (IllegalArgumentException ex) {
             problems.add(ex.getMessage());
         }

@@ -15,6 +15,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -26,7 +28,9 @@ import java.util.function.Supplier;
  * prompts in [gptjt_prompts_in_total], results out [gptjt_results_out_total{kind}], failures
  * [gptjt_failures_total{reason}], pending prompts [gptjt_pending_prompts], engine queue depth
  * [gptjt_scheduler_queue_depth], task prompts run from a cached prefix or whole
- * [gptjt_prefix_cache_requests_total{outcome}].
+ * [gptjt_prefix_cache_requests_total{outcome}], task records answered by the task's cascade or passed on to
+ * GPT-JT [gptjt_cascade_records_total{task,path}], audited cascade answers [gptjt_cascade_audits_total{task,outcome}]
+ * and their share that GPT-JT answered alike [gptjt_cascade_agreement{task}].
  */
 @ApplicationScoped
 public class GptjtMetrics implements TopologyMetrics, BatchScheduler.BatchListener {
@@ -37,6 +41,8 @@ public class GptjtMetrics implements TopologyMetrics, BatchScheduler.BatchListen
     private final Counter tokens;
     private final Counter promptsIn;
     private final AtomicLong pending = new AtomicLong();
+    /** Per task: audited cascade answers, and those GPT-JT agreed with. */
+    private final Map<String, AtomicLong[]> audits = new ConcurrentHashMap<>();
 
     public GptjtMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -121,6 +127,31 @@ public class GptjtMetrics implements TopologyMetrics, BatchScheduler.BatchListen
     public void failure(FailureReason reason) {
         registry.counter("gptjt.failures", "reason", reason.name().toLowerCase(Locale.ROOT))
                 .increment();
+    }
+
+    @Override
+    public void cascade(String task, boolean answered) {
+        registry.counter("gptjt.cascade.records", "task", task, "path", answered ? "cascade" : "gptjt")
+                .increment();
+    }
+
+    @Override
+    public void cascadeAudit(String task, boolean agreed) {
+        registry.counter("gptjt.cascade.audits", "task", task, "outcome", agreed ? "agree" : "disagree")
+                .increment();
+        AtomicLong[] counts = audits.computeIfAbsent(task, t -> {
+            AtomicLong[] c = {new AtomicLong(), new AtomicLong()};
+            Gauge.builder("gptjt.cascade.agreement", c, x -> (double) x[1].get() / Math.max(1, x[0].get()))
+                    .tag("task", t)
+                    .description("Share of audited cascade answers that GPT-JT answered alike")
+                    .strongReference(true)
+                    .register(registry);
+            return c;
+        });
+        counts[0].incrementAndGet();
+        if (agreed) {
+            counts[1].incrementAndGet();
+        }
     }
 
     @Override

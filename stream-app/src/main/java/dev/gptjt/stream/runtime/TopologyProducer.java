@@ -8,6 +8,7 @@ import dev.gptjt.stream.config.PendingStore;
 import dev.gptjt.stream.config.Tasks;
 import dev.gptjt.stream.topology.PromptTopology;
 import dev.gptjt.stream.topology.ResultFactory;
+import dev.gptjt.stream.topology.TaskCascades;
 import dev.gptjt.stream.topology.TopologySettings;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -29,6 +30,7 @@ public class TopologyProducer {
     Topology topology(
             GptjtConfig config,
             InferenceEngine engine,
+            TaskCascades cascades,
             WireFormat wire,
             GptjtMetrics metrics,
             @ConfigProperty(name = "quarkus.kafka-streams.bootstrap-servers") String bootstrap) {
@@ -52,7 +54,7 @@ public class TopologyProducer {
                 config.stream().maxBlock());
         ResultFactory results =
                 new ResultFactory(engine.model().name(), engine.model().contentHash(), engine.backendName());
-        return PromptTopology.build(settings, engine, wire, results, Clock.systemUTC(), metrics);
+        return PromptTopology.build(settings, engine, cascades, wire, results, Clock.systemUTC(), metrics);
     }
 
     /** Every {@code kafka-streams.*} setting, prefix removed (client security settings among them). */

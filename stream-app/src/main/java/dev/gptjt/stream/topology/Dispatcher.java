@@ -1,9 +1,11 @@
 package dev.gptjt.stream.topology;
 
 import dev.gptjt.engine.ClassificationRequest;
+import dev.gptjt.engine.ClassificationResult;
 import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationRequest;
 import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.cascade.TaskCascade;
 import dev.gptjt.engine.task.TaskDefinition;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.internal.PendingPrompt;
@@ -11,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.avro.specific.SpecificRecord;
 
@@ -23,6 +26,8 @@ final class Dispatcher {
     record Outcome(String topic, SpecificRecord value) {}
 
     private final InferenceEngine engine;
+    private final TaskCascades cascades;
+    private final TopologyMetrics metrics;
     private final Map<String, TaskDefinition> tasks;
     private final ResultFactory results;
     private final String completionsTopic;
@@ -30,11 +35,15 @@ final class Dispatcher {
 
     Dispatcher(
             InferenceEngine engine,
+            TaskCascades cascades,
+            TopologyMetrics metrics,
             Map<String, TaskDefinition> tasks,
             ResultFactory results,
             String completionsTopic,
             Clock clock) {
         this.engine = engine;
+        this.cascades = cascades;
+        this.metrics = metrics;
         this.tasks = tasks;
         this.results = results;
         this.completionsTopic = completionsTopic;
@@ -65,13 +74,47 @@ final class Dispatcher {
                                 new GenerationRequest(request.getId(), prompt, params(request, task)),
                                 request.getDeadlineAt())
                         .thenApply(r -> new Outcome(topic, results.extraction(pending, task, r, clock.instant())));
-            case CLASSIFY ->
-                engine.classify(
-                                new ClassificationRequest(
-                                        request.getId(), prompt, task.continuations(), task.lengthNormalized()),
-                                request.getDeadlineAt())
-                        .thenApply(r -> new Outcome(topic, results.classification(pending, task, r, clock.instant())));
+            case CLASSIFY -> {
+                ClassificationRequest classify = new ClassificationRequest(
+                        request.getId(), prompt, task.continuations(), task.lengthNormalized());
+                Optional<TaskCascade> cascade = cascades.of(task.name());
+                yield cascade.isEmpty()
+                        ? classify(pending, task, topic, classify)
+                        : cascaded(pending, task, topic, classify, cascade.get());
+            }
         };
+    }
+
+    private CompletableFuture<Outcome> classify(
+            PendingPrompt pending, TaskDefinition task, String topic, ClassificationRequest classify) {
+        return engine.classify(classify, pending.getRequest().getDeadlineAt())
+                .thenApply(r -> new Outcome(topic, results.classification(pending, task, r, clock.instant())));
+    }
+
+    /**
+     * The task's cascade first (on its own thread), scoring the request's text; GPT-JT for what it is not
+     * sure of. An audited answer is also classified by GPT-JT, only to count agreement: its result is not sent.
+     */
+    private CompletableFuture<Outcome> cascaded(
+            PendingPrompt pending,
+            TaskDefinition task,
+            String topic,
+            ClassificationRequest classify,
+            TaskCascade cascade) {
+        String text = pending.getRequest().getPrompt();
+        return cascades.score(() -> cascade.answer(classify.id(), text)).thenCompose(answer -> {
+            metrics.cascade(task.name(), answer.isPresent());
+            if (answer.isEmpty()) {
+                return classify(pending, task, topic, classify);
+            }
+            ClassificationResult a = answer.get();
+            if (cascade.audit()) {
+                engine.classify(classify)
+                        .thenAccept(r -> metrics.cascadeAudit(task.name(), r.labelIndex() == a.labelIndex()));
+            }
+            return CompletableFuture.completedFuture(
+                    new Outcome(topic, results.classification(pending, task, a, clock.instant(), cascade)));
+        });
     }
 
     /** Waits at most {@code timeout} for room in the engine's queue; true when there is room. */

@@ -73,13 +73,15 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
     PromptProcessor(
             TopologySettings settings,
             InferenceEngine engine,
+            TaskCascades cascades,
             WireFormat wire,
             ResultFactory results,
             Clock clock,
             TopologyMetrics metrics) {
         this.metrics = metrics;
         this.settings = settings;
-        this.dispatcher = new Dispatcher(engine, settings.tasks(), results, settings.completionsTopic(), clock);
+        this.dispatcher = new Dispatcher(
+                engine, cascades, metrics, settings.tasks(), results, settings.completionsTopic(), clock);
         this.wire = wire;
         this.clock = clock;
         this.validator = new RequestValidator(

@@ -43,6 +43,18 @@ public final class PromptTopology {
             ResultFactory results,
             Clock clock,
             TopologyMetrics metrics) {
+        return build(settings, engine, TaskCascades.NONE, wire, results, clock, metrics);
+    }
+
+    /** The topology with tasks answered first by their cascades. */
+    public static Topology build(
+            TopologySettings settings,
+            InferenceEngine engine,
+            TaskCascades cascades,
+            WireFormat wire,
+            ResultFactory results,
+            Clock clock,
+            TopologyMetrics metrics) {
         KeyValueBytesStoreSupplier supplier = settings.persistentStore()
                 ? Stores.persistentKeyValueStore(PENDING_STORE)
                 : Stores.inMemoryKeyValueStore(PENDING_STORE);
@@ -54,7 +66,9 @@ public final class PromptTopology {
                         Serdes.ByteArray().deserializer(),
                         settings.promptsTopic())
                 .addProcessor(
-                        INTAKE, () -> new PromptProcessor(settings, engine, wire, results, clock, metrics), SOURCE)
+                        INTAKE,
+                        () -> new PromptProcessor(settings, engine, cascades, wire, results, clock, metrics),
+                        SOURCE)
                 .addStateStore(
                         Stores.keyValueStoreBuilder(supplier, Serdes.String(), Serdes.ByteArray())
                                 .withLoggingEnabled(Map.of()),

@@ -2,6 +2,7 @@ package dev.gptjt.stream.topology;
 
 import dev.gptjt.engine.ClassificationResult;
 import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.engine.cascade.TaskCascade;
 import dev.gptjt.engine.task.EntityParser;
 import dev.gptjt.engine.task.TaskDefinition;
 import dev.gptjt.schema.Classification;
@@ -56,6 +57,31 @@ public final class ResultFactory {
 
     Classification classification(
             PendingPrompt pending, TaskDefinition task, ClassificationResult result, Instant now) {
+        return classification(
+                pending,
+                task,
+                result,
+                now,
+                ModelInfo.newBuilder(model).setBackend(result.backend()).build());
+    }
+
+    /** A classification the task's cascade answered: its model, not GPT-JT, is named. */
+    Classification classification(
+            PendingPrompt pending, TaskDefinition task, ClassificationResult result, Instant now, TaskCascade cascade) {
+        return classification(
+                pending,
+                task,
+                result,
+                now,
+                ModelInfo.newBuilder()
+                        .setName(cascade.model().name())
+                        .setSha256(cascade.model().sha256())
+                        .setBackend(TaskCascade.BACKEND)
+                        .build());
+    }
+
+    private Classification classification(
+            PendingPrompt pending, TaskDefinition task, ClassificationResult result, Instant now, ModelInfo by) {
         PromptRequest request = pending.getRequest();
         long inferenceMs = result.inferenceNanos() / 1_000_000;
         List<LabelProbability> scores = new ArrayList<>();
@@ -74,8 +100,7 @@ public final class ResultFactory {
                 .setLabel(task.labels().get(result.labelIndex()))
                 .setScores(scores)
                 .setPromptTokens(result.promptTokens())
-                .setModel(
-                        ModelInfo.newBuilder(model).setBackend(result.backend()).build())
+                .setModel(by)
                 .setRequestCreatedAt(request.getCreatedAt())
                 .setCreatedAt(now)
                 .setQueuedMs(queuedMs(pending, now, inferenceMs))

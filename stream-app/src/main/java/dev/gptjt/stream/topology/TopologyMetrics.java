@@ -16,6 +16,12 @@ public interface TopologyMetrics {
     /** Prompts accepted by this instance and not yet answered changed by {@code delta}. */
     void pending(int delta);
 
+    /** A record of {@code task} went to its cascade: answered there ({@code answered}) or passed on to GPT-JT. */
+    default void cascade(String task, boolean answered) {}
+
+    /** An audited cascade answer: GPT-JT gave the same label ({@code agreed}) or another. */
+    default void cascadeAudit(String task, boolean agreed) {}
+
     TopologyMetrics NONE = new TopologyMetrics() {
         @Override
         public void promptIn() {}

@@ -59,6 +59,26 @@ class ConfigValidatorTest {
     }
 
     @Test
+    void shouldRefuseACascadeOnATaskThatDoesNotClassifyOrWithAThresholdOutOfRange() {
+        IllegalArgumentException generate = assertThrows(
+                IllegalArgumentException.class,
+                () -> ConfigValidator.validate(
+                        TestConfig.load(Map.of("gptjt.tasks.entities.cascade.model", "/tmp/x"))));
+        assertTrue(generate.getMessage().contains("gptjt.tasks.entities.cascade"), generate.getMessage());
+        IllegalArgumentException threshold = assertThrows(
+                IllegalArgumentException.class,
+                () -> ConfigValidator.validate(TestConfig.load(Map.of(
+                        "gptjt.tasks.tweet-hate.cascade.model", "/tmp/x",
+                        "gptjt.tasks.tweet-hate.cascade.min-probability", "1.5"))));
+        assertTrue(
+                threshold.getMessage().contains("gptjt.tasks.tweet-hate.cascade.min-probability"),
+                threshold.getMessage());
+        assertDoesNotThrow(() -> ConfigValidator.validate(TestConfig.load(Map.of(
+                "gptjt.tasks.tweet-hate.cascade.model", "/tmp/x",
+                "gptjt.tasks.tweet-hate.cascade.audit-fraction", "0.05"))));
+    }
+
+    @Test
     void shouldRefuseAnUnknownValueOfAnEnumKeyNamingTheKeyAndTheValues() {
         for (String[] bad : new String[][] {
             {"gptjt.engine.backend", "gpu-magic", "java-loop"},

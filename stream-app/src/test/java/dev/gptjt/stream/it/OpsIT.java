@@ -14,11 +14,6 @@ import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.testing.BrokerIT;
 import dev.gptjt.testing.TestServices;
 import dev.gptjt.testing.Topics;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,37 +34,10 @@ class OpsIT extends BrokerIT {
     private static final Path WORK = Path.of("target", "it-work");
     private static final Path DASHBOARD =
             Path.of(System.getProperty("gptjt.models")).getParent().resolve("deploy/grafana/gptjt-dashboard.json");
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private final WireFormat wire = new SingleObjectWireFormat();
 
     private static Map<String, String> settings(String name) throws Exception {
         return TestServices.settings(broker.bootstrap(), name, "at_least_once", 2);
-    }
-
-    private static HttpResponse<String> get(ServiceProcess service, String path) throws Exception {
-        return HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort() + path))
-                        .timeout(Duration.ofSeconds(10))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static JsonNode awaitReady(ServiceProcess service) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            try {
-                HttpResponse<String> r = get(service, "/q/health/ready");
-                last = r.body();
-                if (r.statusCode() == 200) {
-                    return new ObjectMapper().readTree(r.body());
-                }
-            } catch (IOException notYet) {
-                last = notYet.toString();
-            }
-            Thread.sleep(300);
-        }
-        throw new AssertionError("not ready within 120 s: " + last + "\n" + service.logTail());
     }
 
     private static List<PromptRequest> prompts(String prefix, int n, int maxNewTokens) {
@@ -91,7 +59,7 @@ class OpsIT extends BrokerIT {
     void shouldReportHealthAndExportEveryMetricTheDashboardUses() throws Exception {
         String name = "ops";
         try (ServiceProcess service = ServiceProcess.start(settings(name), WORK.resolve("ops.log"))) {
-            JsonNode ready = awaitReady(service);
+            JsonNode ready = TestServices.awaitReady(service);
             assertEquals("UP", ready.at("/status").asText());
             boolean ours = false;
             for (JsonNode check : ready.at("/checks")) {
@@ -106,8 +74,8 @@ class OpsIT extends BrokerIT {
                 }
             }
             assertTrue(ours, ready.toString());
-            assertEquals(200, get(service, "/q/health/live").statusCode());
-            assertEquals(200, get(service, "/q/health/started").statusCode());
+            assertEquals(200, TestServices.get(service, "/q/health/live").statusCode());
+            assertEquals(200, TestServices.get(service, "/q/health/started").statusCode());
 
             List<PromptRequest> sent = new ArrayList<>(prompts(name, 40, 8));
             sent.add(PromptRequest.newBuilder()
@@ -119,7 +87,7 @@ class OpsIT extends BrokerIT {
             Topics.readUntil(
                     broker.bootstrap(), name + ".completions", false, Duration.ofSeconds(120), r -> r.size() >= 40);
             Thread.sleep(500);
-            String metrics = get(service, "/q/metrics").body();
+            String metrics = TestServices.get(service, "/q/metrics").body();
             Map<String, Double> samples = parse(metrics);
             for (String counter : List.of(
                     "gptjt_prompts_in_total",
@@ -155,7 +123,7 @@ class OpsIT extends BrokerIT {
         Map<String, String> settings = settings(name); // one state directory for both runs
         int n = 120;
         ServiceProcess first = ServiceProcess.start(settings, WORK.resolve("shutdown-1.log"));
-        awaitReady(first);
+        TestServices.awaitReady(first);
         Topics.send(broker.bootstrap(), name + ".prompts", wire, prompts(name, n, 120));
         int before = Topics.readUntil(
                         broker.bootstrap(), name + ".completions", false, Duration.ofSeconds(120), r -> r.size() >= 8)
