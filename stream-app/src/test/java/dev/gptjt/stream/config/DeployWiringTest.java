@@ -62,7 +62,7 @@ class DeployWiringTest {
     void shouldExposeAndScrapeTheSamePort() throws Exception {
         JsonNode service = yaml("base/service.yaml");
         assertEquals("http", service.at("/spec/ports/0/targetPort").asText());
-        JsonNode monitor = yaml("base/podmonitor.yaml");
+        JsonNode monitor = yaml("components/monitoring/podmonitor.yaml");
         assertEquals("http", monitor.at("/spec/podMetricsEndpoints/0/port").asText());
         assertEquals(
                 "/q/metrics", monitor.at("/spec/podMetricsEndpoints/0/path").asText());
@@ -71,7 +71,7 @@ class DeployWiringTest {
     @Test
     void shouldScaleOnTheConfiguredTopicAndGroupUpToThePartitionCount() throws Exception {
         Properties config = deployedConfig();
-        JsonNode scaled = yaml("base/scaledobject.yaml");
+        JsonNode scaled = yaml("components/keda/scaledobject.yaml");
         JsonNode kafka = scaled.at("/spec/triggers/0");
         assertEquals("kafka", kafka.at("/type").asText());
         assertEquals(
@@ -80,9 +80,21 @@ class DeployWiringTest {
         assertEquals(
                 config.getProperty("quarkus.kafka-streams.application-id"),
                 kafka.at("/metadata/consumerGroup").asText());
+        // the brokers are named once, in the base's gptjt-kafka ConfigMap: the service reads it from its
+        // environment, KEDA's trigger gets it by a kustomize replacement (rendered in DeployManifestsTest)
+        assertTrue(config.getProperty("quarkus.kafka-streams.bootstrap-servers") == null);
+        JsonNode env = container(yaml("base/deployment.yaml")).at("/env/0");
+        assertEquals("QUARKUS_KAFKA_STREAMS_BOOTSTRAP_SERVERS", env.at("/name").asText());
+        assertEquals("gptjt-kafka", env.at("/valueFrom/configMapKeyRef/name").asText());
         assertEquals(
-                config.getProperty("quarkus.kafka-streams.bootstrap-servers"),
-                kafka.at("/metadata/bootstrapServers").asText());
+                "bootstrap-servers", env.at("/valueFrom/configMapKeyRef/key").asText());
+        JsonNode replacement = yaml("components/keda/kustomization.yaml").at("/replacements/0");
+        assertEquals(
+                "data.bootstrap-servers", replacement.at("/source/fieldPath").asText());
+        assertEquals("gptjt-kafka", replacement.at("/source/name").asText());
+        assertEquals(
+                "spec.triggers.0.metadata.bootstrapServers",
+                replacement.at("/targets/0/fieldPaths/0").asText());
         assertTrue(scaled.at("/spec/maxReplicaCount").asInt()
                 <= Integer.parseInt(config.getProperty("gptjt.topics.partitions")));
         assertEquals(
@@ -125,6 +137,52 @@ class DeployWiringTest {
                 "gpu",
                 yaml("overlays/gpu/kustomization.yaml").at("/images/0/newTag").asText());
         assertTrue(patch.at("/spec/template/spec/tolerations/0/key").asText().equals("nvidia.com/gpu"));
+    }
+
+    /** Gibibytes of a JVM size option ({@code -Xmx2g}) or a Kubernetes quantity ({@code 40Gi}). */
+    private static long gib(String size) {
+        String digits = size.replaceAll("[^0-9]", "");
+        return Long.parseLong(digits);
+    }
+
+    private static String javaOption(JsonNode container, String prefix) {
+        for (JsonNode env : container.at("/env")) {
+            if (env.at("/name").asText().equals("JAVA_OPTS_APPEND")) {
+                for (String o : env.at("/value").asText().split("\\s+")) {
+                    if (o.startsWith(prefix)) {
+                        return o.substring(prefix.length());
+                    }
+                }
+            }
+        }
+        throw new AssertionError("JAVA_OPTS_APPEND sets no " + prefix);
+    }
+
+    @Test
+    void shouldRunAsProductionNeedsLockedDownSizedAndSpread() throws Exception {
+        JsonNode deployment = yaml("base/deployment.yaml");
+        JsonNode pod = deployment.at("/spec/template/spec");
+        JsonNode c = container(deployment);
+        assertTrue(pod.at("/securityContext/runAsNonRoot").asBoolean());
+        assertTrue(c.at("/securityContext/readOnlyRootFilesystem").asBoolean());
+        assertEquals(false, c.at("/securityContext/allowPrivilegeEscalation").asBoolean(true));
+        assertEquals("ALL", c.at("/securityContext/capabilities/drop/0").asText());
+        Set<String> mounts = new HashSet<>();
+        c.at("/volumeMounts").forEach(m -> mounts.add(m.at("/mountPath").asText()));
+        assertTrue(mounts.contains("/tmp"), "a writable /tmp (ONNX Runtime and RocksDB unpack their natives there)");
+        assertEquals(
+                "kubernetes.io/hostname",
+                pod.at("/topologySpreadConstraints/0/topologyKey").asText());
+        // CPU: fp32 weights (24 GB) outside the heap, plus heap and direct memory, fit the limit
+        long cpuLimit = gib(c.at("/resources/limits/memory").asText());
+        assertTrue(cpuLimit >= 24 + gib(javaOption(c, "-Xmx")) + gib(javaOption(c, "-XX:MaxDirectMemorySize=")));
+        // GPU: a rollout never asks for a spare GPU
+        JsonNode gpu = yaml("overlays/gpu/gpu-patch.yaml");
+        assertEquals(0, gpu.at("/spec/strategy/rollingUpdate/maxSurge").asInt(-1));
+        JsonNode gpuContainer = gpu.at("/spec/template/spec/containers/0");
+        assertTrue(gib(gpuContainer.at("/resources/limits/memory").asText())
+                > gib(javaOption(gpuContainer, "-Xmx")) + gib(javaOption(gpuContainer, "-XX:MaxDirectMemorySize=")));
+        assertEquals("3", deployedConfig().getProperty("gptjt.topics.replication-factor"));
     }
 
     @Test
