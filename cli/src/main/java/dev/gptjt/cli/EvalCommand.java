@@ -2,6 +2,7 @@ package dev.gptjt.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gptjt.engine.ClassificationRequest;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
@@ -80,10 +81,24 @@ final class EvalCommand extends KafkaSideCommand {
             })
     Path cascade;
 
+    @Option(
+            names = "--compare",
+            paramLabel = "DIR_B",
+            converter = Cli.PathConverter.class,
+            description = {
+                "Instead: run the task on --model and on DIR_B (e.g. its --quantize int4 conversion) over the",
+                "input lines and print how often they answer alike (labels and largest probability difference for",
+                "classify; exact matches for extract and generate). Lines need only \"text\"."
+            })
+    Path compare;
+
     @Override
     public Integer call() throws IOException {
         BufferedReader in = lines();
         TaskDefinition task = options.definition();
+        if (compare != null) {
+            return compare(task, TaskRunner.read(in));
+        }
         String name = task.name();
         if (task.labels().isEmpty()) {
             throw new CliException("task " + name + " has no labels to evaluate against");
@@ -142,6 +157,49 @@ final class EvalCommand extends KafkaSideCommand {
                 throw new CliException("--cascade: " + e.getMessage());
             }
         }
+        return 0;
+    }
+
+    /** Both models over the same inputs, record by record. */
+    private int compare(TaskDefinition task, List<TaskRunner.Input> inputs) {
+        if (inputs.isEmpty()) {
+            throw new CliException("no input lines on stdin (expected {\"text\": ...} per line)");
+        }
+        List<List<ObjectNode>> answers = new ArrayList<>();
+        List<Double> seconds = new ArrayList<>();
+        for (Path dir : List.of(options.model, compare)) {
+            EngineConfig config =
+                    TaskOptions.engineConfig(dir, options.maxBatchSize, options.batchFormation, inputs.size());
+            try (InferenceEngine engine = InferenceEngine.open(config)) {
+                engine.cachePrefix(task.prefix());
+                long start = System.nanoTime();
+                answers.add(new TaskRunner(engine, task)
+                        .submitAll(inputs).stream().map(CompletableFuture::join).toList());
+                seconds.add((System.nanoTime() - start) / 1e9);
+            }
+        }
+        Agreement a = Agreement.of(answers.get(0), answers.get(1));
+        out.printf(
+                Locale.ROOT,
+                "task %s (%s), %d inputs: %s %.1f records/s, %s %.1f records/s%n",
+                task.name(),
+                task.mode().name().toLowerCase(Locale.ROOT),
+                inputs.size(),
+                options.model.getFileName(),
+                inputs.size() / seconds.get(0),
+                compare.getFileName(),
+                inputs.size() / seconds.get(1));
+        out.printf(
+                Locale.ROOT,
+                "%s: %d/%d (%.1f%%)%s%n",
+                task.mode() == TaskDefinition.Mode.CLASSIFY ? "same label" : "exact match",
+                a.same(),
+                a.records(),
+                100.0 * a.same() / a.records(),
+                task.mode() == TaskDefinition.Mode.CLASSIFY
+                        ? String.format(
+                                Locale.ROOT, ", largest probability difference %.2e", a.maxProbabilityDifference())
+                        : "");
         return 0;
     }
 

@@ -1,6 +1,5 @@
 package dev.gptjt.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gptjt.engine.BatchFormation;
@@ -200,40 +199,6 @@ final class TaskBench extends KafkaSideCommand {
                     "whole-fifo: the whole prompt in arrival-order batches; the others form batches as --batch-formation says."
                             + System.lineSeparator()
                             + "ratio: records/s over whole-fifo's in the same repetition (median); agreement: against whole-fifo");
-        }
-    }
-
-    /** How two paths' answers compare, record by record. */
-    record Agreement(int same, int records, double maxProbabilityDifference) {
-        static Agreement of(List<ObjectNode> expected, List<ObjectNode> actual) {
-            int same = 0;
-            double maxDiff = 0;
-            for (int i = 0; i < expected.size(); i++) {
-                JsonNode e = expected.get(i);
-                JsonNode a = actual.get(i);
-                if (answer(e).equals(answer(a))) {
-                    same++;
-                }
-                JsonNode es = e.path("scores");
-                JsonNode as = a.path("scores");
-                for (int j = 0; j < es.size() && j < as.size(); j++) {
-                    maxDiff = Math.max(
-                            maxDiff,
-                            Math.abs(es.get(j).path("probability").asDouble()
-                                    - as.get(j).path("probability").asDouble()));
-                }
-            }
-            return new Agreement(same, expected.size(), maxDiff);
-        }
-
-        /** What a record answered: the label, the entities, the text, or the error. */
-        private static JsonNode answer(JsonNode r) {
-            for (String field : List.of("label", "entities", "output_ids", "error")) {
-                if (r.has(field)) {
-                    return r.get(field);
-                }
-            }
-            return r;
         }
     }
 

@@ -100,6 +100,26 @@ class EvalCommandTest {
     }
 
     @Test
+    void shouldCompareTwoModelDirectoriesRecordByRecord() throws Exception {
+        String demo = Path.of(System.getProperty("gptjt.models"), "demo-gptj").toString();
+        CliRun same = CliRun.gptjt(
+                "{\"text\": \"i feel so happy\"}\n{\"text\": \"i am furious\"}\n",
+                "eval",
+                "--task",
+                "sentiment",
+                "--model",
+                demo,
+                "--compare",
+                demo);
+        assertEquals(0, same.code(), same.err());
+        assertTrue(same.out().contains("same label: 2/2 (100.0%)"), same.out());
+        CliRun generate = CliRun.gptjt(
+                "{\"text\": \"India\"}\n", "eval", "--task", "currency", "--model", demo, "--compare", demo);
+        assertEquals(0, generate.code(), generate.err());
+        assertTrue(generate.out().contains("exact match: 1/1"), generate.out());
+    }
+
+    @Test
     void shouldRefuseAnUnknownTask() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = Main.run(

@@ -3,6 +3,7 @@ package dev.gptjt.engine.cli;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.ort.ClassifyGraphConverter;
 import dev.gptjt.engine.ort.GreedySearchConverter;
+import dev.gptjt.engine.ort.Int4Quantizer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -17,8 +18,8 @@ import picocli.CommandLine.Spec;
         name = "convert",
         mixinStandardHelpOptions = true,
         description = {
-            "Writes graphs that keep decoding inside ONNX Runtime (weights referenced, never copied).",
-            "An --out other than --model becomes a model directory linking model.onnx."
+            "Writes graphs that keep decoding inside ONNX Runtime (weights referenced, never copied), or 4-bit weights.",
+            "An --out other than --model becomes a model directory linking model.onnx; --quantize needs another --out."
         })
 final class ConvertCommand implements Callable<Integer> {
     @Spec
@@ -50,14 +51,67 @@ final class ConvertCommand implements Callable<Integer> {
             description = "classify.onnx: prompt pass, label continuations and log-softmax in one run.")
     boolean classify;
 
+    /** Weight formats {@code --quantize} writes. */
+    enum Quantize {
+        int4
+    }
+
+    @Option(
+            names = "--quantize",
+            paramLabel = "int4",
+            description = {
+                "Write --out as a model directory whose MatMul weights are 4-bit (ORT MatMulNBits, block-wise",
+                "symmetric); then any in-graph graph asked for is made from it."
+            })
+    Quantize quantize;
+
+    @Option(
+            names = "--block-size",
+            paramLabel = "N",
+            defaultValue = "32",
+            description = "With --quantize: weights per scale along K, 16 to 256 (default: ${DEFAULT-VALUE}).")
+    int blockSize;
+
+    @Option(
+            names = "--accuracy-level",
+            paramLabel = "0-4",
+            defaultValue = "4",
+            description = {
+                "With --quantize: ORT's compute precision for the activations: 4 int8 (fastest on CPU),",
+                "0 fp32 (default: ${DEFAULT-VALUE})."
+            })
+    int accuracyLevel;
+
     @Override
     public Integer call() {
-        if (!greedy && !classify) {
+        if (!greedy && !classify && quantize == null) {
             throw new CommandLine.ParameterException(
-                    spec.commandLine(), "convert needs --greedy-in-graph, --classify-in-graph or both");
+                    spec.commandLine(),
+                    "convert needs --quantize, --greedy-in-graph, --classify-in-graph or several of them");
         }
         ModelDirectory source = ModelDirectory.open(model);
         PrintWriter err = spec.commandLine().getErr();
+        if (quantize != null) {
+            Int4Quantizer.Options options;
+            try {
+                options = new Int4Quantizer.Options(blockSize, accuracyLevel);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(), "--block-size/--accuracy-level: " + e.getMessage());
+            }
+            long start = System.nanoTime();
+            Int4Quantizer.Report r = Int4Quantizer.convert(source, out, options);
+            err.printf(
+                    Locale.ROOT,
+                    "gptjt: wrote %s in %d ms: %d MatMuls 4-bit (%.1f MB of fp32 weights -> %.1f MB), %.1f MB of weights in all%n",
+                    out.resolve(ModelDirectory.MODEL_FILE),
+                    (System.nanoTime() - start) / 1_000_000,
+                    r.matMuls(),
+                    r.bytesBefore() / 1e6,
+                    r.bytesAfter() / 1e6,
+                    r.modelBytes() / 1e6);
+            source = ModelDirectory.open(out);
+        }
         if (greedy) {
             long start = System.nanoTime();
             Path written = GreedySearchConverter.convert(source, out);

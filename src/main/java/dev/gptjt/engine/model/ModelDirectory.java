@@ -75,6 +75,25 @@ public record ModelDirectory(Path root, ModelConfig config) {
         }
     }
 
+    /**
+     * Bytes of the model's weights on disk: {@code model.onnx} and its external data files (what ONNX
+     * Runtime loads, before any conversion it does).
+     */
+    public long weightBytes() {
+        try (var files = Files.list(weightsDir())) {
+            long bytes = Files.size(modelFile());
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(".onnx_data") || name.endsWith(".onnx.data")) {
+                    bytes += Files.size(f);
+                }
+            }
+            return bytes;
+        } catch (IOException e) {
+            throw new EngineException(ErrorCode.MODEL_INVALID, weightsDir() + ": cannot list: " + e.getMessage(), e);
+        }
+    }
+
     public Path vocabFile() {
         return root.resolve(VOCAB_FILE);
     }

@@ -290,6 +290,11 @@ public final class GreedySearchConverter {
         Path link = outDir.resolve(ModelDirectory.MODEL_FILE);
         Files.deleteIfExists(link);
         Files.createSymbolicLink(link, source.modelFile().toRealPath());
+        copySmallFiles(source, outDir);
+    }
+
+    /** Copies the model directory's small files (config, tokenizer; no graph, no weights) into {@code outDir}. */
+    static void copySmallFiles(ModelDirectory source, Path outDir) throws IOException {
         try (var files = Files.list(source.root())) {
             for (Path f : files.toList()) {
                 String name = f.getFileName().toString();

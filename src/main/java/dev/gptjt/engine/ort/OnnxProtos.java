@@ -78,7 +78,7 @@ final class OnnxProtos {
     }
 
     /**
-     * Index of the lm_head's MatMul: the node whose result, possibly through one bias {@code Add},
+     * Index of the lm_head's MatMul (or 4-bit MatMulNBits): the node whose result, possibly through one bias {@code Add},
      * is the graph's {@code logits} output.
      *
      * @return empty when the graph does not end that way
@@ -100,7 +100,9 @@ final class OnnxProtos {
                 return Optional.empty();
             }
         }
-        return graph.getNode(node).getOpType().equals("MatMul") ? Optional.of(node) : Optional.empty();
+        String op = graph.getNode(node).getOpType();
+        // a 4-bit lm_head (MatMulNBits) takes the same activation input: the rewrites apply unchanged
+        return op.equals("MatMul") || op.equals("MatMulNBits") ? Optional.of(node) : Optional.empty();
     }
 
     /**

@@ -144,6 +144,54 @@ class MainTest {
     }
 
     @Test
+    void shouldQuantizeAModelToFourBitsAndRefuseToDoItTwice(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("tiny-int4");
+        Run q = run(
+                "",
+                "convert",
+                "--model",
+                Fixtures.tinyGptj().toString(),
+                "--out",
+                out.toString(),
+                "--quantize",
+                "int4",
+                "--block-size",
+                "16",
+                "--greedy-in-graph");
+        assertEquals(0, q.exitCode(), q.err());
+        assertTrue(q.err().contains("MatMuls 4-bit") && q.err().contains("greedy_search.onnx"), q.err());
+        Run g = run("{\"id\": \"a\", \"prompt\": \"Hello\"}\n", "generate", "--model", out.toString());
+        assertEquals(0, g.exitCode(), g.err());
+        assertEquals(1, g.lines().size());
+
+        Run again = run(
+                "",
+                "convert",
+                "--model",
+                out.toString(),
+                "--out",
+                tmp.resolve("x").toString(),
+                "--quantize",
+                "int4");
+        assertEquals(2, again.exitCode());
+        assertTrue(
+                again.err().contains("already quantized") && again.err().lines().count() == 1, again.err());
+        Run block = run(
+                "",
+                "convert",
+                "--model",
+                Fixtures.tinyGptj().toString(),
+                "--out",
+                tmp.resolve("y").toString(),
+                "--quantize",
+                "int4",
+                "--block-size",
+                "24");
+        assertEquals(2, block.exitCode());
+        assertTrue(block.err().contains("--block-size"), block.err());
+    }
+
+    @Test
     void shouldConvertAModelAndGenerateWithItInGraph(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("tiny-greedy");
         Run refused = run("", "convert", "--model", Fixtures.tinyGptj().toString(), "--out", out.toString());

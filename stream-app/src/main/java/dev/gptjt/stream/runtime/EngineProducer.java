@@ -2,6 +2,7 @@ package dev.gptjt.stream.runtime;
 
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.task.TaskDefinition;
 import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.stream.config.ConfigValidator;
@@ -26,7 +27,11 @@ public class EngineProducer {
         GptjtConfig.Engine e = config.engine();
         EngineConfig engineConfig = GptjtConfig.engineConfig(config);
         long start = System.nanoTime();
-        LOG.infof("loading model %s on %s…", engineConfig.modelDir(), engineConfig.provider());
+        LOG.infof(
+                "loading model %s on %s (%.1f MB of weights)…",
+                engineConfig.modelDir(),
+                engineConfig.provider(),
+                ModelDirectory.open(engineConfig.modelDir()).weightBytes() / 1e6);
         InferenceEngine engine = InferenceEngine.open(engineConfig, metrics);
         if (e.warmUp()) {
             long warm = System.nanoTime();

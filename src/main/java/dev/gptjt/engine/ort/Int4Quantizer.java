@@ -1,0 +1,381 @@
+package dev.gptjt.engine.ort;
+
+import ai.onnx.proto.OnnxMl;
+import com.google.protobuf.ByteString;
+import dev.gptjt.engine.EngineException;
+import dev.gptjt.engine.ErrorCode;
+import dev.gptjt.engine.model.ModelDirectory;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Rewrites every MatMul whose weight is a constant initializer {@code [K, N]} (directly, or through a
+ * {@code Transpose} of one) into ONNX Runtime's {@code com.microsoft.MatMulNBits}: 4-bit weights in
+ * blocks of {@code block_size} along K, one float scale per block, symmetric around the operator's
+ * default zero point 8 ({@code w ≈ (q − 8) · scale}, the block's scale the one of least squared error
+ * from {@code max|w| / 7} down to half of it). Layout as
+ * ORT documents it: {@code B} uint8 {@code [N, ceil(K / block), block / 2]}, two values a byte (the even
+ * k in the low nibble), a block past K padded with zeros; {@code scales} float {@code [N · blocks]}.
+ * Embeddings, norms and biases stay as they are.
+ */
+public final class Int4Quantizer {
+    private static final String MS_DOMAIN = "com.microsoft";
+
+    /**
+     * @param blockSize     weights per scale along K (a power of two, 16 to 256)
+     * @param accuracyLevel ORT's minimum accuracy of the activations' compute: 0 (unset: fp32), 1 fp32,
+     *                      2 fp16, 3 bf16, 4 int8 (the fastest on CPU)
+     */
+    public record Options(int blockSize, int accuracyLevel) {
+        public static final Options DEFAULTS = new Options(32, 4);
+
+        public Options {
+            if (blockSize < 16 || blockSize > 256 || Integer.bitCount(blockSize) != 1) {
+                throw new IllegalArgumentException(
+                        "block size must be a power of two from 16 to 256, was " + blockSize);
+            }
+            if (accuracyLevel < 0 || accuracyLevel > 4) {
+                throw new IllegalArgumentException("accuracy level must be 0 to 4, was " + accuracyLevel);
+            }
+        }
+    }
+
+    /**
+     * What a conversion did.
+     *
+     * @param matMuls     MatMuls made 4-bit
+     * @param bytesBefore bytes of their fp32 weights
+     * @param bytesAfter  bytes of their 4-bit weights and scales
+     * @param modelBytes  bytes of every initializer of the written model
+     */
+    public record Report(int matMuls, long bytesBefore, long bytesAfter, long modelBytes) {}
+
+    /** Reads an initializer's floats, wherever they are stored. */
+    @FunctionalInterface
+    interface Floats {
+        float[] of(OnnxMl.TensorProto tensor) throws IOException;
+    }
+
+    private Int4Quantizer() {}
+
+    /**
+     * Writes the 4-bit conversion of {@code source} as a model directory {@code outDir}: {@code model.onnx}
+     * with its initializers in {@code model.onnx_data}, and copies of the small files (config, tokenizer).
+     *
+     * @throws EngineException {@link ErrorCode#INVALID_PARAMETER} when {@code outDir} is the source, or the
+     *     model is already quantized; {@link ErrorCode#MODEL_INVALID} when a file cannot be read or written
+     */
+    public static Report convert(ModelDirectory source, Path outDir, Options options) {
+        try {
+            Files.createDirectories(outDir);
+            if (Files.isSameFile(source.root(), outDir)) {
+                throw new EngineException(
+                        ErrorCode.INVALID_PARAMETER,
+                        "--out must be another directory than --model: the model is rewritten");
+            }
+            OnnxMl.ModelProto model = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(source.modelFile()));
+            Path weights = source.weightsDir();
+            Floats floats = t -> readFloats(t, weights);
+            Result r = quantize(model, floats, options);
+            Report report = write(r.model(), weights, outDir, r);
+            GreedySearchConverter.copySmallFiles(source, outDir);
+            return report;
+        } catch (IOException e) {
+            throw new EngineException(ErrorCode.MODEL_INVALID, "cannot quantize " + source.modelFile() + ": " + e, e);
+        }
+    }
+
+    /** The rewritten model (its new initializers inline) and what was done. */
+    record Result(OnnxMl.ModelProto model, int matMuls, long bytesBefore, long bytesAfter) {}
+
+    static Result quantize(OnnxMl.ModelProto model, Floats floats, Options options) throws IOException {
+        OnnxMl.GraphProto graph = model.getGraph();
+        for (OnnxMl.NodeProto n : graph.getNodeList()) {
+            if (n.getOpType().equals("MatMulNBits")) {
+                throw new EngineException(
+                        ErrorCode.INVALID_PARAMETER, "the model is already quantized (it has MatMulNBits nodes)");
+            }
+        }
+        Map<String, OnnxMl.TensorProto> initializers = new HashMap<>();
+        graph.getInitializerList().forEach(t -> initializers.put(t.getName(), t));
+        Map<String, OnnxMl.NodeProto> producers = new HashMap<>();
+        graph.getNodeList().forEach(n -> n.getOutputList().forEach(o -> producers.put(o, n)));
+
+        OnnxMl.GraphProto.Builder g = graph.toBuilder();
+        Set<String> replaced = new HashSet<>();
+        int count = 0;
+        long before = 0;
+        long after = 0;
+        for (int i = 0; i < g.getNodeCount(); i++) {
+            OnnxMl.NodeProto n = g.getNode(i);
+            if (!n.getOpType().equals("MatMul") || !n.getDomain().isEmpty()) {
+                continue;
+            }
+            String b = n.getInput(1);
+            boolean transposed = false;
+            OnnxMl.TensorProto w = initializers.get(b);
+            if (w == null
+                    && producers.containsKey(b)
+                    && producers.get(b).getOpType().equals("Transpose")) {
+                w = initializers.get(producers.get(b).getInput(0)); // a [N, K] weight used transposed
+                transposed = true;
+            }
+            if (w == null
+                    || w.getDimsCount() != 2
+                    || w.getDataType() != OnnxMl.TensorProto.DataType.FLOAT.getNumber()) {
+                continue;
+            }
+            int k = (int) (transposed ? w.getDims(1) : w.getDims(0));
+            int cols = (int) (transposed ? w.getDims(0) : w.getDims(1));
+            Packed p = pack(floats.of(w), k, cols, transposed, options.blockSize());
+            String base = n.getName().isEmpty() ? "matmul_" + i : n.getName().replace('/', '_');
+            String qName = base + "_Q4";
+            String sName = base + "_scales";
+            g.addInitializer(OnnxMl.TensorProto.newBuilder()
+                    .setName(qName)
+                    .setDataType(OnnxMl.TensorProto.DataType.UINT8.getNumber())
+                    .addDims(cols)
+                    .addDims(p.blocks())
+                    .addDims(options.blockSize() / 2)
+                    .setRawData(ByteString.copyFrom(p.q())));
+            ByteBuffer scales = ByteBuffer.allocate(p.scales().length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (float s : p.scales()) {
+                scales.putFloat(s);
+            }
+            g.addInitializer(OnnxMl.TensorProto.newBuilder()
+                    .setName(sName)
+                    .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
+                    .addDims((long) cols * p.blocks())
+                    .setRawData(ByteString.copyFrom(scales.array())));
+            g.setNode(
+                    i,
+                    OnnxMl.NodeProto.newBuilder()
+                            .setOpType("MatMulNBits")
+                            .setDomain(MS_DOMAIN)
+                            .setName(n.getName())
+                            .addInput(n.getInput(0))
+                            .addInput(qName)
+                            .addInput(sName)
+                            .addOutput(n.getOutput(0))
+                            .addAttribute(OnnxProtos.intAttribute("K", k))
+                            .addAttribute(OnnxProtos.intAttribute("N", cols))
+                            .addAttribute(OnnxProtos.intAttribute("bits", 4))
+                            .addAttribute(OnnxProtos.intAttribute("block_size", options.blockSize()))
+                            .addAttribute(OnnxProtos.intAttribute("accuracy_level", options.accuracyLevel()))
+                            .build());
+            replaced.add(w.getName());
+            count++;
+            before += (long) k * cols * 4;
+            after += p.q().length + p.scales().length * 4L;
+        }
+        // drop the Transposes whose weights went into a MatMulNBits, then the fp32 weights nothing reads any
+        // more (a tied embedding still read by a Gather stays)
+        Set<String> read = inputsRead(g);
+        for (int i = g.getNodeCount() - 1; i >= 0; i--) {
+            OnnxMl.NodeProto n = g.getNode(i);
+            if (n.getOpType().equals("Transpose") && !read.contains(n.getOutput(0))) {
+                g.removeNode(i);
+            }
+        }
+        read = inputsRead(g);
+        for (int i = g.getInitializerCount() - 1; i >= 0; i--) {
+            String name = g.getInitializer(i).getName();
+            if (replaced.contains(name) && !read.contains(name)) {
+                g.removeInitializer(i);
+            }
+        }
+        OnnxMl.ModelProto.Builder m = model.toBuilder().setGraph(g);
+        if (m.getOpsetImportList().stream().noneMatch(o -> o.getDomain().equals(MS_DOMAIN))) {
+            m.addOpsetImport(
+                    OnnxMl.OperatorSetIdProto.newBuilder().setDomain(MS_DOMAIN).setVersion(1));
+        }
+        return new Result(m.build(), count, before, after);
+    }
+
+    private static Set<String> inputsRead(OnnxMl.GraphProto.Builder g) {
+        Set<String> read = new HashSet<>();
+        g.getNodeList().forEach(n -> read.addAll(n.getInputList()));
+        g.getOutputList().forEach(o -> read.add(o.getName()));
+        return read;
+    }
+
+    /** 4-bit weights, scales and blocks per column. */
+    record Packed(byte[] q, float[] scales, int blocks) {}
+
+    /** Quantizes a {@code [K, N]} weight ({@code [N, K]} when {@code transposed}) column by column. */
+    static Packed pack(float[] w, int k, int n, boolean transposed, int block) {
+        int blocks = (k + block - 1) / block;
+        int blob = block / 2;
+        byte[] q = new byte[n * blocks * blob];
+        float[] scales = new float[n * blocks];
+        float[] values = new float[block];
+        for (int col = 0; col < n; col++) {
+            for (int b = 0; b < blocks; b++) {
+                float max = 0;
+                for (int j = 0; j < block; j++) {
+                    int row = b * block + j;
+                    values[j] = row < k ? (transposed ? w[col * k + row] : w[row * n + col]) : 0f;
+                    max = Math.max(max, Math.abs(values[j]));
+                }
+                float scale = bestScale(values, max);
+                scales[col * blocks + b] = scale;
+                int offset = (col * blocks + b) * blob;
+                for (int j = 0; j < block; j += 2) {
+                    int lo = code(values[j], scale);
+                    int hi = code(values[j + 1], scale);
+                    q[offset + j / 2] = (byte) (lo | (hi << 4));
+                }
+            }
+        }
+        return new Packed(q, scales, blocks);
+    }
+
+    /**
+     * The block's scale with the least squared error among {@code max/7} shrunk in 5% steps to half of it:
+     * clipping the block's largest values a little buys every other value a finer step (round-to-nearest
+     * at {@code max/7} alone costs small models whole generated tokens).
+     */
+    private static float bestScale(float[] values, float max) {
+        float best = max / 7f;
+        double bestError = Double.MAX_VALUE;
+        for (int step = 0; step <= 10 && max > 0; step++) {
+            float scale = max / 7f * (1f - 0.05f * step);
+            double error = 0;
+            for (float v : values) {
+                double d = v - (code(v, scale) - 8) * scale;
+                error += d * d;
+            }
+            if (error < bestError) {
+                bestError = error;
+                best = scale;
+            }
+        }
+        return best;
+    }
+
+    private static int code(float v, float scale) {
+        if (scale == 0) {
+            return 8;
+        }
+        return Math.max(0, Math.min(15, Math.round(v / scale) + 8));
+    }
+
+    /** What the 4-bit weights stand for, {@code [K, N]}: {@code (q − 8) · scale}. */
+    static float[] dequantize(Packed p, int k, int n, int block) {
+        float[] w = new float[k * n];
+        int blob = block / 2;
+        for (int col = 0; col < n; col++) {
+            for (int row = 0; row < k; row++) {
+                int b = row / block;
+                int j = row % block;
+                int bits = p.q()[(col * p.blocks() + b) * blob + j / 2] & 0xff;
+                int code = j % 2 == 0 ? bits & 0x0f : bits >>> 4;
+                w[row * n + col] = (code - 8) * p.scales()[col * p.blocks() + b];
+            }
+        }
+        return w;
+    }
+
+    /** An fp32 initializer's values: inline (raw or float_data) or in an external data file beside the model. */
+    static float[] readFloats(OnnxMl.TensorProto t, Path weightsDir) throws IOException {
+        long count = 1;
+        for (long d : t.getDimsList()) {
+            count *= d;
+        }
+        float[] out = new float[(int) count];
+        if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
+            Map<String, String> ext = new HashMap<>();
+            t.getExternalDataList().forEach(e -> ext.put(e.getKey(), e.getValue()));
+            long offset = Long.parseLong(ext.getOrDefault("offset", "0"));
+            try (FileChannel ch = FileChannel.open(weightsDir.resolve(ext.get("location")), StandardOpenOption.READ)) {
+                ByteBuffer buf = ByteBuffer.allocate(out.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+                while (buf.hasRemaining()) {
+                    if (ch.read(buf, offset + buf.position()) < 0) {
+                        throw new IOException("external data of " + t.getName() + " ends early");
+                    }
+                }
+                buf.flip().asFloatBuffer().get(out);
+            }
+        } else if (!t.getRawData().isEmpty()) {
+            t.getRawData()
+                    .asReadOnlyByteBuffer()
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .asFloatBuffer()
+                    .get(out);
+        } else {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = t.getFloatData(i);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Writes the graph as {@code model.onnx} and every initializer of 1 KB or more into {@code model.onnx_data}
+     * (a 6 B model's 4-bit weights are over protobuf's 2 GB limit); untouched external weights are copied
+     * file to file, never loaded whole.
+     */
+    private static Report write(OnnxMl.ModelProto model, Path weightsDir, Path outDir, Result r) throws IOException {
+        String dataName = ModelDirectory.MODEL_FILE + "_data";
+        OnnxMl.GraphProto.Builder g = model.getGraph().toBuilder();
+        long offset = 0;
+        Path data = outDir.resolve(dataName);
+        try (FileChannel out = FileChannel.open(
+                data, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            for (int i = 0; i < g.getInitializerCount(); i++) {
+                OnnxMl.TensorProto t = g.getInitializer(i);
+                long length;
+                if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
+                    Map<String, String> ext = new HashMap<>();
+                    t.getExternalDataList().forEach(e -> ext.put(e.getKey(), e.getValue()));
+                    long from = Long.parseLong(ext.getOrDefault("offset", "0"));
+                    length = Long.parseLong(ext.get("length"));
+                    try (FileChannel in =
+                            FileChannel.open(weightsDir.resolve(ext.get("location")), StandardOpenOption.READ)) {
+                        long done = 0;
+                        while (done < length) {
+                            done += in.transferTo(from + done, length - done, out);
+                        }
+                    }
+                } else if (t.getRawData().size() >= 1024) {
+                    length = t.getRawData().size();
+                    out.write(t.getRawData().asReadOnlyByteBuffer());
+                } else {
+                    continue;
+                }
+                g.setInitializer(
+                        i,
+                        t.toBuilder()
+                                .clearRawData()
+                                .clearExternalData()
+                                .setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL)
+                                .addExternalData(entry("location", dataName))
+                                .addExternalData(entry("offset", Long.toString(offset)))
+                                .addExternalData(entry("length", Long.toString(length))));
+                offset += length;
+            }
+        }
+        Path graphFile = outDir.resolve(ModelDirectory.MODEL_FILE);
+        try (OutputStream os = Files.newOutputStream(graphFile)) {
+            model.toBuilder().setGraph(g).build().writeTo(os);
+        }
+        return new Report(r.matMuls(), r.bytesBefore(), r.bytesAfter(), offset);
+    }
+
+    private static OnnxMl.StringStringEntryProto entry(String key, String value) {
+        return OnnxMl.StringStringEntryProto.newBuilder()
+                .setKey(key)
+                .setValue(value)
+                .build();
+    }
+}

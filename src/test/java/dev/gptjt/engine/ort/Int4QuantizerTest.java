@@ -1,0 +1,117 @@
+package dev.gptjt.engine.ort;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnx.proto.OnnxMl;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import com.google.protobuf.ByteString;
+import dev.gptjt.engine.EngineException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** ONNX Runtime's MatMulNBits over our 4-bit layout computes what the dequantized fp32 weights do. */
+class Int4QuantizerTest {
+    private static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
+
+    /** {@code Y = A · B}, A {@code [M, K]} an input, B {@code [K, N]} an initializer. */
+    private static OnnxMl.ModelProto matMul(float[] b, int k, int n) {
+        ByteBuffer raw = ByteBuffer.allocate(b.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : b) {
+            raw.putFloat(v);
+        }
+        OnnxMl.GraphProto graph = OnnxMl.GraphProto.newBuilder()
+                .setName("mm")
+                .addInput(OnnxProtos.tensor("A", OnnxMl.TensorProto.DataType.FLOAT, "m", (long) k))
+                .addOutput(OnnxProtos.tensor("Y", OnnxMl.TensorProto.DataType.FLOAT, "m", (long) n))
+                .addInitializer(OnnxMl.TensorProto.newBuilder()
+                        .setName("B")
+                        .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
+                        .addDims(k)
+                        .addDims(n)
+                        .setRawData(ByteString.copyFrom(raw.array())))
+                .addNode(OnnxProtos.node("MatMul", "mm", new String[] {"A", "B"}, new String[] {"Y"}))
+                .build();
+        return OnnxMl.ModelProto.newBuilder()
+                .setIrVersion(8)
+                .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setVersion(17))
+                .setGraph(graph)
+                .build();
+    }
+
+    private static float[] run(OnnxMl.ModelProto model, float[] a, int m, int k) throws Exception {
+        try (OrtSession s = ENV.createSession(model.toByteArray(), new OrtSession.SessionOptions());
+                OnnxTensor in = OnnxTensor.createTensor(ENV, java.nio.FloatBuffer.wrap(a), new long[] {m, k});
+                OrtSession.Result r = s.run(Map.of("A", in))) {
+            float[][] y = (float[][]) r.get(0).getValue();
+            float[] flat = new float[y.length * y[0].length];
+            for (int i = 0; i < y.length; i++) {
+                System.arraycopy(y[i], 0, flat, i * y[0].length, y[0].length);
+            }
+            return flat;
+        }
+    }
+
+    @Test
+    void shouldComputeWhatTheDequantizedWeightsComputeForSeveralShapesAndBlockSizes() throws Exception {
+        Random random = new Random(5);
+        int[][] shapes = {{64, 8}, {37, 5}, {128, 33}, {200, 16}};
+        for (int[] shape : shapes) {
+            for (int block : new int[] {16, 32, 64, 128}) {
+                int k = shape[0];
+                int n = shape[1];
+                int m = 3;
+                float[] w = new float[k * n];
+                for (int i = 0; i < w.length; i++) {
+                    w[i] = (float) random.nextGaussian();
+                }
+                float[] a = new float[m * k];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = (float) random.nextGaussian();
+                }
+                OnnxMl.ModelProto fp32 = matMul(w, k, n);
+                Int4Quantizer.Result q = Int4Quantizer.quantize(
+                        fp32, t -> Int4Quantizer.readFloats(t, null), new Int4Quantizer.Options(block, 0));
+                assertEquals(1, q.matMuls());
+                assertEquals("MatMulNBits", q.model().getGraph().getNode(0).getOpType());
+                float[] dequantized = Int4Quantizer.dequantize(Int4Quantizer.pack(w, k, n, false, block), k, n, block);
+                float[] expected = run(matMul(dequantized, k, n), a, m, k);
+                float[] actual = run(q.model(), a, m, k);
+                for (int i = 0; i < expected.length; i++) {
+                    assertEquals(
+                            expected[i],
+                            actual[i],
+                            1e-4 * (1 + Math.abs(expected[i])),
+                            "K=" + k + " N=" + n + " block=" + block + " at " + i);
+                }
+                // and 4 bits stay close to the fp32 weights themselves (symmetric, 15 levels a block)
+                float[] original = run(fp32, a, m, k);
+                double err = 0;
+                double norm = 0;
+                for (int i = 0; i < original.length; i++) {
+                    err += Math.pow(original[i] - actual[i], 2);
+                    norm += Math.pow(original[i], 2);
+                }
+                assertTrue(Math.sqrt(err / norm) < 0.2, "relative error " + Math.sqrt(err / norm));
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseAModelThatIsAlreadyQuantized() throws Exception {
+        float[] w = new float[32 * 4];
+        Int4Quantizer.Result once = Int4Quantizer.quantize(
+                matMul(w, 32, 4), t -> Int4Quantizer.readFloats(t, null), Int4Quantizer.Options.DEFAULTS);
+        EngineException e = assertThrows(
+                EngineException.class,
+                () -> Int4Quantizer.quantize(
+                        once.model(), t -> Int4Quantizer.readFloats(t, null), Int4Quantizer.Options.DEFAULTS));
+        assertTrue(e.getMessage().contains("already quantized"), e.getMessage());
+    }
+}
