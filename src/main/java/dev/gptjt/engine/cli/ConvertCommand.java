@@ -82,6 +82,14 @@ final class ConvertCommand implements Callable<Integer> {
             })
     int accuracyLevel;
 
+    @Option(
+            names = "--zero-points",
+            description = {
+                "With --quantize: asymmetric blocks, each spanning its own [min, max] with a 4-bit zero point",
+                "(the default is symmetric around 8)."
+            })
+    boolean zeroPoints;
+
     @Override
     public Integer call() {
         if (!greedy && !classify && quantize == null) {
@@ -94,7 +102,7 @@ final class ConvertCommand implements Callable<Integer> {
         if (quantize != null) {
             Int4Quantizer.Options options;
             try {
-                options = new Int4Quantizer.Options(blockSize, accuracyLevel);
+                options = new Int4Quantizer.Options(blockSize, accuracyLevel, zeroPoints);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(
                         spec.commandLine(), "--block-size/--accuracy-level: " + e.getMessage());

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -35,9 +36,11 @@ public final class Int4Quantizer {
      * @param blockSize     weights per scale along K (a power of two, 16 to 256)
      * @param accuracyLevel ORT's minimum accuracy of the activations' compute: 0 (unset: fp32), 1 fp32,
      *                      2 fp16, 3 bf16, 4 int8 (the fastest on CPU)
+     * @param zeroPoints    asymmetric blocks: each block's 16 levels span its own [min, max] with a 4-bit
+     *                      zero point (the operator's {@code zero_points} input), instead of ±max around 8
      */
-    public record Options(int blockSize, int accuracyLevel) {
-        public static final Options DEFAULTS = new Options(32, 4);
+    public record Options(int blockSize, int accuracyLevel, boolean zeroPoints) {
+        public static final Options DEFAULTS = new Options(32, 4, false);
 
         public Options {
             if (blockSize < 16 || blockSize > 256 || Integer.bitCount(blockSize) != 1) {
@@ -137,7 +140,7 @@ public final class Int4Quantizer {
             }
             int k = (int) (transposed ? w.getDims(1) : w.getDims(0));
             int cols = (int) (transposed ? w.getDims(0) : w.getDims(1));
-            Packed p = pack(floats.of(w), k, cols, transposed, options.blockSize());
+            Packed p = pack(floats.of(w), k, cols, transposed, options.blockSize(), options.zeroPoints());
             String base = n.getName().isEmpty() ? "matmul_" + i : n.getName().replace('/', '_');
             String qName = base + "_Q4";
             String sName = base + "_scales";
@@ -157,6 +160,14 @@ public final class Int4Quantizer {
                     .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
                     .addDims((long) cols * p.blocks())
                     .setRawData(ByteString.copyFrom(scales.array())));
+            String zName = base + "_zero_points";
+            if (options.zeroPoints()) {
+                g.addInitializer(OnnxMl.TensorProto.newBuilder()
+                        .setName(zName)
+                        .setDataType(OnnxMl.TensorProto.DataType.UINT8.getNumber())
+                        .addDims(p.packedZeroPoints().length)
+                        .setRawData(ByteString.copyFrom(p.packedZeroPoints())));
+            }
             g.setNode(
                     i,
                     OnnxMl.NodeProto.newBuilder()
@@ -166,6 +177,7 @@ public final class Int4Quantizer {
                             .addInput(n.getInput(0))
                             .addInput(qName)
                             .addInput(sName)
+                            .addAllInput(options.zeroPoints() ? List.of(zName) : List.of())
                             .addOutput(n.getOutput(0))
                             .addAttribute(OnnxProtos.intAttribute("K", k))
                             .addAttribute(OnnxProtos.intAttribute("N", cols))
@@ -176,7 +188,7 @@ public final class Int4Quantizer {
             replaced.add(w.getName());
             count++;
             before += (long) k * cols * 4;
-            after += p.q().length + p.scales().length * 4L;
+            after += p.q().length + p.scales().length * 4L + (options.zeroPoints() ? p.packedZeroPoints().length : 0);
         }
         // drop the Transposes whose weights went into a MatMulNBits, then the fp32 weights nothing reads any
         // more (a tied embedding still read by a Gather stays)
@@ -209,68 +221,110 @@ public final class Int4Quantizer {
         return read;
     }
 
-    /** 4-bit weights, scales and blocks per column. */
-    record Packed(byte[] q, float[] scales, int blocks) {}
+    /** 4-bit weights, scales, zero points (8 for every symmetric block) and blocks per column. */
+    record Packed(byte[] q, float[] scales, int[] zeroPoints, int blocks) {
+        /** The zero points as the operator takes them: two a byte, low nibble first, each column padded to a byte. */
+        byte[] packedZeroPoints() {
+            int perColumn = (blocks + 1) / 2;
+            int columns = zeroPoints.length / blocks;
+            byte[] out = new byte[columns * perColumn];
+            for (int col = 0; col < columns; col++) {
+                for (int b = 0; b < blocks; b++) {
+                    out[col * perColumn + b / 2] |= (byte) (zeroPoints[col * blocks + b] << (b % 2 == 0 ? 0 : 4));
+                }
+            }
+            return out;
+        }
+    }
 
     /** Quantizes a {@code [K, N]} weight ({@code [N, K]} when {@code transposed}) column by column. */
-    static Packed pack(float[] w, int k, int n, boolean transposed, int block) {
+    static Packed pack(float[] w, int k, int n, boolean transposed, int block, boolean asymmetric) {
         int blocks = (k + block - 1) / block;
         int blob = block / 2;
         byte[] q = new byte[n * blocks * blob];
         float[] scales = new float[n * blocks];
+        int[] zeros = new int[n * blocks];
         float[] values = new float[block];
+        int[] codes = new int[block];
         for (int col = 0; col < n; col++) {
             for (int b = 0; b < blocks; b++) {
-                float max = 0;
+                int valid = Math.min(block, k - b * block);
                 for (int j = 0; j < block; j++) {
                     int row = b * block + j;
                     values[j] = row < k ? (transposed ? w[col * k + row] : w[row * n + col]) : 0f;
-                    max = Math.max(max, Math.abs(values[j]));
                 }
-                float scale = bestScale(values, max);
-                scales[col * blocks + b] = scale;
+                Level level = asymmetric ? asymmetric(values, valid) : symmetric(values);
+                scales[col * blocks + b] = level.scale();
+                zeros[col * blocks + b] = level.zero();
+                for (int j = 0; j < block; j++) {
+                    codes[j] = code(values[j], level);
+                }
                 int offset = (col * blocks + b) * blob;
                 for (int j = 0; j < block; j += 2) {
-                    int lo = code(values[j], scale);
-                    int hi = code(values[j + 1], scale);
-                    q[offset + j / 2] = (byte) (lo | (hi << 4));
+                    q[offset + j / 2] = (byte) (codes[j] | (codes[j + 1] << 4));
                 }
             }
         }
-        return new Packed(q, scales, blocks);
+        return new Packed(q, scales, zeros, blocks);
     }
 
+    /** A block's step and zero point: {@code w ≈ (q − zero) · scale}. */
+    private record Level(float scale, int zero) {}
+
     /**
-     * The block's scale with the least squared error among {@code max/7} shrunk in 5% steps to half of it:
-     * clipping the block's largest values a little buys every other value a finer step (round-to-nearest
-     * at {@code max/7} alone costs small models whole generated tokens).
+     * Around zero point 8, the scale of least squared error among {@code max|w|/7} shrunk in 5% steps to
+     * half of it: clipping the block's largest values a little buys every other value a finer step.
      */
-    private static float bestScale(float[] values, float max) {
-        float best = max / 7f;
+    private static Level symmetric(float[] values) {
+        float max = 0;
+        for (float v : values) {
+            max = Math.max(max, Math.abs(v));
+        }
+        Level best = new Level(max / 7f, 8);
         double bestError = Double.MAX_VALUE;
         for (int step = 0; step <= 10 && max > 0; step++) {
-            float scale = max / 7f * (1f - 0.05f * step);
-            double error = 0;
-            for (float v : values) {
-                double d = v - (code(v, scale) - 8) * scale;
-                error += d * d;
-            }
+            Level l = new Level(max / 7f * (1f - 0.05f * step), 8);
+            double error = error(values, l);
             if (error < bestError) {
                 bestError = error;
-                best = scale;
+                best = l;
             }
         }
         return best;
     }
 
-    private static int code(float v, float scale) {
-        if (scale == 0) {
-            return 8;
+    /** The block's own [min, max] in 15 steps (the padding past K is not part of it). */
+    private static Level asymmetric(float[] values, int valid) {
+        float min = 0;
+        float max = 0;
+        for (int j = 0; j < valid; j++) {
+            min = Math.min(min, values[j]);
+            max = Math.max(max, values[j]);
         }
-        return Math.max(0, Math.min(15, Math.round(v / scale) + 8));
+        float scale = (max - min) / 15f;
+        if (scale == 0) {
+            return new Level(0, 8);
+        }
+        return new Level(scale, Math.max(0, Math.min(15, Math.round(-min / scale))));
     }
 
-    /** What the 4-bit weights stand for, {@code [K, N]}: {@code (q − 8) · scale}. */
+    private static double error(float[] values, Level l) {
+        double error = 0;
+        for (float v : values) {
+            double d = v - (code(v, l) - l.zero()) * l.scale();
+            error += d * d;
+        }
+        return error;
+    }
+
+    private static int code(float v, Level l) {
+        if (l.scale() == 0) {
+            return l.zero();
+        }
+        return Math.max(0, Math.min(15, Math.round(v / l.scale()) + l.zero()));
+    }
+
+    /** What the 4-bit weights stand for, {@code [K, N]}: {@code (q − zero) · scale}. */
     static float[] dequantize(Packed p, int k, int n, int block) {
         float[] w = new float[k * n];
         int blob = block / 2;
@@ -280,7 +334,7 @@ public final class Int4Quantizer {
                 int j = row % block;
                 int bits = p.q()[(col * p.blocks() + b) * blob + j / 2] & 0xff;
                 int code = j % 2 == 0 ? bits & 0x0f : bits >>> 4;
-                w[row * n + col] = (code - 8) * p.scales()[col * p.blocks() + b];
+                w[row * n + col] = (code - p.zeroPoints()[col * p.blocks() + b]) * p.scales()[col * p.blocks() + b];
             }
         }
         return w;

@@ -64,41 +64,46 @@ class Int4QuantizerTest {
         int[][] shapes = {{64, 8}, {37, 5}, {128, 33}, {200, 16}};
         for (int[] shape : shapes) {
             for (int block : new int[] {16, 32, 64, 128}) {
-                int k = shape[0];
-                int n = shape[1];
-                int m = 3;
-                float[] w = new float[k * n];
-                for (int i = 0; i < w.length; i++) {
-                    w[i] = (float) random.nextGaussian();
+                for (boolean zeroPoints : new boolean[] {false, true}) {
+                    int k = shape[0];
+                    int n = shape[1];
+                    int m = 3;
+                    float[] w = new float[k * n];
+                    for (int i = 0; i < w.length; i++) {
+                        w[i] = (float) random.nextGaussian();
+                    }
+                    float[] a = new float[m * k];
+                    for (int i = 0; i < a.length; i++) {
+                        a[i] = (float) random.nextGaussian();
+                    }
+                    OnnxMl.ModelProto fp32 = matMul(w, k, n);
+                    Int4Quantizer.Result q = Int4Quantizer.quantize(
+                            fp32,
+                            t -> Int4Quantizer.readFloats(t, null),
+                            new Int4Quantizer.Options(block, 0, zeroPoints));
+                    assertEquals(1, q.matMuls());
+                    assertEquals("MatMulNBits", q.model().getGraph().getNode(0).getOpType());
+                    float[] dequantized = Int4Quantizer.dequantize(
+                            Int4Quantizer.pack(w, k, n, false, block, zeroPoints), k, n, block);
+                    float[] expected = run(matMul(dequantized, k, n), a, m, k);
+                    float[] actual = run(q.model(), a, m, k);
+                    for (int i = 0; i < expected.length; i++) {
+                        assertEquals(
+                                expected[i],
+                                actual[i],
+                                1e-4 * (1 + Math.abs(expected[i])),
+                                "K=" + k + " N=" + n + " block=" + block + " zero points " + zeroPoints + " at " + i);
+                    }
+                    // and 4 bits stay close to the fp32 weights themselves (symmetric, 15 levels a block)
+                    float[] original = run(fp32, a, m, k);
+                    double err = 0;
+                    double norm = 0;
+                    for (int i = 0; i < original.length; i++) {
+                        err += Math.pow(original[i] - actual[i], 2);
+                        norm += Math.pow(original[i], 2);
+                    }
+                    assertTrue(Math.sqrt(err / norm) < 0.2, "relative error " + Math.sqrt(err / norm));
                 }
-                float[] a = new float[m * k];
-                for (int i = 0; i < a.length; i++) {
-                    a[i] = (float) random.nextGaussian();
-                }
-                OnnxMl.ModelProto fp32 = matMul(w, k, n);
-                Int4Quantizer.Result q = Int4Quantizer.quantize(
-                        fp32, t -> Int4Quantizer.readFloats(t, null), new Int4Quantizer.Options(block, 0));
-                assertEquals(1, q.matMuls());
-                assertEquals("MatMulNBits", q.model().getGraph().getNode(0).getOpType());
-                float[] dequantized = Int4Quantizer.dequantize(Int4Quantizer.pack(w, k, n, false, block), k, n, block);
-                float[] expected = run(matMul(dequantized, k, n), a, m, k);
-                float[] actual = run(q.model(), a, m, k);
-                for (int i = 0; i < expected.length; i++) {
-                    assertEquals(
-                            expected[i],
-                            actual[i],
-                            1e-4 * (1 + Math.abs(expected[i])),
-                            "K=" + k + " N=" + n + " block=" + block + " at " + i);
-                }
-                // and 4 bits stay close to the fp32 weights themselves (symmetric, 15 levels a block)
-                float[] original = run(fp32, a, m, k);
-                double err = 0;
-                double norm = 0;
-                for (int i = 0; i < original.length; i++) {
-                    err += Math.pow(original[i] - actual[i], 2);
-                    norm += Math.pow(original[i], 2);
-                }
-                assertTrue(Math.sqrt(err / norm) < 0.2, "relative error " + Math.sqrt(err / norm));
             }
         }
     }

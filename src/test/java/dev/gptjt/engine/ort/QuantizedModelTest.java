@@ -29,7 +29,7 @@ class QuantizedModelTest {
         Fixtures.externalize(source.resolve("model.onnx"), "model.onnx_data");
         Path out = tmp.resolve("int4");
         Int4Quantizer.Report report =
-                Int4Quantizer.convert(ModelDirectory.open(source), out, new Int4Quantizer.Options(16, 0));
+                Int4Quantizer.convert(ModelDirectory.open(source), out, new Int4Quantizer.Options(16, 0, false));
         assertTrue(report.matMuls() > 0);
         assertTrue(report.bytesAfter() < report.bytesBefore() / 4, report.toString());
         ModelDirectory quantized = ModelDirectory.open(out);
