@@ -2,7 +2,10 @@ package dev.gptjt.testing;
 
 import dev.gptjt.engine.cascade.CascadeFeatures;
 import dev.gptjt.engine.cascade.Distiller;
+import dev.gptjt.schema.PromptRequest;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,6 +20,16 @@ public final class TweetCascade {
     public static final String UNSEEN = "\u0416\u0416\u0416 \u0436\u0436";
 
     private TweetCascade() {}
+
+    /** A tweet-hate request for {@code text}. */
+    public static PromptRequest tweet(String id, String text) {
+        return PromptRequest.newBuilder()
+                .setId(id)
+                .setPrompt(text)
+                .setTask("tweet-hate")
+                .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .build();
+    }
 
     /** Distils it into {@code dir} for the task's {@code labels} ("hate speech", "not hate speech"). */
     public static Path distill(Path dir, List<String> labels) {

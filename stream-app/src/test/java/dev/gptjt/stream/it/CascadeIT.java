@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gptjt.cli.Main;
 import dev.gptjt.cli.kafka.ServiceProcess;
 import dev.gptjt.schema.Classification;
 import dev.gptjt.schema.PromptRequest;
@@ -13,11 +14,14 @@ import dev.gptjt.testing.BrokerIT;
 import dev.gptjt.testing.TestServices;
 import dev.gptjt.testing.Topics;
 import dev.gptjt.testing.TweetCascade;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,15 +32,6 @@ import org.junit.jupiter.api.Test;
 class CascadeIT extends BrokerIT {
     private static final Path WORK = TestServices.WORK;
     private final WireFormat wire = new SingleObjectWireFormat();
-
-    private static PromptRequest tweet(String id, String text) {
-        return PromptRequest.newBuilder()
-                .setId(id)
-                .setPrompt(text)
-                .setTask("tweet-hate")
-                .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
-                .build();
-    }
 
     private Map<String, Classification> read(String topic, int count) {
         Map<String, Classification> byId = new HashMap<>();
@@ -66,7 +61,9 @@ class CascadeIT extends BrokerIT {
                     broker.bootstrap(),
                     name + ".prompts",
                     wire,
-                    List.of(tweet("sure", TweetCascade.SURE), tweet("unseen", TweetCascade.UNSEEN)));
+                    List.of(
+                            TweetCascade.tweet("sure", TweetCascade.SURE),
+                            TweetCascade.tweet("unseen", TweetCascade.UNSEEN)));
             Map<String, Classification> answers = read(results, 2);
             assertEquals("cascade", answers.get("sure").getModel().getBackend());
             assertEquals("hate speech", answers.get("sure").getLabel());
@@ -91,9 +88,12 @@ class CascadeIT extends BrokerIT {
         }
         try (ServiceProcess again = ServiceProcess.start(settings, WORK.resolve("cascade-2.log"))) {
             TestServices.awaitReady(again);
-            Topics.send(
-                    broker.bootstrap(), name + ".prompts", wire, List.of(tweet("after-restart", TweetCascade.SURE)));
-            Map<String, Classification> answers = read(results, 3);
+            List<PromptRequest> more = new ArrayList<>(List.of(TweetCascade.tweet("after-restart", TweetCascade.SURE)));
+            for (int i = 0; i < 9; i++) {
+                more.add(TweetCascade.tweet("gptjt-" + i, TweetCascade.UNSEEN + " " + i)); // unseen: for GPT-JT
+            }
+            Topics.send(broker.bootstrap(), name + ".prompts", wire, more);
+            Map<String, Classification> answers = read(results, 12);
             assertEquals("cascade", answers.get("after-restart").getModel().getBackend());
             assertEquals(
                     2,
@@ -101,6 +101,35 @@ class CascadeIT extends BrokerIT {
                             .filter(c -> c.getModel().getBackend().equals("cascade"))
                             .count());
         }
+        // the service's history as training data: the 10 records GPT-JT answered, not the cascade's 2
+        Path config = Files.createTempFile(WORK, "tasks-", ".properties");
+        Files.writeString(
+                config,
+                Files.readString(Path.of("src/main/resources/application.properties"))
+                        + "\ngptjt.tasks.tweet-hate.topic=" + results + "\n");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(
+                new String[] {
+                    "distill",
+                    "--task",
+                    "tweet-hate",
+                    "--config",
+                    config.toAbsolutePath().toString(),
+                    "--from-topic",
+                    "--prompts-topic",
+                    name + ".prompts",
+                    "--bootstrap",
+                    broker.bootstrap(),
+                    "--out",
+                    Files.createTempDirectory(WORK, "from-topic-").toString()
+                },
+                new ByteArrayInputStream(new byte[0]),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        String report = out.toString(StandardCharsets.UTF_8);
+        assertTrue(report.contains("distilled tweet-hate: 10 examples (read from the service's topics"), report);
     }
 
     @Test

@@ -118,15 +118,6 @@ class CascadeTopologyTest {
         return TaskCascades.open(TASKS, Map.of("tweet-hate", new CascadeSettings(cascadeDir, 0.9, auditFraction)));
     }
 
-    private static PromptRequest tweet(String id, String text) {
-        return PromptRequest.newBuilder()
-                .setId(id)
-                .setPrompt(text)
-                .setTask("tweet-hate")
-                .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
-                .build();
-    }
-
     /** Advances wall-clock time until {@code count} results have left {@code topic}, or 30 s pass. */
     private static List<Classification> await(
             TopologyTestDriver driver, TestOutputTopic<byte[], byte[]> topic, int count, WireFormat wire)
@@ -151,7 +142,7 @@ class CascadeTopologyTest {
                     SETTINGS.promptsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
             TestOutputTopic<byte[], byte[]> results =
                     driver.createOutputTopic(TOPIC, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-            for (PromptRequest r : List.of(tweet("sure", SURE), tweet("unseen", UNSEEN))) {
+            for (PromptRequest r : List.of(TweetCascade.tweet("sure", SURE), TweetCascade.tweet("unseen", UNSEEN))) {
                 prompts.pipeInput(r.getId().getBytes(StandardCharsets.UTF_8), wire.encode(SETTINGS.promptsTopic(), r));
             }
             List<Classification> answers = await(driver, results, 2, wire);
@@ -189,7 +180,7 @@ class CascadeTopologyTest {
                 TopologyTestDriver driver = driver(cascades, metrics, state)) {
             // what a restored changelog holds after a crash: a prompt accepted but never answered
             PendingPrompt restored = PendingPrompt.newBuilder()
-                    .setRequest(tweet("restored", SURE))
+                    .setRequest(TweetCascade.tweet("restored", SURE))
                     .setTopic(SETTINGS.promptsTopic())
                     .setPartition(0)
                     .setOffset(7)
