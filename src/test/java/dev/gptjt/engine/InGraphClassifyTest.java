@@ -7,8 +7,10 @@ import static dev.gptjt.engine.PrefixCacheTest.assertSameClassification;
 import static dev.gptjt.engine.PrefixCacheTest.classify;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnx.proto.OnnxMl;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.ort.ClassifyGraphConverter;
 import dev.gptjt.engine.ort.InGraphClassifyBackend;
@@ -106,6 +108,47 @@ class InGraphClassifyTest {
                 g.backend(),
                 "generations stay on the Java loop when only the classify graph is there");
         assertArrayEquals(Fixtures.generationCases().get(0).hfOutputIds(), g.outputIds());
+    }
+
+    @Test
+    void shouldScoreOneLabelAndAFirstLabelLongerThanTheOthersAsTheJavaLoopDoes() {
+        // label 0 is read in the prompt pass, the others in the label pass: every shape of the two
+        for (List<String> labels : List.of(
+                List.of(" positive"),
+                List.of(" not hate speech at all", " hate"),
+                List.of(" no", " not at all", " yes, very much"))) {
+            for (String text : TWEETS.subList(0, 3)) {
+                String prompt = "Tweet: " + text + "\nLabel:";
+                ClassificationResult r = inGraph.classify(new ClassificationRequest(text, prompt, labels, false))
+                        .join();
+                assertEquals(InGraphClassifyBackend.NAME, r.backend());
+                assertEquals(labels.size(), r.scores().size());
+                assertSameClassification(
+                        javaLoop.classify(new ClassificationRequest(text, prompt, labels, false))
+                                .join(),
+                        r);
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseAGraphOfAnEarlierFormatAskingToConvertAgain() throws IOException {
+        Path old = Fixtures.copyModel(converted, tmp.resolve("tiny-classify-v1"));
+        Path file = old.resolve(ModelDirectory.CLASSIFY_FILE);
+        OnnxMl.ModelProto graph = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(file));
+        OnnxMl.ModelProto.Builder v1 = graph.toBuilder().clearMetadataProps();
+        graph.getMetadataPropsList()
+                .forEach(e -> v1.addMetadataProps(
+                        e.getKey().equals("gptjt.classify_graph")
+                                ? e.toBuilder().setValue("1")
+                                : e.toBuilder()));
+        Files.write(file, v1.build().toByteArray());
+        EngineException e = assertThrows(
+                EngineException.class,
+                () -> InferenceEngine.open(EngineConfig.defaults(old).withBackend(DecodingBackend.IN_GRAPH))
+                        .close());
+        assertEquals(ErrorCode.MODEL_INVALID, e.code());
+        assertTrue(e.getMessage().contains("format 1") && e.getMessage().endsWith("convert again"), e.getMessage());
     }
 
     @Test

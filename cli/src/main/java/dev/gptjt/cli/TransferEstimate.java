@@ -30,10 +30,11 @@ record TransferEstimate(ModelConfig model, int valueBytes) {
     }
 
     /**
-     * The Java loop, one classification batch of {@code batch} rows: a prompt pass (its KV cache and the
-     * last position's logits back), then one pass per label longer than one token (the prompt's cache up
-     * again, its cache and the label positions' logits back). With {@code cachedPrefix} tokens of the prompt
-     * taken from the prefix cache, that prefix, expanded to the batch, goes up with the prompt pass.
+     * The Java loop, one classification batch of {@code batch} rows: a prompt pass that also reads the first
+     * label's tokens but its last (its KV cache and the logits of the prompt's last position and those tokens
+     * back), then one pass per further label longer than one token (the prompt pass's cache up again, its
+     * cache and the label positions' logits back). With {@code cachedPrefix} tokens of the prompt taken from
+     * the prefix cache, that prefix, expanded to the batch, goes up with the prompt pass.
      *
      * @param promptTokens every prompt token, the cached prefix's included
      * @param labelTokens  each label's token count
@@ -41,12 +42,14 @@ record TransferEstimate(ModelConfig model, int valueBytes) {
     long javaLoopClassifyBytes(int batch, int promptTokens, int cachedPrefix, int[] labelTokens) {
         long kv = kvBytesPerToken();
         long logitsRow = (long) model.vocabSize() * valueBytes;
-        long inputs = batch * (promptTokens - cachedPrefix) * 3L * 8; // ids, positions, mask
-        long bytes = inputs + batch * (cachedPrefix * kv + promptTokens * kv + logitsRow);
-        for (int tokens : labelTokens) {
-            int width = tokens - 1;
+        int first = labelTokens[0] - 1;
+        int columns = promptTokens + first;
+        long inputs = batch * (columns - cachedPrefix) * 3L * 8; // ids, positions, mask
+        long bytes = inputs + batch * (cachedPrefix * kv + columns * kv + (1 + first) * logitsRow);
+        for (int j = 1; j < labelTokens.length; j++) {
+            int width = labelTokens[j] - 1;
             if (width > 0) {
-                bytes += batch * (promptTokens * kv + (promptTokens + width) * kv + width * logitsRow + width * 3L * 8);
+                bytes += batch * (columns * kv + (columns + width) * kv + width * logitsRow + width * 3L * 8);
             }
         }
         return bytes;
@@ -54,10 +57,19 @@ record TransferEstimate(ModelConfig model, int valueBytes) {
 
     /**
      * A one-pass classification graph: the inputs' ids, the prefix's KV cache once at batch 1 (expanded on
-     * the device), the labels' ids up; each row's label log-probabilities (float32) back.
+     * the device), the labels' ids up (every label's first token; label 0's other tokens and their
+     * successors; the others' ids, successors and mask, padded to the longest); each row's label
+     * log-probabilities (float32) back.
      */
     long inGraphClassifyBytes(int batch, int promptTokens, int cachedPrefix, int[] labelTokens) {
-        long labelIds = 8L * Arrays.stream(labelTokens).sum();
+        int further = Math.max(1, labelTokens.length - 1);
+        int width = Math.max(
+                1,
+                Arrays.stream(labelTokens, 1, Math.max(2, labelTokens.length))
+                                .max()
+                                .orElse(1)
+                        - 1);
+        long labelIds = 8L * labelTokens.length + 16L * (labelTokens[0] - 1) + 20L * further * width;
         return batch * (promptTokens - cachedPrefix) * 2L * 8
                 + cachedPrefix * kvBytesPerToken()
                 + labelIds

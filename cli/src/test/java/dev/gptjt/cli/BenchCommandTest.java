@@ -160,17 +160,17 @@ class BenchCommandTest {
         TransferEstimate fp16 = new TransferEstimate(gptjt, 2);
         long kv = 458_752;
         long logits = 50_400 * 2;
-        int[] labels = {2, 3}; // " hate speech", " not hate speech": label passes of 1 and 2 tokens
-        // whole prompt of 110: its cache and one row of logits down; each label pass: 110 up, 110 + w down, w logits
-        // rows
-        long whole = 64L * 110 * 24
-                + 64 * (110 * kv + logits)
-                + 64 * (110 * kv + 111 * kv + logits + 24)
-                + 64 * (110 * kv + 112 * kv + 2 * logits + 48);
+        int[] labels = {2, 3}; // " hate speech", " not hate speech"
+        // the prompt pass reads 110 + 1 (" hate"): its cache and two rows of logits down; the second label's pass
+        // (" not hate"): 111 up, 113 down, 2 logits rows
+        long whole = 64L * 111 * 24 + 64 * (111 * kv + 2 * logits) + 64 * (111 * kv + 113 * kv + 2 * logits + 48);
         assertEquals(whole, fp16.javaLoopClassifyBytes(64, 110, 0, labels));
         // the Java loop's prefix cache sends the prefix, expanded to 64 rows, up as well
         assertEquals(whole - 64L * 81 * 24 + 64L * 81 * kv, fp16.javaLoopClassifyBytes(64, 110, 81, labels));
-        // in-graph: 29 ids and masks a row, the prefix once, 5 label ids; 2 floats a row back
-        assertEquals(64L * 29 * 16 + 81 * kv + 5 * 8 + 64 * 2 * 4, fp16.inGraphClassifyBytes(64, 110, 81, labels));
+        // in-graph: 29 ids and masks a row, the prefix once; label ids: 2 first tokens, label 0's 1 token and
+        // its successor, label 1's 2 tokens, successors and mask floats; 2 floats a row back
+        assertEquals(
+                64L * 29 * 16 + 81 * kv + (2 * 8 + 2 * 8 + 2 * 20) + 64 * 2 * 4,
+                fp16.inGraphClassifyBytes(64, 110, 81, labels));
     }
 }

@@ -26,15 +26,20 @@ import java.util.function.UnaryOperator;
  * <pre>
  *   inputs:  input_ids, attention_mask [b, s]        each row's prompt after the prefix, left-padded
  *            prefix.i.key / .value [1, heads, p, d]  the task's cached prefix (p may be 0)
- *            label_ids [L, M]                        every label's tokens, right-padded
  *            label_first [L]                         each label's first token
- *            label_next [L, M], label_next_mask [L, M]  token k + 1 of each label, and whether there is one
+ *            label0_ids [n], label0_next [n]         label 0's tokens but its last, and the token after each
+ *            label_ids [L − 1, M]                    every further label's tokens but its last, right-padded
+ *            label_next [L − 1, M], label_next_mask [L − 1, M]  token k + 1 of each, and whether there is one
  *
- *   prompt pass:  past = prefix expanded to b rows; mask = [1 × p | attention_mask];
- *                 positions = p + max(cumsum(attention_mask) − 1, 0); lm_head at the last position only
- *   label pass:   every (row, label) pair as a row of its own (b·L rows): past = the prompt pass's cache
- *                 repeated per label, input = the label's tokens, positions after each row's real tokens
- *   scores:       log_softmax(prompt pass)[label_first] + Σ_k label_next_mask · log_softmax(label pass)[label_next]
+ *   prompt pass:  input = [input_ids | label0_ids]; past = prefix expanded to b rows; mask = [1 × p |
+ *                 attention_mask | 1 × n]; positions = p + max(cumsum(mask after p) − 1, 0); lm_head at the
+ *                 prompt's last position and label 0's n (causal attention: the prompt does not see label 0)
+ *   label pass:   every (row, further label) pair as a row of its own (b·(L − 1) rows): past = the prompt
+ *                 pass's cache repeated per label with label 0's columns masked, input = the label's tokens,
+ *                 positions after each row's real tokens
+ *   scores:       log_softmax(prompt pass at the prompt's end)[label_first]
+ *                 + [Σ_k log_softmax(prompt pass at label 0's k)[label0_next_k] | Σ_k label_next_mask ·
+ *                    log_softmax(label pass)[label_next]]
  *   output:       label_log_probs float [b, L]
  * </pre>
  */
@@ -42,12 +47,16 @@ public final class ClassifyGraphConverter {
     static final String INPUT_IDS = "input_ids";
     static final String ATTENTION_MASK = "attention_mask";
     static final String LABEL_IDS = "label_ids";
+    static final String LABEL0_IDS = "label0_ids";
+    static final String LABEL0_NEXT = "label0_next";
     static final String LABEL_FIRST = "label_first";
     static final String LABEL_NEXT = "label_next";
     static final String LABEL_NEXT_MASK = "label_next_mask";
     static final String LABEL_LOG_PROBS = "label_log_probs";
-    /** Metadata key marking a graph written by this converter. */
+    /** Metadata key marking a graph written by this converter; its value is {@link #FORMAT_VERSION}. */
     static final String FORMAT_KEY = "gptjt.classify_graph";
+    /** 2: label 0 read in the prompt pass (1: every label in the label pass). */
+    static final String FORMAT_VERSION = "2";
 
     private ClassifyGraphConverter() {}
 
@@ -119,9 +128,24 @@ public final class ClassifyGraphConverter {
         String bl = g.op("Mul", "bl", b, l);
         String one = g.ints("one", 1);
 
-        // prompt pass: the prefix expanded to b rows, its columns unmasked before each row's own mask
-        String mask1 = g.op("Concat", "mask1", new String[] {g.ones("ones_bp", b, p), ATTENTION_MASK}, g.axis(1));
-        String cumsum = g.op("CumSum", "cumsum", ATTENTION_MASK, g.scalar("axis1", 1));
+        // prompt pass: the prefix expanded to b rows, its columns unmasked before each row's own mask; label 0's
+        // tokens after each row's prompt (read by nothing before them: attention is causal)
+        String n = g.op("Shape", "n", LABEL0_IDS);
+        String ids1 = g.op(
+                "Concat",
+                "ids1",
+                new String[] {
+                    INPUT_IDS,
+                    g.op(
+                            "Expand",
+                            "label0_b",
+                            g.unsqueeze(LABEL0_IDS, 0),
+                            g.op("Concat", "b_n", new String[] {b, n}, g.axis(0)))
+                },
+                g.axis(1));
+        String ownMask = g.op("Concat", "own_mask1", new String[] {ATTENTION_MASK, g.ones("ones_bn", b, n)}, g.axis(1));
+        String mask1 = g.op("Concat", "mask1", new String[] {g.ones("ones_bp", b, p), ownMask}, g.axis(1));
+        String cumsum = g.op("CumSum", "cumsum", ownMask, g.scalar("axis1", 1));
         String positions1 = g.op(
                 "Add",
                 "positions1",
@@ -129,7 +153,7 @@ public final class ClassifyGraphConverter {
                 p);
         Map<String, String> pass1 = new HashMap<>(Map.of(
                 DecoderSession.INPUT_IDS,
-                INPUT_IDS,
+                ids1,
                 DecoderSession.ATTENTION_MASK,
                 mask1,
                 DecoderSession.POSITION_IDS,
@@ -140,7 +164,16 @@ public final class ClassifyGraphConverter {
             pass1.put("past_key_values." + i + ".value", g.op("Expand", "past1_" + i + "_value", prefixValue(i), rows));
         }
         OnnxMl.GraphProto.Builder lastOnly = decoder.toBuilder();
-        OnnxProtos.gatherBeforeLmHead(lastOnly, matMul.get(), g.ints("last_position", -1), "gptjt_last_hidden");
+        // lm_head at the prompt's last position and label 0's: the last n + 1
+        String lastPositions = g.op("Neg", "minus_n1", g.op("Add", "n1", n, one));
+        OnnxProtos.sliceBeforeLmHead(
+                lastOnly,
+                matMul.get(),
+                lastPositions,
+                g.ints("max_end", Long.MAX_VALUE),
+                g.ints("i1", 1),
+                "gptjt_last_hidden");
+        pass1.put(lastPositions, lastPositions); // a value of the main graph that the copy reads as it is
         Map<String, String> out1 = g.inline("p1/", lastOnly.build(), pass1);
 
         // label pass: (row, label) pairs as rows of their own
@@ -155,7 +188,17 @@ public final class ClassifyGraphConverter {
                             g.op(
                                     "Expand",
                                     "mask1_l",
-                                    g.unsqueeze(mask1, 1),
+                                    g.unsqueeze(
+                                            g.op(
+                                                    "Concat",
+                                                    "mask1_closed",
+                                                    new String[] {
+                                                        g.ones("ones_bp2", b, p),
+                                                        ATTENTION_MASK,
+                                                        g.zeros("zeros_bn", b, n)
+                                                    },
+                                                    g.axis(1)),
+                                            1),
                                     g.op("Concat", "1l1", new String[] {one, l, one}, g.axis(0))),
                             byPair),
                     g.ones("ones_blm", bl, m)
@@ -226,6 +269,7 @@ public final class ClassifyGraphConverter {
 
         // scores, in float32 whatever the model's type
         OnnxMl.AttributeProto lastAxis = g.axis(-1);
+        String lsm1 = g.op("LogSoftmax", "lsm1", new String[] {g.toFloat(out1.get(DecoderSession.LOGITS))}, lastAxis);
         String first = g.op(
                 "Gather",
                 "first",
@@ -233,15 +277,36 @@ public final class ClassifyGraphConverter {
                     g.op(
                             "Reshape",
                             "lsm1_2d",
-                            g.op(
-                                    "LogSoftmax",
-                                    "lsm1",
-                                    new String[] {g.toFloat(out1.get(DecoderSession.LOGITS))},
-                                    lastAxis),
+                            g.op("Slice", "lsm1_end", lsm1, g.ints("i0", 0), g.ints("i1", 1), g.ints("i1", 1)),
                             g.ints("b_v", 0, -1)),
                     LABEL_FIRST
                 },
                 g.axis(1));
+        String rest0 = g.op(
+                "ReduceSum",
+                "rest0",
+                new String[] {
+                    g.op(
+                            "GatherElements",
+                            "label0_logp",
+                            new String[] {
+                                g.op(
+                                        "Slice",
+                                        "lsm1_label0",
+                                        lsm1,
+                                        g.ints("i1", 1),
+                                        g.ints("max_end", Long.MAX_VALUE),
+                                        g.ints("i1", 1)),
+                                g.op(
+                                        "Expand",
+                                        "label0_next_b",
+                                        g.op("Reshape", "label0_next_3d", LABEL0_NEXT, g.ints("one_n_one", 1, -1, 1)),
+                                        g.op("Concat", "b_n_1", new String[] {b, n, one}, g.axis(0)))
+                            },
+                            g.axis(2)),
+                    g.ints("axes1", 1)
+                },
+                OnnxProtos.intAttribute("keepdims", 0));
         String lsm2 = g.op("LogSoftmax", "lsm2", new String[] {g.toFloat(out2.get(DecoderSession.LOGITS))}, lastAxis);
         String next = g.op(
                 "Reshape",
@@ -258,7 +323,11 @@ public final class ClassifyGraphConverter {
                 "rest",
                 new String[] {g.op("Mul", "masked", gathered, LABEL_NEXT_MASK), g.ints("axes2", 2)},
                 OnnxProtos.intAttribute("keepdims", 0));
-        g.nodes.add(OnnxProtos.node("Add", "gc_scores", new String[] {first, rest}, new String[] {LABEL_LOG_PROBS}));
+        g.nodes.add(OnnxProtos.node(
+                "Add",
+                "gc_scores",
+                new String[] {first, g.op("Concat", "rest_all", new String[] {rest0, rest}, g.axis(1))},
+                new String[] {LABEL_LOG_PROBS}));
 
         OnnxMl.GraphProto.Builder main = OnnxMl.GraphProto.newBuilder()
                 .setName("gptjt_classify")
@@ -273,17 +342,19 @@ public final class ClassifyGraphConverter {
             main.addInput(OnnxProtos.tensor(
                     prefixValue(i), kvType, 1L, (long) config.nHead(), "prefix", (long) config.headSize()));
         }
-        main.addInput(OnnxProtos.tensor(LABEL_IDS, DataType.INT64, "labels", "label_tokens"))
-                .addInput(OnnxProtos.tensor(LABEL_FIRST, DataType.INT64, "labels"))
-                .addInput(OnnxProtos.tensor(LABEL_NEXT, DataType.INT64, "labels", "label_tokens"))
-                .addInput(OnnxProtos.tensor(LABEL_NEXT_MASK, DataType.FLOAT, "labels", "label_tokens"))
+        main.addInput(OnnxProtos.tensor(LABEL_FIRST, DataType.INT64, "labels"))
+                .addInput(OnnxProtos.tensor(LABEL0_IDS, DataType.INT64, "label0_tokens"))
+                .addInput(OnnxProtos.tensor(LABEL0_NEXT, DataType.INT64, "label0_tokens"))
+                .addInput(OnnxProtos.tensor(LABEL_IDS, DataType.INT64, "further_labels", "label_tokens"))
+                .addInput(OnnxProtos.tensor(LABEL_NEXT, DataType.INT64, "further_labels", "label_tokens"))
+                .addInput(OnnxProtos.tensor(LABEL_NEXT_MASK, DataType.FLOAT, "further_labels", "label_tokens"))
                 .addOutput(OnnxProtos.tensor(LABEL_LOG_PROBS, DataType.FLOAT, "batch", "labels"));
         return model.toBuilder()
                 .setGraph(main)
                 .setProducerName("gptjt convert --classify-in-graph")
                 .addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder()
                         .setKey(FORMAT_KEY)
-                        .setValue("1"))
+                        .setValue(FORMAT_VERSION))
                 .build();
     }
 
@@ -346,7 +417,16 @@ public final class ClassifyGraphConverter {
 
         /** int64 ones of shape [rows, cols] ({@code rows}, {@code cols}: 1-D size tensors). */
         String ones(String name, String rows, String cols) {
-            OnnxMl.TensorProto one = OnnxProtos.int64s("", new long[] {1}, 1);
+            return filled(name, rows, cols, 1);
+        }
+
+        /** int64 zeros of shape [rows, cols]. */
+        String zeros(String name, String rows, String cols) {
+            return filled(name, rows, cols, 0);
+        }
+
+        private String filled(String name, String rows, String cols, long value) {
+            OnnxMl.TensorProto one = OnnxProtos.int64s("", new long[] {value}, 1);
             return op(
                     "ConstantOfShape",
                     name,

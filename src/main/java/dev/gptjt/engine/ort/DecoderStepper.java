@@ -50,8 +50,18 @@ final class DecoderStepper {
             implements KvCache {
         /** Copies row {@code r}'s logits at the {@code i}-th requested position into {@code into}. */
         void row(int r, int i, float[] into) {
+            logits.get(offset(r, i), into);
+        }
+
+        /** Where row {@code r}'s logits at the {@code i}-th requested position start in {@code logits}. */
+        int offset(int r, int i) {
             int index = width == positions.length ? r * width + i : r * width + positions[i];
-            logits.get(index * vocab, into);
+            return index * vocab;
+        }
+
+        /** Row {@code r}'s logit of {@code token} at the {@code i}-th requested position. */
+        float logit(int r, int i, int token) {
+            return logits.get(offset(r, i) + token);
         }
 
         @Override
@@ -183,6 +193,51 @@ final class DecoderStepper {
      */
     Output promptPass(Prompts prompts, List<? extends PreparedRequest> rows, OrtSession.RunOptions options)
             throws OrtException {
+        return promptPass(prompts, rows, new int[rows.size()][], options);
+    }
+
+    /**
+     * The prompt pass with {@code appended[r]} (may be empty) read after row r's prompt in the same pass,
+     * right-padded to the longest with masked pads: logits at the prompt's last position and at each
+     * appended position, in that order. Causal attention keeps the prompt's logits as they are without them.
+     */
+    Output promptPass(
+            Prompts prompts, List<? extends PreparedRequest> rows, int[][] appended, OrtSession.RunOptions options)
+            throws OrtException {
+        int b = rows.size();
+        int width = 0;
+        for (int[] tokens : appended) {
+            width = Math.max(width, tokens == null ? 0 : tokens.length);
+        }
+        int len = prompts.length();
+        int cols = prompts.total();
+        long[] ids = prompts.ids();
+        long[] mask = prompts.mask();
+        long[] positions = prompts.positions();
+        if (width > 0) {
+            ids = new long[b * (len + width)];
+            mask = new long[b * (cols + width)];
+            positions = new long[b * (len + width)];
+            Arrays.fill(ids, config.eosTokenId());
+            for (int r = 0; r < b; r++) {
+                System.arraycopy(prompts.ids(), r * len, ids, r * (len + width), len);
+                System.arraycopy(prompts.mask(), r * cols, mask, r * (cols + width), cols);
+                System.arraycopy(prompts.positions(), r * len, positions, r * (len + width), len);
+                int[] tokens = appended[r] == null ? new int[0] : appended[r];
+                for (int i = 0; i < width; i++) {
+                    int at = r * (len + width) + len + i;
+                    positions[at] = prompts.realLength(r) + i;
+                    if (i < tokens.length) {
+                        ids[at] = tokens[i];
+                        mask[r * (cols + width) + cols + i] = 1;
+                    }
+                }
+            }
+        }
+        int[] logitsAt = new int[1 + width];
+        for (int i = 0; i <= width; i++) {
+            logitsAt[i] = len - 1 + i;
+        }
         KvCache past = null;
         if (prompts.pastLength() > 0) {
             List<KvCacheMerge.Source> prefixes = new ArrayList<>(rows.size());
@@ -199,16 +254,7 @@ final class DecoderStepper {
             past = KvCacheMerge.merge(decoder, prefixes, pool);
         }
         try {
-            return run(
-                    prompts.ids(),
-                    prompts.mask(),
-                    prompts.positions(),
-                    rows.size(),
-                    prompts.length(),
-                    prompts.total(),
-                    past,
-                    new int[] {prompts.length() - 1},
-                    options);
+            return run(ids, mask, positions, b, len + width, cols + width, past, logitsAt, options);
         } finally {
             if (past != null) {
                 past.close(); // consumed by the run; its outputs are buffers of their own
@@ -308,12 +354,21 @@ final class DecoderStepper {
 
         /** The mask after {@code extra} more tokens are appended to every row. */
         long[] maskExtendedBy(int extra) {
+            return maskExtendedBy(0, extra);
+        }
+
+        /**
+         * The mask after {@code skipped} columns no later token may see (masked), then {@code extra} more
+         * tokens, are appended to every row.
+         */
+        long[] maskExtendedBy(int skipped, int extra) {
             int b = padding.length;
-            int total = total() + extra;
+            int total = total() + skipped + extra;
             long[] out = new long[b * total];
             for (int r = 0; r < b; r++) {
                 Arrays.fill(out, r * total + pastLength - prefixLengths[r], r * total + pastLength, 1L);
-                Arrays.fill(out, r * total + pastLength + padding[r], (r + 1) * total, 1L);
+                Arrays.fill(out, r * total + pastLength + padding[r], r * total + total(), 1L);
+                Arrays.fill(out, r * total + total() + skipped, (r + 1) * total, 1L);
             }
             return out;
         }

@@ -70,9 +70,17 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
                                 + ": missing; write it with 'gptjt convert --model " + model.root() + " --out "
                                 + model.root() + " --classify-in-graph'"));
         return ConvertedGraph.open(file, model, config, graph -> {
-            if (!graph.session().getMetadata().getCustomMetadata().containsKey(ClassifyGraphConverter.FORMAT_KEY)) {
+            String format = graph.session().getMetadata().getCustomMetadata().get(ClassifyGraphConverter.FORMAT_KEY);
+            if (format == null) {
                 throw new EngineException(
                         ErrorCode.MODEL_INVALID, file + ": not written by 'gptjt convert --classify-in-graph'");
+            }
+            if (!format.equals(ClassifyGraphConverter.FORMAT_VERSION)) {
+                throw new EngineException(
+                        ErrorCode.MODEL_INVALID,
+                        file + ": written by an older 'gptjt convert --classify-in-graph' (format " + format
+                                + ", this version reads " + ClassifyGraphConverter.FORMAT_VERSION
+                                + "); convert again");
             }
             var prefix = graph.session().getInputInfo().get(ClassifyGraphConverter.prefixKey(0));
             var extra = graph.session()
@@ -173,22 +181,35 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
                 mask[r * s + t] = 1;
             }
         }
-        int[][] labels = first.labelIds();
+        int[][] given = first.labelIds();
+        // the graph reads label 0 in the prompt pass and at least one further label in the label pass:
+        // a single label is scored twice there and read once
+        int[][] labels = given.length > 1 ? given : new int[][] {given[0], given[0]};
         int l = labels.length;
-        int m = Arrays.stream(labels).mapToInt(x -> x.length).max().orElseThrow();
-        long[] labelIds = new long[l * m];
         long[] labelFirst = new long[l];
-        long[] labelNext = new long[l * m];
-        float[] labelNextMask = new float[l * m];
-        Arrays.fill(labelIds, config.eosTokenId());
         for (int j = 0; j < l; j++) {
             labelFirst[j] = labels[j][0];
-            for (int k = 0; k < labels[j].length; k++) {
-                labelIds[j * m + k] = labels[j][k];
-                if (k + 1 < labels[j].length) {
-                    labelNext[j * m + k] = labels[j][k + 1];
-                    labelNextMask[j * m + k] = 1;
-                }
+        }
+        int n = labels[0].length - 1;
+        long[] label0Ids = new long[n];
+        long[] label0Next = new long[n];
+        for (int k = 0; k < n; k++) {
+            label0Ids[k] = labels[0][k];
+            label0Next[k] = labels[0][k + 1];
+        }
+        // The label pass reads every further label's tokens but its last (whose prediction is never asked for): a
+        // label of n tokens needs n - 1 there. Width 1 at least, all masked when every label is one token.
+        int m = Math.max(
+                1, Arrays.stream(labels, 1, l).mapToInt(x -> x.length).max().orElseThrow() - 1);
+        long[] labelIds = new long[(l - 1) * m];
+        long[] labelNext = new long[(l - 1) * m];
+        float[] labelNextMask = new float[(l - 1) * m];
+        Arrays.fill(labelIds, config.eosTokenId());
+        for (int j = 1; j < l; j++) {
+            for (int k = 0; k + 1 < labels[j].length; k++) {
+                labelIds[(j - 1) * m + k] = labels[j][k];
+                labelNext[(j - 1) * m + k] = labels[j][k + 1];
+                labelNextMask[(j - 1) * m + k] = 1;
             }
         }
         Map<String, OnnxTensor> inputs = new HashMap<>();
@@ -196,13 +217,15 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
         try {
             owned.add(put(inputs, ClassifyGraphConverter.INPUT_IDS, longs(ids, b, s)));
             owned.add(put(inputs, ClassifyGraphConverter.ATTENTION_MASK, longs(mask, b, s)));
-            owned.add(put(inputs, ClassifyGraphConverter.LABEL_IDS, longs(labelIds, l, m)));
             owned.add(put(inputs, ClassifyGraphConverter.LABEL_FIRST, longs(labelFirst, l)));
-            owned.add(put(inputs, ClassifyGraphConverter.LABEL_NEXT, longs(labelNext, l, m)));
+            owned.add(put(inputs, ClassifyGraphConverter.LABEL0_IDS, longs(label0Ids, n)));
+            owned.add(put(inputs, ClassifyGraphConverter.LABEL0_NEXT, longs(label0Next, n)));
+            owned.add(put(inputs, ClassifyGraphConverter.LABEL_IDS, longs(labelIds, l - 1, m)));
+            owned.add(put(inputs, ClassifyGraphConverter.LABEL_NEXT, longs(labelNext, l - 1, m)));
             owned.add(put(
                     inputs,
                     ClassifyGraphConverter.LABEL_NEXT_MASK,
-                    OnnxTensor.createTensor(env, FloatBuffer.wrap(labelNextMask), new long[] {l, m})));
+                    OnnxTensor.createTensor(env, FloatBuffer.wrap(labelNextMask), new long[] {l - 1, m})));
             KvCacheMerge.Merged cached = first.prefix() == null
                     ? null
                     : ((CachedPrefix) first.prefix().state()).kv();
@@ -221,9 +244,9 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
             try (OrtSession.Result result = session.run(inputs, run)) {
                 ortNanos += System.nanoTime() - ortStart;
                 FloatBuffer out = ((OnnxTensor) result.get(0)).getFloatBuffer();
-                double[][] scores = new double[b][l];
+                double[][] scores = new double[b][given.length];
                 for (int r = 0; r < b; r++) {
-                    for (int j = 0; j < l; j++) {
+                    for (int j = 0; j < given.length; j++) {
                         scores[r][j] = out.get(r * l + j);
                     }
                 }

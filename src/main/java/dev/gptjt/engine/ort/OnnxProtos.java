@@ -120,4 +120,22 @@ final class OnnxProtos {
         graph.setNode(matMul, product.toBuilder().setInput(0, gathered));
         graph.addNode(matMul, gather); // nodes stay in topological order: the Gather right before the MatMul
     }
+
+    /**
+     * Like {@link #gatherBeforeLmHead}, with a {@code Slice} of the hidden states' positions from {@code
+     * starts} (a 1-D one-element tensor, negative counts from the end) to {@code ends} on {@code axes} (the
+     * same). ORT 1.29's extended optimizations turn a {@code Range} feeding a {@code Gather} into a
+     * {@code Slice} and got a negative start wrong: a {@code Slice} is what it means.
+     */
+    static void sliceBeforeLmHead(
+            OnnxMl.GraphProto.Builder graph, int matMul, String starts, String ends, String axes, String sliced) {
+        OnnxMl.NodeProto product = graph.getNode(matMul);
+        OnnxMl.NodeProto slice = node(
+                "Slice",
+                "gptjt_slice_logits_positions",
+                new String[] {product.getInput(0), starts, ends, axes},
+                new String[] {sliced});
+        graph.setNode(matMul, product.toBuilder().setInput(0, sliced));
+        graph.addNode(matMul, slice);
+    }
 }

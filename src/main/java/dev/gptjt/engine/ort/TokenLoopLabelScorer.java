@@ -4,14 +4,19 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.gptjt.engine.PreparedRequest;
 import dev.gptjt.engine.model.ModelConfig;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
- * Label scoring on the Java token loop: a prompt pass (from each row's cached prefix, when it has one),
- * then one short pass per label index over the prompts' KV cache, log-softmax in Java. The in-graph
- * scorer ({@link InGraphClassifyBackend}) computes the same sums in one {@code session.run}; rows of any
- * prefixes and label sets may share a batch here.
+ * Label scoring on the Java token loop: a prompt pass (from each row's cached prefix, when it has one)
+ * that also reads the first label's tokens, then one short pass per further label over the prompts' KV
+ * cache; log-softmax in Java, rows in parallel. The in-graph scorer ({@link InGraphClassifyBackend})
+ * computes the same sums in one {@code session.run}; rows of any prefixes and label sets may share a batch here.
  */
 final class TokenLoopLabelScorer implements LabelScorer {
     private final DecoderStepper stepper;
@@ -25,31 +30,40 @@ final class TokenLoopLabelScorer implements LabelScorer {
     }
 
     /**
-     * Sum of each label's token log-probabilities after its prompt. One pass over the left-padded
-     * prompts, then one short pass per label index that continues from the prompts' KV cache (the same
-     * present tensors feed every label pass: the prompt is read once, whatever the label count).
+     * Sum of each label's token log-probabilities after its prompt. Label 0's tokens but its last are read
+     * in the prompt pass itself, after the prompt (causal attention leaves the prompt's logits unchanged);
+     * each further label j then takes one short pass that continues from the prompts' KV cache with label
+     * 0's columns masked (the same present tensors feed every label pass: the prompt is read once).
      */
     @Override
     public double[][] score(List<PreparedRequest.Classification> batch, OrtSession.RunOptions options)
             throws OrtException {
         int b = batch.size();
-        int vocab = config.vocabSize();
         DecoderStepper.Prompts prompts = DecoderStepper.Prompts.of(batch, config.eosTokenId());
         double[][] out = new double[b][];
-        float[] row = new float[vocab];
+        int[][] firstLabel = new int[b][];
         int maxLabels = 0;
-        try (DecoderStepper.Output prefill = stepper.promptPass(prompts, batch, options)) {
+        for (int r = 0; r < b; r++) {
+            int[][] labels = batch.get(r).labelIds();
+            out[r] = new double[labels.length];
+            maxLabels = Math.max(maxLabels, labels.length);
+            firstLabel[r] = Arrays.copyOf(labels[0], labels[0].length - 1);
+        }
+        try (DecoderStepper.Output prefill = stepper.promptPass(prompts, batch, firstLabel, options)) {
+            int appended = prefill.positions().length - 1;
+            List<Term> terms = new ArrayList<>();
             for (int r = 0; r < b; r++) {
                 int[][] labels = batch.get(r).labelIds();
-                out[r] = new double[labels.length];
-                maxLabels = Math.max(maxLabels, labels.length);
-                prefill.row(r, 0, row);
-                double lse = logSumExp(row);
                 for (int j = 0; j < labels.length; j++) {
-                    out[r][j] = row[labels[j][0]] - lse; // the first label token follows the last prompt position
+                    terms.add(
+                            new Term(r, 0, j, labels[j][0])); // the first label token follows the last prompt position
+                }
+                for (int i = 0; i + 1 < labels[0].length; i++) {
+                    terms.add(new Term(r, i + 1, 0, labels[0][i + 1]));
                 }
             }
-            for (int j = 0; j < maxLabels; j++) {
+            addLogProbs(prefill, terms, out);
+            for (int j = 1; j < maxLabels; j++) {
                 control.check();
                 // Input: label j's tokens but the last, right-padded; its logits predict the tokens after the first.
                 int width = 0;
@@ -80,38 +94,64 @@ final class TokenLoopLabelScorer implements LabelScorer {
                 }
                 try (DecoderStepper.Output pass = stepper.run(
                         ids,
-                        prompts.maskExtendedBy(width),
+                        prompts.maskExtendedBy(appended, width),
                         positions,
                         b,
                         width,
-                        prompts.total() + width,
+                        prompts.total() + appended + width,
                         prefill,
                         all,
                         options)) {
+                    terms.clear();
                     for (int r = 0; r < b; r++) {
                         int[][] labels = batch.get(r).labelIds();
-                        if (j >= labels.length) {
-                            continue;
-                        }
-                        for (int i = 0; i + 1 < labels[j].length; i++) {
-                            pass.row(r, i, row);
-                            out[r][j] += row[labels[j][i + 1]] - logSumExp(row);
+                        for (int i = 0; j < labels.length && i + 1 < labels[j].length; i++) {
+                            terms.add(new Term(r, i, j, labels[j][i + 1]));
                         }
                     }
+                    addLogProbs(pass, terms, out);
                 }
             }
         }
         return out;
     }
 
-    private static double logSumExp(float[] logits) {
+    /** {@code token}'s log-probability at row {@code row}'s {@code position}-th logits, added to label {@code label}. */
+    private record Term(int row, int position, int label, int token) {}
+
+    /**
+     * Adds each term's log-probability to {@code out}. One log-sum-exp over the vocabulary per logits row
+     * the terms read (labels that start alike share it), computed in parallel: the cores are otherwise idle
+     * between passes. The sums are added in the terms' order, so results do not depend on scheduling.
+     */
+    private static void addLogProbs(DecoderStepper.Output pass, List<Term> terms, double[][] out) {
+        Map<Long, Integer> slots = new LinkedHashMap<>();
+        for (Term t : terms) {
+            slots.putIfAbsent(((long) t.row() << 32) | t.position(), slots.size());
+        }
+        long[] keys = slots.keySet().stream().mapToLong(Long::longValue).toArray();
+        double[] lse = new double[keys.length];
+        IntStream.range(0, keys.length)
+                .parallel()
+                .forEach(k -> lse[k] = logSumExp(pass, (int) (keys[k] >>> 32), (int) keys[k]));
+        for (Term t : terms) {
+            int slot = slots.get(((long) t.row() << 32) | t.position());
+            out[t.row()][t.label()] += pass.logit(t.row(), t.position(), t.token()) - lse[slot];
+        }
+    }
+
+    /** Log-sum-exp of row {@code r}'s logits at its {@code i}-th position, read in place. */
+    private static double logSumExp(DecoderStepper.Output pass, int r, int i) {
+        FloatBuffer logits = pass.logits();
+        int from = pass.offset(r, i);
+        int to = from + pass.vocab();
         float max = Float.NEGATIVE_INFINITY;
-        for (float v : logits) {
-            max = Math.max(max, v);
+        for (int k = from; k < to; k++) {
+            max = Math.max(max, logits.get(k));
         }
         double sum = 0;
-        for (float v : logits) {
-            sum += Math.exp(v - max);
+        for (int k = from; k < to; k++) {
+            sum += Math.exp(logits.get(k) - max);
         }
         return max + Math.log(sum);
     }
