@@ -83,7 +83,9 @@ final class TaskBench extends KafkaSideCommand {
             throw new CliException("--inputs: " + inputsFile + " has no input lines");
         }
         // spinning off, as in the service: the idle engine's threads must not take the running one's cores
-        EngineConfig config = options.engineConfig(inputs.size()).withSpinWait(false);
+        // the Java loop for every path but the graph's, whatever the directory holds
+        EngineConfig config =
+                options.engineConfig(inputs.size()).withSpinWait(false).withBackend(DecodingBackend.JAVA_LOOP);
         List<Variant> paths = new ArrayList<>();
         try {
             // the first path is the baseline of every ratio: the path before prefix caching and batch formation

@@ -40,7 +40,7 @@ public final class Int4Quantizer {
      *                      zero point (the operator's {@code zero_points} input), instead of ±max around 8
      */
     public record Options(int blockSize, int accuracyLevel, boolean zeroPoints) {
-        public static final Options DEFAULTS = new Options(32, 4, false);
+        public static final Options DEFAULTS = new Options(128, 4, false);
 
         public Options {
             if (blockSize < 16 || blockSize > 256 || Integer.bitCount(blockSize) != 1) {
