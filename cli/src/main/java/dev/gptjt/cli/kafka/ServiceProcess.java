@@ -33,6 +33,15 @@ public final class ServiceProcess implements AutoCloseable {
      * {@code settings} as system properties; output goes to {@code log}.
      */
     public static ServiceProcess start(Map<String, String> settings, Path log) throws IOException {
+        return start(settings, Map.of(), log);
+    }
+
+    /**
+     * As {@link #start(Map, Path)}, with {@code environment} added to this process's for the service (as a
+     * Deployment's {@code env:} would: {@code QUARKUS_CONFIG_LOCATIONS}, secrets read as variables).
+     */
+    public static ServiceProcess start(Map<String, String> settings, Map<String, String> environment, Path log)
+            throws IOException {
         String jar = System.getProperty("gptjt.app.jar");
         if (jar == null || !Files.isRegularFile(Path.of(jar))) {
             throw new IllegalStateException(
@@ -53,10 +62,11 @@ public final class ServiceProcess implements AutoCloseable {
         all.put("quarkus.http.port", Integer.toString(port));
         all.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(List.of("-jar", jar));
-        Process p = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .redirectErrorStream(true)
-                .start();
+                .redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        Process p = builder.start();
         return new ServiceProcess(p, log, port);
     }
 
