@@ -25,14 +25,41 @@ public final class KafkaBroker implements AutoCloseable {
     private final int port;
     private final int controllerPort;
     private final Path config;
+    private final SaslSsl saslSsl;
+    private final int saslSslPort;
     private Process process;
 
-    private KafkaBroker(Path dataDir, int port, int controllerPort) throws IOException {
+    /**
+     * A second listener, {@code SASL_SSL} with SCRAM-SHA-512, for clients that must authenticate (the
+     * PLAINTEXT one stays, for the broker itself and trusted tools).
+     *
+     * @param keyStore         the broker's TLS key and certificate, PKCS12
+     * @param keyStorePassword its password (and the key's)
+     * @param users            SCRAM users by name, with their passwords, written into the metadata log when
+     *                         the storage is formatted
+     */
+    public record SaslSsl(Path keyStore, String keyStorePassword, Map<String, String> users) {}
+
+    private KafkaBroker(Path dataDir, int port, int controllerPort, SaslSsl saslSsl, int saslSslPort)
+            throws IOException {
         this.dataDir = dataDir;
         this.port = port;
         this.controllerPort = controllerPort;
+        this.saslSsl = saslSsl;
+        this.saslSslPort = saslSslPort;
         this.config = dataDir.resolve("server.properties");
         Files.createDirectories(dataDir);
+        String secured = saslSsl == null ? "" : ",SASL_SSL://127.0.0.1:" + saslSslPort;
+        List<String> securedSettings = saslSsl == null
+                ? List.of()
+                : List.of(
+                        "sasl.enabled.mechanisms=SCRAM-SHA-512",
+                        "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config="
+                                + "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+                        "ssl.keystore.type=PKCS12",
+                        "ssl.keystore.location=" + saslSsl.keyStore().toAbsolutePath(),
+                        "ssl.keystore.password=" + saslSsl.keyStorePassword(),
+                        "ssl.key.password=" + saslSsl.keyStorePassword());
         Files.writeString(
                 config,
                 String.join(
@@ -40,11 +67,14 @@ public final class KafkaBroker implements AutoCloseable {
                         "process.roles=broker,controller",
                         "node.id=1",
                         "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
-                        "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                        "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                        "listeners=PLAINTEXT://127.0.0.1:" + port + secured + ",CONTROLLER://127.0.0.1:"
+                                + controllerPort,
+                        "advertised.listeners=PLAINTEXT://127.0.0.1:" + port + secured,
                         "controller.listener.names=CONTROLLER",
                         "inter.broker.listener.name=PLAINTEXT",
-                        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+                                + (saslSsl == null ? "" : ",SASL_SSL:SASL_SSL"),
+                        String.join("\n", securedSettings),
                         "log.dirs=" + dataDir.resolve("logs"),
                         "num.partitions=1",
                         "offsets.topic.replication.factor=1",
@@ -77,7 +107,20 @@ public final class KafkaBroker implements AutoCloseable {
             throw new IllegalStateException(
                     "port " + port + " is already in use (another broker running?); choose another with --port");
         }
-        KafkaBroker broker = new KafkaBroker(dataDir, port == 0 ? freePort() : port, freePort());
+        return start(dataDir, port, null);
+    }
+
+    /**
+     * Formats storage in {@code dataDir} and starts the broker on free ports, with a {@code SASL_SSL} listener
+     * beside the PLAINTEXT one ({@link #saslSslBootstrap()}).
+     */
+    public static KafkaBroker start(Path dataDir, SaslSsl saslSsl) throws Exception {
+        return start(dataDir, 0, saslSsl);
+    }
+
+    private static KafkaBroker start(Path dataDir, int port, SaslSsl saslSsl) throws Exception {
+        KafkaBroker broker = new KafkaBroker(
+                dataDir, port == 0 ? freePort() : port, freePort(), saslSsl, saslSsl == null ? 0 : freePort());
         if (!Files.exists(dataDir.resolve("logs").resolve("meta.properties"))) {
             broker.format();
         }
@@ -95,18 +138,32 @@ public final class KafkaBroker implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
+    /** The PLAINTEXT listener's address. */
     public String bootstrap() {
         return "127.0.0.1:" + port;
     }
 
+    /**
+     * The {@code SASL_SSL} listener's address.
+     *
+     * @throws IllegalStateException when the broker was started without one
+     */
+    public String saslSslBootstrap() {
+        if (saslSsl == null) {
+            throw new IllegalStateException("this broker has no SASL_SSL listener");
+        }
+        return "127.0.0.1:" + saslSslPort;
+    }
+
     private void format() throws Exception {
-        Process format = java(
-                        "kafka.tools.StorageTool",
-                        "format",
-                        "-t",
-                        Uuid.randomUuid().toString(),
-                        "-c",
-                        config.toString())
+        List<String> args =
+                new ArrayList<>(List.of("format", "-t", Uuid.randomUuid().toString(), "-c", config.toString()));
+        if (saslSsl != null) {
+            saslSsl.users()
+                    .forEach((user, password) -> args.addAll(
+                            List.of("--add-scram", "SCRAM-SHA-512=[name=" + user + ",password=" + password + "]")));
+        }
+        Process format = java("kafka.tools.StorageTool", args.toArray(String[]::new))
                 .redirectOutput(dataDir.resolve("format.log").toFile())
                 .redirectErrorStream(true)
                 .start();

@@ -51,7 +51,8 @@ class DeployManifestsTest {
         return problems;
     }
 
-    private static Optional<Path> kubectl() {
+    /** {@code kubectl} on the PATH, if any (the Debian 12 image has it, the Debian 13 one not). */
+    static Optional<Path> kubectl() {
         return Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
                 .map(dir -> Path.of(dir, "kubectl"))
                 .filter(Files::isExecutable)

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,13 +80,6 @@ class ReadmeDeployCommandsTest {
         return words;
     }
 
-    private static Optional<Path> kubectl() {
-        return Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-                .map(dir -> Path.of(dir, "kubectl"))
-                .filter(Files::isExecutable)
-                .findFirst();
-    }
-
     private static JsonNode dryRun(Path kubectl, List<String> command, Path cwd) throws Exception {
         List<String> argv = new ArrayList<>(command);
         argv.set(0, kubectl.toString());
@@ -133,7 +125,7 @@ class ReadmeDeployCommandsTest {
         }
         assertTrue(read.containsAll(Set.of("sasl-jaas-config", "username", "password", "ca.crt")), read.toString());
 
-        Optional<Path> kubectl = kubectl();
+        Optional<Path> kubectl = DeployManifestsTest.kubectl();
         if (kubectl.isEmpty()) {
             System.out.println("ReadmeDeployCommandsTest: SKIPPED running the README's kubectl commands: no kubectl on"
                     + " PATH (the Debian 12 image has it); the keys the component reads: " + read);

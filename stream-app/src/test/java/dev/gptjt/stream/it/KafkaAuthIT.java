@@ -26,7 +26,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,151 +46,70 @@ class KafkaAuthIT {
     private static final String STORE_PASSWORD = "changeit";
 
     private static Path dir;
-    private static Process broker;
+    private static KafkaBroker broker;
     private static String plain;
     private static String secured;
 
-    private static void run(List<String> command, Path log) throws Exception {
+    private static void keytool(Path log, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
+        command.addAll(List.of(args));
         Process p = new ProcessBuilder(command)
                 .redirectOutput(log.toFile())
                 .redirectErrorStream(true)
                 .start();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), command.get(0) + " did not finish");
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "keytool did not finish");
         assertEquals(0, p.exitValue(), String.join(" ", command) + ":\n" + Files.readString(log));
-    }
-
-    private static List<String> java(String mainClass, String... args) {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
-                "-XX:+UseSerialGC",
-                "-cp",
-                System.getProperty("java.class.path"),
-                mainClass));
-        command.addAll(List.of(args));
-        return command;
     }
 
     @BeforeAll
     static void startSecuredBroker() throws Exception {
         Files.createDirectories(WORK);
         dir = Files.createTempDirectory(WORK, "sasl-ssl-").toAbsolutePath();
-        String keytool =
-                Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
         Path keystore = dir.resolve("broker.p12");
-        run(
-                List.of(
-                        keytool,
-                        "-genkeypair",
-                        "-alias",
-                        "broker",
-                        "-keyalg",
-                        "RSA",
-                        "-keysize",
-                        "2048",
-                        "-dname",
-                        "CN=localhost",
-                        "-ext",
-                        "SAN=ip:127.0.0.1,dns:localhost",
-                        "-validity",
-                        "2",
-                        "-storetype",
-                        "PKCS12",
-                        "-keystore",
-                        keystore.toString(),
-                        "-storepass",
-                        STORE_PASSWORD),
-                dir.resolve("keytool.log"));
-        run(
-                List.of(
-                        keytool,
-                        "-exportcert",
-                        "-rfc",
-                        "-alias",
-                        "broker",
-                        "-keystore",
-                        keystore.toString(),
-                        "-storepass",
-                        STORE_PASSWORD,
-                        "-file",
-                        dir.resolve("ca.crt").toString()),
-                dir.resolve("keytool-export.log"));
-        int plainPort = KafkaBroker.freePort();
-        int securedPort = KafkaBroker.freePort();
-        int controllerPort = KafkaBroker.freePort();
-        plain = "127.0.0.1:" + plainPort;
-        secured = "127.0.0.1:" + securedPort;
-        Path config = dir.resolve("server.properties");
-        Files.writeString(
-                config,
-                String.join(
-                        "\n",
-                        "process.roles=broker,controller",
-                        "node.id=1",
-                        "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
-                        "listeners=PLAINTEXT://" + plain + ",SASL_SSL://" + secured + ",CONTROLLER://127.0.0.1:"
-                                + controllerPort,
-                        "advertised.listeners=PLAINTEXT://" + plain + ",SASL_SSL://" + secured,
-                        "controller.listener.names=CONTROLLER",
-                        "inter.broker.listener.name=PLAINTEXT",
-                        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
-                        "sasl.enabled.mechanisms=SCRAM-SHA-512",
-                        "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config="
-                                + "org.apache.kafka.common.security.scram.ScramLoginModule required;",
-                        "ssl.keystore.type=PKCS12",
-                        "ssl.keystore.location=" + keystore,
-                        "ssl.keystore.password=" + STORE_PASSWORD,
-                        "ssl.key.password=" + STORE_PASSWORD,
-                        "log.dirs=" + dir.resolve("logs"),
-                        "num.partitions=1",
-                        "offsets.topic.replication.factor=1",
-                        "offsets.topic.num.partitions=4",
-                        "transaction.state.log.replication.factor=1",
-                        "transaction.state.log.min.isr=1",
-                        "share.coordinator.state.topic.replication.factor=1",
-                        "share.coordinator.state.topic.min.isr=1",
-                        "group.initial.rebalance.delay.ms=0",
-                        "auto.create.topics.enable=false",
-                        ""));
-        // the service's SCRAM user exists from the first start: written into the metadata log by the format
-        run(
-                java(
-                        "kafka.tools.StorageTool",
-                        "format",
-                        "-t",
-                        Uuid.randomUuid().toString(),
-                        "-c",
-                        config.toString(),
-                        "--add-scram",
-                        "SCRAM-SHA-512=[name=" + USER + ",password=" + PASSWORD + "]"),
-                dir.resolve("format.log"));
-        broker = new ProcessBuilder(java("kafka.Kafka", config.toString()))
-                .redirectOutput(dir.resolve("broker.log").toFile())
-                .redirectErrorStream(true)
-                .start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, plain))) {
-            while (true) {
-                try {
-                    admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
-                    break;
-                } catch (Exception notYet) {
-                    assertTrue(
-                            broker.isAlive() && System.nanoTime() < deadline,
-                            "broker did not start: " + Files.readString(dir.resolve("broker.log")));
-                    Thread.sleep(200);
-                }
-            }
-        }
+        keytool(
+                dir.resolve("keytool.log"),
+                "-genkeypair",
+                "-alias",
+                "broker",
+                "-keyalg",
+                "RSA",
+                "-keysize",
+                "2048",
+                "-dname",
+                "CN=localhost",
+                "-ext",
+                "SAN=ip:127.0.0.1,dns:localhost",
+                "-validity",
+                "2",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                keystore.toString(),
+                "-storepass",
+                STORE_PASSWORD);
+        keytool(
+                dir.resolve("keytool-export.log"),
+                "-exportcert",
+                "-rfc",
+                "-alias",
+                "broker",
+                "-keystore",
+                keystore.toString(),
+                "-storepass",
+                STORE_PASSWORD,
+                "-file",
+                dir.resolve("ca.crt").toString());
+        broker = KafkaBroker.start(
+                dir.resolve("broker"), new KafkaBroker.SaslSsl(keystore, STORE_PASSWORD, Map.of(USER, PASSWORD)));
+        plain = broker.bootstrap();
+        secured = broker.saslSslBootstrap();
     }
 
     @AfterAll
     static void stopBroker() throws Exception {
         if (broker != null) {
-            broker.destroy();
-            if (!broker.waitFor(60, TimeUnit.SECONDS)) {
-                broker.destroyForcibly().waitFor();
-            }
+            broker.close();
         }
     }
 
