@@ -62,18 +62,15 @@ record TransferEstimate(ModelConfig model, int valueBytes) {
      * log-probabilities (float32) back.
      */
     long inGraphClassifyBytes(int batch, int promptTokens, int cachedPrefix, int[] labelTokens) {
-        int further = Math.max(1, labelTokens.length - 1);
-        int width = Math.max(
-                1,
-                Arrays.stream(labelTokens, 1, Math.max(2, labelTokens.length))
-                                .max()
-                                .orElse(1)
-                        - 1);
-        long labelIds = 8L * labelTokens.length + 16L * (labelTokens[0] - 1) + 20L * further * width;
+        // one label runs as two (label 0 again in the label pass), as the backend sends it
+        int[] labels = labelTokens.length == 1 ? new int[] {labelTokens[0], labelTokens[0]} : labelTokens;
+        int further = labels.length - 1;
+        int width = Math.max(1, Arrays.stream(labels, 1, labels.length).max().orElseThrow() - 1);
+        long labelIds = 8L * labels.length + 16L * (labels[0] - 1) + 20L * further * width;
         return batch * (promptTokens - cachedPrefix) * 2L * 8
                 + cachedPrefix * kvBytesPerToken()
                 + labelIds
-                + 4L * batch * labelTokens.length;
+                + 4L * batch * labels.length;
     }
 
     /** The in-graph backend, one step: the new token id of each row back to the host (int32). */

@@ -172,5 +172,10 @@ class BenchCommandTest {
         assertEquals(
                 64L * 29 * 16 + 81 * kv + (2 * 8 + 2 * 8 + 2 * 20) + 64 * 2 * 4,
                 fp16.inGraphClassifyBytes(64, 110, 81, labels));
+        // one label of 2 tokens runs as two: 2 first tokens, label 0's 1 token and successor, the copy's 1
+        // token, successor and mask; 2 floats a row back
+        assertEquals(
+                64L * 29 * 16 + 81 * kv + (2 * 8 + 2 * 8 + 20) + 64 * 2 * 4,
+                fp16.inGraphClassifyBytes(64, 110, 81, new int[] {2}));
     }
 }

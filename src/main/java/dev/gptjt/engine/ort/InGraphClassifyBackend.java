@@ -78,7 +78,7 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
             if (!format.equals(ClassifyGraphConverter.FORMAT_VERSION)) {
                 throw new EngineException(
                         ErrorCode.MODEL_INVALID,
-                        file + ": written by an older 'gptjt convert --classify-in-graph' (format " + format
+                        file + ": written by another version of 'gptjt convert --classify-in-graph' (format " + format
                                 + ", this version reads " + ClassifyGraphConverter.FORMAT_VERSION
                                 + "); convert again");
             }

@@ -35,10 +35,16 @@ public final class KafkaBroker implements AutoCloseable {
      *
      * @param keyStore         the broker's TLS key and certificate, PKCS12
      * @param keyStorePassword its password (and the key's)
-     * @param users            SCRAM users by name, with their passwords, written into the metadata log when
-     *                         the storage is formatted
+     * @param users            SCRAM users by name, with their passwords (no {@code , ] =} in them), written
+     *                         into the metadata log when the storage is formatted: a data directory formatted
+     *                         before keeps the users it has
      */
-    public record SaslSsl(Path keyStore, String keyStorePassword, Map<String, String> users) {}
+    public record SaslSsl(Path keyStore, String keyStorePassword, Map<String, String> users) {
+        @Override
+        public String toString() {
+            return "SaslSsl[keyStore=" + keyStore + ", users=" + users.keySet() + "]"; // no passwords in logs
+        }
+    }
 
     private KafkaBroker(Path dataDir, int port, int controllerPort, SaslSsl saslSsl, int saslSslPort)
             throws IOException {

@@ -28,12 +28,13 @@ class DockerfilesIT {
     private static List<Path> matching(String source) throws Exception {
         Path pattern = ROOT.resolve(source.endsWith("/") ? source.substring(0, source.length() - 1) : source);
         Path dir = pattern.getParent();
-        PathMatcher glob = FileSystems.getDefault().getPathMatcher("glob:" + pattern);
+        // the glob is the last name only: the checkout's own path may hold glob characters
+        PathMatcher glob = FileSystems.getDefault().getPathMatcher("glob:" + pattern.getFileName());
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
         try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(glob::matches).toList();
+            return files.filter(f -> glob.matches(f.getFileName())).toList();
         }
     }
 
@@ -61,7 +62,11 @@ class DockerfilesIT {
                 switch (w[0]) {
                     case "COPY" -> {
                         String dest = w[w.length - 1];
+                        assertFalse(line.trim().endsWith("\\"), name + ": continued COPY lines are not read here");
                         for (int i = 1; i < w.length - 1; i++) {
+                            if (w[i].startsWith("--")) {
+                                continue; // --chown=, --from=: options, not sources
+                            }
                             List<Path> found = matching(w[i]);
                             assertFalse(found.isEmpty(), name + ": COPY " + w[i] + " matches nothing in the build");
                             for (Path f : found) { // a directory's contents go into dest, a file under it
