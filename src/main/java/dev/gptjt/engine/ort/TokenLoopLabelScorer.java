@@ -54,9 +54,9 @@ final class TokenLoopLabelScorer implements LabelScorer {
             List<Term> terms = new ArrayList<>();
             for (int r = 0; r < b; r++) {
                 int[][] labels = batch.get(r).labelIds();
+                // every label's first token follows the prompt's last position; label 0's next ones, its own
                 for (int j = 0; j < labels.length; j++) {
-                    terms.add(
-                            new Term(r, 0, j, labels[j][0])); // the first label token follows the last prompt position
+                    terms.add(new Term(r, 0, j, labels[j][0]));
                 }
                 for (int i = 0; i + 1 < labels[0].length; i++) {
                     terms.add(new Term(r, i + 1, 0, labels[0][i + 1]));
