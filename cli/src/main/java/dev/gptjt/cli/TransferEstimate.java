@@ -44,12 +44,16 @@ record TransferEstimate(ModelConfig model, int valueBytes) {
         long logitsRow = (long) model.vocabSize() * valueBytes;
         int first = labelTokens[0] - 1;
         int columns = promptTokens + first;
-        long inputs = batch * (columns - cachedPrefix) * 3L * 8; // ids, positions, mask
+        long inputs = batch * ((columns - cachedPrefix) * 2L + columns) * 8; // ids, positions; the mask spans all
         long bytes = inputs + batch * (cachedPrefix * kv + columns * kv + (1 + first) * logitsRow);
         for (int j = 1; j < labelTokens.length; j++) {
             int width = labelTokens[j] - 1;
             if (width > 0) {
-                bytes += batch * (columns * kv + (columns + width) * kv + width * logitsRow + width * 3L * 8);
+                bytes += batch
+                        * (columns * kv
+                                + (columns + width) * kv
+                                + width * logitsRow
+                                + (width * 2L + columns + width) * 8);
             }
         }
         return bytes;

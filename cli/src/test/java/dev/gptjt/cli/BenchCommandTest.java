@@ -163,10 +163,11 @@ class BenchCommandTest {
         int[] labels = {2, 3}; // " hate speech", " not hate speech"
         // the prompt pass reads 110 + 1 (" hate"): its cache and two rows of logits down; the second label's pass
         // (" not hate"): 111 up, 113 down, 2 logits rows
-        long whole = 64L * 111 * 24 + 64 * (111 * kv + 2 * logits) + 64 * (111 * kv + 113 * kv + 2 * logits + 48);
+        // (int64 inputs: ids and positions of the new tokens, the mask over every column)
+        long whole = 64L * 111 * 24 + 64 * (111 * kv + 2 * logits) + 64 * (111 * kv + 113 * kv + 2 * logits + 117 * 8);
         assertEquals(whole, fp16.javaLoopClassifyBytes(64, 110, 0, labels));
         // the Java loop's prefix cache sends the prefix, expanded to 64 rows, up as well
-        assertEquals(whole - 64L * 81 * 24 + 64L * 81 * kv, fp16.javaLoopClassifyBytes(64, 110, 81, labels));
+        assertEquals(whole - 64L * 81 * 16 + 64L * 81 * kv, fp16.javaLoopClassifyBytes(64, 110, 81, labels));
         // in-graph: 29 ids and masks a row, the prefix once; label ids: 2 first tokens, label 0's 1 token and
         // its successor, label 1's 2 tokens, successors and mask floats; 2 floats a row back
         assertEquals(
