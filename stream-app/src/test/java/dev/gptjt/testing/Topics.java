@@ -1,14 +1,19 @@
 package dev.gptjt.testing;
 
+import dev.gptjt.schema.Completion;
+import dev.gptjt.schema.GenerationParams;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.wire.WireFormat;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Predicate;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -24,6 +29,39 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /** Plain Kafka clients for tests: send encoded prompts, read whole topics. */
 public final class Topics {
     private Topics() {}
+
+    /** {@code n} short generations {@code prefix-0 … prefix-(n-1)}, {@code maxNewTokens} tokens each. */
+    public static List<PromptRequest> generations(String prefix, int n, int maxNewTokens) {
+        return IntStream.range(0, n)
+                .mapToObj(i -> PromptRequest.newBuilder()
+                        .setId(prefix + "-" + i)
+                        .setPrompt("Input: message number " + i + "\nOutput:")
+                        .setParams(GenerationParams.newBuilder()
+                                .setMaxNewTokens(maxNewTokens)
+                                .build())
+                        .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                        .build())
+                .toList();
+    }
+
+    /**
+     * Sends {@code prompts} to {@code NAME.prompts} and reads {@code NAME.completions} until as many
+     * completions are there (at most 120 s); their ids, sorted.
+     */
+    public static List<String> answeredIds(
+            String bootstrap, String name, WireFormat wire, List<PromptRequest> prompts) {
+        send(bootstrap, name + ".prompts", wire, prompts);
+        return readUntil(
+                        bootstrap,
+                        name + ".completions",
+                        false,
+                        Duration.ofSeconds(120),
+                        r -> r.size() >= prompts.size())
+                .stream()
+                .map(r -> wire.decode(r.topic(), r.value(), Completion.class).getId())
+                .sorted()
+                .toList();
+    }
 
     /** Waits until every topic exists (the service creates its topics when it starts). */
     public static void awaitTopics(String bootstrap, Duration timeout, String... topics) throws InterruptedException {

@@ -3,11 +3,7 @@ package dev.gptjt.stream.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.gptjt.cli.kafka.KafkaBroker;
-import dev.gptjt.schema.Completion;
-import dev.gptjt.schema.GenerationParams;
-import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
-import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.testing.BrokerIT;
 import dev.gptjt.testing.TestServices;
 import dev.gptjt.testing.Topics;
@@ -19,15 +15,12 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -176,27 +169,10 @@ class DockerImageIT extends BrokerIT {
                     status,
                     run(Duration.ofSeconds(30), List.of(docker, "logs", container))
                             .output());
-            WireFormat wire = new SingleObjectWireFormat();
-            List<PromptRequest> prompts = IntStream.range(0, 2)
-                    .mapToObj(i -> PromptRequest.newBuilder()
-                            .setId("image-" + i)
-                            .setPrompt("Input: message number " + i + "\nOutput:")
-                            .setParams(GenerationParams.newBuilder()
-                                    .setMaxNewTokens(4)
-                                    .build())
-                            .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
-                            .build())
-                    .toList();
-            Topics.send(broker.bootstrap(), name + ".prompts", wire, prompts);
-            var records = Topics.readUntil(
-                    broker.bootstrap(), name + ".completions", false, Duration.ofSeconds(120), r -> r.size() >= 2);
             assertEquals(
                     List.of("image-0", "image-1"),
-                    records.stream()
-                            .map(r -> wire.decode(r.topic(), r.value(), Completion.class)
-                                    .getId())
-                            .sorted()
-                            .toList(),
+                    Topics.answeredIds(
+                            broker.bootstrap(), name, new SingleObjectWireFormat(), Topics.generations("image", 2, 4)),
                     run(Duration.ofSeconds(30), List.of(docker, "logs", container))
                             .output());
             String user = run(Duration.ofSeconds(30), List.of(docker, "exec", container, "id", "-u"))

@@ -7,7 +7,6 @@ import dev.gptjt.cli.kafka.ServiceProcess;
 import dev.gptjt.schema.Classification;
 import dev.gptjt.schema.Completion;
 import dev.gptjt.schema.Extraction;
-import dev.gptjt.schema.GenerationParams;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.schema.wire.WireFormat;
@@ -22,7 +21,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -39,16 +37,7 @@ class DeliveryIT extends BrokerIT {
     }
 
     private static List<PromptRequest> prompts(String prefix, int n, int maxNewTokens) {
-        return IntStream.range(0, n)
-                .mapToObj(i -> PromptRequest.newBuilder()
-                        .setId(prefix + "-" + i)
-                        .setPrompt("Input: message number " + i + "\nOutput:")
-                        .setParams(GenerationParams.newBuilder()
-                                .setMaxNewTokens(maxNewTokens)
-                                .build())
-                        .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
-                        .build())
-                .toList();
+        return Topics.generations(prefix, n, maxNewTokens);
     }
 
     private Map<String, Integer> countById(List<ConsumerRecord<byte[], byte[]>> records, String topic) {

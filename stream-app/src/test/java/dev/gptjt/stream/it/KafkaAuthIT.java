@@ -6,24 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.cli.kafka.KafkaBroker;
 import dev.gptjt.cli.kafka.ServiceProcess;
-import dev.gptjt.schema.Completion;
-import dev.gptjt.schema.GenerationParams;
-import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
-import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.testing.TestServices;
 import dev.gptjt.testing.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
@@ -161,27 +154,9 @@ class KafkaAuthIT {
             TestServices.awaitReady(service);
             // the service created its topics through the secured listener; the test reads them in plaintext
             Topics.awaitTopics(plain, Duration.ofSeconds(60), name + ".prompts", name + ".completions");
-            WireFormat wire = new SingleObjectWireFormat();
-            List<PromptRequest> prompts = IntStream.range(0, 3)
-                    .mapToObj(i -> PromptRequest.newBuilder()
-                            .setId("secured-" + i)
-                            .setPrompt("Input: message number " + i + "\nOutput:")
-                            .setParams(GenerationParams.newBuilder()
-                                    .setMaxNewTokens(4)
-                                    .build())
-                            .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
-                            .build())
-                    .toList();
-            Topics.send(plain, name + ".prompts", wire, prompts);
-            var records =
-                    Topics.readUntil(plain, name + ".completions", false, Duration.ofSeconds(120), r -> r.size() >= 3);
             assertEquals(
                     List.of("secured-0", "secured-1", "secured-2"),
-                    records.stream()
-                            .map(r -> wire.decode(r.topic(), r.value(), Completion.class)
-                                    .getId())
-                            .sorted()
-                            .toList(),
+                    Topics.answeredIds(plain, name, new SingleObjectWireFormat(), Topics.generations("secured", 3, 4)),
                     service.logTail());
         }
     }
