@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * How to run the engine.
@@ -126,164 +127,108 @@ public record EngineConfig(
     }
 
     public EngineConfig withBatching(int maxBatchSize, Duration maxWait, int maxQueue) {
-        return new EngineConfig(
-                modelDir,
-                provider,
-                deviceId,
-                intraOpThreads,
-                interOpThreads,
-                maxBatchSize,
-                maxWait,
-                maxQueue,
-                batchFormation,
-                maxNewTokensCap,
-                maxQueueAge,
-                backend,
-                spinWait,
-                ortProfile);
+        return with(b -> {
+            b.maxBatchSize = maxBatchSize;
+            b.maxWait = maxWait;
+            b.maxQueue = maxQueue;
+        });
     }
 
     public EngineConfig withProvider(ExecutionProvider provider, int deviceId) {
-        return new EngineConfig(
-                modelDir,
-                provider,
-                deviceId,
-                intraOpThreads,
-                interOpThreads,
-                maxBatchSize,
-                maxWait,
-                maxQueue,
-                batchFormation,
-                maxNewTokensCap,
-                maxQueueAge,
-                backend,
-                spinWait,
-                ortProfile);
+        return with(b -> {
+            b.provider = provider;
+            b.deviceId = deviceId;
+        });
     }
 
     public EngineConfig withThreads(int intraOpThreads, int interOpThreads) {
-        return new EngineConfig(
-                modelDir,
-                provider,
-                deviceId,
-                intraOpThreads,
-                interOpThreads,
-                maxBatchSize,
-                maxWait,
-                maxQueue,
-                batchFormation,
-                maxNewTokensCap,
-                maxQueueAge,
-                backend,
-                spinWait,
-                ortProfile);
+        return with(b -> {
+            b.intraOpThreads = intraOpThreads;
+            b.interOpThreads = interOpThreads;
+        });
     }
 
     public EngineConfig withMaxNewTokensCap(int cap) {
-        return new EngineConfig(
-                modelDir,
-                provider,
-                deviceId,
-                intraOpThreads,
-                interOpThreads,
-                maxBatchSize,
-                maxWait,
-                maxQueue,
-                batchFormation,
-                cap,
-                maxQueueAge,
-                backend,
-                spinWait,
-                ortProfile);
+        return with(b -> b.maxNewTokensCap = cap);
     }
 
     public EngineConfig withMaxQueueAge(Duration age) {
-        return new EngineConfig(
-                modelDir,
-                provider,
-                deviceId,
-                intraOpThreads,
-                interOpThreads,
-                maxBatchSize,
-                maxWait,
-                maxQueue,
-                batchFormation,
-                maxNewTokensCap,
-                age,
-                backend,
-                spinWait,
-                ortProfile);
+        return with(b -> b.maxQueueAge = age);
     }
 
     public EngineConfig withBackend(DecodingBackend backend) {
-        return new EngineConfig(
-                modelDir,
-                provider,
-                deviceId,
-                intraOpThreads,
-                interOpThreads,
-                maxBatchSize,
-                maxWait,
-                maxQueue,
-                batchFormation,
-                maxNewTokensCap,
-                maxQueueAge,
-                backend,
-                spinWait,
-                ortProfile);
+        return with(b -> b.backend = backend);
     }
 
     public EngineConfig withSpinWait(boolean spin) {
-        return new EngineConfig(
-                modelDir,
-                provider,
-                deviceId,
-                intraOpThreads,
-                interOpThreads,
-                maxBatchSize,
-                maxWait,
-                maxQueue,
-                batchFormation,
-                maxNewTokensCap,
-                maxQueueAge,
-                backend,
-                spin,
-                ortProfile);
+        return with(b -> b.spinWait = spin);
     }
 
     public EngineConfig withOrtProfile(Path prefix) {
-        return new EngineConfig(
-                modelDir,
-                provider,
-                deviceId,
-                intraOpThreads,
-                interOpThreads,
-                maxBatchSize,
-                maxWait,
-                maxQueue,
-                batchFormation,
-                maxNewTokensCap,
-                maxQueueAge,
-                backend,
-                spinWait,
-                prefix);
+        return with(b -> b.ortProfile = prefix);
     }
 
     public EngineConfig withBatchFormation(BatchFormation formation) {
-        return new EngineConfig(
-                modelDir,
-                provider,
-                deviceId,
-                intraOpThreads,
-                interOpThreads,
-                maxBatchSize,
-                maxWait,
-                maxQueue,
-                formation,
-                maxNewTokensCap,
-                maxQueueAge,
-                backend,
-                spinWait,
-                ortProfile);
+        return with(b -> b.batchFormation = formation);
+    }
+
+    /** A copy with {@code change} applied, checked as a new configuration is. */
+    private EngineConfig with(Consumer<Copy> change) {
+        Copy copy = new Copy(this);
+        change.accept(copy);
+        return copy.build();
+    }
+
+    /** This configuration's fields, to change some before building another (one place lists them all). */
+    private static final class Copy {
+        private final Path modelDir;
+        ExecutionProvider provider;
+        int deviceId;
+        int intraOpThreads;
+        int interOpThreads;
+        int maxBatchSize;
+        Duration maxWait;
+        int maxQueue;
+        BatchFormation batchFormation;
+        int maxNewTokensCap;
+        Duration maxQueueAge;
+        DecodingBackend backend;
+        boolean spinWait;
+        Path ortProfile;
+
+        Copy(EngineConfig c) {
+            modelDir = c.modelDir;
+            provider = c.provider;
+            deviceId = c.deviceId;
+            intraOpThreads = c.intraOpThreads;
+            interOpThreads = c.interOpThreads;
+            maxBatchSize = c.maxBatchSize;
+            maxWait = c.maxWait;
+            maxQueue = c.maxQueue;
+            batchFormation = c.batchFormation;
+            maxNewTokensCap = c.maxNewTokensCap;
+            maxQueueAge = c.maxQueueAge;
+            backend = c.backend;
+            spinWait = c.spinWait;
+            ortProfile = c.ortProfile;
+        }
+
+        EngineConfig build() {
+            return new EngineConfig(
+                    modelDir,
+                    provider,
+                    deviceId,
+                    intraOpThreads,
+                    interOpThreads,
+                    maxBatchSize,
+                    maxWait,
+                    maxQueue,
+                    batchFormation,
+                    maxNewTokensCap,
+                    maxQueueAge,
+                    backend,
+                    spinWait,
+                    ortProfile);
+        }
     }
 }

@@ -51,12 +51,17 @@ class DeployManifestsTest {
         return problems;
     }
 
-    /** {@code kubectl} on the PATH, if any (the Debian 12 image has it, the Debian 13 one not). */
-    static Optional<Path> kubectl() {
+    /** {@code command} on the PATH, if any. */
+    static Optional<Path> onPath(String command) {
         return Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-                .map(dir -> Path.of(dir, "kubectl"))
+                .map(dir -> Path.of(dir, command))
                 .filter(Files::isExecutable)
                 .findFirst();
+    }
+
+    /** {@code kubectl} on the PATH, if any (the Debian 12 image has it, the Debian 13 one not). */
+    static Optional<Path> kubectl() {
+        return onPath("kubectl");
     }
 
     private static String render(Path kubectl, Path dir) throws Exception {

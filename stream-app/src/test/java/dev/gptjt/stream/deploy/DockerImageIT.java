@@ -7,7 +7,6 @@ import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.testing.BrokerIT;
 import dev.gptjt.testing.TestServices;
 import dev.gptjt.testing.Topics;
-import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,7 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -39,13 +37,6 @@ class DockerImageIT extends BrokerIT {
     private static final String IMAGE = "gptjt-streams:it";
 
     private record Run(int exit, String output) {}
-
-    private static Optional<Path> docker() {
-        return Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-                .map(dir -> Path.of(dir, "docker"))
-                .filter(Files::isExecutable)
-                .findFirst();
-    }
 
     private static Run run(Duration timeout, List<String> command) throws Exception {
         Path out = Files.createTempFile(TestServices.WORK, "docker-", ".log");
@@ -68,7 +59,7 @@ class DockerImageIT extends BrokerIT {
 
     @Test
     void shouldBuildTheCpuImageAndServeFromItAsTheDeploymentRunsIt() throws Exception {
-        Optional<Path> dockerPath = docker();
+        Optional<Path> dockerPath = DeployManifestsTest.onPath("docker");
         if (dockerPath.isEmpty()) {
             skip("no docker on PATH");
         }
