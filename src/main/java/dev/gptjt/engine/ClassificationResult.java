@@ -1,5 +1,6 @@
 package dev.gptjt.engine;
 
+import dev.gptjt.engine.internal.LabelScores;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -48,7 +48,14 @@ public record EngineConfig(
     public static final int DEFAULT_MAX_BATCH_SIZE = 16;
     public static final Duration DEFAULT_MAX_WAIT = Duration.ofMillis(10);
     public static final int DEFAULT_MAX_QUEUE = 1024;
-    public static final BatchFormation DEFAULT_BATCH_FORMATION = BatchFormation.BY_LENGTH;
+    /** {@link #DEFAULT_BATCH_FORMATION} as settings and command-line options spell it. */
+    public static final String DEFAULT_BATCH_FORMATION_TEXT = "by-length";
+
+    public static final BatchFormation DEFAULT_BATCH_FORMATION = BatchFormation.parse(DEFAULT_BATCH_FORMATION_TEXT);
+    /** {@link #DEFAULT_BACKEND} as settings and command-line options spell it. */
+    public static final String DEFAULT_BACKEND_TEXT = "auto";
+
+    public static final DecodingBackend DEFAULT_BACKEND = DecodingBackend.parse(DEFAULT_BACKEND_TEXT);
     public static final int DEFAULT_MAX_NEW_TOKENS_CAP = 256;
     public static final String DEFAULT_MAX_WAIT_TEXT = "10ms";
 
@@ -121,7 +128,7 @@ public record EngineConfig(
                 DEFAULT_BATCH_FORMATION,
                 DEFAULT_MAX_NEW_TOKENS_CAP,
                 Duration.ZERO,
-                DecodingBackend.AUTO,
+                DEFAULT_BACKEND,
                 true,
                 null);
     }

@@ -4,7 +4,7 @@ package dev.gptjt.engine;
  * What a backend returns for one request: a {@link GenerationResult}'s tokens or a {@link LabelScores}'
  * log-probabilities, with how the request ran.
  */
-public sealed interface EngineResult permits GenerationResult, LabelScores {
+public interface EngineResult {
     /** The request's id. */
     String id();
 

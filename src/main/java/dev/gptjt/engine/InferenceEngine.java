@@ -1,15 +1,14 @@
 package dev.gptjt.engine;
 
+import dev.gptjt.engine.internal.BackendFactory;
+import dev.gptjt.engine.internal.GenerationBackend;
+import dev.gptjt.engine.internal.LabelScores;
+import dev.gptjt.engine.internal.PreparedRequest;
+import dev.gptjt.engine.internal.scheduler.BatchScheduler;
 import dev.gptjt.engine.model.ModelDirectory;
-import dev.gptjt.engine.ort.DecoderSession;
-import dev.gptjt.engine.ort.InGraphClassifyBackend;
-import dev.gptjt.engine.ort.InGraphGreedyBackend;
-import dev.gptjt.engine.ort.OrtTokenLoopBackend;
-import dev.gptjt.engine.scheduler.BatchScheduler;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -47,7 +46,7 @@ public final class InferenceEngine implements AutoCloseable {
             ModelDirectory model,
             Gpt2Tokenizer tokenizer,
             GenerationBackend backend,
-            BatchScheduler.BatchListener listener) {
+            BatchListener listener) {
         this.config = config;
         this.model = model;
         this.tokenizer = tokenizer;
@@ -72,39 +71,10 @@ public final class InferenceEngine implements AutoCloseable {
     }
 
     /** As {@link #open(EngineConfig)}, with a listener told of every batch (for metrics). */
-    public static InferenceEngine open(EngineConfig config, BatchScheduler.BatchListener listener) {
+    public static InferenceEngine open(EngineConfig config, BatchListener listener) {
         ModelDirectory model = ModelDirectory.open(config.modelDir());
         Gpt2Tokenizer tokenizer = Gpt2Tokenizer.load(model.vocabFile(), model.mergesFile());
-        DecoderSession session = DecoderSession.open(model, config);
-        GenerationBackend loop = new OrtTokenLoopBackend(session, tokenizer);
-        boolean cuda = config.provider() == ExecutionProvider.CUDA;
-        boolean classifyInGraph = switch (config.backend()) {
-            case JAVA_LOOP -> false;
-            case IN_GRAPH -> model.classifyFile().isPresent();
-            case AUTO -> cuda && model.classifyFile().isPresent();
-        };
-        boolean greedyInGraph = switch (config.backend()) {
-            case JAVA_LOOP -> false;
-            // fails below, naming the convert command, when neither converted graph is there
-            case IN_GRAPH -> model.greedySearchFile().isPresent() || !classifyInGraph;
-            case AUTO -> cuda && model.greedySearchFile().isPresent();
-        };
-        List<RoutingBackend.Route> routes = new ArrayList<>();
-        try {
-            if (greedyInGraph) {
-                routes.add(new RoutingBackend.Route(
-                        InGraphGreedyBackend.open(model, config, tokenizer), InGraphGreedyBackend::accepts));
-            }
-            if (classifyInGraph) {
-                routes.add(new RoutingBackend.Route(
-                        InGraphClassifyBackend.open(model, config), InGraphClassifyBackend::accepts));
-            }
-        } catch (RuntimeException e) {
-            routes.forEach(r -> r.backend().close());
-            loop.close();
-            throw e;
-        }
-        GenerationBackend backend = routes.isEmpty() ? loop : new RoutingBackend(routes, loop);
+        GenerationBackend backend = BackendFactory.open(model, config, tokenizer);
         return new InferenceEngine(config, model, tokenizer, backend, listener);
     }
 
@@ -140,7 +110,7 @@ public final class InferenceEngine implements AutoCloseable {
      * @throws EngineException {@link ErrorCode#INVALID_PARAMETER}, {@link ErrorCode#EMPTY_PROMPT} or
      *     {@link ErrorCode#PROMPT_TOO_LONG}
      */
-    public PreparedRequest.Generation prepare(GenerationRequest request) {
+    private PreparedRequest.Generation prepare(GenerationRequest request) {
         GenerationParams params = request.params().validate(config.maxNewTokensCap());
         int context = model.config().nPositions();
         if (request.prompt().length() > maxPromptChars()) {

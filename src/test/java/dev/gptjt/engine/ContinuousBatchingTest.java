@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gptjt.engine.scheduler.BatchPolicy;
+import dev.gptjt.engine.internal.scheduler.BatchPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gptjt.engine.task.TaskDefinition;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,41 +16,26 @@ import org.junit.jupiter.api.Test;
  * The task prefix cache against the plain path: a prompt that starts from a cached prefix gives the
  * same label with every probability within 1e-4, and the same tokens, as the whole prompt.
  */
-class PrefixCacheTest {
-    static final TaskDefinition TWEET_HATE = new TaskDefinition(
+public class PrefixCacheTest {
+    public static final FewShotPrompt TWEET_HATE = new FewShotPrompt(
             "tweet-hate",
             "Label whether the following tweet contains hate speech against either immigrants or women. Hate Speech (HS) is commonly"
                     + " defined as any communication that disparages a person or a group on the basis of some characteristic such as race,"
                     + " colour, ethnicity, gender, sexual orientation, nationality, religion, or other characteristics.\n\nPossible labels:\n"
                     + "1. hate speech\n2. not hate speech\n\nTweet: {input}\nLabel:",
-            TaskDefinition.Mode.CLASSIFY,
-            List.of("hate speech", "not hate speech"),
-            "t",
-            16,
-            List.of(),
-            false);
-    static final TaskDefinition SENTIMENT = new TaskDefinition(
+            List.of("hate speech", "not hate speech"));
+    public static final FewShotPrompt SENTIMENT = new FewShotPrompt(
             "sentiment",
             "The task is to label the post's emotion as sadness, joy, love, anger, fear, or surprise.\n\nInput: I'm feeling quite sad\n"
                     + "Output: sadness\n\nInput: {input}\nOutput:",
-            TaskDefinition.Mode.CLASSIFY,
-            List.of("sadness", "joy", "love", "anger", "fear", "surprise"),
-            "s",
-            16,
-            List.of(),
-            false);
-    static final TaskDefinition ENTITIES = new TaskDefinition(
+            List.of("sadness", "joy", "love", "anger", "fear", "surprise"));
+    public static final FewShotPrompt ENTITIES = new FewShotPrompt(
             "entities",
             "Extract all the names of people, places, and organizations from the following sentences.\n\nSentence: Satya Nadella, the"
                     + " CEO of Microsoft, was visiting the Bahamas last May.\nEntities: Satya Nadella, Microsoft, Bahamas\n\nSentence: {input}\nEntities:",
-            TaskDefinition.Mode.EXTRACT,
-            List.of(),
-            "e",
-            8,
-            List.of(),
-            false);
+            List.of());
     /** Inputs of 1 to 60 tokens, starting with what tokenizes differently after the template's text. */
-    static final List<String> TWEETS = List.of(
+    public static final List<String> TWEETS = List.of(
             "hi",
             " leading space",
             "\nleading newline",
@@ -74,7 +58,7 @@ class PrefixCacheTest {
         EngineConfig config = EngineConfig.defaults(Fixtures.tinyGptj()).withBatching(8, Duration.ofMillis(50), 64);
         plain = InferenceEngine.open(config);
         cached = InferenceEngine.open(config);
-        for (TaskDefinition task : List.of(TWEET_HATE, SENTIMENT, ENTITIES)) {
+        for (FewShotPrompt task : List.of(TWEET_HATE, SENTIMENT, ENTITIES)) {
             assertTrue(cached.cachePrefix(task.prefix()).isPresent(), task.name());
         }
     }
@@ -85,12 +69,13 @@ class PrefixCacheTest {
         cached.close();
     }
 
-    static CompletableFuture<ClassificationResult> classify(InferenceEngine engine, TaskDefinition task, String input) {
+    public static CompletableFuture<ClassificationResult> classify(
+            InferenceEngine engine, FewShotPrompt task, String input) {
         return engine.classify(
                 new ClassificationRequest(input, task.prompt(input), task.continuations(), task.lengthNormalized()));
     }
 
-    static void assertSameClassification(ClassificationResult expected, ClassificationResult actual) {
+    public static void assertSameClassification(ClassificationResult expected, ClassificationResult actual) {
         assertEquals(expected.label(), actual.label(), actual.id());
         for (int j = 0; j < expected.scores().size(); j++) {
             assertEquals(
@@ -196,17 +181,7 @@ class PrefixCacheTest {
             // the whole text's tokens end in a lone space, which "Tweet: hello" tokenizes as " hello"
             engine.cachePrefix(text, engine.tokenizer().encode(text)).orElseThrow();
             ClassificationResult r = classify(
-                            engine,
-                            new TaskDefinition(
-                                    "t",
-                                    "Tweet: {input}\nLabel:",
-                                    TaskDefinition.Mode.CLASSIFY,
-                                    TWEET_HATE.labels(),
-                                    "t",
-                                    16,
-                                    List.of(),
-                                    false),
-                            "hello")
+                            engine, new FewShotPrompt("t", "Tweet: {input}\nLabel:", TWEET_HATE.labels()), "hello")
                     .join();
             assertEquals(new InferenceEngine.PrefixStats(0, 1), engine.prefixStats());
             assertSameClassification(
@@ -219,15 +194,7 @@ class PrefixCacheTest {
 
     @Test
     void shouldCacheNothingForATemplateWithNoTextBeforeItsInput() {
-        TaskDefinition bare = new TaskDefinition(
-                "bare",
-                "{input} Is it positive? A:",
-                TaskDefinition.Mode.CLASSIFY,
-                List.of("Yes", "No"),
-                "b",
-                16,
-                List.of(),
-                false);
+        FewShotPrompt bare = new FewShotPrompt("bare", "{input} Is it positive? A:", List.of("Yes", "No"));
         assertEquals("", bare.prefix());
         assertTrue(cached.cachePrefix(bare.prefix()).isEmpty());
         assertTrue(cached.cachePrefix("Label").isEmpty(), "one word: nothing is fixed");
@@ -240,15 +207,7 @@ class PrefixCacheTest {
     void shouldServeAPrefixLongerThanHalfTheContext() {
         String examples =
                 "Input: the weather is fine today and the sky is blue\nOutput: not hate speech\n\n".repeat(60);
-        TaskDefinition longTask = new TaskDefinition(
-                "long",
-                examples + "Input: {input}\nOutput:",
-                TaskDefinition.Mode.CLASSIFY,
-                TWEET_HATE.labels(),
-                "l",
-                16,
-                List.of(),
-                false);
+        FewShotPrompt longTask = new FewShotPrompt("long", examples + "Input: {input}\nOutput:", TWEET_HATE.labels());
         PromptPrefix prefix = cached.cachePrefix(longTask.prefix()).orElseThrow();
         assertTrue(prefix.tokens().length > 1024, prefix.tokens().length + " tokens");
         for (String tweet : List.of(TWEETS.get(0), TWEETS.get(6), TWEETS.get(11))) {

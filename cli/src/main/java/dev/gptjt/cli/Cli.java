@@ -1,4 +1,4 @@
-package dev.gptjt.engine.cli;
+package dev.gptjt.cli;
 
 import dev.gptjt.engine.BatchFormation;
 import dev.gptjt.engine.DecodingBackend;
@@ -31,17 +31,6 @@ public final class Cli {
 
     private Cli() {}
 
-    /** A mistake of the user's, told in one line with exit code 2. */
-    public static class Failure extends RuntimeException {
-        public Failure(String message) {
-            super(message);
-        }
-
-        public Failure(String message, Throwable cause) {
-            super(message, cause);
-        }
-    }
-
     /** Runs {@code argv} against {@code command} and returns the exit code. */
     public static int execute(CommandLine command, String[] argv, PrintStream out, PrintStream err) {
         PrintWriter outWriter = new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true);
@@ -51,11 +40,13 @@ public final class Cli {
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setParameterExceptionHandler((e, args) -> {
                     CommandLine cmd = e.getCommandLine();
-                    errWriter.println("gptjt: " + e.getMessage() + " (see 'gptjt " + qualifiedName(cmd) + " --help')");
+                    String name = qualifiedName(cmd);
+                    errWriter.println("gptjt: " + e.getMessage() + " (see 'gptjt " + (name.isEmpty() ? "" : name + " ")
+                            + "--help')");
                     return CommandLine.ExitCode.USAGE;
                 })
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    if (e instanceof Failure || e instanceof EngineException) {
+                    if (e instanceof CliException || e instanceof EngineException) {
                         errWriter.println("gptjt: " + e.getMessage());
                         return CommandLine.ExitCode.USAGE;
                     }
@@ -75,7 +66,7 @@ public final class Cli {
     /** The command's name as typed after {@code gptjt}: {@code bench engine}, {@code generate}. */
     public static String qualifiedName(CommandLine cmd) {
         String name = cmd.getCommandSpec().qualifiedName(" ");
-        return name.startsWith("gptjt ") ? name.substring("gptjt ".length()) : name;
+        return name.equals("gptjt") ? "" : name.startsWith("gptjt ") ? name.substring("gptjt ".length()) : name;
     }
 
     /**

@@ -1,9 +1,7 @@
 package dev.gptjt.cli;
 
-import dev.gptjt.engine.cli.Cli;
-
 /** A mistake or an unavailable dependency, told to the user in one line (exit code 2). */
-public final class CliException extends Cli.Failure {
+public final class CliException extends RuntimeException {
     public CliException(String message) {
         super(message);
     }

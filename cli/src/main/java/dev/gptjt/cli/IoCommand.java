@@ -1,6 +1,5 @@
 package dev.gptjt.cli;
 
-import dev.gptjt.engine.cli.Cli;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -9,14 +8,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 
-/** A command of the Kafka side: its standard streams come from {@link Main#run}, its options from picocli. */
-abstract class KafkaSideCommand implements Callable<Integer>, Cli.UsesIo {
+/**
+ * A {@code gptjt} command: its standard streams come from {@link Main#run} (tests pass their own), its
+ * options from picocli, and a mistake found after parsing is a {@link #usage} error naming the option.
+ */
+public abstract class IoCommand implements Callable<Integer>, Cli.UsesIo {
     @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    protected CommandLine.Model.CommandSpec spec;
 
-    InputStream stdin = System.in;
-    PrintStream out = System.out;
-    PrintStream err = System.err;
+    protected InputStream stdin = System.in;
+    protected PrintStream out = System.out;
+    protected PrintStream err = System.err;
 
     @Override
     public void io(InputStream in, PrintStream out, PrintStream err) {
@@ -25,12 +27,13 @@ abstract class KafkaSideCommand implements Callable<Integer>, Cli.UsesIo {
         this.err = err;
     }
 
-    BufferedReader lines() {
+    /** Standard input, line by line, as UTF-8. */
+    protected BufferedReader lines() {
         return new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
     }
 
     /** A usage mistake found after parsing: one line naming the option, exit 2. */
-    CommandLine.ParameterException usage(String message) {
+    protected CommandLine.ParameterException usage(String message) {
         return new CommandLine.ParameterException(spec.commandLine(), message);
     }
 }

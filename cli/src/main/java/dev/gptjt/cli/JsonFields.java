@@ -1,4 +1,4 @@
-package dev.gptjt.engine.cli;
+package dev.gptjt.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;

@@ -1,6 +1,7 @@
 package dev.gptjt.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gptjt.cli.task.TaskRunner;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -9,10 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Runs the Kafka-side CLI in-process on a given stdin, as {@code bin/gptjt} would, and keeps what it printed. */
-record CliRun(int code, String out, String err) {
+public record CliRun(int code, String out, String err) {
 
     /** {@code gptjt argv…} with {@code input} on stdin. */
-    static CliRun gptjt(String input, String... argv) {
+    public static CliRun gptjt(String input, String... argv) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = Main.run(
@@ -24,7 +25,7 @@ record CliRun(int code, String out, String err) {
     }
 
     /** Standard output as one JSON value per line. */
-    List<JsonNode> lines() throws Exception {
+    public List<JsonNode> lines() throws Exception {
         List<JsonNode> nodes = new ArrayList<>();
         for (String line : out.strip().split("\n")) {
             nodes.add(TaskRunner.JSON.readTree(line));

@@ -28,7 +28,7 @@ class HelpTextTest {
 
     private record Outcome(int code, String out, String err) {}
 
-    private static Outcome kafkaSide(String... argv) {
+    private static Outcome gptjt(String... argv) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = Main.run(
@@ -39,17 +39,15 @@ class HelpTextTest {
         return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
-    /** Every command of both sides, by the file name its help text is kept under. */
+    /** Every command, by the file name its help text is kept under ({@code gptjt} for the root's). */
     private static Map<String, CommandLine> commands() {
         Map<String, CommandLine> all = new TreeMap<>();
-        for (CommandLine root : List.of(
-                Main.commandLine(System.in, System.out, System.err),
-                new CommandLine(new dev.gptjt.engine.cli.Main()))) {
-            root.getSubcommands().forEach((name, cl) -> {
-                all.put(name, cl);
-                cl.getSubcommands().forEach((sub, subCl) -> all.put(name + "-" + sub, subCl));
-            });
-        }
+        CommandLine root = Main.commandLine(System.in, System.out, System.err);
+        all.put("gptjt", root);
+        root.getSubcommands().forEach((name, cl) -> {
+            all.put(name, cl);
+            cl.getSubcommands().forEach((sub, subCl) -> all.put(name + "-" + sub, subCl));
+        });
         return all;
     }
 
@@ -74,22 +72,15 @@ class HelpTextTest {
 
     @Test
     void shouldAnswerHelpAndDashHForEveryCommand() {
-        for (String command : List.of(
-                "broker",
-                "send",
-                "tail",
-                "demo",
-                "eval",
-                "run",
-                "bench",
-                "bench engine",
-                "bench pipeline",
-                "bench task",
-                "bench transfer")) {
+        for (String command : commands().keySet()) {
+            if (command.equals("gptjt")) {
+                continue;
+            }
+            command = command.replace('-', ' ');
             for (String help : List.of("--help", "-h")) {
                 List<String> argv = new ArrayList<>(List.of(command.split(" ")));
                 argv.add(help);
-                Outcome o = kafkaSide(argv.toArray(String[]::new));
+                Outcome o = gptjt(argv.toArray(String[]::new));
                 assertEquals(0, o.code(), command + " " + help + ": " + o.err());
                 assertTrue(o.out().startsWith("Usage: gptjt " + command), o.out());
             }
@@ -122,16 +113,81 @@ class HelpTextTest {
                 "'fast' is none of auto, java-loop, in-graph"
             },
             {"broker", "--port", "high", "'high' is not an int"},
+            {"generate", "Missing required option: '--model=DIR'"},
+            {"tokenize", "Missing required option: '--model=DIR'"},
+            {"convert", "--greedy-in-graph", "Missing required option: '--out=DIR'"},
+            {
+                "distill",
+                "--task",
+                "sentiment",
+                "--texts",
+                "t.jsonl",
+                "--out",
+                "o",
+                "Missing required option: '--model=DIR'"
+            },
+            {
+                "distill",
+                "--task",
+                "sentiment",
+                "--from-topic",
+                "--model",
+                "m",
+                "--out",
+                "o",
+                "--model labels --texts; with --from-topic the service's answers are the labels"
+            },
+            {"generate", "--model", "m", "--seed", "soon", "'soon' is neither a number nor none"},
             {"nosuch", "Unmatched argument at index 0: 'nosuch'"},
             {"a command is needed"}
         };
         for (String[] c : bad) {
-            Outcome o = kafkaSide(Arrays.copyOf(c, c.length - 1));
+            Outcome o = gptjt(Arrays.copyOf(c, c.length - 1));
             assertEquals(2, o.code(), String.join(" ", c) + ": " + o.err());
             assertEquals(1, o.err().strip().lines().count(), "one line: " + o.err());
             assertTrue(
                     o.err().startsWith("gptjt: ") && o.err().contains(c[c.length - 1]),
                     String.join(" ", c) + " → " + o.err());
         }
+    }
+
+    @Test
+    void shouldDeclareEachOptionInOneClassAndMixItIntoTheCommandsThatShareIt() {
+        Map<String, java.util.Set<String>> declaredIn = new TreeMap<>();
+        for (CommandLine cl : commands().values()) {
+            for (CommandLine.Model.OptionSpec o : cl.getCommandSpec().options()) {
+                if (o.userObject() instanceof java.lang.reflect.Field f) {
+                    declaredIn
+                            .computeIfAbsent(o.longestName(), k -> new java.util.TreeSet<>())
+                            .add(f.getDeclaringClass().getName());
+                }
+            }
+        }
+        List<String> twice = new ArrayList<>();
+        declaredIn.forEach((option, classes) -> {
+            if (classes.size() > 1) {
+                twice.add(option + " in " + classes);
+            }
+        });
+        assertTrue(twice.isEmpty(), "options declared in more than one class (share a mixin instead): " + twice);
+        assertTrue(
+                declaredIn.containsKey("--model") && declaredIn.get("--model").size() == 1, declaredIn.toString());
+    }
+
+    @Test
+    void shouldListEveryCommandUnderItsFamilyInTheRootsHelp() {
+        Outcome o = gptjt("--help");
+        assertEquals(0, o.code(), o.err());
+        for (String family : Main.FAMILIES.keySet()) {
+            assertTrue(o.out().contains("\n" + family + ":\n"), family + " in " + o.out());
+        }
+        CommandLine root = Main.commandLine(System.in, System.out, System.err);
+        java.util.Set<String> listed = new java.util.TreeSet<>();
+        Main.FAMILIES.values().forEach(listed::addAll);
+        java.util.Set<String> commands =
+                new java.util.TreeSet<>(root.getSubcommands().keySet());
+        commands.add("serve");
+        commands.removeAll(List.of("help"));
+        assertEquals(commands, listed, "every command in one family");
     }
 }

@@ -1,4 +1,4 @@
-package dev.gptjt.engine.ort;
+package dev.gptjt.engine.graph;
 
 import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
@@ -44,29 +44,7 @@ import java.util.function.UnaryOperator;
  * </pre>
  */
 public final class ClassifyGraphConverter {
-    static final String INPUT_IDS = "input_ids";
-    static final String ATTENTION_MASK = "attention_mask";
-    static final String LABEL_IDS = "label_ids";
-    static final String LABEL0_IDS = "label0_ids";
-    static final String LABEL0_NEXT = "label0_next";
-    static final String LABEL_FIRST = "label_first";
-    static final String LABEL_NEXT = "label_next";
-    static final String LABEL_NEXT_MASK = "label_next_mask";
-    static final String LABEL_LOG_PROBS = "label_log_probs";
-    /** Metadata key marking a graph written by this converter; its value is {@link #FORMAT_VERSION}. */
-    static final String FORMAT_KEY = "gptjt.classify_graph";
-    /** 2: label 0 read in the prompt pass (1: every label in the label pass). */
-    static final String FORMAT_VERSION = "2";
-
     private ClassifyGraphConverter() {}
-
-    static String prefixKey(int layer) {
-        return "prefix." + layer + ".key";
-    }
-
-    static String prefixValue(int layer) {
-        return "prefix." + layer + ".value";
-    }
 
     /**
      * Converts the directory's {@code model.onnx} and writes {@value ModelDirectory#CLASSIFY_FILE} into
@@ -94,7 +72,7 @@ public final class ClassifyGraphConverter {
         Set<String> inputs = new HashSet<>();
         decoder.getInputList().forEach(i -> inputs.add(i.getName()));
         for (String name :
-                new String[] {DecoderSession.INPUT_IDS, DecoderSession.ATTENTION_MASK, DecoderSession.POSITION_IDS}) {
+                new String[] {DecoderGraph.INPUT_IDS, DecoderGraph.ATTENTION_MASK, DecoderGraph.POSITION_IDS}) {
             require(inputs.contains(name), "input '" + name + "' is missing");
         }
         for (OnnxMl.NodeProto n : decoder.getNodeList()) {
@@ -118,11 +96,17 @@ public final class ClassifyGraphConverter {
         Graph g = new Graph(decoder);
         int layers = config.nLayer();
         // sizes
-        String b =
-                g.op("Gather", "b", new String[] {g.op("Shape", "ids_shape", INPUT_IDS), g.ints("i0", 0)}, g.axis(0));
+        String b = g.op(
+                "Gather",
+                "b",
+                new String[] {g.op("Shape", "ids_shape", ClassifyGraph.INPUT_IDS), g.ints("i0", 0)},
+                g.axis(0));
         String p = g.op(
-                "Gather", "p", new String[] {g.op("Shape", "prefix_shape", prefixKey(0)), g.ints("i2", 2)}, g.axis(0));
-        String labelShape = g.op("Shape", "label_shape", LABEL_IDS);
+                "Gather",
+                "p",
+                new String[] {g.op("Shape", "prefix_shape", ClassifyGraph.prefixKey(0)), g.ints("i2", 2)},
+                g.axis(0));
+        String labelShape = g.op("Shape", "label_shape", ClassifyGraph.LABEL_IDS);
         String l = g.op("Gather", "l", new String[] {labelShape, g.ints("i0", 0)}, g.axis(0));
         String m = g.op("Gather", "m", new String[] {labelShape, g.ints("i1", 1)}, g.axis(0));
         String bl = g.op("Mul", "bl", b, l);
@@ -130,20 +114,21 @@ public final class ClassifyGraphConverter {
 
         // prompt pass: the prefix expanded to b rows, its columns unmasked before each row's own mask; label 0's
         // tokens after each row's prompt (read by nothing before them: attention is causal)
-        String n = g.op("Shape", "n", LABEL0_IDS);
+        String n = g.op("Shape", "n", ClassifyGraph.LABEL0_IDS);
         String ids1 = g.op(
                 "Concat",
                 "ids1",
                 new String[] {
-                    INPUT_IDS,
+                    ClassifyGraph.INPUT_IDS,
                     g.op(
                             "Expand",
                             "label0_b",
-                            g.unsqueeze(LABEL0_IDS, 0),
+                            g.unsqueeze(ClassifyGraph.LABEL0_IDS, 0),
                             g.op("Concat", "b_n", new String[] {b, n}, g.axis(0)))
                 },
                 g.axis(1));
-        String ownMask = g.op("Concat", "own_mask1", new String[] {ATTENTION_MASK, g.ones("ones_bn", b, n)}, g.axis(1));
+        String ownMask = g.op(
+                "Concat", "own_mask1", new String[] {ClassifyGraph.ATTENTION_MASK, g.ones("ones_bn", b, n)}, g.axis(1));
         String mask1 = g.op("Concat", "mask1", new String[] {g.ones("ones_bp", b, p), ownMask}, g.axis(1));
         String cumsum = g.op("CumSum", "cumsum", ownMask, g.scalar("axis1", 1));
         String positions1 = g.op(
@@ -152,16 +137,20 @@ public final class ClassifyGraphConverter {
                 g.op("Max", "clipped", g.op("Sub", "cumsum_1", cumsum, g.scalar("one_s", 1)), g.scalar("zero_s", 0)),
                 p);
         Map<String, String> pass1 = new HashMap<>(Map.of(
-                DecoderSession.INPUT_IDS,
+                DecoderGraph.INPUT_IDS,
                 ids1,
-                DecoderSession.ATTENTION_MASK,
+                DecoderGraph.ATTENTION_MASK,
                 mask1,
-                DecoderSession.POSITION_IDS,
+                DecoderGraph.POSITION_IDS,
                 positions1));
         String rows = g.op("Concat", "b111", new String[] {b, one, one, one}, g.axis(0));
         for (int i = 0; i < layers; i++) {
-            pass1.put("past_key_values." + i + ".key", g.op("Expand", "past1_" + i + "_key", prefixKey(i), rows));
-            pass1.put("past_key_values." + i + ".value", g.op("Expand", "past1_" + i + "_value", prefixValue(i), rows));
+            pass1.put(
+                    "past_key_values." + i + ".key",
+                    g.op("Expand", "past1_" + i + "_key", ClassifyGraph.prefixKey(i), rows));
+            pass1.put(
+                    "past_key_values." + i + ".value",
+                    g.op("Expand", "past1_" + i + "_value", ClassifyGraph.prefixValue(i), rows));
         }
         OnnxMl.GraphProto.Builder lastOnly = decoder.toBuilder();
         // lm_head at the prompt's last position and label 0's: the last n + 1
@@ -194,7 +183,7 @@ public final class ClassifyGraphConverter {
                                                     "mask1_closed",
                                                     new String[] {
                                                         g.ones("ones_bp2", b, p),
-                                                        ATTENTION_MASK,
+                                                        ClassifyGraph.ATTENTION_MASK,
                                                         g.zeros("zeros_bn", b, n)
                                                     },
                                                     g.axis(1)),
@@ -210,7 +199,7 @@ public final class ClassifyGraphConverter {
                 g.op(
                         "ReduceSum",
                         "suffix_len",
-                        new String[] {ATTENTION_MASK, g.ints("axes1", 1)},
+                        new String[] {ClassifyGraph.ATTENTION_MASK, g.ints("axes1", 1)},
                         OnnxProtos.intAttribute("keepdims", 1)),
                 p);
         String realPairs = g.op(
@@ -231,13 +220,14 @@ public final class ClassifyGraphConverter {
         String positions2 = g.op("Add", "positions2", realPairs, range);
         String blm = g.op("Concat", "blm", new String[] {bl, m}, g.axis(0));
         String b11 = g.op("Concat", "b11", new String[] {b, one, one}, g.axis(0));
-        String ids2 = g.op("Reshape", "ids2", g.op("Expand", "label_ids_b", g.unsqueeze(LABEL_IDS, 0), b11), blm);
+        String ids2 = g.op(
+                "Reshape", "ids2", g.op("Expand", "label_ids_b", g.unsqueeze(ClassifyGraph.LABEL_IDS, 0), b11), blm);
         Map<String, String> pass2 = new HashMap<>(Map.of(
-                DecoderSession.INPUT_IDS,
+                DecoderGraph.INPUT_IDS,
                 ids2,
-                DecoderSession.ATTENTION_MASK,
+                DecoderGraph.ATTENTION_MASK,
                 mask2,
-                DecoderSession.POSITION_IDS,
+                DecoderGraph.POSITION_IDS,
                 positions2));
         String perLabel5 = g.op("Concat", "1l111", new String[] {one, l, one, one, one}, g.axis(0));
         for (int i = 0; i < layers; i++) {
@@ -269,7 +259,7 @@ public final class ClassifyGraphConverter {
 
         // scores, in float32 whatever the model's type
         OnnxMl.AttributeProto lastAxis = g.axis(-1);
-        String lsm1 = g.op("LogSoftmax", "lsm1", new String[] {g.toFloat(out1.get(DecoderSession.LOGITS))}, lastAxis);
+        String lsm1 = g.op("LogSoftmax", "lsm1", new String[] {g.toFloat(out1.get(DecoderGraph.LOGITS))}, lastAxis);
         String first = g.op(
                 "Gather",
                 "first",
@@ -279,7 +269,7 @@ public final class ClassifyGraphConverter {
                             "lsm1_2d",
                             g.op("Slice", "lsm1_end", lsm1, g.ints("i0", 0), g.ints("i1", 1), g.ints("i1", 1)),
                             g.ints("b_v", 0, -1)),
-                    LABEL_FIRST
+                    ClassifyGraph.LABEL_FIRST
                 },
                 g.axis(1));
         String rest0 = g.op(
@@ -300,18 +290,22 @@ public final class ClassifyGraphConverter {
                                 g.op(
                                         "Expand",
                                         "label0_next_b",
-                                        g.op("Reshape", "label0_next_3d", LABEL0_NEXT, g.ints("one_n_one", 1, -1, 1)),
+                                        g.op(
+                                                "Reshape",
+                                                "label0_next_3d",
+                                                ClassifyGraph.LABEL0_NEXT,
+                                                g.ints("one_n_one", 1, -1, 1)),
                                         g.op("Concat", "b_n_1", new String[] {b, n, one}, g.axis(0)))
                             },
                             g.axis(2)),
                     g.ints("axes1", 1)
                 },
                 OnnxProtos.intAttribute("keepdims", 0));
-        String lsm2 = g.op("LogSoftmax", "lsm2", new String[] {g.toFloat(out2.get(DecoderSession.LOGITS))}, lastAxis);
+        String lsm2 = g.op("LogSoftmax", "lsm2", new String[] {g.toFloat(out2.get(DecoderGraph.LOGITS))}, lastAxis);
         String next = g.op(
                 "Reshape",
                 "next_pairs",
-                g.op("Expand", "label_next_b", g.unsqueeze(LABEL_NEXT, 0), b11),
+                g.op("Expand", "label_next_b", g.unsqueeze(ClassifyGraph.LABEL_NEXT, 0), b11),
                 g.op("Concat", "blm1", new String[] {bl, m, one}, g.axis(0)));
         String gathered = g.op(
                 "Reshape",
@@ -321,40 +315,42 @@ public final class ClassifyGraphConverter {
         String rest = g.op(
                 "ReduceSum",
                 "rest",
-                new String[] {g.op("Mul", "masked", gathered, LABEL_NEXT_MASK), g.ints("axes2", 2)},
+                new String[] {g.op("Mul", "masked", gathered, ClassifyGraph.LABEL_NEXT_MASK), g.ints("axes2", 2)},
                 OnnxProtos.intAttribute("keepdims", 0));
         g.nodes.add(OnnxProtos.node(
                 "Add",
                 "gc_scores",
                 new String[] {first, g.op("Concat", "rest_all", new String[] {rest0, rest}, g.axis(1))},
-                new String[] {LABEL_LOG_PROBS}));
+                new String[] {ClassifyGraph.LABEL_LOG_PROBS}));
 
         OnnxMl.GraphProto.Builder main = OnnxMl.GraphProto.newBuilder()
                 .setName("gptjt_classify")
                 .addAllInitializer(decoder.getInitializerList())
                 .addAllInitializer(g.constants)
                 .addAllNode(g.nodes)
-                .addInput(OnnxProtos.tensor(INPUT_IDS, DataType.INT64, "batch", "sequence"))
-                .addInput(OnnxProtos.tensor(ATTENTION_MASK, DataType.INT64, "batch", "sequence"));
+                .addInput(OnnxProtos.tensor(ClassifyGraph.INPUT_IDS, DataType.INT64, "batch", "sequence"))
+                .addInput(OnnxProtos.tensor(ClassifyGraph.ATTENTION_MASK, DataType.INT64, "batch", "sequence"));
         for (int i = 0; i < layers; i++) {
             main.addInput(OnnxProtos.tensor(
-                    prefixKey(i), kvType, 1L, (long) config.nHead(), "prefix", (long) config.headSize()));
-            main.addInput(OnnxProtos.tensor(
-                    prefixValue(i), kvType, 1L, (long) config.nHead(), "prefix", (long) config.headSize()));
+                    ClassifyGraph.prefixKey(i), kvType, 1L, (long) config.nHead(), "prefix", (long) config.headSize()));
+            main.addInput(
+                    OnnxProtos.tensor(ClassifyGraph.prefixValue(i), kvType, 1L, (long) config.nHead(), "prefix", (long)
+                            config.headSize()));
         }
-        main.addInput(OnnxProtos.tensor(LABEL_FIRST, DataType.INT64, "labels"))
-                .addInput(OnnxProtos.tensor(LABEL0_IDS, DataType.INT64, "label0_tokens"))
-                .addInput(OnnxProtos.tensor(LABEL0_NEXT, DataType.INT64, "label0_tokens"))
-                .addInput(OnnxProtos.tensor(LABEL_IDS, DataType.INT64, "further_labels", "label_tokens"))
-                .addInput(OnnxProtos.tensor(LABEL_NEXT, DataType.INT64, "further_labels", "label_tokens"))
-                .addInput(OnnxProtos.tensor(LABEL_NEXT_MASK, DataType.FLOAT, "further_labels", "label_tokens"))
-                .addOutput(OnnxProtos.tensor(LABEL_LOG_PROBS, DataType.FLOAT, "batch", "labels"));
+        main.addInput(OnnxProtos.tensor(ClassifyGraph.LABEL_FIRST, DataType.INT64, "labels"))
+                .addInput(OnnxProtos.tensor(ClassifyGraph.LABEL0_IDS, DataType.INT64, "label0_tokens"))
+                .addInput(OnnxProtos.tensor(ClassifyGraph.LABEL0_NEXT, DataType.INT64, "label0_tokens"))
+                .addInput(OnnxProtos.tensor(ClassifyGraph.LABEL_IDS, DataType.INT64, "further_labels", "label_tokens"))
+                .addInput(OnnxProtos.tensor(ClassifyGraph.LABEL_NEXT, DataType.INT64, "further_labels", "label_tokens"))
+                .addInput(OnnxProtos.tensor(
+                        ClassifyGraph.LABEL_NEXT_MASK, DataType.FLOAT, "further_labels", "label_tokens"))
+                .addOutput(OnnxProtos.tensor(ClassifyGraph.LABEL_LOG_PROBS, DataType.FLOAT, "batch", "labels"));
         return model.toBuilder()
                 .setGraph(main)
                 .setProducerName("gptjt convert --classify-in-graph")
                 .addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder()
-                        .setKey(FORMAT_KEY)
-                        .setValue(FORMAT_VERSION))
+                        .setKey(ClassifyGraph.FORMAT_KEY)
+                        .setValue(ClassifyGraph.FORMAT_VERSION))
                 .build();
     }
 

@@ -1,4 +1,4 @@
-package dev.gptjt.engine.ort;
+package dev.gptjt.engine.graph;
 
 import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
@@ -41,17 +41,8 @@ import java.util.Optional;
  * external-initializer folder set to the directory that really holds the weights.
  */
 public final class GreedySearchConverter {
-    /** Metadata key holding the padding token id the converted model expects. */
-    public static final String PAD_TOKEN_KEY = "gptjt.pad_token_id";
-    /** Metadata key holding the end-of-sequence id compiled into the operator. */
-    public static final String EOS_TOKEN_KEY = "gptjt.eos_token_id";
-
-    static final String INPUT_IDS = "input_ids";
-    static final String MAX_LENGTH = "max_length";
-    static final String SEQUENCES = "sequences";
-
     private static final String[] INT_INPUTS = {
-        DecoderSession.INPUT_IDS, DecoderSession.POSITION_IDS, DecoderSession.ATTENTION_MASK
+        DecoderGraph.INPUT_IDS, DecoderGraph.POSITION_IDS, DecoderGraph.ATTENTION_MASK
     };
 
     private GreedySearchConverter() {}
@@ -97,7 +88,7 @@ public final class GreedySearchConverter {
     }
 
     /** The highest id the model knows but the tokenizer never emits (GPT-J pads its vocabulary to 50 400). */
-    static int padTokenId(ModelConfig config, Gpt2Tokenizer tokenizer) {
+    public static int padTokenId(ModelConfig config, Gpt2Tokenizer tokenizer) {
         int pad = config.vocabSize() - 1;
         if (pad < tokenizer.vocabSize() || pad == config.eosTokenId()) {
             throw new EngineException(
@@ -119,8 +110,16 @@ public final class GreedySearchConverter {
                         "GreedySearch",
                         "gptjt_greedy_search",
                         // optional inputs absent: min_length, repetition_penalty, vocab_mask, prefix_vocab_mask
-                        new String[] {INPUT_IDS, MAX_LENGTH, "", "", "", "", DecoderSession.ATTENTION_MASK},
-                        new String[] {SEQUENCES},
+                        new String[] {
+                            GreedySearchGraph.INPUT_IDS,
+                            GreedySearchGraph.MAX_LENGTH,
+                            "",
+                            "",
+                            "",
+                            "",
+                            DecoderGraph.ATTENTION_MASK
+                        },
+                        new String[] {GreedySearchGraph.SEQUENCES},
                         decoderAttribute,
                         OnnxProtos.intAttribute("model_type", 0),
                         OnnxProtos.intAttribute("eos_token_id", config.eosTokenId()),
@@ -131,10 +130,10 @@ public final class GreedySearchConverter {
         OnnxMl.GraphProto main = OnnxMl.GraphProto.newBuilder()
                 .setName("gptjt_greedy_search")
                 .addNode(search)
-                .addInput(OnnxProtos.tensor(INPUT_IDS, DataType.INT32, "batch", "sequence"))
-                .addInput(OnnxProtos.tensor(MAX_LENGTH, DataType.INT32, 1L))
-                .addInput(OnnxProtos.tensor(DecoderSession.ATTENTION_MASK, DataType.INT32, "batch", "sequence"))
-                .addOutput(OnnxProtos.tensor(SEQUENCES, DataType.INT32, "batch", "max_length"))
+                .addInput(OnnxProtos.tensor(GreedySearchGraph.INPUT_IDS, DataType.INT32, "batch", "sequence"))
+                .addInput(OnnxProtos.tensor(GreedySearchGraph.MAX_LENGTH, DataType.INT32, 1L))
+                .addInput(OnnxProtos.tensor(DecoderGraph.ATTENTION_MASK, DataType.INT32, "batch", "sequence"))
+                .addOutput(OnnxProtos.tensor(GreedySearchGraph.SEQUENCES, DataType.INT32, "batch", "max_length"))
                 .build();
         OnnxMl.ModelProto.Builder out =
                 model.toBuilder().setGraph(main).setProducerName("gptjt convert --greedy-in-graph");
@@ -143,10 +142,11 @@ public final class GreedySearchConverter {
                     .setDomain("com.microsoft")
                     .setVersion(1));
         }
-        out.addMetadataProps(
-                OnnxMl.StringStringEntryProto.newBuilder().setKey(PAD_TOKEN_KEY).setValue(Integer.toString(pad)));
         out.addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder()
-                .setKey(EOS_TOKEN_KEY)
+                .setKey(GreedySearchGraph.PAD_TOKEN_KEY)
+                .setValue(Integer.toString(pad)));
+        out.addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder()
+                .setKey(GreedySearchGraph.EOS_TOKEN_KEY)
                 .setValue(Integer.toString(config.eosTokenId())));
         return out.build();
     }
@@ -160,12 +160,12 @@ public final class GreedySearchConverter {
         for (String name : INT_INPUTS) {
             require(inputs.containsKey(name), "input '" + name + "' is missing");
         }
-        require(outputs.containsKey(DecoderSession.LOGITS), "output 'logits' is missing");
+        require(outputs.containsKey(DecoderGraph.LOGITS), "output 'logits' is missing");
         require(inputs.size() == 3 + 2 * layers, "expected 3 + 2 × " + layers + " inputs, has " + inputs.size());
         DataType kvType = DataType.forNumber(
                 inputs.get(pastName(0, "key")).getType().getTensorType().getElemType());
         DataType logitsType = DataType.forNumber(
-                outputs.get(DecoderSession.LOGITS).getType().getTensorType().getElemType());
+                outputs.get(DecoderGraph.LOGITS).getType().getTensorType().getElemType());
         require(
                 kvType == logitsType,
                 "KV cache type " + kvType + " differs from logits type " + logitsType
@@ -175,9 +175,9 @@ public final class GreedySearchConverter {
                 graph.toBuilder().clearInput().clearOutput().clearValueInfo().setName("gptjt_decoder");
         // The export's int64 inputs become internal values computed from the operator's int32 ones.
         Map<String, String> renamed = Map.of(
-                DecoderSession.INPUT_IDS, "gptjt_input_ids_int64",
-                DecoderSession.POSITION_IDS, "gptjt_position_ids_int64",
-                DecoderSession.ATTENTION_MASK, "gptjt_attention_mask_int64");
+                DecoderGraph.INPUT_IDS, "gptjt_input_ids_int64",
+                DecoderGraph.POSITION_IDS, "gptjt_position_ids_int64",
+                DecoderGraph.ATTENTION_MASK, "gptjt_attention_mask_int64");
         for (int i = 0; i < g.getNodeCount(); i++) {
             OnnxMl.NodeProto.Builder n = g.getNode(i).toBuilder();
             boolean changed = false;
@@ -201,9 +201,9 @@ public final class GreedySearchConverter {
                     new String[] {renamed.get(name)},
                     OnnxProtos.intAttribute("to", DataType.INT64.getNumber())));
         }
-        g.addInput(OnnxProtos.tensor(DecoderSession.INPUT_IDS, DataType.INT32, "batch", "sequence"));
-        g.addInput(OnnxProtos.tensor(DecoderSession.POSITION_IDS, DataType.INT32, "batch", "sequence"));
-        g.addInput(OnnxProtos.tensor(DecoderSession.ATTENTION_MASK, DataType.INT32, "batch", "total_sequence"));
+        g.addInput(OnnxProtos.tensor(DecoderGraph.INPUT_IDS, DataType.INT32, "batch", "sequence"));
+        g.addInput(OnnxProtos.tensor(DecoderGraph.POSITION_IDS, DataType.INT32, "batch", "sequence"));
+        g.addInput(OnnxProtos.tensor(DecoderGraph.ATTENTION_MASK, DataType.INT32, "batch", "total_sequence"));
         g.addInitializer(OnnxProtos.int64s("gptjt_index_key", new long[] {0}));
         g.addInitializer(OnnxProtos.int64s("gptjt_index_value", new long[] {1}));
         boolean axesAsInput =
@@ -212,7 +212,7 @@ public final class GreedySearchConverter {
             g.addInitializer(OnnxProtos.int64s("gptjt_axes_0", new long[] {0}, 1));
         }
         g.addOutput(OnnxProtos.tensor(
-                DecoderSession.LOGITS, logitsType, "batch", "logits_sequence", (long) config.vocabSize()));
+                DecoderGraph.LOGITS, logitsType, "batch", "logits_sequence", (long) config.vocabSize()));
         List<OnnxMl.NodeProto> epilogue = new ArrayList<>();
         for (int i = 0; i < layers; i++) {
             String past = "past_" + i;

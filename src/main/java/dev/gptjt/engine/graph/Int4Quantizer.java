@@ -1,4 +1,4 @@
-package dev.gptjt.engine.ort;
+package dev.gptjt.engine.graph;
 
 import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.ByteString;

@@ -1,4 +1,4 @@
-package dev.gptjt.engine.ort;
+package dev.gptjt.engine.graph;
 
 import ai.onnx.proto.OnnxMl;
 import java.io.IOException;
@@ -21,14 +21,14 @@ import java.util.Optional;
  * External weight files are untouched: the rewritten graph is created from bytes with ORT's
  * external-initializer folder pointing at them.
  */
-final class LogitsSelection {
-    static final String POSITIONS_INPUT = "gptjt_logits_positions";
+public final class LogitsSelection {
+    public static final String POSITIONS_INPUT = "gptjt_logits_positions";
     private static final String SELECTED = "gptjt_selected_hidden";
 
     private LogitsSelection() {}
 
     /** @return the rewritten model, or empty when the graph is not of the expected shape */
-    static Optional<byte[]> rewrite(Path modelFile) throws IOException {
+    public static Optional<byte[]> rewrite(Path modelFile) throws IOException {
         OnnxMl.ModelProto model = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(modelFile));
         OnnxMl.GraphProto graph = model.getGraph();
         Optional<Integer> matMul = OnnxProtos.lmHeadMatMul(graph);

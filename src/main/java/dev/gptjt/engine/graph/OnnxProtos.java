@@ -1,4 +1,4 @@
-package dev.gptjt.engine.ort;
+package dev.gptjt.engine.graph;
 
 import ai.onnx.proto.OnnxMl;
 import java.util.HashMap;
@@ -90,7 +90,7 @@ final class OnnxProtos {
                 producer.put(out, i);
             }
         }
-        Integer node = producer.get(DecoderSession.LOGITS);
+        Integer node = producer.get(DecoderGraph.LOGITS);
         if (node == null) {
             return Optional.empty();
         }

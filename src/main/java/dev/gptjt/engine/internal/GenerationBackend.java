@@ -1,5 +1,9 @@
-package dev.gptjt.engine;
+package dev.gptjt.engine.internal;
 
+import dev.gptjt.engine.EngineException;
+import dev.gptjt.engine.EngineResult;
+import dev.gptjt.engine.ErrorCode;
+import dev.gptjt.engine.GenerationResult;
 import java.util.List;
 
 /**

@@ -1,5 +1,7 @@
-package dev.gptjt.engine;
+package dev.gptjt.engine.internal;
 
+import dev.gptjt.engine.ClassificationResult;
+import dev.gptjt.engine.EngineResult;
 import java.util.ArrayList;
 import java.util.List;
 

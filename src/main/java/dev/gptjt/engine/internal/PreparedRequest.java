@@ -1,5 +1,7 @@
-package dev.gptjt.engine;
+package dev.gptjt.engine.internal;
 
+import dev.gptjt.engine.GenerationParams;
+import dev.gptjt.engine.PromptPrefix;
 import java.util.Arrays;
 import java.util.List;
 

@@ -1,5 +1,6 @@
-package dev.gptjt.engine;
+package dev.gptjt.engine.internal;
 
+import dev.gptjt.engine.EngineResult;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,5 +1,6 @@
-package dev.gptjt.engine;
+package dev.gptjt.engine.internal;
 
+import dev.gptjt.engine.EngineResult;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;

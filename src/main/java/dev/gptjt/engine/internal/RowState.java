@@ -1,5 +1,8 @@
-package dev.gptjt.engine;
+package dev.gptjt.engine.internal;
 
+import dev.gptjt.engine.FinishReason;
+import dev.gptjt.engine.GenerationParams;
+import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.util.Arrays;
 

@@ -1,7 +1,11 @@
-package dev.gptjt.engine;
+package dev.gptjt.engine.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.gptjt.engine.EngineResult;
+import dev.gptjt.engine.FinishReason;
+import dev.gptjt.engine.GenerationParams;
+import dev.gptjt.engine.GenerationResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;

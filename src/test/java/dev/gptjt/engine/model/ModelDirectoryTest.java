@@ -1,10 +1,14 @@
-package dev.gptjt.engine;
+package dev.gptjt.engine.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gptjt.engine.model.ModelDirectory;
+import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.engine.EngineException;
+import dev.gptjt.engine.ErrorCode;
+import dev.gptjt.engine.Fixtures;
+import dev.gptjt.engine.InferenceEngine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

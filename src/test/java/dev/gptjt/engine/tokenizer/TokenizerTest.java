@@ -1,12 +1,12 @@
-package dev.gptjt.engine;
+package dev.gptjt.engine.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gptjt.engine.Fixtures;
 import dev.gptjt.engine.model.ModelDirectory;
-import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.util.Arrays;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,8 @@
 package dev.gptjt.testing;
 
-import dev.gptjt.engine.cascade.CascadeFeatures;
-import dev.gptjt.engine.cascade.Distiller;
 import dev.gptjt.schema.PromptRequest;
+import dev.gptjt.tasks.cascade.CascadeFeatures;
+import dev.gptjt.tasks.cascade.Distiller;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

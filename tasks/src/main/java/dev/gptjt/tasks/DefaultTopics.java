@@ -1,4 +1,4 @@
-package dev.gptjt.engine.task;
+package dev.gptjt.tasks;
 
 /**
  * The topic names of a deployment that sets none, defined once for the service, the launcher and the

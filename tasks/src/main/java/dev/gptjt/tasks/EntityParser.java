@@ -1,4 +1,4 @@
-package dev.gptjt.engine.task;
+package dev.gptjt.tasks;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

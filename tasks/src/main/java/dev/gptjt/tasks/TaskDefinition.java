@@ -1,4 +1,4 @@
-package dev.gptjt.engine.task;
+package dev.gptjt.tasks;
 
 import java.util.List;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package dev.gptjt.engine.task;
+package dev.gptjt.tasks;
 
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;

@@ -1,6 +1,6 @@
-package dev.gptjt.engine.task;
+package dev.gptjt.tasks;
 
-import dev.gptjt.engine.cascade.CascadeSettings;
+import dev.gptjt.tasks.cascade.CascadeSettings;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.gptjt.engine.task;
+package dev.gptjt.tasks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

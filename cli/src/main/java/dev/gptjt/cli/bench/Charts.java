@@ -1,4 +1,4 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.bench;
 
 import java.io.IOException;
 import java.nio.file.Path;

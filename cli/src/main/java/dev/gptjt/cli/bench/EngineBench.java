@@ -1,6 +1,8 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gptjt.cli.CliException;
+import dev.gptjt.cli.task.TaskRunner;
 import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.FinishReason;

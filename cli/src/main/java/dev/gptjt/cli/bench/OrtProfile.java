@@ -1,4 +1,4 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.bench;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;

@@ -1,13 +1,17 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gptjt.cli.CliException;
+import dev.gptjt.cli.EngineOptions;
 import dev.gptjt.cli.kafka.KafkaBroker;
 import dev.gptjt.cli.kafka.ServiceProcess;
+import dev.gptjt.cli.task.TaskRunner;
 import dev.gptjt.schema.Completion;
 import dev.gptjt.schema.GenerationParams;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.schema.wire.WireFormat;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,7 +83,7 @@ final class PipelineBench {
     private PipelineBench() {}
 
     /** Starts a broker and the service in a temporary folder; returns them to close. */
-    static AutoCloseable embedded(Path model, int maxBatch, int maxWaitMs, String[] bootstrapOut) throws Exception {
+    static AutoCloseable embedded(Path model, EngineOptions.Batching batching, String[] bootstrapOut) throws Exception {
         Path work = Files.createTempDirectory("gptjt-bench-");
         KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"));
         ServiceProcess service = ServiceProcess.start(
@@ -88,8 +92,9 @@ final class PipelineBench {
                         "quarkus.kafka-streams.application-id", "gptjt-bench",
                         "kafka-streams.state.dir", work.resolve("state").toString(),
                         "gptjt.model.dir", model.toAbsolutePath().toString(),
-                        "gptjt.engine.max-batch-size", Integer.toString(maxBatch),
-                        "gptjt.engine.max-wait", maxWaitMs + "ms",
+                        "gptjt.engine.max-batch-size", Integer.toString(batching.maxBatchSize()),
+                        "gptjt.engine.max-wait", batching.maxWait().toMillis() + "ms",
+                        "gptjt.engine.batch-formation", batching.formation().label(),
                         "gptjt.topics.partitions", "6"),
                 work.resolve("service.log"));
         bootstrapOut[0] = broker.bootstrap();
@@ -256,5 +261,25 @@ final class PipelineBench {
         }
         throw new CliException(
                 "the service's topics " + promptsTopic + ", " + completionsTopic + " did not appear at " + bootstrap);
+    }
+
+    /** One run's figures, as bench pipeline prints them. */
+    static void print(PrintStream out, PipelineBench.Result r, int promptTokens, int newTokens, double rate) {
+
+        out.printf(
+                "pipeline: %d prompts (%d prompt + %d new tokens) at %s in %.1f s: %.2f req/s, %.1f new tok/s%n",
+                r.count(),
+                promptTokens,
+                newTokens,
+                rate <= 0 ? "max rate" : String.format(Locale.ROOT, "%.2f/s", rate),
+                r.seconds(),
+                r.reqPerS(),
+                r.newTokPerS());
+        out.printf("end-to-end latency (created_at → completion): p50 %.0f ms, p99 %.0f ms%n", r.p50Ms(), r.p99Ms());
+        out.printf(
+                "  in the engine (queued + inference): p50 %.0f ms, p99 %.0f ms; outside it (Kafka, store, punctuator): "
+                        + "p50 %.0f ms, p99 %.0f ms; inference alone p50 %.0f ms%n",
+                r.inEngineP50Ms(), r.inEngineP99Ms(), r.outsideP50Ms(), r.outsideP99Ms(), r.inferenceP50Ms());
+        out.printf("batch sizes formed (size: prompts): %s, mean %.2f%n", r.batchSizes(), r.meanBatch());
     }
 }

@@ -1,4 +1,4 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.bench;
 
 import dev.gptjt.engine.model.ModelConfig;
 import java.util.Arrays;

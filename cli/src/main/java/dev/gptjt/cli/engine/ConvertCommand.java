@@ -1,17 +1,18 @@
-package dev.gptjt.engine.cli;
+package dev.gptjt.cli.engine;
 
+import dev.gptjt.cli.CommonOptions;
+import dev.gptjt.cli.IoCommand;
+import dev.gptjt.cli.ModelOption;
+import dev.gptjt.engine.graph.ClassifyGraphConverter;
+import dev.gptjt.engine.graph.GreedySearchConverter;
+import dev.gptjt.engine.graph.Int4Quantizer;
 import dev.gptjt.engine.model.ModelDirectory;
-import dev.gptjt.engine.ort.ClassifyGraphConverter;
-import dev.gptjt.engine.ort.GreedySearchConverter;
-import dev.gptjt.engine.ort.Int4Quantizer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code gptjt convert}: the in-graph graphs of a model directory. */
 @Command(
@@ -19,27 +20,15 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Writes graphs that keep decoding inside ONNX Runtime (weights referenced, never copied), or 4-bit weights.",
-            "An --out other than --model becomes a model directory linking model.onnx; --quantize needs another --out."
+            "--out may be --model itself; another --out becomes a model directory linking",
+            "model.onnx; --quantize needs another --out."
         })
-final class ConvertCommand implements Callable<Integer> {
-    @Spec
-    CommandLine.Model.CommandSpec spec;
+public final class ConvertCommand extends IoCommand {
+    @Mixin
+    ModelOption model;
 
-    @Option(
-            names = "--model",
-            required = true,
-            paramLabel = "DIR",
-            converter = Cli.PathConverter.class,
-            description = "The Optimum export to convert.")
-    Path model;
-
-    @Option(
-            names = "--out",
-            required = true,
-            paramLabel = "DIR",
-            converter = Cli.PathConverter.class,
-            description = "Where the graphs are written (may be --model itself).")
-    Path out;
+    @Mixin
+    CommonOptions.OutDir outDir;
 
     @Option(
             names = "--greedy-in-graph",
@@ -96,19 +85,17 @@ final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!greedy && !classify && quantize == null) {
-            throw new CommandLine.ParameterException(
-                    spec.commandLine(),
-                    "convert needs --quantize, --greedy-in-graph, --classify-in-graph or several of them");
+            throw usage("convert needs --quantize, --greedy-in-graph, --classify-in-graph or several of them");
         }
-        ModelDirectory source = ModelDirectory.open(model);
+        Path out = outDir.dir();
+        ModelDirectory source = ModelDirectory.open(model.required());
         PrintWriter err = spec.commandLine().getErr();
         if (quantize != null) {
             Int4Quantizer.Options options;
             try {
                 options = new Int4Quantizer.Options(blockSize, accuracyLevel, zeroPoints);
             } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(
-                        spec.commandLine(), "--block-size/--accuracy-level: " + e.getMessage());
+                throw usage("--block-size/--accuracy-level: " + e.getMessage());
             }
             long start = System.nanoTime();
             Int4Quantizer.Report r = Int4Quantizer.convert(source, out, options);

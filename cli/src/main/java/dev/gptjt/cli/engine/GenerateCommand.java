@@ -1,36 +1,31 @@
-package dev.gptjt.engine.cli;
+package dev.gptjt.cli.engine;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gptjt.engine.DecodingBackend;
+import dev.gptjt.cli.CommonOptions;
+import dev.gptjt.cli.EngineOptions;
+import dev.gptjt.cli.IoCommand;
+import dev.gptjt.cli.JsonFields;
+import dev.gptjt.cli.ModelOption;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
-import dev.gptjt.engine.ExecutionProvider;
 import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationRequest;
 import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.InferenceEngine;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code gptjt generate}: JSONL prompts in, JSONL completions out, in input order. */
 @Command(
@@ -42,43 +37,17 @@ import picocli.CommandLine.Spec;
             "{\"id\", \"prompt_tokens\", \"output_ids\", \"text\", \"finish_reason\", \"backend\"} lines in input order,",
             "or {\"id\", \"error\": {\"code\", \"message\"}} for a line it cannot run."
         })
-final class GenerateCommand implements Callable<Integer>, Cli.UsesIo {
+public final class GenerateCommand extends IoCommand {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Spec
-    CommandLine.Model.CommandSpec spec;
+    @Mixin
+    ModelOption model;
 
-    @Option(
-            names = "--model",
-            required = true,
-            paramLabel = "DIR",
-            converter = Cli.PathConverter.class,
-            description = "Optimum export directory (model.onnx, config.json, vocab.json, merges.txt).")
-    Path model;
+    @Mixin
+    CommonOptions.MaxNewTokens maxNewTokens;
 
-    @Option(
-            names = "--max-new-tokens",
-            paramLabel = "N",
-            defaultValue = "" + GenerationParams.DEFAULT_MAX_NEW_TOKENS,
-            description =
-                    "Most tokens generated per prompt, unless a line sets max_new_tokens (default: ${DEFAULT-VALUE}).")
-    int maxNewTokens;
-
-    @Option(
-            names = "--max-batch-size",
-            paramLabel = "N",
-            defaultValue = "" + EngineConfig.DEFAULT_MAX_BATCH_SIZE,
-            description = "Most prompts in one batch (default: ${DEFAULT-VALUE}).")
-    int maxBatchSize;
-
-    @Option(
-            names = "--max-wait",
-            paramLabel = "DURATION",
-            defaultValue = "10ms",
-            converter = Cli.DurationConverter.class,
-            description =
-                    "Longest the first queued prompt waits for others to join its batch (default: ${DEFAULT-VALUE}).")
-    Duration maxWait;
+    @Mixin
+    EngineOptions.Batching batching;
 
     @Option(
             names = "--temperature",
@@ -101,8 +70,8 @@ final class GenerateCommand implements Callable<Integer>, Cli.UsesIo {
             description = "Nucleus sampling mass (default: ${DEFAULT-VALUE}).")
     double topP;
 
-    @Option(names = "--seed", paramLabel = "S", description = "Sampling seed (default: none).")
-    Long seed;
+    @Mixin
+    CommonOptions.Seed seed;
 
     @Option(names = "--stop", paramLabel = "TEXT", description = "A stop sequence; repeat for several.")
     List<String> stop = new ArrayList<>();
@@ -110,61 +79,29 @@ final class GenerateCommand implements Callable<Integer>, Cli.UsesIo {
     @Option(names = "--ignore-eos", description = "Go on past the end-of-sequence token, up to max-new-tokens.")
     boolean ignoreEos;
 
-    @Option(
-            names = "--provider",
-            paramLabel = "cpu|cuda",
-            defaultValue = "cpu",
-            description = "Execution provider (cuda needs the -Pgpu build) (default: ${DEFAULT-VALUE}).")
-    ExecutionProvider provider;
+    @Mixin
+    EngineOptions.Session session;
 
-    @Option(
-            names = "--device-id",
-            paramLabel = "N",
-            defaultValue = "0",
-            description = "CUDA device ordinal (default: ${DEFAULT-VALUE}).")
-    int deviceId;
-
-    @Option(
-            names = "--threads",
-            paramLabel = "N",
-            defaultValue = "0",
-            description = "ONNX Runtime intra-op threads; 0 lets it choose (default: ${DEFAULT-VALUE}).")
-    int threads;
-
-    @Option(
-            names = "--backend",
-            paramLabel = "auto|java-loop|in-graph",
-            defaultValue = "auto",
-            converter = Cli.BackendConverter.class,
-            description = "Who decodes greedy requests (default: ${DEFAULT-VALUE}).")
-    DecodingBackend backend;
-
-    private InputStream stdin = System.in;
-
-    @Override
-    public void io(InputStream in, PrintStream out, PrintStream err) {
-        this.stdin = in;
-    }
+    @Mixin
+    EngineOptions.Backend backend;
 
     @Override
     public Integer call() throws IOException {
+        int maxBatchSize = batching.maxBatchSize();
         if (maxBatchSize < 1) {
-            throw new CommandLine.ParameterException(
-                    spec.commandLine(), "--max-batch-size must be >= 1, was " + maxBatchSize);
+            throw usage("--max-batch-size must be >= 1, was " + maxBatchSize);
         }
-        GenerationParams defaults = new GenerationParams(maxNewTokens, temperature, topK, topP, seed, stop, ignoreEos);
+        GenerationParams defaults = new GenerationParams(
+                maxNewTokens.maxNewTokens(), temperature, topK, topP, seed.seed(), stop, ignoreEos);
         try {
             defaults.validate(Integer.MAX_VALUE);
         } catch (EngineException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            throw usage(e.getMessage());
         }
         int window = Math.max(4 * maxBatchSize, 64);
-        EngineConfig config = EngineConfig.defaults(model)
-                .withBatching(maxBatchSize, maxWait, window)
-                .withProvider(provider, deviceId)
-                .withThreads(threads, 0)
-                .withBackend(backend);
-        BufferedReader in = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
+        EngineConfig config = session.applyTo(batching.applyTo(EngineConfig.defaults(model.required()), window))
+                .withBackend(backend.backend());
+        BufferedReader in = lines();
         PrintWriter out = spec.commandLine().getOut();
         try (InferenceEngine engine = InferenceEngine.open(config)) {
             // Results are written in input order; at most `window` lines are in flight, so memory stays bounded.

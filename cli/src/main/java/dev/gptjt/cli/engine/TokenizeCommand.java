@@ -1,24 +1,18 @@
-package dev.gptjt.engine.cli;
+package dev.gptjt.cli.engine;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gptjt.cli.IoCommand;
+import dev.gptjt.cli.ModelOption;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Mixin;
 
 /** {@code gptjt tokenize}: GPT-2 BPE token ids of texts. */
 @Command(
@@ -28,32 +22,17 @@ import picocli.CommandLine.Spec;
             "Token ids of texts, with the model's GPT-2 byte-level BPE (special-token strings are ordinary text).",
             "Reads {\"text\"} lines and writes {\"ids\": [...]} lines."
         })
-final class TokenizeCommand implements Callable<Integer>, Cli.UsesIo {
+public final class TokenizeCommand extends IoCommand {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Option(
-            names = "--model",
-            required = true,
-            paramLabel = "DIR",
-            converter = Cli.PathConverter.class,
-            description = "Model directory (its vocab.json and merges.txt are read).")
-    Path model;
-
-    private InputStream stdin = System.in;
-
-    @Override
-    public void io(InputStream in, PrintStream out, PrintStream err) {
-        this.stdin = in;
-    }
+    @Mixin
+    ModelOption model;
 
     @Override
     public Integer call() throws IOException {
-        BufferedReader in = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
+        BufferedReader in = lines();
         PrintWriter out = spec.commandLine().getOut();
-        ModelDirectory dir = ModelDirectory.open(model);
+        ModelDirectory dir = ModelDirectory.open(model.required());
         Gpt2Tokenizer tokenizer = Gpt2Tokenizer.load(dir.vocabFile(), dir.mergesFile());
         int lineNo = 0;
         for (String line; (line = in.readLine()) != null; ) {

@@ -1,4 +1,4 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.kafka;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;

@@ -1,7 +1,8 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.kafka;
 
-import dev.gptjt.cli.kafka.KafkaBroker;
-import dev.gptjt.engine.cli.Cli;
+import dev.gptjt.cli.Cli;
+import dev.gptjt.cli.CliException;
+import dev.gptjt.cli.IoCommand;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description =
                 "A single-node Kafka broker (KRaft) in the foreground, storage formatted on first start; Ctrl-C stops it cleanly.")
-final class BrokerCommand extends KafkaSideCommand {
+public final class BrokerCommand extends IoCommand {
     @Option(
             names = "--port",
             paramLabel = "N",

@@ -1,4 +1,4 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.kafka;
 
 import dev.gptjt.schema.Classification;
 import dev.gptjt.schema.Completion;

@@ -1,13 +1,15 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.kafka;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gptjt.cli.kafka.KafkaBroker;
-import dev.gptjt.cli.kafka.ServiceProcess;
-import dev.gptjt.engine.cli.Cli;
-import dev.gptjt.engine.task.DefaultTopics;
+import dev.gptjt.cli.CliException;
+import dev.gptjt.cli.CommonOptions;
+import dev.gptjt.cli.IoCommand;
+import dev.gptjt.cli.ModelOption;
+import dev.gptjt.cli.OptionDefaults;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.schema.wire.WireFormat;
+import dev.gptjt.tasks.DefaultTopics;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,6 +43,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -48,31 +51,26 @@ import picocli.CommandLine.Option;
  * packaged service, the model card's examples sent as PromptRequest records, and each Completion
  * printed as it arrives with its end-to-end latency.
  */
+@OptionDefaults("--timeout=300s")
 @Command(
         name = "demo",
         mixinStandardHelpOptions = true,
-        description =
-                "A Kafka broker and the service in this process's care, the GPT-JT model card's examples sent as prompts, and each answer printed with its latency.")
-final class DemoCommand extends KafkaSideCommand {
+        description = {
+            "A Kafka broker and the service in this process's care, the GPT-JT model card's examples sent as prompts, and each answer printed with its latency.",
+            "--model defaults to the committed demo model (models/demo-gptj); --timeout",
+            "bounds the wait for the service and for the answers."
+        })
+public final class DemoCommand extends IoCommand {
     @Option(
             names = "--once",
             description = "Exit after the last answer instead of keeping the broker and the service running.")
     boolean once;
 
-    @Option(
-            names = "--model",
-            paramLabel = "DIR",
-            converter = Cli.PathConverter.class,
-            description = "Model directory (default: the committed demo model, models/demo-gptj).")
-    Path modelOption;
+    @Mixin
+    ModelOption modelOption;
 
-    @Option(
-            names = "--timeout",
-            paramLabel = "DURATION",
-            defaultValue = "300s",
-            converter = Cli.DurationConverter.class,
-            description = "Longest wait for the service and the answers (default: ${DEFAULT-VALUE}).")
-    Duration timeout;
+    @Mixin
+    CommonOptions.Timeout timeoutOption;
 
     private static final String APPLICATION_ID = "gptjt-demo";
     private static final String PROMPTS = DefaultTopics.PROMPTS;
@@ -85,7 +83,8 @@ final class DemoCommand extends KafkaSideCommand {
 
     @Override
     public Integer call() throws Exception {
-        Path model = modelOption != null ? modelOption : Cli.homePath("models/demo-gptj");
+        Path model = modelOption.orDemoModel();
+        Duration timeout = timeoutOption.timeout();
         if (!Files.isRegularFile(model.resolve("model.onnx"))) {
             throw new CliException(
                     "model directory " + model + " has no model.onnx (an Optimum export directory is needed)");

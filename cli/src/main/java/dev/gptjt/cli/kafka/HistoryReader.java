@@ -1,11 +1,13 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.kafka;
 
-import dev.gptjt.engine.cascade.Distiller;
-import dev.gptjt.engine.task.TaskDefinition;
+import dev.gptjt.cli.CliException;
+import dev.gptjt.cli.KafkaOptions;
 import dev.gptjt.schema.Classification;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.schema.wire.WireFormatException;
+import dev.gptjt.tasks.TaskDefinition;
+import dev.gptjt.tasks.cascade.Distiller;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,23 +25,23 @@ import org.apache.kafka.common.TopicPartition;
  * cascade's own), joined by request id. Reads each topic from its start to where it ended when reading
  * began; records it cannot decode are skipped.
  */
-final class HistoryReader {
+public final class HistoryReader {
     static final String CASCADE_BACKEND = "cascade";
 
     private HistoryReader() {}
 
-    static List<Distiller.Labeled> read(
+    public static List<Distiller.Labeled> read(
             KafkaOptions kafka, String promptsTopic, TaskDefinition task, Duration timeout) {
-        KafkaClients.requireReachable(kafka.bootstrap);
+        KafkaClients.requireReachable(kafka.bootstrap());
         Map<String, String> texts = new HashMap<>();
         Map<String, String> labels = new HashMap<>();
-        try (WireFormat wire = KafkaClients.wire(kafka.wire, kafka.registryUrl)) {
-            readAll(kafka.bootstrap, wire, promptsTopic, timeout, (id, r) -> {
+        try (WireFormat wire = KafkaClients.wire(kafka.wire(), kafka.registryUrl())) {
+            readAll(kafka.bootstrap(), wire, promptsTopic, timeout, (id, r) -> {
                 if (r instanceof PromptRequest p && task.name().equals(p.getTask())) {
                     texts.put(p.getId(), p.getPrompt());
                 }
             });
-            readAll(kafka.bootstrap, wire, task.topic(), timeout, (id, r) -> {
+            readAll(kafka.bootstrap(), wire, task.topic(), timeout, (id, r) -> {
                 if (r instanceof Classification c
                         && task.name().equals(c.getTask())
                         && !CASCADE_BACKEND.equals(c.getModel().getBackend())) {

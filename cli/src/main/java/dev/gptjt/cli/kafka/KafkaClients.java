@@ -1,5 +1,6 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.kafka;
 
+import dev.gptjt.cli.CliException;
 import dev.gptjt.schema.wire.WireFormat;
 import java.time.Duration;
 import java.util.HashMap;

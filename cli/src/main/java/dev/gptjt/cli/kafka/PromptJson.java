@@ -1,7 +1,7 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.kafka;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gptjt.engine.cli.JsonFields;
+import dev.gptjt.cli.JsonFields;
 import dev.gptjt.schema.GenerationParams;
 import dev.gptjt.schema.PromptRequest;
 import java.time.Instant;

@@ -1,9 +1,12 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.kafka;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gptjt.engine.task.DefaultTopics;
+import dev.gptjt.cli.IoCommand;
+import dev.gptjt.cli.KafkaOptions;
+import dev.gptjt.cli.OptionDefaults;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.wire.WireFormat;
+import dev.gptjt.tasks.DefaultTopics;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,9 +18,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /** {@code gptjt send}: JSONL prompts on stdin → PromptRequest records. */
+@OptionDefaults("--topic=" + DefaultTopics.PROMPTS)
 @Command(
         name = "send",
         mixinStandardHelpOptions = true,
@@ -26,27 +29,24 @@ import picocli.CommandLine.Option;
             "A line: {\"id\", \"prompt\", \"task\", \"max_new_tokens\", \"temperature\", \"top_k\", \"top_p\", \"seed\", \"stop\",",
             "\"deadline_ms\", \"reply_topic\", \"attributes\"}; only \"prompt\" is required. Prints how many were sent."
         })
-final class SendCommand extends KafkaSideCommand {
+public final class SendCommand extends IoCommand {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Mixin
     KafkaOptions kafka;
 
-    @Option(
-            names = "--topic",
-            paramLabel = "TOPIC",
-            defaultValue = DefaultTopics.PROMPTS,
-            description = "Where the records go (default: ${DEFAULT-VALUE}).")
-    String topic;
+    @Mixin
+    KafkaOptions.Topic topicOption;
 
     @Override
     public Integer call() throws IOException {
         BufferedReader in = lines();
-        String bootstrap = kafka.bootstrap;
+        String topic = topicOption.name();
+        String bootstrap = kafka.bootstrap();
         KafkaClients.requireReachable(bootstrap);
         int sent = 0;
         int skipped = 0;
-        try (WireFormat wire = KafkaClients.wire(kafka.wire, kafka.registryUrl);
+        try (WireFormat wire = KafkaClients.wire(kafka.wire(), kafka.registryUrl());
                 KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
                         Map.of(
                                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,

@@ -1,17 +1,19 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.kafka;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gptjt.engine.cli.Cli;
-import dev.gptjt.engine.task.DefaultTopics;
+import dev.gptjt.cli.CommonOptions;
+import dev.gptjt.cli.IoCommand;
+import dev.gptjt.cli.KafkaOptions;
+import dev.gptjt.cli.OptionDefaults;
 import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.schema.wire.WireFormatException;
+import dev.gptjt.tasks.DefaultTopics;
 import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -21,47 +23,39 @@ import picocli.CommandLine.Option;
  * JSON object per line, every field by its Avro name. Reads committed data only, so an exactly-once
  * service's aborted writes never show.
  */
+@OptionDefaults("--topic=" + DefaultTopics.COMPLETIONS)
 @Command(
         name = "tail",
         mixinStandardHelpOptions = true,
-        description =
-                "Completion and PromptFailure records as JSON lines, every field by its Avro name (committed records only).")
-final class TailCommand extends KafkaSideCommand {
+        description = {
+            "Completion and PromptFailure records as JSON lines, every field by its Avro name (committed records only).",
+            "Stops after --count records, or with exit 1 when --timeout passes first."
+        })
+public final class TailCommand extends IoCommand {
     @Mixin
     KafkaOptions kafka;
 
-    @Option(
-            names = "--topic",
-            paramLabel = "TOPIC",
-            defaultValue = DefaultTopics.COMPLETIONS,
-            description = "Topic to read (default: ${DEFAULT-VALUE}).")
-    String topic;
+    @Mixin
+    KafkaOptions.Topic topicOption;
 
-    @Option(
-            names = "--count",
-            paramLabel = "N",
-            defaultValue = "" + Integer.MAX_VALUE,
-            showDefaultValue = CommandLine.Help.Visibility.NEVER,
-            description = "Stop after N records (default: never).")
-    int count;
+    @Mixin
+    CommonOptions.Count countOption;
 
-    @Option(
-            names = "--timeout",
-            paramLabel = "DURATION",
-            defaultValue = "0s",
-            converter = Cli.DurationConverter.class,
-            description = "Give up after this long; 0s waits for ever (default: ${DEFAULT-VALUE}).")
-    Duration timeout;
+    @Mixin
+    CommonOptions.Timeout timeoutOption;
 
     @Option(names = "--from-beginning", description = "Read the topic from its start instead of only new records.")
     boolean fromBeginning;
 
     @Override
     public Integer call() {
-        String bootstrap = kafka.bootstrap;
+        String topic = topicOption.name();
+        int count = countOption.count();
+        Duration timeout = timeoutOption.timeout();
+        String bootstrap = kafka.bootstrap();
         KafkaClients.requireReachable(bootstrap);
         int seen = 0;
-        try (WireFormat wire = KafkaClients.wire(kafka.wire, kafka.registryUrl);
+        try (WireFormat wire = KafkaClients.wire(kafka.wire(), kafka.registryUrl());
                 KafkaConsumer<byte[], byte[]> consumer = KafkaClients.committedReader(bootstrap)) {
             List<TopicPartition> partitions = KafkaClients.assignAll(
                     consumer,

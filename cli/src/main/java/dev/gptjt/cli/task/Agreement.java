@@ -1,4 +1,4 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,8 +9,8 @@ import java.util.List;
  * record): how many answers are the same (label, entities, generated ids, or error) and the largest
  * difference between their label probabilities.
  */
-record Agreement(int same, int records, double maxProbabilityDifference) {
-    static Agreement of(List<ObjectNode> expected, List<ObjectNode> actual) {
+public record Agreement(int same, int records, double maxProbabilityDifference) {
+    public static Agreement of(List<ObjectNode> expected, List<ObjectNode> actual) {
         int same = 0;
         double maxDiff = 0;
         for (int i = 0; i < expected.size(); i++) {

@@ -1,10 +1,11 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.task;
 
+import dev.gptjt.cli.CliException;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.InferenceEngine;
-import dev.gptjt.engine.cascade.CascadeCard;
-import dev.gptjt.engine.cascade.CascadeModel;
-import dev.gptjt.engine.task.TaskDefinition;
+import dev.gptjt.tasks.TaskDefinition;
+import dev.gptjt.tasks.cascade.CascadeCard;
+import dev.gptjt.tasks.cascade.CascadeModel;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,20 +1,27 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.task;
 
+import dev.gptjt.cli.Cli;
+import dev.gptjt.cli.CliException;
+import dev.gptjt.cli.CommonOptions;
+import dev.gptjt.cli.EngineOptions;
+import dev.gptjt.cli.IoCommand;
+import dev.gptjt.cli.KafkaOptions;
+import dev.gptjt.cli.ModelOption;
+import dev.gptjt.cli.OptionDefaults;
+import dev.gptjt.cli.kafka.HistoryReader;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.InferenceEngine;
-import dev.gptjt.engine.cascade.CascadeCard;
-import dev.gptjt.engine.cascade.CascadeFeatures;
-import dev.gptjt.engine.cascade.Distiller;
-import dev.gptjt.engine.cli.Cli;
-import dev.gptjt.engine.task.DefaultTopics;
-import dev.gptjt.engine.task.TaskDefinition;
+import dev.gptjt.tasks.DefaultTopics;
+import dev.gptjt.tasks.TaskDefinition;
+import dev.gptjt.tasks.cascade.CascadeCard;
+import dev.gptjt.tasks.cascade.CascadeFeatures;
+import dev.gptjt.tasks.cascade.Distiller;
 import java.io.BufferedReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -31,6 +38,7 @@ import picocli.CommandLine.Option;
  * the task's Classification records, joined by id) — and written as a directory the service loads with
  * {@code gptjt.tasks.NAME.cascade.model}.
  */
+@OptionDefaults({"--timeout=30s", "--seed=42"})
 @Command(
         name = "distill",
         mixinStandardHelpOptions = true,
@@ -38,9 +46,12 @@ import picocli.CommandLine.Option;
             "A cheap cascade model for a classify task, trained on GPT-JT's own labels.",
             "Labels a file's texts with the task (or reads a running service's prompts and Classification records),",
             "trains Tribuo's logistic regression on hashed word and character n-grams, holds out a share to report",
-            "agreement with GPT-JT per threshold, exports it to ONNX and writes --out for gptjt.tasks.NAME.cascade.model."
+            "agreement with GPT-JT per threshold, exports it to ONNX and writes --out for gptjt.tasks.NAME.cascade.model.",
+            "--out gets model.onnx, features.json and card.json; --model and the batching",
+            "options label --texts; --timeout bounds reading each topic to its end with",
+            "--from-topic; --seed seeds the held-out split and training."
         })
-final class DistillCommand extends KafkaSideCommand {
+public final class DistillCommand extends IoCommand {
     private static final Logger QUIET_TRIBUO = Logger.getLogger("org.tribuo");
 
     @Mixin
@@ -63,21 +74,6 @@ final class DistillCommand extends KafkaSideCommand {
                 converter = Cli.PathConverter.class,
                 description = "{\"text\"} lines to label with the task's classify path (--model).")
         Path file;
-
-        @Option(
-                names = "--model",
-                required = true,
-                paramLabel = "DIR",
-                converter = Cli.PathConverter.class,
-                description = "Model directory that labels the texts.")
-        Path model;
-
-        @Option(
-                names = "--max-batch-size",
-                paramLabel = "N",
-                defaultValue = "16",
-                description = "Most texts in one batch while labelling (default: ${DEFAULT-VALUE}).")
-        int maxBatchSize;
     }
 
     static final class FromTopic {
@@ -96,29 +92,28 @@ final class DistillCommand extends KafkaSideCommand {
                 defaultValue = DefaultTopics.PROMPTS,
                 description = "Where the service read the prompts (default: ${DEFAULT-VALUE}).")
         String promptsTopic;
-
-        @Option(
-                names = "--timeout",
-                paramLabel = "DURATION",
-                defaultValue = "30s",
-                converter = Cli.DurationConverter.class,
-                description = "Longest time to read each topic to its end (default: ${DEFAULT-VALUE}).")
-        Duration idle;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source;
 
+    /** Labels the texts of {@code --texts}. */
+    @Mixin
+    ModelOption model;
+
+    /** Batches while labelling {@code --texts}. */
+    @Mixin
+    EngineOptions.Batching batching;
+
     @Mixin
     KafkaOptions kafka;
 
-    @Option(
-            names = "--out",
-            required = true,
-            paramLabel = "DIR",
-            converter = Cli.PathConverter.class,
-            description = "Directory to write (model.onnx, features.json, card.json).")
-    Path outDir;
+    /** With {@code --from-topic}: the longest time to read each topic to its end. */
+    @Mixin
+    CommonOptions.Timeout timeout;
+
+    @Mixin
+    CommonOptions.OutDir outDir;
 
     @Option(
             names = "--held-out",
@@ -144,30 +139,33 @@ final class DistillCommand extends KafkaSideCommand {
             description = "AdaGrad's initial learning rate (default: ${DEFAULT-VALUE}).")
     double learningRate;
 
-    @Option(
-            names = "--seed",
-            paramLabel = "N",
-            defaultValue = "42",
-            description = "Seed of the held-out split and of training (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    CommonOptions.Seed seed;
 
     @Override
     public Integer call() throws Exception {
         TaskDefinition definition = task.definition();
         if (definition.mode() != TaskDefinition.Mode.CLASSIFY) {
-            throw new CliException("--task: " + task.name + " is a "
+            throw new CliException("--task: " + definition.name() + " is a "
                     + definition.mode().name().toLowerCase(Locale.ROOT) + " task; a cascade needs a classify task");
         }
         Distiller.Options options;
         try {
-            options = new Distiller.Options(CascadeFeatures.DEFAULTS, heldOut, epochs, learningRate, seed);
+            options = new Distiller.Options(
+                    CascadeFeatures.DEFAULTS, heldOut, epochs, learningRate, seed.seed() == null ? 42 : seed.seed());
         } catch (IllegalArgumentException e) {
             throw new CliException("--held-out/--epochs/--learning-rate: " + e.getMessage());
+        }
+        if (source.topic != null && model.given()) {
+            throw usage("--model labels --texts; with --from-topic the service's answers are the labels");
+        }
+        if (source.texts != null) {
+            model.required(); // a usage mistake before any text is read
         }
         long start = System.nanoTime();
         List<Distiller.Labeled> examples = source.texts != null
                 ? labelTexts(definition, source.texts)
-                : HistoryReader.read(kafka, source.topic.promptsTopic, definition, source.topic.idle);
+                : HistoryReader.read(kafka, source.topic.promptsTopic, definition, timeout.timeout());
         if (examples.isEmpty()) {
             throw new CliException("no labelled examples to train on");
         }
@@ -175,7 +173,7 @@ final class DistillCommand extends KafkaSideCommand {
         CascadeCard card;
         QUIET_TRIBUO.setLevel(Level.WARNING); // its per-1000-iterations progress lines are not ours to print
         try {
-            card = Distiller.distill(definition.name(), definition.labels(), examples, options, outDir);
+            card = Distiller.distill(definition.name(), definition.labels(), examples, options, outDir.dir());
         } catch (EngineException e) {
             throw new CliException(e.getMessage());
         }
@@ -188,7 +186,7 @@ final class DistillCommand extends KafkaSideCommand {
                 labelSeconds,
                 card.trainingExamples(),
                 card.heldOutExamples(),
-                outDir);
+                outDir.dir());
         out.println("held-out agreement with GPT-JT:");
         out.printf("%10s %10s %10s%n", "threshold", "coverage", "agreement");
         for (CascadeCard.ThresholdFigures f : card.heldOut()) {
@@ -202,15 +200,14 @@ final class DistillCommand extends KafkaSideCommand {
         return 0;
     }
 
-    private static List<Distiller.Labeled> labelTexts(TaskDefinition definition, FromTexts from) throws Exception {
+    private List<Distiller.Labeled> labelTexts(TaskDefinition definition, FromTexts from) throws Exception {
         List<TaskRunner.Input> inputs;
         try (BufferedReader in = Files.newBufferedReader(from.file, StandardCharsets.UTF_8)) {
             inputs = TaskRunner.read(in);
         } catch (NoSuchFileException e) {
             throw new CliException("--texts: no file " + from.file);
         }
-        EngineConfig config = TaskOptions.engineConfig(
-                from.model, from.maxBatchSize, EngineConfig.DEFAULT_BATCH_FORMATION, inputs.size());
+        EngineConfig config = batching.applyTo(EngineConfig.defaults(model.required()), inputs.size());
         List<String> texts = inputs.stream().map(TaskRunner.Input::text).toList();
         List<String> labels;
         try (InferenceEngine engine = InferenceEngine.open(config)) {

@@ -1,17 +1,19 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gptjt.cli.Cli;
+import dev.gptjt.cli.CliException;
+import dev.gptjt.cli.IoCommand;
 import dev.gptjt.engine.ClassificationRequest;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationRequest;
 import dev.gptjt.engine.InferenceEngine;
-import dev.gptjt.engine.cascade.CascadeModel;
-import dev.gptjt.engine.cli.Cli;
-import dev.gptjt.engine.task.TaskDefinition;
+import dev.gptjt.tasks.TaskDefinition;
+import dev.gptjt.tasks.cascade.CascadeModel;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -51,7 +53,7 @@ import picocli.CommandLine.Option;
             "Reads {\"text\", \"label\"} lines; Tribuo's LabelEvaluator scores the answers, and a generated answer that is",
             "no label counts as (other)."
         })
-final class EvalCommand extends KafkaSideCommand {
+public final class EvalCommand extends IoCommand {
     /** The label of a generated answer that is none of the task's labels. */
     static final String OTHER = "(other)";
 
@@ -94,6 +96,7 @@ final class EvalCommand extends KafkaSideCommand {
 
     @Override
     public Integer call() throws IOException {
+        options.model(); // a missing --model is a usage mistake before any input is read
         BufferedReader in = lines();
         TaskDefinition task = options.definition();
         if (compare != null) {
@@ -111,7 +114,7 @@ final class EvalCommand extends KafkaSideCommand {
         if (examples.isEmpty()) {
             throw new CliException("no labeled lines on stdin (expected {\"text\": ..., \"label\": ...} per line)");
         }
-        int batch = options.maxBatchSize;
+        int batch = options.batching().maxBatchSize();
         EngineConfig engineConfig = options.engineConfig(examples.size());
         List<String> predicted = new ArrayList<>();
         long start = System.nanoTime();
@@ -167,9 +170,8 @@ final class EvalCommand extends KafkaSideCommand {
         }
         List<List<ObjectNode>> answers = new ArrayList<>();
         List<Double> seconds = new ArrayList<>();
-        for (Path dir : List.of(options.model, compare)) {
-            EngineConfig config =
-                    TaskOptions.engineConfig(dir, options.maxBatchSize, options.batchFormation, inputs.size());
+        for (Path dir : List.of(options.model(), compare)) {
+            EngineConfig config = options.engineConfig(dir, inputs.size());
             try (InferenceEngine engine = InferenceEngine.open(config)) {
                 engine.cachePrefix(task.prefix());
                 long start = System.nanoTime();
@@ -185,7 +187,7 @@ final class EvalCommand extends KafkaSideCommand {
                 task.name(),
                 task.mode().name().toLowerCase(Locale.ROOT),
                 inputs.size(),
-                options.model.getFileName(),
+                options.model().getFileName(),
                 inputs.size() / seconds.get(0),
                 compare.getFileName(),
                 inputs.size() / seconds.get(1));

@@ -1,11 +1,11 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.task;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gptjt.engine.DecodingBackend;
+import dev.gptjt.cli.EngineOptions;
+import dev.gptjt.cli.IoCommand;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.InferenceEngine;
-import dev.gptjt.engine.cli.Cli;
-import dev.gptjt.engine.task.TaskDefinition;
+import dev.gptjt.tasks.TaskDefinition;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
             "(classify: label, scores; extract: entities, raw; generate: text, output_ids),",
             "with prompt_tokens, prefix_tokens and the path that ran; a refused input prints {\"id\", \"error\"}."
         })
-final class RunCommand extends KafkaSideCommand {
+public final class RunCommand extends IoCommand {
     @Mixin
     TaskOptions options;
 
@@ -37,19 +37,14 @@ final class RunCommand extends KafkaSideCommand {
             description = "Run every prompt whole instead of from the task's cached prefix.")
     boolean noPrefixCache;
 
-    @Option(
-            names = "--backend",
-            paramLabel = "auto|java-loop|in-graph",
-            defaultValue = "auto",
-            converter = Cli.BackendConverter.class,
-            description = "Who scores and decodes (default: ${DEFAULT-VALUE}).")
-    DecodingBackend backend;
+    @Mixin
+    EngineOptions.Backend backend;
 
     @Override
     public Integer call() throws IOException {
         TaskDefinition task = options.definition();
         List<TaskRunner.Input> inputs = TaskRunner.read(lines());
-        EngineConfig config = options.engineConfig(inputs.size()).withBackend(backend);
+        EngineConfig config = options.engineConfig(inputs.size()).withBackend(backend.backend());
         try (InferenceEngine engine = InferenceEngine.open(config)) {
             if (!noPrefixCache) {
                 engine.cachePrefix(task.prefix());

@@ -1,14 +1,15 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.task;
 
-import dev.gptjt.engine.cli.Cli;
-import dev.gptjt.engine.task.TaskDefinition;
-import dev.gptjt.engine.task.TaskProperties;
+import dev.gptjt.cli.Cli;
+import dev.gptjt.cli.CliException;
+import dev.gptjt.tasks.TaskDefinition;
+import dev.gptjt.tasks.TaskProperties;
 import java.nio.file.Path;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** Which task, from which settings: {@code --task NAME [--config FILE]}. */
-final class TaskChoice {
+public final class TaskChoice {
     @Option(
             names = "--task",
             required = true,
@@ -28,7 +29,7 @@ final class TaskChoice {
      *
      * @throws CliException when the settings do not define it
      */
-    TaskDefinition definition() {
+    public TaskDefinition definition() {
         Path file = config != null
                 ? config
                 : Path.of(System.getProperty(

@@ -1,9 +1,10 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gptjt.cli.CliException;
 import dev.gptjt.engine.ClassificationRequest;
 import dev.gptjt.engine.ClassificationResult;
 import dev.gptjt.engine.EngineException;
@@ -11,8 +12,8 @@ import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationRequest;
 import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.InferenceEngine;
-import dev.gptjt.engine.task.EntityParser;
-import dev.gptjt.engine.task.TaskDefinition;
+import dev.gptjt.tasks.EntityParser;
+import dev.gptjt.tasks.TaskDefinition;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -23,16 +24,16 @@ import java.util.concurrent.CompletableFuture;
  * Runs a task's records through an engine without Kafka, as the service would (its template, labels and
  * defaults), each result as one JSON object: what {@code gptjt run} prints and {@code gptjt bench task} times.
  */
-final class TaskRunner {
-    static final ObjectMapper JSON = new ObjectMapper();
+public final class TaskRunner {
+    public static final ObjectMapper JSON = new ObjectMapper();
 
     /** One input: {@code {"id": …, "text": …}} ({@code prompt} is accepted for {@code text}). */
-    record Input(String id, String text) {}
+    public record Input(String id, String text) {}
 
     private final InferenceEngine engine;
     private final TaskDefinition task;
 
-    TaskRunner(InferenceEngine engine, TaskDefinition task) {
+    public TaskRunner(InferenceEngine engine, TaskDefinition task) {
         this.engine = engine;
         this.task = task;
     }
@@ -42,7 +43,7 @@ final class TaskRunner {
      *
      * @throws CliException for a line that is not a JSON object with {@code text} (or {@code prompt})
      */
-    static List<Input> read(BufferedReader in) throws IOException {
+    public static List<Input> read(BufferedReader in) throws IOException {
         List<Input> inputs = new ArrayList<>();
         int lineNo = 0;
         for (String line; (line = in.readLine()) != null; ) {
@@ -67,7 +68,7 @@ final class TaskRunner {
     }
 
     /** The label the (classify) task gives each text, in order; all are submitted at once. */
-    List<String> labels(List<String> texts) {
+    public List<String> labels(List<String> texts) {
         List<CompletableFuture<ClassificationResult>> futures = texts.stream()
                 .map(text -> engine.classify(new ClassificationRequest(
                         "label", task.prompt(text), task.continuations(), task.lengthNormalized())))
@@ -78,12 +79,12 @@ final class TaskRunner {
     }
 
     /** Submits every input at once (the engine batches them); the futures complete in any order. */
-    List<CompletableFuture<ObjectNode>> submitAll(List<Input> inputs) {
+    public List<CompletableFuture<ObjectNode>> submitAll(List<Input> inputs) {
         return inputs.stream().map(this::submit).toList();
     }
 
     /** Never fails: an engine refusal becomes {@code {"id", "error": {"code", "message"}}}. */
-    CompletableFuture<ObjectNode> submit(Input input) {
+    public CompletableFuture<ObjectNode> submit(Input input) {
         String prompt = task.prompt(input.text());
         CompletableFuture<ObjectNode> result = switch (task.mode()) {
             case CLASSIFY ->

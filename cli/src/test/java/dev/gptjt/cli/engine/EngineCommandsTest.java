@@ -1,16 +1,12 @@
-package dev.gptjt.engine.cli;
+package dev.gptjt.cli.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gptjt.cli.CliRun;
 import dev.gptjt.engine.Fixtures;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,35 +16,8 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class MainTest {
+class EngineCommandsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    private record Run(int exitCode, String out, String err) {
-        List<JsonNode> lines() {
-            List<JsonNode> lines = new ArrayList<>();
-            for (String line : out.split("\n")) {
-                if (!line.isBlank()) {
-                    try {
-                        lines.add(JSON.readTree(line));
-                    } catch (IOException e) {
-                        throw new AssertionError("not JSON: " + line, e);
-                    }
-                }
-            }
-            return lines;
-        }
-    }
-
-    private static Run run(String stdin, String... argv) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(
-                argv,
-                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
 
     @Test
     void shouldGenerateEveryLineInInputOrderAndReportBadLines() throws Exception {
@@ -62,7 +31,7 @@ class MainTest {
                 in.append("{broken\n").append("{\"id\": \"bad\", \"prompt\": \"Hi\", \"top_k\": -1}\n");
             }
         }
-        Run r = run(
+        CliRun r = CliRun.gptjt(
                 in.toString(),
                 "generate",
                 "--model",
@@ -70,7 +39,7 @@ class MainTest {
                 "--max-batch-size",
                 "8",
                 "--ignore-eos");
-        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(0, r.code(), r.err());
         assertEquals(cases.size() + 2, r.lines().size());
         List<JsonNode> results = new ArrayList<>(r.lines());
         JsonNode broken = results.remove(4);
@@ -91,12 +60,12 @@ class MainTest {
 
     @Test
     void shouldTokenizeLines() throws Exception {
-        Run r = run(
+        CliRun r = CliRun.gptjt(
                 "{\"text\": \"<|endoftext|> is special\"}\n{\"text\": \"Hi\"}\n",
                 "tokenize",
                 "--model",
                 Fixtures.tinyGptj().toString());
-        assertEquals(0, r.exitCode());
+        assertEquals(0, r.code());
         assertEquals(
                 "[27,91,437,1659,5239,91,29,318,2041]",
                 r.lines().get(0).get("ids").toString());
@@ -105,11 +74,11 @@ class MainTest {
 
     @Test
     void shouldExplainSetupMistakesInOneLine() throws Exception {
-        Run missing = run("", "generate", "--model", "/no/such/model");
-        assertEquals(2, missing.exitCode());
+        CliRun missing = CliRun.gptjt("", "generate", "--model", "/no/such/model");
+        assertEquals(2, missing.code());
         assertTrue(missing.err().startsWith("gptjt: model directory /no/such/model does not exist"), missing.err());
-        Run typo = run("", "generate", "--model", "m", "--modle", "x");
-        assertEquals(2, typo.exitCode());
+        CliRun typo = CliRun.gptjt("", "generate", "--model", "m", "--modle", "x");
+        assertEquals(2, typo.code());
         assertEquals(
                 "gptjt: Unknown options: '--modle', 'x' (see 'gptjt generate --help')",
                 typo.err().strip());
@@ -119,8 +88,8 @@ class MainTest {
     void shouldAnswerHelpForEveryCommandAndNameTheBadArgumentInOneLine() {
         for (String command : List.of("generate", "tokenize", "convert")) {
             for (String help : List.of("--help", "-h")) {
-                Run r = run("", command, help);
-                assertEquals(0, r.exitCode(), command + " " + help + ": " + r.err());
+                CliRun r = CliRun.gptjt("", command, help);
+                assertEquals(0, r.code(), command + " " + help + ": " + r.err());
                 assertTrue(
                         r.out().startsWith("Usage: gptjt " + command) && r.out().contains("--model=DIR"), r.out());
             }
@@ -136,8 +105,8 @@ class MainTest {
             {"nosuch", "Unmatched argument at index 0: 'nosuch'"}
         };
         for (String[] c : bad) {
-            Run r = run("", Arrays.copyOf(c, c.length - 1));
-            assertEquals(2, r.exitCode(), String.join(" ", c));
+            CliRun r = CliRun.gptjt("", Arrays.copyOf(c, c.length - 1));
+            assertEquals(2, r.code(), String.join(" ", c));
             assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
             assertTrue(r.err().contains(c[c.length - 1]), String.join(" ", c) + " → " + r.err());
         }
@@ -146,7 +115,7 @@ class MainTest {
     @Test
     void shouldQuantizeAModelToFourBitsAndRefuseToDoItTwice(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("tiny-int4");
-        Run q = run(
+        CliRun q = CliRun.gptjt(
                 "",
                 "convert",
                 "--model",
@@ -158,13 +127,13 @@ class MainTest {
                 "--block-size",
                 "16",
                 "--greedy-in-graph");
-        assertEquals(0, q.exitCode(), q.err());
+        assertEquals(0, q.code(), q.err());
         assertTrue(q.err().contains("MatMuls 4-bit") && q.err().contains("greedy_search.onnx"), q.err());
-        Run g = run("{\"id\": \"a\", \"prompt\": \"Hello\"}\n", "generate", "--model", out.toString());
-        assertEquals(0, g.exitCode(), g.err());
+        CliRun g = CliRun.gptjt("{\"id\": \"a\", \"prompt\": \"Hello\"}\n", "generate", "--model", out.toString());
+        assertEquals(0, g.code(), g.err());
         assertEquals(1, g.lines().size());
 
-        Run again = run(
+        CliRun again = CliRun.gptjt(
                 "",
                 "convert",
                 "--model",
@@ -173,10 +142,10 @@ class MainTest {
                 tmp.resolve("x").toString(),
                 "--quantize",
                 "int4");
-        assertEquals(2, again.exitCode());
+        assertEquals(2, again.code());
         assertTrue(
                 again.err().contains("already quantized") && again.err().lines().count() == 1, again.err());
-        Run block = run(
+        CliRun block = CliRun.gptjt(
                 "",
                 "convert",
                 "--model",
@@ -187,20 +156,21 @@ class MainTest {
                 "int4",
                 "--block-size",
                 "24");
-        assertEquals(2, block.exitCode());
+        assertEquals(2, block.code());
         assertTrue(block.err().contains("--block-size"), block.err());
     }
 
     @Test
     void shouldConvertAModelAndGenerateWithItInGraph(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("tiny-greedy");
-        Run refused = run("", "convert", "--model", Fixtures.tinyGptj().toString(), "--out", out.toString());
-        assertEquals(2, refused.exitCode());
+        CliRun refused =
+                CliRun.gptjt("", "convert", "--model", Fixtures.tinyGptj().toString(), "--out", out.toString());
+        assertEquals(2, refused.code());
         assertTrue(refused.err().contains("--greedy-in-graph"), refused.err());
 
-        Run converted = run(
+        CliRun converted = CliRun.gptjt(
                 "", "convert", "--model", Fixtures.tinyGptj().toString(), "--out", out.toString(), "--greedy-in-graph");
-        assertEquals(0, converted.exitCode(), converted.err());
+        assertEquals(0, converted.code(), converted.err());
         assertTrue(converted.err().contains("greedy_search.onnx"), converted.err());
 
         List<Fixtures.GenerationCase> cases = Fixtures.generationCases();
@@ -210,7 +180,7 @@ class MainTest {
                             Map.of("id", "g" + i, "prompt", cases.get(i).prompt())))
                     .append('\n');
         }
-        Run r = run(
+        CliRun r = CliRun.gptjt(
                 in.toString(),
                 "generate",
                 "--model",
@@ -221,7 +191,7 @@ class MainTest {
                 "8",
                 "--backend",
                 "in-graph");
-        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(0, r.code(), r.err());
         for (int i = 0; i < cases.size(); i++) {
             assertEquals("ort-greedy-search", r.lines().get(i).get("backend").asText());
             Assertions.assertArrayEquals(

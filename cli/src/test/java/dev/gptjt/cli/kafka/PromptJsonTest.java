@@ -1,4 +1,4 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.kafka;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,8 +1,7 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.kafka;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.gptjt.cli.kafka.ServiceProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

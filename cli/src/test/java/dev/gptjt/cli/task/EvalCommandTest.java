@@ -1,8 +1,10 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.task;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gptjt.cli.CliRun;
+import dev.gptjt.cli.Main;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

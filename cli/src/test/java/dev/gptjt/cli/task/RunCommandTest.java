@@ -1,10 +1,11 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.task;
 
 import static dev.gptjt.cli.CliRun.gptjt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gptjt.cli.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,6 +1,6 @@
-package dev.gptjt.engine.ort;
+package dev.gptjt.engine.internal.ort;
 
-import dev.gptjt.engine.GenerationBackend;
+import dev.gptjt.engine.internal.GenerationBackend;
 
 /** A prefix's KV cache at batch 1, in direct buffers of its own that prompt passes read in place. */
 record CachedPrefix(KvCacheMerge.Merged kv, long bytes) implements GenerationBackend.PrefixState {

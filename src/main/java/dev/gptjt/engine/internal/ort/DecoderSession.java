@@ -1,4 +1,4 @@
-package dev.gptjt.engine.ort;
+package dev.gptjt.engine.internal.ort;
 
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;
@@ -11,6 +11,8 @@ import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
 import dev.gptjt.engine.ExecutionProvider;
+import dev.gptjt.engine.graph.DecoderGraph;
+import dev.gptjt.engine.graph.LogitsSelection;
 import dev.gptjt.engine.model.ModelConfig;
 import dev.gptjt.engine.model.ModelDirectory;
 import java.io.IOException;
@@ -26,11 +28,6 @@ import java.util.function.Supplier;
  * {@code config.json} when opened. Owns the session and its options; closing it frees both.
  */
 public final class DecoderSession implements AutoCloseable {
-    public static final String INPUT_IDS = "input_ids";
-    public static final String ATTENTION_MASK = "attention_mask";
-    public static final String POSITION_IDS = "position_ids";
-    public static final String LOGITS = "logits";
-
     private final OrtEnvironment env;
     private final OrtSession.SessionOptions options;
     private final OrtSession session;
@@ -181,8 +178,9 @@ public final class DecoderSession implements AutoCloseable {
                         e);
             }
             OnnxJavaType kvType = checkGraph(model, session);
-            OnnxJavaType logitsType =
-                    ((TensorInfo) session.getOutputInfo().get(LOGITS).getInfo()).type;
+            OnnxJavaType logitsType = ((TensorInfo)
+                            session.getOutputInfo().get(DecoderGraph.LOGITS).getInfo())
+                    .type;
             return new DecoderSession(
                     env,
                     options,
@@ -234,13 +232,14 @@ public final class DecoderSession implements AutoCloseable {
         String where = model.modelFile() + " (checked against " + ModelDirectory.CONFIG_FILE + ")";
         Map<String, NodeInfo> inputs = session.getInputInfo();
         Map<String, NodeInfo> outputs = session.getOutputInfo();
-        for (String name : new String[] {INPUT_IDS, ATTENTION_MASK, POSITION_IDS}) {
+        for (String name :
+                new String[] {DecoderGraph.INPUT_IDS, DecoderGraph.ATTENTION_MASK, DecoderGraph.POSITION_IDS}) {
             TensorInfo t = tensor(inputs, name, "input", where);
             if (t.type != OnnxJavaType.INT64) {
                 throw invalid(where + ": input '" + name + "' must be int64, is " + t.type);
             }
         }
-        TensorInfo logits = tensor(outputs, LOGITS, "output", where);
+        TensorInfo logits = tensor(outputs, DecoderGraph.LOGITS, "output", where);
         long[] ls = logits.getShape();
         if (ls.length != 3 || (ls[2] > 0 && ls[2] != c.vocabSize())) {
             throw invalid(where + ": output 'logits' has shape " + Arrays.toString(ls)

@@ -1,4 +1,4 @@
-package dev.gptjt.engine.ort;
+package dev.gptjt.engine.internal.ort;
 
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
@@ -7,7 +7,9 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
-import dev.gptjt.engine.PreparedRequest;
+import dev.gptjt.engine.graph.DecoderGraph;
+import dev.gptjt.engine.graph.LogitsSelection;
+import dev.gptjt.engine.internal.PreparedRequest;
 import dev.gptjt.engine.model.ModelConfig;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -118,9 +120,9 @@ final class DecoderStepper {
         Map<String, OnnxTensorLike> inputs = new HashMap<>();
         List<OnnxTensor> owned = new ArrayList<>();
         try {
-            owned.add(put(inputs, DecoderSession.INPUT_IDS, longTensor(ids, batch, seqLen)));
-            owned.add(put(inputs, DecoderSession.ATTENTION_MASK, longTensor(mask, batch, total)));
-            owned.add(put(inputs, DecoderSession.POSITION_IDS, longTensor(positions, batch, seqLen)));
+            owned.add(put(inputs, DecoderGraph.INPUT_IDS, longTensor(ids, batch, seqLen)));
+            owned.add(put(inputs, DecoderGraph.ATTENTION_MASK, longTensor(mask, batch, total)));
+            owned.add(put(inputs, DecoderGraph.POSITION_IDS, longTensor(positions, batch, seqLen)));
             for (int layer = 0; layer < config.nLayer(); layer++) {
                 if (past == null) {
                     owned.add(put(inputs, decoder.pastKey(layer), emptyCache(batch)));
@@ -153,7 +155,7 @@ final class DecoderStepper {
                 ortNanos.add(System.nanoTime() - start);
                 return new Output(
                         result,
-                        ((OnnxTensor) result.get(DecoderSession.LOGITS).orElseThrow()).getFloatBuffer(),
+                        ((OnnxTensor) result.get(DecoderGraph.LOGITS).orElseThrow()).getFloatBuffer(),
                         logitsAt,
                         width,
                         config.vocabSize(),
@@ -168,7 +170,7 @@ final class DecoderStepper {
                 KvCacheMerge.Merged presents = KvCacheMerge.Merged.allocate(decoder, batch, total, pool);
                 try {
                     Map<String, OnnxTensor> pinned = new HashMap<>();
-                    pinned.put(DecoderSession.LOGITS, logitsT);
+                    pinned.put(DecoderGraph.LOGITS, logitsT);
                     for (int layer = 0; layer < config.nLayer(); layer++) {
                         pinned.put(decoder.presentKey(layer), presents.key(layer));
                         pinned.put(decoder.presentValue(layer), presents.value(layer));

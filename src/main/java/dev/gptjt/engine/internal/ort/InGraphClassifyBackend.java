@@ -1,4 +1,4 @@
-package dev.gptjt.engine.ort;
+package dev.gptjt.engine.internal.ort;
 
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
@@ -10,11 +10,13 @@ import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.ErrorCode;
-import dev.gptjt.engine.GenerationBackend;
 import dev.gptjt.engine.GenerationParams;
-import dev.gptjt.engine.LabelScores;
-import dev.gptjt.engine.PreparedRequest;
 import dev.gptjt.engine.PromptPrefix;
+import dev.gptjt.engine.graph.ClassifyGraph;
+import dev.gptjt.engine.graph.ClassifyGraphConverter;
+import dev.gptjt.engine.internal.GenerationBackend;
+import dev.gptjt.engine.internal.LabelScores;
+import dev.gptjt.engine.internal.PreparedRequest;
 import dev.gptjt.engine.model.ModelConfig;
 import dev.gptjt.engine.model.ModelDirectory;
 import java.nio.ByteBuffer;
@@ -70,22 +72,22 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
                                 + ": missing; write it with 'gptjt convert --model " + model.root() + " --out "
                                 + model.root() + " --classify-in-graph'"));
         return ConvertedGraph.open(file, model, config, graph -> {
-            String format = graph.session().getMetadata().getCustomMetadata().get(ClassifyGraphConverter.FORMAT_KEY);
+            String format = graph.session().getMetadata().getCustomMetadata().get(ClassifyGraph.FORMAT_KEY);
             if (format == null) {
                 throw new EngineException(
                         ErrorCode.MODEL_INVALID, file + ": not written by 'gptjt convert --classify-in-graph'");
             }
-            if (!format.equals(ClassifyGraphConverter.FORMAT_VERSION)) {
+            if (!format.equals(ClassifyGraph.FORMAT_VERSION)) {
                 throw new EngineException(
                         ErrorCode.MODEL_INVALID,
                         file + ": written by another version of 'gptjt convert --classify-in-graph' (format " + format
-                                + ", this version reads " + ClassifyGraphConverter.FORMAT_VERSION
+                                + ", this version reads " + ClassifyGraph.FORMAT_VERSION
                                 + "); convert again");
             }
-            var prefix = graph.session().getInputInfo().get(ClassifyGraphConverter.prefixKey(0));
+            var prefix = graph.session().getInputInfo().get(ClassifyGraph.prefixKey(0));
             var extra = graph.session()
                     .getInputInfo()
-                    .get(ClassifyGraphConverter.prefixKey(model.config().nLayer()));
+                    .get(ClassifyGraph.prefixKey(model.config().nLayer()));
             if (prefix == null || extra != null) {
                 throw new EngineException(
                         ErrorCode.MODEL_INVALID,
@@ -215,16 +217,16 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
         Map<String, OnnxTensor> inputs = new HashMap<>();
         List<OnnxTensor> owned = new ArrayList<>();
         try {
-            owned.add(put(inputs, ClassifyGraphConverter.INPUT_IDS, longs(ids, b, s)));
-            owned.add(put(inputs, ClassifyGraphConverter.ATTENTION_MASK, longs(mask, b, s)));
-            owned.add(put(inputs, ClassifyGraphConverter.LABEL_FIRST, longs(labelFirst, l)));
-            owned.add(put(inputs, ClassifyGraphConverter.LABEL0_IDS, longs(label0Ids, n)));
-            owned.add(put(inputs, ClassifyGraphConverter.LABEL0_NEXT, longs(label0Next, n)));
-            owned.add(put(inputs, ClassifyGraphConverter.LABEL_IDS, longs(labelIds, l - 1, m)));
-            owned.add(put(inputs, ClassifyGraphConverter.LABEL_NEXT, longs(labelNext, l - 1, m)));
+            owned.add(put(inputs, ClassifyGraph.INPUT_IDS, longs(ids, b, s)));
+            owned.add(put(inputs, ClassifyGraph.ATTENTION_MASK, longs(mask, b, s)));
+            owned.add(put(inputs, ClassifyGraph.LABEL_FIRST, longs(labelFirst, l)));
+            owned.add(put(inputs, ClassifyGraph.LABEL0_IDS, longs(label0Ids, n)));
+            owned.add(put(inputs, ClassifyGraph.LABEL0_NEXT, longs(label0Next, n)));
+            owned.add(put(inputs, ClassifyGraph.LABEL_IDS, longs(labelIds, l - 1, m)));
+            owned.add(put(inputs, ClassifyGraph.LABEL_NEXT, longs(labelNext, l - 1, m)));
             owned.add(put(
                     inputs,
-                    ClassifyGraphConverter.LABEL_NEXT_MASK,
+                    ClassifyGraph.LABEL_NEXT_MASK,
                     OnnxTensor.createTensor(env, FloatBuffer.wrap(labelNextMask), new long[] {l - 1, m})));
             KvCacheMerge.Merged cached = first.prefix() == null
                     ? null
@@ -232,12 +234,11 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
             for (int layer = 0; layer < config.nLayer(); layer++) {
                 if (cached != null) {
                     inputs.put(
-                            ClassifyGraphConverter.prefixKey(layer),
-                            cached.key(layer)); // the cache's own tensors: no copy here
-                    inputs.put(ClassifyGraphConverter.prefixValue(layer), cached.value(layer));
+                            ClassifyGraph.prefixKey(layer), cached.key(layer)); // the cache's own tensors: no copy here
+                    inputs.put(ClassifyGraph.prefixValue(layer), cached.value(layer));
                 } else {
-                    owned.add(put(inputs, ClassifyGraphConverter.prefixKey(layer), emptyPrefix()));
-                    owned.add(put(inputs, ClassifyGraphConverter.prefixValue(layer), emptyPrefix()));
+                    owned.add(put(inputs, ClassifyGraph.prefixKey(layer), emptyPrefix()));
+                    owned.add(put(inputs, ClassifyGraph.prefixValue(layer), emptyPrefix()));
                 }
             }
             long ortStart = System.nanoTime();

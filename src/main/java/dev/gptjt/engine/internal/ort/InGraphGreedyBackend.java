@@ -1,4 +1,4 @@
-package dev.gptjt.engine.ort;
+package dev.gptjt.engine.internal.ort;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
@@ -8,10 +8,13 @@ import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.ErrorCode;
-import dev.gptjt.engine.GenerationBackend;
 import dev.gptjt.engine.GenerationParams;
-import dev.gptjt.engine.PreparedRequest;
-import dev.gptjt.engine.RowState;
+import dev.gptjt.engine.graph.DecoderGraph;
+import dev.gptjt.engine.graph.GreedySearchConverter;
+import dev.gptjt.engine.graph.GreedySearchGraph;
+import dev.gptjt.engine.internal.GenerationBackend;
+import dev.gptjt.engine.internal.PreparedRequest;
+import dev.gptjt.engine.internal.RowState;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.nio.IntBuffer;
@@ -67,15 +70,13 @@ public final class InGraphGreedyBackend implements GenerationBackend {
                                 + model.root() + " --greedy-in-graph'"));
         return ConvertedGraph.open(file, model, config, graph -> {
             Map<String, String> meta = graph.session().getMetadata().getCustomMetadata();
-            String pad = meta.get(GreedySearchConverter.PAD_TOKEN_KEY);
-            String eos = meta.get(GreedySearchConverter.EOS_TOKEN_KEY);
-            if (pad == null
-                    || eos == null
-                    || !graph.session().getInputNames().contains(GreedySearchConverter.MAX_LENGTH)) {
+            String pad = meta.get(GreedySearchGraph.PAD_TOKEN_KEY);
+            String eos = meta.get(GreedySearchGraph.EOS_TOKEN_KEY);
+            if (pad == null || eos == null || !graph.session().getInputNames().contains(GreedySearchGraph.MAX_LENGTH)) {
                 throw new EngineException(
                         ErrorCode.MODEL_INVALID,
                         file + ": not written by 'gptjt convert --greedy-in-graph' (no "
-                                + GreedySearchConverter.PAD_TOKEN_KEY + " metadata or max_length input)");
+                                + GreedySearchGraph.PAD_TOKEN_KEY + " metadata or max_length input)");
             }
             if (Integer.parseInt(eos) != model.config().eosTokenId()) {
                 throw new EngineException(
@@ -141,11 +142,11 @@ public final class InGraphGreedyBackend implements GenerationBackend {
                 long ortStart = System.nanoTime();
                 try (OrtSession.Result result = session.run(
                         Map.of(
-                                GreedySearchConverter.INPUT_IDS,
+                                GreedySearchGraph.INPUT_IDS,
                                 idsTensor,
-                                DecoderSession.ATTENTION_MASK,
+                                DecoderGraph.ATTENTION_MASK,
                                 maskTensor,
-                                GreedySearchConverter.MAX_LENGTH,
+                                GreedySearchGraph.MAX_LENGTH,
                                 maxLength),
                         run)) {
                     ortNanos += System.nanoTime() - ortStart;

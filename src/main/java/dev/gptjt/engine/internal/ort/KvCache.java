@@ -1,4 +1,4 @@
-package dev.gptjt.engine.ort;
+package dev.gptjt.engine.internal.ort;
 
 import ai.onnxruntime.OnnxTensor;
 

@@ -1,8 +1,8 @@
-package dev.gptjt.engine.ort;
+package dev.gptjt.engine.internal.ort;
 
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import dev.gptjt.engine.PreparedRequest;
+import dev.gptjt.engine.internal.PreparedRequest;
 import java.util.List;
 
 /**

@@ -1,16 +1,16 @@
-package dev.gptjt.engine.ort;
+package dev.gptjt.engine.internal.ort;
 
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.gptjt.engine.EngineResult;
-import dev.gptjt.engine.GenerationBackend;
 import dev.gptjt.engine.GenerationParams;
-import dev.gptjt.engine.LabelScores;
-import dev.gptjt.engine.PreparedRequest;
-import dev.gptjt.engine.RowFeed;
-import dev.gptjt.engine.RowState;
+import dev.gptjt.engine.internal.GenerationBackend;
+import dev.gptjt.engine.internal.LabelScores;
+import dev.gptjt.engine.internal.PreparedRequest;
+import dev.gptjt.engine.internal.RowFeed;
+import dev.gptjt.engine.internal.RowState;
+import dev.gptjt.engine.internal.sampling.Sampler;
 import dev.gptjt.engine.model.ModelConfig;
-import dev.gptjt.engine.sampling.Sampler;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package dev.gptjt.engine.sampling;
+package dev.gptjt.engine.internal.sampling;
 
 import dev.gptjt.engine.GenerationParams;
 import java.util.SplittableRandom;

@@ -1,4 +1,4 @@
-package dev.gptjt.engine.sampling;
+package dev.gptjt.engine.internal.sampling;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;

@@ -1,4 +1,4 @@
-package dev.gptjt.engine.scheduler;
+package dev.gptjt.engine.internal.scheduler;
 
 import dev.gptjt.engine.BatchFormation;
 import java.util.Arrays;

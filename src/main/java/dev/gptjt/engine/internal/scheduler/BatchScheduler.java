@@ -1,12 +1,13 @@
-package dev.gptjt.engine.scheduler;
+package dev.gptjt.engine.internal.scheduler;
 
 import dev.gptjt.engine.BatchFormation;
+import dev.gptjt.engine.BatchListener;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.ErrorCode;
-import dev.gptjt.engine.GenerationBackend;
-import dev.gptjt.engine.PreparedRequest;
-import dev.gptjt.engine.RowFeed;
+import dev.gptjt.engine.internal.GenerationBackend;
+import dev.gptjt.engine.internal.PreparedRequest;
+import dev.gptjt.engine.internal.RowFeed;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -27,15 +28,6 @@ import java.util.function.Predicate;
  * is bounded: a full queue rejects at once with {@link ErrorCode#OVERLOADED} rather than growing.
  */
 public final class BatchScheduler implements AutoCloseable {
-
-    /**
-     * Observes finished requests (for metrics); called on the scheduler thread as requests end: {@code size}
-     * is the batch they ran in, {@code inferenceNanos} the time from their batch start (or admission) to their end.
-     */
-    @FunctionalInterface
-    public interface BatchListener {
-        void onBatch(int size, long inferenceNanos, List<EngineResult> results);
-    }
 
     private record Pending(PreparedRequest request, CompletableFuture<EngineResult> future) {}
 

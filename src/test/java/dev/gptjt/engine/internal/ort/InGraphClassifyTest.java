@@ -1,4 +1,4 @@
-package dev.gptjt.engine;
+package dev.gptjt.engine.internal.ort;
 
 import static dev.gptjt.engine.PrefixCacheTest.SENTIMENT;
 import static dev.gptjt.engine.PrefixCacheTest.TWEETS;
@@ -11,10 +11,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl;
+import dev.gptjt.engine.ClassificationRequest;
+import dev.gptjt.engine.ClassificationResult;
+import dev.gptjt.engine.DecodingBackend;
+import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.engine.EngineException;
+import dev.gptjt.engine.ErrorCode;
+import dev.gptjt.engine.FewShotPrompt;
+import dev.gptjt.engine.Fixtures;
+import dev.gptjt.engine.GenerationParams;
+import dev.gptjt.engine.GenerationRequest;
+import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.graph.ClassifyGraphConverter;
 import dev.gptjt.engine.model.ModelDirectory;
-import dev.gptjt.engine.ort.ClassifyGraphConverter;
-import dev.gptjt.engine.ort.InGraphClassifyBackend;
-import dev.gptjt.engine.task.TaskDefinition;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,15 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * on the whole prompt: same label, every probability within 1e-4, with and without a cached prefix.
  */
 class InGraphClassifyTest {
-    private static final TaskDefinition BARE = new TaskDefinition(
-            "bare",
-            "{input} Is it positive? A:",
-            TaskDefinition.Mode.CLASSIFY,
-            List.of("Yes", "No"),
-            "b",
-            16,
-            List.of(),
-            false);
+    private static final FewShotPrompt BARE =
+            new FewShotPrompt("bare", "{input} Is it positive? A:", List.of("Yes", "No"));
 
     @TempDir
     static Path tmp;
@@ -57,7 +60,7 @@ class InGraphClassifyTest {
                 ClassifyGraphConverter.convert(ModelDirectory.open(Fixtures.tinyGptj()), converted));
         EngineConfig base = EngineConfig.defaults(converted).withBatching(8, Duration.ofMillis(50), 64);
         inGraph = InferenceEngine.open(base.withBackend(DecodingBackend.IN_GRAPH));
-        for (TaskDefinition task : List.of(TWEET_HATE, SENTIMENT)) {
+        for (FewShotPrompt task : List.of(TWEET_HATE, SENTIMENT)) {
             inGraph.cachePrefix(task.prefix()).orElseThrow();
         }
         javaLoop = InferenceEngine.open(base.withBackend(DecodingBackend.JAVA_LOOP));
@@ -71,7 +74,7 @@ class InGraphClassifyTest {
 
     @Test
     void shouldScoreEveryLabelInOneRunAsTheJavaLoopDoesOnTheWholePrompt() {
-        for (TaskDefinition task : List.of(TWEET_HATE, SENTIMENT, BARE)) {
+        for (FewShotPrompt task : List.of(TWEET_HATE, SENTIMENT, BARE)) {
             for (String tweet : TWEETS) {
                 ClassificationResult r = classify(inGraph, task, tweet).join();
                 assertEquals(InGraphClassifyBackend.NAME, r.backend());
@@ -90,7 +93,7 @@ class InGraphClassifyTest {
 
     @Test
     void shouldSplitAMixedBatchIntoRunsOfOnePrefixAndOneLabelSet() {
-        List<TaskDefinition> tasks = List.of(TWEET_HATE, SENTIMENT, BARE);
+        List<FewShotPrompt> tasks = List.of(TWEET_HATE, SENTIMENT, BARE);
         List<CompletableFuture<ClassificationResult>> mixed = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             mixed.add(classify(inGraph, tasks.get(i % 3), TWEETS.get(i)));

@@ -1,10 +1,15 @@
-package dev.gptjt.engine;
+package dev.gptjt.engine.internal.scheduler;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.gptjt.engine.scheduler.BatchPolicy;
-import dev.gptjt.engine.scheduler.BatchScheduler;
+import dev.gptjt.engine.BatchFormation;
+import dev.gptjt.engine.EngineResult;
+import dev.gptjt.engine.FinishReason;
+import dev.gptjt.engine.GenerationParams;
+import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.engine.internal.GenerationBackend;
+import dev.gptjt.engine.internal.PreparedRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,10 +1,17 @@
-package dev.gptjt.engine;
+package dev.gptjt.engine.internal.scheduler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gptjt.engine.scheduler.BatchPolicy;
+import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.engine.EngineException;
+import dev.gptjt.engine.ErrorCode;
+import dev.gptjt.engine.Fixtures;
+import dev.gptjt.engine.GenerationParams;
+import dev.gptjt.engine.GenerationRequest;
+import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.engine.InferenceEngine;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.gptjt.stream.config;
 
-import dev.gptjt.engine.task.TaskDefinition;
-import dev.gptjt.engine.task.TaskSettings;
+import dev.gptjt.tasks.TaskDefinition;
+import dev.gptjt.tasks.TaskSettings;
 import java.util.Map;
 
 /** Builds the task definitions from {@code gptjt.tasks.*}, failing at start with the task's name on a bad one. */

@@ -1,10 +1,10 @@
 package dev.gptjt.stream.runtime;
 
-import dev.gptjt.engine.cascade.CascadeCard;
-import dev.gptjt.engine.task.TaskSettings;
 import dev.gptjt.stream.config.GptjtConfig;
 import dev.gptjt.stream.config.Tasks;
 import dev.gptjt.stream.topology.TaskCascades;
+import dev.gptjt.tasks.TaskSettings;
+import dev.gptjt.tasks.cascade.CascadeCard;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;

@@ -1,8 +1,8 @@
 package dev.gptjt.stream.runtime;
 
+import dev.gptjt.engine.BatchListener;
 import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.InferenceEngine;
-import dev.gptjt.engine.scheduler.BatchScheduler;
 import dev.gptjt.schema.FailureReason;
 import dev.gptjt.stream.topology.TopologyMetrics;
 import io.micrometer.core.instrument.Counter;
@@ -33,7 +33,7 @@ import java.util.function.Supplier;
  * and their share that GPT-JT answered alike [gptjt_cascade_agreement{task}].
  */
 @ApplicationScoped
-public class GptjtMetrics implements TopologyMetrics, BatchScheduler.BatchListener {
+public class GptjtMetrics implements TopologyMetrics, BatchListener {
     private final MeterRegistry registry;
     private final DistributionSummary batchSize;
     private final Timer queueWait;

@@ -1,7 +1,6 @@
 package dev.gptjt.stream.runtime;
 
 import dev.gptjt.engine.InferenceEngine;
-import dev.gptjt.engine.task.TaskDefinition;
 import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.stream.config.GptjtConfig;
 import dev.gptjt.stream.config.PendingStore;
@@ -10,6 +9,7 @@ import dev.gptjt.stream.topology.PromptTopology;
 import dev.gptjt.stream.topology.ResultFactory;
 import dev.gptjt.stream.topology.TaskCascades;
 import dev.gptjt.stream.topology.TopologySettings;
+import dev.gptjt.tasks.TaskDefinition;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import java.time.Clock;

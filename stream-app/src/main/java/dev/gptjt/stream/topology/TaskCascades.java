@@ -2,9 +2,9 @@ package dev.gptjt.stream.topology;
 
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
-import dev.gptjt.engine.cascade.CascadeSettings;
-import dev.gptjt.engine.cascade.TaskCascade;
-import dev.gptjt.engine.task.TaskDefinition;
+import dev.gptjt.tasks.TaskDefinition;
+import dev.gptjt.tasks.cascade.CascadeSettings;
+import dev.gptjt.tasks.cascade.TaskCascade;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;

@@ -1,7 +1,7 @@
 package dev.gptjt.stream.topology;
 
-import dev.gptjt.engine.task.DefaultTopics;
-import dev.gptjt.engine.task.TaskDefinition;
+import dev.gptjt.tasks.DefaultTopics;
+import dev.gptjt.tasks.TaskDefinition;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;

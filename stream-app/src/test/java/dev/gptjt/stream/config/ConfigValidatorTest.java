@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.engine.BatchFormation;
 import dev.gptjt.engine.DecodingBackend;
-import dev.gptjt.engine.task.TaskDefinition;
+import dev.gptjt.tasks.TaskDefinition;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

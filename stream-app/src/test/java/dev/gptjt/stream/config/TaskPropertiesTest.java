@@ -2,7 +2,7 @@ package dev.gptjt.stream.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.gptjt.engine.task.TaskProperties;
+import dev.gptjt.tasks.TaskProperties;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

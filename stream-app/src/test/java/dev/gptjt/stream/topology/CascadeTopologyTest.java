@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.InferenceEngine;
-import dev.gptjt.engine.cascade.CascadeSettings;
-import dev.gptjt.engine.task.TaskDefinition;
 import dev.gptjt.schema.Classification;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.internal.PendingPrompt;
@@ -16,6 +14,8 @@ import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.stream.config.Tasks;
 import dev.gptjt.stream.config.TestConfig;
+import dev.gptjt.tasks.TaskDefinition;
+import dev.gptjt.tasks.cascade.CascadeSettings;
 import dev.gptjt.testing.TweetCascade;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.gptjt.engine.cascade;
+package dev.gptjt.tasks.cascade;
 
 import com.oracle.labs.mlrg.olcut.util.Pair;
 import dev.gptjt.engine.EngineException;

@@ -1,4 +1,4 @@
-package dev.gptjt.engine.cascade;
+package dev.gptjt.tasks.cascade;
 
 import com.oracle.labs.mlrg.olcut.provenance.ConfiguredObjectProvenance;
 import com.oracle.labs.mlrg.olcut.provenance.impl.ConfiguredObjectProvenanceImpl;

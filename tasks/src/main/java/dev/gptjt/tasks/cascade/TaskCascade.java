@@ -1,9 +1,9 @@
-package dev.gptjt.engine.cascade;
+package dev.gptjt.tasks.cascade;
 
 import dev.gptjt.engine.ClassificationResult;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
-import dev.gptjt.engine.task.TaskDefinition;
+import dev.gptjt.tasks.TaskDefinition;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

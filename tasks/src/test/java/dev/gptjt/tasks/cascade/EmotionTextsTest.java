@@ -1,4 +1,4 @@
-package dev.gptjt.engine.cascade;
+package dev.gptjt.tasks.cascade;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,5 +1,7 @@
 package dev.gptjt.engine;
 
+import dev.gptjt.engine.internal.GenerationBackend;
+
 /**
  * Text that many prompts start with — a task's few-shot instructions and examples — whose KV cache
  * the engine computed once ({@link InferenceEngine#cachePrefix}). A prompt that starts with

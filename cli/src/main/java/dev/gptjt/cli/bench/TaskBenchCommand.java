@@ -1,14 +1,20 @@
-package dev.gptjt.cli;
+package dev.gptjt.cli.bench;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gptjt.cli.Cli;
+import dev.gptjt.cli.CliException;
+import dev.gptjt.cli.CommonOptions;
+import dev.gptjt.cli.IoCommand;
+import dev.gptjt.cli.task.Agreement;
+import dev.gptjt.cli.task.TaskOptions;
+import dev.gptjt.cli.task.TaskRunner;
 import dev.gptjt.engine.BatchFormation;
 import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.InferenceEngine;
-import dev.gptjt.engine.cli.Cli;
 import dev.gptjt.engine.model.ModelDirectory;
-import dev.gptjt.engine.task.TaskDefinition;
+import dev.gptjt.tasks.TaskDefinition;
 import java.io.BufferedReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +49,7 @@ import picocli.CommandLine.Option;
             "task's cached prefix and (classify, when the",
             "directory has classify.onnx) the one-pass graph, in turn within each repetition; their answers compared."
         })
-final class TaskBench extends KafkaSideCommand {
+public final class TaskBenchCommand extends IoCommand {
     /** A way of running the task, and its engine. */
     private record Variant(String name, InferenceEngine engine) {}
 
@@ -58,21 +64,20 @@ final class TaskBench extends KafkaSideCommand {
             description = "{\"id\", \"text\"} lines (e.g. docs/bench/tweets.jsonl).")
     Path inputsFile;
 
-    @Option(
-            names = "--repeat",
-            paramLabel = "N",
-            defaultValue = "3",
-            description = "Timed passes over the file per path (default: ${DEFAULT-VALUE}).")
-    int repeat;
+    /** Timed passes over the file per path. */
+    @Mixin
+    CommonOptions.Repeat repeatOption;
 
-    @Option(names = "--json", description = "One JSON object instead of the table.")
-    boolean json;
+    @Mixin
+    CommonOptions.Json jsonOption;
 
     @Override
     public Integer call() throws Exception {
         TaskDefinition task = options.definition();
-        Path model = options.model;
-        int batch = options.maxBatchSize;
+        Path model = options.model();
+        int batch = options.batching().maxBatchSize();
+        int repeat = repeatOption.repeat();
+        boolean json = jsonOption.json();
         List<TaskRunner.Input> inputs;
         try (BufferedReader in = Files.newBufferedReader(inputsFile, StandardCharsets.UTF_8)) {
             inputs = TaskRunner.read(in);

@@ -1,0 +1,12 @@
+package dev.gptjt.stream.violation;
+
+import dev.gptjt.cli.kafka.KafkaBroker;
+import java.nio.file.Path;
+
+/** Breaks {@code Layering.SERVICE_USES_NO_LAUNCHER}: the service starting the launcher's broker. */
+public final class StreamImportsCli {
+
+    KafkaBroker broker(Path dataDir) throws Exception {
+        return KafkaBroker.start(dataDir);
+    }
+}

@@ -1,0 +1,122 @@
+package dev.gptjt.cli;
+
+import dev.gptjt.engine.BatchFormation;
+import dev.gptjt.engine.DecodingBackend;
+import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.engine.ExecutionProvider;
+import java.time.Duration;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * The engine's settings as options, each declared once here and mixed into the commands that open an
+ * engine; their defaults are {@link EngineConfig}'s.
+ */
+public final class EngineOptions {
+    private EngineOptions() {}
+
+    /** How requests are batched: {@code --max-batch-size}, {@code --max-wait}, {@code --batch-formation}. */
+    public static final class Batching {
+        @Option(
+                names = "--max-batch-size",
+                paramLabel = "N",
+                defaultValue = "" + EngineConfig.DEFAULT_MAX_BATCH_SIZE,
+                description = "Most requests in one batch (default: ${DEFAULT-VALUE}).")
+        int maxBatchSize;
+
+        @Option(
+                names = "--max-wait",
+                paramLabel = "DURATION",
+                defaultValue = EngineConfig.DEFAULT_MAX_WAIT_TEXT,
+                converter = Cli.DurationConverter.class,
+                description =
+                        "Longest the first queued request waits for others to join its batch (default: ${DEFAULT-VALUE}).")
+        Duration maxWait;
+
+        @Option(
+                names = "--batch-formation",
+                paramLabel = "HOW",
+                defaultValue = EngineConfig.DEFAULT_BATCH_FORMATION_TEXT,
+                converter = Cli.BatchFormationConverter.class,
+                description = "How a batch is chosen from a longer queue: by-length (the oldest and those of nearest"
+                        + " prompt-pass length; less padding) or fifo (default: ${DEFAULT-VALUE}).")
+        BatchFormation formation;
+
+        public int maxBatchSize() {
+            return maxBatchSize;
+        }
+
+        public Duration maxWait() {
+            return maxWait;
+        }
+
+        public BatchFormation formation() {
+            return formation;
+        }
+
+        /**
+         * {@code config} batching as these options say, with room for {@code queued} requests waiting at once
+         * (at least one batch).
+         */
+        public EngineConfig applyTo(EngineConfig config, int queued) {
+            return config.withBatching(maxBatchSize, maxWait, Math.max(maxBatchSize, queued))
+                    .withBatchFormation(formation);
+        }
+    }
+
+    /** {@code --backend}: who decodes greedy requests and scores labels. */
+    public static final class Backend {
+        @Option(
+                names = "--backend",
+                paramLabel = "auto|java-loop|in-graph",
+                defaultValue = EngineConfig.DEFAULT_BACKEND_TEXT,
+                converter = Cli.BackendConverter.class,
+                description =
+                        "Who decodes greedy requests and scores labels: the Java token loop, the converted graphs,"
+                                + " or auto (the graphs on CUDA where the directory has them) (default: ${DEFAULT-VALUE}).")
+        DecodingBackend backend;
+
+        public DecodingBackend backend() {
+            return backend;
+        }
+    }
+
+    /** Where and how ONNX Runtime runs: {@code --provider}, {@code --device-id}, {@code --threads}. */
+    public static final class Session {
+        @Option(
+                names = "--provider",
+                paramLabel = "cpu|cuda",
+                defaultValue = "cpu",
+                description = "Execution provider (cuda needs the -Pgpu build) (default: ${DEFAULT-VALUE}).")
+        ExecutionProvider provider;
+
+        @Option(
+                names = "--device-id",
+                paramLabel = "N",
+                defaultValue = "0",
+                description = "CUDA device ordinal (default: ${DEFAULT-VALUE}).")
+        int deviceId;
+
+        @Mixin
+        Threads threads;
+
+        /** {@code config} on this provider, device and thread count. */
+        public EngineConfig applyTo(EngineConfig config) {
+            return config.withProvider(provider, deviceId).withThreads(threads.threads(), 0);
+        }
+    }
+
+    /** {@code --threads}: ONNX Runtime's intra-op threads. */
+    public static final class Threads {
+        @Option(
+                names = "--threads",
+                paramLabel = "N",
+                defaultValue = "0",
+                description = "ONNX Runtime intra-op threads; 0 lets it choose (default: ${DEFAULT-VALUE}).")
+        int threads;
+
+        public int threads() {
+            return threads;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.gptjt.engine.internal;
+
+import dev.gptjt.engine.DecodingBackend;
+import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.engine.EngineException;
+import dev.gptjt.engine.ExecutionProvider;
+import dev.gptjt.engine.internal.ort.DecoderSession;
+import dev.gptjt.engine.internal.ort.InGraphClassifyBackend;
+import dev.gptjt.engine.internal.ort.InGraphGreedyBackend;
+import dev.gptjt.engine.internal.ort.OrtTokenLoopBackend;
+import dev.gptjt.engine.model.ModelDirectory;
+import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Wires the backends an engine runs on: the Java token loop always, and in front of it the in-graph
+ * greedy and classification graphs when {@link EngineConfig#backend()} asks for them (or, for
+ * {@link DecodingBackend#AUTO}, on CUDA) and the model directory has them.
+ */
+public final class BackendFactory {
+    private BackendFactory() {}
+
+    /**
+     * Opens the backends for {@code model}; on failure closes what it opened.
+     *
+     * @throws EngineException as {@code InferenceEngine.open} documents
+     */
+    public static GenerationBackend open(ModelDirectory model, EngineConfig config, Gpt2Tokenizer tokenizer) {
+        DecoderSession session = DecoderSession.open(model, config);
+        GenerationBackend loop = new OrtTokenLoopBackend(session, tokenizer);
+        boolean cuda = config.provider() == ExecutionProvider.CUDA;
+        boolean classifyInGraph = switch (config.backend()) {
+            case JAVA_LOOP -> false;
+            case IN_GRAPH -> model.classifyFile().isPresent();
+            case AUTO -> cuda && model.classifyFile().isPresent();
+        };
+        boolean greedyInGraph = switch (config.backend()) {
+            case JAVA_LOOP -> false;
+            // fails below, naming the convert command, when neither converted graph is there
+            case IN_GRAPH -> model.greedySearchFile().isPresent() || !classifyInGraph;
+            case AUTO -> cuda && model.greedySearchFile().isPresent();
+        };
+        List<RoutingBackend.Route> routes = new ArrayList<>();
+        try {
+            if (greedyInGraph) {
+                routes.add(new RoutingBackend.Route(
+                        InGraphGreedyBackend.open(model, config, tokenizer), InGraphGreedyBackend::accepts));
+            }
+            if (classifyInGraph) {
+                routes.add(new RoutingBackend.Route(
+                        InGraphClassifyBackend.open(model, config), InGraphClassifyBackend::accepts));
+            }
+        } catch (RuntimeException e) {
+            routes.forEach(r -> r.backend().close());
+            loop.close();
+            throw e;
+        }
+        return routes.isEmpty() ? loop : new RoutingBackend(routes, loop);
+    }
+}
