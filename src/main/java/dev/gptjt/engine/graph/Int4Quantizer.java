@@ -13,6 +13,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -89,8 +90,8 @@ public final class Int4Quantizer {
             OnnxMl.ModelProto model = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(source.modelFile()));
             Path weights = source.weightsDir();
             Floats floats = t -> readFloats(t, weights);
-            Result r = quantize(model, floats, options);
-            Report report = write(r.model(), weights, outDir, r);
+            Result r = plan(model, options);
+            Report report = write(r, floats, weights, outDir);
             GreedySearchConverter.copySmallFiles(source, outDir);
             return report;
         } catch (IOException e) {
@@ -98,10 +99,44 @@ public final class Int4Quantizer {
         }
     }
 
-    /** The rewritten model (its new initializers inline) and what was done. */
-    record Result(OnnxMl.ModelProto model, int matMuls, long bytesBefore, long bytesAfter) {}
+    /** Which part of a MatMul's 4-bit form an initializer holds. */
+    private enum Part {
+        Q,
+        SCALES,
+        ZERO_POINTS
+    }
 
+    /** One MatMul weight to make 4-bit: the fp32 initializer, read only when its 4-bit form is written. */
+    private record Job(OnnxMl.TensorProto weight, int k, int cols, boolean transposed) {}
+
+    /** A new initializer of the rewritten graph, its data not made yet: part {@code part} of job {@code job}. */
+    private record Pending(int job, Part part) {}
+
+    /**
+     * The rewritten model, its new initializers without data until {@link #write} (or {@link #materialize})
+     * makes them one MatMul at a time, and what was done.
+     */
+    record Result(
+            OnnxMl.ModelProto model,
+            int matMuls,
+            long bytesBefore,
+            long bytesAfter,
+            Options options,
+            List<Job> jobs,
+            Map<String, Pending> pending) {}
+
+    /** {@link #plan} with every new initializer's data made and inline: a runnable model (small models, tests). */
     static Result quantize(OnnxMl.ModelProto model, Floats floats, Options options) throws IOException {
+        Result r = plan(model, options);
+        return new Result(
+                materialize(r, floats), r.matMuls(), r.bytesBefore(), r.bytesAfter(), options, r.jobs(), Map.of());
+    }
+
+    /**
+     * The rewritten graph: which MatMuls become {@code MatMulNBits} and the shapes of their new initializers,
+     * decided from the graph alone; no weight is read.
+     */
+    static Result plan(OnnxMl.ModelProto model, Options options) {
         OnnxMl.GraphProto graph = model.getGraph();
         for (OnnxMl.NodeProto n : graph.getNodeList()) {
             if (n.getOpType().equals("MatMulNBits")) {
@@ -116,6 +151,8 @@ public final class Int4Quantizer {
 
         OnnxMl.GraphProto.Builder g = graph.toBuilder();
         Set<String> replaced = new HashSet<>();
+        List<Job> jobs = new ArrayList<>();
+        Map<String, Pending> pending = new HashMap<>();
         int count = 0;
         long before = 0;
         long after = 0;
@@ -140,33 +177,22 @@ public final class Int4Quantizer {
             }
             int k = (int) (transposed ? w.getDims(1) : w.getDims(0));
             int cols = (int) (transposed ? w.getDims(0) : w.getDims(1));
-            Packed p = pack(floats.of(w), k, cols, transposed, options.blockSize(), options.zeroPoints());
+            int blocks = (k + options.blockSize() - 1) / options.blockSize();
+            int job = jobs.size();
+            jobs.add(new Job(w, k, cols, transposed));
             String base = n.getName().isEmpty() ? "matmul_" + i : n.getName().replace('/', '_');
             String qName = base + "_Q4";
             String sName = base + "_scales";
-            g.addInitializer(OnnxMl.TensorProto.newBuilder()
-                    .setName(qName)
-                    .setDataType(OnnxMl.TensorProto.DataType.UINT8.getNumber())
-                    .addDims(cols)
-                    .addDims(p.blocks())
-                    .addDims(options.blockSize() / 2)
-                    .setRawData(ByteString.copyFrom(p.q())));
-            ByteBuffer scales = ByteBuffer.allocate(p.scales().length * 4).order(ByteOrder.LITTLE_ENDIAN);
-            for (float s : p.scales()) {
-                scales.putFloat(s);
-            }
-            g.addInitializer(OnnxMl.TensorProto.newBuilder()
-                    .setName(sName)
-                    .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
-                    .addDims((long) cols * p.blocks())
-                    .setRawData(ByteString.copyFrom(scales.array())));
             String zName = base + "_zero_points";
+            g.addInitializer(
+                    placeholder(qName, OnnxMl.TensorProto.DataType.UINT8, cols, blocks, options.blockSize() / 2));
+            pending.put(qName, new Pending(job, Part.Q));
+            g.addInitializer(placeholder(sName, OnnxMl.TensorProto.DataType.FLOAT, (long) cols * blocks));
+            pending.put(sName, new Pending(job, Part.SCALES));
+            long zeroPointBytes = (long) cols * ((blocks + 1) / 2);
             if (options.zeroPoints()) {
-                g.addInitializer(OnnxMl.TensorProto.newBuilder()
-                        .setName(zName)
-                        .setDataType(OnnxMl.TensorProto.DataType.UINT8.getNumber())
-                        .addDims(p.packedZeroPoints().length)
-                        .setRawData(ByteString.copyFrom(p.packedZeroPoints())));
+                g.addInitializer(placeholder(zName, OnnxMl.TensorProto.DataType.UINT8, zeroPointBytes));
+                pending.put(zName, new Pending(job, Part.ZERO_POINTS));
             }
             g.setNode(
                     i,
@@ -188,7 +214,9 @@ public final class Int4Quantizer {
             replaced.add(w.getName());
             count++;
             before += (long) k * cols * 4;
-            after += p.q().length + p.scales().length * 4L + (options.zeroPoints() ? p.packedZeroPoints().length : 0);
+            after += (long) cols * blocks * (options.blockSize() / 2)
+                    + (long) cols * blocks * 4
+                    + (options.zeroPoints() ? zeroPointBytes : 0);
         }
         // drop the Transposes whose weights went into a MatMulNBits, then the fp32 weights nothing reads any
         // more (a tied embedding still read by a Gather stays)
@@ -211,7 +239,74 @@ public final class Int4Quantizer {
             m.addOpsetImport(
                     OnnxMl.OperatorSetIdProto.newBuilder().setDomain(MS_DOMAIN).setVersion(1));
         }
-        return new Result(m.build(), count, before, after);
+        return new Result(m.build(), count, before, after, options, List.copyOf(jobs), Map.copyOf(pending));
+    }
+
+    private static OnnxMl.TensorProto placeholder(String name, OnnxMl.TensorProto.DataType type, long... dims) {
+        OnnxMl.TensorProto.Builder t =
+                OnnxMl.TensorProto.newBuilder().setName(name).setDataType(type.getNumber());
+        for (long d : dims) {
+            t.addDims(d);
+        }
+        return t.build();
+    }
+
+    /**
+     * Makes the new initializers' bytes in graph order, one MatMul at a time: only the weight being quantized and
+     * its 4-bit form are held, whatever the model's size.
+     */
+    private static final class Maker {
+        private final Result plan;
+        private final Floats floats;
+        private int job = -1;
+        private Packed packed;
+
+        Maker(Result plan, Floats floats) {
+            this.plan = plan;
+            this.floats = floats;
+        }
+
+        /** The bytes of {@code name}, a pending initializer. */
+        byte[] bytes(String name) throws IOException {
+            Pending p = plan.pending().get(name);
+            if (p.job() != job) {
+                Job j = plan.jobs().get(p.job());
+                packed = null; // let the previous MatMul's arrays go before this one's are made
+                packed = pack(
+                        floats.of(j.weight()),
+                        j.k(),
+                        j.cols(),
+                        j.transposed(),
+                        plan.options().blockSize(),
+                        plan.options().zeroPoints());
+                job = p.job();
+            }
+            return switch (p.part()) {
+                case Q -> packed.q();
+                case SCALES -> {
+                    ByteBuffer scales =
+                            ByteBuffer.allocate(packed.scales().length * 4).order(ByteOrder.LITTLE_ENDIAN);
+                    for (float s : packed.scales()) {
+                        scales.putFloat(s);
+                    }
+                    yield scales.array();
+                }
+                case ZERO_POINTS -> packed.packedZeroPoints();
+            };
+        }
+    }
+
+    /** The planned model with every pending initializer's data inline. */
+    private static OnnxMl.ModelProto materialize(Result plan, Floats floats) throws IOException {
+        Maker maker = new Maker(plan, floats);
+        OnnxMl.GraphProto.Builder g = plan.model().getGraph().toBuilder();
+        for (int i = 0; i < g.getInitializerCount(); i++) {
+            OnnxMl.TensorProto t = g.getInitializer(i);
+            if (plan.pending().containsKey(t.getName())) {
+                g.setInitializer(i, t.toBuilder().setRawData(ByteString.copyFrom(maker.bytes(t.getName()))));
+            }
+        }
+        return plan.model().toBuilder().setGraph(g).build();
     }
 
     private static Set<String> inputsRead(OnnxMl.GraphProto.Builder g) {
@@ -352,13 +447,24 @@ public final class Int4Quantizer {
             t.getExternalDataList().forEach(e -> ext.put(e.getKey(), e.getValue()));
             long offset = Long.parseLong(ext.getOrDefault("offset", "0"));
             try (FileChannel ch = FileChannel.open(weightsDir.resolve(ext.get("location")), StandardOpenOption.READ)) {
-                ByteBuffer buf = ByteBuffer.allocate(out.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-                while (buf.hasRemaining()) {
-                    if (ch.read(buf, offset + buf.position()) < 0) {
-                        throw new IOException("external data of " + t.getName() + " ends early");
+                // in chunks, straight into the floats: a 6 B model's lm_head is 825 MB, held once, not twice
+                ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 22).order(ByteOrder.LITTLE_ENDIAN);
+                int done = 0;
+                long position = offset;
+                while (done < out.length) {
+                    chunk.clear().limit(Math.min(chunk.capacity(), (out.length - done) * 4));
+                    while (chunk.hasRemaining()) {
+                        int read = ch.read(chunk, position);
+                        if (read < 0) {
+                            throw new IOException("external data of " + t.getName() + " ends early");
+                        }
+                        position += read;
                     }
+                    chunk.flip();
+                    int floats = chunk.remaining() / 4;
+                    chunk.asFloatBuffer().get(out, done, floats);
+                    done += floats;
                 }
-                buf.flip().asFloatBuffer().get(out);
             }
         } else if (!t.getRawData().isEmpty()) {
             t.getRawData()
@@ -376,12 +482,14 @@ public final class Int4Quantizer {
 
     /**
      * Writes the graph as {@code model.onnx} and every initializer of 1 KB or more into {@code model.onnx_data}
-     * (a 6 B model's 4-bit weights are over protobuf's 2 GB limit); untouched external weights are copied
-     * file to file, never loaded whole.
+     * (a 6 B model's 4-bit weights are over protobuf's 2 GB limit): each MatMul's 4-bit form as soon as it is
+     * made, untouched external weights copied file to file, never loaded whole.
      */
-    private static Report write(OnnxMl.ModelProto model, Path weightsDir, Path outDir, Result r) throws IOException {
+    private static Report write(Result r, Floats floats, Path weightsDir, Path outDir) throws IOException {
         String dataName = ModelDirectory.MODEL_FILE + "_data";
+        OnnxMl.ModelProto model = r.model();
         OnnxMl.GraphProto.Builder g = model.getGraph().toBuilder();
+        Maker maker = new Maker(r, floats);
         long offset = 0;
         Path data = outDir.resolve(dataName);
         try (FileChannel out = FileChannel.open(
@@ -389,7 +497,19 @@ public final class Int4Quantizer {
             for (int i = 0; i < g.getInitializerCount(); i++) {
                 OnnxMl.TensorProto t = g.getInitializer(i);
                 long length;
-                if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
+                if (r.pending().containsKey(t.getName())) {
+                    // made now and written at once: the 4-bit weights are never all in memory together
+                    byte[] bytes = maker.bytes(t.getName());
+                    if (bytes.length < 1024) {
+                        g.setInitializer(i, t.toBuilder().setRawData(ByteString.copyFrom(bytes)));
+                        continue;
+                    }
+                    length = bytes.length;
+                    ByteBuffer buffer = ByteBuffer.wrap(bytes);
+                    while (buffer.hasRemaining()) {
+                        out.write(buffer);
+                    }
+                } else if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
                     Map<String, String> ext = new HashMap<>();
                     t.getExternalDataList().forEach(e -> ext.put(e.getKey(), e.getValue()));
                     long from = Long.parseLong(ext.getOrDefault("offset", "0"));

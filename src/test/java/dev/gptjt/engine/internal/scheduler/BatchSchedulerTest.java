@@ -148,11 +148,16 @@ class BatchSchedulerTest {
             assertEquals(600, running.join().outputIds().length);
             assertEquals(5, patient.join().outputIds().length, "a deadline not reached does not matter");
         }
-        try (InferenceEngine aged = InferenceEngine.open(config.withMaxQueueAge(Duration.ofMillis(50)))) {
+        // an age the running request itself cannot reach on a loaded host before its batch starts, and a
+        // request that runs far longer than it
+        try (InferenceEngine aged = InferenceEngine.open(config.withMaxQueueAge(Duration.ofMillis(500)))) {
             CompletableFuture<GenerationResult> running = aged.submit(new GenerationRequest(
                     "slow",
                     "Hi",
-                    GenerationParams.DEFAULTS.withMaxNewTokens(600).withIgnoreEos(true)));
+                    GenerationParams.DEFAULTS.withMaxNewTokens(1500).withIgnoreEos(true)));
+            while (aged.queued() > 0 && !running.isDone()) {
+                Thread.onSpinWait(); // the slow request is in its batch before the next one queues
+            }
             CompletableFuture<GenerationResult> queued = aged.submit(GenerationRequest.of("queued", "Hi"));
             assertEquals(
                     ErrorCode.DEADLINE_EXCEEDED,
