@@ -28,6 +28,8 @@ import java.util.function.Consumer;
  * @param ortProfile       when not null, ONNX Runtime profiles every run of every session and writes a
  *                         Chrome-trace JSON per session at {@code <ortProfile>_<date>.json} when it closes
  *                         (diagnosis only: it slows each run)
+ * @param memoryBudget     bytes the engine's {@link MemoryPlan} must fit in ({@link #AUTO_MEMORY_BUDGET}: the
+ *                         host's, see there); a plan that does not fit is refused when the engine opens
  */
 public record EngineConfig(
         Path modelDir,
@@ -43,11 +45,17 @@ public record EngineConfig(
         Duration maxQueueAge,
         DecodingBackend backend,
         boolean spinWait,
-        Path ortProfile) {
+        Path ortProfile,
+        long memoryBudget) {
 
     public static final int DEFAULT_MAX_BATCH_SIZE = 16;
     public static final Duration DEFAULT_MAX_WAIT = Duration.ofMillis(10);
     public static final int DEFAULT_MAX_QUEUE = 1024;
+    /**
+     * {@link #memoryBudget()}'s default: on CPU the host's memory (the container's limit where one is set) less
+     * the JVM's heap; on CUDA no check (the device's memory is not visible here: set it).
+     */
+    public static final long AUTO_MEMORY_BUDGET = 0;
     /** {@link #DEFAULT_BATCH_FORMATION} as settings and command-line options spell it. */
     public static final String DEFAULT_BATCH_FORMATION_TEXT = "by-length";
 
@@ -66,6 +74,9 @@ public record EngineConfig(
         Objects.requireNonNull(maxQueueAge, "maxQueueAge");
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(batchFormation, "batchFormation");
+        if (memoryBudget < 0) {
+            throw new IllegalArgumentException("memory-budget must not be negative");
+        }
         List<String> problems = problems(
                 deviceId,
                 intraOpThreads,
@@ -130,7 +141,8 @@ public record EngineConfig(
                 Duration.ZERO,
                 DEFAULT_BACKEND,
                 true,
-                null);
+                null,
+                AUTO_MEMORY_BUDGET);
     }
 
     public EngineConfig withBatching(int maxBatchSize, Duration maxWait, int maxQueue) {
@@ -179,6 +191,11 @@ public record EngineConfig(
         return with(b -> b.batchFormation = formation);
     }
 
+    /** A memory budget of {@code bytes} for the engine's plan; {@link #AUTO_MEMORY_BUDGET} reads it from the host. */
+    public EngineConfig withMemoryBudget(long bytes) {
+        return with(b -> b.memoryBudget = bytes);
+    }
+
     /** A copy with {@code change} applied, checked as a new configuration is. */
     private EngineConfig with(Consumer<Copy> change) {
         Copy copy = new Copy(this);
@@ -202,6 +219,7 @@ public record EngineConfig(
         DecodingBackend backend;
         boolean spinWait;
         Path ortProfile;
+        long memoryBudget;
 
         Copy(EngineConfig c) {
             modelDir = c.modelDir;
@@ -218,6 +236,7 @@ public record EngineConfig(
             backend = c.backend;
             spinWait = c.spinWait;
             ortProfile = c.ortProfile;
+            memoryBudget = c.memoryBudget;
         }
 
         EngineConfig build() {
@@ -235,7 +254,8 @@ public record EngineConfig(
                     maxQueueAge,
                     backend,
                     spinWait,
-                    ortProfile);
+                    ortProfile,
+                    memoryBudget);
         }
     }
 }

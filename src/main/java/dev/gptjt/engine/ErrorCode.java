@@ -16,6 +16,11 @@ public enum ErrorCode {
     OVERLOADED,
     /** The engine was closed before or while the request ran. */
     CLOSED,
+    /**
+     * The engine's memory plan (weights, a full batch's KV cache at the whole context, activations) does not fit
+     * its memory budget; the message names the settings to change.
+     */
+    MEMORY_PLAN_EXCEEDED,
     /** The requested execution provider (e.g. CUDA) cannot start on this host. */
     PROVIDER_UNAVAILABLE,
     /** ONNX Runtime failed while running the model. */

@@ -3,6 +3,7 @@ package dev.gptjt.engine;
 import dev.gptjt.engine.internal.BackendFactory;
 import dev.gptjt.engine.internal.GenerationBackend;
 import dev.gptjt.engine.internal.LabelScores;
+import dev.gptjt.engine.internal.MemoryPlanner;
 import dev.gptjt.engine.internal.PreparedRequest;
 import dev.gptjt.engine.internal.scheduler.BatchScheduler;
 import dev.gptjt.engine.model.ModelDirectory;
@@ -40,14 +41,17 @@ public final class InferenceEngine implements AutoCloseable {
     private final LongAdder prefixHits = new LongAdder();
     private final LongAdder prefixFallbacks = new LongAdder();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final MemoryPlan plan;
 
     private InferenceEngine(
             EngineConfig config,
             ModelDirectory model,
             Gpt2Tokenizer tokenizer,
             GenerationBackend backend,
-            BatchListener listener) {
+            BatchListener listener,
+            MemoryPlan plan) {
         this.config = config;
+        this.plan = plan;
         this.model = model;
         this.tokenizer = tokenizer;
         this.backend = backend;
@@ -64,7 +68,8 @@ public final class InferenceEngine implements AutoCloseable {
      *
      * @throws EngineException {@link ErrorCode#MODEL_INVALID} for a missing or inconsistent model
      *     directory (or neither {@code greedy_search.onnx} nor {@code classify.onnx} when
-     *     {@link DecodingBackend#IN_GRAPH} is asked for), {@link ErrorCode#PROVIDER_UNAVAILABLE} when the execution provider cannot start
+     *     {@link DecodingBackend#IN_GRAPH} is asked for), {@link ErrorCode#PROVIDER_UNAVAILABLE} when the execution provider cannot start,
+     *     {@link ErrorCode#MEMORY_PLAN_EXCEEDED} when its {@link MemoryPlan} does not fit its budget (nothing is loaded then)
      */
     public static InferenceEngine open(EngineConfig config) {
         return open(config, null);
@@ -73,9 +78,13 @@ public final class InferenceEngine implements AutoCloseable {
     /** As {@link #open(EngineConfig)}, with a listener told of every batch (for metrics). */
     public static InferenceEngine open(EngineConfig config, BatchListener listener) {
         ModelDirectory model = ModelDirectory.open(config.modelDir());
+        MemoryPlan plan = MemoryPlanner.plan(model, config);
+        if (!plan.fits()) {
+            throw new EngineException(ErrorCode.MEMORY_PLAN_EXCEEDED, plan.refusal());
+        }
         Gpt2Tokenizer tokenizer = Gpt2Tokenizer.load(model.vocabFile(), model.mergesFile());
         GenerationBackend backend = BackendFactory.open(model, config, tokenizer);
-        return new InferenceEngine(config, model, tokenizer, backend, listener);
+        return new InferenceEngine(config, model, tokenizer, backend, listener, plan);
     }
 
     /**
@@ -323,6 +332,11 @@ public final class InferenceEngine implements AutoCloseable {
     /** Total wall time the backend spent inside {@code OrtSession.run} so far. */
     public long ortNanos() {
         return backend.ortNanos();
+    }
+
+    /** What this engine needs in memory at most, checked against its budget when it opened. */
+    public MemoryPlan memoryPlan() {
+        return plan;
     }
 
     /** Requests waiting for a batch. */

@@ -122,6 +122,32 @@ public final class Cli {
         }
     }
 
+    /** Converts {@code auto} (0) or a size: bytes, or a number with K, M, G or T (powers of 1024), e.g. {@code 20G}. */
+    public static final class MemorySizeConverter implements CommandLine.ITypeConverter<Long> {
+        private static final Pattern SIZE = Pattern.compile("(\\d+)([kmgt]?)b?");
+
+        @Override
+        public Long convert(String value) {
+            String v = value.trim().toLowerCase(Locale.ROOT);
+            if (v.equals("auto")) {
+                return 0L;
+            }
+            Matcher m = SIZE.matcher(v);
+            if (!m.matches()) {
+                throw new CommandLine.TypeConversionException(
+                        "'" + value + "' is not a size (e.g. 512M, 20G) nor auto");
+            }
+            int shift = switch (m.group(2)) {
+                case "k" -> 10;
+                case "m" -> 20;
+                case "g" -> 30;
+                case "t" -> 40;
+                default -> 0;
+            };
+            return Long.parseLong(m.group(1)) << shift;
+        }
+    }
+
     /** Converts a path the user typed: a relative one is taken from where they ran the launcher. */
     public static final class PathConverter implements CommandLine.ITypeConverter<Path> {
         @Override

@@ -42,6 +42,16 @@ public final class EngineOptions {
                         + " prompt-pass length; less padding) or fifo (default: ${DEFAULT-VALUE}).")
         BatchFormation formation;
 
+        @Option(
+                names = "--memory-budget",
+                paramLabel = "SIZE",
+                defaultValue = "auto",
+                converter = Cli.MemorySizeConverter.class,
+                description = "Memory the engine's plan (weights, a full batch's KV cache at the whole context,"
+                        + " activations) must fit, e.g. 20G; auto: the host's memory less the JVM heap (default:"
+                        + " ${DEFAULT-VALUE}).")
+        long memoryBudget;
+
         public int maxBatchSize() {
             return maxBatchSize;
         }
@@ -54,13 +64,19 @@ public final class EngineOptions {
             return formation;
         }
 
+        /** Bytes, or {@link EngineConfig#AUTO_MEMORY_BUDGET}. */
+        public long memoryBudget() {
+            return memoryBudget;
+        }
+
         /**
          * {@code config} batching as these options say, with room for {@code queued} requests waiting at once
          * (at least one batch).
          */
         public EngineConfig applyTo(EngineConfig config, int queued) {
             return config.withBatching(maxBatchSize, maxWait, Math.max(maxBatchSize, queued))
-                    .withBatchFormation(formation);
+                    .withBatchFormation(formation)
+                    .withMemoryBudget(memoryBudget);
         }
     }
 

@@ -27,27 +27,16 @@ public final class BackendFactory {
      * @throws EngineException as {@code InferenceEngine.open} documents
      */
     public static GenerationBackend open(ModelDirectory model, EngineConfig config, Gpt2Tokenizer tokenizer) {
+        InGraph inGraph = inGraph(model, config);
         DecoderSession session = DecoderSession.open(model, config);
         GenerationBackend loop = new OrtTokenLoopBackend(session, tokenizer);
-        boolean cuda = config.provider() == ExecutionProvider.CUDA;
-        boolean classifyInGraph = switch (config.backend()) {
-            case JAVA_LOOP -> false;
-            case IN_GRAPH -> model.classifyFile().isPresent();
-            case AUTO -> cuda && model.classifyFile().isPresent();
-        };
-        boolean greedyInGraph = switch (config.backend()) {
-            case JAVA_LOOP -> false;
-            // fails below, naming the convert command, when neither converted graph is there
-            case IN_GRAPH -> model.greedySearchFile().isPresent() || !classifyInGraph;
-            case AUTO -> cuda && model.greedySearchFile().isPresent();
-        };
         List<RoutingBackend.Route> routes = new ArrayList<>();
         try {
-            if (greedyInGraph) {
+            if (inGraph.greedy()) {
                 routes.add(new RoutingBackend.Route(
                         InGraphGreedyBackend.open(model, config, tokenizer), InGraphGreedyBackend::accepts));
             }
-            if (classifyInGraph) {
+            if (inGraph.classify()) {
                 routes.add(new RoutingBackend.Route(
                         InGraphClassifyBackend.open(model, config), InGraphClassifyBackend::accepts));
             }
@@ -57,5 +46,30 @@ public final class BackendFactory {
             throw e;
         }
         return routes.isEmpty() ? loop : new RoutingBackend(routes, loop);
+    }
+
+    /** The ONNX Runtime sessions {@link #open} opens: the decoder's and each in-graph backend's. */
+    static int sessions(ModelDirectory model, EngineConfig config) {
+        InGraph inGraph = inGraph(model, config);
+        return 1 + (inGraph.greedy() ? 1 : 0) + (inGraph.classify() ? 1 : 0);
+    }
+
+    /** Which in-graph backends run in front of the Java loop. */
+    private record InGraph(boolean greedy, boolean classify) {}
+
+    private static InGraph inGraph(ModelDirectory model, EngineConfig config) {
+        boolean cuda = config.provider() == ExecutionProvider.CUDA;
+        boolean classify = switch (config.backend()) {
+            case JAVA_LOOP -> false;
+            case IN_GRAPH -> model.classifyFile().isPresent();
+            case AUTO -> cuda && model.classifyFile().isPresent();
+        };
+        boolean greedy = switch (config.backend()) {
+            case JAVA_LOOP -> false;
+            // fails in open, naming the convert command, when neither converted graph is there
+            case IN_GRAPH -> model.greedySearchFile().isPresent() || !classify;
+            case AUTO -> cuda && model.greedySearchFile().isPresent();
+        };
+        return new InGraph(greedy, classify);
     }
 }

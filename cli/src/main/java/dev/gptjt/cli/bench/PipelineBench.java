@@ -6,6 +6,7 @@ import dev.gptjt.cli.EngineOptions;
 import dev.gptjt.cli.kafka.KafkaBroker;
 import dev.gptjt.cli.kafka.ServiceProcess;
 import dev.gptjt.cli.task.TaskRunner;
+import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.schema.Completion;
 import dev.gptjt.schema.GenerationParams;
 import dev.gptjt.schema.PromptRequest;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -86,17 +88,19 @@ final class PipelineBench {
     static AutoCloseable embedded(Path model, EngineOptions.Batching batching, String[] bootstrapOut) throws Exception {
         Path work = Files.createTempDirectory("gptjt-bench-");
         KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"));
-        ServiceProcess service = ServiceProcess.start(
-                Map.of(
-                        "quarkus.kafka-streams.bootstrap-servers", broker.bootstrap(),
-                        "quarkus.kafka-streams.application-id", "gptjt-bench",
-                        "kafka-streams.state.dir", work.resolve("state").toString(),
-                        "gptjt.model.dir", model.toAbsolutePath().toString(),
-                        "gptjt.engine.max-batch-size", Integer.toString(batching.maxBatchSize()),
-                        "gptjt.engine.max-wait", batching.maxWait().toMillis() + "ms",
-                        "gptjt.engine.batch-formation", batching.formation().label(),
-                        "gptjt.topics.partitions", "6"),
-                work.resolve("service.log"));
+        Map<String, String> settings = new HashMap<>(Map.of(
+                "quarkus.kafka-streams.bootstrap-servers", broker.bootstrap(),
+                "quarkus.kafka-streams.application-id", "gptjt-bench",
+                "kafka-streams.state.dir", work.resolve("state").toString(),
+                "gptjt.model.dir", model.toAbsolutePath().toString(),
+                "gptjt.engine.max-batch-size", Integer.toString(batching.maxBatchSize()),
+                "gptjt.engine.max-wait", batching.maxWait().toMillis() + "ms",
+                "gptjt.engine.batch-formation", batching.formation().label(),
+                "gptjt.topics.partitions", "6"));
+        if (batching.memoryBudget() != EngineConfig.AUTO_MEMORY_BUDGET) {
+            settings.put("gptjt.engine.memory-budget", Long.toString(batching.memoryBudget()));
+        }
+        ServiceProcess service = ServiceProcess.start(settings, work.resolve("service.log"));
         bootstrapOut[0] = broker.bootstrap();
         return () -> {
             service.close();

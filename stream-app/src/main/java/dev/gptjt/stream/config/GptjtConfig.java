@@ -7,6 +7,7 @@ import dev.gptjt.engine.ExecutionProvider;
 import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.tasks.DefaultTopics;
 import dev.gptjt.tasks.TaskSettings;
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -99,7 +100,8 @@ public interface GptjtConfig {
                 e.maxQueueAge(),
                 e.backend(),
                 c.model().spinWait(),
-                c.model().ortProfile().map(Path::toAbsolutePath).orElse(null));
+                c.model().ortProfile().map(Path::toAbsolutePath).orElse(null),
+                e.memoryBudget().map(MemorySize::asLongValue).orElse(EngineConfig.AUTO_MEMORY_BUDGET));
     }
 
     interface Engine {
@@ -137,6 +139,15 @@ public interface GptjtConfig {
         @WithName("shutdown-grace")
         @WithDefault("5s")
         Duration shutdownGrace();
+
+        /**
+         * Memory the engine's plan must fit, e.g. 20G: the weights (once per ONNX Runtime session), a full batch's KV
+         * cache at the model's whole context, and a full-context prompt pass's activations. Unset: on cpu the host's
+         * memory (the container's limit where one is set) less the JVM heap; on cuda nothing is checked (set it to
+         * the GPU's memory). A plan that does not fit stops the start in one line naming max-batch-size and this.
+         */
+        @WithName("memory-budget")
+        Optional<MemorySize> memoryBudget();
 
         /** Largest max_new_tokens a request may ask for; larger is an INVALID_PARAMETER failure. */
         @WithName("max-new-tokens-cap")

@@ -33,6 +33,7 @@ public class EngineProducer {
                 engineConfig.provider(),
                 ModelDirectory.open(engineConfig.modelDir()).weightBytes() / 1e6);
         InferenceEngine engine = InferenceEngine.open(engineConfig, metrics);
+        LOG.info(engine.memoryPlan().table());
         if (e.warmUp()) {
             long warm = System.nanoTime();
             try {

@@ -1,6 +1,8 @@
 package dev.gptjt.stream.config;
 
 import io.quarkus.runtime.configuration.DurationConverter;
+import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.runtime.configuration.MemorySizeConverter;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
@@ -20,6 +22,7 @@ public final class TestConfig {
                             new PropertiesConfigSource(TestConfig.class.getResource("/application.properties"), 100))
                     .withSources(new PropertiesConfigSource(overrides, "test", 200))
                     .withConverter(Duration.class, 200, new DurationConverter())
+                    .withConverter(MemorySize.class, 200, new MemorySizeConverter())
                     .withMapping(GptjtConfig.class)
                     .build();
             return config.getConfigMapping(GptjtConfig.class);

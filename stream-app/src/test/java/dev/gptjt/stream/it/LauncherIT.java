@@ -105,6 +105,38 @@ class LauncherIT {
     }
 
     @Test
+    void shouldRefuseToStartAServiceWhoseMemoryPlanDoesNotFitItsBudget() throws Exception {
+        Files.createDirectories(WORK);
+        try (KafkaBroker broker = KafkaBroker.start(Files.createTempDirectory(WORK, "plan-broker-"));
+                ServiceProcess service = ServiceProcess.start(
+                        Map.of(
+                                "quarkus.kafka-streams.bootstrap-servers",
+                                broker.bootstrap(),
+                                "quarkus.kafka-streams.application-id",
+                                "plan-it",
+                                "kafka-streams.state.dir",
+                                Files.createTempDirectory(WORK, "plan-state-").toString(),
+                                "gptjt.model.dir",
+                                MODEL,
+                                "gptjt.engine.memory-budget",
+                                "1M"),
+                        WORK.resolve("plan-service.log"))) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (service.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertTrue(!service.isAlive(), "a service whose plan does not fit must not start:\n" + service.logTail());
+            String log = Files.readString(WORK.resolve("plan-service.log")); // the refusal, then Quarkus' trace
+            assertTrue(
+                    log.lines()
+                            .anyMatch(l -> l.contains("memory plan does not fit")
+                                    && l.contains("not even one row fits")
+                                    && l.contains("raise memory-budget")),
+                    service.logTail());
+        }
+    }
+
+    @Test
     void shouldExplainAnUnreachableBrokerInOneLine() {
         Run send = run("", "send", "--bootstrap", "127.0.0.1:1");
         assertEquals(2, send.code());

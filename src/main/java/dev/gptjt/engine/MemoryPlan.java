@@ -1,0 +1,124 @@
+package dev.gptjt.engine;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What the engine will need in memory at most, worked out from the model's shapes and the configuration
+ * before any weight is loaded, against the budget it must fit: the weights, the KV cache of a full batch
+ * at the model's whole context, and the activations of a full-context prompt pass (the attention scores
+ * of one layer, and the hidden states). The Java loop's KV cache grows with the tokens a batch really
+ * holds, so this is the worst case a long-running service meets, not what a short prompt costs.
+ *
+ * @param weightBytesByType bytes of the graph's initializers by ONNX element type ({@code FLOAT},
+ *                          {@code FLOAT16}, {@code UINT8} for 4-bit blocks, ...)
+ * @param kvValueBytes      bytes of one cached key or value (4 fp32, 2 fp16)
+ * @param kvBytesPerToken   keys and values of every layer for one token of one row
+ * @param maxBatchSize      rows in a full batch
+ * @param context           tokens of the model's whole context ({@code n_positions})
+ * @param activationBytes   activations of a full batch's full-context prompt pass
+ * @param budgetBytes       what the plan must fit in; 0 when nothing is checked (CUDA without a budget)
+ * @param budgetSource      where the budget comes from, for the log
+ */
+public record MemoryPlan(
+        Map<String, Long> weightBytesByType,
+        int kvValueBytes,
+        long kvBytesPerToken,
+        int maxBatchSize,
+        int context,
+        long activationBytes,
+        long budgetBytes,
+        String budgetSource) {
+
+    public MemoryPlan {
+        weightBytesByType = Map.copyOf(new TreeMap<>(weightBytesByType));
+    }
+
+    /** Bytes of every weight. */
+    public long weightBytes() {
+        return weightBytesByType.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** The KV cache of a full batch at the whole context. */
+    public long kvBytes() {
+        return kvBytesPerToken * context * maxBatchSize;
+    }
+
+    /** Weights, KV cache and activations. */
+    public long totalBytes() {
+        return weightBytes() + kvBytes() + activationBytes;
+    }
+
+    /** Whether the plan fits its budget (always, when there is none). */
+    public boolean fits() {
+        return budgetBytes == 0 || totalBytes() <= budgetBytes;
+    }
+
+    /** The largest batch whose plan fits the budget (0: not even one row); {@link #maxBatchSize()} when unchecked. */
+    public int largestBatchThatFits() {
+        if (budgetBytes == 0) {
+            return maxBatchSize;
+        }
+        long perRow = kvBytesPerToken * context + activationBytes / maxBatchSize;
+        long room = budgetBytes - weightBytes();
+        return room <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, room / perRow);
+    }
+
+    /** The plan as a table, one line a component, for the start-up log. */
+    public String table() {
+        StringBuilder t = new StringBuilder("memory plan:\n");
+        weightBytesByType.forEach((type, bytes) -> line(t, "weights " + type, bytes, ""));
+        line(
+                t,
+                "KV cache",
+                kvBytes(),
+                String.format(
+                        Locale.ROOT,
+                        "%d rows x %d tokens x %s per token (%d-byte values)",
+                        maxBatchSize,
+                        context,
+                        size(kvBytesPerToken),
+                        kvValueBytes));
+        line(t, "activations", activationBytes, "a full batch's full-context prompt pass, one layer at a time");
+        line(t, "total", totalBytes(), "");
+        line(t, "budget", budgetBytes, budgetSource + (budgetBytes == 0 ? "" : fits() ? ": fits" : ": DOES NOT FIT"));
+        return t.toString().stripTrailing();
+    }
+
+    /** Why the plan does not fit, in one line naming the settings that change it. */
+    public String refusal() {
+        int largest = largestBatchThatFits();
+        return String.format(
+                Locale.ROOT,
+                "memory plan does not fit: weights %s + KV cache %s (%d rows x %d tokens x %s) + activations %s ="
+                        + " %s > memory budget %s (%s); %s, or raise memory-budget",
+                size(weightBytes()),
+                size(kvBytes()),
+                maxBatchSize,
+                context,
+                size(kvBytesPerToken),
+                size(activationBytes),
+                size(totalBytes()),
+                size(budgetBytes),
+                budgetSource,
+                largest > 0
+                        ? "lower max-batch-size to " + largest + " (fits)"
+                        : "not even one row fits beside the weights: use smaller weights (convert --quantize int4)");
+    }
+
+    private static void line(StringBuilder t, String what, long bytes, String note) {
+        t.append(String.format(Locale.ROOT, "  %-16s %12s  %s%n", what, size(bytes), note));
+    }
+
+    /** Bytes in the largest unit that keeps a whole number ahead of the point. */
+    static String size(long bytes) {
+        if (bytes >= 1L << 30) {
+            return String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
+        }
+        if (bytes >= 1L << 20) {
+            return String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20));
+        }
+        return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
+    }
+}
