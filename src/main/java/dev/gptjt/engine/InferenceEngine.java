@@ -201,7 +201,7 @@ public final class InferenceEngine implements AutoCloseable {
                     "a prefix of " + tokens.length + " tokens leaves no room in the model's context of "
                             + model.config().nPositions() + " tokens");
         }
-        AtomicReference<GenerationBackend.PrefixState> state = new AtomicReference<>();
+        AtomicReference<PromptPrefix.CacheState> state = new AtomicReference<>();
         scheduler.runOnWorker(() -> state.set(backend.cachePrefix(tokens)));
         if (state.get() == null) {
             return Optional.empty();

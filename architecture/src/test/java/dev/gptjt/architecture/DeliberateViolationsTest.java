@@ -8,6 +8,7 @@ import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
 import dev.gptjt.cli.violation.CliImportsEngineInternal;
 import dev.gptjt.cli.violation.CliImportsStream;
+import dev.gptjt.engine.LeakyRootType;
 import dev.gptjt.engine.UnusedRootType;
 import dev.gptjt.engine.allowed.EngineUsesOnnxProtos;
 import dev.gptjt.engine.graph.violation.GraphImportsOnnxRuntime;
@@ -91,6 +92,11 @@ class DeliberateViolationsTest {
     @Test
     void shouldFailTheApiRuleOnARootTypeNoCallerUses() {
         assertViolates(Layering.ENGINE_API_IS_WHAT_CALLERS_USE, UnusedRootType.class, "no caller outside");
+    }
+
+    @Test
+    void shouldFailTheApiSignatureRuleOnAPublicMethodReturningAnInternalType() {
+        assertViolates(Layering.ENGINE_API_EXPOSES_NO_INTERNALS, LeakyRootType.class, "BackendFactory");
     }
 
     private static void assertViolates(ArchRule rule, Class<?> fixture, String target) {

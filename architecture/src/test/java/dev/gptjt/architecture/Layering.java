@@ -1,10 +1,12 @@
 package dev.gptjt.architecture;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.codeUnits;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaCodeUnit;
 import com.tngtech.archunit.core.domain.PackageMatcher;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -13,6 +15,7 @@ import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -139,6 +142,17 @@ public final class Layering {
             .because("dev.gptjt.engine holds only what callers use; a type no caller outside the engine needs is an"
                     + " internal and belongs under dev.gptjt.engine.internal");
 
+    /** Rule 8: the engine's API names no internal type in what it makes public. */
+    public static final ArchRule ENGINE_API_EXPOSES_NO_INTERNALS = codeUnits()
+            .that()
+            .arePublic()
+            .and()
+            .areDeclaredInClassesThat()
+            .resideInAPackage("dev.gptjt.engine")
+            .should(nameNoTypeIn(ENGINE_INTERNAL))
+            .because("a caller of dev.gptjt.engine must never need a type of dev.gptjt.engine.internal: the API"
+                    + " line holds only if public signatures stay on its side");
+
     /** Every rule, in the order above. */
     public static final List<ArchRule> ALL = List.of(
             ENGINE_USES_NO_FRAMEWORK,
@@ -148,7 +162,27 @@ public final class Layering {
             SERVICE_USES_NO_LAUNCHER,
             LAUNCHER_USES_NO_SERVICE,
             TASKS_USE_NO_TRANSPORT_OR_FRONT_END,
-            ENGINE_API_IS_WHAT_CALLERS_USE);
+            ENGINE_API_IS_WHAT_CALLERS_USE,
+            ENGINE_API_EXPOSES_NO_INTERNALS);
+
+    /** A method or constructor whose return and parameter types all lie outside {@code packages}. */
+    private static ArchCondition<JavaCodeUnit> nameNoTypeIn(String packages) {
+        PackageMatcher internal = PackageMatcher.of(packages);
+        return new ArchCondition<>("name no type in " + packages) {
+            @Override
+            public void check(JavaCodeUnit unit, ConditionEvents events) {
+                List<JavaClass> named = new ArrayList<>(unit.getRawParameterTypes());
+                named.add(unit.getRawReturnType());
+                for (JavaClass type : named) {
+                    JavaClass base = type.isArray() ? type.getBaseComponentType() : type;
+                    if (internal.matches(base.getPackageName())) {
+                        events.add(
+                                SimpleConditionEvent.violated(unit, unit.getFullName() + " exposes " + base.getName()));
+                    }
+                }
+            }
+        };
+    }
 
     /** A class some class outside {@code packages} depends on (calls, extends, names in a signature...). */
     private static ArchCondition<JavaClass> haveACallerOutside(String packages) {

@@ -4,6 +4,7 @@ import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.ErrorCode;
 import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.engine.PromptPrefix;
 import java.util.List;
 
 /**
@@ -50,15 +51,6 @@ public interface GenerationBackend extends AutoCloseable {
      */
     default void warmUp(int maxBatchSize) {}
 
-    /** A prompt prefix's cached state (its KV cache), held by the backend that made it; closing frees it. */
-    interface PrefixState extends AutoCloseable {
-        /** Bytes it holds. */
-        long bytes();
-
-        @Override
-        void close();
-    }
-
     /**
      * Runs {@code tokens} through the model once and keeps what a later prompt pass that starts with
      * them needs, so that requests whose {@link PreparedRequest#prefix()} is this state run only the
@@ -67,7 +59,7 @@ public interface GenerationBackend extends AutoCloseable {
      *
      * @throws EngineException {@link ErrorCode#INFERENCE_FAILED} when ORT fails
      */
-    default PrefixState cachePrefix(int[] tokens) {
+    default PromptPrefix.CacheState cachePrefix(int[] tokens) {
         return null;
     }
 

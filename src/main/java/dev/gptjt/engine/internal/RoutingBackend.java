@@ -1,6 +1,7 @@
 package dev.gptjt.engine.internal;
 
 import dev.gptjt.engine.EngineResult;
+import dev.gptjt.engine.PromptPrefix;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,7 +57,7 @@ public final class RoutingBackend implements GenerationBackend {
 
     /** The general backend keeps prefixes; the in-graph ones read them from it or run whole prompts. */
     @Override
-    public PrefixState cachePrefix(int[] tokens) {
+    public PromptPrefix.CacheState cachePrefix(int[] tokens) {
         return general.cachePrefix(tokens);
     }
 

@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.GenerationParams;
+import dev.gptjt.engine.PromptPrefix;
 import dev.gptjt.engine.internal.GenerationBackend;
 import dev.gptjt.engine.internal.LabelScores;
 import dev.gptjt.engine.internal.PreparedRequest;
@@ -98,7 +99,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
 
     /** One pass over the prefix alone; its KV cache is kept (a copy out of the shared buffer pool). */
     @Override
-    public PrefixState cachePrefix(int[] tokens) {
+    public PromptPrefix.CacheState cachePrefix(int[] tokens) {
         OrtSession.RunOptions options = null;
         try {
             options = control.begin();

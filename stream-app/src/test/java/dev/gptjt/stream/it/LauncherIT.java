@@ -41,6 +41,21 @@ class LauncherIT {
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** The packaged service on the tiny model against {@code broker}, logging to {@code <name>-service.log}. */
+    private static ServiceProcess service(KafkaBroker broker, String name, Map<String, String> more) throws Exception {
+        Map<String, String> settings = new java.util.HashMap<>(Map.of(
+                "quarkus.kafka-streams.bootstrap-servers",
+                broker.bootstrap(),
+                "quarkus.kafka-streams.application-id",
+                name + "-it",
+                "kafka-streams.state.dir",
+                Files.createTempDirectory(WORK, name + "-state-").toString(),
+                "gptjt.model.dir",
+                MODEL));
+        settings.putAll(more);
+        return ServiceProcess.start(settings, WORK.resolve(name + "-service.log"));
+    }
+
     @Test
     void shouldRunTheDemoOnceAndShowTheDemoModelsAnswers() {
         String demoModel =
@@ -64,18 +79,7 @@ class LauncherIT {
     void shouldRoundTripEveryIdThroughSendAndTail() throws Exception {
         Files.createDirectories(WORK);
         try (KafkaBroker broker = KafkaBroker.start(Files.createTempDirectory(WORK, "launcher-broker-"));
-                ServiceProcess service = ServiceProcess.start(
-                        Map.of(
-                                "quarkus.kafka-streams.bootstrap-servers",
-                                broker.bootstrap(),
-                                "quarkus.kafka-streams.application-id",
-                                "launcher-it",
-                                "kafka-streams.state.dir",
-                                Files.createTempDirectory(WORK, "launcher-state-")
-                                        .toString(),
-                                "gptjt.model.dir",
-                                MODEL),
-                        WORK.resolve("launcher-service.log"))) {
+                ServiceProcess service = service(broker, "launcher", Map.of())) {
             Topics.awaitTopics(broker.bootstrap(), Duration.ofSeconds(120), "gptjt.prompts", "gptjt.completions");
             CompletableFuture<Run> tail = CompletableFuture.supplyAsync(
                     () -> run("", "tail", "--bootstrap", broker.bootstrap(), "--count", "100", "--timeout", "120s"));
@@ -108,19 +112,7 @@ class LauncherIT {
     void shouldRefuseToStartAServiceWhoseMemoryPlanDoesNotFitItsBudget() throws Exception {
         Files.createDirectories(WORK);
         try (KafkaBroker broker = KafkaBroker.start(Files.createTempDirectory(WORK, "plan-broker-"));
-                ServiceProcess service = ServiceProcess.start(
-                        Map.of(
-                                "quarkus.kafka-streams.bootstrap-servers",
-                                broker.bootstrap(),
-                                "quarkus.kafka-streams.application-id",
-                                "plan-it",
-                                "kafka-streams.state.dir",
-                                Files.createTempDirectory(WORK, "plan-state-").toString(),
-                                "gptjt.model.dir",
-                                MODEL,
-                                "gptjt.engine.memory-budget",
-                                "1M"),
-                        WORK.resolve("plan-service.log"))) {
+                ServiceProcess service = service(broker, "plan", Map.of("gptjt.engine.memory-budget", "1M"))) {
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
             while (service.isAlive() && System.nanoTime() < deadline) {
                 Thread.sleep(200);
