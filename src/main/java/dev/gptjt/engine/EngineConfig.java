@@ -30,6 +30,8 @@ import java.util.function.Consumer;
  *                         (diagnosis only: it slows each run)
  * @param memoryBudget     bytes the engine's {@link MemoryPlan} must fit in ({@link #AUTO_MEMORY_BUDGET}: the
  *                         host's, see there); a plan that does not fit is refused when the engine opens
+ * @param maxContext       most tokens a request may span, prompt and new tokens ({@link #MODEL_CONTEXT}: the
+ *                         model's {@code n_positions}; more is refused); the memory plan counts the KV cache to it
  */
 public record EngineConfig(
         Path modelDir,
@@ -46,7 +48,8 @@ public record EngineConfig(
         DecodingBackend backend,
         boolean spinWait,
         Path ortProfile,
-        long memoryBudget) {
+        long memoryBudget,
+        int maxContext) {
 
     public static final int DEFAULT_MAX_BATCH_SIZE = 16;
     public static final Duration DEFAULT_MAX_WAIT = Duration.ofMillis(10);
@@ -56,6 +59,8 @@ public record EngineConfig(
      * the JVM's heap; on CUDA no check (the device's memory is not visible here: set it).
      */
     public static final long AUTO_MEMORY_BUDGET = 0;
+    /** {@link #maxContext()}'s default: the model's whole context ({@code n_positions}). */
+    public static final int MODEL_CONTEXT = 0;
     /** {@link #DEFAULT_BATCH_FORMATION} as settings and command-line options spell it. */
     public static final String DEFAULT_BATCH_FORMATION_TEXT = "by-length";
 
@@ -76,6 +81,9 @@ public record EngineConfig(
         Objects.requireNonNull(batchFormation, "batchFormation");
         if (memoryBudget < 0) {
             throw new IllegalArgumentException("memory-budget must not be negative");
+        }
+        if (maxContext < 0) {
+            throw new IllegalArgumentException("max-context must not be negative");
         }
         List<String> problems = problems(
                 deviceId,
@@ -142,7 +150,8 @@ public record EngineConfig(
                 DEFAULT_BACKEND,
                 true,
                 null,
-                AUTO_MEMORY_BUDGET);
+                AUTO_MEMORY_BUDGET,
+                MODEL_CONTEXT);
     }
 
     public EngineConfig withBatching(int maxBatchSize, Duration maxWait, int maxQueue) {
@@ -191,6 +200,11 @@ public record EngineConfig(
         return with(b -> b.batchFormation = formation);
     }
 
+    /** Requests of at most {@code tokens} (prompt and new tokens); {@link #MODEL_CONTEXT}: the model's context. */
+    public EngineConfig withMaxContext(int tokens) {
+        return with(b -> b.maxContext = tokens);
+    }
+
     /** A memory budget of {@code bytes} for the engine's plan; {@link #AUTO_MEMORY_BUDGET} reads it from the host. */
     public EngineConfig withMemoryBudget(long bytes) {
         return with(b -> b.memoryBudget = bytes);
@@ -220,6 +234,7 @@ public record EngineConfig(
         boolean spinWait;
         Path ortProfile;
         long memoryBudget;
+        int maxContext;
 
         Copy(EngineConfig c) {
             modelDir = c.modelDir;
@@ -237,6 +252,7 @@ public record EngineConfig(
             spinWait = c.spinWait;
             ortProfile = c.ortProfile;
             memoryBudget = c.memoryBudget;
+            maxContext = c.maxContext;
         }
 
         EngineConfig build() {
@@ -255,7 +271,8 @@ public record EngineConfig(
                     backend,
                     spinWait,
                     ortProfile,
-                    memoryBudget);
+                    memoryBudget,
+                    maxContext);
         }
     }
 }

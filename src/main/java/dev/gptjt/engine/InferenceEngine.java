@@ -121,13 +121,14 @@ public final class InferenceEngine implements AutoCloseable {
      */
     private PreparedRequest.Generation prepare(GenerationRequest request) {
         GenerationParams params = request.params().validate(config.maxNewTokensCap());
-        int context = model.config().nPositions();
+        int context = context();
+        String whose = context < model.config().nPositions() ? "engine's max-context" : "model's context";
         if (request.prompt().length() > maxPromptChars()) {
             // cannot fit whatever its tokens: refuse before encoding megabytes of text
             throw new EngineException(
                     ErrorCode.PROMPT_TOO_LONG,
-                    "prompt has " + request.prompt().length() + " characters, more than the model's context of "
-                            + context + " tokens can hold");
+                    "prompt has " + request.prompt().length() + " characters, more than the " + whose + " of " + context
+                            + " tokens can hold");
         }
         int[] ids = tokenizer.encode(request.prompt());
         if (ids.length == 0) {
@@ -137,7 +138,7 @@ public final class InferenceEngine implements AutoCloseable {
             throw new EngineException(
                     ErrorCode.PROMPT_TOO_LONG,
                     "prompt has " + ids.length + " tokens; with max_new_tokens " + params.maxNewTokens()
-                            + " it exceeds the model's context of " + context + " tokens");
+                            + " it exceeds the " + whose + " of " + context + " tokens");
         }
         return new PreparedRequest.Generation(
                 request.id(), ids, params, System.nanoTime(), Long.MAX_VALUE, cachedPrefixOf(request.prompt(), ids));
@@ -297,7 +298,14 @@ public final class InferenceEngine implements AutoCloseable {
      * such text before storing or encoding it.
      */
     public int maxPromptChars() {
-        return (int) Math.min(Integer.MAX_VALUE, (long) model.config().nPositions() * tokenizer.maxTokenBytes());
+        return (int) Math.min(Integer.MAX_VALUE, (long) context() * tokenizer.maxTokenBytes());
+    }
+
+    /** Most tokens a request may span, prompt and new tokens: the model's context, or the engine's max-context. */
+    public int context() {
+        return config.maxContext() == EngineConfig.MODEL_CONTEXT
+                ? model.config().nPositions()
+                : Math.min(config.maxContext(), model.config().nPositions());
     }
 
     public Gpt2Tokenizer tokenizer() {

@@ -1,5 +1,7 @@
 package dev.gptjt.engine;
 
+import dev.gptjt.engine.model.ModelConfig;
+import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -7,16 +9,19 @@ import java.util.TreeMap;
 /**
  * What the engine will need in memory at most, worked out from the model's shapes and the configuration
  * before any weight is loaded, against the budget it must fit: the weights, the KV cache of a full batch
- * at the model's whole context, and the activations of a full-context prompt pass (the attention scores
- * of one layer, and the hidden states). The Java loop's KV cache grows with the tokens a batch really
- * holds, so this is the worst case a long-running service meets, not what a short prompt costs.
+ * at the engine's context (the model's whole context unless {@code max-context} caps it), and the
+ * activations of a full-context prompt pass (the attention scores of one layer, and the hidden states).
+ * The Java loop's KV cache grows with the tokens a batch really holds, so this is the worst case a
+ * long-running service meets, not what a short prompt costs. It is an estimate: the cache is counted once,
+ * while a decoding step briefly holds a layer's past and present together, and ONNX Runtime's arenas and
+ * the JVM's own memory are not in it (leave them room in the budget).
  *
  * @param weightBytesByType bytes of the graph's initializers by ONNX element type ({@code FLOAT},
  *                          {@code FLOAT16}, {@code UINT8} for 4-bit blocks, ...)
  * @param kvValueBytes      bytes of one cached key or value (4 fp32, 2 fp16)
  * @param kvBytesPerToken   keys and values of every layer for one token of one row
  * @param maxBatchSize      rows in a full batch
- * @param context           tokens of the model's whole context ({@code n_positions})
+ * @param context           tokens a request may span (the model's {@code n_positions}, or {@code max-context})
  * @param activationBytes   activations of a full batch's full-context prompt pass
  * @param budgetBytes       what the plan must fit in; 0 when nothing is checked (CUDA without a budget)
  * @param budgetSource      where the budget comes from, for the log
@@ -32,7 +37,33 @@ public record MemoryPlan(
         String budgetSource) {
 
     public MemoryPlan {
-        weightBytesByType = Map.copyOf(new TreeMap<>(weightBytesByType));
+        weightBytesByType = Collections.unmodifiableMap(new TreeMap<>(weightBytesByType));
+    }
+
+    /**
+     * The plan of a GPT-J of {@code shape} whose weights are {@code weightBytesByType}, at batches of
+     * {@code maxBatchSize} rows of up to {@code context} tokens, against {@code budgetBytes}.
+     */
+    public static MemoryPlan of(
+            ModelConfig shape,
+            Map<String, Long> weightBytesByType,
+            int kvValueBytes,
+            int maxBatchSize,
+            int context,
+            long budgetBytes,
+            String budgetSource) {
+        long kvPerToken = 2L * shape.nLayer() * shape.nHead() * shape.headSize() * kvValueBytes;
+        // one layer's attention scores (fp32) and a few hidden-state tensors of the prompt pass, per row
+        long activations = (long) maxBatchSize * context * ((long) shape.nHead() * context + 8L * shape.nEmbd()) * 4;
+        return new MemoryPlan(
+                weightBytesByType,
+                kvValueBytes,
+                kvPerToken,
+                maxBatchSize,
+                context,
+                activations,
+                budgetBytes,
+                budgetSource);
     }
 
     /** Bytes of every weight. */

@@ -61,6 +61,24 @@ class LayeringTest {
     }
 
     @Test
+    void shouldKeepOnlyWhatCallersUseInTheEnginesRootPackage() {
+        Layering.ENGINE_API_IS_WHAT_CALLERS_USE.check(production);
+    }
+
+    @Test
+    void shouldNameNoEngineInternalInThePublicApi() {
+        Layering.ENGINE_API_EXPOSES_NO_INTERNALS.check(production);
+    }
+
+    @Test
+    void shouldCheckEveryRuleOfLayeringHere() {
+        // a rule added to Layering.ALL without a test method above would never meet the production classes
+        for (var rule : Layering.ALL) {
+            rule.check(production);
+        }
+    }
+
+    @Test
     void shouldCheckAtLeastOneClassWithEveryRule() {
         // ArchUnit's default: a rule whose that() matches no class fails instead of passing vacuously
         assertEquals("true", ArchConfiguration.get().getPropertyOrDefault("archRule.failOnEmptyShould", "true"));

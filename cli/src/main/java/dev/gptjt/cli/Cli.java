@@ -144,7 +144,11 @@ public final class Cli {
                 case "t" -> 40;
                 default -> 0;
             };
-            return Long.parseLong(m.group(1)) << shift;
+            try {
+                return Math.multiplyExact(Long.parseLong(m.group(1)), 1L << shift);
+            } catch (ArithmeticException | NumberFormatException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is too large a size");
+            }
         }
     }
 

@@ -36,7 +36,7 @@ public final class CommonOptions {
                 paramLabel = "DURATION",
                 defaultValue = "0s",
                 converter = Cli.DurationConverter.class,
-                description = "Longest wait; 0s waits for ever (default: ${DEFAULT-VALUE}).")
+                description = "Longest wait (default: ${DEFAULT-VALUE}).")
         Duration timeout;
 
         public Duration timeout() {

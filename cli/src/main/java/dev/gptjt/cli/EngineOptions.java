@@ -52,6 +52,14 @@ public final class EngineOptions {
                         + " ${DEFAULT-VALUE}).")
         long memoryBudget;
 
+        @Option(
+                names = "--max-context",
+                paramLabel = "N",
+                defaultValue = "" + EngineConfig.MODEL_CONTEXT,
+                description = "Most tokens a request may span, prompt and new tokens; 0: the model's whole context"
+                        + " (default: ${DEFAULT-VALUE}).")
+        int maxContext;
+
         public int maxBatchSize() {
             return maxBatchSize;
         }
@@ -62,6 +70,11 @@ public final class EngineOptions {
 
         public BatchFormation formation() {
             return formation;
+        }
+
+        /** Tokens, or {@link EngineConfig#MODEL_CONTEXT}. */
+        public int maxContext() {
+            return maxContext;
         }
 
         /** Bytes, or {@link EngineConfig#AUTO_MEMORY_BUDGET}. */
@@ -76,7 +89,8 @@ public final class EngineOptions {
         public EngineConfig applyTo(EngineConfig config, int queued) {
             return config.withBatching(maxBatchSize, maxWait, Math.max(maxBatchSize, queued))
                     .withBatchFormation(formation)
-                    .withMemoryBudget(memoryBudget);
+                    .withMemoryBudget(memoryBudget)
+                    .withMaxContext(maxContext);
         }
     }
 

@@ -34,7 +34,7 @@ public record DecoderWeights(Map<String, Long> bytesByType, int kvValueBytes) {
         }
         Map<String, Long> bytes = new HashMap<>();
         for (OnnxMl.TensorProto t : graph.getInitializerList()) {
-            bytes.merge(typeName(t.getDataType()), bytesOf(t), Long::sum);
+            bytes.merge(typeName(t.getDataType()), bytesOf(t, modelFile.getParent()), Long::sum);
         }
         int kv = graph.getInputList().stream()
                 .filter(i -> i.getName().equals("past_key_values.0.key"))
@@ -45,13 +45,18 @@ public record DecoderWeights(Map<String, Long> bytesByType, int kvValueBytes) {
         return new DecoderWeights(bytes, kv);
     }
 
-    private static long bytesOf(OnnxMl.TensorProto t) {
+    private static long bytesOf(OnnxMl.TensorProto t, Path dir) {
         if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
-            return t.getExternalDataList().stream()
-                    .filter(e -> e.getKey().equals("length"))
-                    .mapToLong(e -> Long.parseLong(e.getValue()))
-                    .findFirst()
-                    .orElse(0);
+            Map<String, String> ext = new HashMap<>();
+            t.getExternalDataList().forEach(e -> ext.put(e.getKey(), e.getValue()));
+            if (ext.containsKey("length")) {
+                return Long.parseLong(ext.get("length"));
+            }
+            try { // no length: the data runs to the end of its file
+                return Files.size(dir.resolve(ext.get("location"))) - Long.parseLong(ext.getOrDefault("offset", "0"));
+            } catch (IOException | RuntimeException e) {
+                return 0;
+            }
         }
         if (!t.getRawData().isEmpty()) {
             return t.getRawData().size();

@@ -441,6 +441,9 @@ public final class Int4Quantizer {
         for (long d : t.getDimsList()) {
             count *= d;
         }
+        if (count > Integer.MAX_VALUE - 8) {
+            throw new IOException(t.getName() + " has " + count + " values, more than one Java array holds");
+        }
         float[] out = new float[(int) count];
         if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
             Map<String, String> ext = new HashMap<>();
@@ -448,11 +451,11 @@ public final class Int4Quantizer {
             long offset = Long.parseLong(ext.getOrDefault("offset", "0"));
             try (FileChannel ch = FileChannel.open(weightsDir.resolve(ext.get("location")), StandardOpenOption.READ)) {
                 // in chunks, straight into the floats: a 6 B model's lm_head is 825 MB, held once, not twice
-                ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 22).order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer chunk = ByteBuffer.allocate(1 << 22).order(ByteOrder.LITTLE_ENDIAN);
                 int done = 0;
                 long position = offset;
                 while (done < out.length) {
-                    chunk.clear().limit(Math.min(chunk.capacity(), (out.length - done) * 4));
+                    chunk.clear().limit((int) Math.min(chunk.capacity(), 4L * (out.length - done)));
                     while (chunk.hasRemaining()) {
                         int read = ch.read(chunk, position);
                         if (read < 0) {

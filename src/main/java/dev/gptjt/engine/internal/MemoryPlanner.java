@@ -33,26 +33,17 @@ public final class MemoryPlanner {
                 .forEach((type, bytes) ->
                         byType.put(sessions == 1 ? type : type + " x" + sessions + " sessions", bytes * sessions));
         ModelConfig shape = model.config();
-        int context = shape.nPositions();
-        long kvPerToken = kvBytesPerToken(shape, weights.kvValueBytes());
-        // one layer's attention scores (fp32) and a few hidden-state tensors of the prompt pass, per row
-        long activations =
-                (long) config.maxBatchSize() * context * ((long) shape.nHead() * context + 8L * shape.nEmbd()) * 4;
+        int context = config.maxContext() == EngineConfig.MODEL_CONTEXT
+                ? shape.nPositions()
+                : Math.min(config.maxContext(), shape.nPositions());
         Budget budget = budget(config);
-        return new MemoryPlan(
-                byType,
-                weights.kvValueBytes(),
-                kvPerToken,
-                config.maxBatchSize(),
-                context,
-                activations,
-                budget.bytes(),
-                budget.source());
+        return MemoryPlan.of(
+                shape, byType, weights.kvValueBytes(), config.maxBatchSize(), context, budget.bytes(), budget.source());
     }
 
     /** Keys and values of every layer for one token of one row. */
     static long kvBytesPerToken(ModelConfig shape, int valueBytes) {
-        return 2L * shape.nLayer() * shape.nHead() * shape.headSize() * valueBytes;
+        return MemoryPlan.of(shape, Map.of(), valueBytes, 1, 1, 0, "").kvBytesPerToken();
     }
 
     private record Budget(long bytes, String source) {}

@@ -100,6 +100,9 @@ final class PipelineBench {
         if (batching.memoryBudget() != EngineConfig.AUTO_MEMORY_BUDGET) {
             settings.put("gptjt.engine.memory-budget", Long.toString(batching.memoryBudget()));
         }
+        if (batching.maxContext() != EngineConfig.MODEL_CONTEXT) {
+            settings.put("gptjt.engine.max-context", Integer.toString(batching.maxContext()));
+        }
         ServiceProcess service = ServiceProcess.start(settings, work.resolve("service.log"));
         bootstrapOut[0] = broker.bootstrap();
         return () -> {

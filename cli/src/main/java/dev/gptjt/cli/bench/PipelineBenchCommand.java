@@ -113,6 +113,9 @@ public final class PipelineBenchCommand extends IoCommand {
         int maxBatch = batching.maxBatchSize();
         int maxWaitMs = (int) batching.maxWait().toMillis();
         int count = countOption.count();
+        if (count == Integer.MAX_VALUE) {
+            throw usage("--count: the pipeline bench measures a number of prompts, at least 1");
+        }
         String topic = topicOption.name();
         boolean json = jsonOption.json();
         double load = loadOption == null ? 0 : loadOption;
@@ -134,7 +137,8 @@ public final class PipelineBenchCommand extends IoCommand {
         }
         try {
             List<String> prompts = new ArrayList<>();
-            try (InferenceEngine tokenizerOnly = InferenceEngine.open(EngineConfig.defaults(model))) {
+            try (InferenceEngine tokenizerOnly =
+                    InferenceEngine.open(batching.applyTo(EngineConfig.defaults(model), 1))) {
                 for (int i = 0; i < count; i++) {
                     prompts.add(EngineBench.prompt(tokenizerOnly, promptTokens, i % 10));
                 }

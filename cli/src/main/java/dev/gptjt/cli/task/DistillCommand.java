@@ -149,10 +149,12 @@ public final class DistillCommand extends IoCommand {
             throw new CliException("--task: " + definition.name() + " is a "
                     + definition.mode().name().toLowerCase(Locale.ROOT) + " task; a cascade needs a classify task");
         }
+        if (seed.seed() == null) {
+            throw usage("--seed: distill needs a number (the held-out split and training are seeded)");
+        }
         Distiller.Options options;
         try {
-            options = new Distiller.Options(
-                    CascadeFeatures.DEFAULTS, heldOut, epochs, learningRate, seed.seed() == null ? 42 : seed.seed());
+            options = new Distiller.Options(CascadeFeatures.DEFAULTS, heldOut, epochs, learningRate, seed.seed());
         } catch (IllegalArgumentException e) {
             throw new CliException("--held-out/--epochs/--learning-rate: " + e.getMessage());
         }

@@ -42,6 +42,7 @@ public final class RunCommand extends IoCommand {
 
     @Override
     public Integer call() throws IOException {
+        options.model(); // a missing --model is a usage mistake before any input is read
         TaskDefinition task = options.definition();
         List<TaskRunner.Input> inputs = TaskRunner.read(lines());
         EngineConfig config = options.engineConfig(inputs.size()).withBackend(backend.backend());

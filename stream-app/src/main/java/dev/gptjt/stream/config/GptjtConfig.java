@@ -101,7 +101,8 @@ public interface GptjtConfig {
                 e.backend(),
                 c.model().spinWait(),
                 c.model().ortProfile().map(Path::toAbsolutePath).orElse(null),
-                e.memoryBudget().map(MemorySize::asLongValue).orElse(EngineConfig.AUTO_MEMORY_BUDGET));
+                e.memoryBudget().map(MemorySize::asLongValue).orElse(EngineConfig.AUTO_MEMORY_BUDGET),
+                e.maxContext().orElse(EngineConfig.MODEL_CONTEXT));
     }
 
     interface Engine {
@@ -148,6 +149,14 @@ public interface GptjtConfig {
          */
         @WithName("memory-budget")
         Optional<MemorySize> memoryBudget();
+
+        /**
+         * Most tokens a request may span, prompt and max_new_tokens (unset: the model's n_positions, 2048 for GPT-JT);
+         * a longer request is a PROMPT_TOO_LONG failure. The memory plan counts the KV cache to it, so a smaller
+         * context fits a larger batch in the same memory.
+         */
+        @WithName("max-context")
+        Optional<Integer> maxContext();
 
         /** Largest max_new_tokens a request may ask for; larger is an INVALID_PARAMETER failure. */
         @WithName("max-new-tokens-cap")

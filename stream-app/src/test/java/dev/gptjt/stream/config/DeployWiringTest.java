@@ -58,6 +58,40 @@ class DeployWiringTest {
         assertEquals("/q/health/live", c.at("/livenessProbe/httpGet/path").asText());
     }
 
+    /**
+     * The CPU Deployment's settings for GPT-JT-6B fp32 (6.051 B parameters, 24.2 GB) pass the engine's memory plan
+     * within its pod: the memory limit less the JVM heap its JAVA_OPTS_APPEND sets.
+     */
+    @Test
+    void shouldFitTheCpuDeploymentsMemoryPlanInItsPod() throws Exception {
+        Properties config = deployedConfig();
+        JsonNode c = container(yaml("base/deployment.yaml"));
+        long limit = new io.quarkus.runtime.configuration.MemorySizeConverter()
+                .convert(c.at("/resources/limits/memory").asText().replace("Gi", "G"))
+                .asLongValue();
+        String javaOpts = "";
+        for (JsonNode env : c.at("/env")) {
+            if (env.at("/name").asText().equals("JAVA_OPTS_APPEND")) {
+                javaOpts = env.at("/value").asText();
+            }
+        }
+        java.util.regex.Matcher xmx =
+                java.util.regex.Pattern.compile("-Xmx(\\d+)g").matcher(javaOpts);
+        assertTrue(xmx.find(), javaOpts);
+        long heap = Long.parseLong(xmx.group(1)) << 30;
+        dev.gptjt.engine.model.ModelConfig gptJt =
+                dev.gptjt.engine.model.ModelConfig.read(DEPLOY.getParent().resolve("docs/gpt-jt-6b-v1.config.json"));
+        dev.gptjt.engine.MemoryPlan plan = dev.gptjt.engine.MemoryPlan.of(
+                gptJt,
+                Map.of("FLOAT", 6_050_863_104L * 4),
+                4,
+                Integer.parseInt(config.getProperty("gptjt.engine.max-batch-size")),
+                Integer.parseInt(config.getProperty("gptjt.engine.max-context")),
+                limit - heap,
+                "the pod's limit less the heap");
+        assertTrue(plan.fits(), plan.table());
+    }
+
     @Test
     void shouldExposeAndScrapeTheSamePort() throws Exception {
         JsonNode service = yaml("base/service.yaml");
