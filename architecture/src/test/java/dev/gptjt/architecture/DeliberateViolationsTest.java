@@ -97,6 +97,11 @@ class DeliberateViolationsTest {
     @Test
     void shouldFailTheApiSignatureRuleOnAPublicMethodReturningAnInternalType() {
         assertViolates(Layering.ENGINE_API_EXPOSES_NO_INTERNALS, LeakyRootType.class, "BackendFactory");
+        EvaluationResult result = Layering.ENGINE_API_EXPOSES_NO_INTERNALS.evaluate(
+                new ClassFileImporter().importClasses(LeakyRootType.class));
+        assertTrue(
+                result.getFailureReport().getDetails().stream().anyMatch(d -> d.contains("LeakyRootType.all()")),
+                "a type argument counts: " + result.getFailureReport().getDetails());
     }
 
     private static void assertViolates(ArchRule rule, Class<?> fixture, String target) {

@@ -15,8 +15,9 @@ import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
-import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -171,8 +172,9 @@ public final class Layering {
         return new ArchCondition<>("name no type in " + packages) {
             @Override
             public void check(JavaCodeUnit unit, ConditionEvents events) {
-                List<JavaClass> named = new ArrayList<>(unit.getRawParameterTypes());
-                named.add(unit.getRawReturnType());
+                // every type a signature names, type arguments included (List<RowState> names RowState)
+                Set<JavaClass> named = new HashSet<>(unit.getReturnType().getAllInvolvedRawTypes());
+                unit.getParameterTypes().forEach(p -> named.addAll(p.getAllInvolvedRawTypes()));
                 for (JavaClass type : named) {
                     JavaClass base = type.isArray() ? type.getBaseComponentType() : type;
                     if (internal.matches(base.getPackageName())) {

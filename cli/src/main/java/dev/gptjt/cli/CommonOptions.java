@@ -36,12 +36,15 @@ public final class CommonOptions {
                 paramLabel = "DURATION",
                 defaultValue = "0s",
                 converter = Cli.DurationConverter.class,
-                description = "Longest wait (default: ${DEFAULT-VALUE}).")
+                description = "Longest wait; 0s waits for ever (default: ${DEFAULT-VALUE}).")
         Duration timeout;
 
+        /** The timeout given or defaulted; for 0s a hundred years (still safe to add to {@link System#nanoTime}). */
         public Duration timeout() {
-            return timeout;
+            return timeout.isZero() ? FOREVER : timeout;
         }
+
+        private static final Duration FOREVER = Duration.ofDays(36_500);
     }
 
     /** {@code --seed N|none}. */

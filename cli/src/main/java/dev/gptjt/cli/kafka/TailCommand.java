@@ -29,8 +29,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Completion and PromptFailure records as JSON lines, every field by its Avro name (committed records only).",
-            "Stops after --count records (0: never), or with exit 1 when --timeout passes first",
-            "(0s: never)."
+            "Stops after --count records (0: never), or with exit 1 when --timeout passes first."
         })
 public final class TailCommand extends IoCommand {
     @Mixin
