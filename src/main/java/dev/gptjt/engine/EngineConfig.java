@@ -200,6 +200,11 @@ public record EngineConfig(
         return with(b -> b.batchFormation = formation);
     }
 
+    /** Most tokens a request may span on a model of {@code modelContext} ({@code n_positions}) tokens. */
+    public int contextOn(int modelContext) {
+        return maxContext == MODEL_CONTEXT ? modelContext : Math.min(maxContext, modelContext);
+    }
+
     /** Requests of at most {@code tokens} (prompt and new tokens); {@link #MODEL_CONTEXT}: the model's context. */
     public EngineConfig withMaxContext(int tokens) {
         return with(b -> b.maxContext = tokens);

@@ -303,9 +303,7 @@ public final class InferenceEngine implements AutoCloseable {
 
     /** Most tokens a request may span, prompt and new tokens: the model's context, or the engine's max-context. */
     public int context() {
-        return config.maxContext() == EngineConfig.MODEL_CONTEXT
-                ? model.config().nPositions()
-                : Math.min(config.maxContext(), model.config().nPositions());
+        return config.contextOn(model.config().nPositions());
     }
 
     public Gpt2Tokenizer tokenizer() {

@@ -52,7 +52,7 @@ public record MemoryPlan(
             int context,
             long budgetBytes,
             String budgetSource) {
-        long kvPerToken = 2L * shape.nLayer() * shape.nHead() * shape.headSize() * kvValueBytes;
+        long kvPerToken = kvBytesPerToken(shape, kvValueBytes);
         // one layer's attention scores (fp32) and a few hidden-state tensors of the prompt pass, per row
         long activations = (long) maxBatchSize * context * ((long) shape.nHead() * context + 8L * shape.nEmbd()) * 4;
         return new MemoryPlan(
@@ -64,6 +64,11 @@ public record MemoryPlan(
                 activations,
                 budgetBytes,
                 budgetSource);
+    }
+
+    /** Keys and values of every layer for one token of one row of a GPT-J of {@code shape}. */
+    public static long kvBytesPerToken(ModelConfig shape, int valueBytes) {
+        return 2L * shape.nLayer() * shape.nHead() * shape.headSize() * valueBytes;
     }
 
     /** Bytes of every weight. */

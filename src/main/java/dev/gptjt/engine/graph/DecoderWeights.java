@@ -47,8 +47,7 @@ public record DecoderWeights(Map<String, Long> bytesByType, int kvValueBytes) {
 
     private static long bytesOf(OnnxMl.TensorProto t, Path dir) {
         if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
-            Map<String, String> ext = new HashMap<>();
-            t.getExternalDataList().forEach(e -> ext.put(e.getKey(), e.getValue()));
+            Map<String, String> ext = OnnxProtos.externalData(t);
             if (ext.containsKey("length")) {
                 return Long.parseLong(ext.get("length"));
             }

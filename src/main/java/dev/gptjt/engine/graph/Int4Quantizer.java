@@ -446,8 +446,7 @@ public final class Int4Quantizer {
         }
         float[] out = new float[(int) count];
         if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
-            Map<String, String> ext = new HashMap<>();
-            t.getExternalDataList().forEach(e -> ext.put(e.getKey(), e.getValue()));
+            Map<String, String> ext = OnnxProtos.externalData(t);
             long offset = Long.parseLong(ext.getOrDefault("offset", "0"));
             try (FileChannel ch = FileChannel.open(weightsDir.resolve(ext.get("location")), StandardOpenOption.READ)) {
                 // in chunks, straight into the floats: a 6 B model's lm_head is 825 MB, held once, not twice
@@ -513,8 +512,7 @@ public final class Int4Quantizer {
                         out.write(buffer);
                     }
                 } else if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
-                    Map<String, String> ext = new HashMap<>();
-                    t.getExternalDataList().forEach(e -> ext.put(e.getKey(), e.getValue()));
+                    Map<String, String> ext = OnnxProtos.externalData(t);
                     long from = Long.parseLong(ext.getOrDefault("offset", "0"));
                     length = Long.parseLong(ext.get("length"));
                     try (FileChannel in =

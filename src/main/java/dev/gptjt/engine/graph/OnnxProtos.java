@@ -30,6 +30,13 @@ final class OnnxProtos {
                 .build();
     }
 
+    /** An initializer's external-data entries ({@code location}, {@code offset}, {@code length}) by key. */
+    static Map<String, String> externalData(OnnxMl.TensorProto t) {
+        Map<String, String> ext = new HashMap<>();
+        t.getExternalDataList().forEach(e -> ext.put(e.getKey(), e.getValue()));
+        return ext;
+    }
+
     /** An int64 constant; {@code dims} empty makes a scalar. */
     static OnnxMl.TensorProto int64s(String name, long[] values, long... dims) {
         OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder()

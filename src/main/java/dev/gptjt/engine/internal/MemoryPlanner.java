@@ -33,17 +33,15 @@ public final class MemoryPlanner {
                 .forEach((type, bytes) ->
                         byType.put(sessions == 1 ? type : type + " x" + sessions + " sessions", bytes * sessions));
         ModelConfig shape = model.config();
-        int context = config.maxContext() == EngineConfig.MODEL_CONTEXT
-                ? shape.nPositions()
-                : Math.min(config.maxContext(), shape.nPositions());
         Budget budget = budget(config);
         return MemoryPlan.of(
-                shape, byType, weights.kvValueBytes(), config.maxBatchSize(), context, budget.bytes(), budget.source());
-    }
-
-    /** Keys and values of every layer for one token of one row. */
-    static long kvBytesPerToken(ModelConfig shape, int valueBytes) {
-        return MemoryPlan.of(shape, Map.of(), valueBytes, 1, 1, 0, "").kvBytesPerToken();
+                shape,
+                byType,
+                weights.kvValueBytes(),
+                config.maxBatchSize(),
+                config.contextOn(shape.nPositions()),
+                budget.bytes(),
+                budget.source());
     }
 
     private record Budget(long bytes, String source) {}

@@ -22,8 +22,8 @@ class MemoryPlannerTest {
     @Test
     void shouldCountGptJt6bsKvCacheAsTheIssueStatesIt() {
         ModelConfig gptJt = ModelConfig.read(Fixtures.models().getParent().resolve("docs/gpt-jt-6b-v1.config.json"));
-        assertEquals(458_752, MemoryPlanner.kvBytesPerToken(gptJt, 2), "fp16: 458 KB a token");
-        assertEquals(917_504, MemoryPlanner.kvBytesPerToken(gptJt, 4), "fp32: 917 KB a token");
+        assertEquals(458_752, MemoryPlan.kvBytesPerToken(gptJt, 2), "fp16: 458 KB a token");
+        assertEquals(917_504, MemoryPlan.kvBytesPerToken(gptJt, 4), "fp32: 917 KB a token");
     }
 
     @Test
