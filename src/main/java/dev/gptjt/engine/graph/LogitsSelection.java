@@ -1,9 +1,6 @@
 package dev.gptjt.engine.graph;
 
 import ai.onnx.proto.OnnxMl;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -28,8 +25,7 @@ public final class LogitsSelection {
     private LogitsSelection() {}
 
     /** @return the rewritten model, or empty when the graph is not of the expected shape */
-    public static Optional<byte[]> rewrite(Path modelFile) throws IOException {
-        OnnxMl.ModelProto model = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(modelFile));
+    public static Optional<OnnxMl.ModelProto> rewrite(OnnxMl.ModelProto model) {
         OnnxMl.GraphProto graph = model.getGraph();
         Optional<Integer> matMul = OnnxProtos.lmHeadMatMul(graph);
         if (matMul.isEmpty()) {
@@ -38,6 +34,6 @@ public final class LogitsSelection {
         OnnxMl.GraphProto.Builder g = graph.toBuilder();
         OnnxProtos.gatherBeforeLmHead(g, matMul.get(), POSITIONS_INPUT, SELECTED);
         g.addInput(OnnxProtos.tensor(POSITIONS_INPUT, OnnxMl.TensorProto.DataType.INT64, "positions"));
-        return Optional.of(model.toBuilder().setGraph(g).build().toByteArray());
+        return Optional.of(model.toBuilder().setGraph(g).build());
     }
 }

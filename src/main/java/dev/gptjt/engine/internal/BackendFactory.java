@@ -8,6 +8,7 @@ import dev.gptjt.engine.internal.ort.DecoderSession;
 import dev.gptjt.engine.internal.ort.InGraphClassifyBackend;
 import dev.gptjt.engine.internal.ort.InGraphGreedyBackend;
 import dev.gptjt.engine.internal.ort.OrtTokenLoopBackend;
+import dev.gptjt.engine.internal.ort.SharedBackends;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.util.ArrayList;
@@ -28,30 +29,15 @@ public final class BackendFactory {
      */
     public static GenerationBackend open(ModelDirectory model, EngineConfig config, Gpt2Tokenizer tokenizer) {
         InGraph inGraph = inGraph(model, config);
-        DecoderSession session = DecoderSession.open(model, config);
-        GenerationBackend loop = new OrtTokenLoopBackend(session, tokenizer);
-        List<RoutingBackend.Route> routes = new ArrayList<>();
-        try {
-            if (inGraph.greedy()) {
-                routes.add(new RoutingBackend.Route(
-                        InGraphGreedyBackend.open(model, config, tokenizer), InGraphGreedyBackend::accepts));
-            }
-            if (inGraph.classify()) {
-                routes.add(new RoutingBackend.Route(
-                        InGraphClassifyBackend.open(model, config), InGraphClassifyBackend::accepts));
-            }
-        } catch (RuntimeException e) {
-            routes.forEach(r -> r.backend().close());
-            loop.close();
-            throw e;
+        if (!inGraph.greedy() && !inGraph.classify()) {
+            return new OrtTokenLoopBackend(DecoderSession.open(model, config), tokenizer);
         }
-        return routes.isEmpty() ? loop : new RoutingBackend(routes, loop);
-    }
-
-    /** The ONNX Runtime sessions {@link #open} opens: the decoder's and each in-graph backend's. */
-    static int sessions(ModelDirectory model, EngineConfig config) {
-        InGraph inGraph = inGraph(model, config);
-        return 1 + (inGraph.greedy() ? 1 : 0) + (inGraph.classify() ? 1 : 0);
+        // one session for every path: the weights are held once (SharedWeightsGraph)
+        SharedBackends shared = SharedBackends.open(model, config, tokenizer, inGraph.greedy(), inGraph.classify());
+        List<RoutingBackend.Route> routes = new ArrayList<>();
+        shared.greedy().ifPresent(g -> routes.add(new RoutingBackend.Route(g, InGraphGreedyBackend::accepts)));
+        shared.classify().ifPresent(c -> routes.add(new RoutingBackend.Route(c, InGraphClassifyBackend::accepts)));
+        return new RoutingBackend(routes, new OrtTokenLoopBackend(shared.decoder(), tokenizer));
     }
 
     /** Which in-graph backends run in front of the Java loop. */

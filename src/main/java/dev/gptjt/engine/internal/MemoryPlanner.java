@@ -22,16 +22,12 @@ public final class MemoryPlanner {
     private MemoryPlanner() {}
 
     /**
-     * The plan of {@code config} on {@code model}: each ONNX Runtime session the configuration opens holds
-     * its own copy of the weights today, so the weights count once per session.
+     * The plan of {@code config} on {@code model}. The weights count once whichever backends are open: the
+     * decoder and the in-graph graphs share one session ({@code SharedWeightsGraph}).
      */
     public static MemoryPlan plan(ModelDirectory model, EngineConfig config) {
         DecoderWeights weights = DecoderWeights.read(model.modelFile());
-        int sessions = BackendFactory.sessions(model, config);
-        Map<String, Long> byType = new HashMap<>();
-        weights.bytesByType()
-                .forEach((type, bytes) ->
-                        byType.put(sessions == 1 ? type : type + " x" + sessions + " sessions", bytes * sessions));
+        Map<String, Long> byType = new HashMap<>(weights.bytesByType());
         ModelConfig shape = model.config();
         Budget budget = budget(config);
         return MemoryPlan.of(

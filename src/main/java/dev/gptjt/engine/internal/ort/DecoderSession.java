@@ -1,5 +1,6 @@
 package dev.gptjt.engine.internal.ort;
 
+import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OrtEnvironment;
@@ -16,10 +17,10 @@ import dev.gptjt.engine.graph.LogitsSelection;
 import dev.gptjt.engine.model.ModelConfig;
 import dev.gptjt.engine.model.ModelDirectory;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -28,9 +29,7 @@ import java.util.function.Supplier;
  * {@code config.json} when opened. Owns the session and its options; closing it frees both.
  */
 public final class DecoderSession implements AutoCloseable {
-    private final OrtEnvironment env;
-    private final OrtSession.SessionOptions options;
-    private final OrtSession session;
+    private final GraphPath graph;
     private final ModelConfig config;
     private final OnnxJavaType kvType;
     private final OnnxJavaType logitsType;
@@ -41,17 +40,9 @@ public final class DecoderSession implements AutoCloseable {
     private final String[] presentValueNames;
 
     private DecoderSession(
-            OrtEnvironment env,
-            OrtSession.SessionOptions options,
-            OrtSession session,
-            ModelConfig config,
-            OnnxJavaType kvType,
-            OnnxJavaType logitsType,
-            boolean selectsLogits) {
+            GraphPath graph, ModelConfig config, OnnxJavaType kvType, OnnxJavaType logitsType, boolean selectsLogits) {
         this.selectsLogits = selectsLogits;
-        this.env = env;
-        this.options = options;
-        this.session = session;
+        this.graph = graph;
         this.config = config;
         this.kvType = kvType;
         this.logitsType = logitsType;
@@ -148,52 +139,50 @@ public final class DecoderSession implements AutoCloseable {
     }
 
     private static DecoderSession openHere(ModelDirectory model, EngineConfig engineConfig) {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        OrtSession.SessionOptions options;
+        byte[] graph;
         try {
-            options = sessionOptions(engineConfig);
-        } catch (OrtException e) {
-            throw new EngineException(ErrorCode.MODEL_INVALID, model.modelFile() + ": " + e.getMessage(), e);
+            graph = decoderGraph(OnnxMl.ModelProto.parseFrom(Files.readAllBytes(model.modelFile())))
+                    .toByteArray();
+        } catch (IOException e) {
+            throw new EngineException(ErrorCode.MODEL_INVALID, model.modelFile() + ": cannot read: " + e, e);
         }
-        OrtSession session = null;
+        return over(model, SharedSession.alone(graph, model.modelFile().toString(), model, engineConfig));
+    }
+
+    /**
+     * The decoder graph a session runs: the export with the lm_head at requested positions only
+     * ({@link LogitsSelection}) where its shape allows.
+     */
+    static OnnxMl.ModelProto decoderGraph(OnnxMl.ModelProto export) {
         try {
-            Optional<byte[]> selecting = Optional.empty();
-            try {
-                selecting = LogitsSelection.rewrite(model.modelFile());
-            } catch (IOException | RuntimeException e) {
-                // an unparseable graph is reported by ORT below; the rewrite is an optimisation only
-            }
-            try {
-                session = selecting.isPresent()
-                        ? createSession(env, selecting.get(), model.weightsDir(), options)
-                        : env.createSession(
-                                model.weightsDir()
-                                        .resolve(ModelDirectory.MODEL_FILE)
-                                        .toString(),
-                                options);
-            } catch (OrtException e) {
-                throw new EngineException(
-                        ErrorCode.MODEL_INVALID,
-                        model.modelFile() + ": ONNX Runtime cannot load it: " + e.getMessage(),
-                        e);
-            }
-            OnnxJavaType kvType = checkGraph(model, session);
-            OnnxJavaType logitsType = ((TensorInfo)
-                            session.getOutputInfo().get(DecoderGraph.LOGITS).getInfo())
-                    .type;
+            return LogitsSelection.rewrite(export).orElse(export);
+        } catch (RuntimeException e) {
+            return export; // an optimisation only: ORT reports what is wrong with the graph
+        }
+    }
+
+    /**
+     * The decoder over {@code graph} (its own session or a shared one's decoder path), checked against
+     * the directory's config; closes the path when the check fails.
+     *
+     * @throws EngineException {@link ErrorCode#MODEL_INVALID} when the graph does not match the config
+     */
+    static DecoderSession over(ModelDirectory model, GraphPath graph) {
+        try {
+            OnnxJavaType kvType = checkGraph(model, graph);
+            OnnxJavaType logitsType =
+                    ((TensorInfo) graph.outputInfo().get(DecoderGraph.LOGITS).getInfo()).type;
             return new DecoderSession(
-                    env,
-                    options,
-                    session,
+                    graph,
                     model.config(),
                     kvType,
                     logitsType,
-                    session.getInputNames().contains(LogitsSelection.POSITIONS_INPUT));
+                    graph.inputInfo().containsKey(LogitsSelection.POSITIONS_INPUT));
         } catch (OrtException e) {
-            closeQuietly(session, options);
+            graph.close();
             throw new EngineException(ErrorCode.MODEL_INVALID, model.modelFile() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            closeQuietly(session, options);
+            graph.close();
             throw e;
         }
     }
@@ -227,11 +216,11 @@ public final class DecoderSession implements AutoCloseable {
         }
     }
 
-    private static OnnxJavaType checkGraph(ModelDirectory model, OrtSession session) throws OrtException {
+    private static OnnxJavaType checkGraph(ModelDirectory model, GraphPath graph) throws OrtException {
         ModelConfig c = model.config();
         String where = model.modelFile() + " (checked against " + ModelDirectory.CONFIG_FILE + ")";
-        Map<String, NodeInfo> inputs = session.getInputInfo();
-        Map<String, NodeInfo> outputs = session.getOutputInfo();
+        Map<String, NodeInfo> inputs = graph.inputInfo();
+        Map<String, NodeInfo> outputs = graph.outputInfo();
         for (String name :
                 new String[] {DecoderGraph.INPUT_IDS, DecoderGraph.ATTENTION_MASK, DecoderGraph.POSITION_IDS}) {
             TensorInfo t = tensor(inputs, name, "input", where);
@@ -305,11 +294,12 @@ public final class DecoderSession implements AutoCloseable {
     }
 
     OrtEnvironment env() {
-        return env;
+        return graph.env();
     }
 
-    OrtSession session() {
-        return session;
+    /** The graph a step runs. */
+    GraphPath graph() {
+        return graph;
     }
 
     public ModelConfig config() {
@@ -347,6 +337,6 @@ public final class DecoderSession implements AutoCloseable {
 
     @Override
     public void close() {
-        closeQuietly(session, options);
+        graph.close();
     }
 }

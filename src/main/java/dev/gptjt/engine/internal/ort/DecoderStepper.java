@@ -20,7 +20,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -68,12 +67,16 @@ final class DecoderStepper {
 
         @Override
         public OnnxTensor key(int layer) {
-            return presents != null ? presents.key(layer) : present(result, decoder.presentKey(layer));
+            return presents != null
+                    ? presents.key(layer)
+                    : present(result, decoder.graph().output(decoder.presentKey(layer)));
         }
 
         @Override
         public OnnxTensor value(int layer) {
-            return presents != null ? presents.value(layer) : present(result, decoder.presentValue(layer));
+            return presents != null
+                    ? presents.value(layer)
+                    : present(result, decoder.graph().output(decoder.presentValue(layer)));
         }
 
         @Override
@@ -151,11 +154,13 @@ final class DecoderStepper {
             int floats = batch * width * config.vocabSize();
             if (!pinLogits) {
                 long start = System.nanoTime();
-                OrtSession.Result result = decoder.session().run(inputs, options);
+                OrtSession.Result result = decoder.graph().run(inputs, options);
                 ortNanos.add(System.nanoTime() - start);
                 return new Output(
                         result,
-                        ((OnnxTensor) result.get(DecoderGraph.LOGITS).orElseThrow()).getFloatBuffer(),
+                        ((OnnxTensor) result.get(decoder.graph().output(DecoderGraph.LOGITS))
+                                        .orElseThrow())
+                                .getFloatBuffer(),
                         logitsAt,
                         width,
                         config.vocabSize(),
@@ -176,7 +181,7 @@ final class DecoderStepper {
                         pinned.put(decoder.presentValue(layer), presents.value(layer));
                     }
                     long start = System.nanoTime();
-                    OrtSession.Result result = decoder.session().run(inputs, Set.of(), pinned, options);
+                    OrtSession.Result result = decoder.graph().run(inputs, pinned, options);
                     ortNanos.add(System.nanoTime() - start);
                     return new Output(result, logits, logitsAt, width, config.vocabSize(), decoder, presents);
                 } catch (OrtException | RuntimeException e) {

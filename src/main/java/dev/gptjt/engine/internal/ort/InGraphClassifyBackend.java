@@ -6,7 +6,6 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.ErrorCode;
@@ -42,37 +41,45 @@ import java.util.Map;
 public final class InGraphClassifyBackend implements GenerationBackend, LabelScorer {
     public static final String NAME = "ort-classify-graph";
 
-    private final ConvertedGraph graph;
+    private final GraphPath graph;
     private final OrtEnvironment env;
-    private final OrtSession session;
     private final ModelConfig config;
     private final OnnxJavaType kvType;
     private final RunControl control = new RunControl();
     private volatile long ortNanos;
 
-    private InGraphClassifyBackend(ConvertedGraph graph, ModelConfig config, OnnxJavaType kvType) {
+    private InGraphClassifyBackend(GraphPath graph, ModelConfig config, OnnxJavaType kvType) {
         this.graph = graph;
         this.env = graph.env();
-        this.session = graph.session();
         this.config = config;
         this.kvType = kvType;
     }
 
     /**
-     * Opens the directory's {@value ModelDirectory#CLASSIFY_FILE} with the engine's provider and threads.
+     * The directory's {@value ModelDirectory#CLASSIFY_FILE}.
      *
-     * @throws EngineException {@link ErrorCode#MODEL_INVALID} when the file is missing or was not written by
-     *     {@code gptjt convert --classify-in-graph}; {@link ErrorCode#PROVIDER_UNAVAILABLE} when CUDA cannot start
+     * @throws EngineException {@link ErrorCode#MODEL_INVALID} when it is missing (the message names the command
+     *     that writes it)
      */
-    public static InGraphClassifyBackend open(ModelDirectory model, EngineConfig config) {
-        Path file = model.classifyFile()
+    public static Path file(ModelDirectory model) {
+        return model.classifyFile()
                 .orElseThrow(() -> new EngineException(
                         ErrorCode.MODEL_INVALID,
                         model.root().resolve(ModelDirectory.CLASSIFY_FILE)
                                 + ": missing; write it with 'gptjt convert --model " + model.root() + " --out "
                                 + model.root() + " --classify-in-graph'"));
-        return ConvertedGraph.open(file, model, config, graph -> {
-            String format = graph.session().getMetadata().getCustomMetadata().get(ClassifyGraph.FORMAT_KEY);
+    }
+
+    /**
+     * The backend over {@code graph}, a session's path over {@link #file}; closes it when it was not written by
+     * {@code gptjt convert --classify-in-graph} of this version and this model's layers.
+     *
+     * @throws EngineException {@link ErrorCode#MODEL_INVALID} when the graph is not what this version reads
+     */
+    static InGraphClassifyBackend over(ModelDirectory model, GraphPath graph) {
+        Path file = file(model);
+        try {
+            String format = graph.metadata().get(ClassifyGraph.FORMAT_KEY);
             if (format == null) {
                 throw new EngineException(
                         ErrorCode.MODEL_INVALID, file + ": not written by 'gptjt convert --classify-in-graph'");
@@ -84,10 +91,9 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
                                 + ", this version reads " + ClassifyGraph.FORMAT_VERSION
                                 + "); convert again");
             }
-            var prefix = graph.session().getInputInfo().get(ClassifyGraph.prefixKey(0));
-            var extra = graph.session()
-                    .getInputInfo()
-                    .get(ClassifyGraph.prefixKey(model.config().nLayer()));
+            var prefix = graph.inputInfo().get(ClassifyGraph.prefixKey(0));
+            var extra =
+                    graph.inputInfo().get(ClassifyGraph.prefixKey(model.config().nLayer()));
             if (prefix == null || extra != null) {
                 throw new EngineException(
                         ErrorCode.MODEL_INVALID,
@@ -95,7 +101,13 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
                                 + model.config().nLayer() + "); convert again");
             }
             return new InGraphClassifyBackend(graph, model.config(), ((TensorInfo) prefix.getInfo()).type);
-        });
+        } catch (OrtException e) {
+            graph.close();
+            throw new EngineException(ErrorCode.MODEL_INVALID, file + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            graph.close();
+            throw e;
+        }
     }
 
     /** True when this backend can run the request: a classification. */
@@ -242,7 +254,7 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
                 }
             }
             long ortStart = System.nanoTime();
-            try (OrtSession.Result result = session.run(inputs, run)) {
+            try (OrtSession.Result result = graph.run(inputs, run)) {
                 ortNanos += System.nanoTime() - ortStart;
                 FloatBuffer out = ((OnnxTensor) result.get(0)).getFloatBuffer();
                 double[][] scores = new double[b][given.length];

@@ -4,7 +4,6 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.ErrorCode;
@@ -36,43 +35,51 @@ import java.util.TreeSet;
 public final class InGraphGreedyBackend implements GenerationBackend {
     public static final String NAME = "ort-greedy-search";
 
-    private final ConvertedGraph graph;
+    private final GraphPath graph;
     private final OrtEnvironment env;
-    private final OrtSession session;
     private final Gpt2Tokenizer tokenizer;
     private final int padTokenId;
     private final int eosTokenId;
     private final RunControl control = new RunControl();
     private volatile long ortNanos;
 
-    private InGraphGreedyBackend(ConvertedGraph graph, Gpt2Tokenizer tokenizer, int padTokenId, int eosTokenId) {
+    private InGraphGreedyBackend(GraphPath graph, Gpt2Tokenizer tokenizer, int padTokenId, int eosTokenId) {
         this.graph = graph;
         this.env = graph.env();
-        this.session = graph.session();
         this.tokenizer = tokenizer;
         this.padTokenId = padTokenId;
         this.eosTokenId = eosTokenId;
     }
 
     /**
-     * Opens the directory's {@value ModelDirectory#GREEDY_SEARCH_FILE} with the engine's provider and threads.
+     * The directory's {@value ModelDirectory#GREEDY_SEARCH_FILE}.
      *
-     * @throws EngineException {@link ErrorCode#MODEL_INVALID} when the file is missing, is not a
-     *     converted model, or disagrees with {@code config.json}; {@link ErrorCode#PROVIDER_UNAVAILABLE}
-     *     when CUDA is asked for but cannot start
+     * @throws EngineException {@link ErrorCode#MODEL_INVALID} when it is missing (the message names the command
+     *     that writes it)
      */
-    public static InGraphGreedyBackend open(ModelDirectory model, EngineConfig config, Gpt2Tokenizer tokenizer) {
-        Path file = model.greedySearchFile()
+    public static Path file(ModelDirectory model) {
+        return model.greedySearchFile()
                 .orElseThrow(() -> new EngineException(
                         ErrorCode.MODEL_INVALID,
                         model.root().resolve(ModelDirectory.GREEDY_SEARCH_FILE)
                                 + ": missing; write it with 'gptjt convert --model " + model.root() + " --out "
                                 + model.root() + " --greedy-in-graph'"));
-        return ConvertedGraph.open(file, model, config, graph -> {
-            Map<String, String> meta = graph.session().getMetadata().getCustomMetadata();
+    }
+
+    /**
+     * The backend over {@code graph}, a session's path over {@link #file}; closes it when it is not what the
+     * converter writes.
+     *
+     * @throws EngineException {@link ErrorCode#MODEL_INVALID} when the graph is not a converted model or
+     *     disagrees with {@code config.json}
+     */
+    static InGraphGreedyBackend over(ModelDirectory model, GraphPath graph, Gpt2Tokenizer tokenizer) {
+        Path file = file(model);
+        try {
+            Map<String, String> meta = graph.metadata();
             String pad = meta.get(GreedySearchGraph.PAD_TOKEN_KEY);
             String eos = meta.get(GreedySearchGraph.EOS_TOKEN_KEY);
-            if (pad == null || eos == null || !graph.session().getInputNames().contains(GreedySearchGraph.MAX_LENGTH)) {
+            if (pad == null || eos == null || !graph.inputInfo().containsKey(GreedySearchGraph.MAX_LENGTH)) {
                 throw new EngineException(
                         ErrorCode.MODEL_INVALID,
                         file + ": not written by 'gptjt convert --greedy-in-graph' (no "
@@ -85,7 +92,13 @@ public final class InGraphGreedyBackend implements GenerationBackend {
                                 + model.config().eosTokenId() + "; convert again");
             }
             return new InGraphGreedyBackend(graph, tokenizer, Integer.parseInt(pad), Integer.parseInt(eos));
-        });
+        } catch (OrtException e) {
+            graph.close();
+            throw new EngineException(ErrorCode.MODEL_INVALID, file + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            graph.close();
+            throw e;
+        }
     }
 
     /** True when this backend can run the request: a greedy generation that ends at EOS. */
@@ -140,7 +153,7 @@ public final class InGraphGreedyBackend implements GenerationBackend {
                     OnnxTensor maxLength = OnnxTensor.createTensor(
                             env, IntBuffer.wrap(new int[] {promptLen + maxNew}), new long[] {1})) {
                 long ortStart = System.nanoTime();
-                try (OrtSession.Result result = session.run(
+                try (OrtSession.Result result = graph.run(
                         Map.of(
                                 GreedySearchGraph.INPUT_IDS,
                                 idsTensor,
