@@ -99,7 +99,7 @@ class HelpTextTest {
             {"bench", "pipeline", "--load", "0.5", "--max", "--load sets the rate from the measured capacity"},
             {"bench", "transfer", "Missing required option: '--model-config=config.json'"},
             {"bench", "frobnicate", "Unmatched argument at index 1: 'frobnicate'"},
-            {"bench", "bench needs a target: engine, pipeline, task or transfer"},
+            {"bench", "bench needs a target: engine, pipeline, task, transfer or model"},
             {"eval", "--task", "sentiment", "Missing required option: '--model=DIR'"},
             {"eval", "--task", "nope", "--model", "x", "unknown task 'nope'"},
             {

@@ -3,7 +3,7 @@ package dev.gptjt.cli.bench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code gptjt bench}: the engine, the Kafka path, a task, and the GPU transfer arithmetic. */
+/** {@code gptjt bench}: the engine, the Kafka path, a task, the GPU transfer arithmetic, and a model to run them on. */
 @Command(
         name = "bench",
         mixinStandardHelpOptions = true,
@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
             EngineBenchCommand.class,
             PipelineBenchCommand.class,
             TaskBenchCommand.class,
-            TransferBenchCommand.class
+            TransferBenchCommand.class,
+            ModelBenchCommand.class
         })
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
@@ -22,6 +23,6 @@ public final class BenchCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(
-                spec.commandLine(), "bench needs a target: engine, pipeline, task or transfer");
+                spec.commandLine(), "bench needs a target: engine, pipeline, task, transfer or model");
     }
 }

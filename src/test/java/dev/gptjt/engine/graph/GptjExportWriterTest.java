@@ -1,0 +1,165 @@
+package dev.gptjt.engine.graph;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnx.proto.OnnxMl;
+import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.engine.Fixtures;
+import dev.gptjt.engine.GenerationParams;
+import dev.gptjt.engine.GenerationRequest;
+import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.model.ModelConfig;
+import dev.gptjt.engine.model.ModelDirectory;
+import java.io.IOException;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The writer's graph is GPT-J: given the fixture's weights it reproduces Hugging Face's goldens token for
+ * token, one at a time and in one left-padded batch, from an export laid out as Optimum lays one out.
+ */
+class GptjExportWriterTest {
+    private static final GenerationParams HF_GOLDEN =
+            GenerationParams.DEFAULTS.withMaxNewTokens(8).withIgnoreEos(true);
+
+    @TempDir
+    static Path tmp;
+
+    private static Path written;
+
+    @BeforeAll
+    static void writeTheFixturesWeights() throws IOException {
+        ModelDirectory fixture = ModelDirectory.open(Fixtures.tinyGptj());
+        ModelConfig c = fixture.config();
+        GptjExportWriter.Shape shape = new GptjExportWriter.Shape(
+                c.nLayer(),
+                c.nEmbd(),
+                c.nHead(),
+                c.rotaryDim(),
+                Fixtures.golden().get("config").get("n_inner").intValue(),
+                c.vocabSize(),
+                c.nPositions(),
+                true);
+        written = tmp.resolve("written");
+        GptjExportWriter.write(written, shape, fixtureValues(fixture.modelFile()), fixture.root(), 1e-5f);
+    }
+
+    @Test
+    void shouldReproduceEveryGoldenOneAtATime() {
+        try (InferenceEngine engine =
+                InferenceEngine.open(EngineConfig.defaults(written).withBatching(1, Duration.ZERO, 64))) {
+            for (Fixtures.GenerationCase c : Fixtures.generationCases()) {
+                GenerationResult r = engine.submit(new GenerationRequest(c.prompt(), c.prompt(), HF_GOLDEN))
+                        .join();
+                assertArrayEquals(c.hfOutputIds(), r.outputIds(), c.prompt());
+            }
+        }
+    }
+
+    @Test
+    void shouldReproduceEveryGoldenInOneLeftPaddedBatch() {
+        List<Fixtures.GenerationCase> cases = Fixtures.generationCases();
+        try (InferenceEngine engine = InferenceEngine.open(
+                EngineConfig.defaults(written).withBatching(cases.size(), Duration.ofSeconds(5), 64))) {
+            List<CompletableFuture<GenerationResult>> futures = cases.stream()
+                    .map(c -> engine.submit(new GenerationRequest(c.prompt(), c.prompt(), HF_GOLDEN)))
+                    .toList();
+            for (int i = 0; i < cases.size(); i++) {
+                GenerationResult r = futures.get(i).join();
+                assertEquals(cases.size(), r.batchSize());
+                assertArrayEquals(
+                        cases.get(i).hfOutputIds(), r.outputIds(), cases.get(i).prompt());
+            }
+        }
+    }
+
+    @Test
+    void shouldWriteEveryWeightToOnePageAlignedDataFileWithLinearWeightsReadyForMatMul() throws IOException {
+        OnnxMl.ModelProto model =
+                OnnxMl.ModelProto.parseFrom(Files.readAllBytes(written.resolve(ModelDirectory.MODEL_FILE)));
+        int external = 0;
+        for (OnnxMl.TensorProto t : model.getGraph().getInitializerList()) {
+            if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
+                external++;
+                Map<String, String> entries = OnnxProtos.externalData(t);
+                assertEquals(GptjExportWriter.DATA_FILE, entries.get("location"));
+                assertEquals(0, Long.parseLong(entries.get("offset")) % 4096, t.getName());
+            }
+        }
+        assertEquals(4 + 10 * 2, external, "wte, ln_f ×2, lm_head bias and ten per layer");
+        assertTrue(model.getGraph().getNodeList().stream()
+                .filter(n -> n.getOpType().equals("Transpose"))
+                .noneMatch(n -> n.getInput(0).contains("proj") || n.getInput(0).contains("fc_")));
+        long bytes = Files.size(written.resolve(GptjExportWriter.DATA_FILE));
+        long parameters = new GptjExportWriter.Shape(2, 64, 4, 4, 128, 50400, 2048, true).parameters();
+        assertTrue(bytes >= parameters * 4 && bytes < parameters * 4 + 23 * 4096L, bytes + " vs " + parameters);
+    }
+
+    @Test
+    void shouldCountGptJtSixBillionParametersAsItsStateDictHoldsThem() {
+        // wte 50400×4096, 28 × (LayerNorm, q k v out 4096², fc_in and fc_out 4096×16384 with biases), ln_f,
+        // lm_head 4096×50400 with bias
+        assertEquals(6_050_882_784L, GptjExportWriter.Shape.GPT_JT_6B.parameters());
+    }
+
+    /**
+     * The fixture's weights by Hugging Face name ({@code p.h0_attn_q_proj_weight} is
+     * {@code transformer.h.0.attn.q_proj.weight}; weights equal to another are an Identity of it there).
+     */
+    private static GptjExportWriter.Values fixtureValues(Path modelFile) throws IOException {
+        OnnxMl.GraphProto g =
+                OnnxMl.ModelProto.parseFrom(Files.readAllBytes(modelFile)).getGraph();
+        Map<String, float[]> byName = new HashMap<>();
+        for (OnnxMl.TensorProto t : g.getInitializerList()) {
+            if (t.getDataType() == OnnxMl.TensorProto.DataType.FLOAT.getNumber() && t.getDimsCount() > 0) {
+                FloatBuffer f = t.getRawData()
+                        .asReadOnlyByteBuffer()
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .asFloatBuffer();
+                float[] values = new float[f.remaining()];
+                f.get(values);
+                byName.put(t.getName(), values);
+            }
+        }
+        for (OnnxMl.NodeProto n : g.getNodeList()) {
+            if (n.getOpType().equals("Identity") && byName.containsKey(n.getInput(0))) {
+                byName.put(n.getOutput(0), byName.get(n.getInput(0)));
+            }
+        }
+        return (weight, start, chunk) -> {
+            String name = switch (weight.name()) {
+                case "transformer.wte.weight" -> "wte";
+                case "lm_head.bias" -> "lm_bias";
+                default ->
+                    "p."
+                            + weight.name()
+                                    .replace("transformer.", "")
+                                    .replaceFirst("^h\\.(\\d+)\\.", "h$1_")
+                                    .replace('.', '_');
+            };
+            float[] values = byName.get(name);
+            if (values == null) {
+                throw new IllegalStateException("the fixture has no " + name + " for " + weight.name());
+            }
+            long rows = weight.shape()[0];
+            long cols = weight.shape().length > 1 ? weight.shape()[1] : 1;
+            for (long i = start; chunk.hasRemaining(); i++) {
+                // stored [in, out] = the Hugging Face [out, in] transposed
+                chunk.put(weight.transposed() ? values[(int) ((i % rows) * cols + i / rows)] : values[(int) i]);
+            }
+        };
+    }
+}
