@@ -285,14 +285,26 @@ public final class SharedWeightsGraph {
         }
     }
 
-    /** A Constant node yielding an empty tensor of {@code like}'s element type and rank. */
+    /**
+     * A Constant node yielding an empty tensor of {@code like}'s element type and rank: its fixed dimensions
+     * kept, its first symbolic one 0 (so that ORT's shape inference merges the branches' outputs quietly).
+     */
     private static OnnxMl.NodeProto emptyConstant(String name, OnnxMl.ValueInfoProto like) {
         OnnxMl.TypeProto.Tensor type = like.getType().getTensorType();
         OnnxMl.TensorProto.Builder value =
                 OnnxMl.TensorProto.newBuilder().setName(name).setDataType(type.getElemType());
-        int rank = Math.max(1, type.getShape().getDimCount());
-        for (int d = 0; d < rank; d++) {
-            value.addDims(d == 0 ? 0 : 1);
+        List<OnnxMl.TensorShapeProto.Dimension> dims = type.getShape().getDimList();
+        boolean empty = false;
+        for (OnnxMl.TensorShapeProto.Dimension d : dims) {
+            boolean fixed = d.hasDimValue() || empty;
+            value.addDims(d.hasDimValue() ? d.getDimValue() : fixed ? 1 : 0);
+            empty |= !fixed;
+        }
+        if (!empty) { // every dimension fixed (or none known): empty along the first
+            value.clearDims();
+            for (int d = 0; d < Math.max(1, dims.size()); d++) {
+                value.addDims(d == 0 ? 0 : dims.get(d).getDimValue());
+            }
         }
         return OnnxProtos.node(
                 "Constant",

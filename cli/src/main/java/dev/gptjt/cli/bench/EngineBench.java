@@ -92,6 +92,8 @@ final class EngineBench {
         EngineConfig config = EngineConfig.defaults(model)
                 .withBatching(batchSize, Duration.ofSeconds(1), Math.max(batchSize, 64))
                 .withMaxNewTokensCap(Math.max(newTokens, 1))
+                // the memory plan's KV cache for what this workload spans, not the model's whole context
+                .withMaxContext(promptTokens + Math.max(newTokens, 1))
                 .withThreads(threads, 0)
                 .withBackend(backend)
                 .withOrtProfile(ortProfile);

@@ -3,11 +3,13 @@ package dev.gptjt.cli.task;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gptjt.cli.EngineOptions;
 import dev.gptjt.cli.IoCommand;
+import dev.gptjt.cli.ProcessMemory;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.tasks.TaskDefinition;
 import java.io.IOException;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -46,13 +48,21 @@ public final class RunCommand extends IoCommand {
         TaskDefinition task = options.definition();
         List<TaskRunner.Input> inputs = TaskRunner.read(lines());
         EngineConfig config = options.engineConfig(inputs.size()).withBackend(backend.backend());
+        long start = System.nanoTime();
         try (InferenceEngine engine = InferenceEngine.open(config)) {
+            ProcessMemory.read()
+                    .ifPresent(m -> err.printf(
+                            Locale.ROOT,
+                            "gptjt: engine open in %.1f s; %s%n",
+                            (System.nanoTime() - start) / 1e9,
+                            m.line()));
             if (!noPrefixCache) {
                 engine.cachePrefix(task.prefix());
             }
             for (CompletableFuture<ObjectNode> result : new TaskRunner(engine, task).submitAll(inputs)) {
                 out.println(TaskRunner.JSON.writeValueAsString(result.join()));
             }
+            ProcessMemory.read().ifPresent(m -> err.println("gptjt: after the inputs; " + m.line()));
         }
         return 0;
     }

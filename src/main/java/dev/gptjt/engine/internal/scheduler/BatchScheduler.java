@@ -298,6 +298,16 @@ public final class BatchScheduler implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             fail(inFlight, EngineException.from(e));
+        } catch (OutOfMemoryError e) {
+            // this batch's buffers (the KV cache is direct memory) did not fit: fail it and keep serving, rather
+            // than let the scheduler thread die and every later request wait for ever
+            fail(
+                    inFlight,
+                    new EngineException(
+                            ErrorCode.INFERENCE_FAILED,
+                            "out of memory in a batch of " + batch.size() + " (" + e.getMessage()
+                                    + "): lower max-batch-size or max-context, or raise -XX:MaxDirectMemorySize",
+                            e));
         }
     }
 
