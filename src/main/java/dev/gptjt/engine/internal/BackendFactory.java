@@ -40,6 +40,14 @@ public final class BackendFactory {
         return new RoutingBackend(routes, new OrtTokenLoopBackend(shared.decoder(), tokenizer));
     }
 
+    /**
+     * Copies of the weights {@link #open} holds: one, and a second where the greedy graph keeps a session of its
+     * own (on the CPU; see {@code SharedBackends}).
+     */
+    static int weightCopies(ModelDirectory model, EngineConfig config) {
+        return inGraph(model, config).greedy() && config.provider() != ExecutionProvider.CUDA ? 2 : 1;
+    }
+
     /** Which in-graph backends run in front of the Java loop. */
     private record InGraph(boolean greedy, boolean classify) {}
 

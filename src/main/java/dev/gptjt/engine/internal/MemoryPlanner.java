@@ -22,12 +22,17 @@ public final class MemoryPlanner {
     private MemoryPlanner() {}
 
     /**
-     * The plan of {@code config} on {@code model}. The weights count once whichever backends are open: the
-     * decoder and the in-graph graphs share one session ({@code SharedWeightsGraph}).
+     * The plan of {@code config} on {@code model}. The weights count once whichever backends are open (the
+     * decoder and the in-graph graphs share one session, {@code SharedWeightsGraph}), twice where the greedy
+     * graph keeps a session of its own (on the CPU).
      */
     public static MemoryPlan plan(ModelDirectory model, EngineConfig config) {
         DecoderWeights weights = DecoderWeights.read(model.modelFile());
-        Map<String, Long> byType = new HashMap<>(weights.bytesByType());
+        int copies = BackendFactory.weightCopies(model, config);
+        Map<String, Long> byType = new HashMap<>();
+        weights.bytesByType()
+                .forEach((type, bytes) -> byType.put(
+                        copies == 1 ? type : type + " x" + copies + " (greedy graph's own session)", bytes * copies));
         ModelConfig shape = model.config();
         Budget budget = budget(config);
         return MemoryPlan.of(

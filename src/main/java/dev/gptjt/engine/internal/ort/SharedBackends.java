@@ -4,6 +4,7 @@ import ai.onnx.proto.OnnxMl;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
+import dev.gptjt.engine.ExecutionProvider;
 import dev.gptjt.engine.graph.SharedWeightsGraph;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
@@ -16,8 +17,9 @@ import java.util.Optional;
 
 /**
  * A model's decoder and its in-graph backends over one ONNX Runtime session ({@link SharedWeightsGraph}):
- * the weights are loaded, prepacked and placed on the device once whichever paths are open. Each part is
- * closed by whoever runs it; the session closes with the last.
+ * the weights are loaded, prepacked and placed on the device once whichever paths are open — but for the
+ * greedy graph on the CPU, which keeps a session of its own (see {@code openHere}). Each part is closed by
+ * whoever runs it; the session closes with the last.
  *
  * @param greedy the in-graph greedy backend, when asked for
  * @param classify the in-graph classification backend, when asked for
@@ -53,20 +55,28 @@ public record SharedBackends(
 
     private static SharedBackends openHere(
             ModelDirectory model, EngineConfig config, Gpt2Tokenizer tokenizer, boolean greedy, boolean classify) {
+        // On the CPU, ONNX Runtime prepacks the weights for the kernels of GreedySearch's decoder subgraph only when
+        // the subgraph is not inside an If: in the combined graph those kernels ran unpacked, 20x slower (bench
+        // engine), and read the mapped weights besides. There the greedy graph keeps a session of its own. On CUDA
+        // kernels read the device copy in place, and one session is what keeps the weights on the device once.
+        boolean greedyShared = greedy && config.provider() == ExecutionProvider.CUDA;
         List<SharedWeightsGraph.Path> paths = new ArrayList<>();
         paths.add(new SharedWeightsGraph.Path(
                 DECODER_PREFIX,
                 DecoderSession.decoderGraph(parse(model.modelFile())),
                 model.modelFile().toString()));
-        if (greedy) {
-            Path file = InGraphGreedyBackend.file(model);
-            paths.add(new SharedWeightsGraph.Path(GREEDY_PREFIX, parse(file), file.toString()));
+        Path greedyFile = greedy ? InGraphGreedyBackend.file(model) : null;
+        if (greedyShared) {
+            paths.add(new SharedWeightsGraph.Path(GREEDY_PREFIX, parse(greedyFile), greedyFile.toString()));
         }
         if (classify) {
             Path file = InGraphClassifyBackend.file(model);
             paths.add(new SharedWeightsGraph.Path(CLASSIFY_PREFIX, parse(file), file.toString()));
         }
-        List<GraphPath> graphs = SharedSession.combined(paths, model, config);
+        List<GraphPath> graphs = paths.size() == 1
+                ? List.of(SharedSession.alone(
+                        paths.get(0).model().toByteArray(), paths.get(0).source(), model, config))
+                : SharedSession.combined(paths, model, config);
         List<AutoCloseable> opened = new ArrayList<>();
         int next = 0;
         try {
@@ -74,7 +84,10 @@ public record SharedBackends(
             opened.add(decoder);
             Optional<InGraphGreedyBackend> g = Optional.empty();
             if (greedy) {
-                g = Optional.of(InGraphGreedyBackend.over(model, graphs.get(next++), tokenizer));
+                GraphPath own = greedyShared
+                        ? graphs.get(next++)
+                        : SharedSession.alone(parseBytes(greedyFile), greedyFile.toString(), model, config);
+                g = Optional.of(InGraphGreedyBackend.over(model, own, tokenizer));
                 opened.add(g.get());
             }
             Optional<InGraphClassifyBackend> c = Optional.empty();
@@ -99,7 +112,15 @@ public record SharedBackends(
 
     private static OnnxMl.ModelProto parse(Path file) {
         try {
-            return OnnxMl.ModelProto.parseFrom(Files.readAllBytes(file));
+            return OnnxMl.ModelProto.parseFrom(parseBytes(file));
+        } catch (IOException e) {
+            throw new EngineException(ErrorCode.MODEL_INVALID, file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] parseBytes(Path file) {
+        try {
+            return Files.readAllBytes(file);
         } catch (IOException e) {
             throw new EngineException(ErrorCode.MODEL_INVALID, file + ": cannot read: " + e.getMessage(), e);
         }
