@@ -156,6 +156,7 @@ public final class Int4Quantizer {
         int count = 0;
         long before = 0;
         long after = 0;
+        Set<String> otherTypes = new java.util.TreeSet<>();
         for (int i = 0; i < g.getNodeCount(); i++) {
             OnnxMl.NodeProto n = g.getNode(i);
             if (!n.getOpType().equals("MatMul") || !n.getDomain().isEmpty()) {
@@ -169,6 +170,11 @@ public final class Int4Quantizer {
                     && producers.get(b).getOpType().equals("Transpose")) {
                 w = initializers.get(producers.get(b).getInput(0)); // a [N, K] weight used transposed
                 transposed = true;
+            }
+            if (w != null
+                    && w.getDimsCount() == 2
+                    && w.getDataType() != OnnxMl.TensorProto.DataType.FLOAT.getNumber()) {
+                otherTypes.add(OnnxMl.TensorProto.DataType.forNumber(w.getDataType()) + "");
             }
             if (w == null
                     || w.getDimsCount() != 2
@@ -217,6 +223,13 @@ public final class Int4Quantizer {
             after += (long) cols * blocks * (options.blockSize() / 2)
                     + (long) cols * blocks * 4
                     + (options.zeroPoints() ? zeroPointBytes : 0);
+        }
+        if (count == 0 && !otherTypes.isEmpty()) {
+            // an fp16 export (what GPUs are served from) would otherwise come out "quantized" with nothing 4-bit
+            throw new EngineException(
+                    ErrorCode.INVALID_PARAMETER,
+                    "the model's MatMul weights are " + String.join(", ", otherTypes)
+                            + ", not fp32: --quantize int4 reads fp32 weights; quantize the fp32 export");
         }
         // drop the Transposes whose weights went into a MatMulNBits, then the fp32 weights nothing reads any
         // more (a tied embedding still read by a Gather stays)

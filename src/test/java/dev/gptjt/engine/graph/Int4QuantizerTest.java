@@ -109,6 +109,23 @@ class Int4QuantizerTest {
     }
 
     @Test
+    void shouldRefuseAnFp16ExportInsteadOfWritingNothing4Bit() {
+        OnnxMl.ModelProto fp32 = matMul(new float[32 * 4], 32, 4);
+        OnnxMl.GraphProto.Builder g = fp32.getGraph().toBuilder();
+        g.setInitializer(
+                0,
+                g.getInitializer(0).toBuilder()
+                        .setDataType(OnnxMl.TensorProto.DataType.FLOAT16.getNumber())
+                        .setRawData(ByteString.copyFrom(new byte[32 * 4 * 2])));
+        OnnxMl.ModelProto fp16 = fp32.toBuilder().setGraph(g).build();
+        EngineException e = assertThrows(
+                EngineException.class,
+                () -> Int4Quantizer.quantize(
+                        fp16, t -> Int4Quantizer.readFloats(t, null), Int4Quantizer.Options.DEFAULTS));
+        assertTrue(e.getMessage().contains("FLOAT16, not fp32"), e.getMessage());
+    }
+
+    @Test
     void shouldRefuseAModelThatIsAlreadyQuantized() throws Exception {
         float[] w = new float[32 * 4];
         Int4Quantizer.Result once = Int4Quantizer.quantize(
