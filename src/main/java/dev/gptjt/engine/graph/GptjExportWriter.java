@@ -2,6 +2,7 @@ package dev.gptjt.engine.graph;
 
 import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import ai.onnxruntime.platform.Fp16Conversions;
 import dev.gptjt.engine.model.ModelDirectory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -136,8 +137,35 @@ public final class GptjExportWriter {
      */
     public static long write(Path dir, Shape shape, Values values, Path tokenizer, float layerNormEpsilon)
             throws IOException {
+        return write(dir, shape, values, tokenizer, layerNormEpsilon, Precision.FP32);
+    }
+
+    /** Element type of the weights, the KV cache and the logits. */
+    public enum Precision {
+        FP32(DataType.FLOAT, Float.BYTES),
+        /** As {@code optimum-cli export onnx --dtype fp16} writes for GPUs; rotary angles and attention in fp32. */
+        FP16(DataType.FLOAT16, 2);
+
+        final DataType type;
+        final int bytes;
+
+        Precision(DataType type, int bytes) {
+            this.type = type;
+            this.bytes = bytes;
+        }
+    }
+
+    /**
+     * As {@link #write(Path, Shape, Values, Path, float)}, in {@code precision}.
+     *
+     * @return the bytes of weights written
+     * @throws IOException when a file cannot be written or the tokenizer files read
+     */
+    public static long write(
+            Path dir, Shape shape, Values values, Path tokenizer, float layerNormEpsilon, Precision precision)
+            throws IOException {
         Files.createDirectories(dir);
-        Graph g = new Graph(shape, layerNormEpsilon);
+        Graph g = new Graph(shape, layerNormEpsilon, precision);
         long bytes;
         Path data = dir.resolve(DATA_FILE);
         try (FileChannel out = FileChannel.open(
@@ -152,12 +180,17 @@ public final class GptjExportWriter {
                     FloatBuffer floats = buffer.asFloatBuffer();
                     floats.limit(n);
                     values.fill(w, start, floats);
-                    buffer.limit(n * Float.BYTES);
+                    if (precision == Precision.FP16) { // in place: element i's two bytes never pass element i's four
+                        for (int i = 0; i < n; i++) {
+                            buffer.putShort(i * 2, Fp16Conversions.floatToFp16(buffer.getFloat(i * 4)));
+                        }
+                    }
+                    buffer.limit(n * precision.bytes);
                     while (buffer.hasRemaining()) {
                         out.write(buffer);
                     }
                 }
-                g.initializer(w, offset, total * Float.BYTES);
+                g.initializer(w, offset, total * precision.bytes);
             }
             bytes = out.size();
         }
@@ -171,7 +204,7 @@ public final class GptjExportWriter {
         Path tmp = dir.resolve(ModelDirectory.MODEL_FILE + ".tmp");
         Files.write(tmp, model.toByteArray());
         Files.move(tmp, dir.resolve(ModelDirectory.MODEL_FILE), StandardCopyOption.REPLACE_EXISTING);
-        Files.writeString(dir.resolve(ModelDirectory.CONFIG_FILE), config(shape, layerNormEpsilon));
+        Files.writeString(dir.resolve(ModelDirectory.CONFIG_FILE), config(shape, layerNormEpsilon, precision));
         Files.writeString(
                 dir.resolve("generation_config.json"), "{\"bos_token_id\": 50256, \"eos_token_id\": 50256}\n");
         for (String f : new String[] {"vocab.json", "merges.txt", "special_tokens_map.json"}) {
@@ -193,7 +226,7 @@ public final class GptjExportWriter {
         return at + pad;
     }
 
-    private static String config(Shape s, float eps) {
+    private static String config(Shape s, float eps, Precision precision) {
         return String.format(
                 Locale.ROOT,
                 """
@@ -212,7 +245,7 @@ public final class GptjExportWriter {
                   "rotary": true,
                   "rotary_dim": %d,
                   "tie_word_embeddings": %s,
-                  "torch_dtype": "float32",
+                  "torch_dtype": "%s",
                   "use_cache": true,
                   "vocab_size": %d
                 }
@@ -225,6 +258,7 @@ public final class GptjExportWriter {
                 s.positions(),
                 s.rotary(),
                 s.tiedLmHead(),
+                precision == Precision.FP16 ? "float16" : "float32",
                 s.vocab());
     }
 
@@ -235,20 +269,22 @@ public final class GptjExportWriter {
         final List<Weight> weights = new ArrayList<>();
         private final Shape shape;
         private final float eps;
+        private final DataType type;
         private final OnnxMl.GraphProto.Builder g =
                 OnnxMl.GraphProto.newBuilder().setName("gptj");
         private int next;
 
-        Graph(Shape shape, float eps) {
+        Graph(Shape shape, float eps, Precision precision) {
             this.shape = shape;
             this.eps = eps;
+            this.type = precision.type;
             declare();
         }
 
         void initializer(Weight w, long offset, long length) {
             OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder()
                     .setName(w.name())
-                    .setDataType(DataType.FLOAT.getNumber())
+                    .setDataType(type.getNumber())
                     .setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL)
                     .addExternalData(entry("location", DATA_FILE))
                     .addExternalData(entry("offset", Long.toString(offset)))
@@ -297,18 +333,36 @@ public final class GptjExportWriter {
             return name;
         }
 
+        /** A constant in the model's precision. */
         private String floats(float... values) {
+            return floats(type, values);
+        }
+
+        private String floats(DataType as, float... values) {
             String name = "/const_" + next++;
             OnnxMl.TensorProto.Builder t =
-                    OnnxMl.TensorProto.newBuilder().setName(name).setDataType(DataType.FLOAT.getNumber());
+                    OnnxMl.TensorProto.newBuilder().setName(name).setDataType(as.getNumber());
             if (values.length != 1) {
                 t.addDims(values.length);
             }
             for (float v : values) {
-                t.addFloatData(v);
+                if (as == DataType.FLOAT16) {
+                    t.addInt32Data(Fp16Conversions.floatToFp16(v) & 0xffff); // ONNX keeps fp16 bits in int32_data
+                } else {
+                    t.addFloatData(v);
+                }
             }
             g.addInitializer(t);
             return name;
+        }
+
+        private String cast(String x, DataType to) {
+            return op("Cast", new String[] {x}, OnnxProtos.intAttribute("to", to.getNumber()));
+        }
+
+        /** {@code x} (fp32) in the model's precision. */
+        private String inPrecision(String x) {
+            return type == DataType.FLOAT ? x : cast(x, type);
         }
 
         private static OnnxMl.AttributeProto ints(String name, long... values) {
@@ -344,7 +398,7 @@ public final class GptjExportWriter {
                 for (String kind : new String[] {"key", "value"}) {
                     g.addInput(OnnxProtos.tensor(
                             "past_key_values." + i + "." + kind,
-                            DataType.FLOAT,
+                            type,
                             "batch_size",
                             (long) h,
                             "past_sequence_length",
@@ -352,7 +406,7 @@ public final class GptjExportWriter {
                 }
             }
             g.addOutput(OnnxProtos.tensor(
-                    DecoderGraph.LOGITS, DataType.FLOAT, "batch_size", "sequence_length", (long) shape.vocab()));
+                    DecoderGraph.LOGITS, type, "batch_size", "sequence_length", (long) shape.vocab()));
 
             String wte = weight("transformer.wte.weight", false, shape.vocab(), e);
             String x = op("Gather", new String[] {wte, DecoderGraph.INPUT_IDS}, OnnxProtos.intAttribute("axis", 0));
@@ -366,9 +420,9 @@ public final class GptjExportWriter {
                     "Cast",
                     new String[] {DecoderGraph.POSITION_IDS},
                     OnnxProtos.intAttribute("to", DataType.FLOAT.getNumber()));
-            String angle = op("Mul", op("Unsqueeze", positions, longs(-1)), floats(invFreq));
-            String sin = interleaved(op("Sin", angle), r);
-            String cos = interleaved(op("Cos", angle), r);
+            String angle = op("Mul", op("Unsqueeze", positions, longs(-1)), floats(DataType.FLOAT, invFreq));
+            String sin = interleaved(inPrecision(op("Sin", angle)), r);
+            String cos = interleaved(inPrecision(op("Cos", angle)), r);
 
             // mask [b, 1, s, total]: key j seen by query i when j <= past + i and attention_mask[j] is 1
             String s = op("Gather", op("Shape", DecoderGraph.INPUT_IDS), scalar(1));
@@ -434,20 +488,18 @@ public final class GptjExportWriter {
                         new String[] {present},
                         OnnxProtos.intAttribute("axis", 2)));
                 g.addOutput(OnnxProtos.tensor(
-                        present,
-                        DataType.FLOAT,
-                        "batch_size",
-                        (long) h,
-                        "past_sequence_length + sequence_length",
-                        (long) d));
+                        present, type, "batch_size", (long) h, "past_sequence_length + sequence_length", (long) d));
                 cache[c] = present;
             }
             String query = op("Transpose", new String[] {q}, ints("perm", 0, 2, 1, 3));
             String keysT = op("Transpose", new String[] {cache[0]}, ints("perm", 0, 1, 3, 2));
-            String scores = op("MatMul", query, keysT);
-            String masked = op("Where", allowed, scores, floats(MASKED));
-            String scaled = op("Div", masked, floats((float) Math.sqrt(d)));
-            String probs = op("Softmax", new String[] {scaled}, OnnxProtos.intAttribute("axis", -1));
+            // attention weights in fp32 whatever the precision, as Hugging Face's GPT-J computes them
+            String scores = type == DataType.FLOAT
+                    ? op("MatMul", query, keysT)
+                    : op("MatMul", cast(query, DataType.FLOAT), cast(keysT, DataType.FLOAT));
+            String masked = op("Where", allowed, scores, floats(DataType.FLOAT, MASKED));
+            String scaled = op("Div", masked, floats(DataType.FLOAT, (float) Math.sqrt(d)));
+            String probs = inPrecision(op("Softmax", new String[] {scaled}, OnnxProtos.intAttribute("axis", -1)));
             String context = op("MatMul", probs, cache[1]);
             String merged =
                     op("Reshape", op("Transpose", new String[] {context}, ints("perm", 0, 2, 1, 3)), longs(0, 0, e));

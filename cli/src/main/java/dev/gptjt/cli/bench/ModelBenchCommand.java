@@ -79,6 +79,28 @@ public final class ModelBenchCommand extends IoCommand {
                     "Layers instead of the shape's, for a smaller model of the same width (default: the shape's).")
     int layers;
 
+    /** Precisions {@code --dtype} names. */
+    enum Dtype {
+        fp32(GptjExportWriter.Precision.FP32),
+        fp16(GptjExportWriter.Precision.FP16);
+
+        final GptjExportWriter.Precision precision;
+
+        Dtype(GptjExportWriter.Precision precision) {
+            this.precision = precision;
+        }
+    }
+
+    @Option(
+            names = "--dtype",
+            paramLabel = "fp32|fp16",
+            defaultValue = "fp32",
+            description = {
+                "Weights, KV cache and logits; fp16 as an Optimum --dtype fp16",
+                "export (rotary angles and attention in fp32) (default: ${DEFAULT-VALUE})."
+            })
+    Dtype dtype;
+
     /** The same seed writes the same bytes; none takes one from the clock. */
     @Mixin
     CommonOptions.Seed seed;
@@ -97,19 +119,21 @@ public final class ModelBenchCommand extends IoCommand {
                     s,
                     GptjExportWriter.random(seed.seed() == null ? System.nanoTime() : seed.seed(), 0.02),
                     Cli.homePath("models/tiny-gptj"),
-                    1e-5f);
+                    1e-5f,
+                    dtype.precision);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + outDir.dir() + ": " + e.getMessage(), e);
         }
         err.printf(
                 Locale.ROOT,
-                "gptjt: wrote %s in %.1f s: %d layers x %d, %.3f B parameters, %.2f GB of fp32 weights%n",
+                "gptjt: wrote %s in %.1f s: %d layers x %d, %.3f B parameters, %.2f GB of %s weights%n",
                 outDir.dir(),
                 (System.nanoTime() - start) / 1e9,
                 s.layers(),
                 s.embd(),
                 s.parameters() / 1e9,
-                bytes / 1e9);
+                bytes / 1e9,
+                dtype);
         err.flush();
         return 0;
     }
