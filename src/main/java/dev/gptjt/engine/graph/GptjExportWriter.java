@@ -2,7 +2,6 @@ package dev.gptjt.engine.graph;
 
 import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
-import ai.onnxruntime.platform.Fp16Conversions;
 import dev.gptjt.engine.model.ModelDirectory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -182,7 +181,7 @@ public final class GptjExportWriter {
                     values.fill(w, start, floats);
                     if (precision == Precision.FP16) { // in place: element i's two bytes never pass element i's four
                         for (int i = 0; i < n; i++) {
-                            buffer.putShort(i * 2, Fp16Conversions.floatToFp16(buffer.getFloat(i * 4)));
+                            buffer.putShort(i * 2, OnnxProtos.fp16(buffer.getFloat(i * 4)));
                         }
                     }
                     buffer.limit(n * precision.bytes);
@@ -347,7 +346,7 @@ public final class GptjExportWriter {
             }
             for (float v : values) {
                 if (as == DataType.FLOAT16) {
-                    t.addInt32Data(Fp16Conversions.floatToFp16(v) & 0xffff); // ONNX keeps fp16 bits in int32_data
+                    t.addInt32Data(OnnxProtos.fp16(v) & 0xffff); // ONNX keeps fp16 bits in int32_data
                 } else {
                     t.addFloatData(v);
                 }

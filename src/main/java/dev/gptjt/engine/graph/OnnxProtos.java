@@ -37,6 +37,33 @@ final class OnnxProtos {
         return ext;
     }
 
+    /**
+     * The IEEE half-precision bits of {@code f}, rounded to nearest, ties away from zero (ONNX Runtime rounds them
+     * to even: 49 in a million random weights differ by one unit). Graph code stays off ONNX Runtime's own
+     * conversion: it converts a model without a session.
+     */
+    static short fp16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        int sign = (bits >>> 16) & 0x8000;
+        int magnitude = bits & 0x7fffffff;
+        int rounded = magnitude + 0x1000;
+        if (magnitude >= 0x7f800000) { // infinity or NaN
+            return (short) (sign | 0x7c00 | (magnitude > 0x7f800000 ? 0x200 : 0));
+        }
+        if (rounded >= 0x47800000) { // past the largest half: infinity
+            return (short) (sign | 0x7c00);
+        }
+        if (rounded >= 0x38800000) { // normal
+            return (short) (sign | ((rounded - 0x38000000) >>> 13));
+        }
+        if (magnitude < 0x33000000) { // below half the smallest subnormal
+            return (short) sign;
+        }
+        int exponent = magnitude >>> 23;
+        int mantissa = (magnitude & 0x7fffff) | 0x800000;
+        return (short) (sign | ((mantissa + (0x800000 >>> (exponent - 102))) >>> (126 - exponent)));
+    }
+
     /** An int64 constant; {@code dims} empty makes a scalar. */
     static OnnxMl.TensorProto int64s(String name, long[] values, long... dims) {
         OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder()
