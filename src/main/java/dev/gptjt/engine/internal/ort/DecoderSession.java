@@ -16,8 +16,6 @@ import dev.gptjt.engine.graph.DecoderGraph;
 import dev.gptjt.engine.graph.LogitsSelection;
 import dev.gptjt.engine.model.ModelConfig;
 import dev.gptjt.engine.model.ModelDirectory;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
@@ -139,13 +137,7 @@ public final class DecoderSession implements AutoCloseable {
     }
 
     private static DecoderSession openHere(ModelDirectory model, EngineConfig engineConfig) {
-        byte[] graph;
-        try {
-            graph = decoderGraph(OnnxMl.ModelProto.parseFrom(Files.readAllBytes(model.modelFile())))
-                    .toByteArray();
-        } catch (IOException e) {
-            throw new EngineException(ErrorCode.MODEL_INVALID, model.modelFile() + ": cannot read: " + e, e);
-        }
+        byte[] graph = decoderGraph(SharedSession.read(model.modelFile())).toByteArray();
         return over(model, SharedSession.alone(graph, model.modelFile().toString(), model, engineConfig));
     }
 
@@ -168,7 +160,7 @@ public final class DecoderSession implements AutoCloseable {
      * @throws EngineException {@link ErrorCode#MODEL_INVALID} when the graph does not match the config
      */
     static DecoderSession over(ModelDirectory model, GraphPath graph) {
-        try {
+        return graph.closingOnFailure(model.modelFile().toString(), g -> {
             OnnxJavaType kvType = checkGraph(model, graph);
             OnnxJavaType logitsType =
                     ((TensorInfo) graph.outputInfo().get(DecoderGraph.LOGITS).getInfo()).type;
@@ -178,13 +170,7 @@ public final class DecoderSession implements AutoCloseable {
                     kvType,
                     logitsType,
                     graph.inputInfo().containsKey(LogitsSelection.POSITIONS_INPUT));
-        } catch (OrtException e) {
-            graph.close();
-            throw new EngineException(ErrorCode.MODEL_INVALID, model.modelFile() + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            graph.close();
-            throw e;
-        }
+        });
     }
 
     /**

@@ -9,12 +9,15 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import dev.gptjt.engine.EngineException;
+import dev.gptjt.engine.ErrorCode;
 import dev.gptjt.engine.graph.SharedWeightsGraph;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +73,7 @@ final class GraphPath implements AutoCloseable {
             fixed.put(SharedWeightsGraph.PATH_INPUT, OnnxTensor.createTensor(owner.env(), new long[] {index}));
             List<String> own = new ArrayList<>();
             path.model().getGraph().getInputList().forEach(v -> own.add(v.getName()));
-            Set<String> ownPrefixed = new java.util.HashSet<>();
+            Set<String> ownPrefixed = new HashSet<>();
             own.forEach(n -> ownPrefixed.add(path.prefix() + n));
             for (Map.Entry<String, NodeInfo> e : session.getInputInfo().entrySet()) {
                 if (!e.getKey().equals(SharedWeightsGraph.PATH_INPUT) && !ownPrefixed.contains(e.getKey())) {
@@ -98,6 +101,30 @@ final class GraphPath implements AutoCloseable {
         OnnxJavaType type = info.type;
         ByteBuffer zeros = ByteBuffer.allocateDirect((int) elements * type.size).order(ByteOrder.nativeOrder());
         return OnnxTensor.createTensor(env, zeros, shape, type);
+    }
+
+    /** What a backend makes of a path. */
+    @FunctionalInterface
+    interface Use<T> {
+        T on(GraphPath graph) throws OrtException;
+    }
+
+    /**
+     * {@code use} applied to this path, which is closed when that fails.
+     *
+     * @throws EngineException {@link ErrorCode#MODEL_INVALID} naming {@code source} when ORT fails; what
+     *     {@code use} throws otherwise
+     */
+    <T> T closingOnFailure(String source, Use<T> use) {
+        try {
+            return use.on(this);
+        } catch (OrtException e) {
+            close();
+            throw new EngineException(ErrorCode.MODEL_INVALID, source + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
     }
 
     OrtEnvironment env() {

@@ -78,7 +78,7 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
      */
     static InGraphClassifyBackend over(ModelDirectory model, GraphPath graph) {
         Path file = file(model);
-        try {
+        return graph.closingOnFailure(file.toString(), g -> {
             String format = graph.metadata().get(ClassifyGraph.FORMAT_KEY);
             if (format == null) {
                 throw new EngineException(
@@ -101,13 +101,7 @@ public final class InGraphClassifyBackend implements GenerationBackend, LabelSco
                                 + model.config().nLayer() + "); convert again");
             }
             return new InGraphClassifyBackend(graph, model.config(), ((TensorInfo) prefix.getInfo()).type);
-        } catch (OrtException e) {
-            graph.close();
-            throw new EngineException(ErrorCode.MODEL_INVALID, file + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            graph.close();
-            throw e;
-        }
+        });
     }
 
     /** True when this backend can run the request: a classification. */

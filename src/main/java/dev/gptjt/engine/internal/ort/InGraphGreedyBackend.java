@@ -75,7 +75,7 @@ public final class InGraphGreedyBackend implements GenerationBackend {
      */
     static InGraphGreedyBackend over(ModelDirectory model, GraphPath graph, Gpt2Tokenizer tokenizer) {
         Path file = file(model);
-        try {
+        return graph.closingOnFailure(file.toString(), g -> {
             Map<String, String> meta = graph.metadata();
             String pad = meta.get(GreedySearchGraph.PAD_TOKEN_KEY);
             String eos = meta.get(GreedySearchGraph.EOS_TOKEN_KEY);
@@ -92,13 +92,7 @@ public final class InGraphGreedyBackend implements GenerationBackend {
                                 + model.config().eosTokenId() + "; convert again");
             }
             return new InGraphGreedyBackend(graph, tokenizer, Integer.parseInt(pad), Integer.parseInt(eos));
-        } catch (OrtException e) {
-            graph.close();
-            throw new EngineException(ErrorCode.MODEL_INVALID, file + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            graph.close();
-            throw e;
-        }
+        });
     }
 
     /** True when this backend can run the request: a greedy generation that ends at EOS. */

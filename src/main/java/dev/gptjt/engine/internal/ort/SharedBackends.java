@@ -1,6 +1,5 @@
 package dev.gptjt.engine.internal.ort;
 
-import ai.onnx.proto.OnnxMl;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
@@ -8,8 +7,6 @@ import dev.gptjt.engine.ExecutionProvider;
 import dev.gptjt.engine.graph.SharedWeightsGraph;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,15 +60,16 @@ public record SharedBackends(
         List<SharedWeightsGraph.Path> paths = new ArrayList<>();
         paths.add(new SharedWeightsGraph.Path(
                 DECODER_PREFIX,
-                DecoderSession.decoderGraph(parse(model.modelFile())),
+                DecoderSession.decoderGraph(SharedSession.read(model.modelFile())),
                 model.modelFile().toString()));
         Path greedyFile = greedy ? InGraphGreedyBackend.file(model) : null;
         if (greedyShared) {
-            paths.add(new SharedWeightsGraph.Path(GREEDY_PREFIX, parse(greedyFile), greedyFile.toString()));
+            paths.add(
+                    new SharedWeightsGraph.Path(GREEDY_PREFIX, SharedSession.read(greedyFile), greedyFile.toString()));
         }
         if (classify) {
             Path file = InGraphClassifyBackend.file(model);
-            paths.add(new SharedWeightsGraph.Path(CLASSIFY_PREFIX, parse(file), file.toString()));
+            paths.add(new SharedWeightsGraph.Path(CLASSIFY_PREFIX, SharedSession.read(file), file.toString()));
         }
         List<GraphPath> graphs = paths.size() == 1
                 ? List.of(SharedSession.alone(
@@ -86,7 +84,7 @@ public record SharedBackends(
             if (greedy) {
                 GraphPath own = greedyShared
                         ? graphs.get(next++)
-                        : SharedSession.alone(parseBytes(greedyFile), greedyFile.toString(), model, config);
+                        : SharedSession.alone(SharedSession.bytes(greedyFile), greedyFile.toString(), model, config);
                 g = Optional.of(InGraphGreedyBackend.over(model, own, tokenizer));
                 opened.add(g.get());
             }
@@ -107,22 +105,6 @@ public record SharedBackends(
             }
             graphs.subList(next, graphs.size()).forEach(GraphPath::close);
             throw e;
-        }
-    }
-
-    private static OnnxMl.ModelProto parse(Path file) {
-        try {
-            return OnnxMl.ModelProto.parseFrom(parseBytes(file));
-        } catch (IOException e) {
-            throw new EngineException(ErrorCode.MODEL_INVALID, file + ": cannot read: " + e.getMessage(), e);
-        }
-    }
-
-    private static byte[] parseBytes(Path file) {
-        try {
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new EngineException(ErrorCode.MODEL_INVALID, file + ": cannot read: " + e.getMessage(), e);
         }
     }
 }

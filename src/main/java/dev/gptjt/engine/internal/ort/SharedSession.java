@@ -9,6 +9,9 @@ import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
 import dev.gptjt.engine.graph.SharedWeightsGraph;
 import dev.gptjt.engine.model.ModelDirectory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -88,6 +91,32 @@ final class SharedSession {
         } catch (RuntimeException e) {
             options.close();
             throw e;
+        }
+    }
+
+    /**
+     * The bytes of a graph file.
+     *
+     * @throws EngineException {@link ErrorCode#MODEL_INVALID} naming the file when it cannot be read
+     */
+    static byte[] bytes(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new EngineException(ErrorCode.MODEL_INVALID, file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A graph file parsed.
+     *
+     * @throws EngineException {@link ErrorCode#MODEL_INVALID} naming the file when it cannot be read or parsed
+     */
+    static OnnxMl.ModelProto read(Path file) {
+        try {
+            return OnnxMl.ModelProto.parseFrom(bytes(file));
+        } catch (IOException e) {
+            throw new EngineException(ErrorCode.MODEL_INVALID, file + ": cannot read: " + e.getMessage(), e);
         }
     }
 
