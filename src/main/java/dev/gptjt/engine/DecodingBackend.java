@@ -3,14 +3,17 @@ package dev.gptjt.engine;
 import java.util.Locale;
 
 /**
- * Which backend decodes greedy generations. Sampling, {@code ignore_eos} and label scoring always run
- * on the Java token loop.
+ * Which backend decodes greedy generations and scores classifications. Sampling and {@code ignore_eos}
+ * always run on the Java token loop.
  */
 public enum DecodingBackend {
     /**
-     * In-graph greedy search on CUDA when the model directory has {@code greedy_search.onnx}, else the
-     * Java loop. On the CPU the Java loop is the faster one (no PCIe to save, and the operator's
-     * split/stack of the KV cache costs a copy per step that the loop's pass-by-handle avoids).
+     * The one-pass classification graph whenever the model directory has {@code classify.onnx} (it shares the
+     * decoder's session, so its weights, and beats the prefix-cached Java loop on the CPU too); in-graph greedy
+     * search on CUDA when the directory has {@code greedy_search.onnx}. Everything else on the Java loop: on the
+     * CPU it is the faster one for generations (no PCIe to save, and the operator's split/stack of the KV cache
+     * costs a copy per step that the loop's pass-by-handle avoids), and there the greedy graph would need a
+     * second copy of the weights.
      */
     AUTO,
     /** The Java token loop for everything (one {@code session.run} per token, KV cache copied each step). */

@@ -63,8 +63,9 @@ public final class InferenceEngine implements AutoCloseable {
      * Loads the model directory and starts the scheduler.
      *
      * <p>Greedy generations run in-graph when {@link EngineConfig#backend()} asks for it (or, for
-     * {@link DecodingBackend#AUTO}, on CUDA) and the directory has {@code greedy_search.onnx}, and
-     * classifications likewise when it has {@code classify.onnx}; everything else on the Java token loop.
+     * {@link DecodingBackend#AUTO}, on CUDA) and the directory has {@code greedy_search.onnx};
+     * classifications when it asks for it (or for {@code AUTO}) and the directory has {@code classify.onnx};
+     * everything else on the Java token loop.
      *
      * @throws EngineException {@link ErrorCode#MODEL_INVALID} for a missing or inconsistent model
      *     directory (or neither {@code greedy_search.onnx} nor {@code classify.onnx} when

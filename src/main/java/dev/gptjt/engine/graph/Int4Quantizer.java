@@ -23,12 +23,14 @@ import java.util.Set;
 /**
  * Rewrites every MatMul whose weight is a constant initializer {@code [K, N]} (directly, or through a
  * {@code Transpose} of one) into ONNX Runtime's {@code com.microsoft.MatMulNBits}: 4-bit weights in
- * blocks of {@code block_size} along K, one float scale per block, symmetric around the operator's
+ * blocks of {@code block_size} along K, one scale per block (float, or fp16 for an fp16 export's weights: the
+ * operator's scales have its activations' type), symmetric around the operator's
  * default zero point 8 ({@code w ≈ (q − 8) · scale}, the block's scale the one of least squared error
  * from {@code max|w| / 7} down to half of it). Layout as
  * ORT documents it: {@code B} uint8 {@code [N, ceil(K / block), block / 2]}, two values a byte (the even
- * k in the low nibble), a block past K padded with zeros; {@code scales} float {@code [N · blocks]}.
- * Embeddings, norms and biases stay as they are.
+ * k in the low nibble), a block past K padded with zeros; {@code scales} {@code [N · blocks]}.
+ * Embeddings, norms and biases stay as they are (fp16 ones fp16). Weights are read as fp32 or fp16
+ * ({@code optimum-cli … --dtype fp16}, what GPUs are served from) and quantized from their float values.
  */
 public final class Int4Quantizer {
     private static final String MS_DOMAIN = "com.microsoft";
@@ -58,7 +60,7 @@ public final class Int4Quantizer {
      * What a conversion did.
      *
      * @param matMuls     MatMuls made 4-bit
-     * @param bytesBefore bytes of their fp32 weights
+     * @param bytesBefore bytes of their weights before (fp32 or fp16)
      * @param bytesAfter  bytes of their 4-bit weights and scales
      * @param modelBytes  bytes of every initializer of the written model
      */
@@ -106,8 +108,14 @@ public final class Int4Quantizer {
         ZERO_POINTS
     }
 
-    /** One MatMul weight to make 4-bit: the fp32 initializer, read only when its 4-bit form is written. */
-    private record Job(OnnxMl.TensorProto weight, int k, int cols, boolean transposed) {}
+    /**
+     * One MatMul weight to make 4-bit: the fp32 or fp16 initializer, read only when its 4-bit form is written.
+     */
+    private record Job(OnnxMl.TensorProto weight, int k, int cols, boolean transposed) {
+        boolean fp16() {
+            return weight.getDataType() == OnnxMl.TensorProto.DataType.FLOAT16.getNumber();
+        }
+    }
 
     /** A new initializer of the rewritten graph, its data not made yet: part {@code part} of job {@code job}. */
     private record Pending(int job, Part part) {}
@@ -171,16 +179,13 @@ public final class Int4Quantizer {
                 w = initializers.get(producers.get(b).getInput(0)); // a [N, K] weight used transposed
                 transposed = true;
             }
-            if (w != null
-                    && w.getDimsCount() == 2
-                    && w.getDataType() != OnnxMl.TensorProto.DataType.FLOAT.getNumber()) {
+            if (w != null && w.getDimsCount() == 2 && !quantizable(w)) {
                 otherTypes.add(OnnxMl.TensorProto.DataType.forNumber(w.getDataType()) + "");
             }
-            if (w == null
-                    || w.getDimsCount() != 2
-                    || w.getDataType() != OnnxMl.TensorProto.DataType.FLOAT.getNumber()) {
+            if (w == null || w.getDimsCount() != 2 || !quantizable(w)) {
                 continue;
             }
+            int valueBytes = w.getDataType() == OnnxMl.TensorProto.DataType.FLOAT16.getNumber() ? 2 : 4;
             int k = (int) (transposed ? w.getDims(1) : w.getDims(0));
             int cols = (int) (transposed ? w.getDims(0) : w.getDims(1));
             int blocks = (k + options.blockSize() - 1) / options.blockSize();
@@ -193,7 +198,9 @@ public final class Int4Quantizer {
             g.addInitializer(
                     placeholder(qName, OnnxMl.TensorProto.DataType.UINT8, cols, blocks, options.blockSize() / 2));
             pending.put(qName, new Pending(job, Part.Q));
-            g.addInitializer(placeholder(sName, OnnxMl.TensorProto.DataType.FLOAT, (long) cols * blocks));
+            // the scales take the activations' type (the operator's T1), which is the weight's
+            g.addInitializer(
+                    placeholder(sName, OnnxMl.TensorProto.DataType.forNumber(w.getDataType()), (long) cols * blocks));
             pending.put(sName, new Pending(job, Part.SCALES));
             long zeroPointBytes = (long) cols * ((blocks + 1) / 2);
             if (options.zeroPoints()) {
@@ -219,9 +226,9 @@ public final class Int4Quantizer {
                             .build());
             replaced.add(w.getName());
             count++;
-            before += (long) k * cols * 4;
+            before += (long) k * cols * valueBytes;
             after += (long) cols * blocks * (options.blockSize() / 2)
-                    + (long) cols * blocks * 4
+                    + (long) cols * blocks * valueBytes
                     + (options.zeroPoints() ? zeroPointBytes : 0);
         }
         if (count == 0 && !otherTypes.isEmpty()) {
@@ -229,7 +236,8 @@ public final class Int4Quantizer {
             throw new EngineException(
                     ErrorCode.INVALID_PARAMETER,
                     "the model's MatMul weights are " + String.join(", ", otherTypes)
-                            + ", not fp32: --quantize int4 reads fp32 weights; quantize the fp32 export");
+                            + ", not fp32 or fp16: --quantize int4 reads fp32 and fp16 weights; quantize an fp32 "
+                            + "or fp16 export");
         }
         // drop the Transposes whose weights went into a MatMulNBits, then the fp32 weights nothing reads any
         // more (a tied embedding still read by a Gather stays)
@@ -253,6 +261,11 @@ public final class Int4Quantizer {
                     OnnxMl.OperatorSetIdProto.newBuilder().setDomain(MS_DOMAIN).setVersion(1));
         }
         return new Result(m.build(), count, before, after, options, List.copyOf(jobs), Map.copyOf(pending));
+    }
+
+    private static boolean quantizable(OnnxMl.TensorProto w) {
+        return w.getDataType() == OnnxMl.TensorProto.DataType.FLOAT.getNumber()
+                || w.getDataType() == OnnxMl.TensorProto.DataType.FLOAT16.getNumber();
     }
 
     private static OnnxMl.TensorProto placeholder(String name, OnnxMl.TensorProto.DataType type, long... dims) {
@@ -297,10 +310,15 @@ public final class Int4Quantizer {
             return switch (p.part()) {
                 case Q -> packed.q();
                 case SCALES -> {
-                    ByteBuffer scales =
-                            ByteBuffer.allocate(packed.scales().length * 4).order(ByteOrder.LITTLE_ENDIAN);
+                    boolean fp16 = plan.jobs().get(p.job()).fp16();
+                    ByteBuffer scales = ByteBuffer.allocate(packed.scales().length * (fp16 ? 2 : 4))
+                            .order(ByteOrder.LITTLE_ENDIAN);
                     for (float s : packed.scales()) {
-                        scales.putFloat(s);
+                        if (fp16) {
+                            scales.putShort(OnnxProtos.fp16(s));
+                        } else {
+                            scales.putFloat(s);
+                        }
                     }
                     yield scales.array();
                 }
@@ -448,8 +466,13 @@ public final class Int4Quantizer {
         return w;
     }
 
-    /** An fp32 initializer's values: inline (raw or float_data) or in an external data file beside the model. */
+    /**
+     * An fp32 or fp16 initializer's values as floats: inline (raw, float_data, or int32_data holding fp16 bits)
+     * or in an external data file beside the model.
+     */
     static float[] readFloats(OnnxMl.TensorProto t, Path weightsDir) throws IOException {
+        boolean fp16 = t.getDataType() == OnnxMl.TensorProto.DataType.FLOAT16.getNumber();
+        int valueBytes = fp16 ? 2 : 4;
         long count = 1;
         for (long d : t.getDimsList()) {
             count *= d;
@@ -467,7 +490,7 @@ public final class Int4Quantizer {
                 int done = 0;
                 long position = offset;
                 while (done < out.length) {
-                    chunk.clear().limit((int) Math.min(chunk.capacity(), 4L * (out.length - done)));
+                    chunk.clear().limit((int) Math.min(chunk.capacity(), (long) valueBytes * (out.length - done)));
                     while (chunk.hasRemaining()) {
                         int read = ch.read(chunk, position);
                         if (read < 0) {
@@ -476,23 +499,34 @@ public final class Int4Quantizer {
                         position += read;
                     }
                     chunk.flip();
-                    int floats = chunk.remaining() / 4;
-                    chunk.asFloatBuffer().get(out, done, floats);
-                    done += floats;
+                    done = take(chunk, fp16, out, done);
                 }
             }
         } else if (!t.getRawData().isEmpty()) {
-            t.getRawData()
-                    .asReadOnlyByteBuffer()
-                    .order(ByteOrder.LITTLE_ENDIAN)
-                    .asFloatBuffer()
-                    .get(out);
+            take(t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN), fp16, out, 0);
+        } else if (fp16) {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = OnnxProtos.fromFp16((short) t.getInt32Data(i)); // ONNX keeps fp16 bits in int32_data
+            }
         } else {
             for (int i = 0; i < out.length; i++) {
                 out[i] = t.getFloatData(i);
             }
         }
         return out;
+    }
+
+    /** Puts {@code bytes}' values (fp32, or fp16 bits) into {@code out} from {@code at}; the index after the last. */
+    private static int take(ByteBuffer bytes, boolean fp16, float[] out, int at) {
+        if (!fp16) {
+            int floats = bytes.remaining() / 4;
+            bytes.asFloatBuffer().get(out, at, floats);
+            return at + floats;
+        }
+        while (bytes.remaining() >= 2) {
+            out[at++] = OnnxProtos.fromFp16(bytes.getShort());
+        }
+        return at;
     }
 
     /**

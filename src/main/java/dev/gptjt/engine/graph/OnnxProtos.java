@@ -64,6 +64,21 @@ final class OnnxProtos {
         return (short) (sign | ((mantissa + (0x800000 >>> (exponent - 102))) >>> (126 - exponent)));
     }
 
+    /** The float that half-precision bits {@code h} stand for (exact: every half is a float). */
+    static float fromFp16(short h) {
+        int sign = (h & 0x8000) << 16;
+        int exponent = (h >>> 10) & 0x1f;
+        int mantissa = h & 0x3ff;
+        if (exponent == 0x1f) { // infinity or NaN
+            return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13));
+        }
+        if (exponent == 0) { // zero or subnormal: mantissa · 2^-24
+            float value = mantissa * 0x1p-24f;
+            return sign == 0 ? value : -value;
+        }
+        return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
+    }
+
     /** An int64 constant; {@code dims} empty makes a scalar. */
     static OnnxMl.TensorProto int64s(String name, long[] values, long... dims) {
         OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder()

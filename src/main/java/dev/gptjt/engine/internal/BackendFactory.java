@@ -17,7 +17,8 @@ import java.util.List;
 /**
  * Wires the backends an engine runs on: the Java token loop always, and in front of it the in-graph
  * greedy and classification graphs when {@link EngineConfig#backend()} asks for them (or, for
- * {@link DecodingBackend#AUTO}, on CUDA) and the model directory has them.
+ * {@link DecodingBackend#AUTO}: the classification graph always, the greedy graph on CUDA) and the model
+ * directory has them.
  */
 public final class BackendFactory {
     private BackendFactory() {}
@@ -56,7 +57,9 @@ public final class BackendFactory {
         boolean classify = switch (config.backend()) {
             case JAVA_LOOP -> false;
             case IN_GRAPH -> model.classifyFile().isPresent();
-            case AUTO -> cuda && model.classifyFile().isPresent();
+            // one session with the decoder (1.02x its memory on GPT-JT-6B's shape) and faster than the
+            // prefix-cached loop on the CPU too (BENCHMARKS.md, issue 26)
+            case AUTO -> model.classifyFile().isPresent();
         };
         boolean greedy = switch (config.backend()) {
             case JAVA_LOOP -> false;

@@ -11,15 +11,11 @@ import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationRequest;
 import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.InferenceEngine;
-import dev.gptjt.engine.model.ModelConfig;
 import dev.gptjt.engine.model.ModelDirectory;
 import java.io.IOException;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -42,22 +38,8 @@ class GptjExportWriterTest {
 
     @BeforeAll
     static void writeTheFixturesWeights() throws IOException {
-        ModelDirectory fixture = ModelDirectory.open(Fixtures.tinyGptj());
         written = tmp.resolve("written");
-        GptjExportWriter.write(written, shapeOf(fixture), fixtureValues(fixture.modelFile()), fixture.root(), 1e-5f);
-    }
-
-    private static GptjExportWriter.Shape shapeOf(ModelDirectory fixture) {
-        ModelConfig c = fixture.config();
-        return new GptjExportWriter.Shape(
-                c.nLayer(),
-                c.nEmbd(),
-                c.nHead(),
-                c.rotaryDim(),
-                Fixtures.golden().get("config").get("n_inner").intValue(),
-                c.vocabSize(),
-                c.nPositions(),
-                true);
+        FixtureExport.write(written, GptjExportWriter.Precision.FP32);
     }
 
     @Test
@@ -91,15 +73,7 @@ class GptjExportWriterTest {
 
     @Test
     void shouldRunInFp16WithTheFirstTokenOfEveryGoldenWhoseMarginFp16CannotClose() throws IOException {
-        ModelDirectory fixture = ModelDirectory.open(Fixtures.tinyGptj());
-        Path fp16 = tmp.resolve("fp16");
-        GptjExportWriter.write(
-                fp16,
-                shapeOf(fixture),
-                fixtureValues(fixture.modelFile()),
-                fixture.root(),
-                1e-5f,
-                GptjExportWriter.Precision.FP16);
+        Path fp16 = FixtureExport.write(tmp.resolve("fp16"), GptjExportWriter.Precision.FP16);
         var cases = Fixtures.golden().get("generation_cases");
         int compared = 0;
         try (InferenceEngine engine =
@@ -148,53 +122,5 @@ class GptjExportWriterTest {
         // wte 50400×4096, 28 × (LayerNorm, q k v out 4096², fc_in and fc_out 4096×16384 with biases), ln_f,
         // lm_head 4096×50400 with bias
         assertEquals(6_050_882_784L, GptjExportWriter.Shape.GPT_JT_6B.parameters());
-    }
-
-    /**
-     * The fixture's weights by Hugging Face name ({@code p.h0_attn_q_proj_weight} is
-     * {@code transformer.h.0.attn.q_proj.weight}; weights equal to another are an Identity of it there).
-     */
-    private static GptjExportWriter.Values fixtureValues(Path modelFile) throws IOException {
-        OnnxMl.GraphProto g =
-                OnnxMl.ModelProto.parseFrom(Files.readAllBytes(modelFile)).getGraph();
-        Map<String, float[]> byName = new HashMap<>();
-        for (OnnxMl.TensorProto t : g.getInitializerList()) {
-            if (t.getDataType() == OnnxMl.TensorProto.DataType.FLOAT.getNumber() && t.getDimsCount() > 0) {
-                FloatBuffer f = t.getRawData()
-                        .asReadOnlyByteBuffer()
-                        .order(ByteOrder.LITTLE_ENDIAN)
-                        .asFloatBuffer();
-                float[] values = new float[f.remaining()];
-                f.get(values);
-                byName.put(t.getName(), values);
-            }
-        }
-        for (OnnxMl.NodeProto n : g.getNodeList()) {
-            if (n.getOpType().equals("Identity") && byName.containsKey(n.getInput(0))) {
-                byName.put(n.getOutput(0), byName.get(n.getInput(0)));
-            }
-        }
-        return (weight, start, chunk) -> {
-            String name = switch (weight.name()) {
-                case "transformer.wte.weight" -> "wte";
-                case "lm_head.bias" -> "lm_bias";
-                default ->
-                    "p."
-                            + weight.name()
-                                    .replace("transformer.", "")
-                                    .replaceFirst("^h\\.(\\d+)\\.", "h$1_")
-                                    .replace('.', '_');
-            };
-            float[] values = byName.get(name);
-            if (values == null) {
-                throw new IllegalStateException("the fixture has no " + name + " for " + weight.name());
-            }
-            long rows = weight.shape()[0];
-            long cols = weight.shape().length > 1 ? weight.shape()[1] : 1;
-            for (long i = start; chunk.hasRemaining(); i++) {
-                // stored [in, out] = the Hugging Face [out, in] transposed
-                chunk.put(weight.transposed() ? values[(int) ((i % rows) * cols + i / rows)] : values[(int) i]);
-            }
-        };
     }
 }

@@ -109,20 +109,20 @@ class Int4QuantizerTest {
     }
 
     @Test
-    void shouldRefuseAnFp16ExportInsteadOfWritingNothing4Bit() {
+    void shouldRefuseBf16WeightsInsteadOfWritingNothing4Bit() {
         OnnxMl.ModelProto fp32 = matMul(new float[32 * 4], 32, 4);
         OnnxMl.GraphProto.Builder g = fp32.getGraph().toBuilder();
         g.setInitializer(
                 0,
                 g.getInitializer(0).toBuilder()
-                        .setDataType(OnnxMl.TensorProto.DataType.FLOAT16.getNumber())
+                        .setDataType(OnnxMl.TensorProto.DataType.BFLOAT16.getNumber())
                         .setRawData(ByteString.copyFrom(new byte[32 * 4 * 2])));
-        OnnxMl.ModelProto fp16 = fp32.toBuilder().setGraph(g).build();
+        OnnxMl.ModelProto bf16 = fp32.toBuilder().setGraph(g).build();
         EngineException e = assertThrows(
                 EngineException.class,
                 () -> Int4Quantizer.quantize(
-                        fp16, t -> Int4Quantizer.readFloats(t, null), Int4Quantizer.Options.DEFAULTS));
-        assertTrue(e.getMessage().contains("FLOAT16, not fp32"), e.getMessage());
+                        bf16, t -> Int4Quantizer.readFloats(t, null), Int4Quantizer.Options.DEFAULTS));
+        assertTrue(e.getMessage().contains("BFLOAT16, not fp32 or fp16"), e.getMessage());
     }
 
     @Test
@@ -135,5 +135,47 @@ class Int4QuantizerTest {
                 () -> Int4Quantizer.quantize(
                         once.model(), t -> Int4Quantizer.readFloats(t, null), Int4Quantizer.Options.DEFAULTS));
         assertTrue(e.getMessage().contains("already quantized"), e.getMessage());
+    }
+
+    @Test
+    void shouldReadEveryHalfAsTheFloatItStandsForWhereverItIsStored() throws Exception {
+        for (int h = 0; h < 0x10000; h++) {
+            float f = OnnxProtos.fromFp16((short) h);
+            if (!Float.isNaN(f)) {
+                assertEquals((short) h, OnnxProtos.fp16(f), "half " + Integer.toHexString(h) + " = " + f);
+            }
+        }
+        float[] values = {0f, -0f, 1f, -2.5f, 65504f, 0x1p-24f, 1e-3f, Float.POSITIVE_INFINITY};
+        ByteBuffer raw = ByteBuffer.allocate(values.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+        OnnxMl.TensorProto.Builder int32Data = OnnxMl.TensorProto.newBuilder()
+                .setName("w")
+                .setDataType(OnnxMl.TensorProto.DataType.FLOAT16.getNumber())
+                .addDims(values.length);
+        for (float v : values) {
+            raw.putShort(OnnxProtos.fp16(v));
+            int32Data.addInt32Data(OnnxProtos.fp16(v) & 0xffff);
+        }
+        OnnxMl.TensorProto inline = int32Data
+                .clone()
+                .clearInt32Data()
+                .setRawData(ByteString.copyFrom(raw.array()))
+                .build();
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("fp16");
+        java.nio.file.Files.write(dir.resolve("data"), raw.array());
+        OnnxMl.TensorProto external = int32Data
+                .clone()
+                .clearInt32Data()
+                .setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL)
+                .addExternalData(OnnxMl.StringStringEntryProto.newBuilder()
+                        .setKey("location")
+                        .setValue("data"))
+                .build();
+        for (OnnxMl.TensorProto t : new OnnxMl.TensorProto[] {inline, int32Data.build(), external}) {
+            float[] read = Int4Quantizer.readFloats(t, dir);
+            for (int i = 0; i < values.length; i++) {
+                assertEquals(
+                        OnnxProtos.fromFp16(OnnxProtos.fp16(values[i])), read[i], 0f, t.getDataLocation() + " " + i);
+            }
+        }
     }
 }

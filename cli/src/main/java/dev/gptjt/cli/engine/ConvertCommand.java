@@ -101,7 +101,7 @@ public final class ConvertCommand extends IoCommand {
             Int4Quantizer.Report r = Int4Quantizer.convert(source, out, options);
             err.printf(
                     Locale.ROOT,
-                    "gptjt: wrote %s in %d ms: %d MatMuls 4-bit (%.1f MB of fp32 weights -> %.1f MB), %.1f MB of weights in all%n",
+                    "gptjt: wrote %s in %d ms: %d MatMuls 4-bit (%.1f MB of weights -> %.1f MB), %.1f MB of weights in all%n",
                     out.resolve(ModelDirectory.MODEL_FILE),
                     (System.nanoTime() - start) / 1_000_000,
                     r.matMuls(),

@@ -1,5 +1,6 @@
 package dev.gptjt.engine.internal.ort;
 
+import ai.onnxruntime.OnnxJavaType;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
@@ -39,6 +40,7 @@ public record SharedBackends(
      *
      * @throws EngineException {@link ErrorCode#MODEL_INVALID} when a graph is missing (the message names the
      *     convert command), unreadable, converted from another model, or does not match {@code config.json};
+     *     {@link ErrorCode#INVALID_PARAMETER} when the greedy graph of an fp16 model is asked for on the CPU;
      *     {@link ErrorCode#PROVIDER_UNAVAILABLE} when CUDA is asked for but cannot start
      */
     public static SharedBackends open(
@@ -81,6 +83,15 @@ public record SharedBackends(
             DecoderSession decoder = DecoderSession.over(model, graphs.get(next++));
             opened.add(decoder);
             Optional<InGraphGreedyBackend> g = Optional.empty();
+            if (greedy && !greedyShared && decoder.kvType() == OnnxJavaType.FLOAT16) {
+                // ORT registers GreedySearch for fp16 on CUDA only: on the CPU the graph opens and then fails at
+                // its first run with "bad_function_call"
+                throw new EngineException(
+                        ErrorCode.INVALID_PARAMETER,
+                        "greedy_search.onnx of an fp16 model runs on CUDA only (ONNX Runtime's CPU GreedySearch is "
+                                + "fp32): set gptjt.model.provider=cuda, or gptjt.engine.backend=java-loop "
+                                + "(the Java loop runs fp16 on the CPU)");
+            }
             if (greedy) {
                 GraphPath own = greedyShared
                         ? graphs.get(next++)

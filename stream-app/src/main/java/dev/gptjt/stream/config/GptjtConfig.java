@@ -164,9 +164,9 @@ public interface GptjtConfig {
         int maxNewTokensCap();
 
         /**
-         * Which backend decodes greedy generations and scores classifications: auto (on cuda, in-graph
-         * GreedySearch when the model directory has greedy_search.onnx and the one-pass classification graph
-         * when it has classify.onnx, written by 'gptjt convert --greedy-in-graph --classify-in-graph'; else the
+         * Which backend decodes greedy generations and scores classifications: auto (the one-pass classification
+         * graph when the model directory has classify.onnx, and on cuda in-graph GreedySearch when it has
+         * greedy_search.onnx, both written by 'gptjt convert --greedy-in-graph --classify-in-graph'; else the
          * Java loop), java-loop, or in-graph (the converted graphs the directory has; refuses to start with
          * neither). Sampling and ignore_eos always run on the Java loop. Each result's model.backend says which ran it.
          */
