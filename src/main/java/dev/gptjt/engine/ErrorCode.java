@@ -17,7 +17,7 @@ public enum ErrorCode {
     /** The engine was closed before or while the request ran. */
     CLOSED,
     /**
-     * The engine's memory plan (weights, a full batch's KV cache at the whole context, activations) does not fit
+     * The engine's memory plan (weights, a full batch's KV cache at the whole context twice, activations) does not fit
      * its memory budget; the message names the settings to change.
      */
     MEMORY_PLAN_EXCEEDED,

@@ -48,7 +48,7 @@ public final class EngineOptions {
                 defaultValue = "auto",
                 converter = Cli.MemorySizeConverter.class,
                 description = "Memory the engine's plan (weights, a full batch's KV cache at the whole context,"
-                        + " activations) must fit, e.g. 20G; auto: the host's memory less the JVM heap (default:"
+                        + " twice, activations) must fit, e.g. 20G; auto: the host's memory less the JVM heap (default:"
                         + " ${DEFAULT-VALUE}).")
         long memoryBudget;
 

@@ -37,6 +37,10 @@ class MemoryPlannerTest {
             assertEquals(4, plan.kvValueBytes());
             assertEquals(2L * shape.nLayer() * shape.nEmbd() * 4, plan.kvBytesPerToken());
             assertEquals(plan.kvBytesPerToken() * shape.nPositions() * 8, plan.kvBytes());
+            assertEquals(
+                    plan.weightBytes() + 2 * plan.kvBytes() + plan.activationBytes(),
+                    plan.totalBytes(),
+                    "a step holds the past and its present together");
             long onDisk = Files.size(ModelDirectory.open(Fixtures.tinyGptj()).modelFile());
             assertTrue(
                     plan.weightBytes() > onDisk * 0.95 && plan.weightBytes() <= onDisk,
@@ -55,7 +59,7 @@ class MemoryPlannerTest {
         EngineConfig config = EngineConfig.defaults(Fixtures.tinyGptj()).withBatching(64, Duration.ofMillis(5), 64);
         MemoryPlan wanted = MemoryPlanner.plan(ModelDirectory.open(Fixtures.tinyGptj()), config);
         // room for the weights and three rows, not four
-        long perRow = wanted.kvBytesPerToken() * wanted.context() + wanted.activationBytes() / 64;
+        long perRow = 2 * wanted.kvBytesPerToken() * wanted.context() + wanted.activationBytes() / 64;
         long budget = wanted.weightBytes() + 3 * perRow + perRow / 2;
         EngineException e =
                 assertThrows(EngineException.class, () -> InferenceEngine.open(config.withMemoryBudget(budget)));

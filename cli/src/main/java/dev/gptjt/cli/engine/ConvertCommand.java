@@ -60,7 +60,7 @@ public final class ConvertCommand extends IoCommand {
             defaultValue = "128",
             description = {
                 "With --quantize: weights per scale along K, 16 to 256 (default: ${DEFAULT-VALUE}, as ONNX Runtime's",
-                "quantizer; 32 keeps 4x the scales, reads ~18% more bytes per MatMul and was no more accurate here)."
+                "quantizer; 32 keeps 4x the scales, reads ~18%% more bytes per MatMul and was no more accurate here)."
             })
     int blockSize;
 

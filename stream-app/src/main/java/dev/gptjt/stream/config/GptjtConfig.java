@@ -143,7 +143,8 @@ public interface GptjtConfig {
 
         /**
          * Memory the engine's plan must fit, e.g. 20G: the weights (once per ONNX Runtime session), a full batch's KV
-         * cache at the model's whole context, and a full-context prompt pass's activations. Unset: on cpu the host's
+         * cache at the model's whole context twice (a step's past and present), and a full-context prompt pass's
+         * activations. Unset: on cpu the host's
          * memory (the container's limit where one is set) less the JVM heap; on cuda nothing is checked (set it to
          * the GPU's memory). A plan that does not fit stops the start in one line naming max-batch-size and this.
          */
