@@ -142,7 +142,13 @@ public final class InferenceEngine implements AutoCloseable {
                             + " it exceeds the " + whose + " of " + context + " tokens");
         }
         return new PreparedRequest.Generation(
-                request.id(), ids, params, System.nanoTime(), Long.MAX_VALUE, cachedPrefixOf(request.prompt(), ids));
+                request.id(),
+                ids,
+                params,
+                System.nanoTime(),
+                Long.MAX_VALUE,
+                cachedPrefixOf(request.prompt(), ids),
+                request.constraint());
     }
 
     /**

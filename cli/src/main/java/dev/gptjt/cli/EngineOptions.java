@@ -103,7 +103,8 @@ public final class EngineOptions {
                 converter = Cli.BackendConverter.class,
                 description =
                         "Who decodes greedy requests and scores labels: the Java token loop, the converted graphs,"
-                                + " or auto (the graphs on CUDA where the directory has them) (default: ${DEFAULT-VALUE}).")
+                                + " or auto (the classification graph where the directory has it, the greedy graph too on CUDA)"
+                                + " (default: ${DEFAULT-VALUE}).")
         DecodingBackend backend;
 
         public DecodingBackend backend() {

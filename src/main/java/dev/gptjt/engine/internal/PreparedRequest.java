@@ -1,5 +1,6 @@
 package dev.gptjt.engine.internal;
 
+import dev.gptjt.engine.ByteAutomaton;
 import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.PromptPrefix;
 import java.util.Arrays;
@@ -66,7 +67,8 @@ public sealed interface PreparedRequest permits PreparedRequest.Generation, Prep
     /**
      * A prompt to continue.
      *
-     * @param params validated decoding parameters
+     * @param params     validated decoding parameters
+     * @param constraint what the completion may be; {@code null} for free generation
      */
     record Generation(
             String id,
@@ -74,8 +76,20 @@ public sealed interface PreparedRequest permits PreparedRequest.Generation, Prep
             GenerationParams params,
             long submittedNanos,
             long deadlineNanos,
-            PromptPrefix prefix)
+            PromptPrefix prefix,
+            ByteAutomaton constraint)
             implements PreparedRequest {
+
+        /** A free generation. */
+        public Generation(
+                String id,
+                int[] promptIds,
+                GenerationParams params,
+                long submittedNanos,
+                long deadlineNanos,
+                PromptPrefix prefix) {
+            this(id, promptIds, params, submittedNanos, deadlineNanos, prefix, null);
+        }
 
         /**
          * The {@code index}-th of a backend's warm-up requests: 16 prompt tokens ("\n" repeated; any ids
@@ -94,12 +108,12 @@ public sealed interface PreparedRequest permits PreparedRequest.Generation, Prep
 
         @Override
         public Generation withDeadline(long nanos) {
-            return new Generation(id, promptIds, params, submittedNanos, nanos, prefix);
+            return new Generation(id, promptIds, params, submittedNanos, nanos, prefix, constraint);
         }
 
         @Override
         public Generation withoutPrefix() {
-            return new Generation(id, promptIds, params, submittedNanos, deadlineNanos, null);
+            return new Generation(id, promptIds, params, submittedNanos, deadlineNanos, null, constraint);
         }
 
         /** The same prompt, scoring {@code labelIds} instead of generating. */

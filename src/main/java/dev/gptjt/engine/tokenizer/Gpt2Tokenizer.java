@@ -239,6 +239,31 @@ public final class Gpt2Tokenizer {
         return bytes.toString(StandardCharsets.UTF_8);
     }
 
+    /**
+     * The bytes token {@code id} writes, its byte-level characters undone; {@code null} for an id outside the
+     * vocabulary (GPT-J's unused 50257–50399). {@code <|endoftext|>} is the 13 bytes of its name here: callers
+     * that treat it as end-of-sequence leave it out themselves.
+     */
+    public byte[] tokenBytes(int id) {
+        if (id < 0 || id >= idToToken.length || idToToken[id] == null) {
+            return null;
+        }
+        return bytesOf(idToToken[id]);
+    }
+
+    private static byte[] bytesOf(String token) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(token.length());
+        for (int k = 0; k < token.length(); k++) {
+            int b = ByteLevel.decode(token.charAt(k));
+            if (b >= 0) {
+                bytes.write(b);
+            } else {
+                bytes.writeBytes(String.valueOf(token.charAt(k)).getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return bytes.toByteArray();
+    }
+
     /** Number of entries in {@code vocab.json}. */
     public int vocabSize() {
         return vocab.size();

@@ -1,5 +1,7 @@
 package dev.gptjt.tasks;
 
+import dev.gptjt.engine.GenerationParams;
+import dev.gptjt.engine.GenerationRequest;
 import java.util.List;
 import java.util.Objects;
 
@@ -15,6 +17,8 @@ import java.util.Objects;
  * @param maxNewTokens     default {@code max_new_tokens} (generate/extract) when the request keeps the schema's default
  * @param stop             default stop sequences when the request gives none
  * @param lengthNormalized classify: compare labels by mean token log-probability instead of the sum
+ * @param output           what a generate or extract completion may be: free text, or (extract) a list of spans
+ *                         of the input decoded under its shape
  */
 public record TaskDefinition(
         String name,
@@ -24,12 +28,25 @@ public record TaskDefinition(
         String topic,
         int maxNewTokens,
         List<String> stop,
-        boolean lengthNormalized) {
+        boolean lengthNormalized,
+        OutputShape output) {
 
     public enum Mode {
         GENERATE,
         CLASSIFY,
         EXTRACT
+    }
+
+    /** What a completion may be. */
+    public enum OutputShape {
+        /** Whatever the model writes (then parsed leniently, for extract). */
+        FREE,
+        /**
+         * extract: a list in the template's format whose every item is a word-aligned substring of the input, each
+         * at most once, or the none word ({@link SpanListAutomaton}); decoded under that shape, so it always parses
+         * and never names what the input does not hold.
+         */
+        SPANS
     }
 
     public static final String INPUT = "{input}";
@@ -50,6 +67,30 @@ public record TaskDefinition(
         if (mode == Mode.CLASSIFY && labels.stream().distinct().count() != labels.size()) {
             throw new IllegalArgumentException("task " + name + ": labels must be distinct");
         }
+        output = Objects.requireNonNullElse(output, OutputShape.FREE);
+        if (output == OutputShape.SPANS && mode != Mode.EXTRACT) {
+            throw new IllegalArgumentException("task " + name + ": output spans is for extract tasks, not " + mode);
+        }
+    }
+
+    /**
+     * The generation request of a generate or extract task for {@code input}: its prompt, and under the task's
+     * output shape when it has one.
+     */
+    public GenerationRequest generation(String id, String input, GenerationParams params) {
+        return new GenerationRequest(
+                id,
+                prompt(input),
+                params,
+                output == OutputShape.SPANS ? SpanListAutomaton.of(input, spanFormat()) : null);
+    }
+
+    /** How this task's span lists are written: the default format after its template, ending in its stop. */
+    public SpanListAutomaton.Format spanFormat() {
+        SpanListAutomaton.Format after = SpanListAutomaton.Format.after(template.substring(template.indexOf(INPUT)));
+        return stop.isEmpty()
+                ? after
+                : new SpanListAutomaton.Format(after.lead(), after.separator(), stop.get(0), after.none());
     }
 
     /** The prompt for a request's text. */

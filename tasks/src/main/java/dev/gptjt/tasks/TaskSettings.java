@@ -40,6 +40,14 @@ public interface TaskSettings {
     @WithDefault("false")
     boolean lengthNormalized();
 
+    /**
+     * generate/extract: what a completion may be: free (whatever the model writes), or, for extract, spans (a list in
+     * the template's format whose every item is a word-aligned substring of the input, each once, or 'none';
+     * decoded under that shape on the Java loop, so it always parses and names nothing the input lacks).
+     */
+    @WithDefault("free")
+    TaskDefinition.OutputShape output();
+
     /** classify: a distilled model that answers the records it is sure of before GPT-JT ('gptjt distill'). */
     Optional<Cascade> cascade();
 
@@ -99,7 +107,8 @@ public interface TaskSettings {
                                 t.topic().orElse(DefaultTopics.results(name)),
                                 t.maxNewTokens(),
                                 t.stop().orElse(List.of()),
-                                t.lengthNormalized()));
+                                t.lengthNormalized(),
+                                t.output()));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("gptjt.tasks." + name + ": " + e.getMessage(), e);
             }

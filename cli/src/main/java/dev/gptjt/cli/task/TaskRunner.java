@@ -92,7 +92,7 @@ public final class TaskRunner {
                                 input.id(), prompt, task.continuations(), task.lengthNormalized()))
                         .thenApply(this::classification);
             case EXTRACT ->
-                engine.submit(new GenerationRequest(input.id(), prompt, params()))
+                engine.submit(task.generation(input.id(), input.text(), params()))
                         .thenApply(this::extraction);
             case GENERATE ->
                 engine.submit(new GenerationRequest(input.id(), prompt, params()))

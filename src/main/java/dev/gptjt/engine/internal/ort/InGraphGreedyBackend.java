@@ -99,7 +99,8 @@ public final class InGraphGreedyBackend implements GenerationBackend {
     public static boolean accepts(PreparedRequest request) {
         return request instanceof PreparedRequest.Generation g
                 && g.params().greedy()
-                && !g.params().ignoreEos();
+                && !g.params().ignoreEos()
+                && g.constraint() == null; // GreedySearch takes no per-step mask
     }
 
     @Override

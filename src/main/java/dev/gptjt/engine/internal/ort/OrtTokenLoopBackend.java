@@ -5,11 +5,13 @@ import ai.onnxruntime.OrtSession;
 import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.PromptPrefix;
+import dev.gptjt.engine.constraint.TokenMask;
 import dev.gptjt.engine.internal.GenerationBackend;
 import dev.gptjt.engine.internal.LabelScores;
 import dev.gptjt.engine.internal.PreparedRequest;
 import dev.gptjt.engine.internal.RowFeed;
 import dev.gptjt.engine.internal.RowState;
+import dev.gptjt.engine.internal.sampling.ConstrainedSampler;
 import dev.gptjt.engine.internal.sampling.Sampler;
 import dev.gptjt.engine.model.ModelConfig;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
@@ -38,6 +40,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
     private final KvCacheMerge.BufferPool buffers = new KvCacheMerge.BufferPool(); // scheduler thread only
     private final RunControl control = new RunControl();
     private final TokenLoopLabelScorer scorer;
+    private TokenMask masks; // scheduler thread only
 
     public OrtTokenLoopBackend(DecoderSession decoder, Gpt2Tokenizer tokenizer) {
         this.decoder = decoder;
@@ -118,6 +121,24 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         } finally {
             control.end(options);
         }
+    }
+
+    /** The row's sampler: its parameters', under its constraint when it has one. */
+    private Sampler samplerOf(PreparedRequest.Generation request) {
+        Sampler sampler = Sampler.of(request.params());
+        if (request.constraint() == null) {
+            return sampler;
+        }
+        if (masks == null) { // the token trie, made once on the first constrained request (scheduler thread)
+            masks = TokenMask.of(tokenizer, config.vocabSize(), config.eosTokenId());
+        }
+        return new ConstrainedSampler(
+                sampler,
+                masks,
+                request.constraint(),
+                tokenizer,
+                config.eosTokenId(),
+                request.params().maxNewTokens());
     }
 
     /** A generating row: its progress, its sampler, and where it stands in the running batch's cache. */
@@ -211,8 +232,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                 int batchSize = incoming.size() + unfinished();
                 for (int r = 0; r < incoming.size(); r++) {
                     PreparedRequest.Generation req = incoming.get(r);
-                    Row row = new Row(
-                            new RowState(req, tokenizer, config.eosTokenId()), Sampler.of(req.params()), admitted);
+                    Row row = new Row(new RowState(req, tokenizer, config.eosTokenId()), samplerOf(req), admitted);
                     row.cached = req.promptIds().length;
                     fresh.add(row);
                     prompt.row(r, 0, logits);

@@ -71,7 +71,7 @@ final class Dispatcher {
                         .thenApply(r -> new Outcome(topic, results.completion(pending, r, clock.instant())));
             case EXTRACT ->
                 engine.submit(
-                                new GenerationRequest(request.getId(), prompt, params(request, task)),
+                                task.generation(request.getId(), request.getPrompt(), params(request, task)),
                                 request.getDeadlineAt())
                         .thenApply(r -> new Outcome(topic, results.extraction(pending, task, r, clock.instant())));
             case CLASSIFY -> {

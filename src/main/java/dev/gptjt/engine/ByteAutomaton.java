@@ -1,0 +1,38 @@
+package dev.gptjt.engine;
+
+/**
+ * What a constrained generation may write, byte by byte (the UTF-8 of its completion): the engine lets through
+ * only tokens whose every byte keeps the automaton alive, and end-of-sequence only in an accepting state. The
+ * automaton works on bytes, not tokens, because GPT-2's byte-level BPE cuts text anywhere (a token may end
+ * inside a UTF-8 character or hold a separator and the start of the next span).
+ *
+ * <p>States are ints the automaton hands out; {@link #DEAD} is the state after a refused byte. An
+ * implementation must be <em>trim</em>: from every state it returns other than {@code DEAD}, some byte
+ * sequence leads to an accepting state, so a constrained row never finds every token masked (every single byte
+ * is a GPT-2 token). One instance serves one request; the engine may ask about any state it was given, in any
+ * order, from one thread at a time.
+ */
+public interface ByteAutomaton {
+    /** The state after a byte the automaton refuses. */
+    int DEAD = -1;
+
+    /** The state before any byte. */
+    int start();
+
+    /**
+     * The state after byte {@code b} (0–255) in {@code state}, or {@link #DEAD}.
+     *
+     * @param state a state this automaton returned, never {@code DEAD}
+     */
+    int next(int state, int b);
+
+    /** Whether the output may end in {@code state} (end-of-sequence is allowed there). */
+    boolean accepting(int state);
+
+    /**
+     * The fewest bytes from {@code state} to an accepting state (0 in one). The engine closes the output within
+     * the request's {@code max_new_tokens} by allowing only tokens after which this many bytes still fit in the
+     * tokens left: every byte is a token, so the output ends complete instead of cut.
+     */
+    int bytesToAccept(int state);
+}

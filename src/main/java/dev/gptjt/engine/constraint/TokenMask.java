@@ -1,0 +1,180 @@
+package dev.gptjt.engine.constraint;
+
+import dev.gptjt.engine.ByteAutomaton;
+import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
+import java.util.Arrays;
+
+/**
+ * Which tokens a {@link ByteAutomaton} allows next: a trie over every token's bytes, walked depth first from
+ * the automaton's state, a subtree left as soon as its first byte kills the automaton. A span automaton allows a
+ * handful of first bytes, so a mask visits a few hundred of the trie's nodes, not the vocabulary's 50 257
+ * tokens. Built once per tokenizer; immutable and shared by every row.
+ *
+ * <p>Ids outside the tokenizer's vocabulary (GPT-J's logits 50 257–50 399, which no text stands for) are never
+ * allowed; the end-of-sequence id is not in the trie and is allowed exactly where the automaton accepts.
+ */
+public final class TokenMask {
+    private static final int NONE = -1;
+
+    private final int logits;
+    private final int eosTokenId;
+    // the trie: node 0 is the root; each node's children are a sibling list, bytes ascending
+    private int[] firstChild;
+    private int[] nextSibling;
+    private byte[] edgeByte;
+    private int[] tokenAt;
+    private int nodes;
+
+    private TokenMask(int logits, int eosTokenId) {
+        this.logits = logits;
+        this.eosTokenId = eosTokenId;
+        int capacity = 1 << 16;
+        firstChild = new int[capacity];
+        nextSibling = new int[capacity];
+        edgeByte = new byte[capacity];
+        tokenAt = new int[capacity];
+        nodes = 1;
+        firstChild[0] = NONE;
+        nextSibling[0] = NONE;
+        tokenAt[0] = NONE;
+    }
+
+    /**
+     * The masks of {@code tokenizer}'s tokens over logits of {@code logits} ids.
+     *
+     * @param eosTokenId the end-of-sequence id: allowed only in accepting states, never as its name's bytes
+     */
+    public static TokenMask of(Gpt2Tokenizer tokenizer, int logits, int eosTokenId) {
+        TokenMask mask = new TokenMask(logits, eosTokenId);
+        for (int id = 0; id < Math.min(logits, tokenizer.vocabSize()); id++) {
+            byte[] bytes = tokenizer.tokenBytes(id);
+            if (id != eosTokenId && bytes != null && bytes.length > 0) {
+                mask.insert(bytes, id);
+            }
+        }
+        return mask;
+    }
+
+    /** Logit ids the mask covers. */
+    public int size() {
+        return logits;
+    }
+
+    /**
+     * The tokens allowed in {@code state}, as a bit set over the logit ids ({@code long} word {@code id >>> 6}).
+     *
+     * @param state a state of {@code automaton} other than {@link ByteAutomaton#DEAD}
+     */
+    public long[] allowed(ByteAutomaton automaton, int state) {
+        return allowed(automaton, state, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The tokens allowed in {@code state} after which the automaton is at most {@code bytesLeft} bytes from
+     * accepting: with {@code bytesLeft} the tokens a request has left after this one, the output closes within its
+     * budget. Never empty when {@code state} itself is at most {@code bytesLeft + 1} bytes from accepting.
+     */
+    public long[] allowed(ByteAutomaton automaton, int state, int bytesLeft) {
+        long[] bits = new long[(logits + 63) >>> 6];
+        if (automaton.accepting(state) && eosTokenId >= 0 && eosTokenId < logits) {
+            bits[eosTokenId >>> 6] |= 1L << eosTokenId;
+        }
+        // depth-first over the trie, carrying the automaton's state at each node
+        int[] nodeStack = new int[64];
+        int[] stateStack = new int[64];
+        int top = 0;
+        nodeStack[top] = firstChild[0];
+        stateStack[top] = state;
+        top++;
+        while (top > 0) {
+            top--;
+            int node = nodeStack[top];
+            int from = stateStack[top];
+            if (node == NONE) {
+                continue;
+            }
+            if (nextSibling[node] != NONE) { // come back for the siblings, from the same parent state
+                nodeStack[top] = nextSibling[node];
+                stateStack[top] = from;
+                top++;
+            }
+            int to = automaton.next(from, edgeByte[node] & 0xff);
+            if (to == ByteAutomaton.DEAD) {
+                continue;
+            }
+            if (tokenAt[node] != NONE && (bytesLeft == Integer.MAX_VALUE || automaton.bytesToAccept(to) <= bytesLeft)) {
+                bits[tokenAt[node] >>> 6] |= 1L << tokenAt[node];
+            }
+            if (firstChild[node] != NONE) {
+                if (top == nodeStack.length) {
+                    nodeStack = Arrays.copyOf(nodeStack, top * 2);
+                    stateStack = Arrays.copyOf(stateStack, top * 2);
+                }
+                nodeStack[top] = firstChild[node];
+                stateStack[top] = to;
+                top++;
+            }
+        }
+        return bits;
+    }
+
+    /** Whether {@code id} is set in {@code bits}. */
+    public static boolean contains(long[] bits, int id) {
+        return (bits[id >>> 6] & (1L << id)) != 0;
+    }
+
+    /** Sets every logit {@code bits} does not allow to negative infinity. */
+    public static void apply(long[] bits, float[] logits) {
+        for (int id = 0; id < logits.length; id++) {
+            if ((bits[id >>> 6] & (1L << id)) == 0) {
+                logits[id] = Float.NEGATIVE_INFINITY;
+            }
+        }
+    }
+
+    private void insert(byte[] bytes, int id) {
+        int node = 0;
+        for (byte b : bytes) {
+            node = child(node, b);
+        }
+        tokenAt[node] = id;
+    }
+
+    /** The child of {@code node} along {@code b}, made if missing, siblings kept in ascending byte order. */
+    private int child(int node, byte b) {
+        int unsigned = b & 0xff;
+        int previous = NONE;
+        int c = firstChild[node];
+        while (c != NONE && (edgeByte[c] & 0xff) < unsigned) {
+            previous = c;
+            c = nextSibling[c];
+        }
+        if (c != NONE && (edgeByte[c] & 0xff) == unsigned) {
+            return c;
+        }
+        int made = newNode(b);
+        nextSibling[made] = c;
+        if (previous == NONE) {
+            firstChild[node] = made;
+        } else {
+            nextSibling[previous] = made;
+        }
+        return made;
+    }
+
+    private int newNode(byte b) {
+        if (nodes == firstChild.length) {
+            int capacity = nodes * 2;
+            firstChild = Arrays.copyOf(firstChild, capacity);
+            nextSibling = Arrays.copyOf(nextSibling, capacity);
+            edgeByte = Arrays.copyOf(edgeByte, capacity);
+            tokenAt = Arrays.copyOf(tokenAt, capacity);
+        }
+        int n = nodes++;
+        firstChild[n] = NONE;
+        nextSibling[n] = NONE;
+        edgeByte[n] = b;
+        tokenAt[n] = NONE;
+        return n;
+    }
+}

@@ -1,0 +1,86 @@
+package dev.gptjt.engine.internal.sampling;
+
+import dev.gptjt.engine.ByteAutomaton;
+import dev.gptjt.engine.constraint.TokenMask;
+import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
+
+/**
+ * A row's sampler under a {@link ByteAutomaton}: every token the automaton does not allow from the row's state
+ * is masked to negative infinity before the row's own sampler (greedy, or top-k/top-p over the allowed ids
+ * only) picks, and the picked token's bytes then move the state on. With {@code maxNewTokens} it closes the
+ * output within that budget: a token is allowed only if the automaton's shortest way to an accepting state
+ * still fits in the tokens left after it. Stop strings and the length limit keep working around it: they are
+ * the row's, not the sampler's.
+ */
+public final class ConstrainedSampler implements Sampler {
+    private final Sampler inner;
+    private final TokenMask masks;
+    private final ByteAutomaton automaton;
+    private final Gpt2Tokenizer tokenizer;
+    private final int eosTokenId;
+    private final int maxNewTokens;
+    private int state;
+    private long maskNanos;
+    private int steps;
+
+    /**
+     * @param maxNewTokens the row's budget: the output is closed within it where the automaton's start state is
+     *                     at most that many bytes from accepting (else the budget may cut it)
+     */
+    public ConstrainedSampler(
+            Sampler inner,
+            TokenMask masks,
+            ByteAutomaton automaton,
+            Gpt2Tokenizer tokenizer,
+            int eosTokenId,
+            int maxNewTokens) {
+        this.inner = inner;
+        this.maxNewTokens = maxNewTokens;
+        this.masks = masks;
+        this.automaton = automaton;
+        this.tokenizer = tokenizer;
+        this.eosTokenId = eosTokenId;
+        this.state = automaton.start();
+    }
+
+    @Override
+    public int sample(float[] logits) {
+        long start = System.nanoTime();
+        int tokensAfterThis = maxNewTokens - steps - 1;
+        long[] allowed = masks.allowed(
+                automaton,
+                state,
+                automaton.bytesToAccept(state) <= tokensAfterThis + 1
+                        ? Math.max(0, tokensAfterThis)
+                        : Integer.MAX_VALUE);
+        TokenMask.apply(allowed, logits);
+        maskNanos += System.nanoTime() - start;
+        steps++;
+        int token = inner.sample(logits);
+        if (!TokenMask.contains(allowed, token)) {
+            // a draw's rounding can fall past the last allowed candidate: take the likeliest allowed one instead
+            token = Sampler.argmax(logits);
+        }
+        if (token != eosTokenId) {
+            for (byte b : tokenizer.tokenBytes(token)) {
+                state = automaton.next(state, b & 0xff);
+            }
+        }
+        return token;
+    }
+
+    /** Whether the output so far is complete (the automaton accepts it). */
+    public boolean accepting() {
+        return automaton.accepting(state);
+    }
+
+    /** Time spent computing masks, in nanoseconds, over {@link #steps()} steps. */
+    public long maskNanos() {
+        return maskNanos;
+    }
+
+    /** Tokens picked under the constraint. */
+    public int steps() {
+        return steps;
+    }
+}

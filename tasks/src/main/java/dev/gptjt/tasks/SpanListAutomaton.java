@@ -1,0 +1,387 @@
+package dev.gptjt.tasks;
+
+import dev.gptjt.engine.ByteAutomaton;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code spans} output shape of an extract task, over one request's input: the completion is a list in the
+ * template's format ({@code " Seattle, Portland, Vikash Berg\n"}, or {@code " none\n"}) whose every item is a
+ * word-aligned substring of the input, each at most once. Word-aligned: it starts where a whitespace-separated
+ * word of the input starts and ends where one ends, quotes and punctuation at a word's ends left out as
+ * {@link EntityParser} trims them ({@code "Microsoft,"} gives {@code Microsoft}). Items are mentions that do not
+ * overlap in the input (each span's first occurrence): after {@code Boston}, neither {@code Boston} again nor
+ * {@code Boston last} — a model that would repeat an item is led to the next mention or the list's end, not
+ * into a longer copy of what it wrote. An item never holds what the
+ * parser would split or reinterpret ({@code , ; | ( )}, a line break), never reads as the parser's "none", and
+ * spans at most {@value #MAX_SPAN_WORDS} words. So every output it accepts parses, by construction, into
+ * entities that are all in the input.
+ *
+ * <p>A deterministic automaton built as it is walked: a trie of the allowed spans' UTF-8 bytes, and states
+ * (where in the list, which trie node, which spans are already written) interned on first use, each with its
+ * transitions cached. Trim: a trie node is entered only while its subtree holds a span not yet written, and a
+ * separator only while one is left, so every state can still finish the list.
+ */
+public final class SpanListAutomaton implements ByteAutomaton {
+    /** Longest span, in words: entities are names; the bound keeps a long input's trie small. */
+    public static final int MAX_SPAN_WORDS = 8;
+
+    private static final String TRIMMED = " \t\"'`“”‘’.,;:!?*-[]{}<>()";
+    private static final Pattern NOT_IN_A_SPAN = Pattern.compile("[,;|()\\r\\n]");
+    private static final Pattern WORD = Pattern.compile("\\S+");
+    private static final Pattern NONE_LIKE = Pattern.compile("(?i)^(none|n/?a|no entities|-)$");
+    private static final int UNKNOWN = -2;
+
+    /**
+     * How the list is written.
+     *
+     * @param lead      before the first item (a space after a template ending in {@code "Entities:"})
+     * @param separator between items
+     * @param end       after the last item (the task's stop sequence)
+     * @param none      the whole list when the input has no entity
+     */
+    public record Format(String lead, String separator, String end, String none) {
+        /** The built-in {@code entities} task's format after a template that ends in {@code "Entities:"}. */
+        public static final Format DEFAULT = new Format(" ", ", ", "\n", "none");
+
+        /** The default format after {@code template}: no lead space when the template ends in whitespace. */
+        public static Format after(String template) {
+            boolean spaced = !template.isEmpty() && Character.isWhitespace(template.charAt(template.length() - 1));
+            return new Format(spaced ? "" : " ", ", ", "\n", "none");
+        }
+    }
+
+    private enum Kind {
+        LEAD,
+        ITEM,
+        SEPARATOR,
+        END,
+        DONE
+    }
+
+    /** A state: its kind, the trie and node of an item, the position in a lead/separator/end, spans written. */
+    private record State(Kind kind, boolean first, int node, int position, BitSet written) {}
+
+    private final Format format;
+    private final List<String> spans;
+    private final Trie firstItem; // spans and the none word
+    private final Trie nextItem; // spans only
+    private final byte[] lead;
+    private final byte[] separator;
+    private final byte[] end;
+    private final List<State> states = new ArrayList<>();
+    private final Map<State, Integer> ids = new HashMap<>();
+    private final List<int[]> transitions = new ArrayList<>();
+
+    /** A span and its first occurrence in the input, {@code [start, end)} in chars. */
+    private record Span(String text, int start, int end) {}
+
+    private final BitSet[] overlapping; // per span: the spans whose first occurrence overlaps its own (itself too)
+    private final Map<BitSet, BitSet> blockedByWritten = new HashMap<>();
+
+    private SpanListAutomaton(Format format, List<Span> found) {
+        this.format = format;
+        this.spans = found.stream().map(Span::text).toList();
+        this.overlapping = new BitSet[found.size()];
+        for (int i = 0; i < found.size(); i++) {
+            overlapping[i] = new BitSet();
+            for (int j = 0; j < found.size(); j++) {
+                if (found.get(i).start() < found.get(j).end()
+                        && found.get(j).start() < found.get(i).end()) {
+                    overlapping[i].set(j);
+                }
+            }
+        }
+        this.lead = format.lead().getBytes(StandardCharsets.UTF_8);
+        this.separator = format.separator().getBytes(StandardCharsets.UTF_8);
+        this.end = format.end().getBytes(StandardCharsets.UTF_8);
+        if (separator.length == 0 || end.length == 0 || format.none().isEmpty()) {
+            throw new IllegalArgumentException("a span list needs a separator, an end and a none word");
+        }
+        this.firstItem = new Trie(spans, format.none());
+        this.nextItem = new Trie(spans, null);
+    }
+
+    /** The automaton of {@code input}'s span lists in {@code format}. */
+    public static SpanListAutomaton of(String input, Format format) {
+        return new SpanListAutomaton(format, spans(input, format));
+    }
+
+    /** The spans an item may be, in input order, one per lower-case spelling (the parser drops repeats so). */
+    public static List<String> spansOf(String input, Format format) {
+        return spans(input, format).stream().map(Span::text).toList();
+    }
+
+    private static List<Span> spans(String input, Format format) {
+        List<int[]> words = new ArrayList<>();
+        Matcher m = WORD.matcher(input);
+        while (m.find()) {
+            int start = m.start();
+            int end = m.end();
+            while (start < end && TRIMMED.indexOf(input.charAt(start)) >= 0) {
+                start++;
+            }
+            while (end > start && TRIMMED.indexOf(input.charAt(end - 1)) >= 0) {
+                end--;
+            }
+            if (start < end) {
+                words.add(new int[] {start, end});
+            }
+        }
+        Map<String, Span> byLowerCase = new LinkedHashMap<>();
+        for (int i = 0; i < words.size(); i++) {
+            for (int j = i; j < Math.min(words.size(), i + MAX_SPAN_WORDS); j++) {
+                String span = input.substring(words.get(i)[0], words.get(j)[1]);
+                if (NOT_IN_A_SPAN.matcher(span).find()
+                        || span.contains(format.separator().strip())
+                        || span.contains(format.end())) {
+                    break; // a longer span from i holds it too
+                }
+                String lower = span.toLowerCase(Locale.ROOT);
+                if (NONE_LIKE.matcher(span).matches()
+                        || lower.equals(format.none().toLowerCase(Locale.ROOT))
+                        || lower.startsWith("and ")) {
+                    continue;
+                }
+                byLowerCase.putIfAbsent(lower, new Span(span, words.get(i)[0], words.get(j)[1]));
+            }
+        }
+        return List.copyOf(byLowerCase.values());
+    }
+
+    /** The spans an item may be. */
+    public List<String> spans() {
+        return spans;
+    }
+
+    /** The format it writes. */
+    public Format format() {
+        return format;
+    }
+
+    @Override
+    public int start() {
+        return lead.length == 0
+                ? intern(new State(Kind.ITEM, true, 0, 0, new BitSet()))
+                : intern(new State(Kind.LEAD, true, 0, 0, new BitSet()));
+    }
+
+    @Override
+    public int next(int state, int b) {
+        int[] row = transitions.get(state);
+        if (row[b] == UNKNOWN) {
+            State to = step(states.get(state), (byte) b);
+            row[b] = to == null ? DEAD : intern(to);
+        }
+        return row[b];
+    }
+
+    @Override
+    public boolean accepting(int state) {
+        return states.get(state).kind() == Kind.DONE;
+    }
+
+    @Override
+    public int bytesToAccept(int state) {
+        State s = states.get(state);
+        return switch (s.kind()) {
+            case LEAD -> lead.length - s.position() + firstItem.shortest(0, blocked(s.written()), true) + end.length;
+            case ITEM ->
+                (s.first() ? firstItem : nextItem).shortest(s.node(), blocked(s.written()), s.first()) + end.length;
+            case SEPARATOR ->
+                separator.length - s.position() + nextItem.shortest(0, blocked(s.written()), false) + end.length;
+            case END -> end.length - s.position();
+            case DONE -> 0;
+        };
+    }
+
+    private State step(State s, byte b) {
+        return switch (s.kind()) {
+            case LEAD ->
+                b != lead[s.position()]
+                        ? null
+                        : s.position() + 1 == lead.length
+                                ? new State(Kind.ITEM, true, 0, 0, s.written())
+                                : new State(Kind.LEAD, true, 0, s.position() + 1, s.written());
+            case ITEM -> item(s, b);
+            case SEPARATOR ->
+                b != separator[s.position()]
+                        ? null
+                        : s.position() + 1 == separator.length
+                                ? new State(Kind.ITEM, false, 0, 0, s.written())
+                                : new State(Kind.SEPARATOR, false, 0, s.position() + 1, s.written());
+            case END ->
+                b != end[s.position()]
+                        ? null
+                        : s.position() + 1 == end.length
+                                ? new State(Kind.DONE, false, 0, 0, s.written())
+                                : new State(Kind.END, false, 0, s.position() + 1, s.written());
+            case DONE -> null;
+        };
+    }
+
+    private State item(State s, byte b) {
+        Trie trie = s.first() ? firstItem : nextItem;
+        BitSet blocked = blocked(s.written());
+        int child = trie.child(s.node(), b);
+        if (child >= 0 && trie.live(child, blocked)) {
+            return new State(Kind.ITEM, s.first(), child, 0, s.written());
+        }
+        int span = trie.spanAt[s.node()];
+        boolean complete = (span >= 0 && !blocked.get(span)) || (s.first() && trie.noneAt[s.node()]);
+        if (!complete) {
+            return null;
+        }
+        BitSet written = s.written();
+        if (span >= 0) {
+            written = (BitSet) written.clone();
+            written.set(span);
+        }
+        if (b == end[0]) {
+            return end.length == 1
+                    ? new State(Kind.DONE, false, 0, 0, written)
+                    : new State(Kind.END, false, 0, 1, written);
+        }
+        if (b == separator[0] && span >= 0 && blocked(written).cardinality() < spans.size()) {
+            return separator.length == 1
+                    ? new State(Kind.ITEM, false, 0, 0, written)
+                    : new State(Kind.SEPARATOR, false, 0, 1, written);
+        }
+        return null;
+    }
+
+    /** The spans no later item may be: those written, and those overlapping one written in the input. */
+    private BitSet blocked(BitSet written) {
+        return blockedByWritten.computeIfAbsent(written, w -> {
+            BitSet blocked = new BitSet();
+            w.stream().forEach(k -> blocked.or(overlapping[k]));
+            return blocked;
+        });
+    }
+
+    private int intern(State s) {
+        Integer id = ids.get(s);
+        if (id == null) {
+            id = states.size();
+            states.add(s);
+            ids.put(s, id);
+            int[] row = new int[256];
+            Arrays.fill(row, UNKNOWN);
+            transitions.add(row);
+        }
+        return id;
+    }
+
+    /** A byte trie of the spans (and the none word), each node knowing the spans below it. */
+    private static final class Trie {
+        private final Map<Integer, Integer> edges = new HashMap<>(); // node * 256 + byte -> child
+        private int[] spanAt = new int[16];
+        private boolean[] noneAt = new boolean[16];
+        private final List<BitSet> below = new ArrayList<>();
+        private final List<Boolean> noneBelow = new ArrayList<>();
+        private final Map<BitSet, int[]> shortestByBlocked = new HashMap<>(); // per spans blocked: per node, or -1
+
+        Trie(List<String> spans, String none) {
+            node();
+            for (int i = 0; i < spans.size(); i++) {
+                int n = 0;
+                below.get(n).set(i);
+                for (byte b : spans.get(i).getBytes(StandardCharsets.UTF_8)) {
+                    n = childOrNew(n, b);
+                    below.get(n).set(i);
+                }
+                spanAt[n] = i;
+            }
+            if (none != null) {
+                int n = 0;
+                noneBelow.set(n, true);
+                for (byte b : none.getBytes(StandardCharsets.UTF_8)) {
+                    n = childOrNew(n, b);
+                    noneBelow.set(n, true);
+                }
+                noneAt[n] = true;
+            }
+        }
+
+        int child(int node, byte b) {
+            return edges.getOrDefault(node * 256 + (b & 0xff), -1);
+        }
+
+        /**
+         * The fewest bytes from {@code node} to the end of an item: a span not blocked, or (first item) the none
+         * word. Worked out once per set of spans blocked, for the nodes asked about.
+         */
+        int shortest(int node, BitSet blocked, boolean first) {
+            int[] memo = shortestByBlocked.computeIfAbsent(blocked, w -> {
+                int[] m = new int[below.size()];
+                Arrays.fill(m, -1);
+                return m;
+            });
+            if (memo[node] < 0) {
+                int best = (spanAt[node] >= 0 && !blocked.get(spanAt[node])) || (first && noneAt[node])
+                        ? 0
+                        : Integer.MAX_VALUE / 2;
+                if (best > 0) {
+                    for (Map.Entry<Integer, Integer> e : childrenOf(node)) {
+                        if (live(e.getValue(), blocked)) {
+                            best = Math.min(best, 1 + shortest(e.getValue(), blocked, first));
+                        }
+                    }
+                }
+                memo[node] = best;
+            }
+            return memo[node];
+        }
+
+        private List<Map.Entry<Integer, Integer>> childrenOf(int node) {
+            List<Map.Entry<Integer, Integer>> out = new ArrayList<>();
+            for (int b = 0; b < 256; b++) {
+                int c = edges.getOrDefault(node * 256 + b, -1);
+                if (c >= 0) {
+                    out.add(Map.entry(b, c));
+                }
+            }
+            return out;
+        }
+
+        /** Whether a walk into {@code node} can still end an item: a span not blocked, or the none word. */
+        boolean live(int node, BitSet blocked) {
+            if (noneBelow.get(node)) {
+                return true;
+            }
+            BitSet left = (BitSet) below.get(node).clone();
+            left.andNot(blocked);
+            return !left.isEmpty();
+        }
+
+        private int childOrNew(int node, byte b) {
+            int c = child(node, b);
+            if (c < 0) {
+                c = node();
+                edges.put(node * 256 + (b & 0xff), c);
+            }
+            return c;
+        }
+
+        private int node() {
+            int n = below.size();
+            below.add(new BitSet());
+            noneBelow.add(false);
+            if (n == spanAt.length) {
+                spanAt = Arrays.copyOf(spanAt, n * 2);
+                noneAt = Arrays.copyOf(noneAt, n * 2);
+            }
+            spanAt[n] = -1;
+            return n;
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.gptjt.tasks;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.engine.FinishReason;
+import dev.gptjt.engine.GenerationParams;
+import dev.gptjt.engine.GenerationRequest;
+import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.engine.InferenceEngine;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An extract task with {@code output=spans} through the engine's Java loop on the committed tiny fixture (random
+ * weights: left free it writes noise): every answer parses into spans of its input, the budget closes the list,
+ * sampling keeps to the shape, and free rows in the same batch answer exactly as alone.
+ */
+class SpanExtractionTest {
+    private static final Path TINY = Path.of(System.getProperty("gptjt.models", "../models"), "tiny-gptj");
+    private static final TaskDefinition ENTITIES = new TaskDefinition(
+            "entities",
+            "Extract all the names of people, places, and organizations from the following sentences.\n\n"
+                    + "Sentence: Satya Nadella, the CEO of Microsoft, was visiting the Bahamas last May.\n"
+                    + "Entities: Satya Nadella, Microsoft, Bahamas\n\nSentence: {input}\nEntities:",
+            TaskDefinition.Mode.EXTRACT,
+            List.of(),
+            "gptjt.results.entities",
+            24,
+            List.of("\n"),
+            false,
+            TaskDefinition.OutputShape.SPANS);
+    private static final List<String> SENTENCES = List.of(
+            "Pacific Northwest cities include Seattle and Portland, which I have visited with Vikash.",
+            "Zoë flew from São Paulo to 東京 with Acme Corp 🚀",
+            "",
+            "typed <|endoftext|> by Ana; then (Bob) left",
+            "none of this, and nothing else");
+
+    private static EngineConfig config(int batch) {
+        return EngineConfig.defaults(TINY).withBatching(batch, Duration.ofMillis(200), 64);
+    }
+
+    @Test
+    void shouldAnswerEverySentenceWithSpansOfItsInputThatParse() {
+        try (InferenceEngine engine = InferenceEngine.open(config(8))) {
+            for (int budget : new int[] {6, 9, 24}) {
+                GenerationParams greedy = GenerationParams.DEFAULTS.withMaxNewTokens(budget);
+                for (GenerationParams params : List.of(
+                        greedy.withStop(ENTITIES.stop()),
+                        greedy.withStop(ENTITIES.stop()).withSampling(1.3, 0, 0.95, 7L),
+                        greedy)) { // without the stop sequence the list's end is followed by end-of-sequence
+                    for (String sentence : SENTENCES) {
+                        GenerationResult r = engine.submit(ENTITIES.generation("s", sentence, params))
+                                .join();
+                        assertSpansOf(sentence, r);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldLeaveFreeRowsOfTheSameBatchAsTheyAreAlone() {
+        GenerationParams free = GenerationParams.DEFAULTS.withMaxNewTokens(8).withIgnoreEos(true);
+        String prompt = "The capital of France is";
+        int[] alone;
+        try (InferenceEngine engine = InferenceEngine.open(config(1))) {
+            alone = engine.submit(new GenerationRequest("free", prompt, free))
+                    .join()
+                    .outputIds();
+        }
+        try (InferenceEngine engine = InferenceEngine.open(config(SENTENCES.size() + 1))) {
+            List<CompletableFuture<GenerationResult>> constrained = new ArrayList<>();
+            for (String sentence : SENTENCES) {
+                constrained.add(engine.submit(
+                        ENTITIES.generation("s", sentence, GenerationParams.DEFAULTS.withMaxNewTokens(24))));
+            }
+            GenerationResult mixed =
+                    engine.submit(new GenerationRequest("free", prompt, free)).join();
+            assertArrayEquals(alone, mixed.outputIds());
+            for (int i = 0; i < SENTENCES.size(); i++) {
+                assertSpansOf(SENTENCES.get(i), constrained.get(i).join());
+            }
+        }
+    }
+
+    private static void assertSpansOf(String sentence, GenerationResult r) {
+        assertTrue(
+                r.finishReason() == FinishReason.STOP
+                        || (r.finishReason() == FinishReason.EOS && r.text().endsWith("\n")),
+                "the list is closed within the budget, by the stop sequence or its end and end-of-sequence: " + r);
+        List<EntityParser.ExtractedEntity> entities = EntityParser.parse(r.text());
+        String items = r.text().strip();
+        assertTrue(items.equals("none") || entities.size() == items.split(", ").length, r.text());
+        List<String> spans = SpanListAutomaton.spansOf(sentence, ENTITIES.spanFormat());
+        for (EntityParser.ExtractedEntity e : entities) {
+            assertTrue(spans.contains(e.text()) && sentence.contains(e.text()), e.text() + " of " + sentence);
+        }
+    }
+}

@@ -1,0 +1,364 @@
+package dev.gptjt.tasks;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gptjt.engine.ByteAutomaton;
+import dev.gptjt.engine.constraint.TokenMask;
+import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.Set;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+/**
+ * The {@code spans} shape's automaton under GPT-2's real vocabulary: the fast mask is the brute-force walk of every
+ * token through the automaton, no mask is ever empty, and every walk over allowed tokens — random, or adversarial
+ * (the longest token, separators as soon as allowed) — writes a list that {@link EntityParser} accepts, each
+ * entity a word-aligned substring of the input, none twice, none overlapping another in the input.
+ */
+class SpanListAutomatonPropertiesTest {
+    private static final int LOGITS = 50_400; // GPT-J's: 143 ids past the vocabulary stand for no text
+    private static final int EOS = 50_256;
+    private static final Gpt2Tokenizer TOKENIZER = tokenizer();
+    private static final TokenMask MASKS = TokenMask.of(TOKENIZER, LOGITS, EOS);
+    private static final byte[][] TOKEN_BYTES = tokenBytes();
+
+    private static Gpt2Tokenizer tokenizer() {
+        Path models = Path.of(System.getProperty("gptjt.models", "../models"));
+        return Gpt2Tokenizer.load(models.resolve("tiny-gptj/vocab.json"), models.resolve("tiny-gptj/merges.txt"));
+    }
+
+    private static byte[][] tokenBytes() {
+        byte[][] bytes = new byte[LOGITS][];
+        for (int id = 0; id < LOGITS; id++) {
+            bytes[id] = id == EOS ? null : TOKENIZER.tokenBytes(id);
+        }
+        return bytes;
+    }
+
+    @Provide
+    Arbitrary<String> inputs() {
+        Arbitrary<String> words = Arbitraries.oneOf(
+                Arbitraries.of(
+                        "Seattle",
+                        "Portland",
+                        "Vikash",
+                        "Berg",
+                        "Microsoft,",
+                        "Satya",
+                        "Nadella,",
+                        "the",
+                        "CEO",
+                        "São",
+                        "Paulo",
+                        "Zürich",
+                        "東京",
+                        "🚀",
+                        "👩‍💻",
+                        "<|endoftext|>",
+                        "none",
+                        "None",
+                        "and",
+                        "(Acme)",
+                        "a;b",
+                        "x|y",
+                        "\"quoted\"",
+                        "St.",
+                        "Louis",
+                        "@cityhall",
+                        "#tag",
+                        "N/A",
+                        "-",
+                        "U.S.",
+                        "O'Brien",
+                        "—",
+                        "…",
+                        "ß",
+                        "İstanbul",
+                        "naïve",
+                        "\t",
+                        "Entities:",
+                        "x,y",
+                        "e\u0301"),
+                Arbitraries.strings()
+                        .withCharRange('!', '~')
+                        .withCharRange('À', 'ÿ')
+                        .withCharRange('一', '丁')
+                        .ofMinLength(1)
+                        .ofMaxLength(8));
+        Arbitrary<String> separators = Arbitraries.of(" ", " ", " ", ", ", "\n", "  ", " - ", "; ");
+        return Arbitraries.integers().between(0, 14).flatMap(n -> {
+            if (n == 0) {
+                return Arbitraries.just("");
+            }
+            return words.list()
+                    .ofSize(n)
+                    .flatMap(ws -> separators.list().ofSize(n).map(seps -> {
+                        StringBuilder s = new StringBuilder();
+                        for (int i = 0; i < ws.size(); i++) {
+                            s.append(ws.get(i)).append(i < ws.size() - 1 ? seps.get(i) : "");
+                        }
+                        return s.toString();
+                    }));
+        });
+    }
+
+    @Property(tries = 40)
+    void shouldMaskExactlyTheTokensABruteForceWalkAllows(@ForAll("inputs") String input, @ForAll long seed) {
+        SpanListAutomaton automaton = SpanListAutomaton.of(input, SpanListAutomaton.Format.DEFAULT);
+        Random random = new Random(seed);
+        int state = automaton.start();
+        for (int step = 0; step < 12 && state != ByteAutomaton.DEAD; step++) {
+            long[] fast = MASKS.allowed(automaton, state);
+            long[] brute = bruteForce(automaton, state);
+            assertArrayEquals(brute, fast, "input " + quoted(input) + " step " + step);
+            List<Integer> allowed = ids(fast);
+            assertFalse(allowed.isEmpty(), "an empty mask for " + quoted(input));
+            int token = allowed.get(random.nextInt(allowed.size()));
+            if (token == EOS) {
+                break;
+            }
+            state = walk(automaton, state, TOKEN_BYTES[token]);
+        }
+    }
+
+    @Property(tries = 150)
+    void shouldWriteOnlyListsTheParserAcceptsWithEverySpanFromTheInput(
+            @ForAll("inputs") String input, @ForAll long seed, @ForAll Strategy strategy) {
+        SpanListAutomaton automaton = SpanListAutomaton.of(input, SpanListAutomaton.Format.DEFAULT);
+        Random random = new Random(seed);
+        ByteArrayOutputStream written = new ByteArrayOutputStream();
+        int state = automaton.start();
+        for (int step = 0; step < 400; step++) {
+            List<Integer> allowed = ids(MASKS.allowed(automaton, state));
+            assertFalse(
+                    allowed.isEmpty(),
+                    "an empty mask for " + quoted(input) + " after "
+                            + quoted(written.toString(StandardCharsets.UTF_8)));
+            int token = strategy.pick(allowed, random);
+            if (token == EOS) {
+                assertTrue(automaton.accepting(state));
+                break;
+            }
+            written.writeBytes(TOKEN_BYTES[token]);
+            state = walk(automaton, state, TOKEN_BYTES[token]);
+        }
+        if (!automaton.accepting(state)) {
+            return; // a random walk through a long input's many spans may take more steps: its prefix was checked
+        }
+        String output = written.toString(StandardCharsets.UTF_8);
+        assertTrue(output.startsWith(" ") && output.endsWith("\n"), quoted(output));
+        List<EntityParser.ExtractedEntity> entities = EntityParser.parse(output);
+        String[] items = output.substring(1, output.length() - 1).split(", ", -1);
+        if (items.length == 1 && items[0].equals("none")) {
+            assertTrue(entities.isEmpty(), quoted(output));
+            return;
+        }
+        assertEquals(items.length, entities.size(), "every item is one entity: " + quoted(output));
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < items.length; i++) {
+            String text = entities.get(i).text();
+            assertEquals(items[i], text, "the parser keeps each item as written: " + quoted(output));
+            assertTrue(automaton.spans().contains(text), quoted(text) + " is a span of " + quoted(input));
+            assertTrue(input.contains(text), quoted(text) + " is in " + quoted(input));
+            assertTrue(seen.add(text.toLowerCase(Locale.ROOT)), "written twice: " + quoted(output));
+        }
+    }
+
+    @Property(tries = 100)
+    void shouldCloseEveryListWithinItsTokenBudget(
+            @ForAll("inputs") String input,
+            @ForAll long seed,
+            @ForAll Strategy strategy,
+            @ForAll @net.jqwik.api.constraints.IntRange(min = 6, max = 40) int budget) {
+        SpanListAutomaton automaton = SpanListAutomaton.of(input, SpanListAutomaton.Format.DEFAULT);
+        Random random = new Random(seed);
+        int state = automaton.start();
+        assertTrue(automaton.bytesToAccept(state) <= budget, "' none\\n' fits any budget of 6 or more");
+        StringBuilder written = new StringBuilder();
+        for (int step = 0; step < budget && !automaton.accepting(state); step++) {
+            // as ConstrainedSampler bounds it: the shortest way to the end must fit in the tokens left after this one
+            List<Integer> allowed = ids(MASKS.allowed(automaton, state, budget - step - 1));
+            assertFalse(
+                    allowed.isEmpty(), "an empty mask for " + quoted(input) + " after " + quoted(written.toString()));
+            int token = strategy == Strategy.SHORTEST
+                    ? Strategy.RANDOM.pick(allowed, random)
+                    : strategy.pick(allowed, random);
+            written.append(new String(TOKEN_BYTES[token], StandardCharsets.ISO_8859_1));
+            state = walk(automaton, state, TOKEN_BYTES[token]);
+        }
+        assertTrue(
+                automaton.accepting(state),
+                "closed within " + budget + " tokens: " + quoted(written.toString()) + " for " + quoted(input));
+    }
+
+    @Property(tries = 25)
+    void shouldCountTheFewestBytesToTheEndAsABreadthFirstSearchDoes(@ForAll("inputs") String input, @ForAll long seed) {
+        SpanListAutomaton automaton = SpanListAutomaton.of(input, SpanListAutomaton.Format.DEFAULT);
+        Random random = new Random(seed);
+        int state = automaton.start();
+        for (int step = 0; step < 8 && !automaton.accepting(state); step++) {
+            assertEquals(breadthFirst(automaton, state), automaton.bytesToAccept(state), quoted(input));
+            List<Integer> allowed = ids(MASKS.allowed(automaton, state));
+            int token = allowed.get(random.nextInt(allowed.size()));
+            if (token == EOS) {
+                break;
+            }
+            state = walk(automaton, state, TOKEN_BYTES[token]);
+        }
+    }
+
+    private static int breadthFirst(ByteAutomaton automaton, int from) {
+        java.util.Map<Integer, Integer> distance = new java.util.HashMap<>();
+        java.util.ArrayDeque<Integer> queue = new java.util.ArrayDeque<>();
+        distance.put(from, 0);
+        queue.add(from);
+        while (!queue.isEmpty()) {
+            int s = queue.poll();
+            if (automaton.accepting(s)) {
+                return distance.get(s);
+            }
+            for (int b = 0; b < 256; b++) {
+                int t = automaton.next(s, b);
+                if (t != ByteAutomaton.DEAD && !distance.containsKey(t)) {
+                    distance.put(t, distance.get(s) + 1);
+                    queue.add(t);
+                }
+            }
+        }
+        return Integer.MAX_VALUE;
+    }
+
+    @Example
+    void shouldAllowOnlyNoneForAnEmptyInputAndNeverTheUnusedIds() {
+        SpanListAutomaton automaton = SpanListAutomaton.of("", SpanListAutomaton.Format.DEFAULT);
+        assertTrue(automaton.spans().isEmpty());
+        int state = walk(automaton, automaton.start(), " none\n".getBytes(StandardCharsets.UTF_8));
+        assertTrue(automaton.accepting(state));
+        assertEquals(List.of(EOS), ids(MASKS.allowed(automaton, state)));
+        SpanListAutomaton seattle = SpanListAutomaton.of("Seattle", SpanListAutomaton.Format.DEFAULT);
+        for (int id : ids(MASKS.allowed(seattle, seattle.start()))) {
+            assertTrue(id < 50_257, "id " + id + " stands for no text");
+        }
+    }
+
+    @Example
+    void shouldNeverWriteAMentionOverlappingOneWrittenAlready() {
+        SpanListAutomaton automaton = SpanListAutomaton.of(
+                "Maria Lopez moved from Denver to Boston last spring.", SpanListAutomaton.Format.DEFAULT);
+        int afterBoston = walk(automaton, automaton.start(), " Boston, ".getBytes(StandardCharsets.UTF_8));
+        assertTrue(afterBoston != ByteAutomaton.DEAD);
+        for (String next : List.of("Boston\n", "Boston last", "to Boston", "Denver to Boston", "last spring")) {
+            boolean overlaps = !next.equals("last spring");
+            assertEquals(
+                    overlaps,
+                    walk(automaton, afterBoston, next.getBytes(StandardCharsets.UTF_8)) == ByteAutomaton.DEAD,
+                    next);
+        }
+    }
+
+    @Example
+    void shouldTakeWordAlignedSpansAsTheParserTrimsThem() {
+        assertEquals(
+                List.of(
+                        "Satya",
+                        "Satya Nadella",
+                        "Nadella",
+                        "the",
+                        "the CEO",
+                        "the CEO of",
+                        "the CEO of Microsoft",
+                        "CEO",
+                        "CEO of",
+                        "CEO of Microsoft",
+                        "of",
+                        "of Microsoft",
+                        "Microsoft"),
+                SpanListAutomaton.spansOf("Satya Nadella, the CEO of Microsoft.", SpanListAutomaton.Format.DEFAULT));
+        assertEquals(
+                List.of("Bob"),
+                SpanListAutomaton.spansOf("<|endoftext|> Bob", SpanListAutomaton.Format.DEFAULT),
+                "typed by a user it is text, and the parser splits at '|': no span holds one");
+    }
+
+    /** How a walk picks among the allowed tokens. */
+    enum Strategy {
+        RANDOM,
+        /** The token with the most bytes: long tokens that span a separator and the next item's start. */
+        LONGEST,
+        /** End-of-sequence, the end or a separator as soon as allowed: the shortest lists and items. */
+        SHORTEST;
+
+        int pick(List<Integer> allowed, Random random) {
+            return switch (this) {
+                case RANDOM -> allowed.get(random.nextInt(allowed.size()));
+                case LONGEST ->
+                    allowed.stream()
+                            .max((a, b) -> Integer.compare(length(a), length(b)))
+                            .orElseThrow();
+                case SHORTEST ->
+                    allowed.contains(EOS)
+                            ? EOS
+                            : allowed.stream()
+                                    .filter(id -> TOKEN_BYTES[id][0] == '\n' || TOKEN_BYTES[id][0] == ',')
+                                    .findFirst()
+                                    .orElse(allowed.get(random.nextInt(allowed.size())));
+            };
+        }
+
+        private static int length(int id) {
+            return id == EOS ? 0 : TOKEN_BYTES[id].length;
+        }
+    }
+
+    private static long[] bruteForce(SpanListAutomaton automaton, int state) {
+        long[] bits = new long[(LOGITS + 63) >>> 6];
+        for (int id = 0; id < LOGITS; id++) {
+            boolean allowed = id == EOS
+                    ? automaton.accepting(state)
+                    : TOKEN_BYTES[id] != null && walk(automaton, state, TOKEN_BYTES[id]) != ByteAutomaton.DEAD;
+            if (allowed) {
+                bits[id >>> 6] |= 1L << id;
+            }
+        }
+        return bits;
+    }
+
+    private static int walk(ByteAutomaton automaton, int state, byte[] bytes) {
+        for (byte b : bytes) {
+            state = automaton.next(state, b & 0xff);
+            if (state == ByteAutomaton.DEAD) {
+                return state;
+            }
+        }
+        return state;
+    }
+
+    private static List<Integer> ids(long[] bits) {
+        List<Integer> ids = new ArrayList<>();
+        for (int id = 0; id < LOGITS; id++) {
+            if (TokenMask.contains(bits, id)) {
+                ids.add(id);
+            }
+        }
+        return ids;
+    }
+
+    private static String quoted(String s) {
+        return '"' + s.replace("\n", "\\n") + '"';
+    }
+}
