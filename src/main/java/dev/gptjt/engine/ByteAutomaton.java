@@ -35,4 +35,20 @@ public interface ByteAutomaton {
      * tokens left: every byte is a token, so the output ends complete instead of cut.
      */
     int bytesToAccept(int state);
+
+    /**
+     * The bytes after which {@code state} is not {@link #DEAD}, ascending. Masks walk the vocabulary's trie along
+     * these only, so an automaton that knows them cheaply (a span list: a few letters, a separator) should say so;
+     * this default asks {@link #next} about all 256.
+     */
+    default int[] liveBytes(int state) {
+        int[] live = new int[256];
+        int n = 0;
+        for (int b = 0; b < 256; b++) {
+            if (next(state, b) != DEAD) {
+                live[n++] = b;
+            }
+        }
+        return java.util.Arrays.copyOf(live, n);
+    }
 }

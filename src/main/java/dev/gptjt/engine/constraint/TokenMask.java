@@ -6,9 +6,10 @@ import java.util.Arrays;
 
 /**
  * Which tokens a {@link ByteAutomaton} allows next: a trie over every token's bytes, walked depth first from
- * the automaton's state, a subtree left as soon as its first byte kills the automaton. A span automaton allows a
- * handful of first bytes, so a mask visits a few hundred of the trie's nodes, not the vocabulary's 50 257
- * tokens. Built once per tokenizer; immutable and shared by every row.
+ * the automaton's state along only the bytes the automaton lets through ({@link ByteAutomaton#liveBytes}), a
+ * node's child found by its byte (a table for the trie's wide nodes, the sibling list for the others). A span
+ * automaton allows a handful of bytes per state, so a mask visits tens of the trie's nodes, not the
+ * vocabulary's 50 257 tokens. Built once per tokenizer; immutable and shared by every row.
  *
  * <p>Ids outside the tokenizer's vocabulary (GPT-J's logits 50 257–50 399, which no text stands for) are never
  * allowed; the end-of-sequence id is not in the trie and is allowed exactly where the automaton accepts.
@@ -24,6 +25,8 @@ public final class TokenMask {
     private byte[] edgeByte;
     private int[] tokenAt;
     private int nodes;
+    private int[][] wide; // per node with WIDE children or more: child by byte, NONE where there is none
+    private static final int WIDE = 8;
 
     private TokenMask(int logits, int eosTokenId) {
         this.logits = logits;
@@ -52,6 +55,7 @@ public final class TokenMask {
                 mask.insert(bytes, id);
             }
         }
+        mask.indexWideNodes();
         return mask;
     }
 
@@ -79,40 +83,36 @@ public final class TokenMask {
         if (automaton.accepting(state) && eosTokenId >= 0 && eosTokenId < logits) {
             bits[eosTokenId >>> 6] |= 1L << eosTokenId;
         }
-        // depth-first over the trie, carrying the automaton's state at each node
+        // depth-first over the trie, carrying the automaton's state at each node reached
         int[] nodeStack = new int[64];
         int[] stateStack = new int[64];
         int top = 0;
-        nodeStack[top] = firstChild[0];
+        nodeStack[top] = 0;
         stateStack[top] = state;
         top++;
         while (top > 0) {
             top--;
             int node = nodeStack[top];
             int from = stateStack[top];
-            if (node == NONE) {
-                continue;
-            }
-            if (nextSibling[node] != NONE) { // come back for the siblings, from the same parent state
-                nodeStack[top] = nextSibling[node];
-                stateStack[top] = from;
-                top++;
-            }
-            int to = automaton.next(from, edgeByte[node] & 0xff);
-            if (to == ByteAutomaton.DEAD) {
-                continue;
-            }
-            if (tokenAt[node] != NONE && (bytesLeft == Integer.MAX_VALUE || automaton.bytesToAccept(to) <= bytesLeft)) {
-                bits[tokenAt[node] >>> 6] |= 1L << tokenAt[node];
-            }
-            if (firstChild[node] != NONE) {
-                if (top == nodeStack.length) {
-                    nodeStack = Arrays.copyOf(nodeStack, top * 2);
-                    stateStack = Arrays.copyOf(stateStack, top * 2);
+            for (int b : automaton.liveBytes(from)) {
+                int child = child(node, b);
+                if (child == NONE) {
+                    continue;
                 }
-                nodeStack[top] = firstChild[node];
-                stateStack[top] = to;
-                top++;
+                int to = automaton.next(from, b);
+                if (tokenAt[child] != NONE
+                        && (bytesLeft == Integer.MAX_VALUE || automaton.bytesToAccept(to) <= bytesLeft)) {
+                    bits[tokenAt[child] >>> 6] |= 1L << tokenAt[child];
+                }
+                if (firstChild[child] != NONE) {
+                    if (top == nodeStack.length) {
+                        nodeStack = Arrays.copyOf(nodeStack, top * 2);
+                        stateStack = Arrays.copyOf(stateStack, top * 2);
+                    }
+                    nodeStack[top] = child;
+                    stateStack[top] = to;
+                    top++;
+                }
             }
         }
         return bits;
@@ -128,6 +128,38 @@ public final class TokenMask {
         for (int id = 0; id < logits.length; id++) {
             if ((bits[id >>> 6] & (1L << id)) == 0) {
                 logits[id] = Float.NEGATIVE_INFINITY;
+            }
+        }
+    }
+
+    /** The child of {@code node} along byte {@code b}, or {@link #NONE}. */
+    private int child(int node, int b) {
+        if (wide[node] != null) {
+            return wide[node][b];
+        }
+        for (int c = firstChild[node]; c != NONE; c = nextSibling[c]) {
+            int edge = edgeByte[c] & 0xff;
+            if (edge >= b) {
+                return edge == b ? c : NONE;
+            }
+        }
+        return NONE;
+    }
+
+    private void indexWideNodes() {
+        wide = new int[nodes][];
+        for (int node = 0; node < nodes; node++) {
+            int children = 0;
+            for (int c = firstChild[node]; c != NONE; c = nextSibling[c]) {
+                children++;
+            }
+            if (children >= WIDE) {
+                int[] table = new int[256];
+                Arrays.fill(table, NONE);
+                for (int c = firstChild[node]; c != NONE; c = nextSibling[c]) {
+                    table[edgeByte[c] & 0xff] = c;
+                }
+                wide[node] = table;
             }
         }
     }

@@ -81,6 +81,9 @@ public final class SpanListAutomaton implements ByteAutomaton {
     private final List<State> states = new ArrayList<>();
     private final Map<State, Integer> ids = new HashMap<>();
     private final List<int[]> transitions = new ArrayList<>();
+    private final List<int[]> liveBytes = new ArrayList<>(); // per state, once asked
+    private final List<BitSet> blockedOf = new ArrayList<>(); // per state
+    private int[] toAccept = new int[64]; // per state, -1 until asked
 
     /** A span and its first occurrence in the input, {@code [start, end)} in chars. */
     private record Span(String text, int start, int end) {}
@@ -179,7 +182,7 @@ public final class SpanListAutomaton implements ByteAutomaton {
     public int next(int state, int b) {
         int[] row = transitions.get(state);
         if (row[b] == UNKNOWN) {
-            State to = step(states.get(state), (byte) b);
+            State to = step(state, states.get(state), (byte) b);
             row[b] = to == null ? DEAD : intern(to);
         }
         return row[b];
@@ -191,8 +194,45 @@ public final class SpanListAutomaton implements ByteAutomaton {
     }
 
     @Override
+    public int[] liveBytes(int state) {
+        int[] live = liveBytes.get(state);
+        if (live == null) {
+            State s = states.get(state);
+            int[] candidates = switch (s.kind()) {
+                case LEAD -> new int[] {lead[s.position()] & 0xff};
+                case SEPARATOR -> new int[] {separator[s.position()] & 0xff};
+                case END -> new int[] {end[s.position()] & 0xff};
+                case DONE -> new int[0];
+                case ITEM -> itemCandidates(s);
+            };
+            live = Arrays.stream(candidates)
+                    .filter(b -> next(state, b) != DEAD)
+                    .sorted()
+                    .distinct()
+                    .toArray();
+            liveBytes.set(state, live);
+        }
+        return live;
+    }
+
+    /** The bytes an item's state might take: its trie node's children, and the separator's and end's first. */
+    private int[] itemCandidates(State s) {
+        int[] children = (s.first() ? firstItem : nextItem).childBytes(s.node());
+        int[] candidates = Arrays.copyOf(children, children.length + 2);
+        candidates[children.length] = separator[0] & 0xff;
+        candidates[children.length + 1] = end[0] & 0xff;
+        return candidates;
+    }
+
+    @Override
     public int bytesToAccept(int state) {
-        State s = states.get(state);
+        if (toAccept[state] < 0) {
+            toAccept[state] = shortestToEnd(states.get(state));
+        }
+        return toAccept[state];
+    }
+
+    private int shortestToEnd(State s) {
         return switch (s.kind()) {
             case LEAD -> lead.length - s.position() + firstItem.shortest(0, blocked(s.written()), true) + end.length;
             case ITEM ->
@@ -204,7 +244,7 @@ public final class SpanListAutomaton implements ByteAutomaton {
         };
     }
 
-    private State step(State s, byte b) {
+    private State step(int id, State s, byte b) {
         return switch (s.kind()) {
             case LEAD ->
                 b != lead[s.position()]
@@ -212,7 +252,7 @@ public final class SpanListAutomaton implements ByteAutomaton {
                         : s.position() + 1 == lead.length
                                 ? new State(Kind.ITEM, true, 0, 0, s.written())
                                 : new State(Kind.LEAD, true, 0, s.position() + 1, s.written());
-            case ITEM -> item(s, b);
+            case ITEM -> item(id, s, b);
             case SEPARATOR ->
                 b != separator[s.position()]
                         ? null
@@ -229,9 +269,9 @@ public final class SpanListAutomaton implements ByteAutomaton {
         };
     }
 
-    private State item(State s, byte b) {
+    private State item(int id, State s, byte b) {
         Trie trie = s.first() ? firstItem : nextItem;
-        BitSet blocked = blocked(s.written());
+        BitSet blocked = blockedOf.get(id);
         int child = trie.child(s.node(), b);
         if (child >= 0 && trie.live(child, blocked)) {
             return new State(Kind.ITEM, s.first(), child, 0, s.written());
@@ -277,16 +317,23 @@ public final class SpanListAutomaton implements ByteAutomaton {
             int[] row = new int[256];
             Arrays.fill(row, UNKNOWN);
             transitions.add(row);
+            liveBytes.add(null);
+            blockedOf.add(blocked(s.written()));
+            if (id == toAccept.length) {
+                toAccept = Arrays.copyOf(toAccept, id * 2);
+            }
+            toAccept[id] = -1;
         }
         return id;
     }
 
     /** A byte trie of the spans (and the none word), each node knowing the spans below it. */
     private static final class Trie {
-        private final Map<Integer, Integer> edges = new HashMap<>(); // node * 256 + byte -> child
+        private final List<int[]> childNodes = new ArrayList<>(); // per node, parallel to childBytes
         private int[] spanAt = new int[16];
         private boolean[] noneAt = new boolean[16];
         private final List<BitSet> below = new ArrayList<>();
+        private final List<int[]> childBytes = new ArrayList<>();
         private final List<Boolean> noneBelow = new ArrayList<>();
         private final Map<BitSet, int[]> shortestByBlocked = new HashMap<>(); // per spans blocked: per node, or -1
 
@@ -313,7 +360,13 @@ public final class SpanListAutomaton implements ByteAutomaton {
         }
 
         int child(int node, byte b) {
-            return edges.getOrDefault(node * 256 + (b & 0xff), -1);
+            int[] bytes = childBytes.get(node);
+            for (int i = 0; i < bytes.length; i++) {
+                if (bytes[i] == (b & 0xff)) {
+                    return childNodes.get(node)[i];
+                }
+            }
+            return -1;
         }
 
         /**
@@ -331,9 +384,10 @@ public final class SpanListAutomaton implements ByteAutomaton {
                         ? 0
                         : Integer.MAX_VALUE / 2;
                 if (best > 0) {
-                    for (Map.Entry<Integer, Integer> e : childrenOf(node)) {
-                        if (live(e.getValue(), blocked)) {
-                            best = Math.min(best, 1 + shortest(e.getValue(), blocked, first));
+                    for (int b : childBytes.get(node)) {
+                        int c = child(node, (byte) b);
+                        if (live(c, blocked)) {
+                            best = Math.min(best, 1 + shortest(c, blocked, first));
                         }
                     }
                 }
@@ -342,39 +396,45 @@ public final class SpanListAutomaton implements ByteAutomaton {
             return memo[node];
         }
 
-        private List<Map.Entry<Integer, Integer>> childrenOf(int node) {
-            List<Map.Entry<Integer, Integer>> out = new ArrayList<>();
-            for (int b = 0; b < 256; b++) {
-                int c = edges.getOrDefault(node * 256 + b, -1);
-                if (c >= 0) {
-                    out.add(Map.entry(b, c));
-                }
-            }
-            return out;
-        }
-
         /** Whether a walk into {@code node} can still end an item: a span not blocked, or the none word. */
         boolean live(int node, BitSet blocked) {
             if (noneBelow.get(node)) {
                 return true;
             }
-            BitSet left = (BitSet) below.get(node).clone();
-            left.andNot(blocked);
-            return !left.isEmpty();
+            BitSet spans = below.get(node);
+            for (int i = spans.nextSetBit(0); i >= 0; i = spans.nextSetBit(i + 1)) {
+                if (!blocked.get(i)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         private int childOrNew(int node, byte b) {
             int c = child(node, b);
             if (c < 0) {
                 c = node();
-                edges.put(node * 256 + (b & 0xff), c);
+                int[] bytes = childBytes.get(node);
+                bytes = Arrays.copyOf(bytes, bytes.length + 1);
+                bytes[bytes.length - 1] = b & 0xff;
+                childBytes.set(node, bytes);
+                int[] nodes = Arrays.copyOf(childNodes.get(node), bytes.length);
+                nodes[bytes.length - 1] = c;
+                childNodes.set(node, nodes);
             }
             return c;
+        }
+
+        /** The bytes {@code node} has children along. */
+        int[] childBytes(int node) {
+            return childBytes.get(node);
         }
 
         private int node() {
             int n = below.size();
             below.add(new BitSet());
+            childBytes.add(new int[0]);
+            childNodes.add(new int[0]);
             noneBelow.add(false);
             if (n == spanAt.length) {
                 spanAt = Arrays.copyOf(spanAt, n * 2);

@@ -93,6 +93,11 @@ public record TaskDefinition(
                 : new SpanListAutomaton.Format(after.lead(), after.separator(), stop.get(0), after.none());
     }
 
+    /** The same task with another output shape. */
+    public TaskDefinition withOutput(OutputShape shape) {
+        return new TaskDefinition(name, template, mode, labels, topic, maxNewTokens, stop, lengthNormalized, shape);
+    }
+
     /** The prompt for a request's text. */
     public String prompt(String input) {
         return template.replace(INPUT, input);

@@ -47,11 +47,13 @@ import picocli.CommandLine.Option;
             "A task's records per second, path by path, and how their answers differ.",
             "Over a file of inputs at full batches: the whole prompt (arrival-order batches, then --batch-formation's), the",
             "task's cached prefix and (classify, when the",
-            "directory has classify.onnx) the one-pass graph, in turn within each repetition; their answers compared."
+            "directory has classify.onnx) the one-pass graph, or (extract) the prefix path decoded under the spans shape,",
+            "in turn within each repetition; their answers compared. extract: mask time per row-step and how many",
+            "answers name only what their input holds."
         })
 public final class TaskBenchCommand extends IoCommand {
     /** A way of running the task, and its engine. */
-    private record Variant(String name, InferenceEngine engine) {}
+    private record Variant(String name, InferenceEngine engine, TaskDefinition task) {}
 
     @Mixin
     TaskOptions options;
@@ -73,7 +75,11 @@ public final class TaskBenchCommand extends IoCommand {
 
     @Override
     public Integer call() throws Exception {
-        TaskDefinition task = options.definition();
+        TaskDefinition configured = options.definition();
+        // every path but the spans path generates freely: the constraint's cost is the spans path against them
+        TaskDefinition task = configured.mode() == TaskDefinition.Mode.EXTRACT
+                ? configured.withOutput(TaskDefinition.OutputShape.FREE)
+                : configured;
         Path model = options.model();
         int batch = options.batching().maxBatchSize();
         int repeat = repeatOption.repeat();
@@ -94,20 +100,26 @@ public final class TaskBenchCommand extends IoCommand {
         List<Variant> paths = new ArrayList<>();
         try {
             // the first path is the baseline of every ratio: the path before prefix caching and batch formation
-            paths.add(new Variant("whole-fifo", InferenceEngine.open(config.withBatchFormation(BatchFormation.FIFO))));
+            paths.add(new Variant(
+                    "whole-fifo", InferenceEngine.open(config.withBatchFormation(BatchFormation.FIFO)), task));
             if (config.batchFormation() != BatchFormation.FIFO) {
-                paths.add(new Variant("whole-prompt", InferenceEngine.open(config)));
+                paths.add(new Variant("whole-prompt", InferenceEngine.open(config), task));
             }
             InferenceEngine cached = InferenceEngine.open(config);
-            paths.add(new Variant("prefix-cache", cached));
+            paths.add(new Variant("prefix-cache", cached, task));
             int prefixTokens = cached.cachePrefix(task.prefix())
                     .map(p -> p.tokens().length)
                     .orElse(0);
             if (task.mode() == TaskDefinition.Mode.CLASSIFY
                     && ModelDirectory.open(model).classifyFile().isPresent()) {
                 InferenceEngine inGraph = InferenceEngine.open(config.withBackend(DecodingBackend.IN_GRAPH));
-                paths.add(new Variant("in-graph", inGraph));
+                paths.add(new Variant("in-graph", inGraph, task));
                 inGraph.cachePrefix(task.prefix());
+            }
+            if (task.mode() == TaskDefinition.Mode.EXTRACT) {
+                InferenceEngine spans = InferenceEngine.open(config);
+                paths.add(new Variant("prefix-spans", spans, task.withOutput(TaskDefinition.OutputShape.SPANS)));
+                spans.cachePrefix(task.prefix());
             }
             if (!json) {
                 out.printf(
@@ -125,17 +137,20 @@ public final class TaskBenchCommand extends IoCommand {
             Map<String, List<ObjectNode>> answers = new LinkedHashMap<>();
             Map<String, double[]> perSecond = new LinkedHashMap<>();
             for (Variant p : paths) {
-                answers.put(p.name(), run(p.engine(), task, inputs)); // warm-up, and the answers compared below
+                answers.put(p.name(), run(p.engine(), p.task(), inputs)); // warm-up, and the answers compared below
                 perSecond.put(p.name(), new double[repeat]);
             }
             for (int rep = 0; rep < repeat; rep++) {
                 for (Variant p : paths) {
                     long start = System.nanoTime();
-                    run(p.engine(), task, inputs);
+                    run(p.engine(), p.task(), inputs);
                     perSecond.get(p.name())[rep] = inputs.size() / ((System.nanoTime() - start) / 1e9);
                 }
             }
             report(out, json, task, perSecond, answers);
+            if (task.mode() == TaskDefinition.Mode.EXTRACT) {
+                SpanBench.report(out, json, cached, task, inputs, answers);
+            }
         } finally {
             paths.forEach(p -> p.engine().close());
         }

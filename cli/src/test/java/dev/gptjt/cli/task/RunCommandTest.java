@@ -108,4 +108,31 @@ class RunCommandTest {
             assertTrue(path.get("records_per_s").asDouble() > 0, path.toString());
         }
     }
+
+    @Test
+    void shouldBenchAnExtractTaskFreeAndUnderItsSpansShape(@TempDir Path dir) throws Exception {
+        Path inputs = Files.writeString(dir.resolve("inputs.jsonl"), INPUTS);
+        CliRun o = gptjt(
+                "",
+                "bench",
+                "task",
+                "--task",
+                "entities",
+                "--model",
+                DEMO,
+                "--inputs",
+                inputs.toString(),
+                "--repeat",
+                "1",
+                "--json");
+        assertEquals(0, o.code(), o.err());
+        List<String> lines = o.out().lines().toList();
+        JsonNode paths = TaskRunner.JSON.readTree(lines.get(0));
+        assertEquals("prefix-spans", paths.at("/paths/3/path").asText(), paths.toString());
+        JsonNode spans = TaskRunner.JSON.readTree(lines.get(1));
+        assertTrue(spans.get("mask_steps").asInt() > 0, spans.toString());
+        assertTrue(spans.get("mask_mean_us").asDouble() > 0, spans.toString());
+        assertEquals(0, spans.at("/prefix-spans/entities_not_in_input").asInt(), spans.toString());
+        assertEquals(3, spans.at("/prefix-spans/answers_all_in_input").asInt(), spans.toString());
+    }
 }
