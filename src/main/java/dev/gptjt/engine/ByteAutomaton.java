@@ -9,8 +9,8 @@ package dev.gptjt.engine;
  * <p>States are ints the automaton hands out; {@link #DEAD} is the state after a refused byte. An
  * implementation must be <em>trim</em>: from every state it returns other than {@code DEAD}, some byte
  * sequence leads to an accepting state, so a constrained row never finds every token masked (every single byte
- * is a GPT-2 token). One instance serves one request; the engine may ask about any state it was given, in any
- * order, from one thread at a time.
+ * is a GPT-2 token). An instance that builds its states as it is walked serves one request; an immutable one
+ * may serve many at once. The engine may ask about any state it was given, in any order.
  */
 public interface ByteAutomaton {
     /** The state after a byte the automaton refuses. */
@@ -41,6 +41,23 @@ public interface ByteAutomaton {
      * these only, so an automaton that knows them cheaply (a span list: a few letters, a separator) should say so;
      * this default asks {@link #next} about all 256.
      */
+    /**
+     * Whether the automaton never changes and serves every request alike (a task's pattern, not one input's
+     * spans): then masks of its states are computed once and shared — a pattern state that allows most of the
+     * vocabulary ({@code [^,]+}) would otherwise walk the whole trie at every step.
+     */
+    default boolean immutable() {
+        return false;
+    }
+
+    /**
+     * The largest {@link #bytesToAccept} of any state; {@code Integer.MAX_VALUE} when not known. A budget of at
+     * least this many bytes cannot exclude a token, so the unbounded (cacheable) mask applies.
+     */
+    default int maxBytesToAccept() {
+        return Integer.MAX_VALUE;
+    }
+
     default int[] liveBytes(int state) {
         int[] live = new int[256];
         int n = 0;

@@ -3,6 +3,10 @@ package dev.gptjt.engine.constraint;
 import dev.gptjt.engine.ByteAutomaton;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Which tokens a {@link ByteAutomaton} allows next: a trie over every token's bytes, walked depth first from
@@ -26,6 +30,9 @@ public final class TokenMask {
     private int[] tokenAt;
     private int nodes;
     private int[][] wide; // per node with WIDE children or more: child by byte, NONE where there is none
+    // unbounded masks of immutable automata, per automaton and state: shared by every request and row
+    private final Map<ByteAutomaton, Map<Integer, long[]>> shared =
+            Collections.synchronizedMap(new IdentityHashMap<>());
     private static final int WIDE = 8;
 
     private TokenMask(int logits, int eosTokenId) {
@@ -65,7 +72,8 @@ public final class TokenMask {
     }
 
     /**
-     * The tokens allowed in {@code state}, as a bit set over the logit ids ({@code long} word {@code id >>> 6}).
+     * The tokens allowed in {@code state}, as a bit set over the logit ids ({@code long} word {@code id >>> 6}); it may
+     * be shared (an immutable automaton's): read it, never change it.
      *
      * @param state a state of {@code automaton} other than {@link ByteAutomaton#DEAD}
      */
@@ -79,6 +87,14 @@ public final class TokenMask {
      * budget. Never empty when {@code state} itself is at most {@code bytesLeft + 1} bytes from accepting.
      */
     public long[] allowed(ByteAutomaton automaton, int state, int bytesLeft) {
+        if (automaton.immutable() && bytesLeft >= automaton.maxBytesToAccept()) {
+            return shared.computeIfAbsent(automaton, a -> new ConcurrentHashMap<>())
+                    .computeIfAbsent(state, s -> walk(automaton, s, Integer.MAX_VALUE));
+        }
+        return walk(automaton, state, bytesLeft);
+    }
+
+    private long[] walk(ByteAutomaton automaton, int state, int bytesLeft) {
         long[] bits = new long[(logits + 63) >>> 6];
         if (automaton.accepting(state) && eosTokenId >= 0 && eosTokenId < logits) {
             bits[eosTokenId >>> 6] |= 1L << eosTokenId;

@@ -17,8 +17,9 @@ import java.util.Objects;
  * @param maxNewTokens     default {@code max_new_tokens} (generate/extract) when the request keeps the schema's default
  * @param stop             default stop sequences when the request gives none
  * @param lengthNormalized classify: compare labels by mean token log-probability instead of the sum
- * @param output           what a generate or extract completion may be: free text, or (extract) a list of spans
- *                         of the input decoded under its shape
+ * @param output           what a generate or extract completion may be: free text, (extract) a list of spans of
+ *                         the input, or (generate) text {@code outputPattern} matches, decoded under that shape
+ * @param outputPattern    the {@link OutputShape#PATTERN} shape's regular expression; {@code null} otherwise
  */
 public record TaskDefinition(
         String name,
@@ -29,7 +30,8 @@ public record TaskDefinition(
         int maxNewTokens,
         List<String> stop,
         boolean lengthNormalized,
-        OutputShape output) {
+        OutputShape output,
+        String outputPattern) {
 
     public enum Mode {
         GENERATE,
@@ -46,7 +48,12 @@ public record TaskDefinition(
          * at most once, or the none word ({@link SpanListAutomaton}); decoded under that shape, so it always parses
          * and never names what the input does not hold.
          */
-        SPANS
+        SPANS,
+        /**
+         * generate: text the task's {@code output-pattern} matches as a whole, then its stop ({@link PatternAutomaton});
+         * decoded under it, so every completion matches.
+         */
+        PATTERN
     }
 
     public static final String INPUT = "{input}";
@@ -71,6 +78,17 @@ public record TaskDefinition(
         if (output == OutputShape.SPANS && mode != Mode.EXTRACT) {
             throw new IllegalArgumentException("task " + name + ": output spans is for extract tasks, not " + mode);
         }
+        if (output == OutputShape.PATTERN && (mode != Mode.GENERATE || outputPattern == null)) {
+            throw new IllegalArgumentException(
+                    "task " + name + ": output pattern is for generate tasks and needs" + " output-pattern");
+        }
+        if (output != OutputShape.PATTERN && outputPattern != null) {
+            throw new IllegalArgumentException(
+                    "task " + name + ": output-pattern is set but output is " + output + ", not pattern");
+        }
+        if (output == OutputShape.PATTERN) {
+            patternAutomaton(template, stop, outputPattern); // refused at start when it can never match
+        }
     }
 
     /**
@@ -82,7 +100,17 @@ public record TaskDefinition(
                 id,
                 prompt(input),
                 params,
-                output == OutputShape.SPANS ? SpanListAutomaton.of(input, spanFormat()) : null);
+                switch (output) {
+                    case FREE -> null;
+                    case SPANS -> SpanListAutomaton.of(input, spanFormat());
+                    case PATTERN -> patternAutomaton(template, stop, outputPattern);
+                });
+    }
+
+    /** The pattern shape after {@code template}: its lead space where the template ends without one, its stop. */
+    private static PatternAutomaton patternAutomaton(String template, List<String> stop, String pattern) {
+        return PatternAutomaton.of(
+                pattern, SpanListAutomaton.Format.after(template).lead(), stop.isEmpty() ? "" : stop.get(0));
     }
 
     /** How this task's span lists are written: the default format after its template, ending in its stop. */
@@ -95,7 +123,8 @@ public record TaskDefinition(
 
     /** The same task with another output shape. */
     public TaskDefinition withOutput(OutputShape shape) {
-        return new TaskDefinition(name, template, mode, labels, topic, maxNewTokens, stop, lengthNormalized, shape);
+        return new TaskDefinition(
+                name, template, mode, labels, topic, maxNewTokens, stop, lengthNormalized, shape, outputPattern);
     }
 
     /** The prompt for a request's text. */

@@ -41,12 +41,21 @@ public interface TaskSettings {
     boolean lengthNormalized();
 
     /**
-     * generate/extract: what a completion may be: free (whatever the model writes), or, for extract, spans (a list in
-     * the template's format whose every item is a word-aligned substring of the input, each once, or 'none';
-     * decoded under that shape on the Java loop, so it always parses and names nothing the input lacks).
+     * generate/extract: what a completion may be: free (whatever the model writes); for extract, spans (a list in
+     * the template's format whose every item is a word-aligned substring of the input, each once, or 'none'); for
+     * generate, pattern (text output-pattern matches as a whole, then the stop). Shapes are decoded under on the Java
+     * loop, so an extract answer always parses and names nothing the input lacks, a pattern answer always matches.
      */
     @WithDefault("free")
     TaskDefinition.OutputShape output();
+
+    /**
+     * generate, with output=pattern: the regular expression every completion matches as a whole (Lucene's syntax:
+     * classes, \d \s \w, | * + ? {n,m}; e.g. [A-Z][a-z]+( [A-Z][a-z]+)* for a currency name). Refused at start
+     * when it is not one or can never match.
+     */
+    @WithName("output-pattern")
+    Optional<String> outputPattern();
 
     /** classify: a distilled model that answers the records it is sure of before GPT-JT ('gptjt distill'). */
     Optional<Cascade> cascade();
@@ -108,7 +117,8 @@ public interface TaskSettings {
                                 t.maxNewTokens(),
                                 t.stop().orElse(List.of()),
                                 t.lengthNormalized(),
-                                t.output()));
+                                t.output(),
+                                t.outputPattern().orElse(null)));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("gptjt.tasks." + name + ": " + e.getMessage(), e);
             }

@@ -34,7 +34,8 @@ class SpanExtractionTest {
             24,
             List.of("\n"),
             false,
-            TaskDefinition.OutputShape.SPANS);
+            TaskDefinition.OutputShape.SPANS,
+            null);
     private static final List<String> SENTENCES = List.of(
             "Pacific Northwest cities include Seattle and Portland, which I have visited with Vikash.",
             "Zoë flew from São Paulo to 東京 with Acme Corp 🚀",

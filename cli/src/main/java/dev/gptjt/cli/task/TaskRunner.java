@@ -9,7 +9,6 @@ import dev.gptjt.engine.ClassificationRequest;
 import dev.gptjt.engine.ClassificationResult;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.GenerationParams;
-import dev.gptjt.engine.GenerationRequest;
 import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.tasks.EntityParser;
@@ -95,7 +94,7 @@ public final class TaskRunner {
                 engine.submit(task.generation(input.id(), input.text(), params()))
                         .thenApply(this::extraction);
             case GENERATE ->
-                engine.submit(new GenerationRequest(input.id(), prompt, params()))
+                engine.submit(task.generation(input.id(), input.text(), params()))
                         .thenApply(this::completion);
         };
         return result.exceptionally(e -> error(input.id(), e.getCause() != null ? e.getCause() : e));

@@ -66,7 +66,7 @@ final class Dispatcher {
         return switch (task.mode()) {
             case GENERATE ->
                 engine.submit(
-                                new GenerationRequest(request.getId(), prompt, params(request, task)),
+                                task.generation(request.getId(), request.getPrompt(), params(request, task)),
                                 request.getDeadlineAt())
                         .thenApply(r -> new Outcome(topic, results.completion(pending, r, clock.instant())));
             case EXTRACT ->

@@ -1,0 +1,235 @@
+package dev.gptjt.tasks;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gptjt.engine.ByteAutomaton;
+import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.engine.EngineException;
+import dev.gptjt.engine.GenerationParams;
+import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.constraint.TokenMask;
+import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.regex.Pattern;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+
+/**
+ * The {@code pattern} shape: masks over GPT-2's vocabulary equal a brute-force walk, are never empty, and every
+ * walk within its budget writes lead + text the pattern matches (checked with {@code java.util.regex}) + stop; the
+ * card's currency and data-cleaning tasks through the demo model always answer in their pattern; a bad pattern is
+ * refused at start naming its key.
+ */
+class PatternShapeTest {
+    private static final Path MODELS = Path.of(System.getProperty("gptjt.models", "../models"));
+    private static final int LOGITS = 50_400;
+    private static final int EOS = 50_256;
+    private static final Gpt2Tokenizer TOKENIZER =
+            Gpt2Tokenizer.load(MODELS.resolve("tiny-gptj/vocab.json"), MODELS.resolve("tiny-gptj/merges.txt"));
+    private static final TokenMask MASKS = TokenMask.of(TOKENIZER, LOGITS, EOS);
+    private static final int[] LENGTHS = lengths();
+    static final String CURRENCY = "[A-Z][A-Za-z]+( [A-Z][A-Za-z]+)*";
+    static final String CSV_LINE = "[^,\n]+,[^,\n]*,[0-9]{3}-[0-9]{3}-[0-9]{4}";
+    private static final List<String> PATTERNS =
+            List.of(CURRENCY, CSV_LINE, "(yes|no)", "-?[0-9]+(\\.[0-9]+)?", "[a-zé€😀 ]{2,12}", "a|ab|abc");
+
+    @Provide
+    Arbitrary<String> patterns() {
+        return Arbitraries.of(PATTERNS);
+    }
+
+    @Property(tries = 30)
+    void shouldMaskExactlyWhatABruteForceWalkAllows(@ForAll("patterns") String pattern, @ForAll long seed) {
+        PatternAutomaton automaton = PatternAutomaton.of(pattern, " ", "\n");
+        Random random = new Random(seed);
+        int state = automaton.start();
+        for (int step = 0; step < 10 && !automaton.accepting(state); step++) {
+            long[] fast = MASKS.allowed(automaton, state);
+            assertArrayEquals(bruteForce(automaton, state), fast, pattern + " step " + step);
+            List<Integer> allowed = ids(fast);
+            assertFalse(allowed.isEmpty(), pattern);
+            state = walk(automaton, state, TOKENIZER.tokenBytes(allowed.get(random.nextInt(allowed.size()))));
+        }
+    }
+
+    @Property(tries = 80)
+    void shouldAlwaysWriteTextThePatternMatchesWithinTheBudget(
+            @ForAll("patterns") String pattern,
+            @ForAll long seed,
+            @ForAll boolean longest,
+            @ForAll @IntRange(min = 20, max = 40) int budget) {
+        PatternAutomaton automaton = PatternAutomaton.of(pattern, " ", "\n");
+        Random random = new Random(seed);
+        ByteArrayOutputStream written = new ByteArrayOutputStream();
+        int state = automaton.start();
+        for (int step = 0; step < budget && !automaton.accepting(state); step++) {
+            List<Integer> allowed = ids(MASKS.allowed(automaton, state, budget - step - 1));
+            assertFalse(allowed.isEmpty(), pattern + " after " + written);
+            int token = longest
+                    ? allowed.stream()
+                            .filter(id -> id != EOS)
+                            .max((a, b) ->
+                                    Integer.compare(TOKENIZER.tokenBytes(a).length, TOKENIZER.tokenBytes(b).length))
+                            .orElseThrow()
+                    : allowed.get(random.nextInt(allowed.size()));
+            written.writeBytes(TOKENIZER.tokenBytes(token));
+            state = walk(automaton, state, TOKENIZER.tokenBytes(token));
+        }
+        assertTrue(automaton.accepting(state), pattern + ": not closed within " + budget + ": " + written);
+        String text = written.toString(StandardCharsets.UTF_8);
+        assertTrue(text.startsWith(" ") && text.endsWith("\n"), text);
+        String answer = text.substring(1, text.length() - 1);
+        assertTrue(Pattern.compile(pattern).matcher(answer).matches(), pattern + " against " + answer);
+    }
+
+    @Example
+    void shouldAnswerTheCardsCurrencyAndDataCleaningInputsInTheirPatterns() throws Exception {
+        Map<String, TaskDefinition> tasks =
+                TaskProperties.load(MODELS.getParent().resolve("stream-app/src/main/resources/application.properties"));
+        Path card = MODELS.getParent().resolve("docs/bench/card");
+        EngineConfig config =
+                EngineConfig.defaults(MODELS.resolve("demo-gptj")).withBatching(16, Duration.ofMillis(50), 64);
+        try (InferenceEngine engine = InferenceEngine.open(config)) {
+            for (Map.Entry<String, String> e :
+                    Map.of("currency", CURRENCY, "data-cleaning", CSV_LINE).entrySet()) {
+                TaskDefinition free = tasks.get(e.getKey());
+                TaskDefinition shaped = withPattern(free, e.getValue());
+                GenerationParams params = GenerationParams.DEFAULTS
+                        .withMaxNewTokens(free.maxNewTokens())
+                        .withStop(free.stop());
+                int matchedFree = 0;
+                List<String> inputs = inputs(card.resolve(e.getKey() + ".jsonl"));
+                for (String input : inputs) {
+                    GenerationResult r =
+                            engine.submit(shaped.generation("p", input, params)).join();
+                    assertTrue(
+                            Pattern.compile(e.getValue())
+                                    .matcher(r.text().strip())
+                                    .matches(),
+                            e.getKey() + " " + input + ": " + r.text());
+                    GenerationResult f =
+                            engine.submit(free.generation("f", input, params)).join();
+                    matchedFree += Pattern.compile(e.getValue())
+                                    .matcher(f.text().strip())
+                                    .matches()
+                            ? 1
+                            : 0;
+                }
+                System.out.printf(
+                        "%s: %d of %d free answers match %s; under the pattern all%n",
+                        e.getKey(), matchedFree, inputs.size(), e.getValue());
+            }
+        }
+    }
+
+    @Example
+    void shouldRefuseAnInvalidPatternAtStartNamingTheKey() throws Exception {
+        Path file = Files.createTempFile("tasks", ".properties");
+        Files.writeString(file, """
+                gptjt.tasks.price.template=Price of {input}:
+                gptjt.tasks.price.output=pattern
+                gptjt.tasks.price.output-pattern=[9-0]+
+                """);
+        EngineException e = assertThrows(EngineException.class, () -> TaskProperties.load(file));
+        assertTrue(
+                e.getMessage().contains("gptjt.tasks.price") && e.getMessage().contains("output-pattern"),
+                e.getMessage());
+        Files.writeString(file, """
+                gptjt.tasks.price.template=Price of {input}:
+                gptjt.tasks.price.mode=extract
+                gptjt.tasks.price.output=pattern
+                gptjt.tasks.price.output-pattern=[0-9]+
+                """);
+        EngineException extract = assertThrows(EngineException.class, () -> TaskProperties.load(file));
+        assertTrue(extract.getMessage().contains("for generate tasks"), extract.getMessage());
+        Files.delete(file);
+    }
+
+    private static int[] lengths() {
+        int[] lengths = new int[LOGITS];
+        for (int id = 0; id < LOGITS; id++) {
+            byte[] bytes = TOKENIZER.tokenBytes(id);
+            lengths[id] = bytes == null ? 0 : bytes.length;
+        }
+        return lengths;
+    }
+
+    static TaskDefinition withPattern(TaskDefinition t, String pattern) {
+        return new TaskDefinition(
+                t.name(),
+                t.template(),
+                t.mode(),
+                t.labels(),
+                t.topic(),
+                t.maxNewTokens(),
+                t.stop(),
+                t.lengthNormalized(),
+                TaskDefinition.OutputShape.PATTERN,
+                pattern);
+    }
+
+    private static List<String> inputs(Path jsonl) throws Exception {
+        List<String> out = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        for (String line : Files.readAllLines(jsonl)) {
+            if (!line.isBlank()) {
+                JsonNode n = json.readTree(line);
+                out.add(n.get("text").asText());
+            }
+        }
+        return out;
+    }
+
+    private static long[] bruteForce(ByteAutomaton automaton, int state) {
+        long[] bits = new long[(LOGITS + 63) >>> 6];
+        for (int id = 0; id < LOGITS; id++) {
+            byte[] bytes = id == EOS ? null : TOKENIZER.tokenBytes(id);
+            boolean allowed = id == EOS
+                    ? automaton.accepting(state)
+                    : bytes != null && walk(automaton, state, bytes) != ByteAutomaton.DEAD;
+            if (allowed) {
+                bits[id >>> 6] |= 1L << id;
+            }
+        }
+        return bits;
+    }
+
+    private static int walk(ByteAutomaton automaton, int state, byte[] bytes) {
+        for (byte b : bytes) {
+            state = automaton.next(state, b & 0xff);
+            if (state == ByteAutomaton.DEAD) {
+                return state;
+            }
+        }
+        return state;
+    }
+
+    private static List<Integer> ids(long[] bits) {
+        List<Integer> ids = new ArrayList<>();
+        for (int id = 0; id < LOGITS; id++) {
+            if (TokenMask.contains(bits, id)) {
+                ids.add(id);
+            }
+        }
+        return ids;
+    }
+}
