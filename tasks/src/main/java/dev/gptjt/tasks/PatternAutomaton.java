@@ -19,7 +19,7 @@ import org.apache.lucene.util.automaton.UTF32ToUTF8;
  * The {@code pattern} output shape of a generate task: the completion is the template's lead, then text the
  * task's {@code output-pattern} matches as a whole, then its stop sequence (end-of-sequence where it has none).
  * Lucene's {@link RegExp} (syntax flags {@code NONE}: {@code @ & ~ < #} are plain characters, as in most regular
- * expressions; {@code \d \s \w} and classes work) over code points, made a UTF-8 byte automaton
+ * expressions; {@code \d \s \w}, classes and {@code \n \t \r} work) over code points, made a UTF-8 byte automaton
  * ({@link UTF32ToUTF8}), determinized and trimmed of states that cannot reach the end; then laid out as flat
  * tables — transitions, live bytes and bytes to the end per state — so one instance, immutable, serves every
  * request of its task.
@@ -93,7 +93,7 @@ public final class PatternAutomaton implements ByteAutomaton {
     private static PatternAutomaton compile(String pattern, String lead, String end) {
         Automaton codePoints;
         try {
-            codePoints = new RegExp(pattern, RegExp.NONE).toAutomaton();
+            codePoints = new RegExp(controlEscapes(pattern), RegExp.NONE).toAutomaton();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(
                     "output-pattern " + pattern + " is not a regular expression: " + e.getMessage(), e);
@@ -111,6 +111,30 @@ public final class PatternAutomaton implements ByteAutomaton {
             throw new IllegalArgumentException(
                     "output-pattern " + pattern + " is too complex to decode under: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * {@code \n}, {@code \t} and {@code \r} as the characters they name, as most regular expressions read them (Lucene
+     * takes a backslash and a letter for a class such as {@code \d}, and refuses the others).
+     */
+    static String controlEscapes(String pattern) {
+        StringBuilder out = new StringBuilder(pattern.length());
+        for (int i = 0; i < pattern.length(); i++) {
+            char c = pattern.charAt(i);
+            if (c == '\\' && i + 1 < pattern.length()) {
+                char next = pattern.charAt(i + 1);
+                switch (next) {
+                    case 'n' -> out.append('\n');
+                    case 't' -> out.append('\t');
+                    case 'r' -> out.append('\r');
+                    default -> out.append(c).append(next);
+                }
+                i++;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     @Override

@@ -48,7 +48,7 @@ class PatternShapeTest {
     private static final TokenMask MASKS = TokenMask.of(TOKENIZER, LOGITS, EOS);
     private static final int[] LENGTHS = lengths();
     static final String CURRENCY = "[A-Z][A-Za-z]+( [A-Z][A-Za-z]+)*";
-    static final String CSV_LINE = "[^,\n]+,[^,\n]*,[0-9]{3}-[0-9]{3}-[0-9]{4}";
+    static final String CSV_LINE = "[^,\\n]+,[^,\\n]*,[0-9]{3}-[0-9]{3}-[0-9]{4}"; // \n as users write it
     private static final List<String> PATTERNS =
             List.of(CURRENCY, CSV_LINE, "(yes|no)", "-?[0-9]+(\\.[0-9]+)?", "[a-zé€😀 ]{2,12}", "a|ab|abc");
 
