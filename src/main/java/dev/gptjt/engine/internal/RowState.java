@@ -4,12 +4,15 @@ import dev.gptjt.engine.FinishReason;
 import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
  * One row's progress through generation: tokens so far, and whether EOS, a stop sequence or the
  * length limit ended it. Backends feed it tokens; it decides when the row is done and builds the
- * result text.
+ * result text. Stop sequences are looked for incrementally, in the UTF-8 bytes the tokens write: each step
+ * searches only the new bytes and the stops' length before them, instead of decoding the whole output again
+ * (UTF-8 is self-synchronizing, so a stop's bytes are found exactly where its text would be).
  */
 public final class RowState {
     private final PreparedRequest.Generation request;
@@ -19,12 +22,20 @@ public final class RowState {
     private int count;
     private FinishReason finishReason;
     private String stoppedText;
+    private final byte[][] stops;
+    private final int longestStop;
+    private byte[] written = new byte[64]; // the output's bytes, kept only when there are stop sequences
+    private int writtenLength;
 
     public RowState(PreparedRequest.Generation request, Gpt2Tokenizer tokenizer, int eosTokenId) {
         this.request = request;
         this.tokenizer = tokenizer;
         this.eosTokenId = eosTokenId;
         this.tokens = new int[Math.min(request.params().maxNewTokens(), 64)];
+        this.stops = request.params().stop().stream()
+                .map(stop -> stop.getBytes(StandardCharsets.UTF_8))
+                .toArray(byte[][]::new);
+        this.longestStop = Arrays.stream(stops).mapToInt(b -> b.length).max().orElse(0);
     }
 
     public boolean finished() {
@@ -49,11 +60,12 @@ public final class RowState {
             tokens = Arrays.copyOf(tokens, Math.min(tokens.length * 2, p.maxNewTokens()));
         }
         tokens[count++] = token;
-        if (!p.stop().isEmpty()) {
-            String text = tokenizer.decode(tokens, 0, count);
-            int cut = firstStop(text, p);
+        if (stops.length > 0) {
+            int searchFrom = Math.max(0, writtenLength - longestStop + 1);
+            append(tokenizer.tokenBytes(token));
+            int cut = firstStop(searchFrom);
             if (cut >= 0) {
-                stoppedText = text.substring(0, cut);
+                stoppedText = new String(written, 0, cut, StandardCharsets.UTF_8);
                 finishReason = FinishReason.STOP;
                 return;
             }
@@ -63,15 +75,28 @@ public final class RowState {
         }
     }
 
-    private static int firstStop(String text, GenerationParams p) {
-        int cut = -1;
-        for (String s : p.stop()) {
-            int at = text.indexOf(s);
-            if (at >= 0 && (cut < 0 || at < cut)) {
-                cut = at;
+    private void append(byte[] bytes) {
+        if (bytes == null) { // an id outside the vocabulary writes nothing, as decode has it
+            return;
+        }
+        if (writtenLength + bytes.length > written.length) {
+            written = Arrays.copyOf(written, Math.max(written.length * 2, writtenLength + bytes.length));
+        }
+        System.arraycopy(bytes, 0, written, writtenLength, bytes.length);
+        writtenLength += bytes.length;
+    }
+
+    /** The byte offset of the earliest stop sequence starting at {@code from} or later, or -1. */
+    private int firstStop(int from) {
+        for (int at = from; at < writtenLength; at++) {
+            for (byte[] stop : stops) {
+                if (at + stop.length <= writtenLength
+                        && Arrays.equals(written, at, at + stop.length, stop, 0, stop.length)) {
+                    return at;
+                }
             }
         }
-        return cut;
+        return -1;
     }
 
     /** The result of a finished row. */
