@@ -48,28 +48,56 @@ public final class SpanListAutomaton implements ByteAutomaton {
      * @param separator between items
      * @param end       after the last item (the task's stop sequence)
      * @param none      the whole list when the input has no entity
+     * @param types     when not empty, every item is written {@code text (type)} with its type from these
      */
-    public record Format(String lead, String separator, String end, String none) {
+    public record Format(String lead, String separator, String end, String none, List<String> types) {
         /** The built-in {@code entities} task's format after a template that ends in {@code "Entities:"}. */
-        public static final Format DEFAULT = new Format(" ", ", ", "\n", "none");
+        public static final Format DEFAULT = new Format(" ", ", ", "\n", "none", List.of());
+
+        public Format {
+            types = List.copyOf(types);
+            for (String type : types) {
+                if (type.isBlank() || NOT_IN_A_SPAN.matcher(type).find() || !type.equals(type.strip())) {
+                    throw new IllegalArgumentException("entity type '" + type + "' is empty, padded, or holds one of"
+                            + " , ; | ( ) or a line break");
+                }
+            }
+        }
 
         /** The default format after {@code template}: no lead space when the template ends in whitespace. */
         public static Format after(String template) {
             boolean spaced = !template.isEmpty() && Character.isWhitespace(template.charAt(template.length() - 1));
-            return new Format(spaced ? "" : " ", ", ", "\n", "none");
+            return new Format(spaced ? "" : " ", ", ", "\n", "none", List.of());
+        }
+
+        /** The same format with items typed from {@code types} (none: untyped). */
+        public Format withTypes(List<String> types) {
+            return new Format(lead, separator, end, none, types);
         }
     }
 
     private enum Kind {
         LEAD,
         ITEM,
+        /** In {@code " (type)"} after a span: {@code position} bytes of it read, {@code aux} the types still matching. */
+        TYPE,
+        /** A typed item written: a separator or the end next. */
+        AFTER_ITEM,
         SEPARATOR,
         END,
         DONE
     }
 
-    /** A state: its kind, the trie and node of an item, the position in a lead/separator/end, spans written. */
-    private record State(Kind kind, boolean first, int node, int position, BitSet written) {}
+    /**
+     * A state: its kind, the trie and node of an item, the position in a lead/separator/end/type, spans written,
+     * and {@code aux}: for a typed {@link Kind#ITEM} that has read the space after a complete span (which a longer
+     * span may also continue with), that span + 1; for {@link Kind#TYPE}, the bit set of the types still matching.
+     */
+    private record State(Kind kind, boolean first, int node, int position, BitSet written, int aux) {
+        State(Kind kind, boolean first, int node, int position, BitSet written) {
+            this(kind, first, node, position, written, 0);
+        }
+    }
 
     private final Format format;
     private final List<String> spans;
@@ -78,6 +106,8 @@ public final class SpanListAutomaton implements ByteAutomaton {
     private final byte[] lead;
     private final byte[] separator;
     private final byte[] end;
+    private final byte[][] types;
+    private final int typedSuffix; // fewest bytes of " (type)"; 0 untyped
     private final List<State> states = new ArrayList<>();
     private final Map<State, Integer> ids = new HashMap<>();
     private final List<int[]> transitions = new ArrayList<>();
@@ -110,8 +140,17 @@ public final class SpanListAutomaton implements ByteAutomaton {
         if (separator.length == 0 || end.length == 0 || format.none().isEmpty()) {
             throw new IllegalArgumentException("a span list needs a separator, an end and a none word");
         }
-        this.firstItem = new Trie(spans, format.none());
-        this.nextItem = new Trie(spans, null);
+        if (format.types().size() > 30) {
+            throw new IllegalArgumentException("at most 30 entity types");
+        }
+        this.types = format.types().stream()
+                .map(t -> t.getBytes(StandardCharsets.UTF_8))
+                .toArray(byte[][]::new);
+        this.typedSuffix = types.length == 0
+                ? 0
+                : 3 + Arrays.stream(types).mapToInt(t -> t.length).min().orElseThrow();
+        this.firstItem = new Trie(spans, format.none(), typedSuffix);
+        this.nextItem = new Trie(spans, null, typedSuffix);
     }
 
     /** The automaton of {@code input}'s span lists in {@code format}. */
@@ -152,7 +191,8 @@ public final class SpanListAutomaton implements ByteAutomaton {
                 String lower = span.toLowerCase(Locale.ROOT);
                 if (NONE_LIKE.matcher(span).matches()
                         || lower.equals(format.none().toLowerCase(Locale.ROOT))
-                        || lower.startsWith("and ")) {
+                        || lower.startsWith("and ")
+                        || lower.equals("and")) { // the parser drops a leading "and " (typed: "and (place)")
                     continue;
                 }
                 byLowerCase.putIfAbsent(lower, new Span(span, words.get(i)[0], words.get(j)[1]));
@@ -204,6 +244,8 @@ public final class SpanListAutomaton implements ByteAutomaton {
                 case END -> new int[] {end[s.position()] & 0xff};
                 case DONE -> new int[0];
                 case ITEM -> itemCandidates(s);
+                case TYPE -> typeCandidates(s);
+                case AFTER_ITEM -> new int[] {separator[0] & 0xff, end[0] & 0xff};
             };
             live = Arrays.stream(candidates)
                     .filter(b -> next(state, b) != DEAD)
@@ -218,10 +260,27 @@ public final class SpanListAutomaton implements ByteAutomaton {
     /** The bytes an item's state might take: its trie node's children, and the separator's and end's first. */
     private int[] itemCandidates(State s) {
         int[] children = (s.first() ? firstItem : nextItem).childBytes(s.node());
-        int[] candidates = Arrays.copyOf(children, children.length + 2);
+        int[] candidates = Arrays.copyOf(children, children.length + 4);
         candidates[children.length] = separator[0] & 0xff;
         candidates[children.length + 1] = end[0] & 0xff;
+        candidates[children.length + 2] = ' ';
+        candidates[children.length + 3] = '(';
         return candidates;
+    }
+
+    /** The bytes a type's state might take: the next byte of each type still matching, the opener, the closer. */
+    private int[] typeCandidates(State s) {
+        int[] candidates = new int[types.length + 2];
+        int n = 0;
+        int at = s.position() - 2;
+        for (int t = 0; t < types.length; t++) {
+            if (at >= 0 && (s.aux() & (1 << t)) != 0 && at < types[t].length) {
+                candidates[n++] = types[t][at] & 0xff;
+            }
+        }
+        candidates[n++] = '(';
+        candidates[n++] = ')';
+        return Arrays.copyOf(candidates, n);
     }
 
     @Override
@@ -235,8 +294,25 @@ public final class SpanListAutomaton implements ByteAutomaton {
     private int shortestToEnd(State s) {
         return switch (s.kind()) {
             case LEAD -> lead.length - s.position() + firstItem.shortest(0, blocked(s.written()), true) + end.length;
-            case ITEM ->
-                (s.first() ? firstItem : nextItem).shortest(s.node(), blocked(s.written()), s.first()) + end.length;
+            case ITEM -> {
+                int viaTrie = (s.first() ? firstItem : nextItem).shortest(s.node(), blocked(s.written()), s.first())
+                        + end.length;
+                // after the space of a complete span: "(type)" is as near
+                yield s.aux() > 0 ? Math.min(viaTrie, typedSuffix - 1 + end.length) : viaTrie;
+            }
+            case TYPE -> {
+                if (s.position() < 2) {
+                    yield typedSuffix - s.position() + end.length;
+                }
+                int best = Integer.MAX_VALUE;
+                for (int t = 0; t < types.length; t++) {
+                    if ((s.aux() & (1 << t)) != 0) {
+                        best = Math.min(best, types[t].length - (s.position() - 2) + 1 + end.length);
+                    }
+                }
+                yield best;
+            }
+            case AFTER_ITEM -> end.length;
             case SEPARATOR ->
                 separator.length - s.position() + nextItem.shortest(0, blocked(s.written()), false) + end.length;
             case END -> end.length - s.position();
@@ -253,6 +329,8 @@ public final class SpanListAutomaton implements ByteAutomaton {
                                 ? new State(Kind.ITEM, true, 0, 0, s.written())
                                 : new State(Kind.LEAD, true, 0, s.position() + 1, s.written());
             case ITEM -> item(id, s, b);
+            case TYPE -> type(s, b);
+            case AFTER_ITEM -> afterItem(s.written(), b);
             case SEPARATOR ->
                 b != separator[s.position()]
                         ? null
@@ -272,13 +350,24 @@ public final class SpanListAutomaton implements ByteAutomaton {
     private State item(int id, State s, byte b) {
         Trie trie = s.first() ? firstItem : nextItem;
         BitSet blocked = blockedOf.get(id);
+        if (s.aux() > 0 && b == '(') { // the span before the space is complete: its type follows
+            return new State(Kind.TYPE, false, 0, 2, withSpan(s.written(), s.aux() - 1), (1 << types.length) - 1);
+        }
+        int span = s.aux() > 0 ? -1 : trie.spanAt[s.node()];
+        boolean none = s.aux() == 0 && s.first() && trie.noneAt[s.node()];
+        boolean complete = (span >= 0 && !blocked.get(span)) || none;
+        if (types.length > 0 && complete && !none && b == ' ') {
+            // a typed span's " (" next; a longer span may continue with the same space
+            int spaced = trie.child(s.node(), b);
+            return spaced >= 0 && trie.live(spaced, blocked)
+                    ? new State(Kind.ITEM, s.first(), spaced, 0, s.written(), span + 1)
+                    : new State(Kind.TYPE, false, 0, 1, withSpan(s.written(), span), (1 << types.length) - 1);
+        }
         int child = trie.child(s.node(), b);
         if (child >= 0 && trie.live(child, blocked)) {
             return new State(Kind.ITEM, s.first(), child, 0, s.written());
         }
-        int span = trie.spanAt[s.node()];
-        boolean complete = (span >= 0 && !blocked.get(span)) || (s.first() && trie.noneAt[s.node()]);
-        if (!complete) {
+        if (!complete || (types.length > 0 && !none)) { // a typed span goes on only with its type
             return null;
         }
         BitSet written = s.written();
@@ -286,17 +375,57 @@ public final class SpanListAutomaton implements ByteAutomaton {
             written = (BitSet) written.clone();
             written.set(span);
         }
-        if (b == end[0]) {
-            return end.length == 1
-                    ? new State(Kind.DONE, false, 0, 0, written)
-                    : new State(Kind.END, false, 0, 1, written);
+        if (none) {
+            return b == end[0] ? endState(written) : null;
         }
-        if (b == separator[0] && span >= 0 && blocked(written).cardinality() < spans.size()) {
+        return afterItem(written, b);
+    }
+
+    private static BitSet withSpan(BitSet written, int span) {
+        BitSet with = (BitSet) written.clone();
+        with.set(span);
+        return with;
+    }
+
+    /** After an item: the end, or a separator while a span is left. */
+    private State afterItem(BitSet written, byte b) {
+        if (b == end[0]) {
+            return endState(written);
+        }
+        if (b == separator[0] && blocked(written).cardinality() < spans.size()) {
             return separator.length == 1
                     ? new State(Kind.ITEM, false, 0, 0, written)
                     : new State(Kind.SEPARATOR, false, 0, 1, written);
         }
         return null;
+    }
+
+    private State endState(BitSet written) {
+        return end.length == 1 ? new State(Kind.DONE, false, 0, 0, written) : new State(Kind.END, false, 0, 1, written);
+    }
+
+    /** In {@code " (type)"}: the opener, then the bytes of the types still matching, then the closer. */
+    private State type(State s, byte b) {
+        if (s.position() < 2) {
+            return b == " (".charAt(s.position())
+                    ? new State(Kind.TYPE, false, 0, s.position() + 1, s.written(), s.aux())
+                    : null;
+        }
+        int at = s.position() - 2;
+        int matching = 0;
+        boolean complete = false;
+        for (int t = 0; t < types.length; t++) {
+            if ((s.aux() & (1 << t)) != 0) {
+                complete |= types[t].length == at;
+                if (at < types[t].length && types[t][at] == b) {
+                    matching |= 1 << t;
+                }
+            }
+        }
+        if (complete && b == ')') {
+            return new State(Kind.AFTER_ITEM, false, 0, 0, s.written());
+        }
+        return matching == 0 ? null : new State(Kind.TYPE, false, 0, s.position() + 1, s.written(), matching);
     }
 
     /** The spans no later item may be: those written, and those overlapping one written in the input. */
@@ -337,7 +466,10 @@ public final class SpanListAutomaton implements ByteAutomaton {
         private final List<Boolean> noneBelow = new ArrayList<>();
         private final Map<BitSet, int[]> shortestByBlocked = new HashMap<>(); // per spans blocked: per node, or -1
 
-        Trie(List<String> spans, String none) {
+        private final int spanEndCost; // bytes an item still needs after its span: " (type)" when typed
+
+        Trie(List<String> spans, String none, int spanEndCost) {
+            this.spanEndCost = spanEndCost;
             node();
             for (int i = 0; i < spans.size(); i++) {
                 int n = 0;
@@ -380,9 +512,13 @@ public final class SpanListAutomaton implements ByteAutomaton {
                 return m;
             });
             if (memo[node] < 0) {
-                int best = (spanAt[node] >= 0 && !blocked.get(spanAt[node])) || (first && noneAt[node])
-                        ? 0
-                        : Integer.MAX_VALUE / 2;
+                int best = Integer.MAX_VALUE / 2;
+                if (spanAt[node] >= 0 && !blocked.get(spanAt[node])) {
+                    best = spanEndCost;
+                }
+                if (first && noneAt[node]) {
+                    best = 0;
+                }
                 if (best > 0) {
                     for (int b : childBytes.get(node)) {
                         int c = child(node, (byte) b);

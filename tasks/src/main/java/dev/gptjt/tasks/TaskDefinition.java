@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param output           what a generate or extract completion may be: free text, (extract) a list of spans of
  *                         the input, or (generate) text {@code outputPattern} matches, decoded under that shape
  * @param outputPattern    the {@link OutputShape#PATTERN} shape's regular expression; {@code null} otherwise
+ * @param entityTypes      the {@link OutputShape#SPANS} shape's item types: each item is then {@code text (type)}
+ *                         with a type from these; empty for untyped items
  */
 public record TaskDefinition(
         String name,
@@ -31,7 +33,8 @@ public record TaskDefinition(
         List<String> stop,
         boolean lengthNormalized,
         OutputShape output,
-        String outputPattern) {
+        String outputPattern,
+        List<String> entityTypes) {
 
     public enum Mode {
         GENERATE,
@@ -75,6 +78,14 @@ public record TaskDefinition(
             throw new IllegalArgumentException("task " + name + ": labels must be distinct");
         }
         output = Objects.requireNonNullElse(output, OutputShape.FREE);
+        entityTypes = List.copyOf(Objects.requireNonNullElse(entityTypes, List.of()));
+        if (!entityTypes.isEmpty() && output != OutputShape.SPANS) {
+            throw new IllegalArgumentException(
+                    "task " + name + ": entity-types is set but output is " + output + ", not spans");
+        }
+        if (output == OutputShape.SPANS) {
+            spanFormat(template, stop, entityTypes); // refused at start when a type cannot be written
+        }
         if (output == OutputShape.SPANS && mode != Mode.EXTRACT) {
             throw new IllegalArgumentException("task " + name + ": output spans is for extract tasks, not " + mode);
         }
@@ -115,16 +126,29 @@ public record TaskDefinition(
 
     /** How this task's span lists are written: the default format after its template, ending in its stop. */
     public SpanListAutomaton.Format spanFormat() {
+        return spanFormat(template, stop, entityTypes);
+    }
+
+    private static SpanListAutomaton.Format spanFormat(String template, List<String> stop, List<String> types) {
         SpanListAutomaton.Format after = SpanListAutomaton.Format.after(template.substring(template.indexOf(INPUT)));
-        return stop.isEmpty()
-                ? after
-                : new SpanListAutomaton.Format(after.lead(), after.separator(), stop.get(0), after.none());
+        return new SpanListAutomaton.Format(
+                after.lead(), after.separator(), stop.isEmpty() ? after.end() : stop.get(0), after.none(), types);
     }
 
     /** The same task with another output shape. */
     public TaskDefinition withOutput(OutputShape shape) {
         return new TaskDefinition(
-                name, template, mode, labels, topic, maxNewTokens, stop, lengthNormalized, shape, outputPattern);
+                name,
+                template,
+                mode,
+                labels,
+                topic,
+                maxNewTokens,
+                stop,
+                lengthNormalized,
+                shape,
+                outputPattern,
+                entityTypes);
     }
 
     /** The prompt for a request's text. */

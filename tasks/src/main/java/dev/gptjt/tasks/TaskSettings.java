@@ -57,6 +57,13 @@ public interface TaskSettings {
     @WithName("output-pattern")
     Optional<String> outputPattern();
 
+    /**
+     * extract, with output=spans: the entity types, comma-separated (e.g. person,place,org); each item is then
+     * written 'text (type)' with its type from these, as the template's examples must show.
+     */
+    @WithName("entity-types")
+    Optional<List<String>> entityTypes();
+
     /** classify: a distilled model that answers the records it is sure of before GPT-JT ('gptjt distill'). */
     Optional<Cascade> cascade();
 
@@ -118,7 +125,8 @@ public interface TaskSettings {
                                 t.stop().orElse(List.of()),
                                 t.lengthNormalized(),
                                 t.output(),
-                                t.outputPattern().orElse(null)));
+                                t.outputPattern().orElse(null),
+                                t.entityTypes().orElse(List.of())));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("gptjt.tasks." + name + ": " + e.getMessage(), e);
             }

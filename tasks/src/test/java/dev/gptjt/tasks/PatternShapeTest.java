@@ -184,7 +184,8 @@ class PatternShapeTest {
                 t.stop(),
                 t.lengthNormalized(),
                 TaskDefinition.OutputShape.PATTERN,
-                pattern);
+                pattern,
+                List.of());
     }
 
     private static List<String> inputs(Path jsonl) throws Exception {

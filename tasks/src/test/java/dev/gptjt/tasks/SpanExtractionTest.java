@@ -35,7 +35,8 @@ class SpanExtractionTest {
             List.of("\n"),
             false,
             TaskDefinition.OutputShape.SPANS,
-            null);
+            null,
+            List.of());
     private static final List<String> SENTENCES = List.of(
             "Pacific Northwest cities include Seattle and Portland, which I have visited with Vikash.",
             "Zoë flew from São Paulo to 東京 with Acme Corp 🚀",
@@ -89,6 +90,50 @@ class SpanExtractionTest {
                 assertSpansOf(SENTENCES.get(i), constrained.get(i).join());
             }
         }
+    }
+
+    @Test
+    void shouldTypeEveryEntityWithATypeOfTheTask() {
+        TaskDefinition typed = new TaskDefinition(
+                ENTITIES.name(),
+                ENTITIES.template(),
+                ENTITIES.mode(),
+                ENTITIES.labels(),
+                ENTITIES.topic(),
+                ENTITIES.maxNewTokens(),
+                ENTITIES.stop(),
+                false,
+                TaskDefinition.OutputShape.SPANS,
+                null,
+                List.of("person", "place", "org"));
+        try (InferenceEngine engine = InferenceEngine.open(config(8))) {
+            for (String sentence : SENTENCES) {
+                GenerationResult r = engine.submit(typed.generation(
+                                "t",
+                                sentence,
+                                GenerationParams.DEFAULTS.withMaxNewTokens(32).withStop(typed.stop())))
+                        .join();
+                assertSpansOf(sentence, r);
+                for (EntityParser.ExtractedEntity e : EntityParser.parse(r.text())) {
+                    assertTrue(List.of("person", "place", "org").contains(e.type()), r.text());
+                }
+            }
+        }
+        IllegalArgumentException untyped = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> new TaskDefinition(
+                        "e",
+                        "{input}",
+                        TaskDefinition.Mode.EXTRACT,
+                        List.of(),
+                        "t",
+                        8,
+                        List.of(),
+                        false,
+                        TaskDefinition.OutputShape.FREE,
+                        null,
+                        List.of("person")));
+        assertTrue(untyped.getMessage().contains("entity-types"), untyped.getMessage());
     }
 
     private static void assertSpansOf(String sentence, GenerationResult r) {

@@ -36,6 +36,12 @@ class SpanListAutomatonPropertiesTest {
     private static final Gpt2Tokenizer TOKENIZER = tokenizer();
     private static final TokenMask MASKS = TokenMask.of(TOKENIZER, LOGITS, EOS);
     private static final byte[][] TOKEN_BYTES = tokenBytes();
+    /** "p" is a prefix of two others: a type's state must keep every type it may still be. */
+    private static final List<String> TYPES = List.of("person", "place", "org", "p");
+
+    private static SpanListAutomaton.Format format(boolean typed) {
+        return typed ? SpanListAutomaton.Format.DEFAULT.withTypes(TYPES) : SpanListAutomaton.Format.DEFAULT;
+    }
 
     private static Gpt2Tokenizer tokenizer() {
         Path models = Path.of(System.getProperty("gptjt.models", "../models"));
@@ -118,8 +124,9 @@ class SpanListAutomatonPropertiesTest {
     }
 
     @Property(tries = 40)
-    void shouldMaskExactlyTheTokensABruteForceWalkAllows(@ForAll("inputs") String input, @ForAll long seed) {
-        SpanListAutomaton automaton = SpanListAutomaton.of(input, SpanListAutomaton.Format.DEFAULT);
+    void shouldMaskExactlyTheTokensABruteForceWalkAllows(
+            @ForAll("inputs") String input, @ForAll long seed, @ForAll boolean typed) {
+        SpanListAutomaton automaton = SpanListAutomaton.of(input, format(typed));
         Random random = new Random(seed);
         int state = automaton.start();
         for (int step = 0; step < 12 && state != ByteAutomaton.DEAD; step++) {
@@ -138,8 +145,8 @@ class SpanListAutomatonPropertiesTest {
 
     @Property(tries = 150)
     void shouldWriteOnlyListsTheParserAcceptsWithEverySpanFromTheInput(
-            @ForAll("inputs") String input, @ForAll long seed, @ForAll Strategy strategy) {
-        SpanListAutomaton automaton = SpanListAutomaton.of(input, SpanListAutomaton.Format.DEFAULT);
+            @ForAll("inputs") String input, @ForAll long seed, @ForAll Strategy strategy, @ForAll boolean typed) {
+        SpanListAutomaton automaton = SpanListAutomaton.of(input, format(typed));
         Random random = new Random(seed);
         ByteArrayOutputStream written = new ByteArrayOutputStream();
         int state = automaton.start();
@@ -172,7 +179,12 @@ class SpanListAutomatonPropertiesTest {
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < items.length; i++) {
             String text = entities.get(i).text();
-            assertEquals(items[i], text, "the parser keeps each item as written: " + quoted(output));
+            String type = entities.get(i).type();
+            assertEquals(
+                    typed ? text + " (" + type + ")" : text,
+                    items[i],
+                    "the parser keeps each item as written: " + quoted(output));
+            assertTrue(typed ? TYPES.contains(type) : type == null, quoted(output));
             assertTrue(automaton.spans().contains(text), quoted(text) + " is a span of " + quoted(input));
             assertTrue(input.contains(text), quoted(text) + " is in " + quoted(input));
             assertTrue(seen.add(text.toLowerCase(Locale.ROOT)), "written twice: " + quoted(output));
@@ -184,8 +196,9 @@ class SpanListAutomatonPropertiesTest {
             @ForAll("inputs") String input,
             @ForAll long seed,
             @ForAll Strategy strategy,
-            @ForAll @net.jqwik.api.constraints.IntRange(min = 6, max = 40) int budget) {
-        SpanListAutomaton automaton = SpanListAutomaton.of(input, SpanListAutomaton.Format.DEFAULT);
+            @ForAll @net.jqwik.api.constraints.IntRange(min = 6, max = 40) int budget,
+            @ForAll boolean typed) {
+        SpanListAutomaton automaton = SpanListAutomaton.of(input, format(typed));
         Random random = new Random(seed);
         int state = automaton.start();
         assertTrue(automaton.bytesToAccept(state) <= budget, "' none\\n' fits any budget of 6 or more");
@@ -207,8 +220,9 @@ class SpanListAutomatonPropertiesTest {
     }
 
     @Property(tries = 25)
-    void shouldCountTheFewestBytesToTheEndAsABreadthFirstSearchDoes(@ForAll("inputs") String input, @ForAll long seed) {
-        SpanListAutomaton automaton = SpanListAutomaton.of(input, SpanListAutomaton.Format.DEFAULT);
+    void shouldCountTheFewestBytesToTheEndAsABreadthFirstSearchDoes(
+            @ForAll("inputs") String input, @ForAll long seed, @ForAll boolean typed) {
+        SpanListAutomaton automaton = SpanListAutomaton.of(input, format(typed));
         Random random = new Random(seed);
         int state = automaton.start();
         for (int step = 0; step < 8 && !automaton.accepting(state); step++) {
