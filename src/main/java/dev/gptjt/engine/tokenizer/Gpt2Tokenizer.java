@@ -39,6 +39,7 @@ public final class Gpt2Tokenizer {
 
     private final Map<String, Integer> vocab;
     private final String[] idToToken;
+    private final byte[][] tokenBytes; // per id, made on first use
     private final Map<String, Integer> mergeRanks;
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
     private final int maxTokenBytes;
@@ -49,6 +50,7 @@ public final class Gpt2Tokenizer {
         int maxId = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1);
         this.idToToken = new String[maxId + 1];
         vocab.forEach((token, id) -> idToToken[id] = token);
+        this.tokenBytes = new byte[maxId + 1][];
         this.maxTokenBytes =
                 vocab.keySet().stream().mapToInt(String::length).max().orElse(1);
     }
@@ -220,20 +222,9 @@ public final class Gpt2Tokenizer {
     public String decode(int[] ids, int from, int to) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         for (int i = from; i < to; i++) {
-            int id = ids[i];
-            if (id < 0 || id >= idToToken.length || idToToken[id] == null) {
-                continue;
-            }
-            String token = idToToken[id];
-            for (int k = 0; k < token.length(); k++) {
-                int b = ByteLevel.decode(token.charAt(k));
-                if (b >= 0) {
-                    bytes.write(b);
-                } else {
-                    // An added token written as plain text (e.g. <|endoftext|> uses only byte-level chars; others may
-                    // not).
-                    bytes.writeBytes(String.valueOf(token.charAt(k)).getBytes(StandardCharsets.UTF_8));
-                }
+            byte[] token = tokenBytes(ids[i]);
+            if (token != null) {
+                bytes.writeBytes(token);
             }
         }
         return bytes.toString(StandardCharsets.UTF_8);
@@ -242,13 +233,19 @@ public final class Gpt2Tokenizer {
     /**
      * The bytes token {@code id} writes, its byte-level characters undone; {@code null} for an id outside the
      * vocabulary (GPT-J's unused 50257–50399). {@code <|endoftext|>} is the 13 bytes of its name here: callers
-     * that treat it as end-of-sequence leave it out themselves.
+     * that treat it as end-of-sequence leave it out themselves. Made once per token and shared: read it, never
+     * change it (constrained rows and stop sequences ask at every step).
      */
     public byte[] tokenBytes(int id) {
         if (id < 0 || id >= idToToken.length || idToToken[id] == null) {
             return null;
         }
-        return bytesOf(idToToken[id]);
+        byte[] bytes = tokenBytes[id];
+        if (bytes == null) { // a race makes the same bytes twice, harmlessly
+            bytes = bytesOf(idToToken[id]);
+            tokenBytes[id] = bytes;
+        }
+        return bytes;
     }
 
     private static byte[] bytesOf(String token) {
@@ -258,6 +255,7 @@ public final class Gpt2Tokenizer {
             if (b >= 0) {
                 bytes.write(b);
             } else {
+                // an added token written as plain text (<|endoftext|> uses only byte-level chars; others may not)
                 bytes.writeBytes(String.valueOf(token.charAt(k)).getBytes(StandardCharsets.UTF_8));
             }
         }
