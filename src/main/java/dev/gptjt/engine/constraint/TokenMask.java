@@ -134,6 +134,19 @@ public final class TokenMask {
         return bits;
     }
 
+    /**
+     * The tokens allowed in {@code state} for a row that may write {@code tokensLeft} more tokens, this one included:
+     * after it, the automaton's shortest way to an accepting state must fit in the tokens after it (a byte each), so
+     * the output closes within the budget. Unbounded where that is already out of reach (a budget smaller than the
+     * shape from the start): then the budget may cut the output.
+     */
+    public long[] allowedWithin(ByteAutomaton automaton, int state, int tokensLeft) {
+        return allowed(
+                automaton,
+                state,
+                automaton.bytesToAccept(state) <= tokensLeft ? Math.max(0, tokensLeft - 1) : Integer.MAX_VALUE);
+    }
+
     /** Whether {@code id} is set in {@code bits}. */
     public static boolean contains(long[] bits, int id) {
         return (bits[id >>> 6] & (1L << id)) != 0;

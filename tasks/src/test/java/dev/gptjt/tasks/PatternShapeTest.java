@@ -82,7 +82,7 @@ class PatternShapeTest {
         ByteArrayOutputStream written = new ByteArrayOutputStream();
         int state = automaton.start();
         for (int step = 0; step < budget && !automaton.accepting(state); step++) {
-            List<Integer> allowed = ids(MASKS.allowed(automaton, state, budget - step - 1));
+            List<Integer> allowed = ids(MASKS.allowedWithin(automaton, state, budget - step));
             assertFalse(allowed.isEmpty(), pattern + " after " + written);
             int token = longest
                     ? allowed.stream()

@@ -204,8 +204,8 @@ class SpanListAutomatonPropertiesTest {
         assertTrue(automaton.bytesToAccept(state) <= budget, "' none\\n' fits any budget of 6 or more");
         StringBuilder written = new StringBuilder();
         for (int step = 0; step < budget && !automaton.accepting(state); step++) {
-            // as ConstrainedSampler bounds it: the shortest way to the end must fit in the tokens left after this one
-            List<Integer> allowed = ids(MASKS.allowed(automaton, state, budget - step - 1));
+            // the engine's rule: the shortest way to the end must fit in the tokens left after this one
+            List<Integer> allowed = ids(MASKS.allowedWithin(automaton, state, budget - step));
             assertFalse(
                     allowed.isEmpty(), "an empty mask for " + quoted(input) + " after " + quoted(written.toString()));
             int token = strategy == Strategy.SHORTEST

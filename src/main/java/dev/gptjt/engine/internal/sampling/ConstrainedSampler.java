@@ -46,13 +46,7 @@ public final class ConstrainedSampler implements Sampler {
     @Override
     public int sample(float[] logits) {
         long start = System.nanoTime();
-        int tokensAfterThis = maxNewTokens - steps - 1;
-        long[] allowed = masks.allowed(
-                automaton,
-                state,
-                automaton.bytesToAccept(state) <= tokensAfterThis + 1
-                        ? Math.max(0, tokensAfterThis)
-                        : Integer.MAX_VALUE);
+        long[] allowed = masks.allowedWithin(automaton, state, maxNewTokens - steps);
         TokenMask.apply(allowed, logits);
         maskNanos += System.nanoTime() - start;
         steps++;
