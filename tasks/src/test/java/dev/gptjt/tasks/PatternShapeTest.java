@@ -1,5 +1,10 @@
 package dev.gptjt.tasks;
 
+import static dev.gptjt.tasks.MaskOracle.EOS;
+import static dev.gptjt.tasks.MaskOracle.MASKS;
+import static dev.gptjt.tasks.MaskOracle.bruteForce;
+import static dev.gptjt.tasks.MaskOracle.ids;
+import static dev.gptjt.tasks.MaskOracle.walk;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,14 +12,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gptjt.engine.ByteAutomaton;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.InferenceEngine;
-import dev.gptjt.engine.constraint.TokenMask;
-import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,12 +43,6 @@ import net.jqwik.api.constraints.IntRange;
  */
 class PatternShapeTest {
     private static final Path MODELS = Path.of(System.getProperty("gptjt.models", "../models"));
-    private static final int LOGITS = 50_400;
-    private static final int EOS = 50_256;
-    private static final Gpt2Tokenizer TOKENIZER =
-            Gpt2Tokenizer.load(MODELS.resolve("tiny-gptj/vocab.json"), MODELS.resolve("tiny-gptj/merges.txt"));
-    private static final TokenMask MASKS = TokenMask.of(TOKENIZER, LOGITS, EOS);
-    private static final int[] LENGTHS = lengths();
     static final String CURRENCY = "[A-Z][A-Za-z]+( [A-Z][A-Za-z]+)*";
     static final String CSV_LINE = "[^,\\n]+,[^,\\n]*,[0-9]{3}-[0-9]{3}-[0-9]{4}"; // \n as users write it
     private static final List<String> PATTERNS =
@@ -67,7 +63,8 @@ class PatternShapeTest {
             assertArrayEquals(bruteForce(automaton, state), fast, pattern + " step " + step);
             List<Integer> allowed = ids(fast);
             assertFalse(allowed.isEmpty(), pattern);
-            state = walk(automaton, state, TOKENIZER.tokenBytes(allowed.get(random.nextInt(allowed.size()))));
+            state = walk(
+                    automaton, state, MaskOracle.TOKENIZER.tokenBytes(allowed.get(random.nextInt(allowed.size()))));
         }
     }
 
@@ -87,12 +84,13 @@ class PatternShapeTest {
             int token = longest
                     ? allowed.stream()
                             .filter(id -> id != EOS)
-                            .max((a, b) ->
-                                    Integer.compare(TOKENIZER.tokenBytes(a).length, TOKENIZER.tokenBytes(b).length))
+                            .max((a, b) -> Integer.compare(
+                                    MaskOracle.TOKENIZER.tokenBytes(a).length,
+                                    MaskOracle.TOKENIZER.tokenBytes(b).length))
                             .orElseThrow()
                     : allowed.get(random.nextInt(allowed.size()));
-            written.writeBytes(TOKENIZER.tokenBytes(token));
-            state = walk(automaton, state, TOKENIZER.tokenBytes(token));
+            written.writeBytes(MaskOracle.TOKENIZER.tokenBytes(token));
+            state = walk(automaton, state, MaskOracle.TOKENIZER.tokenBytes(token));
         }
         assertTrue(automaton.accepting(state), pattern + ": not closed within " + budget + ": " + written);
         String text = written.toString(StandardCharsets.UTF_8);
@@ -164,15 +162,6 @@ class PatternShapeTest {
         Files.delete(file);
     }
 
-    private static int[] lengths() {
-        int[] lengths = new int[LOGITS];
-        for (int id = 0; id < LOGITS; id++) {
-            byte[] bytes = TOKENIZER.tokenBytes(id);
-            lengths[id] = bytes == null ? 0 : bytes.length;
-        }
-        return lengths;
-    }
-
     static TaskDefinition withPattern(TaskDefinition t, String pattern) {
         return new TaskDefinition(
                 t.name(),
@@ -198,39 +187,5 @@ class PatternShapeTest {
             }
         }
         return out;
-    }
-
-    private static long[] bruteForce(ByteAutomaton automaton, int state) {
-        long[] bits = new long[(LOGITS + 63) >>> 6];
-        for (int id = 0; id < LOGITS; id++) {
-            byte[] bytes = id == EOS ? null : TOKENIZER.tokenBytes(id);
-            boolean allowed = id == EOS
-                    ? automaton.accepting(state)
-                    : bytes != null && walk(automaton, state, bytes) != ByteAutomaton.DEAD;
-            if (allowed) {
-                bits[id >>> 6] |= 1L << id;
-            }
-        }
-        return bits;
-    }
-
-    private static int walk(ByteAutomaton automaton, int state, byte[] bytes) {
-        for (byte b : bytes) {
-            state = automaton.next(state, b & 0xff);
-            if (state == ByteAutomaton.DEAD) {
-                return state;
-            }
-        }
-        return state;
-    }
-
-    private static List<Integer> ids(long[] bits) {
-        List<Integer> ids = new ArrayList<>();
-        for (int id = 0; id < LOGITS; id++) {
-            if (TokenMask.contains(bits, id)) {
-                ids.add(id);
-            }
-        }
-        return ids;
     }
 }

@@ -1,17 +1,19 @@
 package dev.gptjt.tasks;
 
+import static dev.gptjt.tasks.MaskOracle.EOS;
+import static dev.gptjt.tasks.MaskOracle.MASKS;
+import static dev.gptjt.tasks.MaskOracle.TOKEN_BYTES;
+import static dev.gptjt.tasks.MaskOracle.bruteForce;
+import static dev.gptjt.tasks.MaskOracle.ids;
+import static dev.gptjt.tasks.MaskOracle.walk;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.engine.ByteAutomaton;
-import dev.gptjt.engine.constraint.TokenMask;
-import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -31,29 +33,11 @@ import net.jqwik.api.Provide;
  * entity a word-aligned substring of the input, none twice, none overlapping another in the input.
  */
 class SpanListAutomatonPropertiesTest {
-    private static final int LOGITS = 50_400; // GPT-J's: 143 ids past the vocabulary stand for no text
-    private static final int EOS = 50_256;
-    private static final Gpt2Tokenizer TOKENIZER = tokenizer();
-    private static final TokenMask MASKS = TokenMask.of(TOKENIZER, LOGITS, EOS);
-    private static final byte[][] TOKEN_BYTES = tokenBytes();
     /** "p" is a prefix of two others: a type's state must keep every type it may still be. */
     private static final List<String> TYPES = List.of("person", "place", "org", "p");
 
     private static SpanListAutomaton.Format format(boolean typed) {
         return typed ? SpanListAutomaton.Format.DEFAULT.withTypes(TYPES) : SpanListAutomaton.Format.DEFAULT;
-    }
-
-    private static Gpt2Tokenizer tokenizer() {
-        Path models = Path.of(System.getProperty("gptjt.models", "../models"));
-        return Gpt2Tokenizer.load(models.resolve("tiny-gptj/vocab.json"), models.resolve("tiny-gptj/merges.txt"));
-    }
-
-    private static byte[][] tokenBytes() {
-        byte[][] bytes = new byte[LOGITS][];
-        for (int id = 0; id < LOGITS; id++) {
-            bytes[id] = id == EOS ? null : TOKENIZER.tokenBytes(id);
-        }
-        return bytes;
     }
 
     @Provide
@@ -335,41 +319,8 @@ class SpanListAutomatonPropertiesTest {
         }
 
         private static int length(int id) {
-            return id == EOS ? 0 : TOKEN_BYTES[id].length;
+            return MaskOracle.length(id);
         }
-    }
-
-    private static long[] bruteForce(SpanListAutomaton automaton, int state) {
-        long[] bits = new long[(LOGITS + 63) >>> 6];
-        for (int id = 0; id < LOGITS; id++) {
-            boolean allowed = id == EOS
-                    ? automaton.accepting(state)
-                    : TOKEN_BYTES[id] != null && walk(automaton, state, TOKEN_BYTES[id]) != ByteAutomaton.DEAD;
-            if (allowed) {
-                bits[id >>> 6] |= 1L << id;
-            }
-        }
-        return bits;
-    }
-
-    private static int walk(ByteAutomaton automaton, int state, byte[] bytes) {
-        for (byte b : bytes) {
-            state = automaton.next(state, b & 0xff);
-            if (state == ByteAutomaton.DEAD) {
-                return state;
-            }
-        }
-        return state;
-    }
-
-    private static List<Integer> ids(long[] bits) {
-        List<Integer> ids = new ArrayList<>();
-        for (int id = 0; id < LOGITS; id++) {
-            if (TokenMask.contains(bits, id)) {
-                ids.add(id);
-            }
-        }
-        return ids;
     }
 
     private static String quoted(String s) {
