@@ -286,17 +286,16 @@ public final class SpanListAutomaton implements ByteAutomaton {
     @Override
     public int bytesToAccept(int state) {
         if (toAccept[state] < 0) {
-            toAccept[state] = shortestToEnd(states.get(state));
+            toAccept[state] = shortestToEnd(states.get(state), blockedOf.get(state));
         }
         return toAccept[state];
     }
 
-    private int shortestToEnd(State s) {
+    private int shortestToEnd(State s, BitSet blocked) {
         return switch (s.kind()) {
-            case LEAD -> lead.length - s.position() + firstItem.shortest(0, blocked(s.written()), true) + end.length;
+            case LEAD -> lead.length - s.position() + firstItem.shortest(0, blocked, true) + end.length;
             case ITEM -> {
-                int viaTrie = (s.first() ? firstItem : nextItem).shortest(s.node(), blocked(s.written()), s.first())
-                        + end.length;
+                int viaTrie = (s.first() ? firstItem : nextItem).shortest(s.node(), blocked, s.first()) + end.length;
                 // after the space of a complete span: "(type)" is as near
                 yield s.aux() > 0 ? Math.min(viaTrie, typedSuffix - 1 + end.length) : viaTrie;
             }
@@ -313,8 +312,7 @@ public final class SpanListAutomaton implements ByteAutomaton {
                 yield best;
             }
             case AFTER_ITEM -> end.length;
-            case SEPARATOR ->
-                separator.length - s.position() + nextItem.shortest(0, blocked(s.written()), false) + end.length;
+            case SEPARATOR -> separator.length - s.position() + nextItem.shortest(0, blocked, false) + end.length;
             case END -> end.length - s.position();
             case DONE -> 0;
         };
@@ -370,15 +368,10 @@ public final class SpanListAutomaton implements ByteAutomaton {
         if (!complete || (types.length > 0 && !none)) { // a typed span goes on only with its type
             return null;
         }
-        BitSet written = s.written();
-        if (span >= 0) {
-            written = (BitSet) written.clone();
-            written.set(span);
-        }
         if (none) {
-            return b == end[0] ? endState(written) : null;
+            return b == end[0] ? endState(s.written()) : null;
         }
-        return afterItem(written, b);
+        return afterItem(withSpan(s.written(), span), b);
     }
 
     private static BitSet withSpan(BitSet written, int span) {
