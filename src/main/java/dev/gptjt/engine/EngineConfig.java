@@ -32,6 +32,9 @@ import java.util.function.Consumer;
  *                         host's, see there); a plan that does not fit is refused when the engine opens
  * @param maxContext       most tokens a request may span, prompt and new tokens ({@link #MODEL_CONTEXT}: the
  *                         model's {@code n_positions}; more is refused); the memory plan counts the KV cache to it
+ * @param jumpForward      constrained rows write the tokens their output's shape forces (a separator, the rest of the
+ *                         only span that fits) in one multi-token decoder pass instead of a step each
+ *                         ({@link dev.gptjt.engine.constraint.JumpForward}); off: a step per token, as free rows
  */
 public record EngineConfig(
         Path modelDir,
@@ -49,7 +52,8 @@ public record EngineConfig(
         boolean spinWait,
         Path ortProfile,
         long memoryBudget,
-        int maxContext) {
+        int maxContext,
+        boolean jumpForward) {
 
     public static final int DEFAULT_MAX_BATCH_SIZE = 16;
     public static final Duration DEFAULT_MAX_WAIT = Duration.ofMillis(10);
@@ -151,7 +155,8 @@ public record EngineConfig(
                 true,
                 null,
                 AUTO_MEMORY_BUDGET,
-                MODEL_CONTEXT);
+                MODEL_CONTEXT,
+                true);
     }
 
     public EngineConfig withBatching(int maxBatchSize, Duration maxWait, int maxQueue) {
@@ -215,6 +220,11 @@ public record EngineConfig(
         return with(b -> b.memoryBudget = bytes);
     }
 
+    /** Constrained rows jump over the tokens their shape forces ({@code true}, the default) or step through them. */
+    public EngineConfig withJumpForward(boolean on) {
+        return with(b -> b.jumpForward = on);
+    }
+
     /** A copy with {@code change} applied, checked as a new configuration is. */
     private EngineConfig with(Consumer<Copy> change) {
         Copy copy = new Copy(this);
@@ -240,6 +250,7 @@ public record EngineConfig(
         Path ortProfile;
         long memoryBudget;
         int maxContext;
+        boolean jumpForward;
 
         Copy(EngineConfig c) {
             modelDir = c.modelDir;
@@ -258,6 +269,7 @@ public record EngineConfig(
             ortProfile = c.ortProfile;
             memoryBudget = c.memoryBudget;
             maxContext = c.maxContext;
+            jumpForward = c.jumpForward;
         }
 
         EngineConfig build() {
@@ -277,7 +289,8 @@ public record EngineConfig(
                     spinWait,
                     ortProfile,
                     memoryBudget,
-                    maxContext);
+                    maxContext,
+                    jumpForward);
         }
     }
 }

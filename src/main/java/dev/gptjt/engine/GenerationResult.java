@@ -14,6 +14,8 @@ package dev.gptjt.engine;
  * @param backend      name of the backend that ran it
  * @param prefixTokens of {@code promptTokens}, those read from a cached prefix's KV cache rather than
  *                     run through the model (0: the whole prompt ran)
+ * @param forcedTokens of {@code outputIds}, those the output's shape forced and the engine wrote without a
+ *                     decoder step of their own (jump-forward; 0 for a free output)
  */
 public record GenerationResult(
         String id,
@@ -25,7 +27,8 @@ public record GenerationResult(
         long inferenceNanos,
         int batchSize,
         String backend,
-        int prefixTokens)
+        int prefixTokens,
+        int forcedTokens)
         implements EngineResult {
 
     @Override
@@ -45,6 +48,7 @@ public record GenerationResult(
                 inferenceNanos,
                 batchSize,
                 backend,
-                prefixTokens);
+                prefixTokens,
+                forcedTokens);
     }
 }

@@ -147,6 +147,31 @@ public final class TokenMask {
                 automaton.bytesToAccept(state) <= tokensLeft ? Math.max(0, tokensLeft - 1) : Integer.MAX_VALUE);
     }
 
+    /**
+     * Whether some token starts with {@code bytes[from, to)} and goes on with a byte {@code automaton} allows in
+     * {@code stateAfter} (the state after those bytes): a token that would span past them.
+     */
+    boolean continuesPast(byte[] bytes, int from, int to, ByteAutomaton automaton, int stateAfter) {
+        int node = 0;
+        for (int i = from; i < to && node != NONE; i++) {
+            node = child(node, bytes[i] & 0xff);
+        }
+        if (node == NONE) {
+            return false;
+        }
+        for (int b : automaton.liveBytes(stateAfter)) {
+            if (child(node, b) != NONE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The end-of-sequence id these masks allow in accepting states. */
+    int eosTokenId() {
+        return eosTokenId;
+    }
+
     /** Whether {@code id} is set in {@code bits}. */
     public static boolean contains(long[] bits, int id) {
         return (bits[id >>> 6] & (1L << id)) != 0;

@@ -31,14 +31,21 @@ public final class BackendFactory {
     public static GenerationBackend open(ModelDirectory model, EngineConfig config, Gpt2Tokenizer tokenizer) {
         InGraph inGraph = inGraph(model, config);
         if (!inGraph.greedy() && !inGraph.classify()) {
-            return new OrtTokenLoopBackend(DecoderSession.open(model, config), tokenizer);
+            return new OrtTokenLoopBackend(DecoderSession.open(model, config), tokenizer, jumpForward(model, config));
         }
         // one session for every path: the weights are held once (SharedWeightsGraph)
         SharedBackends shared = SharedBackends.open(model, config, tokenizer, inGraph.greedy(), inGraph.classify());
         List<RoutingBackend.Route> routes = new ArrayList<>();
         shared.greedy().ifPresent(g -> routes.add(new RoutingBackend.Route(g, InGraphGreedyBackend::accepts)));
         shared.classify().ifPresent(c -> routes.add(new RoutingBackend.Route(c, InGraphClassifyBackend::accepts)));
-        return new RoutingBackend(routes, new OrtTokenLoopBackend(shared.decoder(), tokenizer));
+        return new RoutingBackend(
+                routes, new OrtTokenLoopBackend(shared.decoder(), tokenizer, jumpForward(model, config)));
+    }
+
+    /** The Java loop's jump-forward setting: on or off, and the most cache columns its rows' gaps may take. */
+    private static OrtTokenLoopBackend.JumpForwardSetting jumpForward(ModelDirectory model, EngineConfig config) {
+        return new OrtTokenLoopBackend.JumpForwardSetting(
+                config.jumpForward(), config.contextOn(model.config().nPositions()));
     }
 
     /**

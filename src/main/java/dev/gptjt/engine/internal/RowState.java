@@ -20,6 +20,7 @@ public final class RowState {
     private final int eosTokenId;
     private int[] tokens;
     private int count;
+    private int forced;
     private FinishReason finishReason;
     private String stoppedText;
     private final byte[][] stops;
@@ -44,6 +45,17 @@ public final class RowState {
 
     public PreparedRequest.Generation request() {
         return request;
+    }
+
+    /**
+     * Appends a token the output's shape forced (jump-forward), as {@link #accept} does; the result counts it in
+     * {@link GenerationResult#forcedTokens()}.
+     */
+    public void acceptForced(int token) {
+        if (!finished() && token != eosTokenId) {
+            forced++;
+        }
+        accept(token);
     }
 
     /** Appends the next token (ignored once finished) and updates {@link #finished()}. */
@@ -113,6 +125,7 @@ public final class RowState {
                 inferenceNanos,
                 batchSize,
                 backend,
-                request.prefixLength());
+                request.prefixLength(),
+                forced);
     }
 }

@@ -160,6 +160,25 @@ public final class Gpt2Tokenizer {
         return words.isEmpty() ? new int[0] : encodeWords(words.subList(0, words.size() - 1));
     }
 
+    /** The last pre-tokenized word of {@code text} (the piece BPE merges within), or "" for an empty text. */
+    public String lastWord(String text) {
+        List<String> words = words(text);
+        return words.isEmpty() ? "" : words.get(words.size() - 1);
+    }
+
+    /**
+     * Whether appending {@code next} to {@code text} changes how {@code text}'s last pre-tokenized word is cut (letters
+     * extend it, a space before a word joins that word, a quote becomes a contraction): then BPE may merge that word's
+     * tokens differently, and only the tokens before it are fixed. False for an empty {@code text}.
+     */
+    public boolean changesLastWord(String text, String next) {
+        List<String> before = words(text);
+        List<String> after = words(text + next);
+        return !before.isEmpty()
+                && !(after.size() > before.size()
+                        && after.subList(0, before.size()).equals(before));
+    }
+
     private int[] encodeWord(String word) {
         int[] cached = cache.get(word);
         if (cached != null) {

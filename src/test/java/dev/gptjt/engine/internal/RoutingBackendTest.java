@@ -32,7 +32,7 @@ class RoutingBackendTest {
             batches.add(batch.stream().map(PreparedRequest::id).toList());
             return batch.stream()
                     .<EngineResult>map(r -> new GenerationResult(
-                            r.id(), 0, new int[0], r.id(), FinishReason.LENGTH, 0, 0, batch.size(), name, 0))
+                            r.id(), 0, new int[0], r.id(), FinishReason.LENGTH, 0, 0, batch.size(), name, 0, 0))
                     .toList();
         }
 

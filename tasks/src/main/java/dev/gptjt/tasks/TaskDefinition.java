@@ -148,7 +148,7 @@ public record TaskDefinition(
                 lengthNormalized,
                 shape,
                 outputPattern,
-                entityTypes);
+                shape == OutputShape.SPANS ? entityTypes : List.of()); // types shape a spans list only
     }
 
     /** The prompt for a request's text. */

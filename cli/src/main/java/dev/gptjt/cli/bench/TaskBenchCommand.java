@@ -48,8 +48,8 @@ import picocli.CommandLine.Option;
             "Over a file of inputs at full batches: the whole prompt (arrival-order batches, then --batch-formation's), the",
             "task's cached prefix and (classify, when the",
             "directory has classify.onnx) the one-pass graph, or (extract) the prefix path decoded under the spans shape,",
-            "in turn within each repetition; their answers compared. extract: mask time per row-step and how many",
-            "answers name only what their input holds."
+            "with jump-forward and a token a step, in turn within each repetition; their answers compared. extract: mask",
+            "time per row-step, tokens forced by jump-forward and how many answers name only what their input holds."
         })
 public final class TaskBenchCommand extends IoCommand {
     /** A way of running the task, and its engine. */
@@ -80,6 +80,9 @@ public final class TaskBenchCommand extends IoCommand {
         TaskDefinition task = configured.mode() == TaskDefinition.Mode.EXTRACT
                 ? configured.withOutput(TaskDefinition.OutputShape.FREE)
                 : configured;
+        TaskDefinition spansTask = configured.mode() == TaskDefinition.Mode.EXTRACT
+                ? configured.withOutput(TaskDefinition.OutputShape.SPANS) // with the task's entity types, if any
+                : null;
         Path model = options.model();
         int batch = options.batching().maxBatchSize();
         int repeat = repeatOption.repeat();
@@ -118,8 +121,12 @@ public final class TaskBenchCommand extends IoCommand {
             }
             if (task.mode() == TaskDefinition.Mode.EXTRACT) {
                 InferenceEngine spans = InferenceEngine.open(config);
-                paths.add(new Variant("prefix-spans", spans, task.withOutput(TaskDefinition.OutputShape.SPANS)));
+                paths.add(new Variant("prefix-spans", spans, spansTask));
                 spans.cachePrefix(task.prefix());
+                // the same shape a token a step: what jump-forward saves
+                InferenceEngine stepped = InferenceEngine.open(config.withJumpForward(false));
+                paths.add(new Variant("spans-stepped", stepped, spansTask));
+                stepped.cachePrefix(task.prefix());
             }
             if (!json) {
                 out.printf(
@@ -149,7 +156,7 @@ public final class TaskBenchCommand extends IoCommand {
             }
             report(out, json, task, perSecond, answers);
             if (task.mode() == TaskDefinition.Mode.EXTRACT) {
-                SpanBench.report(out, json, cached, task, inputs, answers);
+                SpanBench.report(out, json, cached, spansTask, inputs, answers);
             }
         } finally {
             paths.forEach(p -> p.engine().close());

@@ -382,7 +382,7 @@ final class DecoderStepper {
 
         /** Row {@code r} of the pass's cache {@code cache}, as a merge keeps it: prefix and suffix, no gap. */
         KvCacheMerge.Source source(KvCache cache, int r) {
-            return new KvCacheMerge.Source(cache, total(), r, prefixLengths[r], padding[r], length - padding[r]);
+            return KvCacheMerge.Source.withGap(cache, total(), r, prefixLengths[r], padding[r], length - padding[r]);
         }
 
         /** True when no row has masked columns between its prefix and its suffix. */

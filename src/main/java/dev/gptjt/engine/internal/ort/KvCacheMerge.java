@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,22 +28,52 @@ import java.util.Map;
  */
 final class KvCacheMerge {
     /**
-     * Row {@code row} of {@code cache} (whose length is {@code length}): its last {@code tail} columns and,
-     * {@code gap} masked columns before those, {@code head} more. A prompt pass that starts from a cached
-     * prefix leaves such a gap between the prefix and a suffix shorter than the batch's longest; a merge
-     * closes it.
+     * Row {@code row} of {@code cache} (whose length is {@code length}): the columns it keeps, as runs of
+     * {@code runs[2i + 1]} columns from column {@code runs[2i]}, in order. A prompt pass that starts from a cached
+     * prefix leaves masked columns between the prefix and a suffix shorter than the batch's longest, a jump-forward
+     * step leaves them before the tokens of a row that wrote fewer than the step's widest; a merge closes them.
      *
-     * @param cache null when nothing is kept ({@code head + tail == 0})
+     * @param cache null when nothing is kept
      */
-    record Source(KvCache cache, int length, int row, int head, int gap, int tail) {
+    record Source(KvCache cache, int length, int row, int[] runs) {
         /** The row's last {@code real} columns, with no gap. */
         static Source of(KvCache cache, int length, int row, int real) {
-            return new Source(cache, length, row, 0, 0, real);
+            return new Source(cache, length, row, new int[] {length - real, real});
+        }
+
+        /** The row's last {@code tail} columns and, {@code gap} masked columns before those, {@code head} more. */
+        static Source withGap(KvCache cache, int length, int row, int head, int gap, int tail) {
+            return new Source(cache, length, row, new int[] {length - tail - gap - head, head, length - tail, tail});
+        }
+
+        /** The columns where {@code mask[from + c]} is 1, c in [0, length). */
+        static Source ofMask(KvCache cache, int length, int row, long[] mask, int from) {
+            int[] runs = new int[8];
+            int n = 0;
+            for (int c = 0; c < length; c++) {
+                if (mask[from + c] == 0) {
+                    continue;
+                }
+                if (n > 0 && runs[n - 2] + runs[n - 1] == c) {
+                    runs[n - 1]++;
+                    continue;
+                }
+                if (n == runs.length) {
+                    runs = Arrays.copyOf(runs, n * 2);
+                }
+                runs[n++] = c;
+                runs[n++] = 1;
+            }
+            return new Source(cache, length, row, Arrays.copyOf(runs, n));
         }
 
         /** Columns kept. */
         int real() {
-            return head + tail;
+            int real = 0;
+            for (int i = 1; i < runs.length; i += 2) {
+                real += runs[i];
+            }
+            return real;
         }
     }
 
@@ -68,26 +99,29 @@ final class KvCacheMerge {
                     Map<KvCache, ByteBuffer> read = new IdentityHashMap<>(); // each source tensor read once
                     for (int j = 0; j < rows.size(); j++) {
                         Source s = rows.get(j);
+                        int real = s.real();
                         int l = layer;
-                        ByteBuffer source = s.real() == 0
+                        ByteBuffer source = real == 0
                                 ? null
                                 : read.computeIfAbsent(s.cache(), c -> bytes(c, key ? c.key(l) : c.value(l)));
                         int column = headSize * element;
-                        int padding = (length - s.real()) * column;
+                        int padding = (length - real) * column;
                         for (int h = 0; h < heads; h++) {
                             int rowStart = (s.row() * heads + h) * s.length();
-                            int to = ((j * heads + h) * length + length - s.real()) * column;
+                            int to = ((j * heads + h) * length + length - real) * column;
                             target.put(to - padding, ZEROS, 0, padding); // buffers are reused: clear the masked columns
-                            if (s.head() > 0) {
-                                int from = (rowStart + s.length() - s.tail() - s.gap() - s.head()) * column;
-                                target.put(to, source, from, s.head() * column);
-                            }
-                            if (s.tail() > 0) {
+                            int copied = 0;
+                            for (int i = 0; i < s.runs().length; i += 2) {
+                                int count = s.runs()[i + 1];
+                                if (count == 0) {
+                                    continue;
+                                }
                                 target.put(
-                                        to + s.head() * column,
+                                        to + copied * column,
                                         source,
-                                        (rowStart + s.length() - s.tail()) * column,
-                                        s.tail() * column);
+                                        (rowStart + s.runs()[i]) * column,
+                                        count * column);
+                                copied += count;
                             }
                         }
                     }

@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtSession;
 import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.PromptPrefix;
+import dev.gptjt.engine.constraint.JumpForward;
 import dev.gptjt.engine.constraint.TokenMask;
 import dev.gptjt.engine.internal.GenerationBackend;
 import dev.gptjt.engine.internal.LabelScores;
@@ -40,11 +41,28 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
     private final KvCacheMerge.BufferPool buffers = new KvCacheMerge.BufferPool(); // scheduler thread only
     private final RunControl control = new RunControl();
     private final TokenLoopLabelScorer scorer;
+    private final JumpForwardSetting jumpForward;
     private TokenMask masks; // scheduler thread only
+    private JumpForward jumps; // scheduler thread only
+
+    /**
+     * Whether constrained rows write the tokens their shape forces in one multi-token step ({@link JumpForward}),
+     * and the most columns the running cache may reach (the engine's context): a jump leaves masked columns in
+     * the other rows of its step, and a merge closes them before the cache would grow past it.
+     */
+    public record JumpForwardSetting(boolean on, int maxColumns) {
+        /** Off: every token a step. */
+        public static final JumpForwardSetting OFF = new JumpForwardSetting(false, Integer.MAX_VALUE);
+    }
 
     public OrtTokenLoopBackend(DecoderSession decoder, Gpt2Tokenizer tokenizer) {
+        this(decoder, tokenizer, JumpForwardSetting.OFF);
+    }
+
+    public OrtTokenLoopBackend(DecoderSession decoder, Gpt2Tokenizer tokenizer, JumpForwardSetting jumpForward) {
         this.decoder = decoder;
         this.tokenizer = tokenizer;
+        this.jumpForward = jumpForward;
         this.config = decoder.config();
         this.stepper = new DecoderStepper(decoder, buffers);
         this.scorer = new TokenLoopLabelScorer(stepper, config, control);
@@ -131,6 +149,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         }
         if (masks == null) { // the token trie, made once on the first constrained request (scheduler thread)
             masks = TokenMask.of(tokenizer, config.vocabSize(), config.eosTokenId());
+            jumps = JumpForward.of(masks, tokenizer);
         }
         return new ConstrainedSampler(
                 sampler,
@@ -147,7 +166,11 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         final Sampler sampler;
         final long startNanos; // when it was admitted: its prompt pass counts as inference, not as queueing
         int cached; // real tokens of this row in the cache (prompt, then every fed token)
-        long next; // the token to feed at the next step
+        int[] feed = new int[4]; // the tokens to feed: the last one picked, then any forced after it
+        int fedUpTo; // of feed[0, feedLength), those fed already
+        int feedLength;
+        long[] columns = new long[64]; // the row's mask over the cache's columns: 1 where one of its tokens is
+        int gaps; // masked columns after its first real one (left by jump-forward steps of other rows)
 
         Row(RowState state, Sampler sampler, long startNanos) {
             this.state = state;
@@ -157,6 +180,46 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
 
         boolean finished() {
             return state.finished();
+        }
+
+        /** Tokens picked or forced but not yet fed. */
+        int pending() {
+            return feedLength - fedUpTo;
+        }
+
+        /** The row's picked token: the only one to feed, until jump-forward adds what it forces. */
+        void picked(int token) {
+            fedUpTo = 0;
+            feedLength = 0;
+            feed(token);
+        }
+
+        void feed(int token) {
+            if (feedLength == feed.length) {
+                feed = Arrays.copyOf(feed, feedLength * 2);
+            }
+            feed[feedLength++] = token;
+        }
+
+        /** The row's columns in a cache of {@code length} columns whose last {@link #cached} are its own, no gaps. */
+        void rightAligned(int length) {
+            columns = capacity(columns, length);
+            Arrays.fill(columns, 0, length - cached, 0L);
+            Arrays.fill(columns, length - cached, length, 1L);
+            gaps = 0;
+        }
+
+        /** A step appended {@code width} columns at {@code from}, the last {@code real} of them the row's. */
+        void appended(int from, int width, int real) {
+            columns = capacity(columns, from + width);
+            Arrays.fill(columns, from, from + width - real, 0L);
+            Arrays.fill(columns, from + width - real, from + width, 1L);
+            gaps += width - real;
+            cached += real;
+        }
+
+        private static long[] capacity(long[] a, int n) {
+            return a.length >= n ? a : Arrays.copyOf(a, Math.max(n, a.length * 2));
         }
     }
 
@@ -168,6 +231,12 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
      *
      * <p>Row r's mask over the {@code length + 1} columns of a step is 0 before its {@code cached} real
      * columns and 1 from there; its position id is {@code cached} — Hugging Face's left padding.
+     *
+     * <p>Jump-forward: a constrained row whose shape forces tokens after the one it picked feeds them without
+     * picking them, several in one step where the step's width allows ({@link #width()}). A wide step's rows have
+     * their tokens right-aligned after masked pads (whose columns stay masked: gaps, which position ids skip), and
+     * every row's logits at the last position. A merge closes the gaps when they take a quarter of the cache or would
+     * push it past the context.
      */
     private final class RunningBatch {
         private final RowFeed feed;
@@ -214,10 +283,49 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
             }
         }
 
-        /** Half or more of the rows are finished: drop them rather than keep computing them. */
+        /**
+         * Half or more of the rows are finished: drop them rather than keep computing them; or jump-forward gaps take a
+         * quarter of the cache's columns, or would take the next step past the context: close them.
+         */
         private boolean compactionDue() {
             long finished = rows.stream().filter(Row::finished).count();
-            return finished > 0 && finished < rows.size() && 2 * finished >= rows.size();
+            if (finished == rows.size()) {
+                return false;
+            }
+            int gaps = rows.stream()
+                    .filter(r -> !r.finished())
+                    .mapToInt(r -> r.gaps)
+                    .max()
+                    .orElse(0);
+            return (finished > 0 && 2 * finished >= rows.size())
+                    || (gaps > 0 && (4 * gaps >= length || length + width() > jumpForward.maxColumns()));
+        }
+
+        /**
+         * The next step's width: the widest at which at most a quarter of the unfinished rows' positions are pads. A
+         * step costs about its rows times its width (on a CPU, and on a GPU once the batch is compute-bound), so one
+         * row's jump must not widen every other row's step: a lone jumping row in a busy batch feeds its forced tokens
+         * a step each (still skipping their sampling), a row alone or rows jumping together feed them in one.
+         */
+        private int width() {
+            int unfinished = 0;
+            int widest = 1;
+            for (Row row : rows) {
+                if (!row.finished()) {
+                    unfinished++;
+                    widest = Math.max(widest, row.pending());
+                }
+            }
+            for (int width = widest; width > 1; width--) {
+                int useful = 0;
+                for (Row row : rows) {
+                    useful += row.finished() ? 0 : Math.min(row.pending(), width);
+                }
+                if (4 * (unfinished * width - useful) <= unfinished * width) {
+                    return width;
+                }
+            }
+            return 1;
         }
 
         /** Runs the new requests' prompt pass and merges their cache rows with the running unfinished ones. */
@@ -245,13 +353,14 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                 cache = prompt;
                 length = p == null ? 0 : p.total();
                 rows = fresh;
+                rows.forEach(row -> row.rightAligned(length));
                 return;
             }
             List<KvCacheMerge.Source> sources = new ArrayList<>();
             List<Row> kept = new ArrayList<>();
             for (int r = 0; r < rows.size(); r++) {
                 if (!rows.get(r).finished()) {
-                    sources.add(KvCacheMerge.Source.of(cache, length, r, rows.get(r).cached));
+                    sources.add(KvCacheMerge.Source.ofMask(cache, length, r, rows.get(r).columns, 0));
                     kept.add(rows.get(r));
                 }
             }
@@ -267,6 +376,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                 cache = merged;
                 length = merged.length();
                 rows = kept;
+                rows.forEach(row -> row.rightAligned(length));
             } finally {
                 if (prompt != null) {
                     prompt.close();
@@ -274,38 +384,68 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
             }
         }
 
-        /** One token for every row of the cache (finished rows are fed EOS until the next merge drops them). */
+        /**
+         * One token for every row of the cache, and for a jumping row the tokens its shape forced after it (finished rows
+         * are fed EOS until the next merge drops them).
+         */
         private void step() throws OrtException {
             int b = rows.size();
-            long[] ids = new long[b];
-            long[] positions = new long[b];
-            long[] mask = new long[b * (length + 1)];
+            int width = width();
+            int total = length + width;
+            long[] ids = new long[b * width];
+            long[] positions = new long[b * width];
+            long[] mask = new long[b * total];
+            Arrays.fill(ids, config.eosTokenId());
+            int[] fed = new int[b];
             for (int r = 0; r < b; r++) {
                 Row row = rows.get(r);
-                ids[r] = row.finished() ? config.eosTokenId() : row.next;
-                positions[r] = row.cached;
-                Arrays.fill(mask, r * (length + 1) + length - row.cached, (r + 1) * (length + 1), 1L);
+                fed[r] = row.finished() ? 1 : Math.min(row.pending(), width);
+                System.arraycopy(row.columns, 0, mask, r * total, length);
+                for (int i = 0; i < width; i++) {
+                    int t = i - (width - fed[r]); // the row's i-th token, right-aligned; pads before it
+                    positions[r * width + i] = row.cached + Math.max(t, 0);
+                    if (t >= 0) {
+                        ids[r * width + i] = row.finished() ? config.eosTokenId() : row.feed[row.fedUpTo + t];
+                        mask[r * total + length + i] = 1L;
+                    }
+                }
             }
             DecoderStepper.Output output =
-                    stepper.run(ids, mask, positions, b, 1, length + 1, cache, new int[] {0}, options);
+                    stepper.run(ids, mask, positions, b, width, total, cache, new int[] {width - 1}, options);
             closeCache();
             cache = output;
-            length++;
             for (int r = 0; r < b; r++) {
                 Row row = rows.get(r);
-                row.cached++;
-                if (!row.finished()) {
+                row.appended(length, width, fed[r]);
+                row.fedUpTo = Math.min(row.feedLength, row.fedUpTo + fed[r]);
+            }
+            length = total;
+            for (int r = 0; r < b; r++) {
+                Row row = rows.get(r);
+                if (!row.finished() && row.pending() == 0) { // a row with forced tokens still to feed picks nothing yet
                     output.row(r, 0, logits);
                     accept(row, b);
                 }
             }
         }
 
-        /** Samples the row's next token from {@link #logits}; completes the row if that ends it. */
+        /**
+         * Samples the row's next token from {@link #logits}, then takes the tokens its shape forces after it (jump-
+         * forward, where on); completes the row if that ends it.
+         */
         private void accept(Row row, int batchSize) {
             int token = row.sampler.sample(logits);
             row.state.accept(token);
-            row.next = token;
+            row.picked(token);
+            if (jumpForward.on() && !row.finished() && row.sampler instanceof ConstrainedSampler constrained) {
+                for (int forced : constrained.jump(jumps)) {
+                    row.state.acceptForced(forced);
+                    if (row.finished()) {
+                        break;
+                    }
+                    row.feed(forced);
+                }
+            }
             if (row.finished()) {
                 feed.complete(
                         row.state.request(), row.state.result(System.nanoTime() - row.startNanos, batchSize, name()));

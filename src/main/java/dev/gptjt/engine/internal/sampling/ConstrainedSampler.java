@@ -1,8 +1,10 @@
 package dev.gptjt.engine.internal.sampling;
 
 import dev.gptjt.engine.ByteAutomaton;
+import dev.gptjt.engine.constraint.JumpForward;
 import dev.gptjt.engine.constraint.TokenMask;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
+import java.util.Arrays;
 
 /**
  * A row's sampler under a {@link ByteAutomaton}: every token the automaton does not allow from the row's state
@@ -20,6 +22,8 @@ public final class ConstrainedSampler implements Sampler {
     private final int eosTokenId;
     private final int maxNewTokens;
     private int state;
+    private byte[] written = new byte[64]; // the output's bytes: jump-forward reads its last word
+    private int writtenLength;
     private long maskNanos;
     private int steps;
 
@@ -55,12 +59,38 @@ public final class ConstrainedSampler implements Sampler {
             // a draw's rounding can fall past the last allowed candidate: take the likeliest allowed one instead
             token = Sampler.argmax(logits);
         }
-        if (token != eosTokenId) {
-            for (byte b : tokenizer.tokenBytes(token)) {
-                state = automaton.next(state, b & 0xff);
-            }
-        }
+        advance(token);
         return token;
+    }
+
+    /**
+     * The tokens the shape forces after the last one picked ({@link JumpForward}), taken as picked: the row writes
+     * them after that token without a decoder step of their own. Empty where the model has a choice.
+     */
+    public int[] jump(JumpForward jumps) {
+        long start = System.nanoTime();
+        int[] forced = jumps.forced(automaton, state, maxNewTokens - steps, written, writtenLength);
+        for (int token : forced) {
+            advance(token);
+        }
+        steps += forced.length;
+        maskNanos += System.nanoTime() - start;
+        return forced;
+    }
+
+    private void advance(int token) {
+        if (token == eosTokenId) {
+            return;
+        }
+        byte[] bytes = tokenizer.tokenBytes(token);
+        for (byte b : bytes) {
+            state = automaton.next(state, b & 0xff);
+        }
+        if (writtenLength + bytes.length > written.length) {
+            written = Arrays.copyOf(written, Math.max(written.length * 2, writtenLength + bytes.length));
+        }
+        System.arraycopy(bytes, 0, written, writtenLength, bytes.length);
+        writtenLength += bytes.length;
     }
 
     /** Whether the output so far is complete (the automaton accepts it). */
@@ -68,12 +98,12 @@ public final class ConstrainedSampler implements Sampler {
         return automaton.accepting(state);
     }
 
-    /** Time spent computing masks, in nanoseconds, over {@link #steps()} steps. */
+    /** Time spent computing masks and forced tokens, in nanoseconds, over {@link #steps()} steps. */
     public long maskNanos() {
         return maskNanos;
     }
 
-    /** Tokens picked under the constraint. */
+    /** Tokens picked or forced under the constraint. */
     public int steps() {
         return steps;
     }

@@ -102,7 +102,8 @@ public interface GptjtConfig {
                 c.model().spinWait(),
                 c.model().ortProfile().map(Path::toAbsolutePath).orElse(null),
                 e.memoryBudget().map(MemorySize::asLongValue).orElse(EngineConfig.AUTO_MEMORY_BUDGET),
-                e.maxContext().orElse(EngineConfig.MODEL_CONTEXT));
+                e.maxContext().orElse(EngineConfig.MODEL_CONTEXT),
+                e.jumpForward());
     }
 
     interface Engine {
@@ -158,6 +159,15 @@ public interface GptjtConfig {
          */
         @WithName("max-context")
         Optional<Integer> maxContext();
+
+        /**
+         * Constrained outputs (an extract task's {@code output=spans}, a {@code pattern}) write the tokens their shape
+         * forces — a separator, the rest of the only span that fits, the closing newline — in one multi-token decoder
+         * pass instead of a step each. Off: a step per token.
+         */
+        @WithName("jump-forward")
+        @WithDefault("true")
+        boolean jumpForward();
 
         /** Largest max_new_tokens a request may ask for; larger is an INVALID_PARAMETER failure. */
         @WithName("max-new-tokens-cap")

@@ -1,0 +1,106 @@
+package dev.gptjt.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Jump-forward through the Java loop on the committed tiny fixture: rows whose shape forces a literal of a few tokens
+ * (of different lengths), then lets the model write letters. Admitted together, their forced runs are fed in one wide
+ * step, the shorter ones after masked pads (gaps in their cache), and rows joining later merge with them: every row
+ * writes what it writes alone, and its forced tokens are the literal's.
+ */
+class JumpForwardEngineTest {
+    private static final List<String> LITERALS =
+            List.of("Answer:", "The final answer is:", "Result of the review:", "In short:");
+    private static final int LETTERS = 5;
+
+    private static EngineConfig config(int batch) {
+        return EngineConfig.defaults(Fixtures.tinyGptj())
+                .withBackend(DecodingBackend.JAVA_LOOP)
+                .withBatching(batch, Duration.ofMillis(300), 64);
+    }
+
+    private static GenerationRequest request(int i) {
+        return new GenerationRequest(
+                "r" + i,
+                "Question " + i + ": is this fine?",
+                GenerationParams.DEFAULTS.withMaxNewTokens(24),
+                new LiteralThenLetters(LITERALS.get(i % LITERALS.size()), LETTERS));
+    }
+
+    @Test
+    void shouldWriteInABusyBatchWhatEachRowWritesAlone() throws InterruptedException {
+        List<GenerationResult> alone = new ArrayList<>();
+        try (InferenceEngine engine = InferenceEngine.open(config(1))) {
+            for (int i = 0; i < 6; i++) {
+                alone.add(engine.submit(request(i)).join());
+            }
+        }
+        for (int i = 0; i < alone.size(); i++) {
+            GenerationResult r = alone.get(i);
+            String literal = LITERALS.get(i % LITERALS.size());
+            assertTrue(r.text().startsWith(literal), r.text());
+            assertTrue(r.text().substring(literal.length()).matches("[a-z]{" + LETTERS + "}"), r.text());
+            assertEquals(FinishReason.EOS, r.finishReason(), "the shape's end forces end-of-sequence: " + r);
+            assertTrue(r.forcedTokens() > 0, "the literal's tail is forced: " + r);
+        }
+        try (InferenceEngine engine = InferenceEngine.open(config(8))) {
+            List<CompletableFuture<GenerationResult>> busy = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                busy.add(engine.submit(request(i))); // one batch: their jumps share wide steps
+            }
+            Thread.sleep(400);
+            for (int i = 4; i < 6; i++) {
+                busy.add(engine.submit(request(i))); // joining the running rows, gaps and all
+            }
+            CompletableFuture<GenerationResult> free = engine.submit(new GenerationRequest(
+                    "free",
+                    "Hello there",
+                    GenerationParams.DEFAULTS.withMaxNewTokens(12).withIgnoreEos(true)));
+            for (int i = 0; i < busy.size(); i++) {
+                GenerationResult r = busy.get(i).join();
+                assertArrayEquals(alone.get(i).outputIds(), r.outputIds(), r.text());
+                assertEquals(alone.get(i).forcedTokens(), r.forcedTokens(), r.text());
+            }
+            free.join();
+        }
+    }
+
+    /** A literal, then {@code letters} lowercase letters, then nothing: the literal's bytes are forced. */
+    private record LiteralThenLetters(byte[] literal, int letters) implements ByteAutomaton {
+        LiteralThenLetters(String literal, int letters) {
+            this(literal.getBytes(StandardCharsets.UTF_8), letters);
+        }
+
+        @Override
+        public int start() {
+            return 0;
+        }
+
+        @Override
+        public int next(int state, int b) {
+            if (state < literal.length) {
+                return (literal[state] & 0xff) == b ? state + 1 : DEAD;
+            }
+            return state < literal.length + letters && b >= 'a' && b <= 'z' ? state + 1 : DEAD;
+        }
+
+        @Override
+        public boolean accepting(int state) {
+            return state == literal.length + letters;
+        }
+
+        @Override
+        public int bytesToAccept(int state) {
+            return literal.length + letters - state;
+        }
+    }
+}
