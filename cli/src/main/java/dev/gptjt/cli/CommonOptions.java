@@ -29,6 +29,24 @@ public final class CommonOptions {
         }
     }
 
+    /** {@code --port N}: the port a server command listens on; each command names its default. */
+    public static final class Port {
+        @Option(names = "--port", paramLabel = "N", description = "Port to listen on (default: ${DEFAULT-VALUE}).")
+        int port;
+
+        /**
+         * The port given or defaulted.
+         *
+         * @throws CliException when it is not a port
+         */
+        public int port() {
+            if (port < 1 || port > 65_535) {
+                throw new CliException("--port: " + port + " is not a port (1-65535)");
+            }
+            return port;
+        }
+    }
+
     /** {@code --timeout DURATION}: the longest a command waits. */
     public static final class Timeout {
         @Option(

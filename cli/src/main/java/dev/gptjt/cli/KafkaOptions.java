@@ -8,12 +8,8 @@ public final class KafkaOptions {
     @Mixin
     Bootstrap bootstrap;
 
-    @Option(
-            names = "--wire",
-            paramLabel = "single-object|registry",
-            defaultValue = "single-object",
-            description = "Record encoding: Avro single-object, or registry framing (default: ${DEFAULT-VALUE}).")
-    String wire;
+    @Mixin
+    Wire wire;
 
     @Option(names = "--registry-url", paramLabel = "URL", description = "Schema registry, with --wire registry.")
     String registryUrl;
@@ -23,11 +19,25 @@ public final class KafkaOptions {
     }
 
     public String wire() {
-        return wire;
+        return wire.format();
     }
 
     public String registryUrl() {
         return registryUrl;
+    }
+
+    /** {@code --wire single-object|registry}: how records are encoded. */
+    public static final class Wire {
+        @Option(
+                names = "--wire",
+                paramLabel = "single-object|registry",
+                defaultValue = "single-object",
+                description = "Record encoding: Avro single-object, or registry framing (default: ${DEFAULT-VALUE}).")
+        String format;
+
+        public String format() {
+            return format;
+        }
     }
 
     /** {@code --bootstrap HOST:PORT}. */

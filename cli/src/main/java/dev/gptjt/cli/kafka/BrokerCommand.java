@@ -2,24 +2,24 @@ package dev.gptjt.cli.kafka;
 
 import dev.gptjt.cli.Cli;
 import dev.gptjt.cli.CliException;
+import dev.gptjt.cli.CommonOptions;
 import dev.gptjt.cli.IoCommand;
+import dev.gptjt.cli.OptionDefaults;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code gptjt broker}: a single-node KRaft broker in the foreground; Ctrl-C stops it cleanly. */
+@OptionDefaults("--port=9092")
 @Command(
         name = "broker",
         mixinStandardHelpOptions = true,
         description =
                 "A single-node Kafka broker (KRaft) in the foreground, storage formatted on first start; Ctrl-C stops it cleanly.")
 public final class BrokerCommand extends IoCommand {
-    @Option(
-            names = "--port",
-            paramLabel = "N",
-            defaultValue = "9092",
-            description = "Listener port (default: ${DEFAULT-VALUE}).")
-    int port;
+    @Mixin
+    CommonOptions.Port port;
 
     @Option(
             names = "--data-dir",
@@ -36,7 +36,7 @@ public final class BrokerCommand extends IoCommand {
         out.println("gptjt: starting Kafka 4.1 (KRaft, single node) with data in " + dataDir + "…");
         KafkaBroker broker;
         try {
-            broker = KafkaBroker.start(dataDir, port);
+            broker = KafkaBroker.start(dataDir, port.port());
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage());
         }

@@ -4,9 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gptjt.cli.CliException;
 import dev.gptjt.cli.CommonOptions;
 import dev.gptjt.cli.IoCommand;
+import dev.gptjt.cli.KafkaOptions;
 import dev.gptjt.cli.ModelOption;
 import dev.gptjt.cli.OptionDefaults;
+import dev.gptjt.cli.registry.RegistryServer;
 import dev.gptjt.schema.PromptRequest;
+import dev.gptjt.schema.wire.RegistryWireFormat;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.tasks.DefaultTopics;
@@ -72,6 +75,9 @@ public final class DemoCommand extends IoCommand {
     @Mixin
     CommonOptions.Timeout timeoutOption;
 
+    @Mixin
+    KafkaOptions.Wire wireOption;
+
     private static final String APPLICATION_ID = "gptjt-demo";
     private static final String PROMPTS = DefaultTopics.PROMPTS;
     private static final String COMPLETIONS = DefaultTopics.COMPLETIONS;
@@ -80,6 +86,15 @@ public final class DemoCommand extends IoCommand {
     private static final String MODERATION_TASK = "tweet-hate";
 
     private record Example(String id, String name, PromptRequest request) {}
+
+    private String wireFormat() {
+        try {
+            WireFormat.Kind.parse(wireOption.format());
+            return wireOption.format();
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--wire must be single-object or registry, got '" + wireOption.format() + "'");
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -105,11 +120,24 @@ public final class DemoCommand extends IoCommand {
                 committedModel = false;
             }
         }
+        boolean registryWire = WireFormat.Kind.parse(wireFormat()) == WireFormat.Kind.REGISTRY;
         Path work = Files.createTempDirectory("gptjt-demo-");
-        WireFormat wire = new SingleObjectWireFormat();
-        out.println("[1/3] starting a Kafka broker (KRaft) in " + work + "…");
-        try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"))) {
+        out.println("[1/3] starting a Kafka broker (KRaft)" + (registryWire ? " and Apicurio Registry" : "") + " in "
+                + work + "…");
+        try (KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"));
+                RegistryServer registry = registryWire
+                        ? RegistryServer.start(
+                                RegistryServer.Options.local(work.resolve("registry.log")),
+                                message -> out.println("      " + message))
+                        : null;
+                WireFormat wire = registryWire
+                        ? new RegistryWireFormat(Map.of("apicurio.registry.url", registry.apicurioUrl()))
+                        : new SingleObjectWireFormat()) {
             out.println("      broker ready at " + broker.bootstrap());
+            if (registry != null) {
+                out.println("      registry ready at " + registry.apicurioUrl() + " (Confluent-compatible: "
+                        + registry.confluentUrl() + ")");
+            }
             out.println("[2/3] starting the service and loading " + model.getFileName() + "…");
             Map<String, String> settings = new HashMap<>();
             settings.put("quarkus.kafka-streams.bootstrap-servers", broker.bootstrap());
@@ -117,6 +145,10 @@ public final class DemoCommand extends IoCommand {
             settings.put("kafka-streams.state.dir", work.resolve("state").toString());
             settings.put("gptjt.model.dir", model.toString());
             settings.put("gptjt.topics.partitions", "3");
+            if (registry != null) {
+                settings.put("gptjt.wire.format", "registry");
+                settings.put("gptjt.wire.registry.url", registry.apicurioUrl());
+            }
             try (ServiceProcess service = ServiceProcess.start(settings, work.resolve("service.log"))) {
                 List<Example> examples = examples(committedModel);
                 List<String> resultTopics = resultTopics(examples);
@@ -125,14 +157,17 @@ public final class DemoCommand extends IoCommand {
                 send(broker.bootstrap(), wire, examples);
                 boolean all = printResults(broker.bootstrap(), wire, examples, resultTopics, service, timeout, out);
                 if (!once) {
+                    String wireArgs =
+                            registry == null ? "" : " --wire registry --registry-url " + registry.apicurioUrl();
                     out.println("\nthe service keeps running: send more with 'bin/gptjt send --bootstrap "
-                            + broker.bootstrap() + "', read with 'bin/gptjt tail --bootstrap " + broker.bootstrap()
-                            + "'. Ctrl-C stops everything.");
+                            + broker.bootstrap() + wireArgs + "', read with 'bin/gptjt tail --bootstrap "
+                            + broker.bootstrap() + wireArgs + "'. Ctrl-C stops everything.");
                     while (service.isAlive() && broker.isAlive()) {
                         Thread.sleep(500);
                     }
                 }
-                out.println("stopping the service and the broker…");
+                out.println(
+                        "stopping the service and the broker" + (registry == null ? "" : " and the registry") + "…");
                 return all ? 0 : 1;
             }
         }
