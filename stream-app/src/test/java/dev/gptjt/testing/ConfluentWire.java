@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
@@ -98,7 +99,10 @@ public final class ConfluentWire implements WireFormat {
             out.write(0);
             out.write(ByteBuffer.allocate(4).putInt(id).array());
             BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-            new SpecificDatumWriter<>(schema).write(datum, encoder);
+            (datum instanceof SpecificRecord
+                            ? new SpecificDatumWriter<Object>(schema)
+                            : new GenericDatumWriter<Object>(schema))
+                    .write(datum, encoder);
             encoder.flush();
             return out.toByteArray();
         } catch (IOException e) {

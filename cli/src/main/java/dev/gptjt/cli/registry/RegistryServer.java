@@ -210,6 +210,11 @@ public final class RegistryServer implements AutoCloseable {
         return baseUrl() + "/apis/ccompat/v7";
     }
 
+    /** The port of its APIs. */
+    public int port() {
+        return port;
+    }
+
     /** Which distribution runs. */
     public Distribution distribution() {
         return distribution;

@@ -5,6 +5,7 @@ import dev.gptjt.schema.Completion;
 import dev.gptjt.schema.Extraction;
 import dev.gptjt.schema.PromptFailure;
 import dev.gptjt.schema.PromptRequest;
+import dev.gptjt.schema.internal.ParkedPrompt;
 import dev.gptjt.schema.internal.PendingPrompt;
 import java.util.List;
 import org.apache.avro.Schema;
@@ -19,7 +20,8 @@ public final class KnownSchemas {
             PromptFailure.getClassSchema(),
             Classification.getClassSchema(),
             Extraction.getClassSchema(),
-            PendingPrompt.getClassSchema());
+            PendingPrompt.getClassSchema(),
+            ParkedPrompt.getClassSchema());
 
     private KnownSchemas() {}
 

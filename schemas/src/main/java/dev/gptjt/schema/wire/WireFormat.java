@@ -17,14 +17,20 @@ import org.apache.avro.specific.SpecificRecord;
  */
 public interface WireFormat extends AutoCloseable {
 
-    /** Encodes a generated record for a topic. */
+    /**
+     * Encodes a generated record for a topic.
+     *
+     * @throws WireFormatUnavailableException when the schema registry did not answer: the same call may succeed later
+     */
     byte[] encode(String topic, SpecificRecord record);
 
     /**
      * Decodes a record of any schema this project defines.
      *
      * @throws WireFormatException when the bytes are not such a record (random bytes, truncated data,
-     *     another schema)
+     *     another schema, a schema id the registry does not hold)
+     * @throws WireFormatUnavailableException when the schema registry did not answer: the same bytes may decode
+     *     later
      */
     SpecificRecord decode(String topic, byte[] bytes);
 

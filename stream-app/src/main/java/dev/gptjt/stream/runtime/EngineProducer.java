@@ -3,6 +3,7 @@ package dev.gptjt.stream.runtime;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.engine.model.ModelDirectory;
+import dev.gptjt.schema.wire.RegistryWireFormat;
 import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.stream.config.ConfigValidator;
 import dev.gptjt.stream.config.GptjtConfig;
@@ -95,10 +96,14 @@ public class EngineProducer {
 
     @Produces
     @ApplicationScoped
-    WireFormat wire(GptjtConfig config) {
+    WireFormat wire(GptjtConfig config, GptjtMetrics metrics) {
         Map<String, Object> registry = new HashMap<>();
         config.wire().registry().forEach((k, v) -> registry.put("apicurio.registry." + k, v));
-        return WireFormat.create(config.wire().format(), registry);
+        WireFormat wire = WireFormat.create(config.wire().format(), registry);
+        if (wire instanceof RegistryWireFormat registryWire) {
+            metrics.watchRegistry(registryWire);
+        }
+        return wire;
     }
 
     void close(@Disposes WireFormat wire) {

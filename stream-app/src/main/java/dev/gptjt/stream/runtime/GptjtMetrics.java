@@ -4,6 +4,7 @@ import dev.gptjt.engine.BatchListener;
 import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.schema.FailureReason;
+import dev.gptjt.schema.wire.RegistryWireFormat;
 import dev.gptjt.stream.topology.TopologyMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -30,7 +31,10 @@ import java.util.function.Supplier;
  * [gptjt_scheduler_queue_depth], task prompts run from a cached prefix or whole
  * [gptjt_prefix_cache_requests_total{outcome}], task records answered by the task's cascade or passed on to
  * GPT-JT [gptjt_cascade_records_total{task,path}], audited cascade answers [gptjt_cascade_audits_total{task,outcome}]
- * and their share that GPT-JT answered alike [gptjt_cascade_agreement{task}].
+ * and their share that GPT-JT answered alike [gptjt_cascade_agreement{task}]; with the registry wire format, prompts
+ * parked until the schema registry answers [gptjt_registry_parked_prompts], calls it did not answer
+ * [gptjt_registry_errors_total] and writer-schema lookups answered from the cache or fetched
+ * [gptjt_registry_schema_lookups_total{outcome}].
  */
 @ApplicationScoped
 public class GptjtMetrics implements TopologyMetrics, BatchListener {
@@ -41,6 +45,7 @@ public class GptjtMetrics implements TopologyMetrics, BatchListener {
     private final Counter tokens;
     private final Counter promptsIn;
     private final AtomicLong pending = new AtomicLong();
+    private final AtomicLong parked = new AtomicLong();
     /** Per task: audited cascade answers, and those GPT-JT agreed with. */
     private final Map<String, AtomicLong[]> audits = new ConcurrentHashMap<>();
 
@@ -69,6 +74,27 @@ public class GptjtMetrics implements TopologyMetrics, BatchListener {
                 .description("Prompt records read")
                 .register(registry);
         registry.gauge("gptjt.pending.prompts", pending);
+        Gauge.builder("gptjt.registry.parked.prompts", parked, AtomicLong::get)
+                .description("Prompt records kept undecoded until the schema registry answers")
+                .register(registry);
+    }
+
+    /**
+     * Also exports the registry wire format's calls: those the registry did not answer, and writer-schema lookups
+     * answered from the serdes' cache or fetched. (Held weakly: the wire format lives as long as the service.)
+     */
+    void watchRegistry(RegistryWireFormat wire) {
+        FunctionCounter.builder("gptjt.registry.errors", wire, RegistryWireFormat::registryErrors)
+                .description("Encodes and decodes the schema registry did not answer (retried later)")
+                .register(registry);
+        FunctionCounter.builder("gptjt.registry.schema.lookups", wire, RegistryWireFormat::schemaCacheHits)
+                .tag("outcome", "cached")
+                .description("Prompt decodes whose writer schema was already cached")
+                .register(registry);
+        FunctionCounter.builder("gptjt.registry.schema.lookups", wire, RegistryWireFormat::schemaCacheMisses)
+                .tag("outcome", "fetched")
+                .description("Prompt decodes that fetched their writer schema from the registry")
+                .register(registry);
     }
 
     /** Also exports the engine's queue depth. */
@@ -152,6 +178,11 @@ public class GptjtMetrics implements TopologyMetrics, BatchListener {
         if (agreed) {
             counts[1].incrementAndGet();
         }
+    }
+
+    @Override
+    public void parked(int delta) {
+        parked.addAndGet(delta);
     }
 
     @Override

@@ -7,12 +7,15 @@ import dev.gptjt.schema.FailureReason;
 import dev.gptjt.schema.PromptFailure;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.internal.Header;
+import dev.gptjt.schema.internal.ParkedPrompt;
 import dev.gptjt.schema.internal.PendingPrompt;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.schema.wire.WireFormatException;
+import dev.gptjt.schema.wire.WireFormatUnavailableException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -65,6 +68,12 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
     private final Map<String, InFlight> inFlight = new LinkedHashMap<>();
     /** Stored prompts not yet accepted by the engine (queue full, or restored), in arrival order. */
     private final Set<String> waiting = new LinkedHashSet<>();
+    /** Stored records not yet decoded: the schema registry did not answer (registry wire format), in arrival order. */
+    private final Set<String> parked = new LinkedHashSet<>();
+    /** While the registry does not answer, parked records are tried again this often, not at every punctuation. */
+    private static final Duration PARKED_RETRY = Duration.ofSeconds(1);
+
+    private Instant nextParkedRetry = Instant.MIN;
 
     private record InFlight(PendingPrompt pending, CompletableFuture<Dispatcher.Outcome> future) {}
 
@@ -96,11 +105,17 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
         int restored = 0;
         try (KeyValueIterator<String, byte[]> all = store.all()) {
             while (all.hasNext()) {
-                waiting.add(all.next().key);
-                restored++;
+                var entry = all.next();
+                if (STORE_CODEC.decode(PromptTopology.PENDING_STORE, entry.value) instanceof ParkedPrompt) {
+                    parked.add(entry.key);
+                } else {
+                    waiting.add(entry.key);
+                    restored++;
+                }
             }
         }
         metrics.pending(restored);
+        metrics.parked(parked.size());
         if (restored > 0) {
             LOG.infof("task %s: resubmitting %d pending prompts restored from the store", context.taskId(), restored);
         }
@@ -118,7 +133,7 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
         try (KeyValueIterator<String, byte[]> all = store.all()) {
             while (all.hasNext()) {
                 String key = all.next().key;
-                if (!inFlight.containsKey(key) && waiting.add(key)) {
+                if (!inFlight.containsKey(key) && !parked.contains(key) && waiting.add(key)) {
                     found++;
                 }
             }
@@ -134,39 +149,29 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
         RecordMetadata meta = context.recordMetadata().orElseThrow();
         Instant now = clock.instant();
         metrics.promptIn();
-        PromptRequest request;
-        try {
-            request = wire.decode(meta.topic(), record.value(), PromptRequest.class);
-        } catch (WireFormatException e) {
-            forward(
-                    record.key(),
-                    record.headers(),
-                    settings.failuresTopic(),
-                    ResultFactory.unreadable(
-                            meta.topic(), meta.partition(), meta.offset(), record.value(), e.getMessage(), now));
-            return;
-        }
-        PendingPrompt pending = PendingPrompt.newBuilder()
-                .setRequest(request)
+        // Keyed by source position: a redelivered record (at-least-once) replaces its own entry.
+        String key = meta.topic() + "/" + meta.partition() + "/" + meta.offset();
+        ParkedPrompt source = ParkedPrompt.newBuilder()
                 .setTopic(meta.topic())
                 .setPartition(meta.partition())
                 .setOffset(meta.offset())
                 .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
                 .setHeaders(headers(record.headers()))
+                .setValue(ByteBuffer.wrap(record.value() == null ? new byte[0] : record.value()))
                 .setReceivedAt(now)
                 .build();
-        Optional<Rejection> rejection = validator.check(request, now);
-        if (rejection.isPresent()) {
-            forward(pending, settings.failuresTopic(), ResultFactory.failure(pending, rejection.get(), now));
+        try {
+            if (record.value() == null) {
+                forward(
+                        source,
+                        ResultFactory.unreadable(
+                                meta.topic(), meta.partition(), meta.offset(), null, "record has no value", now));
+                return;
+            }
+            accept(key, source, now);
+        } catch (WireFormatUnavailableException e) {
+            park(key, source, e);
             return;
-        }
-        // Keyed by source position: a redelivered record (at-least-once) replaces its own entry.
-        String key = meta.topic() + "/" + meta.partition() + "/" + meta.offset();
-        boolean replaced = inFlight.remove(key) != null | waiting.contains(key);
-        store.put(key, STORE_CODEC.encode(PromptTopology.PENDING_STORE, pending));
-        waiting.add(key);
-        if (!replaced) {
-            metrics.pending(1);
         }
         // Backpressure: when the engine's queue is full, wait (bounded) for room rather than read on;
         // returns at once when there is room. The prompt is safe in the store either way.
@@ -174,8 +179,90 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
         submitWaiting();
     }
 
+    /**
+     * Decodes and checks a record: a dead letter forwarded for one that cannot be read or is refused (true), or the
+     * prompt stored under {@code key} and waiting for the engine (false).
+     *
+     * @throws WireFormatUnavailableException when the schema registry did not answer (nothing forwarded or stored)
+     */
+    private boolean accept(String key, ParkedPrompt source, Instant now) {
+        byte[] value = bytes(source.getValue());
+        PromptRequest request;
+        try {
+            request = wire.decode(source.getTopic(), value, PromptRequest.class);
+        } catch (WireFormatException e) {
+            forward(
+                    source,
+                    ResultFactory.unreadable(
+                            source.getTopic(), source.getPartition(), source.getOffset(), value, e.getMessage(), now));
+            return true;
+        }
+        PendingPrompt pending = PendingPrompt.newBuilder()
+                .setRequest(request)
+                .setTopic(source.getTopic())
+                .setPartition(source.getPartition())
+                .setOffset(source.getOffset())
+                .setKey(source.getKey())
+                .setHeaders(source.getHeaders())
+                .setReceivedAt(source.getReceivedAt())
+                .build();
+        Optional<Rejection> rejection = validator.check(request, now);
+        if (rejection.isPresent()) {
+            forward(pending, settings.failuresTopic(), ResultFactory.failure(pending, rejection.get(), now));
+            return true;
+        }
+        boolean replaced = inFlight.remove(key) != null | waiting.contains(key);
+        store.put(key, STORE_CODEC.encode(PromptTopology.PENDING_STORE, pending));
+        waiting.add(key);
+        if (!replaced) {
+            metrics.pending(1);
+        }
+        return false;
+    }
+
+    /**
+     * Keeps a record the registry could not help decode (or whose dead letter it could not help encode) as it came,
+     * in the store, for {@link #retryParked} to decode once the registry answers: not dead-lettered, not lost.
+     */
+    private void park(String key, ParkedPrompt source, WireFormatUnavailableException cause) {
+        if (parked.isEmpty()) {
+            LOG.warnf("task %s: %s; prompts wait in the store until it answers", context.taskId(), cause.getMessage());
+        }
+        store.put(key, STORE_CODEC.encode(PromptTopology.PENDING_STORE, source));
+        if (parked.add(key)) {
+            metrics.parked(1);
+        }
+    }
+
+    /** Decodes the parked records in arrival order, until the registry fails to answer again. */
+    private void retryParked() {
+        Instant now = clock.instant();
+        if (parked.isEmpty() || now.isBefore(nextParkedRetry)) {
+            return;
+        }
+        for (Iterator<String> it = parked.iterator(); it.hasNext(); ) {
+            String key = it.next();
+            byte[] bytes = store.get(key);
+            SpecificRecord stored = bytes == null ? null : STORE_CODEC.decode(PromptTopology.PENDING_STORE, bytes);
+            if (stored instanceof ParkedPrompt source) {
+                try {
+                    if (accept(key, source, now)) {
+                        store.delete(key); // answered with a dead letter
+                    }
+                } catch (WireFormatUnavailableException stillDown) {
+                    nextParkedRetry = now.plus(PARKED_RETRY);
+                    return;
+                }
+            }
+            it.remove(); // decoded now, or replaced by its redelivery, or gone
+            metrics.parked(-1);
+        }
+        LOG.infof("task %s: the schema registry answers again; every parked prompt is decoded", context.taskId());
+    }
+
     /** Punctuation: submit what waits, forward what is done. */
     private void flush() {
+        retryParked();
         submitWaiting();
         Instant now = clock.instant();
         for (Iterator<Map.Entry<String, InFlight>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
@@ -185,10 +272,12 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
                 continue;
             }
             PendingPrompt pending = entry.getValue().pending();
-            it.remove();
             if (!future.isCompletedExceptionally()) {
                 Dispatcher.Outcome outcome = future.join();
-                forward(pending, outcome.topic(), outcome.value());
+                if (!forwarded(pending, outcome.topic(), outcome.value())) {
+                    return; // the registry did not answer: the result waits for a later punctuation
+                }
+                it.remove();
                 store.delete(entry.getKey());
                 metrics.pending(-1);
                 continue;
@@ -196,13 +285,17 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
             EngineException error =
                     EngineException.from(future.handle((r, t) -> t).join());
             if (error.code() == ErrorCode.OVERLOADED || error.code() == ErrorCode.CLOSED) {
+                it.remove();
                 waiting.add(entry.getKey()); // not an answer: try again later (or leave it to the next owner)
                 continue;
             }
-            forward(
+            if (!forwarded(
                     pending,
                     settings.failuresTopic(),
-                    ResultFactory.failure(pending, new Rejection(reasonOf(error.code()), error.getMessage()), now));
+                    ResultFactory.failure(pending, new Rejection(reasonOf(error.code()), error.getMessage()), now))) {
+                return;
+            }
+            it.remove();
             store.delete(entry.getKey());
             metrics.pending(-1);
         }
@@ -213,11 +306,11 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
         for (Iterator<String> it = waiting.iterator(); it.hasNext(); ) {
             String key = it.next();
             byte[] bytes = store.get(key);
-            if (bytes == null) {
-                it.remove();
+            SpecificRecord stored = bytes == null ? null : STORE_CODEC.decode(PromptTopology.PENDING_STORE, bytes);
+            if (!(stored instanceof PendingPrompt pending)) {
+                it.remove(); // gone, or parked again by a redelivery the registry could not decode
                 continue;
             }
-            PendingPrompt pending = STORE_CODEC.decode(PromptTopology.PENDING_STORE, bytes, PendingPrompt.class);
             CompletableFuture<Dispatcher.Outcome> future = dispatcher.submit(pending);
             if (future.isCompletedExceptionally() && isOverloaded(future)) {
                 return; // the queue is full: keep this and the rest waiting for the next punctuation
@@ -241,6 +334,29 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
             case DEADLINE_EXCEEDED -> FailureReason.DEADLINE_EXCEEDED;
             default -> FailureReason.INFERENCE_FAILED;
         };
+    }
+
+    /**
+     * Forwards a result; false, having forwarded nothing, when the registry did not answer encoding it (its schema not
+     * yet registered or looked up): the caller keeps the prompt and tries again later.
+     */
+    private boolean forwarded(PendingPrompt pending, String topic, SpecificRecord value) {
+        try {
+            forward(pending, topic, value);
+            return true;
+        } catch (WireFormatUnavailableException e) {
+            LOG.warnf("task %s: %s; results wait until it answers", context.taskId(), e.getMessage());
+            return false;
+        }
+    }
+
+    /** A dead letter for a record as it came. */
+    private void forward(ParkedPrompt source, PromptFailure failure) {
+        Headers headers = new RecordHeaders();
+        for (Header h : source.getHeaders()) {
+            headers.add(h.getKey(), h.getValue() == null ? null : bytes(h.getValue()));
+        }
+        forward(source.getKey() == null ? null : bytes(source.getKey()), headers, settings.failuresTopic(), failure);
     }
 
     private void forward(PendingPrompt pending, String topic, SpecificRecord value) {
@@ -279,6 +395,7 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
     @Override
     public void close() {
         metrics.pending(-pending());
+        metrics.parked(-parked.size());
     }
 
     /** Prompts of this task not yet answered (in the engine or waiting for room). */

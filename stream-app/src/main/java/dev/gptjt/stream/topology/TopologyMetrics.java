@@ -16,6 +16,9 @@ public interface TopologyMetrics {
     /** Prompts accepted by this instance and not yet answered changed by {@code delta}. */
     void pending(int delta);
 
+    /** Records waiting for the schema registry to answer (kept undecoded in the store) changed by {@code delta}. */
+    default void parked(int delta) {}
+
     /** A record of {@code task} went to its cascade: answered there ({@code answered}) or passed on to GPT-JT. */
     default void cascade(String task, boolean answered) {}
 

@@ -1,15 +1,19 @@
 package dev.gptjt.stream.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.cli.kafka.ServiceProcess;
 import dev.gptjt.cli.registry.RegistryServer;
 import dev.gptjt.schema.Completion;
+import dev.gptjt.schema.FailureReason;
+import dev.gptjt.schema.PromptFailure;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.wire.RegistryWireFormat;
 import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.testing.BrokerIT;
 import dev.gptjt.testing.ConfluentWire;
+import dev.gptjt.testing.TcpProxy;
 import dev.gptjt.testing.TestServices;
 import dev.gptjt.testing.Topics;
 import java.nio.file.Path;
@@ -18,6 +22,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -94,6 +104,152 @@ class RegistryIT extends BrokerIT {
                     Topics.readUntil(broker.bootstrap(), name + ".failures", false, Duration.ofSeconds(2), r -> false)
                             .size());
         }
+    }
+
+    @Test
+    void shouldReadANewerWriterSchemaAndKeepPromptsThroughARegistryOutage() throws Exception {
+        String name = "outage";
+        String prompts = name + ".prompts";
+        Map<String, String> settings = settings(name);
+        try (TcpProxy link = TcpProxy.to(registry.port());
+                WireFormat apicurio = new RegistryWireFormat(Map.of("apicurio.registry.url", registry.apicurioUrl()));
+                ConfluentWire confluent = new ConfluentWire(registry.confluentUrl())) {
+            // the service reaches the registry through a link the test can cut
+            settings.put(
+                    "gptjt.wire.registry.url",
+                    registry.apicurioUrl().replace(":" + registry.port() + "/", ":" + link.port() + "/"));
+            try (ServiceProcess service =
+                    ServiceProcess.start(settings, TestServices.WORK.resolve(name + "-service.log"))) {
+                Topics.awaitTopics(broker.bootstrap(), Duration.ofSeconds(120), prompts, name + ".completions");
+                // a Confluent client writes every prompt here: the subject's versions are all its own
+                List<PromptRequest> before = Topics.generations("before", 20, 3);
+                Topics.send(broker.bootstrap(), prompts, confluent, before);
+                awaitAnswers(name, 20, service);
+                // a newer PromptRequest (an added optional field) under BACKWARD compatibility; an incompatible one
+                // (a new required field) is refused by the registry
+                assertEquals(
+                        200,
+                        confluent.compatibility(prompts + "-value", "BACKWARD").statusCode());
+                Schema newer = withField(
+                        PromptRequest.getClassSchema(),
+                        "{\"name\": \"priority\", \"type\": [\"null\", \"int\"], \"default\": null}");
+                Schema breaking =
+                        withField(PromptRequest.getClassSchema(), "{\"name\": \"tenant\", \"type\": \"string\"}");
+                assertEquals(200, confluent.register(prompts + "-value", newer).statusCode());
+                var refused = confluent.register(prompts + "-value", breaking);
+                assertEquals(409, refused.statusCode(), refused.body());
+
+                link.cut(); // the registry is out of the service's reach
+                List<PromptRequest> cached = Topics.generations("cached", 10, 3);
+                Topics.send(broker.bootstrap(), prompts, confluent, cached); // a writer schema the service has
+                List<PromptRequest> evolved = Topics.generations("evolved", 10, 3);
+                sendRaw(
+                        prompts,
+                        evolved.stream()
+                                .map(p -> confluent.encode(prompts, newer, newerRecord(p, newer)))
+                                .toList()); // a writer schema it must fetch: parked until the registry answers
+                sendRaw(prompts, List.of(unknownId(99_999))); // cannot be told from the others until then
+                awaitAnswers(name, 30, service); // the cached schema's prompts are answered meanwhile
+                Thread.sleep(3_000);
+                assertEquals(30, answered(name).size(), "nothing else answered while the registry is away");
+                assertEquals(0, failures(name).size(), "nothing dead-lettered for an outage");
+                String metrics = TestServices.get(service, "/q/metrics").body();
+                assertTrue(metrics.contains("gptjt_registry_parked_prompts 11.0"), metricLines(metrics));
+                assertTrue(metrics.matches("(?s).*gptjt_registry_errors_total [1-9].*"), metricLines(metrics));
+
+                link.restore();
+                awaitAnswers(name, 40, service);
+                Set<String> ids = new TreeSet<>();
+                for (ConsumerRecord<byte[], byte[]> r : answered(name)) {
+                    ids.add(apicurio.decode(r.topic(), r.value(), Completion.class)
+                            .getId());
+                }
+                Set<String> sent = ids(before);
+                sent.addAll(ids(cached));
+                sent.addAll(ids(evolved));
+                assertEquals(sent, ids, "0 lost, each answered once");
+                List<ConsumerRecord<byte[], byte[]>> failures = awaitFailures(name, 1);
+                assertEquals(1, failures.size());
+                PromptFailure unknown =
+                        apicurio.decode(failures.get(0).topic(), failures.get(0).value(), PromptFailure.class);
+                assertEquals(FailureReason.UNREADABLE, unknown.getReason());
+                assertTrue(unknown.getMessage().contains("schema id 99999"), unknown.getMessage());
+                metrics = TestServices.get(service, "/q/metrics").body();
+                assertTrue(metrics.contains("gptjt_registry_parked_prompts 0.0"), metricLines(metrics));
+                assertTrue(
+                        metrics.matches(
+                                "(?s).*gptjt_registry_schema_lookups_total\\{outcome=\"cached\"[^}]*\\} [1-9].*"),
+                        metricLines(metrics));
+            }
+        }
+    }
+
+    private static Schema withField(Schema schema, String field) {
+        String json = schema.toString();
+        return new Schema.Parser().parse(json.substring(0, json.lastIndexOf(']')) + "," + field + "]}");
+    }
+
+    /** {@code request} as a record of {@code newer}, its added field set. */
+    private static GenericRecord newerRecord(PromptRequest request, Schema newer) {
+        try {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            var encoder = EncoderFactory.get().binaryEncoder(out, null);
+            new SpecificDatumWriter<PromptRequest>(PromptRequest.class).write(request, encoder);
+            encoder.flush();
+            GenericRecord record = new GenericDatumReader<GenericRecord>(PromptRequest.getClassSchema(), newer)
+                    .read(null, DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
+            record.put("priority", 7);
+            return record;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Registry framing with a schema id no registry holds, then a few bytes. */
+    private static byte[] unknownId(int id) {
+        return java.nio.ByteBuffer.allocate(8)
+                .put((byte) 0)
+                .putInt(id)
+                .put(new byte[] {2, 4, 6})
+                .array();
+    }
+
+    private static void sendRaw(String topic, List<byte[]> values) {
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(
+                Map.of("bootstrap.servers", broker.bootstrap(), "acks", "all"),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            for (byte[] v : values) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, null, v));
+            }
+            producer.flush();
+        }
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> answered(String name) {
+        return Topics.readUntil(broker.bootstrap(), name + ".completions", false, Duration.ofSeconds(2), r -> false);
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> failures(String name) {
+        return Topics.readUntil(broker.bootstrap(), name + ".failures", false, Duration.ofSeconds(2), r -> false);
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> awaitFailures(String name, int n) {
+        return Topics.readUntil(
+                broker.bootstrap(), name + ".failures", false, Duration.ofSeconds(60), r -> r.size() >= n);
+    }
+
+    private static void awaitAnswers(String name, int n, ServiceProcess service) {
+        int got = Topics.readUntil(
+                        broker.bootstrap(), name + ".completions", false, Duration.ofSeconds(120), r -> r.size() >= n)
+                .size();
+        assertTrue(got >= n, () -> got + " of " + n + " answered\n" + service.logTail());
+    }
+
+    private static String metricLines(String metrics) {
+        return String.join(
+                "\n",
+                metrics.lines().filter(l -> l.startsWith("gptjt_registry")).toList());
     }
 
     private static Set<String> ids(List<PromptRequest> prompts) {
