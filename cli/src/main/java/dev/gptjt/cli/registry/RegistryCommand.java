@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
         name = "registry",
         mixinStandardHelpOptions = true,
         description = {
-            "Apicurio Registry (in-memory storage) in the foreground, for --wire registry;",
+            "Apicurio Registry in the foreground (in memory, or --persist), for --wire registry;",
             "Ctrl-C stops it cleanly. Its distribution is fetched through Maven on first",
             "use (cached in the local repository) and unpacked under ~/.cache/gptjt.",
             "Registry 3.x needs Java 21+: a JDK is looked for (--java, JAVA_HOME, the JDKs",
@@ -42,6 +42,13 @@ public final class RegistryCommand extends IoCommand {
     Path java;
 
     @Option(
+            names = "--persist",
+            paramLabel = "DIR",
+            converter = Cli.PathConverter.class,
+            description = "Keep schemas in an H2 database under DIR across restarts (Registry 3; default: in memory).")
+    Path persist;
+
+    @Option(
             names = "--log",
             paramLabel = "FILE",
             converter = Cli.PathConverter.class,
@@ -54,7 +61,8 @@ public final class RegistryCommand extends IoCommand {
         RegistryServer server;
         try {
             server = RegistryServer.start(
-                    new RegistryServer.Options(host, port.port(), java, RegistryServer.defaultCache(), logFile),
+                    new RegistryServer.Options(
+                            host, port.port(), java, RegistryServer.defaultCache(), logFile, persist),
                     message -> {
                         out.println("gptjt: " + message);
                         out.flush();

@@ -71,21 +71,26 @@ public final class RegistryServer implements AutoCloseable {
      * @param host  the address the registry's API listens on (127.0.0.1 unless told otherwise)
      * @param port  its port; 0 for a free one
      * @param java  the JDK to run it with; null: the newest found (see the class's description)
-     * @param cache where distributions are unpacked
-     * @param log   where the registry's output goes
+     * @param cache   where distributions are unpacked
+     * @param log     where the registry's output goes
+     * @param persist where it keeps its schemas across restarts (an H2 database; Registry 3 only); null: in memory
      */
-    public record Options(String host, int port, Path java, Path cache, Path log) {
-        /** On 127.0.0.1, a free port, the JDK found, the user's cache, logging to {@code log}. */
+    public record Options(String host, int port, Path java, Path cache, Path log, Path persist) {
+        /** On 127.0.0.1, a free port, the JDK found, the user's cache, logging to {@code log}, in memory. */
         public static Options local(Path log) {
-            return new Options("127.0.0.1", 0, null, defaultCache(), log);
+            return new Options("127.0.0.1", 0, null, defaultCache(), log, null);
         }
 
         public Options withPort(int port) {
-            return new Options(host, port, java, cache, log);
+            return new Options(host, port, java, cache, log, persist);
         }
 
         public Options withJava(Path home) {
-            return new Options(host, port, home, cache, log);
+            return new Options(host, port, home, cache, log, persist);
+        }
+
+        public Options withPersist(Path dir) {
+            return new Options(host, port, java, cache, log, dir);
         }
     }
 
@@ -99,7 +104,14 @@ public final class RegistryServer implements AutoCloseable {
     private Process process;
 
     private RegistryServer(
-            Distribution distribution, Jdk jdk, String host, int port, int healthPort, Path dir, Path log) {
+            Distribution distribution,
+            Jdk jdk,
+            String host,
+            int port,
+            int healthPort,
+            Path dir,
+            Path log,
+            Path persist) {
         this.distribution = distribution;
         this.jdk = jdk;
         this.host = host;
@@ -111,6 +123,10 @@ public final class RegistryServer implements AutoCloseable {
         if (distribution == CURRENT) { // 3.x serves health on a management port of its own
             c.add("-Dquarkus.management.host=127.0.0.1");
             c.add("-Dquarkus.management.port=" + healthPort);
+        }
+        if (persist != null) {
+            c.add("-Dapicurio.datasource.url=jdbc:h2:file:"
+                    + persist.toAbsolutePath().resolve("registry"));
         }
         c.addAll(List.of("-jar", dir.resolve(distribution.launcher()).toString()));
         this.command = List.copyOf(c);
@@ -128,8 +144,13 @@ public final class RegistryServer implements AutoCloseable {
             throw new IllegalStateException("port " + options.port()
                     + " is already in use (another registry running?); choose another with --port");
         }
-        Jdk jdk = options.java() != null ? jdkAt(options.java()) : newestJdk();
-        Distribution distribution = jdk.version() >= CURRENT.minimumJava() ? CURRENT : FALLBACK;
+        Jdk jdk = jdkFor(options);
+        Distribution distribution = distributionOn(jdk);
+        if (distribution == FALLBACK && options.persist() != null) {
+            throw new IllegalStateException("--persist: Apicurio Registry " + FALLBACK.version() + " (the one Java "
+                    + jdk.version() + " runs) keeps schemas in memory only; persistent storage needs Registry "
+                    + CURRENT.version() + " on Java " + CURRENT.minimumJava() + "+ (--java)");
+        }
         if (distribution == FALLBACK) {
             String why = options.java() != null
                     ? "the JDK given is Java " + jdk.version() + " (" + jdk.home() + ")"
@@ -150,7 +171,8 @@ public final class RegistryServer implements AutoCloseable {
                 port,
                 distribution == CURRENT ? freePort() : port,
                 dir,
-                options.log());
+                options.log(),
+                options.persist());
         server.startProcess();
         return server;
     }
@@ -185,7 +207,7 @@ public final class RegistryServer implements AutoCloseable {
         throw new IllegalStateException("the registry was not ready within 120 s: " + tail(log));
     }
 
-    /** Stops the server process (a restart keeps its ports; its in-memory storage starts empty). */
+    /** Stops the server process (a restart keeps its ports, and its schemas where it persists them). */
     public void stopProcess() throws InterruptedException {
         if (process != null && process.isAlive()) {
             process.destroy();
@@ -321,6 +343,16 @@ public final class RegistryServer implements AutoCloseable {
             return Path.of(home, "bin", "mvn").toString();
         }
         return "mvn";
+    }
+
+    /** The JDK {@code options} run the registry on: the one given, or the newest found. */
+    public static Jdk jdkFor(Options options) {
+        return options.java() != null ? jdkAt(options.java()) : newestJdk();
+    }
+
+    /** The distribution {@code jdk} runs: Registry 3 from Java 21, else 2.6. */
+    public static Distribution distributionOn(Jdk jdk) {
+        return jdk.version() >= CURRENT.minimumJava() ? CURRENT : FALLBACK;
     }
 
     /** The newest JDK among {@code JAVA_HOME}, the running one and the JDKs installed beside it. */

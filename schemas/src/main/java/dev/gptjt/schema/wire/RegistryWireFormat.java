@@ -8,7 +8,14 @@ import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.avro.specific.SpecificRecord;
@@ -22,6 +29,30 @@ import org.apache.avro.specific.SpecificRecord;
 public final class RegistryWireFormat implements WireFormat {
     private final AvroKafkaSerializer<SpecificRecord> serializer = new AvroKafkaSerializer<>();
     private final AvroKafkaDeserializer<Object> deserializer = new AvroKafkaDeserializer<>();
+    /**
+     * The longest an encode or decode waits for the registry ({@value #DEFAULT_TIMEOUT_MILLIS} ms unless set). The
+     * serdes' HTTP client waits without a limit: a registry that accepts connections and never answers (one shutting
+     * down, a hung proxy) would hold the caller — the service's stream thread — for ever.
+     */
+    public static final String REQUEST_TIMEOUT = "apicurio.registry.request-timeout-ms";
+
+    public static final long DEFAULT_TIMEOUT_MILLIS = 10_000;
+    /**
+     * After the registry failed to answer, calls that need it are refused at once for this long (one call then tries
+     * again): a hung registry must not cost every record its own timeout.
+     */
+    static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private volatile long quietUntil; // System.nanoTime() until which calls needing the registry are refused; 0: none
+    /** Registry calls run here, so that the caller can stop waiting; a few hung ones at most. */
+    private final ThreadPoolExecutor calls =
+            new ThreadPoolExecutor(0, 8, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, "gptjt-registry-call");
+                t.setDaemon(true);
+                return t;
+            });
+
+    private final long timeoutMillis;
     private final Set<Integer> seen = ConcurrentHashMap.newKeySet();
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
@@ -31,10 +62,24 @@ public final class RegistryWireFormat implements WireFormat {
         if (registryConfig == null || registryConfig.get("apicurio.registry.url") == null) {
             throw new IllegalArgumentException("the registry wire format needs apicurio.registry.url");
         }
+        Object timeout = registryConfig.get(REQUEST_TIMEOUT);
+        try {
+            this.timeoutMillis = timeout == null
+                    ? DEFAULT_TIMEOUT_MILLIS
+                    : Long.parseLong(timeout.toString().trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(REQUEST_TIMEOUT + " must be a number of milliseconds, got " + timeout);
+        }
+        if (timeoutMillis <= 0) {
+            throw new IllegalArgumentException(REQUEST_TIMEOUT + " must be positive, got " + timeout);
+        }
         Map<String, Object> config = new HashMap<>();
         config.put("apicurio.registry.auto-register", "true");
         config.put("apicurio.registry.id-handler", "io.apicurio.registry.serde.Default4ByteIdHandler");
         config.put("apicurio.registry.use-specific-avro-reader", "true");
+        // a cached schema whose refresh the registry does not answer stays in use: an outage must not stop the
+        // prompts and results whose schemas are already known
+        config.put("apicurio.registry.fault-tolerant-refresh", "true");
         config.putAll(registryConfig);
         serializer.configure(config, false);
         deserializer.configure(config, false);
@@ -43,7 +88,11 @@ public final class RegistryWireFormat implements WireFormat {
     @Override
     public byte[] encode(String topic, SpecificRecord record) {
         try {
-            return serializer.serialize(topic, record);
+            return bounded(
+                    () -> serializer.serialize(topic, record),
+                    "encoding " + record.getSchema().getName());
+        } catch (WireFormatUnavailableException e) {
+            throw e;
         } catch (RuntimeException e) {
             if (unreachable(e)) {
                 errors.increment();
@@ -66,11 +115,19 @@ public final class RegistryWireFormat implements WireFormat {
         Integer id = bytes.length >= 5 && bytes[0] == 0
                 ? ByteBuffer.wrap(bytes, 1, 4).getInt()
                 : null;
+        if (id != null && !seen.contains(id) && quiet()) {
+            errors.increment();
+            throw new WireFormatUnavailableException(
+                    "the schema registry did not answer lately; schema id " + id + " waits for it", null);
+        }
         try {
-            value = deserializer.deserialize(topic, bytes);
+            value = bounded(() -> deserializer.deserialize(topic, bytes), "for schema id " + id);
+        } catch (WireFormatUnavailableException e) {
+            throw e;
         } catch (RuntimeException e) {
             if (unreachable(e)) {
                 errors.increment();
+                quietUntil = System.nanoTime() + QUIET_NANOS;
                 throw new WireFormatUnavailableException(
                         "the schema registry did not answer for schema id " + id + ": " + rootMessage(e), e);
             }
@@ -87,6 +144,47 @@ public final class RegistryWireFormat implements WireFormat {
         }
         throw new WireFormatException("registry schema is not one of this project's records: "
                 + (value == null ? "null" : value.getClass().getName()));
+    }
+
+    /**
+     * {@code call}'s result, waiting at most the request timeout: past it, or with every call thread taken by hung
+     * calls, a {@link WireFormatUnavailableException}; a call's own failure is rethrown as it is.
+     */
+    private <T> T bounded(Callable<T> call, String what) {
+        Future<T> future;
+        try {
+            future = calls.submit(call);
+        } catch (RejectedExecutionException e) {
+            errors.increment();
+            throw new WireFormatUnavailableException(
+                    "the schema registry has not answered " + calls.getMaximumPoolSize() + " calls; not calling it "
+                            + what,
+                    e);
+        }
+        try {
+            return future.get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            errors.increment();
+            quietUntil = System.nanoTime() + QUIET_NANOS;
+            throw new WireFormatUnavailableException(
+                    "the schema registry did not answer within " + timeoutMillis + " ms " + what, e);
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new WireFormatUnavailableException("interrupted waiting for the schema registry " + what, e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Whether the registry failed to answer less than {@link #QUIET_NANOS} ago. */
+    private boolean quiet() {
+        long until = quietUntil;
+        return until != 0 && System.nanoTime() - until < 0;
     }
 
     /** Decodes whose writer schema this instance had fetched before: answered from the serdes' cache. */
@@ -140,6 +238,7 @@ public final class RegistryWireFormat implements WireFormat {
 
     @Override
     public void close() {
+        calls.shutdownNow();
         serializer.close();
         deserializer.close();
     }

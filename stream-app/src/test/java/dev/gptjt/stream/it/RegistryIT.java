@@ -47,9 +47,10 @@ class RegistryIT extends BrokerIT {
         // -Dgptjt.registry.java=JAVA_HOME runs it on that JDK: a Java 17 one checks the 2.6 fallback
         String java = System.getProperty("gptjt.registry.java", "");
         RegistryServer.Options options = RegistryServer.Options.local(TestServices.WORK.resolve("registry.log"));
-        registry = RegistryServer.start(
-                java.isBlank() ? options : options.withJava(Path.of(java)),
-                message -> System.out.println("registry: " + message));
+        if (!java.isBlank()) {
+            options = options.withJava(Path.of(java));
+        }
+        registry = RegistryServer.start(options, message -> System.out.println("registry: " + message));
     }
 
     @AfterAll
@@ -139,15 +140,16 @@ class RegistryIT extends BrokerIT {
                 var refused = confluent.register(prompts + "-value", breaking);
                 assertEquals(409, refused.statusCode(), refused.body());
 
-                link.cut(); // the registry is out of the service's reach
                 List<PromptRequest> cached = Topics.generations("cached", 10, 3);
-                Topics.send(broker.bootstrap(), prompts, confluent, cached); // a writer schema the service has
                 List<PromptRequest> evolved = Topics.generations("evolved", 10, 3);
-                sendRaw(
-                        prompts,
-                        evolved.stream()
-                                .map(p -> confluent.encode(prompts, newer, newerRecord(p, newer)))
-                                .toList()); // a writer schema it must fetch: parked until the registry answers
+                List<byte[]> evolvedRecords = evolved.stream()
+                        .map(p -> confluent.encode(prompts, newer, newerRecord(p, newer)))
+                        .toList(); // written by a client that registered the newer schema before the outage
+
+                // the registry goes out of the service's reach (it keeps its in-memory schemas: see RELIABILITY.md)
+                link.cut();
+                Topics.send(broker.bootstrap(), prompts, confluent, cached); // a writer schema the service has
+                sendRaw(prompts, evolvedRecords); // a writer schema it must fetch: parked until the registry answers
                 sendRaw(prompts, List.of(unknownId(99_999))); // cannot be told from the others until then
                 awaitAnswers(name, 30, service); // the cached schema's prompts are answered meanwhile
                 Thread.sleep(3_000);

@@ -1,0 +1,72 @@
+package dev.gptjt.schema;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gptjt.schema.wire.RegistryWireFormat;
+import dev.gptjt.schema.wire.WireFormatUnavailableException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A registry that accepts connections and never answers (one shutting down, a hung proxy): the serdes' HTTP client
+ * would wait for ever, holding the service's stream thread. The wire format gives up after its request timeout,
+ * saying the registry is unavailable (not that the record is unreadable), and then refuses at once for a while
+ * rather than making every record wait its own timeout.
+ */
+class RegistryTimeoutTest {
+    @Test
+    void shouldGiveUpOnASilentRegistryAndThenNotWaitForItAgain() throws Exception {
+        List<Socket> accepted = new ArrayList<>();
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        accepted.add(silent.accept()); // read nothing, answer nothing
+                    }
+                } catch (Exception closed) {
+                    // the test is over
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            try (RegistryWireFormat wire = new RegistryWireFormat(Map.of(
+                    "apicurio.registry.url",
+                    "http://127.0.0.1:" + silent.getLocalPort() + "/apis/registry/v3",
+                    RegistryWireFormat.REQUEST_TIMEOUT,
+                    "300"))) {
+                long start = System.nanoTime();
+                WireFormatUnavailableException first =
+                        assertThrows(WireFormatUnavailableException.class, () -> wire.decode("t", framed(7)));
+                long firstMillis = (System.nanoTime() - start) / 1_000_000;
+                assertTrue(first.getMessage().contains("did not answer within 300 ms"), first.getMessage());
+                assertTrue(firstMillis < 5_000, "gave up after " + firstMillis + " ms");
+                start = System.nanoTime();
+                WireFormatUnavailableException next =
+                        assertThrows(WireFormatUnavailableException.class, () -> wire.decode("t", framed(8)));
+                long nextMillis = (System.nanoTime() - start) / 1_000_000;
+                assertTrue(next.getMessage().contains("schema id 8 waits"), next.getMessage());
+                assertTrue(nextMillis < 300, "refused at once, not after another timeout: " + nextMillis + " ms");
+                assertTrue(wire.registryErrors() >= 2);
+            }
+        } finally {
+            for (Socket s : accepted) {
+                s.close();
+            }
+        }
+    }
+
+    private static byte[] framed(int id) {
+        return ByteBuffer.allocate(8)
+                .put((byte) 0)
+                .putInt(id)
+                .put(new byte[] {2, 4, 6})
+                .array();
+    }
+}
