@@ -3,6 +3,8 @@ package dev.gptjt.schema.wire;
 import com.microsoft.kiota.ApiException;
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.apicurio.registry.serde.data.SerdeMetadata;
+import io.apicurio.registry.serde.data.SerdeRecord;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
@@ -18,6 +20,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
+import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -53,6 +56,7 @@ public final class RegistryWireFormat implements WireFormat {
             });
 
     private final long timeoutMillis;
+    private final boolean autoRegister;
     private final Set<Integer> seen = ConcurrentHashMap.newKeySet();
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
@@ -81,6 +85,8 @@ public final class RegistryWireFormat implements WireFormat {
         // prompts and results whose schemas are already known
         config.put("apicurio.registry.fault-tolerant-refresh", "true");
         config.putAll(registryConfig);
+        this.autoRegister = Boolean.parseBoolean(
+                String.valueOf(config.get("apicurio.registry.auto-register")).trim());
         serializer.configure(config, false);
         deserializer.configure(config, false);
     }
@@ -99,6 +105,12 @@ public final class RegistryWireFormat implements WireFormat {
                 throw new WireFormatUnavailableException(
                         "the schema registry did not answer encoding "
                                 + record.getSchema().getName() + " for " + topic + ": " + rootMessage(e),
+                        e);
+            }
+            if (!autoRegister) { // nobody registered the schema yet: nothing is written until someone does
+                throw new WireFormatUnavailableException(
+                        "no " + record.getSchema().getName() + " schema is registered under " + topic
+                                + "-value (auto-register is off); its records wait until it is",
                         e);
             }
             throw new WireFormatException(
@@ -178,6 +190,35 @@ public final class RegistryWireFormat implements WireFormat {
                 throw r;
             }
             throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    @Override
+    public void prepare(String topic, Schema schema) {
+        SpecificRecord empty = (SpecificRecord) KnownSchemas.model().newRecord(null, schema);
+        try {
+            bounded(
+                    () -> serializer
+                            .getSchemaResolver()
+                            .resolveSchema(new SerdeRecord<>(new SerdeMetadata(topic, false), empty)),
+                    "for " + schema.getName() + " under " + topic + "-value");
+        } catch (WireFormatUnavailableException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            if (unreachable(e)) {
+                errors.increment();
+                throw new WireFormatUnavailableException(
+                        "the schema registry did not answer for " + schema.getName() + " under " + topic + "-value: "
+                                + rootMessage(e),
+                        e);
+            }
+            throw new WireFormatException(
+                    autoRegister
+                            ? "the schema registry refused " + schema.getName() + " under " + topic + "-value: "
+                                    + rootMessage(e)
+                            : "no " + schema.getName() + " schema under " + topic
+                                    + "-value in the schema registry (auto-register is off: register it first)",
+                    e);
         }
     }
 

@@ -48,6 +48,16 @@ public interface WireFormat extends AutoCloseable {
         return type.cast(record);
     }
 
+    /**
+     * Readies writing records of {@code schema} to {@code topic}: a registry format registers its schema under the
+     * topic's subject now (or, with auto-register off, looks it up), so that a service finds out at start, not at its
+     * first result. Nothing for formats without a registry.
+     *
+     * @throws WireFormatException when the registry refuses the schema or, with auto-register off, does not hold it
+     * @throws WireFormatUnavailableException when the registry did not answer
+     */
+    default void prepare(String topic, org.apache.avro.Schema schema) {}
+
     @Override
     default void close() {}
 

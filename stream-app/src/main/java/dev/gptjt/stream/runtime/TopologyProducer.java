@@ -1,7 +1,13 @@
 package dev.gptjt.stream.runtime;
 
 import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.schema.Classification;
+import dev.gptjt.schema.Completion;
+import dev.gptjt.schema.Extraction;
+import dev.gptjt.schema.PromptFailure;
 import dev.gptjt.schema.wire.WireFormat;
+import dev.gptjt.schema.wire.WireFormatException;
+import dev.gptjt.schema.wire.WireFormatUnavailableException;
 import dev.gptjt.stream.config.GptjtConfig;
 import dev.gptjt.stream.config.PendingStore;
 import dev.gptjt.stream.config.Tasks;
@@ -15,16 +21,20 @@ import jakarta.enterprise.inject.Produces;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.apache.avro.Schema;
 import org.apache.kafka.streams.Topology;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 /** Hands Quarkus the production topology, after making sure its topics exist. */
 @ApplicationScoped
 public class TopologyProducer {
+    private static final Logger LOG = Logger.getLogger(TopologyProducer.class);
 
     @Produces
     Topology topology(
@@ -42,6 +52,7 @@ public class TopologyProducer {
             TopicCreator.ensure(
                     bootstrap, kafkaStreamsSettings(), names, topics.partitions(), topics.replicationFactor());
         }
+        prepareOutputSchemas(wire, topics, tasks);
         TopologySettings settings = new TopologySettings(
                 topics.prompts(),
                 topics.completions(),
@@ -55,6 +66,37 @@ public class TopologyProducer {
         ResultFactory results =
                 new ResultFactory(engine.model().name(), engine.model().contentHash(), engine.backendName());
         return PromptTopology.build(settings, engine, cascades, wire, results, Clock.systemUTC(), metrics);
+    }
+
+    /**
+     * Registers (or, with auto-register off, looks up) the schema of every record the service writes, per topic,
+     * before it reads a prompt: a missing one stops the start naming its subject; an unreachable registry is
+     * logged, and results wait for it.
+     *
+     * @throws IllegalStateException when the registry refuses a schema or does not hold one
+     */
+    static void prepareOutputSchemas(WireFormat wire, GptjtConfig.Topics topics, Map<String, TaskDefinition> tasks) {
+        Map<String, Schema> outputs = new LinkedHashMap<>();
+        outputs.put(topics.completions(), Completion.getClassSchema());
+        outputs.put(topics.failures(), PromptFailure.getClassSchema());
+        topics.allowedReplyTopics().orElse(Set.of()).forEach(t -> outputs.put(t, Completion.getClassSchema()));
+        tasks.values()
+                .forEach(t -> outputs.put(
+                        t.topic(),
+                        switch (t.mode()) {
+                            case CLASSIFY -> Classification.getClassSchema();
+                            case EXTRACT -> Extraction.getClassSchema();
+                            case GENERATE -> Completion.getClassSchema();
+                        }));
+        for (Map.Entry<String, Schema> output : outputs.entrySet()) {
+            try {
+                wire.prepare(output.getKey(), output.getValue());
+            } catch (WireFormatUnavailableException e) {
+                LOG.warnf("%s; results to %s wait until it answers", e.getMessage(), output.getKey());
+            } catch (WireFormatException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        }
     }
 
     /** Every {@code kafka-streams.*} setting, prefix removed (client security settings among them). */

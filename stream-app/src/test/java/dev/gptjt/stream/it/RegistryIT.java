@@ -108,6 +108,26 @@ class RegistryIT extends BrokerIT {
     }
 
     @Test
+    void shouldRefuseToStartWithoutItsOutputSchemasWhenAutoRegisterIsOff() throws Exception {
+        String name = "unregistered";
+        Map<String, String> settings = settings(name);
+        settings.put("gptjt.wire.registry.auto-register", "false"); // production: schemas registered ahead
+        Path log = TestServices.WORK.resolve(name + "-service.log");
+        try (ServiceProcess service = ServiceProcess.start(settings, log)) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (service.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertTrue(!service.isAlive(), "the service stops at start");
+            String tail = service.logTail();
+            assertTrue(
+                    tail.contains("no Completion schema under " + name + ".completions-value in the schema registry")
+                            && tail.contains("auto-register is off"),
+                    tail);
+        }
+    }
+
+    @Test
     void shouldReadANewerWriterSchemaAndKeepPromptsThroughARegistryOutage() throws Exception {
         String name = "outage";
         String prompts = name + ".prompts";
