@@ -170,6 +170,39 @@ public final class Cli {
                         .normalize();
     }
 
+    /** A child server a foreground command runs (a broker, a registry): stopping it may wait for it to exit. */
+    public interface ChildServer {
+        boolean isAlive();
+
+        /** Stops it. */
+        void close() throws InterruptedException;
+    }
+
+    /**
+     * Stops {@code server} when this JVM is asked to exit (Ctrl-C). Returns at once.
+     *
+     * @param thread the shutdown hook's thread name
+     */
+    public static void stopOnExit(ChildServer server, String thread) {
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            try {
+                                server.close();
+                            } catch (InterruptedException ignored) {
+                                Thread.currentThread().interrupt();
+                            }
+                        },
+                        thread));
+    }
+
+    /** Waits while {@code server} runs. */
+    public static void awaitExit(ChildServer server) throws InterruptedException {
+        while (server.isAlive()) {
+            Thread.sleep(500);
+        }
+    }
+
     /** A file of the launcher's own (default models, the service's settings): under {@value #HOME}, else the JVM's directory. */
     public static Path homePath(String relative) {
         return Path.of(System.getProperty(HOME, System.getProperty("user.dir")))

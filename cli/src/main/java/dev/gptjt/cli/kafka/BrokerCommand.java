@@ -40,22 +40,11 @@ public final class BrokerCommand extends IoCommand {
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage());
         }
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            try {
-                                broker.close();
-                            } catch (InterruptedException ignored) {
-                                Thread.currentThread().interrupt();
-                            }
-                        },
-                        "gptjt-broker-stop"));
+        Cli.stopOnExit(broker, "gptjt-broker-stop");
         out.println(
                 "gptjt: broker ready at " + broker.bootstrap() + " (log: " + broker.logFile() + "); Ctrl-C stops it");
         out.flush();
-        while (broker.isAlive()) {
-            Thread.sleep(500);
-        }
+        Cli.awaitExit(broker);
         return 0;
     }
 }

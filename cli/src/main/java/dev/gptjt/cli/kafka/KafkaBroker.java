@@ -1,5 +1,6 @@
 package dev.gptjt.cli.kafka;
 
+import dev.gptjt.cli.Cli;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -20,7 +21,7 @@ import org.apache.kafka.common.Uuid;
  * this JVM's classpath, in a child JVM: storage formatted on first start (kept across restarts of
  * the same data directory), stoppable and restartable on the same ports and data.
  */
-public final class KafkaBroker implements AutoCloseable {
+public final class KafkaBroker implements AutoCloseable, Cli.ChildServer {
     private final Path dataDir;
     private final int port;
     private final int controllerPort;
@@ -256,7 +257,8 @@ public final class KafkaBroker implements AutoCloseable {
         return file;
     }
 
-    private static boolean portFree(int port) {
+    /** Whether nothing listens on {@code port} of the loopback address. */
+    public static boolean portFree(int port) {
         try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
             return true;
         } catch (IOException e) {
@@ -264,7 +266,8 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    private static String tail(Path log) {
+    /** The last 30 lines of {@code log}, for an error that says why a child process failed. */
+    public static String tail(Path log) {
         try {
             List<String> lines = Files.readAllLines(log);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));

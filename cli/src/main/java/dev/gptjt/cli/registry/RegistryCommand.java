@@ -70,23 +70,12 @@ public final class RegistryCommand extends IoCommand {
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage());
         }
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            try {
-                                server.close();
-                            } catch (InterruptedException ignored) {
-                                Thread.currentThread().interrupt();
-                            }
-                        },
-                        "gptjt-registry-stop"));
+        Cli.stopOnExit(server, "gptjt-registry-stop");
         out.println("gptjt: registry ready (log: " + server.logFile() + "); Ctrl-C stops it");
         out.println("  Apicurio API (gptjt.wire.registry.url, --registry-url): " + server.apicurioUrl());
         out.println("  Confluent-compatible API (Confluent clients' schema.registry.url): " + server.confluentUrl());
         out.flush();
-        while (server.isAlive()) {
-            Thread.sleep(500);
-        }
+        Cli.awaitExit(server);
         return 0;
     }
 }

@@ -1,10 +1,10 @@
 package dev.gptjt.cli.registry;
 
+import dev.gptjt.cli.Cli;
+import dev.gptjt.cli.kafka.KafkaBroker;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,7 +32,7 @@ import java.util.stream.Stream;
  * runs on Java 17, is used instead. Both serve the Confluent-compatible API ({@code /apis/ccompat/v7}); the
  * Apicurio API is v3 on 3.x and v2 on 2.6 (which this project's 3.x serdes still speak).
  */
-public final class RegistryServer implements AutoCloseable {
+public final class RegistryServer implements AutoCloseable, Cli.ChildServer {
     /** Apicurio Registry's current line; needs Java 21 or newer. */
     public static final Distribution CURRENT = new Distribution("3.3.3", 21, "quarkus-run.jar", "v3");
     /** The line that runs on Java 17. */
@@ -140,7 +140,7 @@ public final class RegistryServer implements AutoCloseable {
      *     come up (with the end of its log)
      */
     public static RegistryServer start(Options options, Consumer<String> progress) throws Exception {
-        if (options.port() != 0 && !portFree(options.port())) {
+        if (options.port() != 0 && !KafkaBroker.portFree(options.port())) {
             throw new IllegalStateException("port " + options.port()
                     + " is already in use (another registry running?); choose another with --port");
         }
@@ -163,13 +163,13 @@ public final class RegistryServer implements AutoCloseable {
                     + jdk.home() + ")");
         }
         Path dir = unpacked(distribution, options.cache(), progress);
-        int port = options.port() == 0 ? freePort() : options.port();
+        int port = options.port() == 0 ? KafkaBroker.freePort() : options.port();
         RegistryServer server = new RegistryServer(
                 distribution,
                 jdk,
                 options.host(),
                 port,
-                distribution == CURRENT ? freePort() : port,
+                distribution == CURRENT ? KafkaBroker.freePort() : port,
                 dir,
                 options.log(),
                 options.persist());
@@ -192,7 +192,7 @@ public final class RegistryServer implements AutoCloseable {
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("the registry exited: " + tail(log));
+                throw new IllegalStateException("the registry exited: " + KafkaBroker.tail(log));
             }
             try {
                 if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
@@ -204,7 +204,7 @@ public final class RegistryServer implements AutoCloseable {
             Thread.sleep(250);
         }
         close();
-        throw new IllegalStateException("the registry was not ready within 120 s: " + tail(log));
+        throw new IllegalStateException("the registry was not ready within 120 s: " + KafkaBroker.tail(log));
     }
 
     /** Stops the server process (a restart keeps its ports, and its schemas where it persists them). */
@@ -332,7 +332,7 @@ public final class RegistryServer implements AutoCloseable {
             throw new IllegalStateException(what + ": no answer within 15 minutes");
         }
         if (p.exitValue() != 0) {
-            throw new IllegalStateException(what + " failed: " + tail(output));
+            throw new IllegalStateException(what + " failed: " + KafkaBroker.tail(output));
         }
     }
 
@@ -407,29 +407,6 @@ public final class RegistryServer implements AutoCloseable {
             return m.find() ? new Jdk(home.toRealPath(), Integer.parseInt(m.group(1))) : null;
         } catch (IOException | RuntimeException e) {
             return null;
-        }
-    }
-
-    private static boolean portFree(int port) {
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static String tail(Path file) {
-        try {
-            List<String> lines = Files.readAllLines(file);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
-        } catch (IOException e) {
-            return "(no log: " + e.getMessage() + ")";
         }
     }
 

@@ -96,17 +96,10 @@ public final class RegistryWireFormat implements WireFormat {
         try {
             return bounded(
                     () -> serializer.serialize(topic, record),
-                    "encoding " + record.getSchema().getName());
+                    "encoding " + record.getSchema().getName() + " for " + topic);
         } catch (WireFormatUnavailableException e) {
             throw e;
         } catch (RuntimeException e) {
-            if (unreachable(e)) {
-                errors.increment();
-                throw new WireFormatUnavailableException(
-                        "the schema registry did not answer encoding "
-                                + record.getSchema().getName() + " for " + topic + ": " + rootMessage(e),
-                        e);
-            }
             if (!autoRegister) { // nobody registered the schema yet: nothing is written until someone does
                 throw new WireFormatUnavailableException(
                         "no " + record.getSchema().getName() + " schema is registered under " + topic
@@ -137,12 +130,6 @@ public final class RegistryWireFormat implements WireFormat {
         } catch (WireFormatUnavailableException e) {
             throw e;
         } catch (RuntimeException e) {
-            if (unreachable(e)) {
-                errors.increment();
-                quietUntil = System.nanoTime() + QUIET_NANOS;
-                throw new WireFormatUnavailableException(
-                        "the schema registry did not answer for schema id " + id + ": " + rootMessage(e), e);
-            }
             if (id != null && status(e) == 404) {
                 throw new WireFormatException("schema id " + id + " is not in the registry", e);
             }
@@ -159,8 +146,9 @@ public final class RegistryWireFormat implements WireFormat {
     }
 
     /**
-     * {@code call}'s result, waiting at most the request timeout: past it, or with every call thread taken by hung
-     * calls, a {@link WireFormatUnavailableException}; a call's own failure is rethrown as it is.
+     * {@code call}'s result, waiting at most the request timeout: past it, with every call thread taken by hung calls,
+     * or when the call failed to reach the registry, a {@link WireFormatUnavailableException} (and calls for unseen
+     * schemas are refused for a while); a call's other failures are rethrown as they are.
      */
     private <T> T bounded(Callable<T> call, String what) {
         Future<T> future;
@@ -186,6 +174,12 @@ public final class RegistryWireFormat implements WireFormat {
             Thread.currentThread().interrupt();
             throw new WireFormatUnavailableException("interrupted waiting for the schema registry " + what, e);
         } catch (ExecutionException e) {
+            if (unreachable(e.getCause())) {
+                errors.increment();
+                quietUntil = System.nanoTime() + QUIET_NANOS;
+                throw new WireFormatUnavailableException(
+                        "the schema registry did not answer " + what + ": " + rootMessage(e.getCause()), e.getCause());
+            }
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
@@ -205,13 +199,6 @@ public final class RegistryWireFormat implements WireFormat {
         } catch (WireFormatUnavailableException e) {
             throw e;
         } catch (RuntimeException e) {
-            if (unreachable(e)) {
-                errors.increment();
-                throw new WireFormatUnavailableException(
-                        "the schema registry did not answer for " + schema.getName() + " under " + topic + "-value: "
-                                + rootMessage(e),
-                        e);
-            }
             throw new WireFormatException(
                     autoRegister
                             ? "the schema registry refused " + schema.getName() + " under " + topic + "-value: "

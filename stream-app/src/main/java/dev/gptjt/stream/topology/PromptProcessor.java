@@ -352,19 +352,20 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
 
     /** A dead letter for a record as it came. */
     private void forward(ParkedPrompt source, PromptFailure failure) {
-        Headers headers = new RecordHeaders();
-        for (Header h : source.getHeaders()) {
-            headers.add(h.getKey(), h.getValue() == null ? null : bytes(h.getValue()));
-        }
-        forward(source.getKey() == null ? null : bytes(source.getKey()), headers, settings.failuresTopic(), failure);
+        forward(source.getKey(), source.getHeaders(), settings.failuresTopic(), failure);
     }
 
     private void forward(PendingPrompt pending, String topic, SpecificRecord value) {
+        forward(pending.getKey(), pending.getHeaders(), topic, value);
+    }
+
+    /** A result with the source record's key and headers, as the store keeps them. */
+    private void forward(ByteBuffer key, List<Header> stored, String topic, SpecificRecord value) {
         Headers headers = new RecordHeaders();
-        for (Header h : pending.getHeaders()) {
+        for (Header h : stored) {
             headers.add(h.getKey(), h.getValue() == null ? null : bytes(h.getValue()));
         }
-        forward(pending.getKey() == null ? null : bytes(pending.getKey()), headers, topic, value);
+        forward(key == null ? null : bytes(key), headers, topic, value);
     }
 
     private void forward(byte[] key, Headers headers, String topic, SpecificRecord value) {
