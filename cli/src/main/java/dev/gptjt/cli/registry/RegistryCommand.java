@@ -45,7 +45,7 @@ public final class RegistryCommand extends IoCommand {
             names = "--persist",
             paramLabel = "DIR",
             converter = Cli.PathConverter.class,
-            description = "Keep schemas in an H2 database under DIR across restarts (Registry 3; default: in memory).")
+            description = "Keep schemas in an H2 database under DIR across restarts (default: in memory).")
     Path persist;
 
     @Option(

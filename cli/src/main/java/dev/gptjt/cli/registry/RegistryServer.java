@@ -34,10 +34,11 @@ import java.util.stream.Stream;
  */
 public final class RegistryServer implements AutoCloseable, Cli.ChildServer {
     /** Apicurio Registry's current line; needs Java 21 or newer. */
-    public static final Distribution CURRENT = new Distribution("3.3.3", 21, "quarkus-run.jar", "v3");
+    public static final Distribution CURRENT =
+            new Distribution("3.3.3", 21, "quarkus-run.jar", "v3", "apicurio.datasource.url");
     /** The line that runs on Java 17. */
-    public static final Distribution FALLBACK =
-            new Distribution("2.6.13.Final", 17, "apicurio-registry-app-2.6.13.Final-runner.jar", "v2");
+    public static final Distribution FALLBACK = new Distribution(
+            "2.6.13.Final", 17, "apicurio-registry-app-2.6.13.Final-runner.jar", "v2", "quarkus.datasource.jdbc.url");
 
     private static final Pattern JAVA_VERSION = Pattern.compile("JAVA_VERSION=\"(\\d+)");
 
@@ -47,8 +48,9 @@ public final class RegistryServer implements AutoCloseable, Cli.ChildServer {
      * @param minimumJava the oldest Java that runs it
      * @param launcher    the jar to run, in the unpacked archive
      * @param api         its Apicurio REST API's version ({@code /apis/registry/API})
+     * @param storageUrl  the setting that points its storage at a JDBC URL (in-memory H2 unless set)
      */
-    public record Distribution(String version, int minimumJava, String launcher, String api) {
+    public record Distribution(String version, int minimumJava, String launcher, String api, String storageUrl) {
         String coordinates() {
             return "io.apicurio:apicurio-registry-app:" + version + ":tar.gz:all";
         }
@@ -73,7 +75,7 @@ public final class RegistryServer implements AutoCloseable, Cli.ChildServer {
      * @param java  the JDK to run it with; null: the newest found (see the class's description)
      * @param cache   where distributions are unpacked
      * @param log     where the registry's output goes
-     * @param persist where it keeps its schemas across restarts (an H2 database; Registry 3 only); null: in memory
+     * @param persist where it keeps its schemas across restarts (an H2 database file); null: in memory
      */
     public record Options(String host, int port, Path java, Path cache, Path log, Path persist) {
         /** On 127.0.0.1, a free port, the JDK found, the user's cache, logging to {@code log}, in memory. */
@@ -125,7 +127,7 @@ public final class RegistryServer implements AutoCloseable, Cli.ChildServer {
             c.add("-Dquarkus.management.port=" + healthPort);
         }
         if (persist != null) {
-            c.add("-Dapicurio.datasource.url=jdbc:h2:file:"
+            c.add("-D" + distribution.storageUrl() + "=jdbc:h2:file:"
                     + persist.toAbsolutePath().resolve("registry"));
         }
         c.addAll(List.of("-jar", dir.resolve(distribution.launcher()).toString()));
@@ -146,11 +148,6 @@ public final class RegistryServer implements AutoCloseable, Cli.ChildServer {
         }
         Jdk jdk = jdkFor(options);
         Distribution distribution = distributionOn(jdk);
-        if (distribution == FALLBACK && options.persist() != null) {
-            throw new IllegalStateException("--persist: Apicurio Registry " + FALLBACK.version() + " (the one Java "
-                    + jdk.version() + " runs) keeps schemas in memory only; persistent storage needs Registry "
-                    + CURRENT.version() + " on Java " + CURRENT.minimumJava() + "+ (--java)");
-        }
         if (distribution == FALLBACK) {
             String why = options.java() != null
                     ? "the JDK given is Java " + jdk.version() + " (" + jdk.home() + ")"

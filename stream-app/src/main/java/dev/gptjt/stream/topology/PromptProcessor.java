@@ -250,6 +250,7 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
                         store.delete(key); // answered with a dead letter
                     }
                 } catch (WireFormatUnavailableException stillDown) {
+                    LOG.debugf("task %s: %d parked; %s", context.taskId(), parked.size(), stillDown.getMessage());
                     nextParkedRetry = now.plus(PARKED_RETRY);
                     return;
                 }

@@ -16,6 +16,7 @@ import dev.gptjt.testing.ConfluentWire;
 import dev.gptjt.testing.TcpProxy;
 import dev.gptjt.testing.TestServices;
 import dev.gptjt.testing.Topics;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -129,80 +130,126 @@ class RegistryIT extends BrokerIT {
 
     @Test
     void shouldReadANewerWriterSchemaAndKeepPromptsThroughARegistryOutage() throws Exception {
-        String name = "outage";
+        try (TcpProxy link = TcpProxy.to(registry.port())) {
+            // the service reaches the registry through a link the test can cut; the registry keeps its schemas
+            String throughLink = registry.apicurioUrl().replace(":" + registry.port() + "/", ":" + link.port() + "/");
+            keepPromptsThroughAnOutage("outage", registry, throughLink, new Outage() {
+                @Override
+                public void begin() throws Exception {
+                    link.cut();
+                }
+
+                @Override
+                public void end() throws Exception {
+                    link.restore();
+                }
+            });
+        }
+    }
+
+    @Test
+    void shouldKeepPromptsThroughARegistryStoppedMidStreamAndRestarted() throws Exception {
+        // a registry of its own that keeps its schemas in a file (--persist), on the JDK the shared one runs on
+        RegistryServer.Options options = RegistryServer.Options.local(TestServices.WORK.resolve("restart-registry.log"))
+                .withJava(registry.jdk().home())
+                .withPersist(Files.createTempDirectory(TestServices.WORK, "registry-"));
+        try (RegistryServer own =
+                RegistryServer.start(options, message -> System.out.println("registry: " + message))) {
+            keepPromptsThroughAnOutage("restart", own, own.apicurioUrl(), new Outage() {
+                @Override
+                public void begin() throws Exception {
+                    own.stopProcess();
+                }
+
+                @Override
+                public void end() throws Exception {
+                    own.startProcess();
+                }
+            });
+        }
+    }
+
+    /** Takes the registry out of the service's reach, and gives it back. */
+    private interface Outage {
+        void begin() throws Exception;
+
+        void end() throws Exception;
+    }
+
+    /**
+     * Evolution through {@code server}, then an outage while prompts arrive: those of a writer schema the service holds
+     * are answered, the others wait (not dead-lettered, not lost) and are answered once the registry is back; an
+     * unknown schema id is dead-lettered naming the id.
+     */
+    private static void keepPromptsThroughAnOutage(String name, RegistryServer server, String serviceUrl, Outage outage)
+            throws Exception {
         String prompts = name + ".prompts";
         Map<String, String> settings = settings(name);
-        try (TcpProxy link = TcpProxy.to(registry.port());
-                WireFormat apicurio = new RegistryWireFormat(Map.of("apicurio.registry.url", registry.apicurioUrl()));
-                ConfluentWire confluent = new ConfluentWire(registry.confluentUrl())) {
-            // the service reaches the registry through a link the test can cut
-            settings.put(
-                    "gptjt.wire.registry.url",
-                    registry.apicurioUrl().replace(":" + registry.port() + "/", ":" + link.port() + "/"));
-            try (ServiceProcess service =
-                    ServiceProcess.start(settings, TestServices.WORK.resolve(name + "-service.log"))) {
-                Topics.awaitTopics(broker.bootstrap(), Duration.ofSeconds(120), prompts, name + ".completions");
-                // a Confluent client writes every prompt here: the subject's versions are all its own
-                List<PromptRequest> before = Topics.generations("before", 20, 3);
-                Topics.send(broker.bootstrap(), prompts, confluent, before);
-                awaitAnswers(name, 20, service);
-                // a newer PromptRequest (an added optional field) under BACKWARD compatibility; an incompatible one
-                // (a new required field) is refused by the registry
-                assertEquals(
-                        200,
-                        confluent.compatibility(prompts + "-value", "BACKWARD").statusCode());
-                Schema newer = withField(
-                        PromptRequest.getClassSchema(),
-                        "{\"name\": \"priority\", \"type\": [\"null\", \"int\"], \"default\": null}");
-                Schema breaking =
-                        withField(PromptRequest.getClassSchema(), "{\"name\": \"tenant\", \"type\": \"string\"}");
-                assertEquals(200, confluent.register(prompts + "-value", newer).statusCode());
-                var refused = confluent.register(prompts + "-value", breaking);
-                assertEquals(409, refused.statusCode(), refused.body());
+        settings.put("gptjt.wire.registry.url", serviceUrl);
+        settings.put("quarkus.log.category.\"dev.gptjt.stream.topology.PromptProcessor\".level", "DEBUG");
+        try (WireFormat apicurio = new RegistryWireFormat(Map.of("apicurio.registry.url", server.apicurioUrl()));
+                ConfluentWire confluent = new ConfluentWire(server.confluentUrl());
+                ServiceProcess service =
+                        ServiceProcess.start(settings, TestServices.WORK.resolve(name + "-service.log"))) {
+            Topics.awaitTopics(broker.bootstrap(), Duration.ofSeconds(120), prompts, name + ".completions");
+            // a Confluent client writes every prompt here: the subject's versions are all its own
+            List<PromptRequest> before = Topics.generations("before", 20, 3);
+            Topics.send(broker.bootstrap(), prompts, confluent, before);
+            awaitAnswers(name, 20, service);
+            // a newer PromptRequest (an added optional field) under BACKWARD compatibility; an incompatible one
+            // (a new required field) is refused by the registry
+            assertEquals(
+                    200, confluent.compatibility(prompts + "-value", "BACKWARD").statusCode());
+            Schema newer = withField(
+                    PromptRequest.getClassSchema(),
+                    "{\"name\": \"priority\", \"type\": [\"null\", \"int\"], \"default\": null}");
+            Schema breaking = withField(PromptRequest.getClassSchema(), "{\"name\": \"tenant\", \"type\": \"string\"}");
+            assertEquals(200, confluent.register(prompts + "-value", newer).statusCode());
+            var refused = confluent.register(prompts + "-value", breaking);
+            assertEquals(409, refused.statusCode(), refused.body());
 
-                List<PromptRequest> cached = Topics.generations("cached", 10, 3);
-                List<PromptRequest> evolved = Topics.generations("evolved", 10, 3);
-                List<byte[]> evolvedRecords = evolved.stream()
-                        .map(p -> confluent.encode(prompts, newer, newerRecord(p, newer)))
-                        .toList(); // written by a client that registered the newer schema before the outage
+            // written by clients that registered their schemas before the outage
+            List<PromptRequest> cached = Topics.generations("cached", 10, 3);
+            List<PromptRequest> evolved = Topics.generations("evolved", 10, 3);
+            List<byte[]> cachedRecords =
+                    cached.stream().map(p -> confluent.encode(prompts, p)).toList();
+            List<byte[]> evolvedRecords = evolved.stream()
+                    .map(p -> confluent.encode(prompts, newer, newerRecord(p, newer)))
+                    .toList();
 
-                // the registry goes out of the service's reach (it keeps its in-memory schemas: see RELIABILITY.md)
-                link.cut();
-                Topics.send(broker.bootstrap(), prompts, confluent, cached); // a writer schema the service has
-                sendRaw(prompts, evolvedRecords); // a writer schema it must fetch: parked until the registry answers
-                sendRaw(prompts, List.of(unknownId(99_999))); // cannot be told from the others until then
-                awaitAnswers(name, 30, service); // the cached schema's prompts are answered meanwhile
-                Thread.sleep(3_000);
-                assertEquals(30, answered(name).size(), "nothing else answered while the registry is away");
-                assertEquals(0, failures(name).size(), "nothing dead-lettered for an outage");
-                String metrics = TestServices.get(service, "/q/metrics").body();
-                assertTrue(metrics.contains("gptjt_registry_parked_prompts 11.0"), metricLines(metrics));
-                assertTrue(metrics.matches("(?s).*gptjt_registry_errors_total [1-9].*"), metricLines(metrics));
+            outage.begin();
+            sendRaw(prompts, cachedRecords); // a writer schema the service has
+            sendRaw(prompts, evolvedRecords); // a writer schema it must fetch: parked until the registry answers
+            sendRaw(prompts, List.of(unknownId(99_999))); // cannot be told from the others until then
+            awaitAnswers(name, 30, service); // the cached schema's prompts are answered meanwhile
+            Thread.sleep(3_000);
+            assertEquals(30, answered(name).size(), "nothing else answered while the registry is away");
+            assertEquals(0, failures(name).size(), "nothing dead-lettered for an outage");
+            String metrics = TestServices.get(service, "/q/metrics").body();
+            assertTrue(metrics.contains("gptjt_registry_parked_prompts 11.0"), metricLines(metrics));
+            assertTrue(metrics.matches("(?s).*gptjt_registry_errors_total [1-9].*"), metricLines(metrics));
 
-                link.restore();
-                awaitAnswers(name, 40, service);
-                Set<String> ids = new TreeSet<>();
-                for (ConsumerRecord<byte[], byte[]> r : answered(name)) {
-                    ids.add(apicurio.decode(r.topic(), r.value(), Completion.class)
-                            .getId());
-                }
-                Set<String> sent = ids(before);
-                sent.addAll(ids(cached));
-                sent.addAll(ids(evolved));
-                assertEquals(sent, ids, "0 lost, each answered once");
-                List<ConsumerRecord<byte[], byte[]>> failures = awaitFailures(name, 1);
-                assertEquals(1, failures.size());
-                PromptFailure unknown =
-                        apicurio.decode(failures.get(0).topic(), failures.get(0).value(), PromptFailure.class);
-                assertEquals(FailureReason.UNREADABLE, unknown.getReason());
-                assertTrue(unknown.getMessage().contains("schema id 99999"), unknown.getMessage());
-                metrics = TestServices.get(service, "/q/metrics").body();
-                assertTrue(metrics.contains("gptjt_registry_parked_prompts 0.0"), metricLines(metrics));
-                assertTrue(
-                        metrics.matches(
-                                "(?s).*gptjt_registry_schema_lookups_total\\{outcome=\"cached\"[^}]*\\} [1-9].*"),
-                        metricLines(metrics));
+            outage.end();
+            awaitAnswers(name, 40, service);
+            Set<String> ids = new TreeSet<>();
+            for (ConsumerRecord<byte[], byte[]> r : answered(name)) {
+                ids.add(apicurio.decode(r.topic(), r.value(), Completion.class).getId());
             }
+            Set<String> sent = ids(before);
+            sent.addAll(ids(cached));
+            sent.addAll(ids(evolved));
+            assertEquals(sent, ids, "0 lost, each answered once");
+            List<ConsumerRecord<byte[], byte[]>> failures = awaitFailures(name, 1);
+            assertEquals(1, failures.size());
+            PromptFailure unknown =
+                    apicurio.decode(failures.get(0).topic(), failures.get(0).value(), PromptFailure.class);
+            assertEquals(FailureReason.UNREADABLE, unknown.getReason());
+            assertTrue(unknown.getMessage().contains("schema id 99999"), unknown.getMessage());
+            metrics = TestServices.get(service, "/q/metrics").body();
+            assertTrue(metrics.contains("gptjt_registry_parked_prompts 0.0"), metricLines(metrics));
+            assertTrue(
+                    metrics.matches("(?s).*gptjt_registry_schema_lookups_total\\{outcome=\"cached\"[^}]*\\} [1-9].*"),
+                    metricLines(metrics));
         }
     }
 
