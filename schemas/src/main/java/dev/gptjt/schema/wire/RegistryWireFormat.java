@@ -5,6 +5,8 @@ import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.apicurio.registry.serde.data.SerdeMetadata;
 import io.apicurio.registry.serde.data.SerdeRecord;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
@@ -40,6 +42,9 @@ public final class RegistryWireFormat implements WireFormat {
     public static final String REQUEST_TIMEOUT = "apicurio.registry.request-timeout-ms";
 
     public static final long DEFAULT_TIMEOUT_MILLIS = 10_000;
+
+    /** The serdes' setting for the Vert.x their HTTP client runs on. */
+    private static final String VERTX_INSTANCE = "apicurio.registry.vertx.instance";
     /**
      * After the registry failed to answer, calls that need it are refused at once for this long (one call then tries
      * again): a hung registry must not cost every record its own timeout.
@@ -54,6 +59,9 @@ public final class RegistryWireFormat implements WireFormat {
                 t.setDaemon(true);
                 return t;
             });
+
+    /** The serdes' HTTP client's Vert.x: this instance's own, closed with it, unless the caller passed one. */
+    private final Vertx vertx;
 
     private final long timeoutMillis;
     private final boolean autoRegister;
@@ -85,10 +93,22 @@ public final class RegistryWireFormat implements WireFormat {
         // prompts and results whose schemas are already known
         config.put("apicurio.registry.fault-tolerant-refresh", "true");
         config.putAll(registryConfig);
+        // without one of their own the serdes share a process-wide Vert.x that nobody closes (and say so on stderr)
+        if (config.get(VERTX_INSTANCE) == null) {
+            vertx = Vertx.vertx(new VertxOptions().setUseDaemonThread(true)); // never what keeps a process up
+            config.put(VERTX_INSTANCE, vertx);
+        } else {
+            vertx = null;
+        }
         this.autoRegister = Boolean.parseBoolean(
                 String.valueOf(config.get("apicurio.registry.auto-register")).trim());
-        serializer.configure(config, false);
-        deserializer.configure(config, false);
+        try {
+            serializer.configure(config, false);
+            deserializer.configure(config, false);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
     }
 
     @Override
@@ -269,5 +289,14 @@ public final class RegistryWireFormat implements WireFormat {
         calls.shutdownNow();
         serializer.close();
         deserializer.close();
+        if (vertx != null) {
+            try {
+                vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                // its threads are daemons: one that does not close in time does not hold the process
+            }
+        }
     }
 }
