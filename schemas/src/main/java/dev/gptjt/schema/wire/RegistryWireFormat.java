@@ -7,6 +7,8 @@ import io.apicurio.registry.serde.data.SerdeMetadata;
 import io.apicurio.registry.serde.data.SerdeRecord;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.StreamResetException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
@@ -106,7 +108,11 @@ public final class RegistryWireFormat implements WireFormat {
             serializer.configure(config, false);
             deserializer.configure(config, false);
         } catch (RuntimeException e) {
-            close();
+            try {
+                close();
+            } catch (RuntimeException also) {
+                e.addSuppressed(also);
+            }
             throw e;
         }
     }
@@ -251,12 +257,17 @@ public final class RegistryWireFormat implements WireFormat {
     }
 
     /**
-     * Whether {@code e} says the registry could not be reached: a connection or I/O failure, a timeout, or a server
-     * error (5xx) anywhere in its causes.
+     * Whether {@code e} says the registry could not be reached: a connection or I/O failure, a connection closed
+     * before the answer, a timeout, or a server error (5xx) anywhere in its causes.
      */
     static boolean unreachable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof IOException || t instanceof TimeoutException) {
+            // Vert.x reports a connection closed before the answer (a registry stopping mid-request, a proxy's
+            // reset) as its own exceptions, not as IOExceptions
+            if (t instanceof IOException
+                    || t instanceof TimeoutException
+                    || t instanceof HttpClosedException
+                    || t instanceof StreamResetException) {
                 return true;
             }
             if (t instanceof ApiException api && api.getResponseStatusCode() >= 500) {
@@ -287,16 +298,28 @@ public final class RegistryWireFormat implements WireFormat {
     @Override
     public void close() {
         calls.shutdownNow();
-        serializer.close();
-        deserializer.close();
-        if (vertx != null) {
+        // each closed whatever the others throw (serdes that failed to configure throw on close)
+        try {
+            serializer.close();
+        } finally {
             try {
-                vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException | TimeoutException e) {
-                // its threads are daemons: one that does not close in time does not hold the process
+                deserializer.close();
+            } finally {
+                closeVertx();
             }
+        }
+    }
+
+    private void closeVertx() {
+        if (vertx == null) {
+            return;
+        }
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // its threads are daemons: one that does not close in time does not hold the process
         }
     }
 }

@@ -15,12 +15,15 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * A registry that accepts connections and never answers (one shutting down, a hung proxy): the serdes' HTTP client
- * would wait for ever, holding the service's stream thread. The wire format gives up after its request timeout,
- * saying the registry is unavailable (not that the record is unreadable), and then refuses at once for a while
- * rather than making every record wait its own timeout.
+ * Registries that cannot answer, as sockets that misbehave: the wire format says the registry is unavailable (the
+ * service parks the record), never that the record is unreadable (the service would dead-letter it).
  */
-class RegistryTimeoutTest {
+class RegistryUnreachableTest {
+    /**
+     * One that accepts connections and never answers (one shutting down, a hung proxy): the serdes' HTTP client would
+     * wait for ever, holding the service's stream thread. The wire format gives up after its request timeout, then
+     * refuses at once for a while rather than making every record wait its own timeout.
+     */
     @Test
     void shouldGiveUpOnASilentRegistryAndThenNotWaitForItAgain() throws Exception {
         List<Socket> accepted = new ArrayList<>();
@@ -58,6 +61,35 @@ class RegistryTimeoutTest {
         } finally {
             for (Socket s : accepted) {
                 s.close();
+            }
+        }
+    }
+
+    /** One that reads the request and drops the connection (a registry stopping mid-request, a load balancer reset). */
+    @Test
+    void shouldSayUnavailableWhenTheRegistryDropsTheConnectionMidRequest() throws Exception {
+        try (ServerSocket dropping = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        try (Socket s = dropping.accept()) {
+                            s.getInputStream().read(new byte[8192]); // the request arrives; no answer comes
+                        }
+                    }
+                } catch (Exception closed) {
+                    // the test is over
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            try (RegistryWireFormat wire = new RegistryWireFormat(Map.of(
+                    "apicurio.registry.url",
+                    "http://127.0.0.1:" + dropping.getLocalPort() + "/apis/registry/v3",
+                    RegistryWireFormat.REQUEST_TIMEOUT,
+                    "5000"))) {
+                WireFormatUnavailableException e =
+                        assertThrows(WireFormatUnavailableException.class, () -> wire.decode("t", framed(7)));
+                assertTrue(e.getMessage().contains("did not answer for schema id 7"), e.getMessage());
             }
         }
     }
