@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.schema.wire.RegistryWireFormat;
 import dev.gptjt.schema.wire.WireFormatUnavailableException;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -28,22 +29,8 @@ class RegistryUnreachableTest {
     void shouldGiveUpOnASilentRegistryAndThenNotWaitForItAgain() throws Exception {
         List<Socket> accepted = new ArrayList<>();
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread acceptor = new Thread(() -> {
-                try {
-                    while (true) {
-                        accepted.add(silent.accept()); // read nothing, answer nothing
-                    }
-                } catch (Exception closed) {
-                    // the test is over
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
-            try (RegistryWireFormat wire = new RegistryWireFormat(Map.of(
-                    "apicurio.registry.url",
-                    "http://127.0.0.1:" + silent.getLocalPort() + "/apis/registry/v3",
-                    RegistryWireFormat.REQUEST_TIMEOUT,
-                    "300"))) {
+            serve(silent, accepted::add); // read nothing, answer nothing
+            try (RegistryWireFormat wire = wireTo(silent, 300)) {
                 long start = System.nanoTime();
                 WireFormatUnavailableException first =
                         assertThrows(WireFormatUnavailableException.class, () -> wire.decode("t", framed(7)));
@@ -69,29 +56,44 @@ class RegistryUnreachableTest {
     @Test
     void shouldSayUnavailableWhenTheRegistryDropsTheConnectionMidRequest() throws Exception {
         try (ServerSocket dropping = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread acceptor = new Thread(() -> {
-                try {
-                    while (true) {
-                        try (Socket s = dropping.accept()) {
-                            s.getInputStream().read(new byte[8192]); // the request arrives; no answer comes
-                        }
-                    }
-                } catch (Exception closed) {
-                    // the test is over
+            serve(dropping, s -> {
+                try (s) {
+                    s.getInputStream().read(new byte[8192]); // the request arrives; no answer comes
                 }
             });
-            acceptor.setDaemon(true);
-            acceptor.start();
-            try (RegistryWireFormat wire = new RegistryWireFormat(Map.of(
-                    "apicurio.registry.url",
-                    "http://127.0.0.1:" + dropping.getLocalPort() + "/apis/registry/v3",
-                    RegistryWireFormat.REQUEST_TIMEOUT,
-                    "5000"))) {
+            try (RegistryWireFormat wire = wireTo(dropping, 5000)) {
                 WireFormatUnavailableException e =
                         assertThrows(WireFormatUnavailableException.class, () -> wire.decode("t", framed(7)));
                 assertTrue(e.getMessage().contains("did not answer for schema id 7"), e.getMessage());
             }
         }
+    }
+
+    private interface Connection {
+        void accepted(Socket socket) throws IOException;
+    }
+
+    /** Hands each connection {@code server} accepts to {@code connection}, on a daemon thread, until it closes. */
+    private static void serve(ServerSocket server, Connection connection) {
+        Thread acceptor = new Thread(() -> {
+            try {
+                while (true) {
+                    connection.accepted(server.accept());
+                }
+            } catch (IOException closed) {
+                // the test is over
+            }
+        });
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    private static RegistryWireFormat wireTo(ServerSocket registry, long timeoutMillis) {
+        return new RegistryWireFormat(Map.of(
+                "apicurio.registry.url",
+                "http://127.0.0.1:" + registry.getLocalPort() + "/apis/registry/v3",
+                RegistryWireFormat.REQUEST_TIMEOUT,
+                Long.toString(timeoutMillis)));
     }
 
     private static byte[] framed(int id) {

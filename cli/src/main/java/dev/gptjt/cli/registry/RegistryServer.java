@@ -343,12 +343,12 @@ public final class RegistryServer implements AutoCloseable, Cli.ChildServer {
     }
 
     /** The JDK {@code options} run the registry on: the one given, or the newest found. */
-    public static Jdk jdkFor(Options options) {
+    private static Jdk jdkFor(Options options) {
         return options.java() != null ? jdkAt(options.java()) : newestJdk();
     }
 
     /** The distribution {@code jdk} runs: Registry 3 from Java 21, else 2.6. */
-    public static Distribution distributionOn(Jdk jdk) {
+    private static Distribution distributionOn(Jdk jdk) {
         return jdk.version() >= CURRENT.minimumJava() ? CURRENT : FALLBACK;
     }
 

@@ -133,17 +133,7 @@ class RegistryIT extends BrokerIT {
         try (TcpProxy link = TcpProxy.to(registry.port())) {
             // the service reaches the registry through a link the test can cut; the registry keeps its schemas
             String throughLink = registry.apicurioUrl().replace(":" + registry.port() + "/", ":" + link.port() + "/");
-            keepPromptsThroughAnOutage("outage", registry, throughLink, new Outage() {
-                @Override
-                public void begin() throws Exception {
-                    link.cut();
-                }
-
-                @Override
-                public void end() throws Exception {
-                    link.restore();
-                }
-            });
+            keepPromptsThroughAnOutage("outage", registry, throughLink, new Outage(link::cut, link::restore));
         }
     }
 
@@ -155,25 +145,16 @@ class RegistryIT extends BrokerIT {
                 .withPersist(Files.createTempDirectory(TestServices.WORK, "registry-"));
         try (RegistryServer own =
                 RegistryServer.start(options, message -> System.out.println("registry: " + message))) {
-            keepPromptsThroughAnOutage("restart", own, own.apicurioUrl(), new Outage() {
-                @Override
-                public void begin() throws Exception {
-                    own.stopProcess();
-                }
-
-                @Override
-                public void end() throws Exception {
-                    own.startProcess();
-                }
-            });
+            keepPromptsThroughAnOutage(
+                    "restart", own, own.apicurioUrl(), new Outage(own::stopProcess, own::startProcess));
         }
     }
 
-    /** Takes the registry out of the service's reach, and gives it back. */
-    private interface Outage {
-        void begin() throws Exception;
+    /** Takes the registry out of the service's reach ({@code begin}), and gives it back ({@code end}). */
+    private record Outage(Step begin, Step end) {}
 
-        void end() throws Exception;
+    private interface Step {
+        void run() throws Exception;
     }
 
     /**
@@ -217,7 +198,7 @@ class RegistryIT extends BrokerIT {
                     .map(p -> confluent.encode(prompts, newer, newerRecord(p, newer)))
                     .toList();
 
-            outage.begin();
+            outage.begin().run();
             sendRaw(prompts, cachedRecords); // a writer schema the service has
             sendRaw(prompts, evolvedRecords); // a writer schema it must fetch: parked until the registry answers
             sendRaw(prompts, List.of(unknownId(99_999))); // cannot be told from the others until then
@@ -229,7 +210,7 @@ class RegistryIT extends BrokerIT {
             assertTrue(metrics.contains("gptjt_registry_parked_prompts 11.0"), metricLines(metrics));
             assertTrue(metrics.matches("(?s).*gptjt_registry_errors_total [1-9].*"), metricLines(metrics));
 
-            outage.end();
+            outage.end().run();
             awaitAnswers(name, 40, service);
             Set<String> ids = new TreeSet<>();
             for (ConsumerRecord<byte[], byte[]> r : answered(name)) {
