@@ -8,6 +8,7 @@ import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
 import dev.gptjt.cli.violation.CliImportsEngineInternal;
 import dev.gptjt.cli.violation.CliImportsStream;
+import dev.gptjt.cluster.violation.ClusterImportsTools;
 import dev.gptjt.engine.LeakyRootType;
 import dev.gptjt.engine.UnusedRootType;
 import dev.gptjt.engine.allowed.EngineUsesOnnxProtos;
@@ -19,6 +20,7 @@ import dev.gptjt.engine.violation.EngineImportsTribuo;
 import dev.gptjt.schema.violation.SchemaImportsEngine;
 import dev.gptjt.stream.violation.StreamImportsCli;
 import dev.gptjt.tasks.violation.TasksImportsKafka;
+import dev.gptjt.tools.violation.ToolsImportsCli;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -76,12 +78,22 @@ class DeliberateViolationsTest {
 
     @Test
     void shouldFailTheServiceRuleOnTheLauncher() {
-        assertViolates(Layering.SERVICE_USES_NO_LAUNCHER, StreamImportsCli.class, "cli.kafka.KafkaBroker");
+        assertViolates(Layering.SERVICE_USES_NO_LAUNCHER, StreamImportsCli.class, "cluster.KafkaBroker");
     }
 
     @Test
     void shouldFailTheLauncherRuleOnTheService() {
         assertViolates(Layering.LAUNCHER_USES_NO_SERVICE, CliImportsStream.class, "stream.topology.Outbound");
+    }
+
+    @Test
+    void shouldFailTheToolsRuleOnACommandsException() {
+        assertViolates(Layering.TOOLS_ARE_BELOW_THE_COMMANDS, ToolsImportsCli.class, "cli.CliException");
+    }
+
+    @Test
+    void shouldFailTheClusterRuleOnTheTools() {
+        assertViolates(Layering.CLUSTER_RUNS_PROCESSES_ONLY, ClusterImportsTools.class, "tools.ToolException");
     }
 
     @Test

@@ -32,6 +32,8 @@ public final class Layering {
     static final String TASKS = "dev.gptjt.tasks..";
     static final String SCHEMA = "dev.gptjt.schema..";
     static final String CLI = "dev.gptjt.cli..";
+    static final String TOOLS = "dev.gptjt.tools..";
+    static final String CLUSTER = "dev.gptjt.cluster..";
     static final String STREAM = "dev.gptjt.stream..";
 
     static final String KAFKA = "org.apache.kafka..";
@@ -67,6 +69,8 @@ public final class Layering {
                     TASKS,
                     SCHEMA,
                     CLI,
+                    TOOLS,
+                    CLUSTER,
                     STREAM)
             .because("the engine knows prompts, token ids and label sequences only: Kafka, Avro, Quarkus, SmallRye,"
                     + " picocli and Tribuo belong to the modules that use it, and it depends on none of them");
@@ -97,19 +101,20 @@ public final class Layering {
             .resideInAPackage(SCHEMA)
             .should()
             .dependOnClassesThat()
-            .resideInAnyPackage(ENGINE, TASKS, CLI, STREAM)
+            .resideInAnyPackage(ENGINE, TASKS, CLI, TOOLS, CLUSTER, STREAM)
             .because("the Avro records and wire formats are the contract between the service and its clients, and"
                     + " a client must be able to use them without the engine, the tasks or either front end");
 
-    /** Rule 5a: the service does not use the launcher. */
+    /** Rule 5a: the service uses none of the launcher's modules: its commands, its tools, the local cluster. */
     public static final ArchRule SERVICE_USES_NO_LAUNCHER = noClasses()
             .that()
             .resideInAPackage(STREAM)
             .should()
             .dependOnClassesThat()
-            .resideInAPackage(CLI)
+            .resideInAnyPackage(CLI, TOOLS, CLUSTER)
             .because("the service and the launcher are two front ends over the same engine and tasks; what they"
-                    + " share belongs in those modules");
+                    + " share belongs in those modules, and the service's image carries neither the commands, the"
+                    + " benchmarks and model makers, nor the local cluster");
 
     /** Rule 5b: the launcher does not use the service. */
     public static final ArchRule LAUNCHER_USES_NO_SERVICE = noClasses()
@@ -127,7 +132,7 @@ public final class Layering {
             .resideInAPackage(TASKS)
             .should()
             .dependOnClassesThat()
-            .resideInAnyPackage(KAFKA, AVRO, QUARKUS, PICOCLI, CLI, STREAM, SCHEMA)
+            .resideInAnyPackage(KAFKA, AVRO, QUARKUS, PICOCLI, CLI, TOOLS, CLUSTER, STREAM, SCHEMA)
             .because("a task is a template, labels and settings over the engine: the service and the launcher both"
                     + " run it, so it knows neither them nor Kafka, Avro, Quarkus or picocli");
 
@@ -154,6 +159,26 @@ public final class Layering {
             .because("a caller of dev.gptjt.engine must never need a type of dev.gptjt.engine.internal: the API"
                     + " line holds only if public signatures stay on its side");
 
+    /** Rule 9: the tools are library code under the commands: no picocli, no command, no service. */
+    public static final ArchRule TOOLS_ARE_BELOW_THE_COMMANDS = noClasses()
+            .that()
+            .resideInAPackage(TOOLS)
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(CLI, PICOCLI, STREAM, QUARKUS)
+            .because("benchmarks, model makers and task tools are what the launcher's thin commands call; options and"
+                    + " exit codes belong to the commands, and the service is run as a process, never as classes");
+
+    /** Rule 10: the local cluster is processes from real parts, below the launcher, the tools and the tests. */
+    public static final ArchRule CLUSTER_RUNS_PROCESSES_ONLY = noClasses()
+            .that()
+            .resideInAPackage(CLUSTER)
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(CLI, TOOLS, STREAM, TASKS, SCHEMA, PICOCLI, QUARKUS, AVRO)
+            .because("the broker, the registry and the packaged service run in child JVMs: the launcher, the"
+                    + " benchmarks and the service's tests all start them, so they know none of those");
+
     /** Every rule, in the order above. */
     public static final List<ArchRule> ALL = List.of(
             ENGINE_USES_NO_FRAMEWORK,
@@ -164,7 +189,9 @@ public final class Layering {
             LAUNCHER_USES_NO_SERVICE,
             TASKS_USE_NO_TRANSPORT_OR_FRONT_END,
             ENGINE_API_IS_WHAT_CALLERS_USE,
-            ENGINE_API_EXPOSES_NO_INTERNALS);
+            ENGINE_API_EXPOSES_NO_INTERNALS,
+            TOOLS_ARE_BELOW_THE_COMMANDS,
+            CLUSTER_RUNS_PROCESSES_ONLY);
 
     /** A method or constructor whose return and parameter types all lie outside {@code packages}. */
     private static ArchCondition<JavaCodeUnit> nameNoTypeIn(String packages) {

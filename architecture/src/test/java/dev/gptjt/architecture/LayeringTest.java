@@ -56,6 +56,16 @@ class LayeringTest {
     }
 
     @Test
+    void shouldKeepTheToolsBelowTheCommands() {
+        Layering.TOOLS_ARE_BELOW_THE_COMMANDS.check(production);
+    }
+
+    @Test
+    void shouldKeepTheLocalClusterToProcesses() {
+        Layering.CLUSTER_RUNS_PROCESSES_ONLY.check(production);
+    }
+
+    @Test
     void shouldKeepTasksFreeOfKafkaAvroQuarkusPicocliAndFrontEnds() {
         Layering.TASKS_USE_NO_TRANSPORT_OR_FRONT_END.check(production);
     }

@@ -3,6 +3,7 @@ package dev.gptjt.cli;
 import dev.gptjt.engine.BatchFormation;
 import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineException;
+import dev.gptjt.tools.ToolException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStreamWriter;
@@ -46,7 +47,7 @@ public final class Cli {
                     return CommandLine.ExitCode.USAGE;
                 })
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    if (e instanceof CliException || e instanceof EngineException) {
+                    if (e instanceof CliException || e instanceof ToolException || e instanceof EngineException) {
                         errWriter.println("gptjt: " + e.getMessage());
                         return CommandLine.ExitCode.USAGE;
                     }
@@ -168,39 +169,6 @@ public final class Cli {
                 : Path.of(System.getProperty(WORKING_DIR, System.getProperty("user.dir")))
                         .resolve(p)
                         .normalize();
-    }
-
-    /** A child server a foreground command runs (a broker, a registry): stopping it may wait for it to exit. */
-    public interface ChildServer {
-        boolean isAlive();
-
-        /** Stops it. */
-        void close() throws InterruptedException;
-    }
-
-    /**
-     * Stops {@code server} when this JVM is asked to exit (Ctrl-C). Returns at once.
-     *
-     * @param thread the shutdown hook's thread name
-     */
-    public static void stopOnExit(ChildServer server, String thread) {
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            try {
-                                server.close();
-                            } catch (InterruptedException ignored) {
-                                Thread.currentThread().interrupt();
-                            }
-                        },
-                        thread));
-    }
-
-    /** Waits while {@code server} runs. */
-    public static void awaitExit(ChildServer server) throws InterruptedException {
-        while (server.isAlive()) {
-            Thread.sleep(500);
-        }
     }
 
     /** A file of the launcher's own (default models, the service's settings): under {@value #HOME}, else the JVM's directory. */

@@ -5,6 +5,8 @@ import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.ExecutionProvider;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -80,6 +82,21 @@ public final class EngineOptions {
         /** Bytes, or {@link EngineConfig#AUTO_MEMORY_BUDGET}. */
         public long memoryBudget() {
             return memoryBudget;
+        }
+
+        /** These options as the service's settings ({@code gptjt.engine.*}), for a service this command starts. */
+        public Map<String, String> serviceSettings() {
+            Map<String, String> settings = new LinkedHashMap<>();
+            settings.put("gptjt.engine.max-batch-size", Integer.toString(maxBatchSize));
+            settings.put("gptjt.engine.max-wait", maxWait.toMillis() + "ms");
+            settings.put("gptjt.engine.batch-formation", formation.label());
+            if (memoryBudget != EngineConfig.AUTO_MEMORY_BUDGET) {
+                settings.put("gptjt.engine.memory-budget", Long.toString(memoryBudget));
+            }
+            if (maxContext != EngineConfig.MODEL_CONTEXT) {
+                settings.put("gptjt.engine.max-context", Integer.toString(maxContext));
+            }
+            return settings;
         }
 
         /**

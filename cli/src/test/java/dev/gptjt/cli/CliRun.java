@@ -1,7 +1,7 @@
 package dev.gptjt.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gptjt.cli.task.TaskRunner;
+import dev.gptjt.tools.task.TaskRunner;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

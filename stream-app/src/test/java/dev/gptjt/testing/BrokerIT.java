@@ -1,6 +1,6 @@
 package dev.gptjt.testing;
 
-import dev.gptjt.cli.kafka.KafkaBroker;
+import dev.gptjt.cluster.KafkaBroker;
 import java.nio.file.Files;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

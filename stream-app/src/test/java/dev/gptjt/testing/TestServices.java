@@ -2,7 +2,7 @@ package dev.gptjt.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gptjt.cli.kafka.ServiceProcess;
+import dev.gptjt.cluster.ServiceProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

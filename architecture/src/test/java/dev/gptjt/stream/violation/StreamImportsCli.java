@@ -1,9 +1,9 @@
 package dev.gptjt.stream.violation;
 
-import dev.gptjt.cli.kafka.KafkaBroker;
+import dev.gptjt.cluster.KafkaBroker;
 import java.nio.file.Path;
 
-/** Breaks {@code Layering.SERVICE_USES_NO_LAUNCHER}: the service starting the launcher's broker. */
+/** Breaks {@code Layering.SERVICE_USES_NO_LAUNCHER}: the service starting the local cluster's broker. */
 public final class StreamImportsCli {
 
     KafkaBroker broker(Path dataDir) throws Exception {

@@ -10,6 +10,8 @@ import dev.gptjt.cli.OptionDefaults;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.tasks.DefaultTopics;
+import dev.gptjt.tools.bench.EngineBench;
+import dev.gptjt.tools.bench.PipelineBench;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -133,7 +135,7 @@ public final class PipelineBenchCommand extends IoCommand {
                 out.println("no --bootstrap: starting an embedded broker and service with " + model.getFileName()
                         + ", max batch " + maxBatch + ", max-wait " + maxWaitMs + " ms…");
             }
-            embedded = PipelineBench.embedded(model, batching, bootstrap);
+            embedded = PipelineBench.embedded(model, batching.serviceSettings(), bootstrap);
         }
         try {
             List<String> prompts = new ArrayList<>();

@@ -5,6 +5,7 @@ import dev.gptjt.cli.CommonOptions;
 import dev.gptjt.cli.IoCommand;
 import dev.gptjt.cli.OptionDefaults;
 import dev.gptjt.engine.model.ModelConfig;
+import dev.gptjt.tools.bench.TransferEstimate;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;

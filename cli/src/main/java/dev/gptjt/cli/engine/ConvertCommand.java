@@ -3,13 +3,9 @@ package dev.gptjt.cli.engine;
 import dev.gptjt.cli.CommonOptions;
 import dev.gptjt.cli.IoCommand;
 import dev.gptjt.cli.ModelOption;
-import dev.gptjt.engine.graph.ClassifyGraphConverter;
-import dev.gptjt.engine.graph.GreedySearchConverter;
 import dev.gptjt.engine.graph.Int4Quantizer;
-import dev.gptjt.engine.model.ModelDirectory;
-import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.Locale;
+import dev.gptjt.engine.graph.ModelConversion;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -84,53 +80,19 @@ public final class ConvertCommand extends IoCommand {
 
     @Override
     public Integer call() {
-        if (!greedy && !classify && quantize == null) {
-            throw usage("convert needs --quantize, --greedy-in-graph, --classify-in-graph or several of them");
+        ModelConversion.Request request;
+        try {
+            request = new ModelConversion.Request(
+                    quantize == null
+                            ? Optional.empty()
+                            : Optional.of(new Int4Quantizer.Options(blockSize, accuracyLevel, zeroPoints)),
+                    greedy,
+                    classify);
+        } catch (IllegalArgumentException e) {
+            throw usage(quantize == null ? e.getMessage() : "--block-size/--accuracy-level: " + e.getMessage());
         }
-        Path out = outDir.dir();
-        ModelDirectory source = ModelDirectory.open(model.required());
-        PrintWriter err = spec.commandLine().getErr();
-        if (quantize != null) {
-            Int4Quantizer.Options options;
-            try {
-                options = new Int4Quantizer.Options(blockSize, accuracyLevel, zeroPoints);
-            } catch (IllegalArgumentException e) {
-                throw usage("--block-size/--accuracy-level: " + e.getMessage());
-            }
-            long start = System.nanoTime();
-            Int4Quantizer.Report r = Int4Quantizer.convert(source, out, options);
-            err.printf(
-                    Locale.ROOT,
-                    "gptjt: wrote %s in %d ms: %d MatMuls 4-bit (%.1f MB of weights -> %.1f MB), %.1f MB of weights in all%n",
-                    out.resolve(ModelDirectory.MODEL_FILE),
-                    (System.nanoTime() - start) / 1_000_000,
-                    r.matMuls(),
-                    r.bytesBefore() / 1e6,
-                    r.bytesAfter() / 1e6,
-                    r.modelBytes() / 1e6);
-            source = ModelDirectory.open(out);
-        }
-        if (greedy) {
-            long start = System.nanoTime();
-            Path written = GreedySearchConverter.convert(source, out);
-            err.printf(
-                    Locale.ROOT,
-                    "gptjt: wrote %s in %d ms; serve or generate with --model %s to decode greedy requests in-graph%n",
-                    written,
-                    (System.nanoTime() - start) / 1_000_000,
-                    written.getParent());
-        }
-        if (classify) {
-            long start = System.nanoTime();
-            Path written = ClassifyGraphConverter.convert(source, out);
-            err.printf(
-                    Locale.ROOT,
-                    "gptjt: wrote %s in %d ms; serve with --model %s to score classifications in one pass%n",
-                    written,
-                    (System.nanoTime() - start) / 1_000_000,
-                    written.getParent());
-        }
-        err.flush();
+        ModelConversion.run(
+                model.required(), outDir.dir(), request, spec.commandLine().getErr());
         return 0;
     }
 }

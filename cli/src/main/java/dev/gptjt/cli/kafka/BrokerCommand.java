@@ -5,6 +5,8 @@ import dev.gptjt.cli.CliException;
 import dev.gptjt.cli.CommonOptions;
 import dev.gptjt.cli.IoCommand;
 import dev.gptjt.cli.OptionDefaults;
+import dev.gptjt.cluster.ChildServer;
+import dev.gptjt.cluster.KafkaBroker;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,11 +42,11 @@ public final class BrokerCommand extends IoCommand {
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage());
         }
-        Cli.stopOnExit(broker, "gptjt-broker-stop");
+        ChildServer.stopOnExit(broker, "gptjt-broker-stop");
         out.println(
                 "gptjt: broker ready at " + broker.bootstrap() + " (log: " + broker.logFile() + "); Ctrl-C stops it");
         out.flush();
-        Cli.awaitExit(broker);
+        ChildServer.awaitExit(broker);
         return 0;
     }
 }

@@ -5,6 +5,8 @@ import dev.gptjt.cli.CliException;
 import dev.gptjt.cli.CommonOptions;
 import dev.gptjt.cli.IoCommand;
 import dev.gptjt.cli.OptionDefaults;
+import dev.gptjt.cluster.ChildServer;
+import dev.gptjt.cluster.RegistryServer;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -70,12 +72,12 @@ public final class RegistryCommand extends IoCommand {
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage());
         }
-        Cli.stopOnExit(server, "gptjt-registry-stop");
+        ChildServer.stopOnExit(server, "gptjt-registry-stop");
         out.println("gptjt: registry ready (log: " + server.logFile() + "); Ctrl-C stops it");
         out.println("  Apicurio API (gptjt.wire.registry.url, --registry-url): " + server.apicurioUrl());
         out.println("  Confluent-compatible API (Confluent clients' schema.registry.url): " + server.confluentUrl());
         out.flush();
-        Cli.awaitExit(server);
+        ChildServer.awaitExit(server);
         return 0;
     }
 }

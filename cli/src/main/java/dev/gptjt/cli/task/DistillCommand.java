@@ -17,6 +17,7 @@ import dev.gptjt.tasks.TaskDefinition;
 import dev.gptjt.tasks.cascade.CascadeCard;
 import dev.gptjt.tasks.cascade.CascadeFeatures;
 import dev.gptjt.tasks.cascade.Distiller;
+import dev.gptjt.tools.task.TaskRunner;
 import java.io.BufferedReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

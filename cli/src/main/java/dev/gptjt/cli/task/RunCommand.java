@@ -7,6 +7,7 @@ import dev.gptjt.cli.ProcessMemory;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.tasks.TaskDefinition;
+import dev.gptjt.tools.task.TaskRunner;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gptjt.cli.CliRun;
+import dev.gptjt.tools.task.TaskRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

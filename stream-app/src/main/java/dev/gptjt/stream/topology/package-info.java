@@ -6,6 +6,6 @@
  * {@link ResultFactory} builds the Avro results, {@link Rejection} says why a prompt gets a dead letter,
  * {@link TaskCascades} scores the tasks' cascades off the stream threads, {@link TopologyMetrics} is what it reports
  * and {@link TopologySettings} what it needs to know. Uses Kafka Streams, Avro, the engine's API, the tasks and the
- * schemas; no Quarkus or CDI, and never the launcher ({@code dev.gptjt.cli}).
+ * schemas; no Quarkus or CDI, and never the launcher ({@code dev.gptjt.cli}, its tools or the local cluster).
  */
 package dev.gptjt.stream.topology;

@@ -2,7 +2,7 @@ package dev.gptjt.stream.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.gptjt.cli.kafka.KafkaBroker;
+import dev.gptjt.cluster.KafkaBroker;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.testing.BrokerIT;
 import dev.gptjt.testing.TestServices;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.cli.Main;
-import dev.gptjt.cli.kafka.ServiceProcess;
+import dev.gptjt.cluster.ServiceProcess;
 import dev.gptjt.schema.Classification;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;

@@ -3,7 +3,7 @@ package dev.gptjt.stream.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gptjt.cli.kafka.ServiceProcess;
+import dev.gptjt.cluster.ServiceProcess;
 import dev.gptjt.schema.Classification;
 import dev.gptjt.schema.Completion;
 import dev.gptjt.schema.Extraction;

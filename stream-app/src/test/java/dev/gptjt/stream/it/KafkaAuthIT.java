@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gptjt.cli.kafka.KafkaBroker;
-import dev.gptjt.cli.kafka.ServiceProcess;
+import dev.gptjt.cluster.KafkaBroker;
+import dev.gptjt.cluster.ServiceProcess;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.testing.TestServices;
 import dev.gptjt.testing.Topics;

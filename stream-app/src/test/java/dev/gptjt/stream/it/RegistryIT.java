@@ -3,8 +3,8 @@ package dev.gptjt.stream.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gptjt.cli.kafka.ServiceProcess;
-import dev.gptjt.cli.registry.RegistryServer;
+import dev.gptjt.cluster.RegistryServer;
+import dev.gptjt.cluster.ServiceProcess;
 import dev.gptjt.schema.Completion;
 import dev.gptjt.schema.FailureReason;
 import dev.gptjt.schema.PromptFailure;

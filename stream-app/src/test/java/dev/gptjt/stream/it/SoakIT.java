@@ -3,8 +3,8 @@ package dev.gptjt.stream.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gptjt.cli.kafka.KafkaBroker;
-import dev.gptjt.cli.kafka.ServiceProcess;
+import dev.gptjt.cluster.KafkaBroker;
+import dev.gptjt.cluster.ServiceProcess;
 import dev.gptjt.schema.GenerationParams;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;

@@ -1,8 +1,6 @@
-package dev.gptjt.cli.bench;
+package dev.gptjt.tools.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gptjt.cli.CliException;
-import dev.gptjt.cli.task.TaskRunner;
 import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.FinishReason;
@@ -10,6 +8,8 @@ import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationRequest;
 import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.tools.ToolException;
+import dev.gptjt.tools.task.TaskRunner;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,10 +22,10 @@ import java.util.concurrent.CompletableFuture;
  * Java loop EOS is ignored so every request generates exactly {@code newTokens}; the in-graph backend
  * stops rows at EOS (the operator's contract), so tokens are counted as generated.
  */
-final class EngineBench {
+public final class EngineBench {
 
     /** One batch size's figures. */
-    record Row(
+    public record Row(
             String backend,
             int batchSize,
             double reqPerS,
@@ -34,7 +34,7 @@ final class EngineBench {
             double p99Ms,
             double ortShare) {
         /** The row as JSON (Jackson; numbers as measured). */
-        ObjectNode json() {
+        public ObjectNode json() {
             return TaskRunner.JSON
                     .createObjectNode()
                     .put("backend", backend)
@@ -53,22 +53,22 @@ final class EngineBench {
     private EngineBench() {}
 
     /** A prompt that encodes to exactly {@code tokens} tokens ("hello hello …": one token per word). */
-    static String prompt(InferenceEngine engine, int tokens, int variant) {
+    public static String prompt(InferenceEngine engine, int tokens, int variant) {
         StringBuilder s = new StringBuilder("Item " + variant + ":");
         while (engine.tokenizer().encode(s.toString()).length < tokens) {
             s.append(" hello");
         }
         if (engine.tokenizer().encode(s.toString()).length != tokens) {
-            throw new CliException("cannot build a prompt of exactly " + tokens + " tokens");
+            throw new ToolException("cannot build a prompt of exactly " + tokens + " tokens");
         }
         return s.toString();
     }
 
-    static Row run(Path model, int batchSize, int promptTokens, int newTokens, int repeat, int threads) {
+    public static Row run(Path model, int batchSize, int promptTokens, int newTokens, int repeat, int threads) {
         return run(model, DecodingBackend.JAVA_LOOP, batchSize, promptTokens, newTokens, repeat, threads);
     }
 
-    static Row run(
+    public static Row run(
             Path model,
             DecodingBackend backend,
             int batchSize,
@@ -80,7 +80,7 @@ final class EngineBench {
     }
 
     /** @param ortProfile when not null, ONNX Runtime's profile of the runs is written at {@code <ortProfile>_<date>.json} */
-    static Row run(
+    public static Row run(
             Path model,
             DecodingBackend backend,
             int batchSize,
@@ -142,7 +142,7 @@ final class EngineBench {
         for (CompletableFuture<GenerationResult> f : futures) {
             GenerationResult r = f.join();
             if (r.batchSize() != prompts.size()) {
-                throw new CliException("expected full batches of " + prompts.size() + ", got " + r.batchSize());
+                throw new ToolException("expected full batches of " + prompts.size() + ", got " + r.batchSize());
             }
             latencies.add((System.nanoTime() - start) / 1e6);
             tokens += r.outputIds().length + (r.finishReason() == FinishReason.EOS ? 1 : 0);

@@ -1,4 +1,4 @@
-package dev.gptjt.cli.bench;
+package dev.gptjt.tools.bench;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -14,10 +14,10 @@ import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
 /** PNG charts of benchmark results (JFreeChart, headless). */
-final class Charts {
+public final class Charts {
     private Charts() {}
 
-    static void throughput(List<EngineBench.Row> rows, String title, Path png) throws IOException {
+    public static void throughput(List<EngineBench.Row> rows, String title, Path png) throws IOException {
         XYSeriesCollection series = new XYSeriesCollection();
         Map<String, XYSeries> byBackend = new LinkedHashMap<>();
         for (EngineBench.Row r : rows) {
@@ -31,7 +31,7 @@ final class Charts {
         ChartUtils.saveChartAsPNG(png.toFile(), chart, 800, 480);
     }
 
-    static void latency(List<EngineBench.Row> rows, String title, Path png) throws IOException {
+    public static void latency(List<EngineBench.Row> rows, String title, Path png) throws IOException {
         DefaultCategoryDataset data = new DefaultCategoryDataset();
         for (EngineBench.Row r : rows) {
             data.addValue(r.p50Ms(), r.backend() + " p50", Integer.toString(r.batchSize()));

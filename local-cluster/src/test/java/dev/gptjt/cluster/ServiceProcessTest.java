@@ -1,4 +1,4 @@
-package dev.gptjt.cli.kafka;
+package dev.gptjt.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

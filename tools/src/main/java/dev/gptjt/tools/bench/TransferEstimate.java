@@ -1,4 +1,4 @@
-package dev.gptjt.cli.bench;
+package dev.gptjt.tools.bench;
 
 import dev.gptjt.engine.model.ModelConfig;
 import java.util.Arrays;
@@ -12,10 +12,10 @@ import java.util.Arrays;
  * @param model      the architecture
  * @param valueBytes bytes per cache and logits value (2 for fp16, 4 for fp32)
  */
-record TransferEstimate(ModelConfig model, int valueBytes) {
+public record TransferEstimate(ModelConfig model, int valueBytes) {
 
     /** KV cache bytes per token of context per sequence: key and value, every layer, every head. */
-    long kvBytesPerToken() {
+    public long kvBytesPerToken() {
         return 2L * model.nLayer() * model.nEmbd() * valueBytes;
     }
 
@@ -23,7 +23,7 @@ record TransferEstimate(ModelConfig model, int valueBytes) {
      * The Java loop, one step of {@code batch} rows with {@code context} tokens already cached:
      * past KV, mask, ids and positions to the device; present KV and one row of logits back.
      */
-    long javaLoopBytesPerStep(int batch, int context) {
+    public long javaLoopBytesPerStep(int batch, int context) {
         long up = batch * (context * kvBytesPerToken() + (context + 1) * 8L + 2 * 8L) + 8;
         long down = batch * ((context + 1) * kvBytesPerToken() + (long) model.vocabSize() * valueBytes);
         return up + down;
@@ -39,7 +39,7 @@ record TransferEstimate(ModelConfig model, int valueBytes) {
      * @param promptTokens every prompt token, the cached prefix's included
      * @param labelTokens  each label's token count
      */
-    long javaLoopClassifyBytes(int batch, int promptTokens, int cachedPrefix, int[] labelTokens) {
+    public long javaLoopClassifyBytes(int batch, int promptTokens, int cachedPrefix, int[] labelTokens) {
         long kv = kvBytesPerToken();
         long logitsRow = (long) model.vocabSize() * valueBytes;
         int first = labelTokens[0] - 1;
@@ -65,7 +65,7 @@ record TransferEstimate(ModelConfig model, int valueBytes) {
      * successors; the others' ids, successors and mask, padded to the longest); each row's label
      * log-probabilities (float32) back.
      */
-    long inGraphClassifyBytes(int batch, int promptTokens, int cachedPrefix, int[] labelTokens) {
+    public long inGraphClassifyBytes(int batch, int promptTokens, int cachedPrefix, int[] labelTokens) {
         // one label runs as two (label 0 again in the label pass), as the backend sends it
         int[] labels = labelTokens.length == 1 ? new int[] {labelTokens[0], labelTokens[0]} : labelTokens;
         int further = labels.length - 1;
@@ -78,7 +78,7 @@ record TransferEstimate(ModelConfig model, int valueBytes) {
     }
 
     /** The in-graph backend, one step: the new token id of each row back to the host (int32). */
-    long inGraphBytesPerStep(int batch) {
+    public long inGraphBytesPerStep(int batch) {
         return 4L * batch;
     }
 }

@@ -1,4 +1,4 @@
-package dev.gptjt.cli.bench;
+package dev.gptjt.tools.bench;
 
 import dev.gptjt.engine.DecodingBackend;
 import java.io.PrintStream;
@@ -7,16 +7,16 @@ import java.util.List;
 import java.util.Locale;
 
 /** How {@code bench engine} prints its rows: a table (with ratios) or JSON lines, and a markdown table. */
-final class EngineBenchTable {
+public final class EngineBenchTable {
     private final PrintStream out;
     private final boolean json;
 
-    EngineBenchTable(PrintStream out, boolean json) {
+    public EngineBenchTable(PrintStream out, boolean json) {
         this.out = out;
         this.json = json;
     }
 
-    void header(Path model, int promptTokens, int newTokens, int repeat, boolean profiling) {
+    public void header(Path model, int promptTokens, int newTokens, int repeat, boolean profiling) {
         if (json) {
             return;
         }
@@ -32,7 +32,7 @@ final class EngineBenchTable {
                 "backend", "batch", "req/s", "new tok/s", "p50 ms", "p99 ms", "ORT share");
     }
 
-    void row(EngineBench.Row r) {
+    public void row(EngineBench.Row r) {
         if (json) {
             out.println(r.json());
         } else {
@@ -43,21 +43,21 @@ final class EngineBenchTable {
         out.flush();
     }
 
-    void profile(String summary) {
+    public void profile(String summary) {
         if (!json) {
             out.println("    ORT profile: " + summary);
             out.flush();
         }
     }
 
-    void note(String line) {
+    public void note(String line) {
         if (!json) {
             out.println(line);
         }
     }
 
     /** The largest batch's throughput over the smallest's per backend, and backend over backend per batch. */
-    void ratios(List<EngineBench.Row> rows, List<DecodingBackend> backends, List<Integer> sizes) {
+    public void ratios(List<EngineBench.Row> rows, List<DecodingBackend> backends, List<Integer> sizes) {
         if (json) {
             return;
         }
@@ -88,7 +88,7 @@ final class EngineBenchTable {
     }
 
     /** The rows as a markdown table (written beside the charts). */
-    static String markdown(List<EngineBench.Row> rows) {
+    public static String markdown(List<EngineBench.Row> rows) {
         StringBuilder md = new StringBuilder(
                 "| backend | batch | req/s | new tok/s | p50 ms | p99 ms | ORT share |\n|---|---|---|---|---|---|---|\n");
         for (EngineBench.Row r : rows) {

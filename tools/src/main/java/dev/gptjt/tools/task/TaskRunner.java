@@ -1,10 +1,9 @@
-package dev.gptjt.cli.task;
+package dev.gptjt.tools.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gptjt.cli.CliException;
 import dev.gptjt.engine.ClassificationRequest;
 import dev.gptjt.engine.ClassificationResult;
 import dev.gptjt.engine.EngineException;
@@ -13,6 +12,7 @@ import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.tasks.EntityParser;
 import dev.gptjt.tasks.TaskDefinition;
+import dev.gptjt.tools.ToolException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -40,7 +40,7 @@ public final class TaskRunner {
     /**
      * Reads input lines; a line without text is a one-line error naming it.
      *
-     * @throws CliException for a line that is not a JSON object with {@code text} (or {@code prompt})
+     * @throws ToolException for a line that is not a JSON object with {@code text} (or {@code prompt})
      */
     public static List<Input> read(BufferedReader in) throws IOException {
         List<Input> inputs = new ArrayList<>();
@@ -54,12 +54,12 @@ public final class TaskRunner {
             try {
                 n = JSON.readTree(line);
             } catch (IOException e) {
-                throw new CliException("line " + lineNo + " is not JSON: "
+                throw new ToolException("line " + lineNo + " is not JSON: "
                         + e.getMessage().lines().findFirst().orElse(""));
             }
             JsonNode text = n.hasNonNull("text") ? n.get("text") : n.get("prompt");
             if (!n.isObject() || text == null || !text.isTextual()) {
-                throw new CliException("line " + lineNo + " needs \"text\" (or \"prompt\") as a string");
+                throw new ToolException("line " + lineNo + " needs \"text\" (or \"prompt\") as a string");
             }
             inputs.add(new Input(n.hasNonNull("id") ? n.get("id").asText() : String.valueOf(lineNo), text.asText()));
         }

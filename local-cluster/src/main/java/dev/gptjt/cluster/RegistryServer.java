@@ -1,7 +1,5 @@
-package dev.gptjt.cli.registry;
+package dev.gptjt.cluster;
 
-import dev.gptjt.cli.Cli;
-import dev.gptjt.cli.kafka.KafkaBroker;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
@@ -32,7 +30,7 @@ import java.util.stream.Stream;
  * runs on Java 17, is used instead. Both serve the Confluent-compatible API ({@code /apis/ccompat/v7}); the
  * Apicurio API is v3 on 3.x and v2 on 2.6 (which this project's 3.x serdes still speak).
  */
-public final class RegistryServer implements AutoCloseable, Cli.ChildServer {
+public final class RegistryServer implements AutoCloseable, ChildServer {
     /** Apicurio Registry's current line; needs Java 21 or newer. */
     public static final Distribution CURRENT =
             new Distribution("3.3.3", 21, "quarkus-run.jar", "v3", "apicurio.datasource.url");

@@ -1,6 +1,5 @@
-package dev.gptjt.cli.kafka;
+package dev.gptjt.cluster;
 
-import dev.gptjt.cli.Cli;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -21,7 +20,7 @@ import org.apache.kafka.common.Uuid;
  * this JVM's classpath, in a child JVM: storage formatted on first start (kept across restarts of
  * the same data directory), stoppable and restartable on the same ports and data.
  */
-public final class KafkaBroker implements AutoCloseable, Cli.ChildServer {
+public final class KafkaBroker implements AutoCloseable, ChildServer {
     private final Path dataDir;
     private final int port;
     private final int controllerPort;

@@ -1,8 +1,7 @@
-package dev.gptjt.cli.bench;
+package dev.gptjt.tools.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gptjt.cli.task.TaskRunner;
 import dev.gptjt.engine.ByteAutomaton;
 import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationResult;
@@ -12,6 +11,7 @@ import dev.gptjt.engine.constraint.TokenMask;
 import dev.gptjt.engine.model.ModelConfig;
 import dev.gptjt.tasks.SpanListAutomaton;
 import dev.gptjt.tasks.TaskDefinition;
+import dev.gptjt.tools.task.TaskRunner;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,10 +25,10 @@ import java.util.Map;
  * first-visit work counts, and the same budget bound), and after each picked token the jump-forward that followed
  * it — the tokens jump-forward forced, and, per path, how many answers name only what their input holds.
  */
-final class SpanBench {
+public final class SpanBench {
     private SpanBench() {}
 
-    static void report(
+    public static void report(
             PrintStream out,
             boolean json,
             InferenceEngine engine,

@@ -1,4 +1,4 @@
-package dev.gptjt.cli.task;
+package dev.gptjt.tools.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,4 +1,4 @@
-package dev.gptjt.cli.kafka;
+package dev.gptjt.cluster;
 
 import dev.gptjt.engine.model.ModelConfig;
 import java.io.IOException;

@@ -1,17 +1,15 @@
-package dev.gptjt.cli.bench;
+package dev.gptjt.tools.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gptjt.cli.CliException;
-import dev.gptjt.cli.EngineOptions;
-import dev.gptjt.cli.kafka.KafkaBroker;
-import dev.gptjt.cli.kafka.ServiceProcess;
-import dev.gptjt.cli.task.TaskRunner;
-import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.cluster.KafkaBroker;
+import dev.gptjt.cluster.ServiceProcess;
 import dev.gptjt.schema.Completion;
 import dev.gptjt.schema.GenerationParams;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.schema.wire.WireFormat;
+import dev.gptjt.tools.ToolException;
+import dev.gptjt.tools.task.TaskRunner;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,9 +43,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * end-to-end latency from each request's {@code created_at} to its completion's, and the batch sizes
  * the service formed. Against a running service, or an embedded broker and service.
  */
-final class PipelineBench {
+public final class PipelineBench {
 
-    record Result(
+    public record Result(
             int count,
             double seconds,
             double reqPerS,
@@ -62,7 +60,7 @@ final class PipelineBench {
             double outsideP99Ms,
             double inferenceP50Ms) {
         /** The result as JSON (Jackson; numbers as measured). */
-        ObjectNode json() {
+        public ObjectNode json() {
             var o = TaskRunner.JSON
                     .createObjectNode()
                     .put("count", count)
@@ -84,8 +82,13 @@ final class PipelineBench {
 
     private PipelineBench() {}
 
-    /** Starts a broker and the service in a temporary folder; returns them to close. */
-    static AutoCloseable embedded(Path model, EngineOptions.Batching batching, String[] bootstrapOut) throws Exception {
+    /**
+     * Starts a broker and the service in a temporary folder; returns them to close.
+     *
+     * @param engineSettings the service's {@code gptjt.engine.*} settings for the run (batch size, wait, formation...)
+     */
+    public static AutoCloseable embedded(Path model, Map<String, String> engineSettings, String[] bootstrapOut)
+            throws Exception {
         Path work = Files.createTempDirectory("gptjt-bench-");
         KafkaBroker broker = KafkaBroker.start(work.resolve("kafka"));
         Map<String, String> settings = new HashMap<>(Map.of(
@@ -93,16 +96,8 @@ final class PipelineBench {
                 "quarkus.kafka-streams.application-id", "gptjt-bench",
                 "kafka-streams.state.dir", work.resolve("state").toString(),
                 "gptjt.model.dir", model.toAbsolutePath().toString(),
-                "gptjt.engine.max-batch-size", Integer.toString(batching.maxBatchSize()),
-                "gptjt.engine.max-wait", batching.maxWait().toMillis() + "ms",
-                "gptjt.engine.batch-formation", batching.formation().label(),
                 "gptjt.topics.partitions", "6"));
-        if (batching.memoryBudget() != EngineConfig.AUTO_MEMORY_BUDGET) {
-            settings.put("gptjt.engine.memory-budget", Long.toString(batching.memoryBudget()));
-        }
-        if (batching.maxContext() != EngineConfig.MODEL_CONTEXT) {
-            settings.put("gptjt.engine.max-context", Integer.toString(batching.maxContext()));
-        }
+        settings.putAll(engineSettings);
         ServiceProcess service = ServiceProcess.start(settings, work.resolve("service.log"));
         bootstrapOut[0] = broker.bootstrap();
         return () -> {
@@ -112,7 +107,7 @@ final class PipelineBench {
     }
 
     /** {@link #run(String, String, String, List, int, double, Path)} without a latency file. */
-    static Result run(
+    public static Result run(
             String bootstrap,
             String promptsTopic,
             String completionsTopic,
@@ -128,7 +123,7 @@ final class PipelineBench {
      * @param latencies when not null, one CSV line per prompt is written there (when it was sent, its
      *                  latency and that latency's parts, the batch it finished in), in completion order
      */
-    static Result run(
+    public static Result run(
             String bootstrap,
             String promptsTopic,
             String completionsTopic,
@@ -222,7 +217,8 @@ final class PipelineBench {
                 }
             }
             if (seen.size() < n) {
-                throw new CliException("only " + seen.size() + " of " + n + " prompts were answered within 30 minutes");
+                throw new ToolException(
+                        "only " + seen.size() + " of " + n + " prompts were answered within 30 minutes");
             }
         }
         if (latencies != null) {
@@ -266,12 +262,12 @@ final class PipelineBench {
                 Thread.sleep(250);
             }
         }
-        throw new CliException(
+        throw new ToolException(
                 "the service's topics " + promptsTopic + ", " + completionsTopic + " did not appear at " + bootstrap);
     }
 
     /** One run's figures, as bench pipeline prints them. */
-    static void print(PrintStream out, PipelineBench.Result r, int promptTokens, int newTokens, double rate) {
+    public static void print(PrintStream out, PipelineBench.Result r, int promptTokens, int newTokens, double rate) {
 
         out.printf(
                 "pipeline: %d prompts (%d prompt + %d new tokens) at %s in %.1f s: %.2f req/s, %.1f new tok/s%n",

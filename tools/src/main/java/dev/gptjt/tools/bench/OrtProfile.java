@@ -1,4 +1,4 @@
-package dev.gptjt.cli.bench;
+package dev.gptjt.tools.bench;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -23,7 +23,7 @@ import java.util.Map;
  * @param byOperator    kernel time per operator type
  * @param lmHeadMs      kernel time of the lm_head's MatMul
  */
-record OrtProfile(int runs, double runMs, double kernelMs, Map<String, Double> byOperator, double lmHeadMs) {
+public record OrtProfile(int runs, double runMs, double kernelMs, Map<String, Double> byOperator, double lmHeadMs) {
 
     /**
      * Reads one profile file.
@@ -31,7 +31,7 @@ record OrtProfile(int runs, double runMs, double kernelMs, Map<String, Double> b
      * @param vocabSize the model's vocabulary: a MatMul with that many output columns is the lm_head
      * @throws IOException when the file cannot be read or is not a profiler trace
      */
-    static OrtProfile read(Path file, int vocabSize) throws IOException {
+    public static OrtProfile read(Path file, int vocabSize) throws IOException {
         ObjectMapper mapper = new ObjectMapper();
         int runs = 0;
         double runMs = 0;
@@ -62,7 +62,7 @@ record OrtProfile(int runs, double runMs, double kernelMs, Map<String, Double> b
     }
 
     /** The profiles ORT wrote for {@code prefix} ({@code <prefix>_<date>.json}), merged. */
-    static OrtProfile readAll(Path prefix, int vocabSize) throws IOException {
+    public static OrtProfile readAll(Path prefix, int vocabSize) throws IOException {
         List<Path> files;
         try (var listing = Files.list(prefix.toAbsolutePath().getParent())) {
             String start = prefix.getFileName() + "_";
@@ -88,7 +88,7 @@ record OrtProfile(int runs, double runMs, double kernelMs, Map<String, Double> b
     }
 
     /** One line: kernel time per run and the largest operators' shares of it. */
-    String summary(int top) {
+    public String summary(int top) {
         StringBuilder s = new StringBuilder(
                 String.format(Locale.ROOT, "%d runs, %.1f ms of kernels per run:", runs, kernelMs / Math.max(1, runs)));
         double shown = 0;

@@ -1,11 +1,11 @@
-package dev.gptjt.cli.task;
+package dev.gptjt.tools.task;
 
-import dev.gptjt.cli.CliException;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.tasks.TaskDefinition;
 import dev.gptjt.tasks.cascade.CascadeCard;
 import dev.gptjt.tasks.cascade.CascadeModel;
+import dev.gptjt.tools.ToolException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -19,16 +19,16 @@ import java.util.Locale;
  * record scored by the cascade one at a time, as the service does, the rest sent to GPT-JT), then GPT-JT
  * alone again (its rate is the mean of both).
  */
-final class CascadeEval {
+public final class CascadeEval {
     /** One threshold's figures. */
-    record Row(double threshold, double coverage, double agreement, double accuracy, double perSecond) {}
+    public record Row(double threshold, double coverage, double agreement, double accuracy, double perSecond) {}
 
     private CascadeEval() {}
 
-    static List<Row> run(
+    public static List<Row> run(
             PrintStream out, EngineConfig config, TaskDefinition task, CascadeModel cascade, List<String[]> examples) {
         if (!new HashSet<>(cascade.labels()).equals(new HashSet<>(task.labels()))) {
-            throw new CliException("--cascade: " + cascade.name() + " was distilled for labels " + cascade.labels()
+            throw new ToolException("--cascade: " + cascade.name() + " was distilled for labels " + cascade.labels()
                     + ", task " + task.name() + " has " + task.labels());
         }
         List<String> texts = examples.stream().map(e -> e[0]).toList();
