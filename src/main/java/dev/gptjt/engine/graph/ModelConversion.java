@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Writes what a model directory can be converted to: 4-bit weights first (then every graph asked for is made from
@@ -39,6 +40,7 @@ public final class ModelConversion {
      * @throws EngineException when the model directory is not a valid export, or a file cannot be read or written
      */
     public static void run(Path model, Path out, Request request, PrintWriter log) {
+        // 4-bit weights first: every graph asked for is then made from them
         ModelDirectory source = ModelDirectory.open(model);
         if (request.int4().isPresent()) {
             long start = System.nanoTime();
@@ -56,26 +58,32 @@ public final class ModelConversion {
             source = ModelDirectory.open(out);
         }
         if (request.greedyInGraph()) {
-            long start = System.nanoTime();
-            Path written = GreedySearchConverter.convert(source, out);
-            log.printf(
-                    Locale.ROOT,
-                    "gptjt: wrote %s in %d ms; serve or generate with --model %s to decode greedy requests in-graph%n",
-                    written,
-                    millisSince(start),
-                    written.getParent());
+            ModelDirectory from = source;
+            timed(
+                    () -> GreedySearchConverter.convert(from, out),
+                    "serve or generate with --model %s to decode greedy requests in-graph",
+                    log);
         }
         if (request.classifyInGraph()) {
-            long start = System.nanoTime();
-            Path written = ClassifyGraphConverter.convert(source, out);
-            log.printf(
-                    Locale.ROOT,
-                    "gptjt: wrote %s in %d ms; serve with --model %s to score classifications in one pass%n",
-                    written,
-                    millisSince(start),
-                    written.getParent());
+            ModelDirectory from = source;
+            timed(
+                    () -> ClassifyGraphConverter.convert(from, out),
+                    "serve with --model %s to score classifications in one pass",
+                    log);
         }
         log.flush();
+    }
+
+    /** Writes a graph and tells where, how long it took and how to use it ({@code use} names its directory). */
+    private static void timed(Supplier<Path> write, String use, PrintWriter log) {
+        long start = System.nanoTime();
+        Path written = write.get();
+        log.printf(
+                Locale.ROOT,
+                "gptjt: wrote %s in %d ms; " + use + "%n",
+                written,
+                millisSince(start),
+                written.getParent());
     }
 
     private static long millisSince(long start) {
