@@ -9,10 +9,8 @@ import dev.gptjt.engine.model.ModelDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
@@ -200,7 +198,7 @@ public final class ClassifyGraphConverter {
                         "ReduceSum",
                         "suffix_len",
                         new String[] {ClassifyGraph.ATTENTION_MASK, g.ints("axes1", 1)},
-                        OnnxProtos.intAttribute("keepdims", 1)),
+                        GraphBuilder.intAttribute("keepdims", 1)),
                 p);
         String realPairs = g.op(
                 "Reshape",
@@ -300,7 +298,7 @@ public final class ClassifyGraphConverter {
                             g.axis(2)),
                     g.ints("axes1", 1)
                 },
-                OnnxProtos.intAttribute("keepdims", 0));
+                GraphBuilder.intAttribute("keepdims", 0));
         String lsm2 = g.op("LogSoftmax", "lsm2", new String[] {g.toFloat(out2.get(DecoderGraph.LOGITS))}, lastAxis);
         String next = g.op(
                 "Reshape",
@@ -316,53 +314,52 @@ public final class ClassifyGraphConverter {
                 "ReduceSum",
                 "rest",
                 new String[] {g.op("Mul", "masked", gathered, ClassifyGraph.LABEL_NEXT_MASK), g.ints("axes2", 2)},
-                OnnxProtos.intAttribute("keepdims", 0));
-        g.nodes.add(OnnxProtos.node(
+                GraphBuilder.intAttribute("keepdims", 0));
+        g.output(
                 "Add",
                 "gc_scores",
-                new String[] {first, g.op("Concat", "rest_all", new String[] {rest0, rest}, g.axis(1))},
-                new String[] {ClassifyGraph.LABEL_LOG_PROBS}));
+                ClassifyGraph.LABEL_LOG_PROBS,
+                first,
+                g.op("Concat", "rest_all", new String[] {rest0, rest}, g.axis(1)));
 
-        OnnxMl.GraphProto.Builder main = OnnxMl.GraphProto.newBuilder()
-                .setName("gptjt_classify")
-                .addAllInitializer(decoder.getInitializerList())
-                .addAllInitializer(g.constants)
-                .addAllNode(g.nodes)
-                .addInput(OnnxProtos.tensor(ClassifyGraph.INPUT_IDS, DataType.INT64, "batch", "sequence"))
-                .addInput(OnnxProtos.tensor(ClassifyGraph.ATTENTION_MASK, DataType.INT64, "batch", "sequence"));
+        OnnxMl.GraphProto.Builder main = g.graph()
+                .addInput(GraphBuilder.tensor(ClassifyGraph.INPUT_IDS, DataType.INT64, "batch", "sequence"))
+                .addInput(GraphBuilder.tensor(ClassifyGraph.ATTENTION_MASK, DataType.INT64, "batch", "sequence"));
         for (int i = 0; i < layers; i++) {
-            main.addInput(OnnxProtos.tensor(
+            main.addInput(GraphBuilder.tensor(
                     ClassifyGraph.prefixKey(i), kvType, 1L, (long) config.nHead(), "prefix", (long) config.headSize()));
-            main.addInput(
-                    OnnxProtos.tensor(ClassifyGraph.prefixValue(i), kvType, 1L, (long) config.nHead(), "prefix", (long)
+            main.addInput(GraphBuilder.tensor(
+                    ClassifyGraph.prefixValue(i), kvType, 1L, (long) config.nHead(), "prefix", (long)
                             config.headSize()));
         }
-        main.addInput(OnnxProtos.tensor(ClassifyGraph.LABEL_FIRST, DataType.INT64, "labels"))
-                .addInput(OnnxProtos.tensor(ClassifyGraph.LABEL0_IDS, DataType.INT64, "label0_tokens"))
-                .addInput(OnnxProtos.tensor(ClassifyGraph.LABEL0_NEXT, DataType.INT64, "label0_tokens"))
-                .addInput(OnnxProtos.tensor(ClassifyGraph.LABEL_IDS, DataType.INT64, "further_labels", "label_tokens"))
-                .addInput(OnnxProtos.tensor(ClassifyGraph.LABEL_NEXT, DataType.INT64, "further_labels", "label_tokens"))
-                .addInput(OnnxProtos.tensor(
+        main.addInput(GraphBuilder.tensor(ClassifyGraph.LABEL_FIRST, DataType.INT64, "labels"))
+                .addInput(GraphBuilder.tensor(ClassifyGraph.LABEL0_IDS, DataType.INT64, "label0_tokens"))
+                .addInput(GraphBuilder.tensor(ClassifyGraph.LABEL0_NEXT, DataType.INT64, "label0_tokens"))
+                .addInput(
+                        GraphBuilder.tensor(ClassifyGraph.LABEL_IDS, DataType.INT64, "further_labels", "label_tokens"))
+                .addInput(
+                        GraphBuilder.tensor(ClassifyGraph.LABEL_NEXT, DataType.INT64, "further_labels", "label_tokens"))
+                .addInput(GraphBuilder.tensor(
                         ClassifyGraph.LABEL_NEXT_MASK, DataType.FLOAT, "further_labels", "label_tokens"))
-                .addOutput(OnnxProtos.tensor(ClassifyGraph.LABEL_LOG_PROBS, DataType.FLOAT, "batch", "labels"));
+                .addOutput(GraphBuilder.tensor(ClassifyGraph.LABEL_LOG_PROBS, DataType.FLOAT, "batch", "labels"));
         return model.toBuilder()
                 .setGraph(main)
                 .setProducerName("gptjt convert --classify-in-graph")
-                .addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder()
-                        .setKey(ClassifyGraph.FORMAT_KEY)
-                        .setValue(ClassifyGraph.FORMAT_VERSION))
+                .addMetadataProps(GraphBuilder.entry(ClassifyGraph.FORMAT_KEY, ClassifyGraph.FORMAT_VERSION))
                 .build();
     }
 
-    /** The main graph being built: its nodes, its constants, and copies of the decoder's nodes. */
+    /**
+     * The main graph being built: the decoder's weights, then its own nodes and constants (each named {@code
+     * gc_<name>}) and copies of the decoder's nodes.
+     */
     private static final class Graph {
-        final List<OnnxMl.NodeProto> nodes = new ArrayList<>();
-        final List<OnnxMl.TensorProto> constants = new ArrayList<>();
-        private final Set<String> shared = new HashSet<>(); // names every copy reads as they are: weights, constants
-        private final Set<String> constantNames = new HashSet<>();
+        private final GraphBuilder builder;
 
         Graph(OnnxMl.GraphProto decoder) {
-            decoder.getInitializerList().forEach(t -> shared.add(t.getName()));
+            builder = new GraphBuilder(OnnxMl.GraphProto.newBuilder()
+                    .setName("gptjt_classify")
+                    .addAllInitializer(decoder.getInitializerList()));
         }
 
         /** A node of one output named {@code gc_<name>}. */
@@ -371,32 +368,29 @@ public final class ClassifyGraphConverter {
         }
 
         String op(String op, String name, String[] inputs, OnnxMl.AttributeProto... attributes) {
-            String out = "gc_" + name;
-            nodes.add(OnnxProtos.node(op, out, inputs, new String[] {out}, attributes));
-            return out;
+            return builder.op(op, "gc_" + name, "gc_" + name, inputs, attributes);
         }
 
-        /** An int64 constant of these values, 1-D (or a scalar when none are given: an empty shape). */
+        /** A node whose one output is {@code output}, a name of the graph's contract. */
+        void output(String op, String name, String output, String... inputs) {
+            builder.op(op, name, output, inputs);
+        }
+
+        OnnxMl.GraphProto.Builder graph() {
+            return builder.graph();
+        }
+
+        /** An int64 constant of these values, 1-D (none: a 1-D tensor of no elements, the shape of a scalar). */
         String ints(String name, long... values) {
-            String n = "gc_" + name;
-            if (constantNames.add(n)) {
-                constants.add(OnnxProtos.int64s(n, values, values.length));
-                shared.add(n);
-            }
-            return n;
+            return builder.vector("gc_" + name, values);
         }
 
         String scalar(String name, long value) {
-            String n = "gc_" + name;
-            if (constantNames.add(n)) {
-                constants.add(OnnxProtos.int64s(n, new long[] {value}));
-                shared.add(n);
-            }
-            return n;
+            return builder.scalar("gc_" + name, value);
         }
 
         OnnxMl.AttributeProto axis(long axis) {
-            return OnnxProtos.intAttribute("axis", axis);
+            return GraphBuilder.intAttribute("axis", axis);
         }
 
         String unsqueeze(String input, long axis) {
@@ -408,7 +402,7 @@ public final class ClassifyGraphConverter {
                     "Cast",
                     "float_" + input.replace('/', '_'),
                     new String[] {input},
-                    OnnxProtos.intAttribute("to", DataType.FLOAT.getNumber()));
+                    GraphBuilder.intAttribute("to", DataType.FLOAT.getNumber()));
         }
 
         /** int64 ones of shape [rows, cols] ({@code rows}, {@code cols}: 1-D size tensors). */
@@ -422,16 +416,11 @@ public final class ClassifyGraphConverter {
         }
 
         private String filled(String name, String rows, String cols, long value) {
-            OnnxMl.TensorProto one = OnnxProtos.int64s("", new long[] {value}, 1);
             return op(
                     "ConstantOfShape",
                     name,
                     new String[] {op("Concat", name + "_shape", new String[] {rows, cols}, axis(0))},
-                    OnnxMl.AttributeProto.newBuilder()
-                            .setName("value")
-                            .setType(OnnxMl.AttributeProto.AttributeType.TENSOR)
-                            .setT(one)
-                            .build());
+                    GraphBuilder.tensorAttribute("value", GraphBuilder.int64s("", new long[] {value}, 1)));
         }
 
         /**
@@ -441,8 +430,9 @@ public final class ClassifyGraphConverter {
          * @return the copy's output names by the decoder's output names
          */
         Map<String, String> inline(String scope, OnnxMl.GraphProto decoder, Map<String, String> inputs) {
-            UnaryOperator<String> rename =
-                    name -> name.isEmpty() || shared.contains(name) ? name : inputs.getOrDefault(name, scope + name);
+            // weights and constants are read by every copy as they are
+            UnaryOperator<String> rename = name ->
+                    name.isEmpty() || builder.hasInitializer(name) ? name : inputs.getOrDefault(name, scope + name);
             for (OnnxMl.NodeProto n : decoder.getNodeList()) {
                 OnnxMl.NodeProto.Builder copy = n.toBuilder().setName(scope + n.getName());
                 for (int k = 0; k < copy.getInputCount(); k++) {
@@ -451,7 +441,7 @@ public final class ClassifyGraphConverter {
                 for (int k = 0; k < copy.getOutputCount(); k++) {
                     copy.setOutput(k, rename.apply(copy.getOutput(k)));
                 }
-                nodes.add(copy.build());
+                builder.graph().addNode(copy.build());
             }
             Map<String, String> outputs = new HashMap<>();
             decoder.getOutputList().forEach(o -> outputs.put(o.getName(), rename.apply(o.getName())));

@@ -89,16 +89,9 @@ final class Int4ModelWriter {
                 .clearRawData()
                 .clearExternalData()
                 .setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL)
-                .addExternalData(entry("location", DATA_FILE))
-                .addExternalData(entry("offset", Long.toString(offset)))
-                .addExternalData(entry("length", Long.toString(length)))
-                .build();
-    }
-
-    private static OnnxMl.StringStringEntryProto entry(String key, String value) {
-        return OnnxMl.StringStringEntryProto.newBuilder()
-                .setKey(key)
-                .setValue(value)
+                .addExternalData(GraphBuilder.entry("location", DATA_FILE))
+                .addExternalData(GraphBuilder.entry("offset", Long.toString(offset)))
+                .addExternalData(GraphBuilder.entry("length", Long.toString(length)))
                 .build();
     }
 }

@@ -182,11 +182,11 @@ record Int4Plan(
                 .addInput(sName)
                 .addAllInput(options.zeroPoints() ? List.of(zName) : List.of())
                 .addOutput(n.getOutput(0))
-                .addAttribute(OnnxProtos.intAttribute("K", job.k()))
-                .addAttribute(OnnxProtos.intAttribute("N", job.cols()))
-                .addAttribute(OnnxProtos.intAttribute("bits", 4))
-                .addAttribute(OnnxProtos.intAttribute("block_size", options.blockSize()))
-                .addAttribute(OnnxProtos.intAttribute("accuracy_level", options.accuracyLevel()))
+                .addAttribute(GraphBuilder.intAttribute("K", job.k()))
+                .addAttribute(GraphBuilder.intAttribute("N", job.cols()))
+                .addAttribute(GraphBuilder.intAttribute("bits", 4))
+                .addAttribute(GraphBuilder.intAttribute("block_size", options.blockSize()))
+                .addAttribute(GraphBuilder.intAttribute("accuracy_level", options.accuracyLevel()))
                 .build();
     }
 

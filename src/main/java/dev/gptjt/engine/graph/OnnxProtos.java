@@ -5,30 +5,12 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
-/** Small builders and look-ups over ONNX protobufs, shared by the graph rewrites. */
+/**
+ * Look-ups over ONNX protobufs and the lm_head rewrites, shared by the graph rewrites ({@link GraphBuilder} makes
+ * the protobufs), and the fp16 conversions of their weights.
+ */
 final class OnnxProtos {
     private OnnxProtos() {}
-
-    /** A dimension: a {@link Long} is a fixed size, a {@link String} a symbolic one. */
-    static OnnxMl.ValueInfoProto tensor(String name, OnnxMl.TensorProto.DataType type, Object... dims) {
-        OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder();
-        for (Object d : dims) {
-            OnnxMl.TensorShapeProto.Dimension.Builder dim = OnnxMl.TensorShapeProto.Dimension.newBuilder();
-            if (d instanceof Number n) {
-                dim.setDimValue(n.longValue());
-            } else {
-                dim.setDimParam(d.toString());
-            }
-            shape.addDim(dim);
-        }
-        return OnnxMl.ValueInfoProto.newBuilder()
-                .setName(name)
-                .setType(OnnxMl.TypeProto.newBuilder()
-                        .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
-                                .setElemType(type.getNumber())
-                                .setShape(shape)))
-                .build();
-    }
 
     /** An initializer's external-data entries ({@code location}, {@code offset}, {@code length}) by key. */
     static Map<String, String> externalData(OnnxMl.TensorProto t) {
@@ -79,43 +61,6 @@ final class OnnxProtos {
         return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
     }
 
-    /** An int64 constant; {@code dims} empty makes a scalar. */
-    static OnnxMl.TensorProto int64s(String name, long[] values, long... dims) {
-        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder()
-                .setName(name)
-                .setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber());
-        for (long d : dims) {
-            t.addDims(d);
-        }
-        for (long v : values) {
-            t.addInt64Data(v);
-        }
-        return t.build();
-    }
-
-    static OnnxMl.AttributeProto intAttribute(String name, long value) {
-        return OnnxMl.AttributeProto.newBuilder()
-                .setName(name)
-                .setType(OnnxMl.AttributeProto.AttributeType.INT)
-                .setI(value)
-                .build();
-    }
-
-    static OnnxMl.NodeProto node(
-            String op, String name, String[] inputs, String[] outputs, OnnxMl.AttributeProto... attributes) {
-        OnnxMl.NodeProto.Builder n = OnnxMl.NodeProto.newBuilder().setOpType(op).setName(name);
-        for (String in : inputs) {
-            n.addInput(in);
-        }
-        for (String out : outputs) {
-            n.addOutput(out);
-        }
-        for (OnnxMl.AttributeProto a : attributes) {
-            n.addAttribute(a);
-        }
-        return n.build();
-    }
-
     /** The version of the default (ai.onnx) operator set the model imports. */
     static long defaultOpset(OnnxMl.ModelProto model) {
         for (OnnxMl.OperatorSetIdProto o : model.getOpsetImportList()) {
@@ -160,12 +105,12 @@ final class OnnxProtos {
      */
     static void gatherBeforeLmHead(OnnxMl.GraphProto.Builder graph, int matMul, String indices, String gathered) {
         OnnxMl.NodeProto product = graph.getNode(matMul);
-        OnnxMl.NodeProto gather = node(
+        OnnxMl.NodeProto gather = GraphBuilder.node(
                 "Gather",
                 "gptjt_select_logits_positions",
                 new String[] {product.getInput(0), indices},
                 new String[] {gathered},
-                intAttribute("axis", 1));
+                GraphBuilder.intAttribute("axis", 1));
         graph.setNode(matMul, product.toBuilder().setInput(0, gathered));
         graph.addNode(matMul, gather); // nodes stay in topological order: the Gather right before the MatMul
     }
@@ -179,7 +124,7 @@ final class OnnxProtos {
     static void sliceBeforeLmHead(
             OnnxMl.GraphProto.Builder graph, int matMul, String starts, String ends, String axes, String sliced) {
         OnnxMl.NodeProto product = graph.getNode(matMul);
-        OnnxMl.NodeProto slice = node(
+        OnnxMl.NodeProto slice = GraphBuilder.node(
                 "Slice",
                 "gptjt_slice_logits_positions",
                 new String[] {product.getInput(0), starts, ends, axes},

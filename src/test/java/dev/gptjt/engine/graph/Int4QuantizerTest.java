@@ -30,15 +30,15 @@ class Int4QuantizerTest {
         }
         OnnxMl.GraphProto graph = OnnxMl.GraphProto.newBuilder()
                 .setName("mm")
-                .addInput(OnnxProtos.tensor("A", OnnxMl.TensorProto.DataType.FLOAT, "m", (long) k))
-                .addOutput(OnnxProtos.tensor("Y", OnnxMl.TensorProto.DataType.FLOAT, "m", (long) n))
+                .addInput(GraphBuilder.tensor("A", OnnxMl.TensorProto.DataType.FLOAT, "m", (long) k))
+                .addOutput(GraphBuilder.tensor("Y", OnnxMl.TensorProto.DataType.FLOAT, "m", (long) n))
                 .addInitializer(OnnxMl.TensorProto.newBuilder()
                         .setName("B")
                         .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
                         .addDims(k)
                         .addDims(n)
                         .setRawData(ByteString.copyFrom(raw.array())))
-                .addNode(OnnxProtos.node("MatMul", "mm", new String[] {"A", "B"}, new String[] {"Y"}))
+                .addNode(GraphBuilder.node("MatMul", "mm", new String[] {"A", "B"}, new String[] {"Y"}))
                 .build();
         return OnnxMl.ModelProto.newBuilder()
                 .setIrVersion(8)
