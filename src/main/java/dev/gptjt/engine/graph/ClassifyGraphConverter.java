@@ -134,23 +134,20 @@ public final class ClassifyGraphConverter {
     private record Sizes(String b, String p, String l, String m, String bl, String n, String one) {}
 
     private static Sizes sizes(Graph g) {
-        String b = g.op(
-                "Gather",
-                "b",
-                new String[] {g.op("Shape", "ids_shape", ClassifyGraph.INPUT_IDS), g.ints("i0", 0)},
-                g.axis(0));
-        String p = g.op(
-                "Gather",
-                "p",
-                new String[] {g.op("Shape", "prefix_shape", ClassifyGraph.prefixKey(0)), g.ints("i2", 2)},
-                g.axis(0));
+        String b = dim(g, "b", g.op("Shape", "ids_shape", ClassifyGraph.INPUT_IDS), 0);
+        String p = dim(g, "p", g.op("Shape", "prefix_shape", ClassifyGraph.prefixKey(0)), 2);
         String labelShape = g.op("Shape", "label_shape", ClassifyGraph.LABEL_IDS);
-        String l = g.op("Gather", "l", new String[] {labelShape, g.ints("i0", 0)}, g.axis(0));
-        String m = g.op("Gather", "m", new String[] {labelShape, g.ints("i1", 1)}, g.axis(0));
+        String l = dim(g, "l", labelShape, 0);
+        String m = dim(g, "m", labelShape, 1);
         String bl = g.op("Mul", "bl", b, l);
         String one = g.ints("one", 1);
         String n = g.op("Shape", "n", ClassifyGraph.LABEL0_IDS);
         return new Sizes(b, p, l, m, bl, n, one);
+    }
+
+    /** Dimension {@code axis} of {@code shape}, as a 1-D size. */
+    private static String dim(Graph g, String name, String shape, long axis) {
+        return g.op("Gather", name, new String[] {shape, g.ints("i" + axis, axis)}, g.axis(0));
     }
 
     /**

@@ -181,7 +181,7 @@ public final class GptjExportWriter {
                     values.fill(w, start, floats);
                     if (precision == Precision.FP16) { // in place: element i's two bytes never pass element i's four
                         for (int i = 0; i < n; i++) {
-                            buffer.putShort(i * 2, OnnxProtos.fp16(buffer.getFloat(i * 4)));
+                            buffer.putShort(i * 2, Fp16.bits(buffer.getFloat(i * 4)));
                         }
                     }
                     buffer.limit(n * precision.bytes);

@@ -70,7 +70,7 @@ public final class GraphBuilder {
         }
         for (float v : values) {
             if (type == DataType.FLOAT16) {
-                t.addInt32Data(OnnxProtos.fp16(v) & 0xffff);
+                t.addInt32Data(Fp16.bits(v) & 0xffff);
             } else {
                 t.addFloatData(v);
             }
@@ -128,16 +128,13 @@ public final class GraphBuilder {
     }
 
     public static OnnxMl.AttributeProto intAttribute(String name, long value) {
-        return OnnxMl.AttributeProto.newBuilder()
-                .setName(name)
-                .setType(OnnxMl.AttributeProto.AttributeType.INT)
+        return attribute(name, OnnxMl.AttributeProto.AttributeType.INT)
                 .setI(value)
                 .build();
     }
 
     public static OnnxMl.AttributeProto intsAttribute(String name, long... values) {
-        OnnxMl.AttributeProto.Builder a =
-                OnnxMl.AttributeProto.newBuilder().setName(name).setType(OnnxMl.AttributeProto.AttributeType.INTS);
+        OnnxMl.AttributeProto.Builder a = attribute(name, OnnxMl.AttributeProto.AttributeType.INTS);
         for (long v : values) {
             a.addInts(v);
         }
@@ -145,27 +142,25 @@ public final class GraphBuilder {
     }
 
     public static OnnxMl.AttributeProto floatAttribute(String name, float value) {
-        return OnnxMl.AttributeProto.newBuilder()
-                .setName(name)
-                .setType(OnnxMl.AttributeProto.AttributeType.FLOAT)
+        return attribute(name, OnnxMl.AttributeProto.AttributeType.FLOAT)
                 .setF(value)
                 .build();
     }
 
     public static OnnxMl.AttributeProto tensorAttribute(String name, OnnxMl.TensorProto value) {
-        return OnnxMl.AttributeProto.newBuilder()
-                .setName(name)
-                .setType(OnnxMl.AttributeProto.AttributeType.TENSOR)
+        return attribute(name, OnnxMl.AttributeProto.AttributeType.TENSOR)
                 .setT(value)
                 .build();
     }
 
     public static OnnxMl.AttributeProto graphAttribute(String name, OnnxMl.GraphProto value) {
-        return OnnxMl.AttributeProto.newBuilder()
-                .setName(name)
-                .setType(OnnxMl.AttributeProto.AttributeType.GRAPH)
+        return attribute(name, OnnxMl.AttributeProto.AttributeType.GRAPH)
                 .setG(value)
                 .build();
+    }
+
+    private static OnnxMl.AttributeProto.Builder attribute(String name, OnnxMl.AttributeProto.AttributeType type) {
+        return OnnxMl.AttributeProto.newBuilder().setName(name).setType(type);
     }
 
     /** A key and value: a model's metadata, or an initializer's external-data location, offset or length. */

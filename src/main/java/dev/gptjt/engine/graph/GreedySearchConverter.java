@@ -214,21 +214,15 @@ public final class GreedySearchConverter {
                     "input '" + pastName(i, "key") + "' or its value is missing");
             g.addInput(GraphBuilder.tensor(
                     past, kvType, 2L, "batch", (long) config.nHead(), "past_sequence", (long) config.headSize()));
-            prologue.add(GraphBuilder.node(
-                    "Gather",
-                    "gptjt_split_" + past + "_key",
-                    new String[] {past, "gptjt_index_key"},
-                    new String[] {pastName(i, "key")},
-                    GraphBuilder.intAttribute("axis", 0)));
-            prologue.add(GraphBuilder.node(
-                    "Gather",
-                    "gptjt_split_" + past + "_value",
-                    new String[] {past, "gptjt_index_value"},
-                    new String[] {pastName(i, "value")},
-                    GraphBuilder.intAttribute("axis", 0)));
             String[] halves = new String[2];
             int h = 0;
             for (String kind : new String[] {"key", "value"}) {
+                prologue.add(GraphBuilder.node(
+                        "Gather",
+                        "gptjt_split_" + past + "_" + kind,
+                        new String[] {past, "gptjt_index_" + kind},
+                        new String[] {pastName(i, kind)},
+                        GraphBuilder.intAttribute("axis", 0)));
                 String present = "present." + i + "." + kind;
                 require(outputs.containsKey(present), "output '" + present + "' is missing");
                 halves[h] = "gptjt_present_" + i + "_" + kind + "_5d";

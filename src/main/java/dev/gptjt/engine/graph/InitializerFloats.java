@@ -40,7 +40,7 @@ interface InitializerFloats {
             take(t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN), fp16, out, 0);
         } else if (fp16) {
             for (int i = 0; i < out.length; i++) {
-                out[i] = OnnxProtos.fromFp16((short) t.getInt32Data(i)); // ONNX keeps fp16 bits in int32_data
+                out[i] = Fp16.value((short) t.getInt32Data(i)); // ONNX keeps fp16 bits in int32_data
             }
         } else {
             for (int i = 0; i < out.length; i++) {
@@ -83,7 +83,7 @@ interface InitializerFloats {
             return at + floats;
         }
         while (bytes.remaining() >= 2) {
-            out[at++] = OnnxProtos.fromFp16(bytes.getShort());
+            out[at++] = Fp16.value(bytes.getShort());
         }
         return at;
     }

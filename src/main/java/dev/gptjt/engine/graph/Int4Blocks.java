@@ -32,7 +32,7 @@ final class Int4Blocks {
             ByteBuffer out = ByteBuffer.allocate(scales.length * (fp16 ? 2 : 4)).order(ByteOrder.LITTLE_ENDIAN);
             for (float s : scales) {
                 if (fp16) {
-                    out.putShort(OnnxProtos.fp16(s));
+                    out.putShort(Fp16.bits(s));
                 } else {
                     out.putFloat(s);
                 }

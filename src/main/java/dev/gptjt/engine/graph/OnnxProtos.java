@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /**
  * Look-ups over ONNX protobufs and the lm_head rewrites, shared by the graph rewrites ({@link GraphBuilder} makes
- * the protobufs), and the fp16 conversions of their weights.
+ * the protobufs).
  */
 final class OnnxProtos {
     private OnnxProtos() {}
@@ -17,48 +17,6 @@ final class OnnxProtos {
         Map<String, String> ext = new HashMap<>();
         t.getExternalDataList().forEach(e -> ext.put(e.getKey(), e.getValue()));
         return ext;
-    }
-
-    /**
-     * The IEEE half-precision bits of {@code f}, rounded to nearest, ties away from zero (ONNX Runtime rounds them
-     * to even: 49 in a million random weights differ by one unit). Graph code stays off ONNX Runtime's own
-     * conversion: it converts a model without a session.
-     */
-    static short fp16(float f) {
-        int bits = Float.floatToRawIntBits(f);
-        int sign = (bits >>> 16) & 0x8000;
-        int magnitude = bits & 0x7fffffff;
-        int rounded = magnitude + 0x1000;
-        if (magnitude >= 0x7f800000) { // infinity or NaN
-            return (short) (sign | 0x7c00 | (magnitude > 0x7f800000 ? 0x200 : 0));
-        }
-        if (rounded >= 0x47800000) { // past the largest half: infinity
-            return (short) (sign | 0x7c00);
-        }
-        if (rounded >= 0x38800000) { // normal
-            return (short) (sign | ((rounded - 0x38000000) >>> 13));
-        }
-        if (magnitude < 0x33000000) { // below half the smallest subnormal
-            return (short) sign;
-        }
-        int exponent = magnitude >>> 23;
-        int mantissa = (magnitude & 0x7fffff) | 0x800000;
-        return (short) (sign | ((mantissa + (0x800000 >>> (exponent - 102))) >>> (126 - exponent)));
-    }
-
-    /** The float that half-precision bits {@code h} stand for (exact: every half is a float). */
-    static float fromFp16(short h) {
-        int sign = (h & 0x8000) << 16;
-        int exponent = (h >>> 10) & 0x1f;
-        int mantissa = h & 0x3ff;
-        if (exponent == 0x1f) { // infinity or NaN
-            return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13));
-        }
-        if (exponent == 0) { // zero or subnormal: mantissa · 2^-24
-            float value = mantissa * 0x1p-24f;
-            return sign == 0 ? value : -value;
-        }
-        return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
     }
 
     /** The version of the default (ai.onnx) operator set the model imports. */
@@ -105,14 +63,15 @@ final class OnnxProtos {
      */
     static void gatherBeforeLmHead(OnnxMl.GraphProto.Builder graph, int matMul, String indices, String gathered) {
         OnnxMl.NodeProto product = graph.getNode(matMul);
-        OnnxMl.NodeProto gather = GraphBuilder.node(
-                "Gather",
-                "gptjt_select_logits_positions",
-                new String[] {product.getInput(0), indices},
-                new String[] {gathered},
-                GraphBuilder.intAttribute("axis", 1));
-        graph.setNode(matMul, product.toBuilder().setInput(0, gathered));
-        graph.addNode(matMul, gather); // nodes stay in topological order: the Gather right before the MatMul
+        insertBeforeLmHead(
+                graph,
+                matMul,
+                GraphBuilder.node(
+                        "Gather",
+                        "gptjt_select_logits_positions",
+                        new String[] {product.getInput(0), indices},
+                        new String[] {gathered},
+                        GraphBuilder.intAttribute("axis", 1)));
     }
 
     /**
@@ -124,12 +83,20 @@ final class OnnxProtos {
     static void sliceBeforeLmHead(
             OnnxMl.GraphProto.Builder graph, int matMul, String starts, String ends, String axes, String sliced) {
         OnnxMl.NodeProto product = graph.getNode(matMul);
-        OnnxMl.NodeProto slice = GraphBuilder.node(
-                "Slice",
-                "gptjt_slice_logits_positions",
-                new String[] {product.getInput(0), starts, ends, axes},
-                new String[] {sliced});
-        graph.setNode(matMul, product.toBuilder().setInput(0, sliced));
-        graph.addNode(matMul, slice);
+        insertBeforeLmHead(
+                graph,
+                matMul,
+                GraphBuilder.node(
+                        "Slice",
+                        "gptjt_slice_logits_positions",
+                        new String[] {product.getInput(0), starts, ends, axes},
+                        new String[] {sliced}));
+    }
+
+    /** Has the lm_head read {@code node}'s output, {@code node} (which reads the head's input) right before it. */
+    private static void insertBeforeLmHead(OnnxMl.GraphProto.Builder graph, int matMul, OnnxMl.NodeProto node) {
+        OnnxMl.NodeProto product = graph.getNode(matMul);
+        graph.setNode(matMul, product.toBuilder().setInput(0, node.getOutput(0)));
+        graph.addNode(matMul, node); // nodes stay in topological order: the new node right before the MatMul
     }
 }

@@ -31,7 +31,7 @@ class InitializerFloatsTest {
             for (int i = 0; i < VALUES; i++) {
                 float v = valueAt(i);
                 if (fp16) {
-                    data.putShort(OnnxProtos.fp16(v));
+                    data.putShort(Fp16.bits(v));
                 } else {
                     data.putFloat(v);
                 }

@@ -136,9 +136,9 @@ class Int4QuantizerTest {
     @Test
     void shouldReadEveryHalfAsTheFloatItStandsForWhereverItIsStored() throws Exception {
         for (int h = 0; h < 0x10000; h++) {
-            float f = OnnxProtos.fromFp16((short) h);
+            float f = Fp16.value((short) h);
             if (!Float.isNaN(f)) {
-                assertEquals((short) h, OnnxProtos.fp16(f), "half " + Integer.toHexString(h) + " = " + f);
+                assertEquals((short) h, Fp16.bits(f), "half " + Integer.toHexString(h) + " = " + f);
             }
         }
         float[] values = {0f, -0f, 1f, -2.5f, 65504f, 0x1p-24f, 1e-3f, Float.POSITIVE_INFINITY};
@@ -148,8 +148,8 @@ class Int4QuantizerTest {
                 .setDataType(OnnxMl.TensorProto.DataType.FLOAT16.getNumber())
                 .addDims(values.length);
         for (float v : values) {
-            raw.putShort(OnnxProtos.fp16(v));
-            int32Data.addInt32Data(OnnxProtos.fp16(v) & 0xffff);
+            raw.putShort(Fp16.bits(v));
+            int32Data.addInt32Data(Fp16.bits(v) & 0xffff);
         }
         OnnxMl.TensorProto inline = int32Data
                 .clone()
@@ -169,8 +169,7 @@ class Int4QuantizerTest {
         for (OnnxMl.TensorProto t : new OnnxMl.TensorProto[] {inline, int32Data.build(), external}) {
             float[] read = InitializerFloats.read(t, dir);
             for (int i = 0; i < values.length; i++) {
-                assertEquals(
-                        OnnxProtos.fromFp16(OnnxProtos.fp16(values[i])), read[i], 0f, t.getDataLocation() + " " + i);
+                assertEquals(Fp16.value(Fp16.bits(values[i])), read[i], 0f, t.getDataLocation() + " " + i);
             }
         }
     }
