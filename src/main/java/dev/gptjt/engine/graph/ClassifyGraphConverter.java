@@ -62,6 +62,7 @@ public final class ClassifyGraphConverter {
         }
     }
 
+    /** The classify graph over {@code model}'s decoder, built in the steps the class comment draws. */
     static OnnxMl.ModelProto classifyModel(OnnxMl.ModelProto model, ModelConfig config) {
         OnnxMl.GraphProto decoder = model.getGraph();
         int lmHead = checkDecoder(model);

@@ -20,6 +20,7 @@ import java.util.TreeSet;
  * @param matMuls     MatMuls made 4-bit
  * @param bytesBefore bytes of their weights before (fp32 or fp16)
  * @param bytesAfter  bytes of their 4-bit weights, scales and zero points
+ * @param options     the block size, accuracy level and zero points asked for
  * @param jobs        the weights to quantize, in graph order
  * @param pending     each new initializer's job and part, by name
  */
