@@ -9,10 +9,8 @@ import dev.gptjt.engine.model.ModelDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
@@ -64,7 +62,31 @@ public final class ClassifyGraphConverter {
         }
     }
 
+    /** The classify graph over {@code model}'s decoder, built in the steps the class comment draws. */
     static OnnxMl.ModelProto classifyModel(OnnxMl.ModelProto model, ModelConfig config) {
+        OnnxMl.GraphProto decoder = model.getGraph();
+        int lmHead = checkDecoder(model);
+        DataType kvType = kvType(decoder);
+        Graph g = new Graph(decoder);
+        Sizes sizes = sizes(g);
+        Map<String, String> prompt = promptPass(g, sizes, decoder, lmHead, config.nLayer());
+        Map<String, String> labels = labelPass(g, sizes, decoder, prompt, config.nLayer());
+        scores(g, sizes, prompt.get(DecoderGraph.LOGITS), labels.get(DecoderGraph.LOGITS));
+        declareInputsAndOutput(g.graph(), config, kvType);
+        return model.toBuilder()
+                .setGraph(g.graph())
+                .setProducerName("gptjt convert --classify-in-graph")
+                .addMetadataProps(GraphBuilder.entry(ClassifyGraph.FORMAT_KEY, ClassifyGraph.FORMAT_VERSION))
+                .build();
+    }
+
+    /**
+     * Checks that {@code model} is a decoder the graph can be built over: opset 13 or later, the decoder's inputs, no
+     * subgraph, logits out of an lm_head MatMul.
+     *
+     * @return the lm_head MatMul's index
+     */
+    private static int checkDecoder(OnnxMl.ModelProto model) {
         OnnxMl.GraphProto decoder = model.getGraph();
         require(
                 OnnxProtos.defaultOpset(model) >= 13,
@@ -85,57 +107,78 @@ public final class ClassifyGraphConverter {
         }
         var matMul = OnnxProtos.lmHeadMatMul(decoder);
         require(matMul.isPresent(), "the logits are not a MatMul (+ bias)");
-        DataType kvType = DataType.forNumber(decoder.getInputList().stream()
+        return matMul.get();
+    }
+
+    /** The KV cache's element type: the prefix inputs take it. */
+    private static DataType kvType(OnnxMl.GraphProto decoder) {
+        return DataType.forNumber(decoder.getInputList().stream()
                 .filter(i -> i.getName().equals("past_key_values.0.key"))
                 .findFirst()
                 .orElseThrow(() -> invalid("input 'past_key_values.0.key' is missing"))
                 .getType()
                 .getTensorType()
                 .getElemType());
+    }
 
-        Graph g = new Graph(decoder);
-        int layers = config.nLayer();
-        // sizes
-        String b = g.op(
-                "Gather",
-                "b",
-                new String[] {g.op("Shape", "ids_shape", ClassifyGraph.INPUT_IDS), g.ints("i0", 0)},
-                g.axis(0));
-        String p = g.op(
-                "Gather",
-                "p",
-                new String[] {g.op("Shape", "prefix_shape", ClassifyGraph.prefixKey(0)), g.ints("i2", 2)},
-                g.axis(0));
+    /**
+     * The names of the 1-D sizes the passes are shaped with.
+     *
+     * @param b   prompts in the batch
+     * @param p   the prefix's positions
+     * @param l   further labels (all but label 0)
+     * @param m   tokens of the longest further label but its last
+     * @param bl  {@code b · l}: rows of the label pass
+     * @param n   label 0's tokens but its last
+     * @param one the constant 1
+     */
+    private record Sizes(String b, String p, String l, String m, String bl, String n, String one) {}
+
+    private static Sizes sizes(Graph g) {
+        String b = dim(g, "b", g.op("Shape", "ids_shape", ClassifyGraph.INPUT_IDS), 0);
+        String p = dim(g, "p", g.op("Shape", "prefix_shape", ClassifyGraph.prefixKey(0)), 2);
         String labelShape = g.op("Shape", "label_shape", ClassifyGraph.LABEL_IDS);
-        String l = g.op("Gather", "l", new String[] {labelShape, g.ints("i0", 0)}, g.axis(0));
-        String m = g.op("Gather", "m", new String[] {labelShape, g.ints("i1", 1)}, g.axis(0));
+        String l = dim(g, "l", labelShape, 0);
+        String m = dim(g, "m", labelShape, 1);
         String bl = g.op("Mul", "bl", b, l);
         String one = g.ints("one", 1);
-
-        // prompt pass: the prefix expanded to b rows, its columns unmasked before each row's own mask; label 0's
-        // tokens after each row's prompt (read by nothing before them: attention is causal)
         String n = g.op("Shape", "n", ClassifyGraph.LABEL0_IDS);
+        return new Sizes(b, p, l, m, bl, n, one);
+    }
+
+    /** Dimension {@code axis} of {@code shape}, as a 1-D size. */
+    private static String dim(Graph g, String name, String shape, long axis) {
+        return g.op("Gather", name, new String[] {shape, g.ints("i" + axis, axis)}, g.axis(0));
+    }
+
+    /**
+     * The prompt pass: each row's prompt then label 0's tokens (read by nothing before them: attention is causal),
+     * after the prefix expanded to b rows, its columns unmasked before each row's own mask; the lm_head only at the
+     * prompt's last position and label 0's.
+     *
+     * @return the copy's outputs by the decoder's output names
+     */
+    private static Map<String, String> promptPass(Graph g, Sizes s, OnnxMl.GraphProto decoder, int lmHead, int layers) {
         String ids1 = g.op(
                 "Concat",
                 "ids1",
                 new String[] {
                     ClassifyGraph.INPUT_IDS,
-                    g.op(
-                            "Expand",
-                            "label0_b",
-                            g.unsqueeze(ClassifyGraph.LABEL0_IDS, 0),
-                            g.op("Concat", "b_n", new String[] {b, n}, g.axis(0)))
+                    g.op("Expand", "label0_b", g.unsqueeze(ClassifyGraph.LABEL0_IDS, 0), g.dims("b_n", s.b(), s.n()))
                 },
                 g.axis(1));
         String ownMask = g.op(
-                "Concat", "own_mask1", new String[] {ClassifyGraph.ATTENTION_MASK, g.ones("ones_bn", b, n)}, g.axis(1));
-        String mask1 = g.op("Concat", "mask1", new String[] {g.ones("ones_bp", b, p), ownMask}, g.axis(1));
+                "Concat",
+                "own_mask1",
+                new String[] {ClassifyGraph.ATTENTION_MASK, g.ones("ones_bn", s.b(), s.n())},
+                g.axis(1));
+        String mask1 = g.op("Concat", "mask1", new String[] {g.ones("ones_bp", s.b(), s.p()), ownMask}, g.axis(1));
         String cumsum = g.op("CumSum", "cumsum", ownMask, g.scalar("axis1", 1));
         String positions1 = g.op(
                 "Add",
                 "positions1",
                 g.op("Max", "clipped", g.op("Sub", "cumsum_1", cumsum, g.scalar("one_s", 1)), g.scalar("zero_s", 0)),
-                p);
+                s.p());
         Map<String, String> pass1 = new HashMap<>(Map.of(
                 DecoderGraph.INPUT_IDS,
                 ids1,
@@ -143,7 +186,7 @@ public final class ClassifyGraphConverter {
                 mask1,
                 DecoderGraph.POSITION_IDS,
                 positions1));
-        String rows = g.op("Concat", "b111", new String[] {b, one, one, one}, g.axis(0));
+        String rows = g.dims("b111", s.b(), s.one(), s.one(), s.one());
         for (int i = 0; i < layers; i++) {
             pass1.put(
                     "past_key_values." + i + ".key",
@@ -154,20 +197,67 @@ public final class ClassifyGraphConverter {
         }
         OnnxMl.GraphProto.Builder lastOnly = decoder.toBuilder();
         // lm_head at the prompt's last position and label 0's: the last n + 1
-        String lastPositions = g.op("Neg", "minus_n1", g.op("Add", "n1", n, one));
+        String lastPositions = g.op("Neg", "minus_n1", g.op("Add", "n1", s.n(), s.one()));
         OnnxProtos.sliceBeforeLmHead(
                 lastOnly,
-                matMul.get(),
+                lmHead,
                 lastPositions,
                 g.ints("max_end", Long.MAX_VALUE),
                 g.ints("i1", 1),
                 "gptjt_last_hidden");
         pass1.put(lastPositions, lastPositions); // a value of the main graph that the copy reads as it is
-        Map<String, String> out1 = g.inline("p1/", lastOnly.build(), pass1);
+        return g.inline("p1/", lastOnly.build(), pass1);
+    }
 
-        // label pass: (row, label) pairs as rows of their own
-        String byPair = g.op("Concat", "bl_1", new String[] {bl, g.ints("minus1", -1)}, g.axis(0));
-        String mask2 = g.op(
+    /**
+     * The label pass: every (row, further label) pair as a row of its own, its past the prompt pass's cache with label
+     * 0's columns masked, its input the label's tokens at the positions after the row's real tokens.
+     *
+     * @return the copy's outputs by the decoder's output names
+     */
+    private static Map<String, String> labelPass(
+            Graph g, Sizes s, OnnxMl.GraphProto decoder, Map<String, String> prompt, int layers) {
+        Map<String, String> pass2 = new HashMap<>(Map.of(
+                DecoderGraph.ATTENTION_MASK, labelPassMask(g, s), DecoderGraph.POSITION_IDS, labelPassPositions(g, s)));
+        String blm = g.dims("blm", s.bl(), s.m());
+        String perRow = perRow3(g, s);
+        String ids2 = g.op(
+                "Reshape", "ids2", g.op("Expand", "label_ids_b", g.unsqueeze(ClassifyGraph.LABEL_IDS, 0), perRow), blm);
+        pass2.put(DecoderGraph.INPUT_IDS, ids2);
+        String perLabel5 = g.dims("1l111", s.one(), s.l(), s.one(), s.one(), s.one());
+        for (int i = 0; i < layers; i++) {
+            for (String kind : new String[] {"key", "value"}) {
+                String present = prompt.get("present." + i + "." + kind);
+                String shape = g.dims(
+                        "past2_shape_" + i + "_" + kind,
+                        s.bl(),
+                        g.op(
+                                "Slice",
+                                "present_dims_" + i + "_" + kind,
+                                g.op("Shape", "present_shape_" + i + "_" + kind, present),
+                                g.ints("i1", 1),
+                                g.ints("i4", 4)));
+                pass2.put(
+                        "past_key_values." + i + "." + kind,
+                        g.op(
+                                "Reshape",
+                                "past2_" + i + "_" + kind,
+                                g.op("Expand", "present_l_" + i + "_" + kind, g.unsqueeze(present, 1), perLabel5),
+                                shape));
+            }
+        }
+        return g.inline("p2/", decoder, pass2);
+    }
+
+    /** [b, 1, 1], the shape a per-label input is expanded to, once per row. */
+    private static String perRow3(Graph g, Sizes s) {
+        return g.dims("b11", s.b(), s.one(), s.one());
+    }
+
+    /** Each pair's mask: its row's prefix and prompt, label 0's columns closed, then its own label's m tokens. */
+    private static String labelPassMask(Graph g, Sizes s) {
+        String byPair = g.dims("bl_1", s.bl(), g.ints("minus1", -1));
+        return g.op(
                 "Concat",
                 "mask2",
                 new String[] {
@@ -182,17 +272,21 @@ public final class ClassifyGraphConverter {
                                                     "Concat",
                                                     "mask1_closed",
                                                     new String[] {
-                                                        g.ones("ones_bp2", b, p),
+                                                        g.ones("ones_bp2", s.b(), s.p()),
                                                         ClassifyGraph.ATTENTION_MASK,
-                                                        g.zeros("zeros_bn", b, n)
+                                                        g.zeros("zeros_bn", s.b(), s.n())
                                                     },
                                                     g.axis(1)),
                                             1),
-                                    g.op("Concat", "1l1", new String[] {one, l, one}, g.axis(0))),
+                                    g.dims("1l1", s.one(), s.l(), s.one())),
                             byPair),
-                    g.ones("ones_blm", bl, m)
+                    g.ones("ones_blm", s.bl(), s.m())
                 },
                 g.axis(1));
+    }
+
+    /** Each pair's positions: p + its row's real tokens, counting on. */
+    private static String labelPassPositions(Graph g, Sizes s) {
         String real = g.op(
                 "Add",
                 "real",
@@ -200,67 +294,42 @@ public final class ClassifyGraphConverter {
                         "ReduceSum",
                         "suffix_len",
                         new String[] {ClassifyGraph.ATTENTION_MASK, g.ints("axes1", 1)},
-                        OnnxProtos.intAttribute("keepdims", 1)),
-                p);
+                        GraphBuilder.intAttribute("keepdims", 1)),
+                s.p());
         String realPairs = g.op(
                 "Reshape",
                 "real_pairs",
-                g.op(
-                        "Expand",
-                        "real_l",
-                        g.unsqueeze(real, 1),
-                        g.op("Concat", "1l1b", new String[] {one, l, one}, g.axis(0))),
-                g.op("Concat", "bl_1b", new String[] {bl, one}, g.axis(0)));
+                g.op("Expand", "real_l", g.unsqueeze(real, 1), g.dims("1l1b", s.one(), s.l(), s.one())),
+                g.dims("bl_1b", s.bl(), s.one()));
         String range = g.op(
                 "Range",
                 "range",
                 g.scalar("zero_r", 0),
-                g.op("Reshape", "m_scalar", m, g.ints("scalar_shape")),
+                g.op("Reshape", "m_scalar", s.m(), g.ints("scalar_shape")),
                 g.scalar("one_r", 1));
-        String positions2 = g.op("Add", "positions2", realPairs, range);
-        String blm = g.op("Concat", "blm", new String[] {bl, m}, g.axis(0));
-        String b11 = g.op("Concat", "b11", new String[] {b, one, one}, g.axis(0));
-        String ids2 = g.op(
-                "Reshape", "ids2", g.op("Expand", "label_ids_b", g.unsqueeze(ClassifyGraph.LABEL_IDS, 0), b11), blm);
-        Map<String, String> pass2 = new HashMap<>(Map.of(
-                DecoderGraph.INPUT_IDS,
-                ids2,
-                DecoderGraph.ATTENTION_MASK,
-                mask2,
-                DecoderGraph.POSITION_IDS,
-                positions2));
-        String perLabel5 = g.op("Concat", "1l111", new String[] {one, l, one, one, one}, g.axis(0));
-        for (int i = 0; i < layers; i++) {
-            for (String kind : new String[] {"key", "value"}) {
-                String present = out1.get("present." + i + "." + kind);
-                String shape = g.op(
-                        "Concat",
-                        "past2_shape_" + i + "_" + kind,
-                        new String[] {
-                            bl,
-                            g.op(
-                                    "Slice",
-                                    "present_dims_" + i + "_" + kind,
-                                    g.op("Shape", "present_shape_" + i + "_" + kind, present),
-                                    g.ints("i1", 1),
-                                    g.ints("i4", 4))
-                        },
-                        g.axis(0));
-                pass2.put(
-                        "past_key_values." + i + "." + kind,
-                        g.op(
-                                "Reshape",
-                                "past2_" + i + "_" + kind,
-                                g.op("Expand", "present_l_" + i + "_" + kind, g.unsqueeze(present, 1), perLabel5),
-                                shape));
-            }
-        }
-        Map<String, String> out2 = g.inline("p2/", decoder, pass2);
+        return g.op("Add", "positions2", realPairs, range);
+    }
 
-        // scores, in float32 whatever the model's type
-        OnnxMl.AttributeProto lastAxis = g.axis(-1);
-        String lsm1 = g.op("LogSoftmax", "lsm1", new String[] {g.toFloat(out1.get(DecoderGraph.LOGITS))}, lastAxis);
-        String first = g.op(
+    /**
+     * The output, in float32 whatever the model's type: each label's first token scored at the prompt's end, label
+     * 0's further tokens in the prompt pass, every other label's in the label pass.
+     */
+    private static void scores(Graph g, Sizes s, String promptLogits, String labelLogits) {
+        String lsm1 = g.op("LogSoftmax", "lsm1", new String[] {g.toFloat(promptLogits)}, g.axis(-1));
+        String first = firstTokens(g, lsm1);
+        String rest0 = label0Tokens(g, s, lsm1);
+        String rest = furtherLabelTokens(g, s, labelLogits);
+        g.output(
+                "Add",
+                "gc_scores",
+                ClassifyGraph.LABEL_LOG_PROBS,
+                first,
+                g.op("Concat", "rest_all", new String[] {rest0, rest}, g.axis(1)));
+    }
+
+    /** [b, L]: each label's first token's log-probability after the prompt (position 0 of the prompt pass's). */
+    private static String firstTokens(Graph g, String lsm1) {
+        return g.op(
                 "Gather",
                 "first",
                 new String[] {
@@ -272,7 +341,11 @@ public final class ClassifyGraphConverter {
                     ClassifyGraph.LABEL_FIRST
                 },
                 g.axis(1));
-        String rest0 = g.op(
+    }
+
+    /** [b, 1]: the sum of label 0's further tokens' log-probabilities, read off the prompt pass. */
+    private static String label0Tokens(Graph g, Sizes s, String lsm1) {
+        return g.op(
                 "ReduceSum",
                 "rest0",
                 new String[] {
@@ -295,74 +368,68 @@ public final class ClassifyGraphConverter {
                                                 "label0_next_3d",
                                                 ClassifyGraph.LABEL0_NEXT,
                                                 g.ints("one_n_one", 1, -1, 1)),
-                                        g.op("Concat", "b_n_1", new String[] {b, n, one}, g.axis(0)))
+                                        g.dims("b_n_1", s.b(), s.n(), s.one()))
                             },
                             g.axis(2)),
                     g.ints("axes1", 1)
                 },
-                OnnxProtos.intAttribute("keepdims", 0));
-        String lsm2 = g.op("LogSoftmax", "lsm2", new String[] {g.toFloat(out2.get(DecoderGraph.LOGITS))}, lastAxis);
+                GraphBuilder.intAttribute("keepdims", 0));
+    }
+
+    /** [b, L − 1]: each further label's further tokens' log-probabilities, masked past its end, summed. */
+    private static String furtherLabelTokens(Graph g, Sizes s, String labelLogits) {
+        String lsm2 = g.op("LogSoftmax", "lsm2", new String[] {g.toFloat(labelLogits)}, g.axis(-1));
         String next = g.op(
                 "Reshape",
                 "next_pairs",
-                g.op("Expand", "label_next_b", g.unsqueeze(ClassifyGraph.LABEL_NEXT, 0), b11),
-                g.op("Concat", "blm1", new String[] {bl, m, one}, g.axis(0)));
+                g.op("Expand", "label_next_b", g.unsqueeze(ClassifyGraph.LABEL_NEXT, 0), perRow3(g, s)),
+                g.dims("blm1", s.bl(), s.m(), s.one()));
         String gathered = g.op(
                 "Reshape",
                 "next_logp",
                 g.op("GatherElements", "next_logp_pairs", new String[] {lsm2, next}, g.axis(2)),
-                g.op("Concat", "blm_3d", new String[] {b, l, m}, g.axis(0)));
-        String rest = g.op(
+                g.dims("blm_3d", s.b(), s.l(), s.m()));
+        return g.op(
                 "ReduceSum",
                 "rest",
                 new String[] {g.op("Mul", "masked", gathered, ClassifyGraph.LABEL_NEXT_MASK), g.ints("axes2", 2)},
-                OnnxProtos.intAttribute("keepdims", 0));
-        g.nodes.add(OnnxProtos.node(
-                "Add",
-                "gc_scores",
-                new String[] {first, g.op("Concat", "rest_all", new String[] {rest0, rest}, g.axis(1))},
-                new String[] {ClassifyGraph.LABEL_LOG_PROBS}));
-
-        OnnxMl.GraphProto.Builder main = OnnxMl.GraphProto.newBuilder()
-                .setName("gptjt_classify")
-                .addAllInitializer(decoder.getInitializerList())
-                .addAllInitializer(g.constants)
-                .addAllNode(g.nodes)
-                .addInput(OnnxProtos.tensor(ClassifyGraph.INPUT_IDS, DataType.INT64, "batch", "sequence"))
-                .addInput(OnnxProtos.tensor(ClassifyGraph.ATTENTION_MASK, DataType.INT64, "batch", "sequence"));
-        for (int i = 0; i < layers; i++) {
-            main.addInput(OnnxProtos.tensor(
-                    ClassifyGraph.prefixKey(i), kvType, 1L, (long) config.nHead(), "prefix", (long) config.headSize()));
-            main.addInput(
-                    OnnxProtos.tensor(ClassifyGraph.prefixValue(i), kvType, 1L, (long) config.nHead(), "prefix", (long)
-                            config.headSize()));
-        }
-        main.addInput(OnnxProtos.tensor(ClassifyGraph.LABEL_FIRST, DataType.INT64, "labels"))
-                .addInput(OnnxProtos.tensor(ClassifyGraph.LABEL0_IDS, DataType.INT64, "label0_tokens"))
-                .addInput(OnnxProtos.tensor(ClassifyGraph.LABEL0_NEXT, DataType.INT64, "label0_tokens"))
-                .addInput(OnnxProtos.tensor(ClassifyGraph.LABEL_IDS, DataType.INT64, "further_labels", "label_tokens"))
-                .addInput(OnnxProtos.tensor(ClassifyGraph.LABEL_NEXT, DataType.INT64, "further_labels", "label_tokens"))
-                .addInput(OnnxProtos.tensor(
-                        ClassifyGraph.LABEL_NEXT_MASK, DataType.FLOAT, "further_labels", "label_tokens"))
-                .addOutput(OnnxProtos.tensor(ClassifyGraph.LABEL_LOG_PROBS, DataType.FLOAT, "batch", "labels"));
-        return model.toBuilder()
-                .setGraph(main)
-                .setProducerName("gptjt convert --classify-in-graph")
-                .addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder()
-                        .setKey(ClassifyGraph.FORMAT_KEY)
-                        .setValue(ClassifyGraph.FORMAT_VERSION))
-                .build();
+                GraphBuilder.intAttribute("keepdims", 0));
     }
 
-    /** The main graph being built: its nodes, its constants, and copies of the decoder's nodes. */
+    /** The graph's contract ({@link ClassifyGraph}): its inputs, the prefix's in the KV cache's type, and its output. */
+    private static void declareInputsAndOutput(OnnxMl.GraphProto.Builder main, ModelConfig config, DataType kvType) {
+        main.addInput(GraphBuilder.tensor(ClassifyGraph.INPUT_IDS, DataType.INT64, "batch", "sequence"))
+                .addInput(GraphBuilder.tensor(ClassifyGraph.ATTENTION_MASK, DataType.INT64, "batch", "sequence"));
+        for (int i = 0; i < config.nLayer(); i++) {
+            for (String prefix : new String[] {ClassifyGraph.prefixKey(i), ClassifyGraph.prefixValue(i)}) {
+                main.addInput(GraphBuilder.tensor(
+                        prefix, kvType, 1L, (long) config.nHead(), "prefix", (long) config.headSize()));
+            }
+        }
+        main.addInput(GraphBuilder.tensor(ClassifyGraph.LABEL_FIRST, DataType.INT64, "labels"))
+                .addInput(GraphBuilder.tensor(ClassifyGraph.LABEL0_IDS, DataType.INT64, "label0_tokens"))
+                .addInput(GraphBuilder.tensor(ClassifyGraph.LABEL0_NEXT, DataType.INT64, "label0_tokens"))
+                .addInput(
+                        GraphBuilder.tensor(ClassifyGraph.LABEL_IDS, DataType.INT64, "further_labels", "label_tokens"))
+                .addInput(
+                        GraphBuilder.tensor(ClassifyGraph.LABEL_NEXT, DataType.INT64, "further_labels", "label_tokens"))
+                .addInput(GraphBuilder.tensor(
+                        ClassifyGraph.LABEL_NEXT_MASK, DataType.FLOAT, "further_labels", "label_tokens"))
+                .addOutput(GraphBuilder.tensor(ClassifyGraph.LABEL_LOG_PROBS, DataType.FLOAT, "batch", "labels"));
+    }
+
+    /**
+     * The main graph being built: the decoder's weights, then its own nodes and constants (each named {@code
+     * gc_<name>}) and copies of the decoder's nodes.
+     */
     private static final class Graph {
-        final List<OnnxMl.NodeProto> nodes = new ArrayList<>();
-        final List<OnnxMl.TensorProto> constants = new ArrayList<>();
-        private final Set<String> shared = new HashSet<>(); // names every copy reads as they are: weights, constants
-        private final Set<String> constantNames = new HashSet<>();
+        private final GraphBuilder builder;
+        private final Map<String, String> dims = new HashMap<>();
 
         Graph(OnnxMl.GraphProto decoder) {
-            decoder.getInitializerList().forEach(t -> shared.add(t.getName()));
+            builder = new GraphBuilder(OnnxMl.GraphProto.newBuilder()
+                    .setName("gptjt_classify")
+                    .addAllInitializer(decoder.getInitializerList()));
         }
 
         /** A node of one output named {@code gc_<name>}. */
@@ -371,32 +438,37 @@ public final class ClassifyGraphConverter {
         }
 
         String op(String op, String name, String[] inputs, OnnxMl.AttributeProto... attributes) {
-            String out = "gc_" + name;
-            nodes.add(OnnxProtos.node(op, out, inputs, new String[] {out}, attributes));
-            return out;
+            return builder.op(op, "gc_" + name, "gc_" + name, inputs, attributes);
         }
 
-        /** An int64 constant of these values, 1-D (or a scalar when none are given: an empty shape). */
+        /** A node whose one output is {@code output}, a name of the graph's contract. */
+        void output(String op, String name, String output, String... inputs) {
+            builder.op(op, name, output, inputs);
+        }
+
+        OnnxMl.GraphProto.Builder graph() {
+            return builder.graph();
+        }
+
+        /** An int64 constant of these values, 1-D (none: a 1-D tensor of no elements, the shape of a scalar). */
         String ints(String name, long... values) {
-            String n = "gc_" + name;
-            if (constantNames.add(n)) {
-                constants.add(OnnxProtos.int64s(n, values, values.length));
-                shared.add(n);
-            }
-            return n;
+            return builder.vector("gc_" + name, values);
         }
 
         String scalar(String name, long value) {
-            String n = "gc_" + name;
-            if (constantNames.add(n)) {
-                constants.add(OnnxProtos.int64s(n, new long[] {value}));
-                shared.add(n);
-            }
-            return n;
+            return builder.scalar("gc_" + name, value);
+        }
+
+        /**
+         * A 1-D shape of 1-D sizes (a Concat on axis 0), made once by name: the label pass and the scores share [b,
+         * 1, 1].
+         */
+        String dims(String name, String... sizes) {
+            return dims.computeIfAbsent(name, n -> op("Concat", n, sizes, axis(0)));
         }
 
         OnnxMl.AttributeProto axis(long axis) {
-            return OnnxProtos.intAttribute("axis", axis);
+            return GraphBuilder.intAttribute("axis", axis);
         }
 
         String unsqueeze(String input, long axis) {
@@ -408,7 +480,7 @@ public final class ClassifyGraphConverter {
                     "Cast",
                     "float_" + input.replace('/', '_'),
                     new String[] {input},
-                    OnnxProtos.intAttribute("to", DataType.FLOAT.getNumber()));
+                    GraphBuilder.intAttribute("to", DataType.FLOAT.getNumber()));
         }
 
         /** int64 ones of shape [rows, cols] ({@code rows}, {@code cols}: 1-D size tensors). */
@@ -422,16 +494,11 @@ public final class ClassifyGraphConverter {
         }
 
         private String filled(String name, String rows, String cols, long value) {
-            OnnxMl.TensorProto one = OnnxProtos.int64s("", new long[] {value}, 1);
             return op(
                     "ConstantOfShape",
                     name,
                     new String[] {op("Concat", name + "_shape", new String[] {rows, cols}, axis(0))},
-                    OnnxMl.AttributeProto.newBuilder()
-                            .setName("value")
-                            .setType(OnnxMl.AttributeProto.AttributeType.TENSOR)
-                            .setT(one)
-                            .build());
+                    GraphBuilder.tensorAttribute("value", GraphBuilder.int64s("", new long[] {value}, 1)));
         }
 
         /**
@@ -441,8 +508,9 @@ public final class ClassifyGraphConverter {
          * @return the copy's output names by the decoder's output names
          */
         Map<String, String> inline(String scope, OnnxMl.GraphProto decoder, Map<String, String> inputs) {
-            UnaryOperator<String> rename =
-                    name -> name.isEmpty() || shared.contains(name) ? name : inputs.getOrDefault(name, scope + name);
+            // weights and constants are read by every copy as they are
+            UnaryOperator<String> rename = name ->
+                    name.isEmpty() || builder.hasInitializer(name) ? name : inputs.getOrDefault(name, scope + name);
             for (OnnxMl.NodeProto n : decoder.getNodeList()) {
                 OnnxMl.NodeProto.Builder copy = n.toBuilder().setName(scope + n.getName());
                 for (int k = 0; k < copy.getInputCount(); k++) {
@@ -451,7 +519,7 @@ public final class ClassifyGraphConverter {
                 for (int k = 0; k < copy.getOutputCount(); k++) {
                     copy.setOutput(k, rename.apply(copy.getOutput(k)));
                 }
-                nodes.add(copy.build());
+                builder.graph().addNode(copy.build());
             }
             Map<String, String> outputs = new HashMap<>();
             decoder.getOutputList().forEach(o -> outputs.put(o.getName(), rename.apply(o.getName())));

@@ -181,7 +181,7 @@ public final class GptjExportWriter {
                     values.fill(w, start, floats);
                     if (precision == Precision.FP16) { // in place: element i's two bytes never pass element i's four
                         for (int i = 0; i < n; i++) {
-                            buffer.putShort(i * 2, OnnxProtos.fp16(buffer.getFloat(i * 4)));
+                            buffer.putShort(i * 2, Fp16.bits(buffer.getFloat(i * 4)));
                         }
                     }
                     buffer.limit(n * precision.bytes);
@@ -269,8 +269,8 @@ public final class GptjExportWriter {
         private final Shape shape;
         private final float eps;
         private final DataType type;
-        private final OnnxMl.GraphProto.Builder g =
-                OnnxMl.GraphProto.newBuilder().setName("gptj");
+        private final GraphBuilder g =
+                new GraphBuilder(OnnxMl.GraphProto.newBuilder().setName("gptj"));
         private int next;
 
         Graph(Shape shape, float eps, Precision precision) {
@@ -285,24 +285,17 @@ public final class GptjExportWriter {
                     .setName(w.name())
                     .setDataType(type.getNumber())
                     .setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL)
-                    .addExternalData(entry("location", DATA_FILE))
-                    .addExternalData(entry("offset", Long.toString(offset)))
-                    .addExternalData(entry("length", Long.toString(length)));
+                    .addExternalData(GraphBuilder.entry("location", DATA_FILE))
+                    .addExternalData(GraphBuilder.entry("offset", Long.toString(offset)))
+                    .addExternalData(GraphBuilder.entry("length", Long.toString(length)));
             for (long d : w.stored()) {
                 t.addDims(d);
             }
-            g.addInitializer(t);
+            g.graph().addInitializer(t);
         }
 
         OnnxMl.GraphProto build() {
-            return g.build();
-        }
-
-        private static OnnxMl.StringStringEntryProto entry(String key, String value) {
-            return OnnxMl.StringStringEntryProto.newBuilder()
-                    .setKey(key)
-                    .setValue(value)
-                    .build();
+            return g.graph().build();
         }
 
         private String weight(String name, boolean transposed, long... hfShape) {
@@ -310,10 +303,10 @@ public final class GptjExportWriter {
             return name;
         }
 
+        /** A node named as the exporter names them: {@code /Type_N}, its output {@code /Type_N_output_0}. */
         private String op(String type, String[] inputs, OnnxMl.AttributeProto... attributes) {
-            String out = "/" + type + "_" + next++ + "_output_0";
-            g.addNode(OnnxProtos.node(type, "/" + type + "_" + (next - 1), inputs, new String[] {out}, attributes));
-            return out;
+            String name = "/" + type + "_" + next++;
+            return g.op(type, name, name + "_output_0", inputs, attributes);
         }
 
         private String op(String type, String... inputs) {
@@ -321,15 +314,11 @@ public final class GptjExportWriter {
         }
 
         private String longs(long... values) {
-            String name = "/const_" + next++;
-            g.addInitializer(OnnxProtos.int64s(name, values, values.length));
-            return name;
+            return g.vector("/const_" + next++, values);
         }
 
         private String scalar(long value) {
-            String name = "/const_" + next++;
-            g.addInitializer(OnnxProtos.int64s(name, new long[] {value}));
-            return name;
+            return g.scalar("/const_" + next++, value);
         }
 
         /** A constant in the model's precision. */
@@ -337,26 +326,14 @@ public final class GptjExportWriter {
             return floats(type, values);
         }
 
+        /** One value makes a scalar, several a 1-D constant. */
         private String floats(DataType as, float... values) {
-            String name = "/const_" + next++;
-            OnnxMl.TensorProto.Builder t =
-                    OnnxMl.TensorProto.newBuilder().setName(name).setDataType(as.getNumber());
-            if (values.length != 1) {
-                t.addDims(values.length);
-            }
-            for (float v : values) {
-                if (as == DataType.FLOAT16) {
-                    t.addInt32Data(OnnxProtos.fp16(v) & 0xffff); // ONNX keeps fp16 bits in int32_data
-                } else {
-                    t.addFloatData(v);
-                }
-            }
-            g.addInitializer(t);
-            return name;
+            return g.floats(
+                    "/const_" + next++, as, values, values.length == 1 ? new long[0] : new long[] {values.length});
         }
 
         private String cast(String x, DataType to) {
-            return op("Cast", new String[] {x}, OnnxProtos.intAttribute("to", to.getNumber()));
+            return op("Cast", new String[] {x}, GraphBuilder.intAttribute("to", to.getNumber()));
         }
 
         /** {@code x} (fp32) in the model's precision. */
@@ -364,51 +341,40 @@ public final class GptjExportWriter {
             return type == DataType.FLOAT ? x : cast(x, type);
         }
 
-        private static OnnxMl.AttributeProto ints(String name, long... values) {
-            OnnxMl.AttributeProto.Builder a =
-                    OnnxMl.AttributeProto.newBuilder().setName(name).setType(OnnxMl.AttributeProto.AttributeType.INTS);
-            for (long v : values) {
-                a.addInts(v);
-            }
-            return a.build();
-        }
-
-        private static OnnxMl.AttributeProto floatAttribute(String name, float value) {
-            return OnnxMl.AttributeProto.newBuilder()
-                    .setName(name)
-                    .setType(OnnxMl.AttributeProto.AttributeType.FLOAT)
-                    .setF(value)
-                    .build();
-        }
-
         private void declare() {
             int h = shape.heads();
             int d = shape.headSize();
             int r = shape.rotary();
             long e = shape.embd();
-            g.addInput(OnnxProtos.tensor(DecoderGraph.INPUT_IDS, DataType.INT64, "batch_size", "sequence_length"));
-            g.addInput(OnnxProtos.tensor(
-                    DecoderGraph.ATTENTION_MASK,
-                    DataType.INT64,
-                    "batch_size",
-                    "past_sequence_length + sequence_length"));
-            g.addInput(OnnxProtos.tensor(DecoderGraph.POSITION_IDS, DataType.INT64, "batch_size", "sequence_length"));
+            g.graph()
+                    .addInput(GraphBuilder.tensor(
+                            DecoderGraph.INPUT_IDS, DataType.INT64, "batch_size", "sequence_length"));
+            g.graph()
+                    .addInput(GraphBuilder.tensor(
+                            DecoderGraph.ATTENTION_MASK,
+                            DataType.INT64,
+                            "batch_size",
+                            "past_sequence_length + sequence_length"));
+            g.graph()
+                    .addInput(GraphBuilder.tensor(
+                            DecoderGraph.POSITION_IDS, DataType.INT64, "batch_size", "sequence_length"));
             for (int i = 0; i < shape.layers(); i++) {
                 for (String kind : new String[] {"key", "value"}) {
-                    g.addInput(OnnxProtos.tensor(
-                            "past_key_values." + i + "." + kind,
-                            type,
-                            "batch_size",
-                            (long) h,
-                            "past_sequence_length",
-                            (long) d));
+                    g.graph()
+                            .addInput(GraphBuilder.tensor(
+                                    "past_key_values." + i + "." + kind,
+                                    type,
+                                    "batch_size",
+                                    (long) h,
+                                    "past_sequence_length",
+                                    (long) d));
                 }
             }
-            g.addOutput(OnnxProtos.tensor(
-                    DecoderGraph.LOGITS, type, "batch_size", "sequence_length", (long) shape.vocab()));
+            g.graph().addOutput(GraphBuilder.tensor(DecoderGraph.LOGITS, type, "batch_size", "sequence_length", (long)
+                    shape.vocab()));
 
             String wte = weight("transformer.wte.weight", false, shape.vocab(), e);
-            String x = op("Gather", new String[] {wte, DecoderGraph.INPUT_IDS}, OnnxProtos.intAttribute("axis", 0));
+            String x = op("Gather", new String[] {wte, DecoderGraph.INPUT_IDS}, GraphBuilder.intAttribute("axis", 0));
 
             // rotary: angle = position × inv_freq, each sin and cos repeated twice in place (interleaved)
             float[] invFreq = new float[r / 2];
@@ -418,7 +384,7 @@ public final class GptjExportWriter {
             String positions = op(
                     "Cast",
                     new String[] {DecoderGraph.POSITION_IDS},
-                    OnnxProtos.intAttribute("to", DataType.FLOAT.getNumber()));
+                    GraphBuilder.intAttribute("to", DataType.FLOAT.getNumber()));
             String angle = op("Mul", op("Unsqueeze", positions, longs(-1)), floats(DataType.FLOAT, invFreq));
             String sin = interleaved(inPrecision(op("Sin", angle)), r);
             String cos = interleaved(inPrecision(op("Cos", angle)), r);
@@ -440,21 +406,20 @@ public final class GptjExportWriter {
                     new String[] {
                         x, weight("transformer.ln_f.weight", false, e), weight("transformer.ln_f.bias", false, e)
                     },
-                    OnnxProtos.intAttribute("axis", -1),
-                    floatAttribute("epsilon", eps));
+                    GraphBuilder.intAttribute("axis", -1),
+                    GraphBuilder.floatAttribute("epsilon", eps));
             String head = shape.tiedLmHead()
-                    ? op("Transpose", new String[] {wte}, ints("perm", 1, 0))
+                    ? op("Transpose", new String[] {wte}, GraphBuilder.intsAttribute("perm", 1, 0))
                     : weight("lm_head.weight", true, shape.vocab(), e);
             String product = op("MatMul", lnF, head);
             String bias = weight("lm_head.bias", false, shape.vocab());
-            g.addNode(OnnxProtos.node(
-                    "Add", "/lm_head/Add", new String[] {product, bias}, new String[] {DecoderGraph.LOGITS}));
+            g.op("Add", "/lm_head/Add", DecoderGraph.LOGITS, new String[] {product, bias});
         }
 
         /** [b, s, r/2] → [b, s, 1, r]: each element twice in a row, broadcast over heads. */
         private String interleaved(String half, int r) {
             String pair = op("Unsqueeze", half, longs(-1));
-            String twice = op("Concat", new String[] {pair, pair}, OnnxProtos.intAttribute("axis", -1));
+            String twice = op("Concat", new String[] {pair, pair}, GraphBuilder.intAttribute("axis", -1));
             return op("Unsqueeze", op("Reshape", twice, longs(0, 0, r)), longs(2));
         }
 
@@ -466,8 +431,8 @@ public final class GptjExportWriter {
             String ln = op(
                     "LayerNormalization",
                     new String[] {x, weight(p + "ln_1.weight", false, e), weight(p + "ln_1.bias", false, e)},
-                    OnnxProtos.intAttribute("axis", -1),
-                    floatAttribute("epsilon", eps));
+                    GraphBuilder.intAttribute("axis", -1),
+                    GraphBuilder.floatAttribute("epsilon", eps));
             String heads = longs(0, 0, h, d);
             String q = op("Reshape", op("MatMul", ln, weight(p + "attn.q_proj.weight", true, e, e)), heads);
             String k = op("Reshape", op("MatMul", ln, weight(p + "attn.k_proj.weight", true, e, e)), heads);
@@ -479,29 +444,33 @@ public final class GptjExportWriter {
             String[] fresh = {k, v};
             for (int c = 0; c < 2; c++) {
                 String present = "present." + i + "." + kinds[c];
-                String bhsd = op("Transpose", new String[] {fresh[c]}, ints("perm", 0, 2, 1, 3));
-                g.addNode(OnnxProtos.node(
+                String bhsd = op("Transpose", new String[] {fresh[c]}, GraphBuilder.intsAttribute("perm", 0, 2, 1, 3));
+                g.op(
                         "Concat",
                         "/h." + i + "/" + kinds[c] + "/Concat",
+                        present,
                         new String[] {"past_key_values." + i + "." + kinds[c], bhsd},
-                        new String[] {present},
-                        OnnxProtos.intAttribute("axis", 2)));
-                g.addOutput(OnnxProtos.tensor(
-                        present, type, "batch_size", (long) h, "past_sequence_length + sequence_length", (long) d));
+                        GraphBuilder.intAttribute("axis", 2));
+                g.graph()
+                        .addOutput(GraphBuilder.tensor(
+                                present, type, "batch_size", (long) h, "past_sequence_length + sequence_length", (long)
+                                        d));
                 cache[c] = present;
             }
-            String query = op("Transpose", new String[] {q}, ints("perm", 0, 2, 1, 3));
-            String keysT = op("Transpose", new String[] {cache[0]}, ints("perm", 0, 1, 3, 2));
+            String query = op("Transpose", new String[] {q}, GraphBuilder.intsAttribute("perm", 0, 2, 1, 3));
+            String keysT = op("Transpose", new String[] {cache[0]}, GraphBuilder.intsAttribute("perm", 0, 1, 3, 2));
             // attention weights in fp32 whatever the precision, as Hugging Face's GPT-J computes them
             String scores = type == DataType.FLOAT
                     ? op("MatMul", query, keysT)
                     : op("MatMul", cast(query, DataType.FLOAT), cast(keysT, DataType.FLOAT));
             String masked = op("Where", allowed, scores, floats(DataType.FLOAT, MASKED));
             String scaled = op("Div", masked, floats(DataType.FLOAT, (float) Math.sqrt(d)));
-            String probs = inPrecision(op("Softmax", new String[] {scaled}, OnnxProtos.intAttribute("axis", -1)));
+            String probs = inPrecision(op("Softmax", new String[] {scaled}, GraphBuilder.intAttribute("axis", -1)));
             String context = op("MatMul", probs, cache[1]);
-            String merged =
-                    op("Reshape", op("Transpose", new String[] {context}, ints("perm", 0, 2, 1, 3)), longs(0, 0, e));
+            String merged = op(
+                    "Reshape",
+                    op("Transpose", new String[] {context}, GraphBuilder.intsAttribute("perm", 0, 2, 1, 3)),
+                    longs(0, 0, e));
             String attention = op("MatMul", merged, weight(p + "attn.out_proj.weight", true, e, e));
 
             String up = op(
@@ -529,10 +498,10 @@ public final class GptjExportWriter {
             String pairs = op("Reshape", rot, longs(0, 0, h, r / 2, 2));
             String x1 = op("Slice", pairs, longs(0), longs(1), longs(4));
             String x2 = op("Slice", pairs, longs(1), longs(2), longs(4));
-            String swapped = op("Concat", new String[] {op("Neg", x2), x1}, OnnxProtos.intAttribute("axis", 4));
+            String swapped = op("Concat", new String[] {op("Neg", x2), x1}, GraphBuilder.intAttribute("axis", 4));
             String everyTwo = op("Reshape", swapped, longs(0, 0, h, r));
             String out = op("Add", op("Mul", rot, cos), op("Mul", everyTwo, sin));
-            return pass == null ? out : op("Concat", new String[] {out, pass}, OnnxProtos.intAttribute("axis", 3));
+            return pass == null ? out : op("Concat", new String[] {out, pass}, GraphBuilder.intAttribute("axis", 3));
         }
 
         /** 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), GPT-J's activation. */

@@ -101,12 +101,8 @@ public final class GreedySearchConverter {
 
     static OnnxMl.ModelProto greedySearchModel(OnnxMl.ModelProto model, ModelConfig config, int pad) {
         OnnxMl.GraphProto decoder = decoderSubgraph(model, config);
-        OnnxMl.AttributeProto decoderAttribute = OnnxMl.AttributeProto.newBuilder()
-                .setName("decoder")
-                .setType(OnnxMl.AttributeProto.AttributeType.GRAPH)
-                .setG(decoder)
-                .build();
-        OnnxMl.NodeProto search = OnnxProtos.node(
+        OnnxMl.AttributeProto decoderAttribute = GraphBuilder.graphAttribute("decoder", decoder);
+        OnnxMl.NodeProto search = GraphBuilder.node(
                         "GreedySearch",
                         "gptjt_greedy_search",
                         // optional inputs absent: min_length, repetition_penalty, vocab_mask, prefix_vocab_mask
@@ -121,19 +117,19 @@ public final class GreedySearchConverter {
                         },
                         new String[] {GreedySearchGraph.SEQUENCES},
                         decoderAttribute,
-                        OnnxProtos.intAttribute("model_type", 0),
-                        OnnxProtos.intAttribute("eos_token_id", config.eosTokenId()),
-                        OnnxProtos.intAttribute("pad_token_id", pad))
+                        GraphBuilder.intAttribute("model_type", 0),
+                        GraphBuilder.intAttribute("eos_token_id", config.eosTokenId()),
+                        GraphBuilder.intAttribute("pad_token_id", pad))
                 .toBuilder()
                 .setDomain("com.microsoft")
                 .build();
         OnnxMl.GraphProto main = OnnxMl.GraphProto.newBuilder()
                 .setName("gptjt_greedy_search")
                 .addNode(search)
-                .addInput(OnnxProtos.tensor(GreedySearchGraph.INPUT_IDS, DataType.INT32, "batch", "sequence"))
-                .addInput(OnnxProtos.tensor(GreedySearchGraph.MAX_LENGTH, DataType.INT32, 1L))
-                .addInput(OnnxProtos.tensor(DecoderGraph.ATTENTION_MASK, DataType.INT32, "batch", "sequence"))
-                .addOutput(OnnxProtos.tensor(GreedySearchGraph.SEQUENCES, DataType.INT32, "batch", "max_length"))
+                .addInput(GraphBuilder.tensor(GreedySearchGraph.INPUT_IDS, DataType.INT32, "batch", "sequence"))
+                .addInput(GraphBuilder.tensor(GreedySearchGraph.MAX_LENGTH, DataType.INT32, 1L))
+                .addInput(GraphBuilder.tensor(DecoderGraph.ATTENTION_MASK, DataType.INT32, "batch", "sequence"))
+                .addOutput(GraphBuilder.tensor(GreedySearchGraph.SEQUENCES, DataType.INT32, "batch", "max_length"))
                 .build();
         OnnxMl.ModelProto.Builder out =
                 model.toBuilder().setGraph(main).setProducerName("gptjt convert --greedy-in-graph");
@@ -142,12 +138,9 @@ public final class GreedySearchConverter {
                     .setDomain("com.microsoft")
                     .setVersion(1));
         }
-        out.addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder()
-                .setKey(GreedySearchGraph.PAD_TOKEN_KEY)
-                .setValue(Integer.toString(pad)));
-        out.addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder()
-                .setKey(GreedySearchGraph.EOS_TOKEN_KEY)
-                .setValue(Integer.toString(config.eosTokenId())));
+        out.addMetadataProps(GraphBuilder.entry(GreedySearchGraph.PAD_TOKEN_KEY, Integer.toString(pad)));
+        out.addMetadataProps(
+                GraphBuilder.entry(GreedySearchGraph.EOS_TOKEN_KEY, Integer.toString(config.eosTokenId())));
         return out.build();
     }
 
@@ -194,24 +187,24 @@ public final class GreedySearchConverter {
         }
         List<OnnxMl.NodeProto> prologue = new ArrayList<>();
         for (String name : INT_INPUTS) {
-            prologue.add(OnnxProtos.node(
+            prologue.add(GraphBuilder.node(
                     "Cast",
                     "gptjt_cast_" + name,
                     new String[] {name},
                     new String[] {renamed.get(name)},
-                    OnnxProtos.intAttribute("to", DataType.INT64.getNumber())));
+                    GraphBuilder.intAttribute("to", DataType.INT64.getNumber())));
         }
-        g.addInput(OnnxProtos.tensor(DecoderGraph.INPUT_IDS, DataType.INT32, "batch", "sequence"));
-        g.addInput(OnnxProtos.tensor(DecoderGraph.POSITION_IDS, DataType.INT32, "batch", "sequence"));
-        g.addInput(OnnxProtos.tensor(DecoderGraph.ATTENTION_MASK, DataType.INT32, "batch", "total_sequence"));
-        g.addInitializer(OnnxProtos.int64s("gptjt_index_key", new long[] {0}));
-        g.addInitializer(OnnxProtos.int64s("gptjt_index_value", new long[] {1}));
+        g.addInput(GraphBuilder.tensor(DecoderGraph.INPUT_IDS, DataType.INT32, "batch", "sequence"));
+        g.addInput(GraphBuilder.tensor(DecoderGraph.POSITION_IDS, DataType.INT32, "batch", "sequence"));
+        g.addInput(GraphBuilder.tensor(DecoderGraph.ATTENTION_MASK, DataType.INT32, "batch", "total_sequence"));
+        g.addInitializer(GraphBuilder.int64s("gptjt_index_key", new long[] {0}));
+        g.addInitializer(GraphBuilder.int64s("gptjt_index_value", new long[] {1}));
         boolean axesAsInput =
                 OnnxProtos.defaultOpset(model) >= 13; // Unsqueeze took 'axes' as an attribute before opset 13
         if (axesAsInput) {
-            g.addInitializer(OnnxProtos.int64s("gptjt_axes_0", new long[] {0}, 1));
+            g.addInitializer(GraphBuilder.int64s("gptjt_axes_0", new long[] {0}, 1));
         }
-        g.addOutput(OnnxProtos.tensor(
+        g.addOutput(GraphBuilder.tensor(
                 DecoderGraph.LOGITS, logitsType, "batch", "logits_sequence", (long) config.vocabSize()));
         List<OnnxMl.NodeProto> epilogue = new ArrayList<>();
         for (int i = 0; i < layers; i++) {
@@ -219,59 +212,49 @@ public final class GreedySearchConverter {
             require(
                     inputs.containsKey(pastName(i, "key")) && inputs.containsKey(pastName(i, "value")),
                     "input '" + pastName(i, "key") + "' or its value is missing");
-            g.addInput(OnnxProtos.tensor(
+            g.addInput(GraphBuilder.tensor(
                     past, kvType, 2L, "batch", (long) config.nHead(), "past_sequence", (long) config.headSize()));
-            prologue.add(OnnxProtos.node(
-                    "Gather",
-                    "gptjt_split_" + past + "_key",
-                    new String[] {past, "gptjt_index_key"},
-                    new String[] {pastName(i, "key")},
-                    OnnxProtos.intAttribute("axis", 0)));
-            prologue.add(OnnxProtos.node(
-                    "Gather",
-                    "gptjt_split_" + past + "_value",
-                    new String[] {past, "gptjt_index_value"},
-                    new String[] {pastName(i, "value")},
-                    OnnxProtos.intAttribute("axis", 0)));
             String[] halves = new String[2];
             int h = 0;
             for (String kind : new String[] {"key", "value"}) {
+                prologue.add(GraphBuilder.node(
+                        "Gather",
+                        "gptjt_split_" + past + "_" + kind,
+                        new String[] {past, "gptjt_index_" + kind},
+                        new String[] {pastName(i, kind)},
+                        GraphBuilder.intAttribute("axis", 0)));
                 String present = "present." + i + "." + kind;
                 require(outputs.containsKey(present), "output '" + present + "' is missing");
                 halves[h] = "gptjt_present_" + i + "_" + kind + "_5d";
                 epilogue.add(
                         axesAsInput
-                                ? OnnxProtos.node(
+                                ? GraphBuilder.node(
                                         "Unsqueeze",
                                         "gptjt_unsqueeze_" + i + "_" + kind,
                                         new String[] {present, "gptjt_axes_0"},
                                         new String[] {halves[h]})
-                                : OnnxProtos.node(
+                                : GraphBuilder.node(
                                         "Unsqueeze",
                                         "gptjt_unsqueeze_" + i + "_" + kind,
                                         new String[] {present},
                                         new String[] {halves[h]},
-                                        OnnxMl.AttributeProto.newBuilder()
-                                                .setName("axes")
-                                                .setType(OnnxMl.AttributeProto.AttributeType.INTS)
-                                                .addInts(0)
-                                                .build()));
+                                        GraphBuilder.intsAttribute("axes", 0)));
                 h++;
             }
-            epilogue.add(OnnxProtos.node(
+            epilogue.add(GraphBuilder.node(
                     "Concat",
                     "gptjt_stack_present_" + i,
                     halves,
                     new String[] {"present_" + i},
-                    OnnxProtos.intAttribute("axis", 0)));
-            g.addOutput(OnnxProtos.tensor(
+                    GraphBuilder.intAttribute("axis", 0)));
+            g.addOutput(GraphBuilder.tensor(
                     "present_" + i, kvType, 2L, "batch", (long) config.nHead(), "total_sequence", (long)
                             config.headSize()));
         }
         Optional<Integer> matMul = OnnxProtos.lmHeadMatMul(graph);
         if (matMul.isPresent()) {
             // ORT reads only logits[:, -1, :]; with left padding that is every row's newest token.
-            g.addInitializer(OnnxProtos.int64s("gptjt_last_position", new long[] {-1}, 1));
+            g.addInitializer(GraphBuilder.int64s("gptjt_last_position", new long[] {-1}, 1));
             OnnxProtos.gatherBeforeLmHead(g, matMul.get(), "gptjt_last_position", "gptjt_last_hidden");
         }
         for (int i = prologue.size() - 1; i >= 0; i--) {

@@ -33,7 +33,7 @@ public final class LogitsSelection {
         }
         OnnxMl.GraphProto.Builder g = graph.toBuilder();
         OnnxProtos.gatherBeforeLmHead(g, matMul.get(), POSITIONS_INPUT, SELECTED);
-        g.addInput(OnnxProtos.tensor(POSITIONS_INPUT, OnnxMl.TensorProto.DataType.INT64, "positions"));
+        g.addInput(GraphBuilder.tensor(POSITIONS_INPUT, OnnxMl.TensorProto.DataType.INT64, "positions"));
         return Optional.of(model.toBuilder().setGraph(g).build());
     }
 }

@@ -5,115 +5,18 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
-/** Small builders and look-ups over ONNX protobufs, shared by the graph rewrites. */
+/**
+ * Look-ups over ONNX protobufs and the lm_head rewrites, shared by the graph rewrites ({@link GraphBuilder} makes
+ * the protobufs).
+ */
 final class OnnxProtos {
     private OnnxProtos() {}
-
-    /** A dimension: a {@link Long} is a fixed size, a {@link String} a symbolic one. */
-    static OnnxMl.ValueInfoProto tensor(String name, OnnxMl.TensorProto.DataType type, Object... dims) {
-        OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder();
-        for (Object d : dims) {
-            OnnxMl.TensorShapeProto.Dimension.Builder dim = OnnxMl.TensorShapeProto.Dimension.newBuilder();
-            if (d instanceof Number n) {
-                dim.setDimValue(n.longValue());
-            } else {
-                dim.setDimParam(d.toString());
-            }
-            shape.addDim(dim);
-        }
-        return OnnxMl.ValueInfoProto.newBuilder()
-                .setName(name)
-                .setType(OnnxMl.TypeProto.newBuilder()
-                        .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
-                                .setElemType(type.getNumber())
-                                .setShape(shape)))
-                .build();
-    }
 
     /** An initializer's external-data entries ({@code location}, {@code offset}, {@code length}) by key. */
     static Map<String, String> externalData(OnnxMl.TensorProto t) {
         Map<String, String> ext = new HashMap<>();
         t.getExternalDataList().forEach(e -> ext.put(e.getKey(), e.getValue()));
         return ext;
-    }
-
-    /**
-     * The IEEE half-precision bits of {@code f}, rounded to nearest, ties away from zero (ONNX Runtime rounds them
-     * to even: 49 in a million random weights differ by one unit). Graph code stays off ONNX Runtime's own
-     * conversion: it converts a model without a session.
-     */
-    static short fp16(float f) {
-        int bits = Float.floatToRawIntBits(f);
-        int sign = (bits >>> 16) & 0x8000;
-        int magnitude = bits & 0x7fffffff;
-        int rounded = magnitude + 0x1000;
-        if (magnitude >= 0x7f800000) { // infinity or NaN
-            return (short) (sign | 0x7c00 | (magnitude > 0x7f800000 ? 0x200 : 0));
-        }
-        if (rounded >= 0x47800000) { // past the largest half: infinity
-            return (short) (sign | 0x7c00);
-        }
-        if (rounded >= 0x38800000) { // normal
-            return (short) (sign | ((rounded - 0x38000000) >>> 13));
-        }
-        if (magnitude < 0x33000000) { // below half the smallest subnormal
-            return (short) sign;
-        }
-        int exponent = magnitude >>> 23;
-        int mantissa = (magnitude & 0x7fffff) | 0x800000;
-        return (short) (sign | ((mantissa + (0x800000 >>> (exponent - 102))) >>> (126 - exponent)));
-    }
-
-    /** The float that half-precision bits {@code h} stand for (exact: every half is a float). */
-    static float fromFp16(short h) {
-        int sign = (h & 0x8000) << 16;
-        int exponent = (h >>> 10) & 0x1f;
-        int mantissa = h & 0x3ff;
-        if (exponent == 0x1f) { // infinity or NaN
-            return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13));
-        }
-        if (exponent == 0) { // zero or subnormal: mantissa · 2^-24
-            float value = mantissa * 0x1p-24f;
-            return sign == 0 ? value : -value;
-        }
-        return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
-    }
-
-    /** An int64 constant; {@code dims} empty makes a scalar. */
-    static OnnxMl.TensorProto int64s(String name, long[] values, long... dims) {
-        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder()
-                .setName(name)
-                .setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber());
-        for (long d : dims) {
-            t.addDims(d);
-        }
-        for (long v : values) {
-            t.addInt64Data(v);
-        }
-        return t.build();
-    }
-
-    static OnnxMl.AttributeProto intAttribute(String name, long value) {
-        return OnnxMl.AttributeProto.newBuilder()
-                .setName(name)
-                .setType(OnnxMl.AttributeProto.AttributeType.INT)
-                .setI(value)
-                .build();
-    }
-
-    static OnnxMl.NodeProto node(
-            String op, String name, String[] inputs, String[] outputs, OnnxMl.AttributeProto... attributes) {
-        OnnxMl.NodeProto.Builder n = OnnxMl.NodeProto.newBuilder().setOpType(op).setName(name);
-        for (String in : inputs) {
-            n.addInput(in);
-        }
-        for (String out : outputs) {
-            n.addOutput(out);
-        }
-        for (OnnxMl.AttributeProto a : attributes) {
-            n.addAttribute(a);
-        }
-        return n.build();
     }
 
     /** The version of the default (ai.onnx) operator set the model imports. */
@@ -160,14 +63,15 @@ final class OnnxProtos {
      */
     static void gatherBeforeLmHead(OnnxMl.GraphProto.Builder graph, int matMul, String indices, String gathered) {
         OnnxMl.NodeProto product = graph.getNode(matMul);
-        OnnxMl.NodeProto gather = node(
-                "Gather",
-                "gptjt_select_logits_positions",
-                new String[] {product.getInput(0), indices},
-                new String[] {gathered},
-                intAttribute("axis", 1));
-        graph.setNode(matMul, product.toBuilder().setInput(0, gathered));
-        graph.addNode(matMul, gather); // nodes stay in topological order: the Gather right before the MatMul
+        insertBeforeLmHead(
+                graph,
+                matMul,
+                GraphBuilder.node(
+                        "Gather",
+                        "gptjt_select_logits_positions",
+                        new String[] {product.getInput(0), indices},
+                        new String[] {gathered},
+                        GraphBuilder.intAttribute("axis", 1)));
     }
 
     /**
@@ -179,12 +83,20 @@ final class OnnxProtos {
     static void sliceBeforeLmHead(
             OnnxMl.GraphProto.Builder graph, int matMul, String starts, String ends, String axes, String sliced) {
         OnnxMl.NodeProto product = graph.getNode(matMul);
-        OnnxMl.NodeProto slice = node(
-                "Slice",
-                "gptjt_slice_logits_positions",
-                new String[] {product.getInput(0), starts, ends, axes},
-                new String[] {sliced});
-        graph.setNode(matMul, product.toBuilder().setInput(0, sliced));
-        graph.addNode(matMul, slice);
+        insertBeforeLmHead(
+                graph,
+                matMul,
+                GraphBuilder.node(
+                        "Slice",
+                        "gptjt_slice_logits_positions",
+                        new String[] {product.getInput(0), starts, ends, axes},
+                        new String[] {sliced}));
+    }
+
+    /** Has the lm_head read {@code node}'s output, {@code node} (which reads the head's input) right before it. */
+    private static void insertBeforeLmHead(OnnxMl.GraphProto.Builder graph, int matMul, OnnxMl.NodeProto node) {
+        OnnxMl.NodeProto product = graph.getNode(matMul);
+        graph.setNode(matMul, product.toBuilder().setInput(0, node.getOutput(0)));
+        graph.addNode(matMul, node); // nodes stay in topological order: the new node right before the MatMul
     }
 }

@@ -65,7 +65,7 @@ public final class SharedWeightsGraph {
         OnnxMl.GraphProto.Builder main = OnnxMl.GraphProto.newBuilder()
                 .setName("gptjt_shared_weights")
                 .addAllInitializer(first.getInitializerList());
-        main.addInput(OnnxProtos.tensor(PATH_INPUT, DataType.INT64, 1L));
+        main.addInput(GraphBuilder.tensor(PATH_INPUT, DataType.INT64, 1L));
         Set<String> mainNames = new HashSet<>(shared.keySet());
         mainNames.add(PATH_INPUT);
         List<OnnxMl.ValueInfoProto> outputs = new ArrayList<>();
@@ -97,8 +97,8 @@ public final class SharedWeightsGraph {
         }
         main.addAllNode(hoist.nodes);
         for (int i = 0; i < paths.size() - 1; i++) {
-            main.addInitializer(OnnxProtos.int64s("gptjt_path_" + i, new long[] {i}, 1));
-            main.addNode(OnnxProtos.node(
+            main.addInitializer(GraphBuilder.int64s("gptjt_path_" + i, new long[] {i}, 1));
+            main.addNode(GraphBuilder.node(
                     "Equal", "gptjt_is_path_" + i, new String[] {PATH_INPUT, "gptjt_path_" + i}, new String[] {
                         "gptjt_is_path_" + i
                     }));
@@ -111,13 +111,13 @@ public final class SharedWeightsGraph {
             for (OnnxMl.ValueInfoProto out : outputs) {
                 names.add(outermost ? out.getName() : "gptjt_choice_" + i + "/" + out.getName());
             }
-            OnnxMl.NodeProto choose = OnnxProtos.node(
+            OnnxMl.NodeProto choose = GraphBuilder.node(
                     "If",
                     "gptjt_choose_" + i,
                     new String[] {"gptjt_is_path_" + i},
                     names.toArray(String[]::new),
-                    graphAttribute("then_branch", branches.get(i)),
-                    graphAttribute("else_branch", otherwise));
+                    GraphBuilder.graphAttribute("then_branch", branches.get(i)),
+                    GraphBuilder.graphAttribute("else_branch", otherwise));
             if (outermost) {
                 main.addNode(choose);
             } else {
@@ -147,8 +147,7 @@ public final class SharedWeightsGraph {
         }
         opsets.forEach((domain, version) -> model.addOpsetImport(
                 OnnxMl.OperatorSetIdProto.newBuilder().setDomain(domain).setVersion(version)));
-        metadata.forEach((k, v) -> model.addMetadataProps(
-                OnnxMl.StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
+        metadata.forEach((k, v) -> model.addMetadataProps(GraphBuilder.entry(k, v)));
         return model.build();
     }
 
@@ -306,24 +305,12 @@ public final class SharedWeightsGraph {
                 value.addDims(d == 0 ? 0 : dims.get(d).getDimValue());
             }
         }
-        return OnnxProtos.node(
+        return GraphBuilder.node(
                 "Constant",
                 name,
                 new String[0],
                 new String[] {name},
-                OnnxMl.AttributeProto.newBuilder()
-                        .setName("value")
-                        .setType(OnnxMl.AttributeProto.AttributeType.TENSOR)
-                        .setT(value)
-                        .build());
-    }
-
-    private static OnnxMl.AttributeProto graphAttribute(String name, OnnxMl.GraphProto graph) {
-        return OnnxMl.AttributeProto.newBuilder()
-                .setName(name)
-                .setType(OnnxMl.AttributeProto.AttributeType.GRAPH)
-                .setG(graph)
-                .build();
+                GraphBuilder.tensorAttribute("value", value.build()));
     }
 
     /**

@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Test;
 /** ONNX Runtime's MatMulNBits over our 4-bit layout computes what the dequantized fp32 weights do. */
 class Int4QuantizerTest {
     private static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
+    /** The test models' weights are inline: no external data folder. */
+    private static final InitializerFloats INLINE = InitializerFloats.beside(null);
 
     /** {@code Y = A · B}, A {@code [M, K]} an input, B {@code [K, N]} an initializer. */
     private static OnnxMl.ModelProto matMul(float[] b, int k, int n) {
@@ -28,15 +30,15 @@ class Int4QuantizerTest {
         }
         OnnxMl.GraphProto graph = OnnxMl.GraphProto.newBuilder()
                 .setName("mm")
-                .addInput(OnnxProtos.tensor("A", OnnxMl.TensorProto.DataType.FLOAT, "m", (long) k))
-                .addOutput(OnnxProtos.tensor("Y", OnnxMl.TensorProto.DataType.FLOAT, "m", (long) n))
+                .addInput(GraphBuilder.tensor("A", OnnxMl.TensorProto.DataType.FLOAT, "m", (long) k))
+                .addOutput(GraphBuilder.tensor("Y", OnnxMl.TensorProto.DataType.FLOAT, "m", (long) n))
                 .addInitializer(OnnxMl.TensorProto.newBuilder()
                         .setName("B")
                         .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
                         .addDims(k)
                         .addDims(n)
                         .setRawData(ByteString.copyFrom(raw.array())))
-                .addNode(OnnxProtos.node("MatMul", "mm", new String[] {"A", "B"}, new String[] {"Y"}))
+                .addNode(GraphBuilder.node("MatMul", "mm", new String[] {"A", "B"}, new String[] {"Y"}))
                 .build();
         return OnnxMl.ModelProto.newBuilder()
                 .setIrVersion(8)
@@ -77,16 +79,14 @@ class Int4QuantizerTest {
                         a[i] = (float) random.nextGaussian();
                     }
                     OnnxMl.ModelProto fp32 = matMul(w, k, n);
-                    Int4Quantizer.Result q = Int4Quantizer.quantize(
-                            fp32,
-                            t -> Int4Quantizer.readFloats(t, null),
-                            new Int4Quantizer.Options(block, 0, zeroPoints));
-                    assertEquals(1, q.matMuls());
-                    assertEquals("MatMulNBits", q.model().getGraph().getNode(0).getOpType());
-                    float[] dequantized = Int4Quantizer.dequantize(
-                            Int4Quantizer.pack(w, k, n, false, block, zeroPoints), k, n, block);
+                    Int4Plan plan = Int4Plan.of(fp32, new Int4Quantizer.Options(block, 0, zeroPoints));
+                    assertEquals(1, plan.matMuls());
+                    OnnxMl.ModelProto q = Int4Weights.inline(plan, INLINE);
+                    assertEquals("MatMulNBits", q.getGraph().getNode(0).getOpType());
+                    float[] dequantized =
+                            Int4Blocks.dequantize(Int4Blocks.pack(w, k, n, false, block, zeroPoints), k, n, block);
                     float[] expected = run(matMul(dequantized, k, n), a, m, k);
-                    float[] actual = run(q.model(), a, m, k);
+                    float[] actual = run(q, a, m, k);
                     for (int i = 0; i < expected.length; i++) {
                         assertEquals(
                                 expected[i],
@@ -118,31 +118,27 @@ class Int4QuantizerTest {
                         .setDataType(OnnxMl.TensorProto.DataType.BFLOAT16.getNumber())
                         .setRawData(ByteString.copyFrom(new byte[32 * 4 * 2])));
         OnnxMl.ModelProto bf16 = fp32.toBuilder().setGraph(g).build();
-        EngineException e = assertThrows(
-                EngineException.class,
-                () -> Int4Quantizer.quantize(
-                        bf16, t -> Int4Quantizer.readFloats(t, null), Int4Quantizer.Options.DEFAULTS));
+        EngineException e =
+                assertThrows(EngineException.class, () -> Int4Plan.of(bf16, Int4Quantizer.Options.DEFAULTS));
         assertTrue(e.getMessage().contains("BFLOAT16, not fp32 or fp16"), e.getMessage());
     }
 
     @Test
     void shouldRefuseAModelThatIsAlreadyQuantized() throws Exception {
         float[] w = new float[32 * 4];
-        Int4Quantizer.Result once = Int4Quantizer.quantize(
-                matMul(w, 32, 4), t -> Int4Quantizer.readFloats(t, null), Int4Quantizer.Options.DEFAULTS);
-        EngineException e = assertThrows(
-                EngineException.class,
-                () -> Int4Quantizer.quantize(
-                        once.model(), t -> Int4Quantizer.readFloats(t, null), Int4Quantizer.Options.DEFAULTS));
+        OnnxMl.ModelProto once =
+                Int4Weights.inline(Int4Plan.of(matMul(w, 32, 4), Int4Quantizer.Options.DEFAULTS), INLINE);
+        EngineException e =
+                assertThrows(EngineException.class, () -> Int4Plan.of(once, Int4Quantizer.Options.DEFAULTS));
         assertTrue(e.getMessage().contains("already quantized"), e.getMessage());
     }
 
     @Test
     void shouldReadEveryHalfAsTheFloatItStandsForWhereverItIsStored() throws Exception {
         for (int h = 0; h < 0x10000; h++) {
-            float f = OnnxProtos.fromFp16((short) h);
+            float f = Fp16.value((short) h);
             if (!Float.isNaN(f)) {
-                assertEquals((short) h, OnnxProtos.fp16(f), "half " + Integer.toHexString(h) + " = " + f);
+                assertEquals((short) h, Fp16.bits(f), "half " + Integer.toHexString(h) + " = " + f);
             }
         }
         float[] values = {0f, -0f, 1f, -2.5f, 65504f, 0x1p-24f, 1e-3f, Float.POSITIVE_INFINITY};
@@ -152,8 +148,8 @@ class Int4QuantizerTest {
                 .setDataType(OnnxMl.TensorProto.DataType.FLOAT16.getNumber())
                 .addDims(values.length);
         for (float v : values) {
-            raw.putShort(OnnxProtos.fp16(v));
-            int32Data.addInt32Data(OnnxProtos.fp16(v) & 0xffff);
+            raw.putShort(Fp16.bits(v));
+            int32Data.addInt32Data(Fp16.bits(v) & 0xffff);
         }
         OnnxMl.TensorProto inline = int32Data
                 .clone()
@@ -171,10 +167,9 @@ class Int4QuantizerTest {
                         .setValue("data"))
                 .build();
         for (OnnxMl.TensorProto t : new OnnxMl.TensorProto[] {inline, int32Data.build(), external}) {
-            float[] read = Int4Quantizer.readFloats(t, dir);
+            float[] read = InitializerFloats.read(t, dir);
             for (int i = 0; i < values.length; i++) {
-                assertEquals(
-                        OnnxProtos.fromFp16(OnnxProtos.fp16(values[i])), read[i], 0f, t.getDataLocation() + " " + i);
+                assertEquals(Fp16.value(Fp16.bits(values[i])), read[i], 0f, t.getDataLocation() + " " + i);
             }
         }
     }
