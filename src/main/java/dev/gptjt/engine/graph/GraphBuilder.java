@@ -6,8 +6,8 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * Builds ONNX graphs: the nodes, attributes, constants and value infos that the converters and {@link
- * GptjExportWriter} write. Each static method makes one protobuf; an instance appends nodes and constants to one
+ * Builds ONNX graphs: the nodes, attributes, constants and value infos that the converters and the tools'
+ * {@code GptjExportWriter} (benchmark models) write. Each static method makes one protobuf; an instance appends nodes and constants to one
  * graph in the order they are asked for, each constant once however often its name is asked for, and leaves the
  * naming of values to its caller (each graph has its own scheme, and the names are part of its bytes).
  */

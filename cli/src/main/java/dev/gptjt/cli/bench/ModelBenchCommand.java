@@ -4,7 +4,7 @@ import dev.gptjt.cli.Cli;
 import dev.gptjt.cli.CommonOptions;
 import dev.gptjt.cli.IoCommand;
 import dev.gptjt.cli.OptionDefaults;
-import dev.gptjt.engine.graph.GptjExportWriter;
+import dev.gptjt.tools.model.GptjExportWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package dev.gptjt.engine.graph;
+package dev.gptjt.tools.model;
 
 import ai.onnx.proto.OnnxMl;
 import dev.gptjt.engine.Fixtures;

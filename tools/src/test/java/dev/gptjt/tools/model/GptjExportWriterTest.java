@@ -1,4 +1,4 @@
-package dev.gptjt.engine.graph;
+package dev.gptjt.tools.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -103,7 +104,8 @@ class GptjExportWriterTest {
         for (OnnxMl.TensorProto t : model.getGraph().getInitializerList()) {
             if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
                 external++;
-                Map<String, String> entries = OnnxProtos.externalData(t);
+                Map<String, String> entries = new HashMap<>();
+                t.getExternalDataList().forEach(e -> entries.put(e.getKey(), e.getValue()));
                 assertEquals(GptjExportWriter.DATA_FILE, entries.get("location"));
                 assertEquals(0, Long.parseLong(entries.get("offset")) % 4096, t.getName());
             }

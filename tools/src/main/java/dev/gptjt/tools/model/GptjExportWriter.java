@@ -1,7 +1,10 @@
-package dev.gptjt.engine.graph;
+package dev.gptjt.tools.model;
 
 import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import dev.gptjt.engine.graph.DecoderGraph;
+import dev.gptjt.engine.graph.Fp16;
+import dev.gptjt.engine.graph.GraphBuilder;
 import dev.gptjt.engine.model.ModelDirectory;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package dev.gptjt.engine;
+package dev.gptjt.tools.model;
 
 import static dev.gptjt.engine.PrefixCacheTest.SENTIMENT;
 import static dev.gptjt.engine.PrefixCacheTest.TWEETS;
@@ -9,9 +9,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl;
+import dev.gptjt.engine.ClassificationResult;
+import dev.gptjt.engine.DecodingBackend;
+import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.engine.EngineException;
+import dev.gptjt.engine.ErrorCode;
+import dev.gptjt.engine.FewShotPrompt;
+import dev.gptjt.engine.Fixtures;
+import dev.gptjt.engine.GenerationParams;
+import dev.gptjt.engine.GenerationRequest;
+import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.engine.graph.ClassifyGraphConverter;
-import dev.gptjt.engine.graph.FixtureExport;
-import dev.gptjt.engine.graph.GptjExportWriter;
 import dev.gptjt.engine.graph.GreedySearchConverter;
 import dev.gptjt.engine.graph.Int4Quantizer;
 import dev.gptjt.engine.model.ModelDirectory;
