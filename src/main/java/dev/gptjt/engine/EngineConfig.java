@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Consumer;
 
 /**
  * How to run the engine.
@@ -83,13 +82,7 @@ public record EngineConfig(
         Objects.requireNonNull(maxQueueAge, "maxQueueAge");
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(batchFormation, "batchFormation");
-        if (memoryBudget < 0) {
-            throw new IllegalArgumentException("memory-budget must not be negative");
-        }
-        if (maxContext < 0) {
-            throw new IllegalArgumentException("max-context must not be negative");
-        }
-        List<String> problems = problems(
+        List<Problem> problems = problems(
                 deviceId,
                 intraOpThreads,
                 interOpThreads,
@@ -97,17 +90,58 @@ public record EngineConfig(
                 maxWait,
                 maxQueue,
                 maxNewTokensCap,
-                maxQueueAge);
+                maxQueueAge,
+                memoryBudget,
+                maxContext);
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException(String.join("; ", problems));
+            throw new IllegalArgumentException(
+                    String.join("; ", problems.stream().map(Problem::toString).toList()));
+        }
+    }
+
+    /** The settings a limit is checked on, as settings and command-line options spell them. */
+    public enum Setting {
+        DEVICE_ID("device-id"),
+        INTRA_OP_THREADS("intra-op-threads"),
+        INTER_OP_THREADS("inter-op-threads"),
+        MAX_BATCH_SIZE("max-batch-size"),
+        MAX_WAIT("max-wait"),
+        MAX_QUEUE("max-queue"),
+        MAX_NEW_TOKENS_CAP("max-new-tokens-cap"),
+        MAX_QUEUE_AGE("max-queue-age"),
+        MEMORY_BUDGET("memory-budget"),
+        MAX_CONTEXT("max-context");
+
+        private final String key;
+
+        Setting(String key) {
+            this.key = key;
+        }
+
+        /** The setting's name without a prefix, e.g. {@code max-queue}. */
+        public String key() {
+            return key;
         }
     }
 
     /**
-     * Every broken limit, named as the service's settings name it ({@code max-queue}, …): the one place
-     * the engine's limits are checked, for this constructor and for the service's start-up check.
+     * A broken limit: {@code rule} follows the setting's name, e.g. {@code max-queue} + {@code (4) must be >=
+     * max-batch-size (16)}, so a caller with prefixed keys names the setting its own way.
      */
-    public static List<String> problems(
+    public record Problem(Setting setting, String rule) {
+        /** The problem with the setting named {@code name}. */
+        public String describe(String name) {
+            return name + " " + rule;
+        }
+
+        @Override
+        public String toString() {
+            return describe(setting.key());
+        }
+    }
+
+    /** Every broken limit: the one place the engine's limits are checked, for the constructor and {@link Builder}. */
+    private static List<Problem> problems(
             int deviceId,
             int intraOpThreads,
             int interOpThreads,
@@ -115,94 +149,93 @@ public record EngineConfig(
             Duration maxWait,
             int maxQueue,
             int maxNewTokensCap,
-            Duration maxQueueAge) {
-        List<String> problems = new ArrayList<>();
-        check(problems, deviceId >= 0, "device-id must be >= 0");
-        check(problems, intraOpThreads >= 0, "intra-op-threads must be >= 0");
-        check(problems, interOpThreads >= 0, "inter-op-threads must be >= 0");
-        check(problems, maxBatchSize >= 1, "max-batch-size must be >= 1");
-        check(problems, !maxWait.isNegative(), "max-wait must not be negative");
+            Duration maxQueueAge,
+            long memoryBudget,
+            int maxContext) {
+        List<Problem> problems = new ArrayList<>();
+        check(problems, deviceId >= 0, Setting.DEVICE_ID, "must be >= 0");
+        check(problems, intraOpThreads >= 0, Setting.INTRA_OP_THREADS, "must be >= 0");
+        check(problems, interOpThreads >= 0, Setting.INTER_OP_THREADS, "must be >= 0");
+        check(problems, maxBatchSize >= 1, Setting.MAX_BATCH_SIZE, "must be >= 1");
+        check(problems, maxWait == null || !maxWait.isNegative(), Setting.MAX_WAIT, "must not be negative");
         check(
                 problems,
                 maxQueue >= maxBatchSize,
-                "max-queue (" + maxQueue + ") must be >= max-batch-size (" + maxBatchSize + ")");
-        check(problems, maxNewTokensCap >= 1, "max-new-tokens-cap must be >= 1");
-        check(problems, !maxQueueAge.isNegative(), "max-queue-age must not be negative");
+                Setting.MAX_QUEUE,
+                "(" + maxQueue + ") must be >= max-batch-size (" + maxBatchSize + ")");
+        check(problems, maxNewTokensCap >= 1, Setting.MAX_NEW_TOKENS_CAP, "must be >= 1");
+        check(
+                problems,
+                maxQueueAge == null || !maxQueueAge.isNegative(),
+                Setting.MAX_QUEUE_AGE,
+                "must not be negative");
+        check(problems, memoryBudget >= 0, Setting.MEMORY_BUDGET, "must not be negative");
+        check(problems, maxContext >= 0, Setting.MAX_CONTEXT, "must not be negative");
         return problems;
     }
 
-    private static void check(List<String> problems, boolean ok, String message) {
+    private static void check(List<Problem> problems, boolean ok, Setting setting, String rule) {
         if (!ok) {
-            problems.add(message);
+            problems.add(new Problem(setting, rule));
         }
+    }
+
+    /** A builder on {@code modelDir} holding the defaults: CPU, ONNX Runtime's thread counts, the limits above. */
+    public static Builder builder(Path modelDir) {
+        return new Builder(modelDir);
     }
 
     /** CPU defaults for a model directory. */
     public static EngineConfig defaults(Path modelDir) {
-        return new EngineConfig(
-                modelDir,
-                ExecutionProvider.CPU,
-                0,
-                0,
-                0,
-                DEFAULT_MAX_BATCH_SIZE,
-                DEFAULT_MAX_WAIT,
-                DEFAULT_MAX_QUEUE,
-                DEFAULT_BATCH_FORMATION,
-                DEFAULT_MAX_NEW_TOKENS_CAP,
-                Duration.ZERO,
-                DEFAULT_BACKEND,
-                true,
-                null,
-                AUTO_MEMORY_BUDGET,
-                MODEL_CONTEXT,
-                true);
+        return builder(modelDir).build();
+    }
+
+    /** A builder holding this configuration, to change some settings of a copy. */
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
     public EngineConfig withBatching(int maxBatchSize, Duration maxWait, int maxQueue) {
-        return with(b -> {
-            b.maxBatchSize = maxBatchSize;
-            b.maxWait = maxWait;
-            b.maxQueue = maxQueue;
-        });
+        return toBuilder()
+                .maxBatchSize(maxBatchSize)
+                .maxWait(maxWait)
+                .maxQueue(maxQueue)
+                .build();
     }
 
     public EngineConfig withProvider(ExecutionProvider provider, int deviceId) {
-        return with(b -> {
-            b.provider = provider;
-            b.deviceId = deviceId;
-        });
+        return toBuilder().provider(provider).deviceId(deviceId).build();
     }
 
     public EngineConfig withThreads(int intraOpThreads, int interOpThreads) {
-        return with(b -> {
-            b.intraOpThreads = intraOpThreads;
-            b.interOpThreads = interOpThreads;
-        });
+        return toBuilder()
+                .intraOpThreads(intraOpThreads)
+                .interOpThreads(interOpThreads)
+                .build();
     }
 
     public EngineConfig withMaxNewTokensCap(int cap) {
-        return with(b -> b.maxNewTokensCap = cap);
+        return toBuilder().maxNewTokensCap(cap).build();
     }
 
     public EngineConfig withMaxQueueAge(Duration age) {
-        return with(b -> b.maxQueueAge = age);
+        return toBuilder().maxQueueAge(age).build();
     }
 
     public EngineConfig withBackend(DecodingBackend backend) {
-        return with(b -> b.backend = backend);
+        return toBuilder().backend(backend).build();
     }
 
     public EngineConfig withSpinWait(boolean spin) {
-        return with(b -> b.spinWait = spin);
+        return toBuilder().spinWait(spin).build();
     }
 
     public EngineConfig withOrtProfile(Path prefix) {
-        return with(b -> b.ortProfile = prefix);
+        return toBuilder().ortProfile(prefix).build();
     }
 
     public EngineConfig withBatchFormation(BatchFormation formation) {
-        return with(b -> b.batchFormation = formation);
+        return toBuilder().batchFormation(formation).build();
     }
 
     /** Most tokens a request may span on a model of {@code modelContext} ({@code n_positions}) tokens. */
@@ -212,47 +245,47 @@ public record EngineConfig(
 
     /** Requests of at most {@code tokens} (prompt and new tokens); {@link #MODEL_CONTEXT}: the model's context. */
     public EngineConfig withMaxContext(int tokens) {
-        return with(b -> b.maxContext = tokens);
+        return toBuilder().maxContext(tokens).build();
     }
 
     /** A memory budget of {@code bytes} for the engine's plan; {@link #AUTO_MEMORY_BUDGET} reads it from the host. */
     public EngineConfig withMemoryBudget(long bytes) {
-        return with(b -> b.memoryBudget = bytes);
+        return toBuilder().memoryBudget(bytes).build();
     }
 
     /** Constrained rows jump over the tokens their shape forces ({@code true}, the default) or step through them. */
     public EngineConfig withJumpForward(boolean on) {
-        return with(b -> b.jumpForward = on);
+        return toBuilder().jumpForward(on).build();
     }
 
-    /** A copy with {@code change} applied, checked as a new configuration is. */
-    private EngineConfig with(Consumer<Copy> change) {
-        Copy copy = new Copy(this);
-        change.accept(copy);
-        return copy.build();
-    }
-
-    /** This configuration's fields, to change some before building another (one place lists them all). */
-    private static final class Copy {
+    /**
+     * An engine configuration setting by setting, each by name: the one place the defaults are set and the only
+     * caller of the record's constructor. {@link #problems()} lists what {@link #build()} would refuse.
+     */
+    public static final class Builder {
         private final Path modelDir;
-        ExecutionProvider provider;
-        int deviceId;
-        int intraOpThreads;
-        int interOpThreads;
-        int maxBatchSize;
-        Duration maxWait;
-        int maxQueue;
-        BatchFormation batchFormation;
-        int maxNewTokensCap;
-        Duration maxQueueAge;
-        DecodingBackend backend;
-        boolean spinWait;
-        Path ortProfile;
-        long memoryBudget;
-        int maxContext;
-        boolean jumpForward;
+        private ExecutionProvider provider = ExecutionProvider.CPU;
+        private int deviceId = 0;
+        private int intraOpThreads = 0;
+        private int interOpThreads = 0;
+        private int maxBatchSize = DEFAULT_MAX_BATCH_SIZE;
+        private Duration maxWait = DEFAULT_MAX_WAIT;
+        private int maxQueue = DEFAULT_MAX_QUEUE;
+        private BatchFormation batchFormation = DEFAULT_BATCH_FORMATION;
+        private int maxNewTokensCap = DEFAULT_MAX_NEW_TOKENS_CAP;
+        private Duration maxQueueAge = Duration.ZERO;
+        private DecodingBackend backend = DEFAULT_BACKEND;
+        private boolean spinWait = true;
+        private Path ortProfile;
+        private long memoryBudget = AUTO_MEMORY_BUDGET;
+        private int maxContext = MODEL_CONTEXT;
+        private boolean jumpForward = true;
 
-        Copy(EngineConfig c) {
+        private Builder(Path modelDir) {
+            this.modelDir = modelDir;
+        }
+
+        private Builder(EngineConfig c) {
             modelDir = c.modelDir;
             provider = c.provider;
             deviceId = c.deviceId;
@@ -272,7 +305,107 @@ public record EngineConfig(
             jumpForward = c.jumpForward;
         }
 
-        EngineConfig build() {
+        public Builder provider(ExecutionProvider provider) {
+            this.provider = provider;
+            return this;
+        }
+
+        public Builder deviceId(int deviceId) {
+            this.deviceId = deviceId;
+            return this;
+        }
+
+        public Builder intraOpThreads(int threads) {
+            this.intraOpThreads = threads;
+            return this;
+        }
+
+        public Builder interOpThreads(int threads) {
+            this.interOpThreads = threads;
+            return this;
+        }
+
+        public Builder maxBatchSize(int maxBatchSize) {
+            this.maxBatchSize = maxBatchSize;
+            return this;
+        }
+
+        public Builder maxWait(Duration maxWait) {
+            this.maxWait = maxWait;
+            return this;
+        }
+
+        public Builder maxQueue(int maxQueue) {
+            this.maxQueue = maxQueue;
+            return this;
+        }
+
+        public Builder batchFormation(BatchFormation formation) {
+            this.batchFormation = formation;
+            return this;
+        }
+
+        public Builder maxNewTokensCap(int cap) {
+            this.maxNewTokensCap = cap;
+            return this;
+        }
+
+        /** {@link Duration#ZERO}: no limit. */
+        public Builder maxQueueAge(Duration age) {
+            this.maxQueueAge = age;
+            return this;
+        }
+
+        public Builder backend(DecodingBackend backend) {
+            this.backend = backend;
+            return this;
+        }
+
+        public Builder spinWait(boolean spin) {
+            this.spinWait = spin;
+            return this;
+        }
+
+        /** {@code null}: no profiling. */
+        public Builder ortProfile(Path prefix) {
+            this.ortProfile = prefix;
+            return this;
+        }
+
+        /** Bytes, or {@link #AUTO_MEMORY_BUDGET}. */
+        public Builder memoryBudget(long bytes) {
+            this.memoryBudget = bytes;
+            return this;
+        }
+
+        /** Tokens, or {@link #MODEL_CONTEXT}. */
+        public Builder maxContext(int tokens) {
+            this.maxContext = tokens;
+            return this;
+        }
+
+        public Builder jumpForward(boolean on) {
+            this.jumpForward = on;
+            return this;
+        }
+
+        /** Every limit these settings break, each naming its {@link Setting}; empty when {@link #build} succeeds. */
+        public List<Problem> problems() {
+            return EngineConfig.problems(
+                    deviceId,
+                    intraOpThreads,
+                    interOpThreads,
+                    maxBatchSize,
+                    maxWait,
+                    maxQueue,
+                    maxNewTokensCap,
+                    maxQueueAge,
+                    memoryBudget,
+                    maxContext);
+        }
+
+        /** @throws IllegalArgumentException listing every broken limit (see {@link #problems()}) */
+        public EngineConfig build() {
             return new EngineConfig(
                     modelDir,
                     provider,

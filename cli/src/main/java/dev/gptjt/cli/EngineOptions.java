@@ -150,7 +150,11 @@ public final class EngineOptions {
 
         /** {@code config} on this provider, device and thread count. */
         public EngineConfig applyTo(EngineConfig config) {
-            return config.withProvider(provider, deviceId).withThreads(threads.threads(), 0);
+            return config.toBuilder()
+                    .provider(provider)
+                    .deviceId(deviceId)
+                    .intraOpThreads(threads.threads())
+                    .build();
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.gptjt.stream.config;
 
 import dev.gptjt.engine.DecodingBackend;
-import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.tasks.TaskSettings;
@@ -18,21 +17,8 @@ public final class ConfigValidator {
     /** @throws IllegalArgumentException listing every broken rule */
     public static void validate(GptjtConfig c) {
         List<String> problems = new ArrayList<>();
-        GptjtConfig.Engine e = c.engine();
-        EngineConfig.problems(
-                        c.model().deviceId(),
-                        c.model().intraOpThreads(),
-                        0,
-                        e.maxBatchSize(),
-                        e.maxWait(),
-                        e.maxQueue(),
-                        e.maxNewTokensCap(),
-                        e.maxQueueAge())
-                .forEach(p -> problems.add((p.startsWith("device-id") || p.startsWith("intra-op-threads")
-                                ? "gptjt.model."
-                                : "gptjt.engine.")
-                        + p));
-        if (e.backend() == DecodingBackend.IN_GRAPH
+        GptjtConfig.engineSettings(c).problems().forEach(p -> problems.add(p.describe(GptjtConfig.keyOf(p.setting()))));
+        if (c.engine().backend() == DecodingBackend.IN_GRAPH
                 && !Files.isRegularFile(c.model().dir().resolve(ModelDirectory.GREEDY_SEARCH_FILE))
                 && !Files.isRegularFile(c.model().dir().resolve(ModelDirectory.CLASSIFY_FILE))) {
             problems.add("gptjt.engine.backend=in-graph needs "

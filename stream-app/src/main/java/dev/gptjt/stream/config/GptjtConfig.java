@@ -83,27 +83,51 @@ public interface GptjtConfig {
         Optional<Path> ortProfile();
     }
 
-    /** The engine's configuration from these settings (its limits checked by {@link EngineConfig#problems}). */
+    /** The engine's configuration from these settings (its limits checked as {@link ConfigValidator} reports them). */
     static EngineConfig engineConfig(GptjtConfig c) {
+        return engineSettings(c).build();
+    }
+
+    /**
+     * These settings as the engine's, each key to its builder call; what the service does not set (inter-op
+     * threads) keeps the engine's default.
+     */
+    static EngineConfig.Builder engineSettings(GptjtConfig c) {
+        Model m = c.model();
         Engine e = c.engine();
-        return new EngineConfig(
-                c.model().dir().toAbsolutePath(),
-                c.model().provider(),
-                c.model().deviceId(),
-                c.model().intraOpThreads(),
-                0,
-                e.maxBatchSize(),
-                e.maxWait(),
-                e.maxQueue(),
-                e.batchFormation(),
-                e.maxNewTokensCap(),
-                e.maxQueueAge(),
-                e.backend(),
-                c.model().spinWait(),
-                c.model().ortProfile().map(Path::toAbsolutePath).orElse(null),
-                e.memoryBudget().map(MemorySize::asLongValue).orElse(EngineConfig.AUTO_MEMORY_BUDGET),
-                e.maxContext().orElse(EngineConfig.MODEL_CONTEXT),
-                e.jumpForward());
+        return EngineConfig.builder(m.dir().toAbsolutePath())
+                .provider(m.provider())
+                .deviceId(m.deviceId())
+                .intraOpThreads(m.intraOpThreads())
+                .spinWait(m.spinWait())
+                .ortProfile(m.ortProfile().map(Path::toAbsolutePath).orElse(null))
+                .maxBatchSize(e.maxBatchSize())
+                .maxWait(e.maxWait())
+                .maxQueue(e.maxQueue())
+                .batchFormation(e.batchFormation())
+                .maxQueueAge(e.maxQueueAge())
+                .memoryBudget(e.memoryBudget().map(MemorySize::asLongValue).orElse(EngineConfig.AUTO_MEMORY_BUDGET))
+                .maxContext(e.maxContext().orElse(EngineConfig.MODEL_CONTEXT))
+                .jumpForward(e.jumpForward())
+                .maxNewTokensCap(e.maxNewTokensCap())
+                .backend(e.backend());
+    }
+
+    /** The key of an engine setting among these settings, as a start refusal names it. */
+    static String keyOf(EngineConfig.Setting setting) {
+        return switch (setting) {
+            case DEVICE_ID -> "gptjt.model.device-id";
+            case INTRA_OP_THREADS -> "gptjt.model.intra-op-threads";
+            case MAX_BATCH_SIZE -> "gptjt.engine.max-batch-size";
+            case MAX_WAIT -> "gptjt.engine.max-wait";
+            case MAX_QUEUE -> "gptjt.engine.max-queue";
+            case MAX_NEW_TOKENS_CAP -> "gptjt.engine.max-new-tokens-cap";
+            case MAX_QUEUE_AGE -> "gptjt.engine.max-queue-age";
+            case MEMORY_BUDGET -> "gptjt.engine.memory-budget";
+            case MAX_CONTEXT -> "gptjt.engine.max-context";
+            // No key sets it: it keeps the engine's default, which breaks no rule.
+            case INTER_OP_THREADS -> "the engine's " + setting.key();
+        };
     }
 
     interface Engine {

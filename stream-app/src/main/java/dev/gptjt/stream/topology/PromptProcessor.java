@@ -9,7 +9,6 @@ import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.internal.Header;
 import dev.gptjt.schema.internal.ParkedPrompt;
 import dev.gptjt.schema.internal.PendingPrompt;
-import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.schema.wire.WireFormatException;
 import dev.gptjt.schema.wire.WireFormatUnavailableException;
@@ -18,14 +17,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.Headers;
@@ -35,8 +30,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.jboss.logging.Logger;
 
 /**
@@ -45,7 +38,8 @@ import org.jboss.logging.Logger;
  * <p>Crash safety: a prompt is written to the changelogged pending store in {@link #process} before
  * it returns (Kafka Streams may commit its offset right after), and deleted only when its result is
  * forwarded from the wall-clock punctuator. A prompt lost in memory (crash, rebalance) is therefore
- * still in the store of whichever instance owns the task next, and {@link #init} resubmits it.
+ * still in the store of whichever instance owns the task next, and {@link #init} resubmits it. The store and
+ * what this task knows of each stored record change together, in {@link PendingLedger}.
  *
  * <p>The stream thread never waits on inference: submission to the shared engine returns a future
  * at once, and the punctuator forwards only futures already done. A full engine queue leaves the
@@ -53,31 +47,34 @@ import org.jboss.logging.Logger;
  */
 final class PromptProcessor implements Processor<byte[], byte[], byte[], Outbound> {
     private static final Logger LOG = Logger.getLogger(PromptProcessor.class);
-    /** The pending store always holds single-object Avro, whatever the topics' wire format. */
-    private static final WireFormat STORE_CODEC = new SingleObjectWireFormat();
 
     private final TopologySettings settings;
     private final Dispatcher dispatcher;
     private final WireFormat wire;
     private final Clock clock;
     private final RequestValidator validator;
+    private final TopologyMetrics metrics;
 
     private ProcessorContext<byte[], Outbound> context;
-    private KeyValueStore<String, byte[]> store;
-    /** Submitted prompts by store key, in submission order. */
-    private final Map<String, InFlight> inFlight = new LinkedHashMap<>();
-    /** Stored prompts not yet accepted by the engine (queue full, or restored), in arrival order. */
-    private final Set<String> waiting = new LinkedHashSet<>();
-    /** Stored records not yet decoded: the schema registry did not answer (registry wire format), in arrival order. */
-    private final Set<String> parked = new LinkedHashSet<>();
+    /** Every stored record of this task and its state; with the pending store, changed only through it. */
+    private PendingLedger ledger;
     /** While the registry does not answer, parked records are tried again this often, not at every punctuation. */
     private static final Duration PARKED_RETRY = Duration.ofSeconds(1);
 
     private Instant nextParkedRetry = Instant.MIN;
 
-    private record InFlight(PendingPrompt pending, CompletableFuture<Dispatcher.Outcome> future) {}
-
-    private final TopologyMetrics metrics;
+    /** What became of a record offered to {@link #accept}. */
+    enum Admission {
+        /** Decoded and checked: stored, waiting for the engine. */
+        QUEUED,
+        /** Unreadable or refused: its dead letter forwarded, nothing of it kept (an earlier copy settled too). */
+        DEAD_LETTERED,
+        /**
+         * The schema registry did not answer decoding it or encoding its dead letter: nothing forwarded; kept as it
+         * came, parked, for {@link #retryParked} to try again.
+         */
+        PARKED
+    }
 
     PromptProcessor(
             TopologySettings settings,
@@ -100,22 +97,9 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
     @Override
     public void init(ProcessorContext<byte[], Outbound> context) {
         this.context = context;
-        this.store = context.getStateStore(PromptTopology.PENDING_STORE);
+        this.ledger = new PendingLedger(context.getStateStore(PromptTopology.PENDING_STORE), metrics);
         // Called once the store is restored: whatever it holds was accepted earlier and never answered.
-        int restored = 0;
-        try (KeyValueIterator<String, byte[]> all = store.all()) {
-            while (all.hasNext()) {
-                var entry = all.next();
-                if (STORE_CODEC.decode(PromptTopology.PENDING_STORE, entry.value) instanceof ParkedPrompt) {
-                    parked.add(entry.key);
-                } else {
-                    waiting.add(entry.key);
-                    restored++;
-                }
-            }
-        }
-        metrics.pending(restored);
-        metrics.parked(parked.size());
+        int restored = ledger.adoptUntracked();
         if (restored > 0) {
             LOG.infof("task %s: resubmitting %d pending prompts restored from the store", context.taskId(), restored);
         }
@@ -125,19 +109,11 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
     }
 
     /**
-     * Safety net: any stored prompt that is neither in the engine nor waiting (it cannot happen by
-     * design, but a lost prompt must never be silent) is picked up again.
+     * Safety net: any stored prompt the ledger does not track (it cannot happen by design, but a lost prompt must
+     * never be silent) is picked up again.
      */
     private void reconcile() {
-        int found = 0;
-        try (KeyValueIterator<String, byte[]> all = store.all()) {
-            while (all.hasNext()) {
-                String key = all.next().key;
-                if (!inFlight.containsKey(key) && !parked.contains(key) && waiting.add(key)) {
-                    found++;
-                }
-            }
-        }
+        int found = ledger.adoptUntracked();
         if (found > 0) {
             LOG.warnf("task %s: %d stored prompts were not tracked; resubmitting them", context.taskId(), found);
             submitWaiting();
@@ -160,42 +136,38 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
                 .setValue(ByteBuffer.wrap(record.value() == null ? new byte[0] : record.value()))
                 .setReceivedAt(now)
                 .build();
-        try {
-            if (record.value() == null) {
-                forward(
+        Admission admission = record.value() == null
+                ? deadLetter(
+                        key,
                         source,
                         ResultFactory.unreadable(
-                                meta.topic(), meta.partition(), meta.offset(), null, "record has no value", now));
-                return;
-            }
-            accept(key, source, now);
-        } catch (WireFormatUnavailableException e) {
-            park(key, source, e);
-            return;
+                                meta.topic(), meta.partition(), meta.offset(), null, "record has no value", now))
+                : accept(key, source, now);
+        if (admission == Admission.QUEUED) {
+            // Backpressure: when the engine's queue is full, wait (bounded) for room rather than read on;
+            // returns at once when there is room. The prompt is safe in the store either way.
+            dispatcher.awaitCapacity(settings.maxBlock());
+            submitWaiting();
         }
-        // Backpressure: when the engine's queue is full, wait (bounded) for room rather than read on;
-        // returns at once when there is room. The prompt is safe in the store either way.
-        dispatcher.awaitCapacity(settings.maxBlock());
-        submitWaiting();
     }
 
     /**
-     * Decodes and checks a record: a dead letter forwarded for one that cannot be read or is refused (true), or the
-     * prompt stored under {@code key} and waiting for the engine (false).
-     *
-     * @throws WireFormatUnavailableException when the schema registry did not answer (nothing forwarded or stored)
+     * Decodes and checks a record, stored under {@code key} when it may go to the engine; says what became of it.
+     * Whatever the key held before (a redelivered record's earlier copy) is replaced or, dead-lettered, settled.
      */
-    private boolean accept(String key, ParkedPrompt source, Instant now) {
+    private Admission accept(String key, ParkedPrompt source, Instant now) {
         byte[] value = bytes(source.getValue());
         PromptRequest request;
         try {
             request = wire.decode(source.getTopic(), value, PromptRequest.class);
+        } catch (WireFormatUnavailableException e) {
+            return park(key, source, e);
         } catch (WireFormatException e) {
-            forward(
+            return deadLetter(
+                    key,
                     source,
                     ResultFactory.unreadable(
                             source.getTopic(), source.getPartition(), source.getOffset(), value, e.getMessage(), now));
-            return true;
         }
         PendingPrompt pending = PendingPrompt.newBuilder()
                 .setRequest(request)
@@ -208,55 +180,59 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
                 .build();
         Optional<Rejection> rejection = validator.check(request, now);
         if (rejection.isPresent()) {
-            forward(pending, settings.failuresTopic(), ResultFactory.failure(pending, rejection.get(), now));
-            return true;
+            try {
+                forward(pending, settings.failuresTopic(), ResultFactory.failure(pending, rejection.get(), now));
+            } catch (WireFormatUnavailableException e) {
+                return park(key, source, e);
+            }
+            ledger.settle(key);
+            return Admission.DEAD_LETTERED;
         }
-        boolean replaced = inFlight.remove(key) != null | waiting.contains(key);
-        store.put(key, STORE_CODEC.encode(PromptTopology.PENDING_STORE, pending));
-        waiting.add(key);
-        if (!replaced) {
-            metrics.pending(1);
+        ledger.queue(key, pending);
+        return Admission.QUEUED;
+    }
+
+    /** Forwards a dead letter for a record as it came, settling its key; parks the record if the registry is away. */
+    private Admission deadLetter(String key, ParkedPrompt source, PromptFailure failure) {
+        try {
+            forward(source.getKey(), source.getHeaders(), settings.failuresTopic(), failure);
+        } catch (WireFormatUnavailableException e) {
+            return park(key, source, e);
         }
-        return false;
+        ledger.settle(key);
+        return Admission.DEAD_LETTERED;
     }
 
     /**
      * Keeps a record the registry could not help decode (or whose dead letter it could not help encode) as it came,
      * in the store, for {@link #retryParked} to decode once the registry answers: not dead-lettered, not lost.
      */
-    private void park(String key, ParkedPrompt source, WireFormatUnavailableException cause) {
-        if (parked.isEmpty()) {
+    private Admission park(String key, ParkedPrompt source, WireFormatUnavailableException cause) {
+        int parked = ledger.parked();
+        if (parked > 0) {
+            LOG.debugf("task %s: %d parked; %s", context.taskId(), parked, cause.getMessage());
+        } else {
             LOG.warnf("task %s: %s; prompts wait in the store until it answers", context.taskId(), cause.getMessage());
         }
-        store.put(key, STORE_CODEC.encode(PromptTopology.PENDING_STORE, source));
-        if (parked.add(key)) {
-            metrics.parked(1);
-        }
+        ledger.park(key, source);
+        return Admission.PARKED;
     }
 
     /** Decodes the parked records in arrival order, until the registry fails to answer again. */
     private void retryParked() {
         Instant now = clock.instant();
+        List<String> parked = ledger.keysIn(PendingLedger.Parked.class);
         if (parked.isEmpty() || now.isBefore(nextParkedRetry)) {
             return;
         }
-        for (Iterator<String> it = parked.iterator(); it.hasNext(); ) {
-            String key = it.next();
-            byte[] bytes = store.get(key);
-            SpecificRecord stored = bytes == null ? null : STORE_CODEC.decode(PromptTopology.PENDING_STORE, bytes);
-            if (stored instanceof ParkedPrompt source) {
-                try {
-                    if (accept(key, source, now)) {
-                        store.delete(key); // answered with a dead letter
-                    }
-                } catch (WireFormatUnavailableException stillDown) {
-                    LOG.debugf("task %s: %d parked; %s", context.taskId(), parked.size(), stillDown.getMessage());
-                    nextParkedRetry = now.plus(PARKED_RETRY);
-                    return;
-                }
+        for (String key : parked) {
+            if (!(ledger.stored(key) instanceof ParkedPrompt source)) {
+                throw new IllegalStateException(key + " is parked but the store holds no parked record");
             }
-            it.remove(); // decoded now, or replaced by its redelivery, or gone
-            metrics.parked(-1);
+            if (accept(key, source, now) == Admission.PARKED) {
+                nextParkedRetry = now.plus(PARKED_RETRY);
+                return;
+            }
         }
         LOG.infof("task %s: the schema registry answers again; every parked prompt is decoded", context.taskId());
     }
@@ -266,8 +242,7 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
         retryParked();
         submitWaiting();
         Instant now = clock.instant();
-        for (Iterator<Map.Entry<String, InFlight>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<String, InFlight> entry = it.next();
+        for (Map.Entry<String, PendingLedger.InFlight> entry : ledger.inFlight()) {
             CompletableFuture<Dispatcher.Outcome> future = entry.getValue().future();
             if (!future.isDone()) {
                 continue;
@@ -278,16 +253,13 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
                 if (!forwarded(pending, outcome.topic(), outcome.value())) {
                     return; // the registry did not answer: the result waits for a later punctuation
                 }
-                it.remove();
-                store.delete(entry.getKey());
-                metrics.pending(-1);
+                ledger.settle(entry.getKey());
                 continue;
             }
             EngineException error =
                     EngineException.from(future.handle((r, t) -> t).join());
             if (error.code() == ErrorCode.OVERLOADED || error.code() == ErrorCode.CLOSED) {
-                it.remove();
-                waiting.add(entry.getKey()); // not an answer: try again later (or leave it to the next owner)
+                ledger.handedBack(entry.getKey()); // not an answer: try again later (or leave it to the next owner)
                 continue;
             }
             if (!forwarded(
@@ -296,28 +268,21 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
                     ResultFactory.failure(pending, new Rejection(reasonOf(error.code()), error.getMessage()), now))) {
                 return;
             }
-            it.remove();
-            store.delete(entry.getKey());
-            metrics.pending(-1);
+            ledger.settle(entry.getKey());
         }
     }
 
     /** Submits waiting prompts in order until the engine's queue is full. */
     private void submitWaiting() {
-        for (Iterator<String> it = waiting.iterator(); it.hasNext(); ) {
-            String key = it.next();
-            byte[] bytes = store.get(key);
-            SpecificRecord stored = bytes == null ? null : STORE_CODEC.decode(PromptTopology.PENDING_STORE, bytes);
-            if (!(stored instanceof PendingPrompt pending)) {
-                it.remove(); // gone, or parked again by a redelivery the registry could not decode
-                continue;
+        for (String key : ledger.keysIn(PendingLedger.Waiting.class)) {
+            if (!(ledger.stored(key) instanceof PendingPrompt pending)) {
+                throw new IllegalStateException(key + " is waiting but the store holds no pending prompt");
             }
             CompletableFuture<Dispatcher.Outcome> future = dispatcher.submit(pending);
             if (future.isCompletedExceptionally() && isOverloaded(future)) {
                 return; // the queue is full: keep this and the rest waiting for the next punctuation
             }
-            it.remove();
-            inFlight.put(key, new InFlight(pending, future));
+            ledger.submitted(key, pending, future);
         }
     }
 
@@ -349,11 +314,6 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
             LOG.warnf("task %s: %s; results wait until it answers", context.taskId(), e.getMessage());
             return false;
         }
-    }
-
-    /** A dead letter for a record as it came. */
-    private void forward(ParkedPrompt source, PromptFailure failure) {
-        forward(source.getKey(), source.getHeaders(), settings.failuresTopic(), failure);
     }
 
     private void forward(PendingPrompt pending, String topic, SpecificRecord value) {
@@ -396,12 +356,8 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
     /** The task moves away (rebalance, shutdown): its prompts stay in the store for the next owner. */
     @Override
     public void close() {
-        metrics.pending(-pending());
-        metrics.parked(-parked.size());
-    }
-
-    /** Prompts of this task not yet answered (in the engine or waiting for room). */
-    int pending() {
-        return inFlight.size() + waiting.size();
+        if (ledger != null) {
+            ledger.release();
+        }
     }
 }

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.engine.BatchFormation;
 import dev.gptjt.engine.DecodingBackend;
+import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.tasks.TaskDefinition;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -56,6 +58,67 @@ class ConfigValidatorTest {
                         && m.contains("gptjt.tasks.mine")
                         && m.contains("gptjt convert"),
                 m);
+    }
+
+    @Test
+    void shouldNameEachBrokenEngineLimitByItsOwnKey() {
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> ConfigValidator.validate(TestConfig.load(Map.of(
+                        "gptjt.model.device-id", "-1",
+                        "gptjt.model.intra-op-threads", "-1",
+                        "gptjt.engine.max-wait", "-1s",
+                        "gptjt.engine.max-new-tokens-cap", "0",
+                        "gptjt.engine.max-queue-age", "-1s",
+                        "gptjt.engine.max-context", "-1"))));
+        assertEquals("""
+                invalid configuration:
+                  - gptjt.model.device-id must be >= 0
+                  - gptjt.model.intra-op-threads must be >= 0
+                  - gptjt.engine.max-wait must not be negative
+                  - gptjt.engine.max-new-tokens-cap must be >= 1
+                  - gptjt.engine.max-queue-age must not be negative
+                  - gptjt.engine.max-context must not be negative""", e.getMessage());
+    }
+
+    @Test
+    void shouldRefuseANegativeMaxContextAtStartNamingItsKey() {
+        // Checked only when the engine was built, the refusal named no key (max-context must not be negative).
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> ConfigValidator.validate(TestConfig.load(Map.of("gptjt.engine.max-context", "-1"))));
+        assertTrue(e.getMessage().contains("gptjt.engine.max-context must not be negative"), e.getMessage());
+    }
+
+    @Test
+    void shouldMapEveryEngineKeyToItsSetting() {
+        EngineConfig config = GptjtConfig.engineConfig(TestConfig.load(Map.ofEntries(
+                Map.entry("gptjt.model.device-id", "3"),
+                Map.entry("gptjt.model.intra-op-threads", "5"),
+                Map.entry("gptjt.model.spin-wait", "true"),
+                Map.entry("gptjt.engine.max-batch-size", "4"),
+                Map.entry("gptjt.engine.max-wait", "7ms"),
+                Map.entry("gptjt.engine.max-queue", "9"),
+                Map.entry("gptjt.engine.max-queue-age", "11s"),
+                Map.entry("gptjt.engine.max-new-tokens-cap", "13"),
+                Map.entry("gptjt.engine.memory-budget", "1G"),
+                Map.entry("gptjt.engine.max-context", "512"),
+                Map.entry("gptjt.engine.jump-forward", "false"),
+                Map.entry("gptjt.engine.backend", "java-loop"))));
+        assertEquals(3, config.deviceId());
+        assertEquals(5, config.intraOpThreads());
+        assertEquals(0, config.interOpThreads());
+        assertTrue(config.spinWait());
+        assertEquals(4, config.maxBatchSize());
+        assertEquals(Duration.ofMillis(7), config.maxWait());
+        assertEquals(9, config.maxQueue());
+        assertEquals(Duration.ofSeconds(11), config.maxQueueAge());
+        assertEquals(13, config.maxNewTokensCap());
+        assertEquals(1L << 30, config.memoryBudget());
+        assertEquals(512, config.maxContext());
+        assertEquals(false, config.jumpForward());
+        assertEquals(DecodingBackend.JAVA_LOOP, config.backend());
+        assertEquals(false, GptjtConfig.engineConfig(TestConfig.load(Map.of())).spinWait());
     }
 
     @Test

@@ -89,14 +89,17 @@ public final class EngineBench {
             int repeat,
             int threads,
             Path ortProfile) {
-        EngineConfig config = EngineConfig.defaults(model)
-                .withBatching(batchSize, Duration.ofSeconds(1), Math.max(batchSize, 64))
-                .withMaxNewTokensCap(Math.max(newTokens, 1))
+        EngineConfig config = EngineConfig.builder(model)
+                .maxBatchSize(batchSize)
+                .maxWait(Duration.ofSeconds(1))
+                .maxQueue(Math.max(batchSize, 64))
+                .maxNewTokensCap(Math.max(newTokens, 1))
                 // the memory plan's KV cache for what this workload spans, not the model's whole context
-                .withMaxContext(promptTokens + Math.max(newTokens, 1))
-                .withThreads(threads, 0)
-                .withBackend(backend)
-                .withOrtProfile(ortProfile);
+                .maxContext(promptTokens + Math.max(newTokens, 1))
+                .intraOpThreads(threads)
+                .backend(backend)
+                .ortProfile(ortProfile)
+                .build();
         GenerationParams params = GenerationParams.DEFAULTS
                 .withMaxNewTokens(newTokens)
                 .withIgnoreEos(backend != DecodingBackend.IN_GRAPH);
