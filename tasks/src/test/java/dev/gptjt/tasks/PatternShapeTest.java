@@ -1,10 +1,10 @@
 package dev.gptjt.tasks;
 
-import static dev.gptjt.tasks.MaskOracle.EOS;
-import static dev.gptjt.tasks.MaskOracle.MASKS;
-import static dev.gptjt.tasks.MaskOracle.bruteForce;
-import static dev.gptjt.tasks.MaskOracle.ids;
-import static dev.gptjt.tasks.MaskOracle.walk;
+import static dev.gptjt.engine.constraint.MaskOracle.EOS;
+import static dev.gptjt.engine.constraint.MaskOracle.MASKS;
+import static dev.gptjt.engine.constraint.MaskOracle.bruteForce;
+import static dev.gptjt.engine.constraint.MaskOracle.ids;
+import static dev.gptjt.engine.constraint.MaskOracle.walk;
 import static dev.gptjt.testing.PropertyCheck.forAll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,6 +18,7 @@ import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.constraint.MaskOracle;
 import dev.gptjt.testing.Draw;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,11 +1,11 @@
 package dev.gptjt.tasks;
 
-import static dev.gptjt.tasks.MaskOracle.EOS;
-import static dev.gptjt.tasks.MaskOracle.MASKS;
-import static dev.gptjt.tasks.MaskOracle.TOKEN_BYTES;
-import static dev.gptjt.tasks.MaskOracle.bruteForce;
-import static dev.gptjt.tasks.MaskOracle.ids;
-import static dev.gptjt.tasks.MaskOracle.walk;
+import static dev.gptjt.engine.constraint.MaskOracle.EOS;
+import static dev.gptjt.engine.constraint.MaskOracle.MASKS;
+import static dev.gptjt.engine.constraint.MaskOracle.TOKEN_BYTES;
+import static dev.gptjt.engine.constraint.MaskOracle.bruteForce;
+import static dev.gptjt.engine.constraint.MaskOracle.ids;
+import static dev.gptjt.engine.constraint.MaskOracle.walk;
 import static dev.gptjt.testing.PropertyCheck.forAll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.engine.ByteAutomaton;
+import dev.gptjt.engine.constraint.MaskOracle;
 import dev.gptjt.testing.Draw;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

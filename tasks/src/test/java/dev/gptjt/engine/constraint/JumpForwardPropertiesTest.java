@@ -1,17 +1,19 @@
-package dev.gptjt.tasks;
+package dev.gptjt.engine.constraint;
 
-import static dev.gptjt.tasks.MaskOracle.EOS;
-import static dev.gptjt.tasks.MaskOracle.MASKS;
-import static dev.gptjt.tasks.MaskOracle.TOKENIZER;
-import static dev.gptjt.tasks.MaskOracle.TOKEN_BYTES;
-import static dev.gptjt.tasks.MaskOracle.walk;
+import static dev.gptjt.engine.constraint.MaskOracle.EOS;
+import static dev.gptjt.engine.constraint.MaskOracle.MASKS;
+import static dev.gptjt.engine.constraint.MaskOracle.TOKENIZER;
+import static dev.gptjt.engine.constraint.MaskOracle.TOKEN_BYTES;
+import static dev.gptjt.engine.constraint.MaskOracle.walk;
 import static dev.gptjt.testing.PropertyCheck.forAll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.engine.ByteAutomaton;
-import dev.gptjt.engine.constraint.JumpForward;
+import dev.gptjt.tasks.PatternAutomaton;
+import dev.gptjt.tasks.SpanListAutomaton;
+import dev.gptjt.tasks.SpanListInputs;
 import dev.gptjt.testing.Draw;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
