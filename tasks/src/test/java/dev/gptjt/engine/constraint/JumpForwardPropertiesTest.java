@@ -15,6 +15,7 @@ import dev.gptjt.tasks.PatternAutomaton;
 import dev.gptjt.tasks.SpanListAutomaton;
 import dev.gptjt.tasks.SpanListInputs;
 import dev.gptjt.testing.Draw;
+import dev.gptjt.testing.PropertyCheck;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -100,6 +101,9 @@ class JumpForwardPropertiesTest {
 
     @AfterAll
     static void atLeastSomeTokensWereForced() {
+        if (steppedTokens == 0 || System.getProperty(PropertyCheck.TRY) != null) {
+            return; // only examples ran (-Dtest=...#one), or one replayed try: too few outputs to expect a jump in
+        }
         assertTrue(forcedTokens > 0, "no token was ever forced");
         System.out.printf(
                 "jump-forward: %d of %d canonical tokens forced (%.0f%%)%n",
