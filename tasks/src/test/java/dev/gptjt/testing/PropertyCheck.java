@@ -47,18 +47,19 @@ public final class PropertyCheck {
         }
         String property = caller();
         long seed = seed();
-        int only = Integer.getInteger(TRY, 0);
+        int only = onlyTry(tries);
         for (int n = 1; n <= tries; n++) {
             if (only != 0 && n != only) {
                 continue;
             }
-            T input = generator.draw(new Random(trySeed(seed, n)));
+            T input = null;
             try {
+                input = generator.draw(new Random(trySeed(seed, n)));
                 check.check(input);
             } catch (Exception | AssertionError failure) {
                 throw new AssertionError(
                         property + " failed at try " + n + " of " + tries + " (seed " + seed + ")\n"
-                                + "  input: " + describe(input) + "\n"
+                                + "  input: " + (input == null ? "(its generator failed)" : describe(input)) + "\n"
                                 + "  replay: -Dtest='" + property + "' -D" + SEED + "=" + seed + " -D" + TRY + "="
                                 + n + "\n"
                                 + "  " + failure,
@@ -127,6 +128,25 @@ public final class PropertyCheck {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(SEED + " is a long (as a failure prints it), not '" + fixed + "'", e);
         }
+    }
+
+    /** The try asked for, 0 for all; one the property does not have is refused rather than passed by running none. */
+    private static int onlyTry(int tries) {
+        String asked = System.getProperty(TRY);
+        if (asked == null || asked.isBlank()) {
+            return 0;
+        }
+        int n;
+        try {
+            n = Integer.parseInt(asked.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    TRY + " is a try number (as a failure prints it), not '" + asked + "'", e);
+        }
+        if (n < 1 || n > tries) {
+            throw new IllegalArgumentException(TRY + "=" + n + " asked, but this property has tries 1 to " + tries);
+        }
+        return n;
     }
 
     /** SplitMix64 of the seed's n-th step: tries independent of each other, each one a function of (seed, n). */

@@ -105,6 +105,34 @@ class PropertyCheckTest {
     }
 
     @Test
+    void shouldRefuseToReplayATryThePropertyDoesNotHave() {
+        System.setProperty(PropertyCheck.SEED, "5");
+        System.setProperty(PropertyCheck.TRY, "21");
+        List<Case> seen = new ArrayList<>();
+        IllegalArgumentException refused =
+                assertThrows(IllegalArgumentException.class, () -> PropertyCheck.forAll(20, Case::draw, seen::add));
+        assertTrue(refused.getMessage().contains("tries 1 to 20"), refused.getMessage());
+        assertTrue(seen.isEmpty(), "a replay that checks nothing must not pass");
+    }
+
+    @Test
+    void shouldNameTheSeedAndTryWhenTheGeneratorItselfFails() {
+        System.setProperty(PropertyCheck.SEED, "11");
+        System.clearProperty(PropertyCheck.TRY);
+        AssertionError failure = assertThrows(
+                AssertionError.class,
+                () -> PropertyCheck.forAll(
+                        10,
+                        random -> {
+                            throw new IllegalStateException("no input today");
+                        },
+                        input -> {}));
+        assertTrue(failure.getMessage().contains("failed at try 1 of 10 (seed 11)"), failure.getMessage());
+        assertTrue(failure.getMessage().contains("(its generator failed)"), failure.getMessage());
+        assertTrue(failure.getMessage().contains("no input today"), failure.getMessage());
+    }
+
+    @Test
     void shouldShowTheWholeInputOfATestInAnotherPackage() {
         // the property tests' inputs are package-private records of their own packages, not of this one
         assertEquals(
