@@ -1,10 +1,11 @@
 package dev.gptjt.tasks;
 
-import static dev.gptjt.tasks.MaskOracle.EOS;
-import static dev.gptjt.tasks.MaskOracle.MASKS;
-import static dev.gptjt.tasks.MaskOracle.bruteForce;
-import static dev.gptjt.tasks.MaskOracle.ids;
-import static dev.gptjt.tasks.MaskOracle.walk;
+import static dev.gptjt.engine.constraint.MaskOracle.EOS;
+import static dev.gptjt.engine.constraint.MaskOracle.MASKS;
+import static dev.gptjt.engine.constraint.MaskOracle.bruteForce;
+import static dev.gptjt.engine.constraint.MaskOracle.ids;
+import static dev.gptjt.engine.constraint.MaskOracle.walk;
+import static dev.gptjt.testing.PropertyCheck.forAll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,6 +18,8 @@ import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.constraint.MaskOracle;
+import dev.gptjt.testing.Draw;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,13 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.regex.Pattern;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
 
 /**
  * The {@code pattern} shape: masks over GPT-2's vocabulary equal a brute-force walk, are never empty, and every
@@ -48,13 +45,30 @@ class PatternShapeTest {
     private static final List<String> PATTERNS =
             List.of(CURRENCY, CSV_LINE, "(yes|no)", "-?[0-9]+(\\.[0-9]+)?", "[a-zé€😀 ]{2,12}", "a|ab|abc");
 
-    @Provide
-    Arbitrary<String> patterns() {
-        return Arbitraries.of(PATTERNS);
+    /** A pattern and the seed of a random walk through its automaton. */
+    record Walk(String pattern, long walkSeed) {
+        static Walk draw(Random random) {
+            return new Walk(Draw.oneOf(random, PATTERNS), random.nextLong());
+        }
     }
 
-    @Property(tries = 30)
-    void shouldMaskExactlyWhatABruteForceWalkAllows(@ForAll("patterns") String pattern, @ForAll long seed) {
+    /** A walk within {@code budget} tokens, taking the longest token allowed or a random one. */
+    record BudgetedWalk(String pattern, long walkSeed, boolean longest, int budget) {
+        static BudgetedWalk draw(Random random) {
+            return new BudgetedWalk(
+                    Draw.oneOf(random, PATTERNS),
+                    random.nextLong(),
+                    random.nextBoolean(),
+                    Draw.betweenWithEnds(random, 20, 40));
+        }
+    }
+
+    @Test
+    void shouldMaskExactlyWhatABruteForceWalkAllows() {
+        forAll(30, Walk::draw, walk -> maskExactlyWhatABruteForceWalkAllows(walk.pattern(), walk.walkSeed()));
+    }
+
+    private static void maskExactlyWhatABruteForceWalkAllows(String pattern, long seed) {
         PatternAutomaton automaton = PatternAutomaton.of(pattern, " ", "\n");
         Random random = new Random(seed);
         int state = automaton.start();
@@ -68,12 +82,17 @@ class PatternShapeTest {
         }
     }
 
-    @Property(tries = 80)
-    void shouldAlwaysWriteTextThePatternMatchesWithinTheBudget(
-            @ForAll("patterns") String pattern,
-            @ForAll long seed,
-            @ForAll boolean longest,
-            @ForAll @IntRange(min = 20, max = 40) int budget) {
+    @Test
+    void shouldAlwaysWriteTextThePatternMatchesWithinTheBudget() {
+        forAll(
+                80,
+                BudgetedWalk::draw,
+                walk -> alwaysWriteTextThePatternMatchesWithinTheBudget(
+                        walk.pattern(), walk.walkSeed(), walk.longest(), walk.budget()));
+    }
+
+    private static void alwaysWriteTextThePatternMatchesWithinTheBudget(
+            String pattern, long seed, boolean longest, int budget) {
         PatternAutomaton automaton = PatternAutomaton.of(pattern, " ", "\n");
         Random random = new Random(seed);
         ByteArrayOutputStream written = new ByteArrayOutputStream();
@@ -99,7 +118,7 @@ class PatternShapeTest {
         assertTrue(Pattern.compile(pattern).matcher(answer).matches(), pattern + " against " + answer);
     }
 
-    @Example
+    @Test
     void shouldAnswerTheCardsCurrencyAndDataCleaningInputsInTheirPatterns() throws Exception {
         Map<String, TaskDefinition> tasks =
                 TaskProperties.load(MODELS.getParent().resolve("stream-app/src/main/resources/application.properties"));
@@ -139,7 +158,7 @@ class PatternShapeTest {
         }
     }
 
-    @Example
+    @Test
     void shouldRefuseAnInvalidPatternAtStartNamingTheKey() throws Exception {
         Path file = Files.createTempFile("tasks", ".properties");
         Files.writeString(file, """

@@ -1,17 +1,20 @@
 package dev.gptjt.tasks;
 
-import static dev.gptjt.tasks.MaskOracle.EOS;
-import static dev.gptjt.tasks.MaskOracle.MASKS;
-import static dev.gptjt.tasks.MaskOracle.TOKEN_BYTES;
-import static dev.gptjt.tasks.MaskOracle.bruteForce;
-import static dev.gptjt.tasks.MaskOracle.ids;
-import static dev.gptjt.tasks.MaskOracle.walk;
+import static dev.gptjt.engine.constraint.MaskOracle.EOS;
+import static dev.gptjt.engine.constraint.MaskOracle.MASKS;
+import static dev.gptjt.engine.constraint.MaskOracle.TOKEN_BYTES;
+import static dev.gptjt.engine.constraint.MaskOracle.bruteForce;
+import static dev.gptjt.engine.constraint.MaskOracle.ids;
+import static dev.gptjt.engine.constraint.MaskOracle.walk;
+import static dev.gptjt.testing.PropertyCheck.forAll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.engine.ByteAutomaton;
+import dev.gptjt.engine.constraint.MaskOracle;
+import dev.gptjt.testing.Draw;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
@@ -19,12 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
 
 /**
  * The {@code spans} shape's automaton under GPT-2's real vocabulary: the fast mask is the brute-force walk of every
@@ -40,76 +38,45 @@ class SpanListAutomatonPropertiesTest {
         return typed ? SpanListAutomaton.Format.DEFAULT.withTypes(TYPES) : SpanListAutomaton.Format.DEFAULT;
     }
 
-    @Provide
-    Arbitrary<String> inputs() {
-        Arbitrary<String> words = Arbitraries.oneOf(
-                Arbitraries.of(
-                        "Seattle",
-                        "Portland",
-                        "Vikash",
-                        "Berg",
-                        "Microsoft,",
-                        "Satya",
-                        "Nadella,",
-                        "the",
-                        "CEO",
-                        "São",
-                        "Paulo",
-                        "Zürich",
-                        "東京",
-                        "🚀",
-                        "👩‍💻",
-                        "<|endoftext|>",
-                        "none",
-                        "None",
-                        "and",
-                        "(Acme)",
-                        "a;b",
-                        "x|y",
-                        "\"quoted\"",
-                        "St.",
-                        "Louis",
-                        "@cityhall",
-                        "#tag",
-                        "N/A",
-                        "-",
-                        "U.S.",
-                        "O'Brien",
-                        "—",
-                        "…",
-                        "ß",
-                        "İstanbul",
-                        "naïve",
-                        "\t",
-                        "Entities:",
-                        "x,y",
-                        "e\u0301"),
-                Arbitraries.strings()
-                        .withCharRange('!', '~')
-                        .withCharRange('À', 'ÿ')
-                        .withCharRange('一', '丁')
-                        .ofMinLength(1)
-                        .ofMaxLength(8));
-        Arbitrary<String> separators = Arbitraries.of(" ", " ", " ", ", ", "\n", "  ", " - ", "; ");
-        return Arbitraries.integers().between(0, 14).flatMap(n -> {
-            if (n == 0) {
-                return Arbitraries.just("");
-            }
-            return words.list()
-                    .ofSize(n)
-                    .flatMap(ws -> separators.list().ofSize(n).map(seps -> {
-                        StringBuilder s = new StringBuilder();
-                        for (int i = 0; i < ws.size(); i++) {
-                            s.append(ws.get(i)).append(i < ws.size() - 1 ? seps.get(i) : "");
-                        }
-                        return s.toString();
-                    }));
-        });
+    /** An input, typed or not, and the seed of a random walk through its list. */
+    record Walk(String input, long walkSeed, boolean typed) {
+        static Walk draw(Random random) {
+            return new Walk(SpanListInputs.draw(random), random.nextLong(), random.nextBoolean());
+        }
     }
 
-    @Property(tries = 40)
-    void shouldMaskExactlyTheTokensABruteForceWalkAllows(
-            @ForAll("inputs") String input, @ForAll long seed, @ForAll boolean typed) {
+    /** A walk that picks its tokens by {@code strategy}. */
+    record StrategyWalk(String input, long walkSeed, Strategy strategy, boolean typed) {
+        static StrategyWalk draw(Random random) {
+            return new StrategyWalk(
+                    SpanListInputs.draw(random),
+                    random.nextLong(),
+                    Draw.oneOf(random, Strategy.class),
+                    random.nextBoolean());
+        }
+    }
+
+    /** A walk within {@code budget} tokens. */
+    record BudgetedWalk(String input, long walkSeed, Strategy strategy, int budget, boolean typed) {
+        static BudgetedWalk draw(Random random) {
+            return new BudgetedWalk(
+                    SpanListInputs.draw(random),
+                    random.nextLong(),
+                    Draw.oneOf(random, Strategy.class),
+                    Draw.betweenWithEnds(random, 6, 40),
+                    random.nextBoolean());
+        }
+    }
+
+    @Test
+    void shouldMaskExactlyTheTokensABruteForceWalkAllows() {
+        forAll(
+                40,
+                Walk::draw,
+                walk -> maskExactlyTheTokensABruteForceWalkAllows(walk.input(), walk.walkSeed(), walk.typed()));
+    }
+
+    private static void maskExactlyTheTokensABruteForceWalkAllows(String input, long seed, boolean typed) {
         SpanListAutomaton automaton = SpanListAutomaton.of(input, format(typed));
         Random random = new Random(seed);
         int state = automaton.start();
@@ -127,9 +94,17 @@ class SpanListAutomatonPropertiesTest {
         }
     }
 
-    @Property(tries = 150)
-    void shouldWriteOnlyListsTheParserAcceptsWithEverySpanFromTheInput(
-            @ForAll("inputs") String input, @ForAll long seed, @ForAll Strategy strategy, @ForAll boolean typed) {
+    @Test
+    void shouldWriteOnlyListsTheParserAcceptsWithEverySpanFromTheInput() {
+        forAll(
+                150,
+                StrategyWalk::draw,
+                walk -> writeOnlyListsTheParserAcceptsWithEverySpanFromTheInput(
+                        walk.input(), walk.walkSeed(), walk.strategy(), walk.typed()));
+    }
+
+    private static void writeOnlyListsTheParserAcceptsWithEverySpanFromTheInput(
+            String input, long seed, Strategy strategy, boolean typed) {
         SpanListAutomaton automaton = SpanListAutomaton.of(input, format(typed));
         Random random = new Random(seed);
         ByteArrayOutputStream written = new ByteArrayOutputStream();
@@ -175,13 +150,17 @@ class SpanListAutomatonPropertiesTest {
         }
     }
 
-    @Property(tries = 100)
-    void shouldCloseEveryListWithinItsTokenBudget(
-            @ForAll("inputs") String input,
-            @ForAll long seed,
-            @ForAll Strategy strategy,
-            @ForAll @net.jqwik.api.constraints.IntRange(min = 6, max = 40) int budget,
-            @ForAll boolean typed) {
+    @Test
+    void shouldCloseEveryListWithinItsTokenBudget() {
+        forAll(
+                100,
+                BudgetedWalk::draw,
+                walk -> closeEveryListWithinItsTokenBudget(
+                        walk.input(), walk.walkSeed(), walk.strategy(), walk.budget(), walk.typed()));
+    }
+
+    private static void closeEveryListWithinItsTokenBudget(
+            String input, long seed, Strategy strategy, int budget, boolean typed) {
         SpanListAutomaton automaton = SpanListAutomaton.of(input, format(typed));
         Random random = new Random(seed);
         int state = automaton.start();
@@ -203,9 +182,16 @@ class SpanListAutomatonPropertiesTest {
                 "closed within " + budget + " tokens: " + quoted(written.toString()) + " for " + quoted(input));
     }
 
-    @Property(tries = 25)
-    void shouldCountTheFewestBytesToTheEndAsABreadthFirstSearchDoes(
-            @ForAll("inputs") String input, @ForAll long seed, @ForAll boolean typed) {
+    @Test
+    void shouldCountTheFewestBytesToTheEndAsABreadthFirstSearchDoes() {
+        forAll(
+                25,
+                Walk::draw,
+                walk -> countTheFewestBytesToTheEndAsABreadthFirstSearchDoes(
+                        walk.input(), walk.walkSeed(), walk.typed()));
+    }
+
+    private static void countTheFewestBytesToTheEndAsABreadthFirstSearchDoes(String input, long seed, boolean typed) {
         SpanListAutomaton automaton = SpanListAutomaton.of(input, format(typed));
         Random random = new Random(seed);
         int state = automaton.start();
@@ -241,7 +227,7 @@ class SpanListAutomatonPropertiesTest {
         return Integer.MAX_VALUE;
     }
 
-    @Example
+    @Test
     void shouldAllowOnlyNoneForAnEmptyInputAndNeverTheUnusedIds() {
         SpanListAutomaton automaton = SpanListAutomaton.of("", SpanListAutomaton.Format.DEFAULT);
         assertTrue(automaton.spans().isEmpty());
@@ -254,7 +240,7 @@ class SpanListAutomatonPropertiesTest {
         }
     }
 
-    @Example
+    @Test
     void shouldNeverWriteAMentionOverlappingOneWrittenAlready() {
         SpanListAutomaton automaton = SpanListAutomaton.of(
                 "Maria Lopez moved from Denver to Boston last spring.", SpanListAutomaton.Format.DEFAULT);
@@ -269,7 +255,7 @@ class SpanListAutomatonPropertiesTest {
         }
     }
 
-    @Example
+    @Test
     void shouldTakeWordAlignedSpansAsTheParserTrimsThem() {
         assertEquals(
                 List.of(

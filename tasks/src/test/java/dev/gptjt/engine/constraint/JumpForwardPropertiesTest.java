@@ -1,29 +1,29 @@
-package dev.gptjt.tasks;
+package dev.gptjt.engine.constraint;
 
-import static dev.gptjt.tasks.MaskOracle.EOS;
-import static dev.gptjt.tasks.MaskOracle.MASKS;
-import static dev.gptjt.tasks.MaskOracle.TOKENIZER;
-import static dev.gptjt.tasks.MaskOracle.TOKEN_BYTES;
-import static dev.gptjt.tasks.MaskOracle.walk;
+import static dev.gptjt.engine.constraint.MaskOracle.EOS;
+import static dev.gptjt.engine.constraint.MaskOracle.MASKS;
+import static dev.gptjt.engine.constraint.MaskOracle.TOKENIZER;
+import static dev.gptjt.engine.constraint.MaskOracle.TOKEN_BYTES;
+import static dev.gptjt.engine.constraint.MaskOracle.walk;
+import static dev.gptjt.testing.PropertyCheck.forAll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.engine.ByteAutomaton;
-import dev.gptjt.engine.constraint.JumpForward;
+import dev.gptjt.tasks.PatternAutomaton;
+import dev.gptjt.tasks.SpanListAutomaton;
+import dev.gptjt.tasks.SpanListInputs;
+import dev.gptjt.testing.Draw;
+import dev.gptjt.testing.PropertyCheck;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Jump-forward against stepping, with stub models in place of the decoder: one that means to write a given output
@@ -45,28 +45,36 @@ class JumpForwardPropertiesTest {
     private static long forcedTokens;
     private static long steppedTokens;
 
-    @Provide
-    Arbitrary<String> inputs() {
-        return new SpanListAutomatonPropertiesTest().inputs();
+    /** A span list's input, typed or not, and the seed of the walk that picks the output aimed at. */
+    record SpanListCase(String input, long walkSeed, boolean typed) {
+        static SpanListCase draw(Random random) {
+            return new SpanListCase(SpanListInputs.draw(random), random.nextLong(), random.nextBoolean());
+        }
     }
 
-    @Property(tries = 120)
-    void shouldWriteTheSameSpanListWithAndWithoutJumpForward(
-            @ForAll("inputs") String input, @ForAll long seed, @ForAll boolean typed) {
-        SpanListAutomaton.Format format = typed
-                ? SpanListAutomaton.Format.DEFAULT.withTypes(List.of("person", "place", "org", "p"))
-                : SpanListAutomaton.Format.DEFAULT;
-        check(() -> SpanListAutomaton.of(input, format), seed, input);
+    /** A pattern and the seed of the walk that picks the output aimed at. */
+    record PatternCase(String pattern, long walkSeed) {
+        static PatternCase draw(Random random) {
+            return new PatternCase(Draw.oneOf(random, PATTERNS), random.nextLong());
+        }
     }
 
-    @Property(tries = 60)
-    void shouldWriteTheSameMatchWithAndWithoutJumpForward(@ForAll("patterns") String pattern, @ForAll long seed) {
-        check(() -> PatternAutomaton.of(pattern, " ", "\n"), seed, pattern);
+    @Test
+    void shouldWriteTheSameSpanListWithAndWithoutJumpForward() {
+        forAll(120, SpanListCase::draw, c -> {
+            SpanListAutomaton.Format format = c.typed()
+                    ? SpanListAutomaton.Format.DEFAULT.withTypes(List.of("person", "place", "org", "p"))
+                    : SpanListAutomaton.Format.DEFAULT;
+            check(() -> SpanListAutomaton.of(c.input(), format), c.walkSeed(), c.input());
+        });
     }
 
-    @Provide
-    Arbitrary<String> patterns() {
-        return Arbitraries.of(PATTERNS);
+    @Test
+    void shouldWriteTheSameMatchWithAndWithoutJumpForward() {
+        forAll(
+                60,
+                PatternCase::draw,
+                c -> check(() -> PatternAutomaton.of(c.pattern(), " ", "\n"), c.walkSeed(), c.pattern()));
     }
 
     /** A target from a random walk of a fresh automaton, then each stub decodes it stepping and jumping. */
@@ -91,15 +99,18 @@ class JumpForwardPropertiesTest {
         }
     }
 
-    @AfterContainer
+    @AfterAll
     static void atLeastSomeTokensWereForced() {
+        if (steppedTokens == 0 || System.getProperty(PropertyCheck.TRY) != null) {
+            return; // only examples ran (-Dtest=...#one), or one replayed try: too few outputs to expect a jump in
+        }
         assertTrue(forcedTokens > 0, "no token was ever forced");
         System.out.printf(
                 "jump-forward: %d of %d canonical tokens forced (%.0f%%)%n",
                 forcedTokens, steppedTokens, 100.0 * forcedTokens / Math.max(1, steppedTokens));
     }
 
-    @Example
+    @Test
     void shouldForceTheRestOfTheOnlySpanAndTheListsEnd() {
         SpanListAutomaton automaton = SpanListAutomaton.of("met Vikash, Nadella", SpanListAutomaton.Format.DEFAULT);
         // GPT-2 writes " Vikash" as " Vik" "ash": after " Vik", "ash" ends the only span that fits, and then ", " (a
@@ -118,7 +129,7 @@ class JumpForwardPropertiesTest {
         assertEquals(2, JUMPS.forced(empty, empty.start(), 2, new byte[0], 0).length, "never past the tokens left");
     }
 
-    @Example
+    @Test
     void shouldLeaveASpaceBeforeAWordForTheModel() {
         PatternAutomaton automaton = PatternAutomaton.of("Answer: (yes|no)", " ", "\n");
         int[] forced = JUMPS.forced(automaton, automaton.start(), 10, new byte[0], 0);
@@ -126,7 +137,7 @@ class JumpForwardPropertiesTest {
         assertEquals(" Answer:", TOKENIZER.decode(forced));
     }
 
-    @Example
+    @Test
     void shouldForceNothingInsideACharacter() {
         PatternAutomaton automaton = PatternAutomaton.of("Zürich|Zöe", "", "");
         // "Z" then 0xC3 are forced, and the character's second byte is the choice: "Z" alone may merge with it

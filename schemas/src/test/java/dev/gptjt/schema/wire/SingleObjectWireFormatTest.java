@@ -1,11 +1,13 @@
-package dev.gptjt.schema;
+package dev.gptjt.schema.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.gptjt.schema.wire.SingleObjectWireFormat;
-import dev.gptjt.schema.wire.WireFormat;
-import dev.gptjt.schema.wire.WireFormatException;
+import dev.gptjt.schema.Completion;
+import dev.gptjt.schema.FailureReason;
+import dev.gptjt.schema.GenerationParams;
+import dev.gptjt.schema.PromptFailure;
+import dev.gptjt.schema.PromptRequest;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

@@ -1,10 +1,8 @@
-package dev.gptjt.schema;
+package dev.gptjt.schema.wire;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gptjt.schema.wire.RegistryWireFormat;
-import dev.gptjt.schema.wire.WireFormatUnavailableException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

@@ -1,11 +1,11 @@
-package dev.gptjt.schema;
+package dev.gptjt.schema.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.gptjt.schema.wire.KnownSchemas;
+import dev.gptjt.schema.PromptRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
