@@ -1,6 +1,7 @@
 package dev.gptjt.engine;
 
 import dev.gptjt.engine.internal.BackendFactory;
+import dev.gptjt.engine.internal.Closing;
 import dev.gptjt.engine.internal.GenerationBackend;
 import dev.gptjt.engine.internal.LabelScores;
 import dev.gptjt.engine.internal.MemoryPlanner;
@@ -10,6 +11,7 @@ import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -86,6 +88,13 @@ public final class InferenceEngine implements AutoCloseable {
         Gpt2Tokenizer tokenizer = Gpt2Tokenizer.load(model.vocabFile(), model.mergesFile());
         GenerationBackend backend = BackendFactory.open(model, config, tokenizer);
         return new InferenceEngine(config, model, tokenizer, backend, listener, plan);
+    }
+
+    /** An engine over {@code backend}, for tests: a fake backend of the engine's own interface. */
+    static InferenceEngine over(EngineConfig config, GenerationBackend backend) {
+        ModelDirectory model = ModelDirectory.open(config.modelDir());
+        Gpt2Tokenizer tokenizer = Gpt2Tokenizer.load(model.vocabFile(), model.mergesFile());
+        return new InferenceEngine(config, model, tokenizer, backend, null, MemoryPlanner.plan(model, config));
     }
 
     /**
@@ -370,15 +379,20 @@ public final class InferenceEngine implements AutoCloseable {
      * Stops taking requests and fails the queued ones with {@link ErrorCode#CLOSED}; the running batch
      * may finish within {@code grace}, after which it is aborted (its requests fail with CLOSED); then
      * every native object is freed. Idempotent.
+     *
+     * @throws RuntimeException when a part fails to close: the first failure, with the later ones suppressed
+     *     in it; every other part is closed all the same
      */
     public void close(Duration grace) {
         if (!closed.compareAndSet(false, true)) {
             return; // the first call frees everything; ORT throws on a session closed twice
         }
-        scheduler.close(grace);
-        backend.close();
-        prefixes.forEach(p -> p.state().close());
+        List<AutoCloseable> parts = new ArrayList<>();
+        parts.add(() -> scheduler.close(grace)); // first: no batch may still run when the sessions close
+        parts.add(backend::close);
+        prefixes.forEach(p -> parts.add(p.state()));
         prefixes.clear();
+        Closing.all(parts);
     }
 
     /** True once {@link #close} has begun. */

@@ -268,17 +268,6 @@ public final class DecoderSession implements AutoCloseable {
         return new EngineException(ErrorCode.MODEL_INVALID, message);
     }
 
-    static void closeQuietly(OrtSession session, OrtSession.SessionOptions options) {
-        try {
-            if (session != null) {
-                session.close();
-            }
-        } catch (OrtException ignored) {
-            // already failing; the original error is the one to report
-        }
-        options.close();
-    }
-
     OrtEnvironment env() {
         return graph.env();
     }

@@ -3,6 +3,7 @@ package dev.gptjt.engine.internal.ort;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
+import dev.gptjt.engine.internal.Closing;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
@@ -263,15 +264,14 @@ final class KvCacheMerge {
 
         @Override
         public void close() {
-            for (OnnxTensor[] tensors : new OnnxTensor[][] {keys, values}) {
-                for (OnnxTensor t : tensors) {
-                    if (t != null) {
-                        t.close();
-                    }
-                }
+            List<AutoCloseable> parts = new ArrayList<>(Arrays.asList(keys));
+            parts.addAll(Arrays.asList(values));
+            try {
+                Closing.all(parts);
+            } finally {
+                owners.forEach(pool::give); // Java buffers: given back whatever a tensor's close threw
+                owners.clear();
             }
-            owners.forEach(pool::give);
-            owners.clear();
         }
     }
 }
