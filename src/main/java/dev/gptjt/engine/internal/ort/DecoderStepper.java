@@ -149,7 +149,8 @@ final class DecoderStepper {
                         OnnxTensor.createTensor(decoder.env(), buffer, new long[] {at.length})));
                 width = at.length;
             }
-            int floats = batch * width * config.vocabSize();
+            int floats = BufferSize.checked("the pass's logits", batch, width, config.vocabSize(), Float.BYTES)
+                    / Float.BYTES;
             if (!pinLogits) {
                 long start = System.nanoTime();
                 OrtSession.Result result = decoder.graph().run(inputs, options);

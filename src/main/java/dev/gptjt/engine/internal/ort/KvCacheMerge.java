@@ -175,8 +175,7 @@ final class KvCacheMerge {
                 }
             }
             if (best == null) {
-                // powers of two: a cache growing a column per step reuses its buffer for many steps
-                return ByteBuffer.allocateDirect(Integer.highestOneBit(Math.max(bytes, 4096) - 1) << 1)
+                return ByteBuffer.allocateDirect(BufferSize.pooledCapacity(bytes))
                         .order(ByteOrder.nativeOrder());
             }
             free.remove(best);
@@ -221,7 +220,8 @@ final class KvCacheMerge {
             try {
                 for (int layer = 0; layer < layers; layer++) {
                     for (boolean key : new boolean[] {true, false}) {
-                        ByteBuffer view = m.lease(batch * heads * length * headSize * element);
+                        ByteBuffer view = m.lease(
+                                BufferSize.checked("a layer's KV cache", batch, heads, length, headSize, element));
                         m.add(key, layer, OnnxTensor.createTensor(decoder.env(), view, shape, decoder.kvType()), view);
                     }
                 }

@@ -63,7 +63,7 @@ public record SharedBackends(
         List<SharedWeightsGraph.Path> paths = new ArrayList<>();
         paths.add(new SharedWeightsGraph.Path(
                 DECODER_PREFIX,
-                DecoderSession.decoderGraph(SharedSession.read(model.modelFile())),
+                DecoderSession.decoderGraph(SharedSession.read(model.modelFile()), model, config),
                 model.modelFile().toString()));
         Path greedyFile = greedy ? InGraphGreedyBackend.file(model) : null;
         if (greedyShared) {
