@@ -1,15 +1,18 @@
 package dev.gptjt.engine;
 
 import dev.gptjt.engine.internal.BackendFactory;
+import dev.gptjt.engine.internal.Closing;
 import dev.gptjt.engine.internal.GenerationBackend;
 import dev.gptjt.engine.internal.LabelScores;
 import dev.gptjt.engine.internal.MemoryPlanner;
 import dev.gptjt.engine.internal.PreparedRequest;
+import dev.gptjt.engine.internal.ort.RuntimeHold;
 import dev.gptjt.engine.internal.scheduler.BatchScheduler;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -42,6 +45,8 @@ public final class InferenceEngine implements AutoCloseable {
     private final LongAdder prefixFallbacks = new LongAdder();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final MemoryPlan plan;
+    /** Keeps ONNX Runtime's environment alive until the backend's sessions are closed (null: none to keep). */
+    private final RuntimeHold runtime;
 
     private InferenceEngine(
             EngineConfig config,
@@ -49,7 +54,9 @@ public final class InferenceEngine implements AutoCloseable {
             Gpt2Tokenizer tokenizer,
             GenerationBackend backend,
             BatchListener listener,
-            MemoryPlan plan) {
+            MemoryPlan plan,
+            RuntimeHold runtime) {
+        this.runtime = runtime;
         this.config = config;
         this.plan = plan;
         this.model = model;
@@ -84,8 +91,27 @@ public final class InferenceEngine implements AutoCloseable {
             throw new EngineException(ErrorCode.MEMORY_PLAN_EXCEEDED, plan.refusal());
         }
         Gpt2Tokenizer tokenizer = Gpt2Tokenizer.load(model.vocabFile(), model.mergesFile());
-        GenerationBackend backend = BackendFactory.open(model, config, tokenizer);
-        return new InferenceEngine(config, model, tokenizer, backend, listener, plan);
+        // before any session: ORT's own shutdown hook must not be the one that frees the environment (RuntimeHold)
+        RuntimeHold runtime = RuntimeHold.take();
+        GenerationBackend backend;
+        try {
+            backend = BackendFactory.open(model, config, tokenizer);
+        } catch (RuntimeException e) {
+            try {
+                runtime.close();
+            } catch (ReflectiveOperationException | RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
+        return new InferenceEngine(config, model, tokenizer, backend, listener, plan, runtime);
+    }
+
+    /** An engine over {@code backend}, for tests: a fake backend of the engine's own interface. */
+    static InferenceEngine over(EngineConfig config, GenerationBackend backend) {
+        ModelDirectory model = ModelDirectory.open(config.modelDir());
+        Gpt2Tokenizer tokenizer = Gpt2Tokenizer.load(model.vocabFile(), model.mergesFile());
+        return new InferenceEngine(config, model, tokenizer, backend, null, MemoryPlanner.plan(model, config), null);
     }
 
     /**
@@ -370,15 +396,21 @@ public final class InferenceEngine implements AutoCloseable {
      * Stops taking requests and fails the queued ones with {@link ErrorCode#CLOSED}; the running batch
      * may finish within {@code grace}, after which it is aborted (its requests fail with CLOSED); then
      * every native object is freed. Idempotent.
+     *
+     * @throws RuntimeException when a part fails to close: the first failure, with the later ones suppressed
+     *     in it; every other part is closed all the same
      */
     public void close(Duration grace) {
         if (!closed.compareAndSet(false, true)) {
             return; // the first call frees everything; ORT throws on a session closed twice
         }
-        scheduler.close(grace);
-        backend.close();
-        prefixes.forEach(p -> p.state().close());
+        List<AutoCloseable> parts = new ArrayList<>();
+        parts.add(() -> scheduler.close(grace)); // first: no batch may still run when the sessions close
+        parts.add(backend::close);
+        prefixes.forEach(p -> parts.add(p.state()));
         prefixes.clear();
+        parts.add(runtime); // last: the environment may be freed only once no session or tensor of ours is left
+        Closing.all(parts);
     }
 
     /** True once {@link #close} has begun. */

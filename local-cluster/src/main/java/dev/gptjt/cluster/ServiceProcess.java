@@ -4,6 +4,7 @@ import dev.gptjt.engine.model.ModelConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -111,6 +112,20 @@ public final class ServiceProcess implements AutoCloseable {
         } catch (IOException e) {
             return "(no log)";
         }
+    }
+
+    /**
+     * SIGTERM, and its exit status once it has exited (a JVM whose shutdown hooks ran: 143).
+     *
+     * @throws IllegalStateException when it is still running after {@code timeout} (it is SIGKILLed then)
+     */
+    public int terminate(Duration timeout) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly().waitFor();
+            throw new IllegalStateException("still running " + timeout.toSeconds() + " s after SIGTERM\n" + logTail());
+        }
+        return process.exitValue();
     }
 
     /** SIGTERM and wait: the graceful path. */

@@ -14,7 +14,10 @@ import java.util.Optional;
  *   after:   hidden [b, s, e] ─ Gather(axis 1, gptjt_logits_positions [k]) ─ MatMul ─ Add ─▶ logits [b, k, V]
  * </pre>
  *
- * The rewrite is skipped (the original graph is used) when the graph does not end in that shape.
+ * The rewrite is skipped (empty: the caller runs the original graph, logits at every position) when the
+ * graph does not end in that shape. An exception from it means the graph ends in that shape but could not be
+ * rewired: the engine refuses such a model at start, naming the cause, rather than fall back in silence to
+ * full-sequence logits (the lm_head at every prompt position, and a [batch, context, vocab] buffer).
  * External weight files are untouched: the rewritten graph is created from bytes with ORT's
  * external-initializer folder pointing at them.
  */

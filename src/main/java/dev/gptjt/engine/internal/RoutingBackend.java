@@ -130,10 +130,9 @@ public final class RoutingBackend implements GenerationBackend {
 
     @Override
     public void close() {
-        try {
-            routes.forEach(r -> r.backend().close());
-        } finally {
-            general.close();
-        }
+        List<AutoCloseable> parts = new ArrayList<>();
+        routes.forEach(r -> parts.add(r.backend()::close));
+        parts.add(general::close);
+        Closing.all(parts); // every backend's natives freed, whatever one of them throws
     }
 }

@@ -1,6 +1,8 @@
 package dev.gptjt.engine.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.FinishReason;
@@ -131,5 +133,43 @@ class RoutingBackendTest {
                         RoutingBackend.bucket(8),
                         RoutingBackend.bucket(9),
                         RoutingBackend.bucket(512)));
+    }
+
+    /** A backend whose close notes that it ran, then throws its own failure (none: closes cleanly). */
+    private static final class ClosingBackend extends Recording {
+        final List<String> closed;
+        final RuntimeException failure;
+
+        ClosingBackend(String name, List<String> closed, RuntimeException failure) {
+            super(name);
+            this.closed = closed;
+            this.failure = failure;
+        }
+
+        @Override
+        public void close() {
+            closed.add(name);
+            if (failure != null) {
+                throw failure;
+            }
+        }
+    }
+
+    @Test
+    void shouldCloseEveryBackendWhenTheFirstThrowsAndSurfaceTheFirstFailure() {
+        List<String> closed = new ArrayList<>();
+        RuntimeException first = new IllegalStateException("greedy session failed to close");
+        RuntimeException second = new IllegalStateException("classify session failed to close");
+        RoutingBackend routing = new RoutingBackend(
+                List.of(
+                        new RoutingBackend.Route(new ClosingBackend("greedy", closed, first), r -> true),
+                        new RoutingBackend.Route(new ClosingBackend("classify", closed, second), r -> true)),
+                new ClosingBackend("loop", closed, null));
+
+        RuntimeException thrown = assertThrows(RuntimeException.class, routing::close);
+
+        assertSame(first, thrown);
+        assertEquals(List.of(second), List.of(thrown.getSuppressed()));
+        assertEquals(List.of("greedy", "classify", "loop"), closed);
     }
 }

@@ -19,6 +19,7 @@ import dev.gptjt.engine.model.ModelDirectory;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -137,20 +138,58 @@ public final class DecoderSession implements AutoCloseable {
     }
 
     private static DecoderSession openHere(ModelDirectory model, EngineConfig engineConfig) {
-        byte[] graph = decoderGraph(SharedSession.read(model.modelFile())).toByteArray();
+        byte[] graph = decoderGraph(SharedSession.read(model.modelFile()), model, engineConfig)
+                .toByteArray();
         return over(model, SharedSession.alone(graph, model.modelFile().toString(), model, engineConfig));
     }
 
     /**
      * The decoder graph a session runs: the export with the lm_head at requested positions only
      * ({@link LogitsSelection}) where its shape allows.
+     *
+     * <p>A graph the rewrite does not apply to (its logits are not the lm_head's {@code MatMul [+ Add]}) runs
+     * as exported, with logits at every position of a pass; then a full batch at the whole context must fit
+     * one Java buffer ({@link BufferSize}), or the start is refused. A rewrite that <em>fails</em> on a graph
+     * it applies to is refused at start, naming the cause: falling back in silence would run the lm_head at
+     * every prompt position (most of a prefill's work) and size logits the rewrite exists to avoid.
+     *
+     * @throws EngineException {@link ErrorCode#MODEL_INVALID} when the rewrite fails;
+     *     {@link ErrorCode#MEMORY_PLAN_EXCEEDED} when full-sequence logits of a full batch cannot be held
      */
-    static OnnxMl.ModelProto decoderGraph(OnnxMl.ModelProto export) {
+    static OnnxMl.ModelProto decoderGraph(OnnxMl.ModelProto export, ModelDirectory model, EngineConfig engineConfig) {
+        Optional<OnnxMl.ModelProto> selecting;
         try {
-            return LogitsSelection.rewrite(export).orElse(export);
+            selecting = LogitsSelection.rewrite(export);
         } catch (RuntimeException e) {
-            return export; // an optimisation only: ORT reports what is wrong with the graph
+            throw new EngineException(
+                    ErrorCode.MODEL_INVALID,
+                    model.modelFile()
+                            + ": the logits-selection rewrite (lm_head at the requested positions only) failed: " + e
+                            + "; its logits must be MatMul [+ Add] of the last hidden states",
+                    e);
         }
+        if (selecting.isPresent()) {
+            return selecting.get();
+        }
+        int rows = engineConfig.maxBatchSize();
+        int context = engineConfig.contextOn(model.config().nPositions());
+        long perRow = BufferSize.bytes(context, model.config().vocabSize(), Float.BYTES);
+        if (BufferSize.bytes(rows, perRow) > BufferSize.MAX_BYTES) {
+            long fits = BufferSize.MAX_BYTES / perRow;
+            throw new EngineException(
+                    ErrorCode.MEMORY_PLAN_EXCEEDED,
+                    model.modelFile() + " computes logits at every position (its logits are not MatMul [+ Add] of the "
+                            + "hidden states, so they cannot be selected): "
+                            + BufferSize.tooLarge(
+                                    "a full batch's logits",
+                                    BufferSize.bytes(rows, perRow),
+                                    rows,
+                                    context,
+                                    model.config().vocabSize(),
+                                    Float.BYTES)
+                            + "; " + (fits > 0 ? "lower max-batch-size to " + fits : "lower max-context"));
+        }
+        return export;
     }
 
     /**
@@ -266,17 +305,6 @@ public final class DecoderSession implements AutoCloseable {
 
     private static EngineException invalid(String message) {
         return new EngineException(ErrorCode.MODEL_INVALID, message);
-    }
-
-    static void closeQuietly(OrtSession session, OrtSession.SessionOptions options) {
-        try {
-            if (session != null) {
-                session.close();
-            }
-        } catch (OrtException ignored) {
-            // already failing; the original error is the one to report
-        }
-        options.close();
     }
 
     OrtEnvironment env() {

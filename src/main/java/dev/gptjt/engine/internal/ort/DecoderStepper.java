@@ -9,6 +9,7 @@ import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
 import dev.gptjt.engine.graph.DecoderGraph;
 import dev.gptjt.engine.graph.LogitsSelection;
+import dev.gptjt.engine.internal.Closing;
 import dev.gptjt.engine.internal.PreparedRequest;
 import dev.gptjt.engine.model.ModelConfig;
 import java.nio.ByteBuffer;
@@ -81,10 +82,7 @@ final class DecoderStepper {
 
         @Override
         public void close() {
-            result.close();
-            if (presents != null) {
-                presents.close();
-            }
+            Closing.all(result, presents);
         }
     }
 
@@ -151,7 +149,8 @@ final class DecoderStepper {
                         OnnxTensor.createTensor(decoder.env(), buffer, new long[] {at.length})));
                 width = at.length;
             }
-            int floats = batch * width * config.vocabSize();
+            int floats = BufferSize.checked("the pass's logits", batch, width, config.vocabSize(), Float.BYTES)
+                    / Float.BYTES;
             if (!pinLogits) {
                 long start = System.nanoTime();
                 OrtSession.Result result = decoder.graph().run(inputs, options);

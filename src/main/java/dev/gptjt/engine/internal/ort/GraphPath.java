@@ -12,6 +12,7 @@ import ai.onnxruntime.TensorInfo;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
 import dev.gptjt.engine.graph.SharedWeightsGraph;
+import dev.gptjt.engine.internal.Closing;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -202,7 +203,8 @@ final class GraphPath implements AutoCloseable {
 
     @Override
     public void close() {
-        fixed.values().forEach(OnnxTensor::close);
-        owner.release();
+        List<AutoCloseable> parts = new ArrayList<>(fixed.values());
+        parts.add(owner::release); // the session too, when this was its last path
+        Closing.all(parts);
     }
 }

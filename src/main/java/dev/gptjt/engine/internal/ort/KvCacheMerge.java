@@ -3,6 +3,7 @@ package dev.gptjt.engine.internal.ort;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
+import dev.gptjt.engine.internal.Closing;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
@@ -174,8 +175,7 @@ final class KvCacheMerge {
                 }
             }
             if (best == null) {
-                // powers of two: a cache growing a column per step reuses its buffer for many steps
-                return ByteBuffer.allocateDirect(Integer.highestOneBit(Math.max(bytes, 4096) - 1) << 1)
+                return ByteBuffer.allocateDirect(BufferSize.pooledCapacity(bytes))
                         .order(ByteOrder.nativeOrder());
             }
             free.remove(best);
@@ -220,7 +220,8 @@ final class KvCacheMerge {
             try {
                 for (int layer = 0; layer < layers; layer++) {
                     for (boolean key : new boolean[] {true, false}) {
-                        ByteBuffer view = m.lease(batch * heads * length * headSize * element);
+                        ByteBuffer view = m.lease(
+                                BufferSize.checked("a layer's KV cache", batch, heads, length, headSize, element));
                         m.add(key, layer, OnnxTensor.createTensor(decoder.env(), view, shape, decoder.kvType()), view);
                     }
                 }
@@ -263,15 +264,14 @@ final class KvCacheMerge {
 
         @Override
         public void close() {
-            for (OnnxTensor[] tensors : new OnnxTensor[][] {keys, values}) {
-                for (OnnxTensor t : tensors) {
-                    if (t != null) {
-                        t.close();
-                    }
-                }
+            List<AutoCloseable> parts = new ArrayList<>(Arrays.asList(keys));
+            parts.addAll(Arrays.asList(values));
+            try {
+                Closing.all(parts);
+            } finally {
+                owners.forEach(pool::give); // Java buffers: given back whatever a tensor's close threw
+                owners.clear();
             }
-            owners.forEach(pool::give);
-            owners.clear();
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
 import dev.gptjt.engine.ExecutionProvider;
 import dev.gptjt.engine.graph.SharedWeightsGraph;
+import dev.gptjt.engine.internal.Closing;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Path;
@@ -62,7 +63,7 @@ public record SharedBackends(
         List<SharedWeightsGraph.Path> paths = new ArrayList<>();
         paths.add(new SharedWeightsGraph.Path(
                 DECODER_PREFIX,
-                DecoderSession.decoderGraph(SharedSession.read(model.modelFile())),
+                DecoderSession.decoderGraph(SharedSession.read(model.modelFile()), model, config),
                 model.modelFile().toString()));
         Path greedyFile = greedy ? InGraphGreedyBackend.file(model) : null;
         if (greedyShared) {
@@ -107,14 +108,13 @@ public record SharedBackends(
             return new SharedBackends(decoder, g, c);
         } catch (RuntimeException e) {
             // the failing part closed its own path; close the parts made and the paths not yet given out
-            for (AutoCloseable part : opened) {
-                try {
-                    part.close();
-                } catch (Exception ignored) {
-                    // already failing
-                }
+            List<AutoCloseable> parts = new ArrayList<>(opened);
+            parts.addAll(graphs.subList(next, graphs.size()));
+            try {
+                Closing.all(parts);
+            } catch (RuntimeException closing) {
+                e.addSuppressed(closing); // already failing: the original error is the one to report
             }
-            graphs.subList(next, graphs.size()).forEach(GraphPath::close);
             throw e;
         }
     }

@@ -8,6 +8,7 @@ import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
 import dev.gptjt.engine.graph.SharedWeightsGraph;
+import dev.gptjt.engine.internal.Closing;
 import dev.gptjt.engine.model.ModelDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,6 +26,7 @@ final class SharedSession {
     private final OrtSession.SessionOptions options;
     private final OrtSession session;
     private int open;
+    private boolean closed;
 
     private SharedSession(OrtEnvironment env, OrtSession.SessionOptions options, OrtSession session) {
         this.env = env;
@@ -45,8 +47,7 @@ final class SharedSession {
             s.open = 1;
             return GraphPath.whole(s);
         } catch (OrtException | RuntimeException e) {
-            s.closeNow();
-            throw new EngineException(ErrorCode.MODEL_INVALID, source + ": " + e.getMessage(), e);
+            throw s.closedAfter(new EngineException(ErrorCode.MODEL_INVALID, source + ": " + e.getMessage(), e));
         }
     }
 
@@ -68,9 +69,13 @@ final class SharedSession {
             }
             return out;
         } catch (OrtException | RuntimeException e) {
-            out.forEach(GraphPath::close);
-            s.closeNow();
-            throw new EngineException(ErrorCode.MODEL_INVALID, source + ": " + e.getMessage(), e);
+            EngineException failure = new EngineException(ErrorCode.MODEL_INVALID, source + ": " + e.getMessage(), e);
+            try {
+                Closing.all(out);
+            } catch (RuntimeException closing) {
+                failure.addSuppressed(closing);
+            }
+            throw s.closedAfter(failure);
         }
     }
 
@@ -135,8 +140,27 @@ final class SharedSession {
         }
     }
 
-    private void closeNow() {
+    /**
+     * Frees the session and then its options, both whatever the other throws.
+     *
+     * @throws RuntimeException the first failure ({@code OrtException} as {@link ErrorCode#INFERENCE_FAILED})
+     */
+    private synchronized void closeNow() {
         open = 0;
-        DecoderSession.closeQuietly(session, options);
+        if (closed) {
+            return; // ORT throws on a session closed twice
+        }
+        closed = true;
+        Closing.all(session, options);
+    }
+
+    /** Frees the session on a failure path: what freeing throws is added to {@code failure}, which is returned. */
+    private EngineException closedAfter(EngineException failure) {
+        try {
+            closeNow();
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+        return failure;
     }
 }
