@@ -2,7 +2,7 @@ package dev.gptjt.stream.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.gptjt.cli.kafka.ServiceProcess;
+import dev.gptjt.cluster.ServiceProcess;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.testing.BrokerIT;
 import dev.gptjt.testing.TestServices;
