@@ -102,9 +102,7 @@ class RegistryIT extends BrokerIT {
             confluentIds.removeIf(id -> !id.startsWith("confluent-"));
             assertEquals(ids(viaConfluent), confluentIds, service::logTail);
             assertEquals(
-                    0,
-                    Topics.readUntil(broker.bootstrap(), name + ".failures", false, Duration.ofSeconds(2), r -> false)
-                            .size());
+                    0, Topics.readAll(broker.bootstrap(), name + ".failures").size());
         }
     }
 
@@ -277,11 +275,11 @@ class RegistryIT extends BrokerIT {
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> answered(String name) {
-        return Topics.readUntil(broker.bootstrap(), name + ".completions", false, Duration.ofSeconds(2), r -> false);
+        return Topics.readAll(broker.bootstrap(), name + ".completions");
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> failures(String name) {
-        return Topics.readUntil(broker.bootstrap(), name + ".failures", false, Duration.ofSeconds(2), r -> false);
+        return Topics.readAll(broker.bootstrap(), name + ".failures");
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> awaitFailures(String name, int n) {
