@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.engine.internal.scheduler.BatchPolicy;
+import dev.gptjt.engine.testing.StepGate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,6 +23,12 @@ class ContinuousBatchingTest {
             GenerationParams.DEFAULTS.withMaxNewTokens(8).withIgnoreEos(true);
 
     private static final long MS = 1_000_000L;
+
+    /**
+     * The long request's length: long enough that what the test checks (8 joins and their 8 tokens each) happens
+     * before it ends; the gate, not this length, keeps it running while they join.
+     */
+    private static final int LONG = 200;
 
     @Test
     void shouldAdmitAsDocumented() {
@@ -45,35 +52,35 @@ class ContinuousBatchingTest {
     @Test
     void shouldJoinTheRunningBatchAndReproduceEveryGolden() throws Exception {
         List<Fixtures.GenerationCase> cases = Fixtures.generationCases();
-        try (InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(Fixtures.tinyGptj())
-                .withBatching(16, Duration.ZERO, 64)
-                .withBackend(DecodingBackend.JAVA_LOOP)
-                .withMaxNewTokensCap(1900))) {
+        try (StepGate gate = StepGate.shut();
+                InferenceEngine engine = gate.open(EngineConfig.defaults(Fixtures.tinyGptj())
+                        .withBatching(16, Duration.ZERO, 64)
+                        .withBackend(DecodingBackend.JAVA_LOOP)
+                        .withMaxNewTokensCap(LONG))) {
             engine.warmUp(); // leaves nothing behind: the goldens below still come out exact
-            // a long request starts alone; the goldens arrive one by one while it runs, each at its own cache length
+            // a long request starts alone; the goldens arrive one by one while it runs, each joining at its own
+            // step boundary (so at its own cache length): the gate holds the batch at each boundary until one has
+            // queued
             Fixtures.GenerationCase longCase = cases.get(0);
             CompletableFuture<GenerationResult> running =
-                    engine.submit(new GenerationRequest("long", longCase.prompt(), GOLDEN.withMaxNewTokens(1900)));
+                    engine.submit(new GenerationRequest("long", longCase.prompt(), GOLDEN.withMaxNewTokens(LONG)));
             List<CompletableFuture<GenerationResult>> joined = new ArrayList<>();
             for (Fixtures.GenerationCase c : cases) {
-                Thread.sleep(5);
+                gate.awaitHeld();
                 joined.add(engine.submit(new GenerationRequest(c.prompt(), c.prompt(), GOLDEN)));
+                gate.step(); // it joins at this boundary
             }
-            int joinedRunning = 0;
+            gate.stepUntil("every golden to end", () -> joined.stream().allMatch(CompletableFuture::isDone));
+            assertFalse(running.isDone(), "the short requests finished while the long one still ran");
+            gate.release();
             for (int i = 0; i < cases.size(); i++) {
                 GenerationResult r = joined.get(i).join();
                 assertArrayEquals(
                         cases.get(i).hfOutputIds(), r.outputIds(), cases.get(i).prompt());
-                if (r.batchSize() > 1) {
-                    joinedRunning++;
-                }
+                assertTrue(r.batchSize() > 1, cases.get(i).prompt() + " ran beside the long request: " + r.batchSize());
             }
-            assertFalse(running.isDone(), "the short requests finished while the long one still ran");
-            assertTrue(
-                    joinedRunning >= cases.size() / 2,
-                    joinedRunning + " of " + cases.size() + " ran beside another request");
             GenerationResult longResult = running.join();
-            assertEquals(1900, longResult.outputIds().length);
+            assertEquals(LONG, longResult.outputIds().length);
             assertArrayEquals(
                     longCase.hfOutputIds(),
                     Arrays.copyOf(longResult.outputIds(), 8),
@@ -84,20 +91,23 @@ class ContinuousBatchingTest {
     @Test
     void shouldScoreAClassificationAtTheNextStepInsteadOfAfterTheBatch() throws Exception {
         Fixtures.GenerationCase c = Fixtures.generationCases().get(1);
-        try (InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(Fixtures.tinyGptj())
-                .withBatching(16, Duration.ZERO, 64)
-                .withBackend(DecodingBackend.JAVA_LOOP)
-                .withMaxNewTokensCap(1900))) {
+        try (StepGate gate = StepGate.shut();
+                InferenceEngine engine = gate.open(EngineConfig.defaults(Fixtures.tinyGptj())
+                        .withBatching(16, Duration.ZERO, 64)
+                        .withBackend(DecodingBackend.JAVA_LOOP)
+                        .withMaxNewTokensCap(LONG))) {
             CompletableFuture<GenerationResult> running =
-                    engine.submit(new GenerationRequest("long", c.prompt(), GOLDEN.withMaxNewTokens(1900)));
-            Thread.sleep(20);
-            ClassificationResult label = engine.classify(
-                            new ClassificationRequest("c", c.prompt(), List.of(" yes", " no"), false))
-                    .join();
+                    engine.submit(new GenerationRequest("long", c.prompt(), GOLDEN.withMaxNewTokens(LONG)));
+            gate.awaitHeld(); // the long generation runs
+            CompletableFuture<ClassificationResult> scoring =
+                    engine.classify(new ClassificationRequest("c", c.prompt(), List.of(" yes", " no"), false));
+            gate.step(); // one boundary: the classification joins here and is scored before the next step ends
+            ClassificationResult label = scoring.join();
             assertFalse(running.isDone(), "answered while the long generation still runs");
+            gate.release();
             assertEquals(2, label.scores().size());
             assertEquals(2, label.batchSize(), "reported beside the running row");
-            assertEquals(1900, running.join().outputIds().length);
+            assertEquals(LONG, running.join().outputIds().length);
         }
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.engine.internal.GenerationBackend;
 import dev.gptjt.engine.internal.PreparedRequest;
+import dev.gptjt.engine.testing.StepGate;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -83,7 +84,8 @@ class EngineCloseTest {
 
     @Test
     void shouldCloseOnceWhateverHowOftenAndFromWhereItIsClosed() throws Exception {
-        InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(Fixtures.tinyGptj())
+        StepGate gate = StepGate.shut();
+        InferenceEngine engine = gate.open(EngineConfig.defaults(Fixtures.tinyGptj())
                 .withBatching(1, Duration.ZERO, 8)
                 .withMaxNewTokensCap(1800));
         engine.cachePrefix("Label whether the following tweet is about the weather.\n\nTweet: ")
@@ -92,7 +94,7 @@ class EngineCloseTest {
                 "long",
                 "Hello",
                 GenerationParams.DEFAULTS.withMaxNewTokens(1800).withIgnoreEos(true)));
-        Thread.sleep(200);
+        gate.awaitHeld(); // mid-batch, however fast the model: closing must end a running batch
         assertFalse(running.isDone(), "still generating when the engine closes");
         Thread other = new Thread(engine::close);
         other.start();

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gptjt.engine.testing.Await;
+import dev.gptjt.engine.testing.StepGate;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,11 +23,12 @@ class JumpForwardEngineTest {
     private static final List<String> LITERALS =
             List.of("Answer:", "The final answer is:", "Result of the review:", "In short:");
     private static final int LETTERS = 5;
+    private static final Duration MAX_WAIT = Duration.ofMillis(300);
 
     private static EngineConfig config(int batch) {
         return EngineConfig.defaults(Fixtures.tinyGptj())
                 .withBackend(DecodingBackend.JAVA_LOOP)
-                .withBatching(batch, Duration.ofMillis(300), 64);
+                .withBatching(batch, MAX_WAIT, 64);
     }
 
     private static GenerationRequest request(int i) {
@@ -37,7 +40,7 @@ class JumpForwardEngineTest {
     }
 
     @Test
-    void shouldWriteInABusyBatchWhatEachRowWritesAlone() throws InterruptedException {
+    void shouldWriteInABusyBatchWhatEachRowWritesAlone() {
         List<GenerationResult> alone = new ArrayList<>();
         try (InferenceEngine engine = InferenceEngine.open(config(1))) {
             for (int i = 0; i < 6; i++) {
@@ -52,15 +55,23 @@ class JumpForwardEngineTest {
             assertEquals(FinishReason.EOS, r.finishReason(), "the shape's end forces end-of-sequence: " + r);
             assertTrue(r.forcedTokens() > 0, "the literal's tail is forced: " + r);
         }
-        try (InferenceEngine engine = InferenceEngine.open(config(8))) {
+        try (StepGate gate = StepGate.shut();
+                InferenceEngine engine = gate.open(config(8))) {
             List<CompletableFuture<GenerationResult>> busy = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 busy.add(engine.submit(request(i))); // one batch: their jumps share wide steps
             }
-            Thread.sleep(400);
+            gate.awaitHeld(); // the four run, held at their first step boundary
+            long queuedAt = System.nanoTime();
             for (int i = 4; i < 6; i++) {
                 busy.add(engine.submit(request(i))); // joining the running rows, gaps and all
             }
+            // two queued wait out max-wait for company, then join at the next boundary
+            Await.until("max-wait to pass", () -> System.nanoTime() - queuedAt > MAX_WAIT.toNanos());
+            gate.step();
+            Await.until("the two to join the running batch", () -> engine.queued() == 0);
+            assertTrue(busy.subList(0, 4).stream().noneMatch(CompletableFuture::isDone), "they joined running rows");
+            gate.release();
             CompletableFuture<GenerationResult> free = engine.submit(new GenerationRequest(
                     "free",
                     "Hello there",

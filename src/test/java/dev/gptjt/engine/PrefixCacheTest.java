@@ -2,8 +2,11 @@ package dev.gptjt.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gptjt.engine.testing.Await;
+import dev.gptjt.engine.testing.StepGate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,12 +55,17 @@ public class PrefixCacheTest {
 
     private static InferenceEngine plain;
     private static InferenceEngine cached;
+    /** Open but for the test that holds a batch at its step boundaries while others join it. */
+    private static final StepGate cachedGate = StepGate.open();
+
+    /** The engines' max-wait: how long a lone queued request waits for company before it joins a running batch. */
+    private static final Duration MAX_WAIT = Duration.ofMillis(50);
 
     @BeforeAll
     static void open() {
-        EngineConfig config = EngineConfig.defaults(Fixtures.tinyGptj()).withBatching(8, Duration.ofMillis(50), 64);
+        EngineConfig config = EngineConfig.defaults(Fixtures.tinyGptj()).withBatching(8, MAX_WAIT, 64);
         plain = InferenceEngine.open(config);
-        cached = InferenceEngine.open(config);
+        cached = cachedGate.open(config);
         for (FewShotPrompt task : List.of(TWEET_HATE, SENTIMENT, ENTITIES)) {
             assertTrue(cached.cachePrefix(task.prefix()).isPresent(), task.name());
         }
@@ -152,12 +160,24 @@ public class PrefixCacheTest {
     void shouldGenerateFromTheCachedPrefixWhileOthersJoinTheRunningBatch() throws Exception {
         GenerationParams longer = GenerationParams.DEFAULTS.withMaxNewTokens(40).withIgnoreEos(true);
         GenerationParams shorter = GenerationParams.DEFAULTS.withMaxNewTokens(8).withIgnoreEos(true);
-        CompletableFuture<GenerationResult> running =
-                cached.submit(new GenerationRequest("long", ENTITIES.prompt(TWEETS.get(10)), longer));
+        cachedGate.shutNow();
+        CompletableFuture<GenerationResult> running;
         List<CompletableFuture<GenerationResult>> joined = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            Thread.sleep(5); // arrive while the first generates: each joins at a step boundary
-            joined.add(cached.submit(new GenerationRequest("j" + i, ENTITIES.prompt(TWEETS.get(i)), shorter)));
+        try {
+            running = cached.submit(new GenerationRequest("long", ENTITIES.prompt(TWEETS.get(10)), longer));
+            for (int i = 0; i < 6; i++) {
+                // arrive while the first generates (held at a boundary): each joins at its own step boundary, once
+                // it has waited out max-wait for company
+                cachedGate.awaitHeld();
+                long queuedAt = System.nanoTime();
+                joined.add(cached.submit(new GenerationRequest("j" + i, ENTITIES.prompt(TWEETS.get(i)), shorter)));
+                Await.until("max-wait to pass for j" + i, () -> System.nanoTime() - queuedAt > MAX_WAIT.toNanos());
+                cachedGate.step();
+                Await.until("j" + i + " to join the running batch", () -> cached.queued() == 0);
+                assertFalse(running.isDone(), "j" + i + " joined while the long request ran");
+            }
+        } finally {
+            cachedGate.release();
         }
         assertArrayEquals(
                 plain.submit(new GenerationRequest("long", ENTITIES.prompt(TWEETS.get(10)), longer))

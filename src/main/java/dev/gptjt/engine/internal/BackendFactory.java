@@ -29,6 +29,11 @@ public final class BackendFactory {
      * @throws EngineException as {@code InferenceEngine.open} documents
      */
     public static GenerationBackend open(ModelDirectory model, EngineConfig config, Gpt2Tokenizer tokenizer) {
+        // the test-only seam (StepHook, gptjt.test.step-scale): the backend itself unless a test asked
+        return HookedBackend.around(openBackends(model, config, tokenizer));
+    }
+
+    private static GenerationBackend openBackends(ModelDirectory model, EngineConfig config, Gpt2Tokenizer tokenizer) {
         InGraph inGraph = inGraph(model, config);
         if (!inGraph.greedy() && !inGraph.classify()) {
             return new OrtTokenLoopBackend(DecoderSession.open(model, config), tokenizer, jumpForward(model, config));

@@ -3,6 +3,7 @@ package dev.gptjt.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gptjt.cluster.ServiceProcess;
+import dev.gptjt.engine.testing.Await;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /** Settings of a packaged service under test: its own topics, application id and fresh local state. */
 public final class TestServices {
@@ -54,6 +56,35 @@ public final class TestServices {
                         .timeout(Duration.ofSeconds(10))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * Waits until the service's metrics satisfy {@code ready}; their text then.
+     *
+     * @throws AssertionError naming {@code what}, with the last metrics seen, when they do not within {@code timeout}
+     */
+    public static String awaitMetrics(ServiceProcess service, String what, Duration timeout, Predicate<String> ready) {
+        String[] last = {""};
+        Await.until(
+                what,
+                timeout,
+                () -> {
+                    try {
+                        last[0] = get(service, "/q/metrics").body();
+                    } catch (Exception notYet) {
+                        last[0] = notYet.toString();
+                    }
+                    return ready.test(last[0]);
+                },
+                () -> String.join(
+                        "\n",
+                        last[0].lines().filter(l -> l.startsWith("gptjt_")).toList()));
+        return last[0];
+    }
+
+    /** Waits until the service process has exited, at most {@code timeout}; fails naming {@code why} if it has not. */
+    public static void awaitExit(ServiceProcess service, Duration timeout, String why) {
+        Await.until(why, timeout, () -> !service.isAlive(), service::logTail);
     }
 
     /** Waits up to 120 s for the service to report ready; its readiness JSON. */

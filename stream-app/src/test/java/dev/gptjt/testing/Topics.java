@@ -1,5 +1,6 @@
 package dev.gptjt.testing;
 
+import dev.gptjt.engine.testing.Await;
 import dev.gptjt.schema.Completion;
 import dev.gptjt.schema.GenerationParams;
 import dev.gptjt.schema.PromptRequest;
@@ -113,7 +114,40 @@ public final class Topics {
             Duration timeout,
             Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+        try (KafkaConsumer<byte[], byte[]> consumer = fromBeginning(bootstrap, topic, readCommitted)) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline && !done.test(records)) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+
+    /**
+     * Reads {@code topic} from its beginning to its end as it is now (its end offsets, asked for first): everything
+     * written so far, without waiting a guessed time for stragglers.
+     *
+     * @throws AssertionError when the end is not reached within 60 s
+     */
+    public static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic) {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = fromBeginning(bootstrap, topic, false)) {
+            Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(30));
+            Await.until(
+                    "the end of " + topic,
+                    Duration.ofSeconds(60),
+                    () -> {
+                        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                        return end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+                    },
+                    () -> records.size() + " read, end offsets " + end);
+        }
+        return records;
+    }
+
+    /** A consumer of every partition of {@code topic}, at their beginning, committing nothing. */
+    private static KafkaConsumer<byte[], byte[]> fromBeginning(String bootstrap, String topic, boolean readCommitted) {
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
                 Map.of(
                         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
                         bootstrap,
@@ -122,17 +156,17 @@ public final class Topics {
                         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
                         false),
                 new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+                new ByteArrayDeserializer());
+        try {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(topic, p.partition()))
                     .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (System.nanoTime() < deadline && !done.test(records)) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
+            return consumer;
+        } catch (RuntimeException e) {
+            consumer.close();
+            throw e;
         }
-        return records;
     }
 }

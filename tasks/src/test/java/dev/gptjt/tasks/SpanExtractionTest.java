@@ -10,6 +10,8 @@ import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationRequest;
 import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.testing.Await;
+import dev.gptjt.engine.testing.StepGate;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * sampling keeps to the shape, and free rows in the same batch answer exactly as alone.
  */
 class SpanExtractionTest {
+    private static final Duration MAX_WAIT = Duration.ofMillis(200);
     private static final Path TINY = Path.of(System.getProperty("gptjt.models", "../models"), "tiny-gptj");
     private static final TaskDefinition ENTITIES = new TaskDefinition(
             "entities",
@@ -46,7 +49,7 @@ class SpanExtractionTest {
             "none of this, and nothing else");
 
     private static EngineConfig config(int batch) {
-        return EngineConfig.defaults(TINY).withBatching(batch, Duration.ofMillis(200), 64);
+        return EngineConfig.defaults(TINY).withBatching(batch, MAX_WAIT, 64);
     }
 
     @Test
@@ -94,7 +97,7 @@ class SpanExtractionTest {
     }
 
     @Test
-    void shouldJumpOverForcedTokensAndAnswerAsAloneInABusyBatch() throws InterruptedException {
+    void shouldJumpOverForcedTokensAndAnswerAsAloneInABusyBatch() {
         GenerationParams params = GenerationParams.DEFAULTS.withMaxNewTokens(24).withStop(ENTITIES.stop());
         List<GenerationResult> alone = new ArrayList<>();
         try (InferenceEngine engine = InferenceEngine.open(config(1))) {
@@ -108,15 +111,22 @@ class SpanExtractionTest {
         // the same rows beside free ones, joining a running batch in two waves: each jump leaves gaps in the
         // other rows' cache, which merges close
         GenerationParams free = GenerationParams.DEFAULTS.withMaxNewTokens(20).withIgnoreEos(true);
-        try (InferenceEngine engine = InferenceEngine.open(config(SENTENCES.size() + 2))) {
+        try (StepGate gate = StepGate.shut();
+                InferenceEngine engine = gate.open(config(SENTENCES.size() + 2))) {
             List<CompletableFuture<GenerationResult>> busy = new ArrayList<>();
             CompletableFuture<GenerationResult> first = engine.submit(new GenerationRequest("free", "Hello", free));
             for (int i = 0; i < SENTENCES.size(); i++) {
                 if (i == 2) {
-                    Thread.sleep(300); // the first wave is running
+                    gate.awaitHeld(); // the first wave is running, held at a step boundary while the second queues
                 }
                 busy.add(engine.submit(ENTITIES.generation("s", SENTENCES.get(i), params)));
             }
+            // the second wave waits out max-wait for company, then joins the running first wave at the next boundary
+            long queuedAt = System.nanoTime();
+            Await.until("max-wait to pass", () -> System.nanoTime() - queuedAt > MAX_WAIT.toNanos());
+            gate.step();
+            Await.until("the second wave to join the running batch", () -> engine.queued() == 0);
+            gate.release();
             CompletableFuture<GenerationResult> last =
                     engine.submit(new GenerationRequest("free", "The capital of France is", free));
             for (int i = 0; i < SENTENCES.size(); i++) {

@@ -18,12 +18,15 @@ import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.engine.graph.GreedySearchConverter;
 import dev.gptjt.engine.model.ModelConfig;
 import dev.gptjt.engine.model.ModelDirectory;
+import dev.gptjt.engine.testing.Await;
+import dev.gptjt.engine.testing.StepGate;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -184,14 +187,18 @@ class InGraphGreedyTest {
 
     @Test
     void shouldStopALongInGraphGenerationPromptlyOnClose() throws Exception {
-        InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(converted)
+        StepGate gate = StepGate.open();
+        InferenceEngine engine = gate.open(EngineConfig.defaults(converted)
                 .withBackend(DecodingBackend.IN_GRAPH)
                 .withBatching(1, Duration.ZERO, 8)
                 .withMaxNewTokensCap(2000));
         Fixtures.GenerationCase c = Fixtures.generationCases().get(0);
         CompletableFuture<GenerationResult> running =
                 engine.submit(new GenerationRequest("long", c.prompt(), GOLDEN.withMaxNewTokens(2000)));
-        Thread.sleep(300); // inside the operator's loop by now
+        // the operator's loop has no step boundary to hold: wait until the batch started and the scheduler thread is
+        // inside OrtSession.run (its stack says so), whatever the model's speed
+        gate.awaitBatches(1);
+        Await.until("the scheduler thread inside OrtSession.run", InGraphGreedyTest::schedulerInsideOrtRun);
         assertFalse(running.isDone(), "still generating when the engine closes");
         long start = System.nanoTime();
         engine.close();
@@ -199,6 +206,15 @@ class InGraphGreedyTest {
         assertTrue(closedMs < 2000, "close took " + closedMs + " ms");
         CompletionException e = assertThrows(CompletionException.class, running::join);
         assertEquals(ErrorCode.CLOSED, EngineException.from(e.getCause()).code());
+    }
+
+    /** True while the engine's scheduler thread is inside ONNX Runtime's {@code OrtSession.run}. */
+    private static boolean schedulerInsideOrtRun() {
+        return Thread.getAllStackTraces().entrySet().stream()
+                .filter(e -> e.getKey().getName().equals("gptjt-batch-scheduler"))
+                .flatMap(e -> Arrays.stream(e.getValue()))
+                .anyMatch(f -> f.getClassName().equals("ai.onnxruntime.OrtSession")
+                        && f.getMethodName().equals("run"));
     }
 
     @Test

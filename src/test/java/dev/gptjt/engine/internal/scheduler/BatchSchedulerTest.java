@@ -12,6 +12,8 @@ import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationRequest;
 import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.testing.Await;
+import dev.gptjt.engine.testing.StepGate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -80,13 +82,16 @@ class BatchSchedulerTest {
     @Test
     void shouldRejectOverloadAtOnceInsteadOfQueueingWithoutBound() {
         // one running + at most two queued; every other submission is refused immediately
-        try (InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(Fixtures.tinyGptj())
-                .withBatching(1, Duration.ZERO, 2)
-                .withMaxNewTokensCap(400))) {
+        try (StepGate gate = StepGate.shut();
+                InferenceEngine engine = gate.open(EngineConfig.defaults(Fixtures.tinyGptj())
+                        .withBatching(1, Duration.ZERO, 2)
+                        .withMaxNewTokensCap(400))) {
             GenerationParams slow =
                     GenerationParams.DEFAULTS.withMaxNewTokens(400).withIgnoreEos(true);
             List<CompletableFuture<GenerationResult>> futures = new ArrayList<>();
-            for (int i = 0; i < 10; i++) {
+            futures.add(engine.submit(new GenerationRequest("r0", "Hi", slow)));
+            gate.awaitHeld(); // r0 runs (held there, however fast the model) while the others arrive
+            for (int i = 1; i < 10; i++) {
                 futures.add(engine.submit(new GenerationRequest("r" + i, "Hi", slow)));
             }
             long overloaded = futures.stream()
@@ -95,20 +100,21 @@ class BatchSchedulerTest {
                             .code())
                     .filter(code -> code == ErrorCode.OVERLOADED)
                     .count();
-            assertTrue(overloaded >= 7, overloaded + " of 10 refused");
-            assertTrue(engine.queued() <= 2);
+            assertEquals(7, overloaded, "of 10: one running, two queued, the rest refused");
+            assertEquals(2, engine.queued());
         }
     }
 
     @Test
     void shouldEndTheRunningBatchWhenClosed() throws Exception {
-        InferenceEngine engine = InferenceEngine.open(EngineConfig.defaults(Fixtures.tinyGptj())
+        StepGate gate = StepGate.shut();
+        InferenceEngine engine = gate.open(EngineConfig.defaults(Fixtures.tinyGptj())
                 .withBatching(4, Duration.ZERO, 64)
                 .withMaxNewTokensCap(2000));
         GenerationParams endless =
                 GenerationParams.DEFAULTS.withMaxNewTokens(2000).withIgnoreEos(true);
         CompletableFuture<GenerationResult> running = engine.submit(new GenerationRequest("long", "Hi", endless));
-        Thread.sleep(300);
+        gate.awaitHeld(); // the batch runs, and stays at this step until the close
         CompletableFuture<GenerationResult> queuedBehind = engine.submit(new GenerationRequest("next", "Hi", endless));
         engine.close();
         assertEquals(
@@ -133,32 +139,41 @@ class BatchSchedulerTest {
         EngineConfig config = EngineConfig.defaults(Fixtures.tinyGptj())
                 .withBatching(1, Duration.ZERO, 8)
                 .withMaxNewTokensCap(2000);
-        try (InferenceEngine engine = InferenceEngine.open(config)) {
+        try (StepGate gate = StepGate.shut();
+                InferenceEngine engine = gate.open(config)) {
+            // held by the gate, not by its length: it runs as long as the test needs
             GenerationParams slow =
-                    GenerationParams.DEFAULTS.withMaxNewTokens(600).withIgnoreEos(true);
+                    GenerationParams.DEFAULTS.withMaxNewTokens(32).withIgnoreEos(true);
             CompletableFuture<GenerationResult> running = engine.submit(new GenerationRequest("slow", "Hi", slow));
-            CompletableFuture<GenerationResult> late = engine.submit(
-                    GenerationRequest.of("late", "Hi"), Instant.now().plusMillis(50));
+            gate.awaitHeld(); // the slow request's batch runs: the next ones queue behind it
+            Instant lateDeadline = Instant.now().plusMillis(50);
+            CompletableFuture<GenerationResult> late = engine.submit(GenerationRequest.of("late", "Hi"), lateDeadline);
             CompletableFuture<GenerationResult> patient = engine.submit(
                     GenerationRequest.of("patient", "Hi"), Instant.now().plusSeconds(120));
+            // the event this case is about is the deadline itself: wait for the clock to pass it, then let the batch
+            // end
+            Await.until(
+                    "the late request's deadline to pass", () -> Instant.now().isAfter(lateDeadline));
+            gate.release();
             assertEquals(
                     ErrorCode.DEADLINE_EXCEEDED,
                     EngineException.from(assertThrows(CompletionException.class, late::join))
                             .code());
-            assertEquals(600, running.join().outputIds().length);
+            assertEquals(32, running.join().outputIds().length);
             assertEquals(5, patient.join().outputIds().length, "a deadline not reached does not matter");
         }
-        // an age the running request itself cannot reach on a loaded host before its batch starts, and a
-        // request that runs far longer than it
-        try (InferenceEngine aged = InferenceEngine.open(config.withMaxQueueAge(Duration.ofMillis(500)))) {
+        // a max queue age, and a request held in its batch (by the gate) until the one queued behind it is older
+        try (StepGate gate = StepGate.shut();
+                InferenceEngine aged = gate.open(config.withMaxQueueAge(Duration.ofMillis(500)))) {
             CompletableFuture<GenerationResult> running = aged.submit(new GenerationRequest(
-                    "slow",
-                    "Hi",
-                    GenerationParams.DEFAULTS.withMaxNewTokens(1500).withIgnoreEos(true)));
-            while (aged.queued() > 0 && !running.isDone()) {
-                Thread.onSpinWait(); // the slow request is in its batch before the next one queues
-            }
+                    "slow", "Hi", GenerationParams.DEFAULTS.withMaxNewTokens(32).withIgnoreEos(true)));
+            gate.awaitHeld(); // the slow request is in its batch before the next one queues
+            long queuedAt = System.nanoTime();
             CompletableFuture<GenerationResult> queued = aged.submit(GenerationRequest.of("queued", "Hi"));
+            Await.until(
+                    "the queued request to be older than the max queue age",
+                    () -> System.nanoTime() - queuedAt > Duration.ofMillis(500).toNanos());
+            gate.release();
             assertEquals(
                     ErrorCode.DEADLINE_EXCEEDED,
                     EngineException.from(assertThrows(CompletionException.class, queued::join))
@@ -173,15 +188,15 @@ class BatchSchedulerTest {
         EngineConfig config = EngineConfig.defaults(Fixtures.tinyGptj())
                 .withBatching(1, Duration.ZERO, 1)
                 .withMaxNewTokensCap(2000);
-        try (InferenceEngine engine = InferenceEngine.open(config)) {
+        try (StepGate gate = StepGate.shut();
+                InferenceEngine engine = gate.open(config)) {
             GenerationParams slow =
-                    GenerationParams.DEFAULTS.withMaxNewTokens(600).withIgnoreEos(true);
+                    GenerationParams.DEFAULTS.withMaxNewTokens(32).withIgnoreEos(true);
             CompletableFuture<GenerationResult> first = engine.submit(new GenerationRequest("1", "Hi", slow));
-            while (engine.queued() > 0) {
-                Thread.onSpinWait(); // until the worker takes the first
-            }
+            gate.awaitHeld(); // the worker took the first, and runs it until the gate opens
             CompletableFuture<GenerationResult> second = engine.submit(new GenerationRequest("2", "Hi", slow));
             assertTrue(!engine.awaitCapacity(Duration.ofMillis(20)), "full: one running, one queued");
+            gate.release();
             assertTrue(engine.awaitCapacity(Duration.ofSeconds(60)), "room once the worker takes the second");
             first.join();
             second.join();

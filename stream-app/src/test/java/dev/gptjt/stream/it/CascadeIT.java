@@ -1,7 +1,6 @@
 package dev.gptjt.stream.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.cli.Main;
@@ -140,11 +139,7 @@ class CascadeIT extends BrokerIT {
                 WORK.resolve("no-such-cascade").toAbsolutePath().toString());
         Path log = WORK.resolve("cascade-missing.log");
         try (ServiceProcess service = ServiceProcess.start(settings, log)) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (service.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-            }
-            assertFalse(service.isAlive(), "the service must not run without its cascade");
+            TestServices.awaitExit(service, Duration.ofSeconds(120), "the service must not run without its cascade");
             String text = Files.readString(log);
             assertTrue(
                     text.contains("gptjt.tasks.tweet-hate.cascade.model") && text.contains("card.json"),
@@ -152,16 +147,7 @@ class CascadeIT extends BrokerIT {
         }
     }
 
-    private static String awaitMetric(ServiceProcess service, String name) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        String body = "";
-        while (System.nanoTime() < deadline) {
-            body = TestServices.get(service, "/q/metrics").body();
-            if (body.contains(name)) {
-                return body;
-            }
-            Thread.sleep(300);
-        }
-        throw new AssertionError(name + " not exported within 60 s:\n" + body);
+    private static String awaitMetric(ServiceProcess service, String name) {
+        return TestServices.awaitMetrics(service, name + " exported", Duration.ofSeconds(60), m -> m.contains(name));
     }
 }

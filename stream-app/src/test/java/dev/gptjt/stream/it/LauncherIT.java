@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gptjt.cli.Main;
 import dev.gptjt.cluster.KafkaBroker;
 import dev.gptjt.cluster.ServiceProcess;
+import dev.gptjt.testing.TestServices;
 import dev.gptjt.testing.Topics;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -81,9 +82,17 @@ class LauncherIT {
         try (KafkaBroker broker = KafkaBroker.start(Files.createTempDirectory(WORK, "launcher-broker-"));
                 ServiceProcess service = service(broker, "launcher", Map.of())) {
             Topics.awaitTopics(broker.bootstrap(), Duration.ofSeconds(120), "gptjt.prompts", "gptjt.completions");
-            CompletableFuture<Run> tail = CompletableFuture.supplyAsync(
-                    () -> run("", "tail", "--bootstrap", broker.bootstrap(), "--count", "100", "--timeout", "120s"));
-            Thread.sleep(2000); // tail starts at the end of the topic: let it position first
+            // from the beginning of the fresh completions topic: no race with where tail positions itself
+            CompletableFuture<Run> tail = CompletableFuture.supplyAsync(() -> run(
+                    "",
+                    "tail",
+                    "--bootstrap",
+                    broker.bootstrap(),
+                    "--from-beginning",
+                    "--count",
+                    "100",
+                    "--timeout",
+                    "120s"));
             StringBuilder prompts = new StringBuilder();
             for (int i = 0; i < 100; i++) {
                 prompts.append("{\"id\": \"c")
@@ -113,11 +122,8 @@ class LauncherIT {
         Files.createDirectories(WORK);
         try (KafkaBroker broker = KafkaBroker.start(Files.createTempDirectory(WORK, "plan-broker-"));
                 ServiceProcess service = service(broker, "plan", Map.of("gptjt.engine.memory-budget", "1M"))) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (service.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-            }
-            assertTrue(!service.isAlive(), "a service whose plan does not fit must not start:\n" + service.logTail());
+            TestServices.awaitExit(
+                    service, Duration.ofSeconds(120), "a service whose plan does not fit must not start");
             String log = Files.readString(WORK.resolve("plan-service.log")); // the refusal, then Quarkus' trace
             assertTrue(
                     log.lines()

@@ -86,8 +86,14 @@ class OpsIT extends BrokerIT {
             Topics.send(broker.bootstrap(), name + ".prompts", wire, sent);
             Topics.readUntil(
                     broker.bootstrap(), name + ".completions", false, Duration.ofSeconds(120), r -> r.size() >= 40);
-            Thread.sleep(500);
-            String metrics = TestServices.get(service, "/q/metrics").body();
+            // the counters are the service's, updated beside its writes: wait until they have counted every record
+            String metrics = TestServices.awaitMetrics(
+                    service,
+                    "41 prompts in, 40 results and a failure out, counted",
+                    Duration.ofSeconds(60),
+                    m -> parse(m).getOrDefault("gptjt_prompts_in_total", 0.0) >= 41
+                            && parse(m).getOrDefault("gptjt_results_out_total", 0.0) >= 40
+                            && parse(m).getOrDefault("gptjt_failures_total", 0.0) >= 1);
             Map<String, Double> samples = parse(metrics);
             for (String counter : List.of(
                     "gptjt_prompts_in_total",

@@ -102,9 +102,7 @@ class RegistryIT extends BrokerIT {
             confluentIds.removeIf(id -> !id.startsWith("confluent-"));
             assertEquals(ids(viaConfluent), confluentIds, service::logTail);
             assertEquals(
-                    0,
-                    Topics.readUntil(broker.bootstrap(), name + ".failures", false, Duration.ofSeconds(2), r -> false)
-                            .size());
+                    0, Topics.readAll(broker.bootstrap(), name + ".failures").size());
         }
     }
 
@@ -115,11 +113,7 @@ class RegistryIT extends BrokerIT {
         settings.put("gptjt.wire.registry.auto-register", "false"); // production: schemas registered ahead
         Path log = TestServices.WORK.resolve(name + "-service.log");
         try (ServiceProcess service = ServiceProcess.start(settings, log)) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (service.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-            }
-            assertTrue(!service.isAlive(), "the service stops at start");
+            TestServices.awaitExit(service, Duration.ofSeconds(120), "the service stops at start");
             String tail = service.logTail();
             assertTrue(
                     tail.contains("no Completion schema under " + name + ".completions-value in the schema registry")
@@ -203,11 +197,15 @@ class RegistryIT extends BrokerIT {
             sendRaw(prompts, evolvedRecords); // a writer schema it must fetch: parked until the registry answers
             sendRaw(prompts, List.of(unknownId(99_999))); // cannot be told from the others until then
             awaitAnswers(name, 30, service); // the cached schema's prompts are answered meanwhile
-            Thread.sleep(3_000);
+            // the stream thread has read every other record, and parked it: only then does "nothing else answered" say
+            // something
+            String metrics = TestServices.awaitMetrics(
+                    service,
+                    "the 11 records whose schema the service must fetch parked",
+                    Duration.ofSeconds(120),
+                    m -> m.contains("gptjt_registry_parked_prompts 11.0"));
             assertEquals(30, answered(name).size(), "nothing else answered while the registry is away");
             assertEquals(0, failures(name).size(), "nothing dead-lettered for an outage");
-            String metrics = TestServices.get(service, "/q/metrics").body();
-            assertTrue(metrics.contains("gptjt_registry_parked_prompts 11.0"), metricLines(metrics));
             assertTrue(metrics.matches("(?s).*gptjt_registry_errors_total [1-9].*"), metricLines(metrics));
 
             outage.end().run();
@@ -277,11 +275,11 @@ class RegistryIT extends BrokerIT {
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> answered(String name) {
-        return Topics.readUntil(broker.bootstrap(), name + ".completions", false, Duration.ofSeconds(2), r -> false);
+        return Topics.readAll(broker.bootstrap(), name + ".completions");
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> failures(String name) {
-        return Topics.readUntil(broker.bootstrap(), name + ".failures", false, Duration.ofSeconds(2), r -> false);
+        return Topics.readAll(broker.bootstrap(), name + ".failures");
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> awaitFailures(String name, int n) {

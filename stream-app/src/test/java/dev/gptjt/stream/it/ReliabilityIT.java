@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.cluster.ServiceProcess;
+import dev.gptjt.engine.testing.Await;
 import dev.gptjt.schema.Completion;
 import dev.gptjt.schema.FailureReason;
 import dev.gptjt.schema.GenerationParams;
@@ -14,6 +15,8 @@ import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.testing.BrokerIT;
 import dev.gptjt.testing.TestServices;
 import dev.gptjt.testing.Topics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -275,8 +278,15 @@ class ReliabilityIT extends BrokerIT {
             Topics.send(broker.bootstrap(), name + ".prompts", wire, first);
             Topics.readUntil(
                     broker.bootstrap(), name + ".completions", false, Duration.ofSeconds(60), r -> r.size() >= 10);
+            Path log = WORK.resolve(name + ".log");
+            long before = Files.size(log);
             broker.stopProcess();
-            Thread.sleep(3000);
+            // down until the service has seen it gone (its Kafka clients fail to reconnect), not for a guessed time
+            Await.until(
+                    "the service's Kafka clients to find the broker gone",
+                    Duration.ofSeconds(60),
+                    () -> logSince(log, before).contains("may not be available"),
+                    service::logTail);
             broker.startProcess();
             Topics.send(broker.bootstrap(), name + ".prompts", wire, second);
             var records = Topics.readUntil(
@@ -358,5 +368,16 @@ class ReliabilityIT extends BrokerIT {
             ids.add(wire.decode(r.topic(), r.value(), Completion.class).getId());
         }
         return ids;
+    }
+
+    /** What the log gained after its first {@code offset} bytes. */
+    private static String logSince(Path log, long offset) {
+        try {
+            byte[] all = Files.readAllBytes(log);
+            int from = (int) Math.min(offset, all.length);
+            return new String(all, from, all.length - from, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

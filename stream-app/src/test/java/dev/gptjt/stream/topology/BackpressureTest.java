@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.testing.Await;
+import dev.gptjt.engine.testing.StepGate;
 import dev.gptjt.schema.Completion;
 import dev.gptjt.schema.GenerationParams;
 import dev.gptjt.schema.PromptRequest;
@@ -34,7 +36,8 @@ class BackpressureTest {
         Duration maxBlock = Duration.ofMillis(400);
         TopologySettings settings = new TopologySettings(
                 "p", "c", "f", Set.of(), Duration.ofMillis(20), false, Duration.ofSeconds(10), Map.of(), maxBlock);
-        // one batch of one at a time, one more queued: the third prompt finds the engine full
+        // one batch of one at a time, one more queued: the third prompt finds the engine full (the gate keeps the first
+        // running until all four are in, so this holds whatever the model's speed)
         EngineConfig config = EngineConfig.defaults(PromptTopologyTest.models().resolve("tiny-gptj"))
                 .withBatching(1, Duration.ZERO, 1)
                 .withMaxNewTokensCap(2000);
@@ -43,7 +46,8 @@ class BackpressureTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "backpressure");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
-        try (InferenceEngine engine = InferenceEngine.open(config);
+        try (StepGate gate = StepGate.shut();
+                InferenceEngine engine = gate.open(config);
                 TopologyTestDriver driver = new TopologyTestDriver(
                         PromptTopology.build(
                                 settings,
@@ -60,30 +64,35 @@ class BackpressureTest {
                         .setId("r" + i)
                         .setPrompt("Hi")
                         .setParams(GenerationParams.newBuilder()
-                                .setMaxNewTokens(800)
+                                .setMaxNewTokens(16)
                                 .build())
                         .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
                         .build();
                 long t0 = System.nanoTime();
                 in.pipeInput(wire.encode("p", r));
                 took[i] = (System.nanoTime() - t0) / 1_000_000;
-                while (i == 0 && engine.queued() > 0) {
-                    Thread.onSpinWait(); // until the worker has taken the first
+                if (i == 0) {
+                    gate.awaitHeld(); // r0 runs, held at a step boundary until every prompt is in: the engine stays
+                    // full
                 }
             }
+            gate.release();
             // r0 runs, r1 queues; r2 finds the engine full: the stream thread waits max-block, then stores it
             assertTrue(took[2] >= maxBlock.toMillis() - 50, "waited for room: " + took[2] + " ms");
             assertTrue(took[2] < maxBlock.toMillis() + 5_000, "the wait is bounded: " + took[2] + " ms");
             Set<String> answered = new HashSet<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (answered.size() < 4 && System.nanoTime() < deadline) {
-                driver.advanceWallClockTime(Duration.ofMillis(20));
-                while (!out.isEmpty()) {
-                    answered.add(
-                            wire.decode("c", out.readValue(), Completion.class).getId());
-                }
-                Thread.sleep(10);
-            }
+            Await.stepping(
+                    "every prompt answered",
+                    Await.DEFAULT_DEADLINE,
+                    () -> {
+                        driver.advanceWallClockTime(Duration.ofMillis(20));
+                        while (!out.isEmpty()) {
+                            answered.add(wire.decode("c", out.readValue(), Completion.class)
+                                    .getId());
+                        }
+                    },
+                    () -> answered.size() == 4,
+                    () -> "answered " + answered);
             assertEquals(Set.of("r0", "r1", "r2", "r3"), answered, "prompts that waited in the store are answered too");
         }
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.testing.Await;
 import dev.gptjt.schema.Classification;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.internal.PendingPrompt;
@@ -118,15 +119,19 @@ class CascadeTopologyTest {
         return TaskCascades.open(TASKS, Map.of("tweet-hate", new CascadeSettings(cascadeDir, 0.9, auditFraction)));
     }
 
-    /** Advances wall-clock time until {@code count} results have left {@code topic}, or 30 s pass. */
+    /**
+     * Advances wall-clock time until {@code count} results have left {@code topic}, and reads them.
+     *
+     * @throws AssertionError when they have not within {@link Await#DEFAULT_DEADLINE}
+     */
     private static List<Classification> await(
-            TopologyTestDriver driver, TestOutputTopic<byte[], byte[]> topic, int count, WireFormat wire)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (topic.getQueueSize() < count && System.nanoTime() < deadline) {
-            driver.advanceWallClockTime(SETTINGS.flushInterval());
-            Thread.sleep(5);
-        }
+            TopologyTestDriver driver, TestOutputTopic<byte[], byte[]> topic, int count, WireFormat wire) {
+        Await.stepping(
+                count + " results on " + TOPIC,
+                Await.DEFAULT_DEADLINE,
+                () -> driver.advanceWallClockTime(SETTINGS.flushInterval()),
+                () -> topic.getQueueSize() >= count,
+                () -> topic.getQueueSize() + " out");
         List<Classification> out = new ArrayList<>();
         topic.readValuesToList().forEach(v -> out.add(wire.decode(TOPIC, v, Classification.class)));
         return out;
@@ -164,10 +169,7 @@ class CascadeTopologyTest {
             assertNotEquals("cascade", unseen.getModel().getBackend());
             assertEquals(1, metrics.get("tweet-hate/cascade"));
             assertEquals(1, metrics.get("tweet-hate/gptjt"));
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (metrics.get("tweet-hate/audited") < 1 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            Await.until("the engine's audit of the sure record", () -> metrics.get("tweet-hate/audited") >= 1);
             assertEquals(1, metrics.get("tweet-hate/audited"), "the sure record was audited, without a second result");
             assertTrue(results.isEmpty());
         }

@@ -13,6 +13,8 @@ import dev.gptjt.engine.GenerationRequest;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.engine.graph.GreedySearchConverter;
 import dev.gptjt.engine.model.ModelDirectory;
+import dev.gptjt.engine.testing.Await;
+import dev.gptjt.engine.testing.StepGate;
 import dev.gptjt.schema.Classification;
 import dev.gptjt.schema.Completion;
 import dev.gptjt.schema.Entity;
@@ -65,6 +67,9 @@ class PromptTopologyTest {
             .withAllowedReplyTopics(Set.of("replies.allowed"))
             .withTasks(Tasks.fromConfig(TestConfig.load(Map.of())));
     private static InferenceEngine engine;
+    /** Never holds a batch: counts the requests the engine has finished, so a test can wait until one has. */
+    private static final StepGate engineGate = StepGate.open();
+
     private final WireFormat wire = new SingleObjectWireFormat();
 
     private TopologyTestDriver driver;
@@ -77,7 +82,7 @@ class PromptTopologyTest {
 
     @BeforeAll
     static void openEngine() {
-        engine = InferenceEngine.open(
+        engine = engineGate.open(
                 EngineConfig.defaults(models().resolve("tiny-gptj")).withBatching(8, Duration.ofMillis(5), 64));
     }
 
@@ -124,20 +129,30 @@ class PromptTopologyTest {
                 request.getId().getBytes(StandardCharsets.UTF_8), wire.encode(SETTINGS.promptsTopic(), request));
     }
 
-    /** Advances wall-clock time in flush-interval steps until {@code count} results have left, or 30 s pass. */
-    private void flushUntil(int count, TestOutputTopic<?, ?>... topics) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            long size = 0;
-            for (TestOutputTopic<?, ?> t : topics) {
-                size += t.getQueueSize();
-            }
-            if (size >= count) {
-                return;
-            }
-            driver.advanceWallClockTime(SETTINGS.flushInterval());
-            Thread.sleep(5);
+    /**
+     * Advances wall-clock time in flush-interval steps until {@code count} results have left.
+     *
+     * @throws AssertionError when they have not within {@link Await#DEFAULT_DEADLINE}
+     */
+    private void flushUntil(int count, TestOutputTopic<?, ?>... topics) {
+        flushUntil(driver, count, topics);
+    }
+
+    static void flushUntil(TopologyTestDriver driver, int count, TestOutputTopic<?, ?>... topics) {
+        Await.stepping(
+                count + " results out",
+                Await.DEFAULT_DEADLINE,
+                () -> driver.advanceWallClockTime(SETTINGS.flushInterval()),
+                () -> queued(topics) >= count,
+                () -> queued(topics) + " out");
+    }
+
+    private static long queued(TestOutputTopic<?, ?>... topics) {
+        long size = 0;
+        for (TestOutputTopic<?, ?> t : topics) {
+            size += t.getQueueSize();
         }
+        return size;
     }
 
     @Test
@@ -195,11 +210,7 @@ class PromptTopologyTest {
                             .build())) {
                 in.pipeInput(r.getId().getBytes(StandardCharsets.UTF_8), wire.encode(SETTINGS.promptsTopic(), r));
             }
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (out.getQueueSize() < 2 && System.nanoTime() < deadline) {
-                d.advanceWallClockTime(SETTINGS.flushInterval());
-                Thread.sleep(5);
-            }
+            flushUntil(d, 2, out);
             Map<String, Completion> byId = new HashMap<>();
             out.readValuesToList().forEach(v -> {
                 Completion c = wire.decode("t", v, Completion.class);
@@ -303,8 +314,9 @@ class PromptTopologyTest {
 
     @Test
     void shouldForwardResultsOnlyWhenTheWallClockPunctuatorRuns() throws Exception {
+        int ended = engineGate.completed();
         send(request("p3", "Hi").build());
-        Thread.sleep(1500); // the engine finishes meanwhile, but only the punctuator forwards
+        engineGate.awaitCompleted(ended + 1); // the engine has answered: only the punctuator forwards it
         assertTrue(completions.isEmpty());
         assertEquals(1, count(driver.getKeyValueStore(PromptTopology.PENDING_STORE)), "pending until forwarded");
         driver.advanceWallClockTime(SETTINGS.flushInterval());
