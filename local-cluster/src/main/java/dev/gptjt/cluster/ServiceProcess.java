@@ -13,6 +13,9 @@ import java.util.concurrent.TimeUnit;
 
 /** The packaged Quarkus service ({@code quarkus-run.jar}) running in its own JVM. */
 public final class ServiceProcess implements AutoCloseable {
+    /** The prefix of the engine's test-only system properties (outside the service's {@code gptjt.} settings). */
+    static final String TEST_HOOKS = "gptjt-test.";
+
     private final Process process;
     private final Path log;
 
@@ -55,7 +58,8 @@ public final class ServiceProcess implements AutoCloseable {
         if (javaOpts != null && !javaOpts.isBlank()) {
             command.addAll(List.of(javaOpts.trim().split("\\s+"))); // after ours: the user's options win
         }
-        Map<String, String> all = new HashMap<>(settings);
+        Map<String, String> all = new HashMap<>(testHooks());
+        all.putAll(settings);
         // several services may run side by side: each gets its own HTTP port unless told one
         int port = all.containsKey("quarkus.http.port")
                 ? Integer.parseInt(all.get("quarkus.http.port"))
@@ -69,6 +73,18 @@ public final class ServiceProcess implements AutoCloseable {
         builder.environment().putAll(environment);
         Process p = builder.start();
         return new ServiceProcess(p, log, port);
+    }
+
+    /**
+     * This JVM's test-only engine settings ({@value #TEST_HOOKS}{@code *}, e.g. the step scale that makes the model
+     * slower), handed on so that a test run slowed down runs its services slowed down too; none outside tests.
+     */
+    static Map<String, String> testHooks() {
+        Map<String, String> hooks = new HashMap<>();
+        System.getProperties().stringPropertyNames().stream()
+                .filter(name -> name.startsWith(TEST_HOOKS))
+                .forEach(name -> hooks.put(name, System.getProperty(name)));
+        return hooks;
     }
 
     /**

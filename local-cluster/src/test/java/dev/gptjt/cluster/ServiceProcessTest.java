@@ -1,6 +1,7 @@
 package dev.gptjt.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,5 +30,18 @@ class ServiceProcessTest {
                 List.of("-Xmx768m", "-XX:MaxDirectMemorySize=512m"),
                 ServiceProcess.memoryOptions(Map.of(
                         "gptjt.model.dir", repo.resolve("models/demo-gptj").toString())));
+    }
+
+    @Test
+    void shouldHandOnlyTheEnginesTestHooksToTheService() {
+        System.setProperty("gptjt-test.step-scale", "10");
+        try {
+            Map<String, String> hooks = ServiceProcess.testHooks();
+            assertEquals("10", hooks.get("gptjt-test.step-scale"));
+            assertTrue(hooks.keySet().stream().allMatch(k -> k.startsWith("gptjt-test.")), hooks.toString());
+        } finally {
+            System.clearProperty("gptjt-test.step-scale");
+        }
+        assertEquals(Map.of(), ServiceProcess.testHooks());
     }
 }

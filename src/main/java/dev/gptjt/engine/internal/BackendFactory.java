@@ -29,7 +29,7 @@ public final class BackendFactory {
      * @throws EngineException as {@code InferenceEngine.open} documents
      */
     public static GenerationBackend open(ModelDirectory model, EngineConfig config, Gpt2Tokenizer tokenizer) {
-        // the test-only seam (StepHook, gptjt.test.step-scale): the backend itself unless a test asked
+        // the test-only seam (StepHook, gptjt-test.step-scale): the backend itself unless a test asked
         return HookedBackend.around(openBackends(model, config, tokenizer));
     }
 

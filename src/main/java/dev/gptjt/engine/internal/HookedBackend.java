@@ -16,7 +16,7 @@ import java.util.function.Predicate;
  */
 final class HookedBackend implements GenerationBackend {
     /** Test-only: how many times slower the model is made; unset or 1, as fast as it is. */
-    static final String STEP_SCALE_PROPERTY = "gptjt.test.step-scale";
+    static final String STEP_SCALE_PROPERTY = "gptjt-test.step-scale";
 
     /** Read once: a test JVM runs the whole suite at one speed. */
     private static final double STEP_SCALE = stepScale(System.getProperty(STEP_SCALE_PROPERTY));
