@@ -4,6 +4,8 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtLoggingLevel;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /**
  * A reference of the engine's own on ONNX Runtime's native environment, released when the engine has closed
@@ -35,8 +37,44 @@ public final class RuntimeHold implements AutoCloseable {
         this.handle = handle;
     }
 
-    /** A new reference on the process's environment (creating it, and ORT's hook, if need be). */
+    /** Native stack for the thread that first makes ORT's environment: far more than it was seen to need. */
+    private static final long ENVIRONMENT_THREAD_STACK = 64L << 20;
+
+    /**
+     * A new reference on the process's environment (creating it, and ORT's hook, if need be).
+     *
+     * <p>Taken on a thread of its own with a large stack: ORT's first environment creation needs more native stack
+     * than a JVM thread's default (1 MB) leaves under a deep caller. A command's main thread, a picocli call
+     * chain down, died of it with SIGSEGV and no crash log ({@code gptjt generate}; {@code -Xss4m} cured it), so
+     * the engine no longer makes the environment on whatever thread opens it.
+     *
+     * @throws IllegalStateException when ONNX Runtime's native library cannot be loaded
+     */
     public static RuntimeHold take() {
+        FutureTask<RuntimeHold> taking = new FutureTask<>(RuntimeHold::takeHere);
+        new Thread(null, taking, "gptjt-ort-environment", ENVIRONMENT_THREAD_STACK).start();
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return taking.get();
+                } catch (InterruptedException e) {
+                    interrupted = true; // the environment is being made: wait for it, then say so
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    throw (Error) e.getCause();
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static RuntimeHold takeHere() {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try {
             Field apiField = Class.forName("ai.onnxruntime.OnnxRuntime").getDeclaredField("ortApiHandle");
