@@ -80,6 +80,15 @@ final class PendingLedger {
         return pending;
     }
 
+    /**
+     * Puts {@code key} back in step with what the store holds for it (parked, waiting, or out of the ledger when the
+     * store has nothing): for a state found not to match its record, which must not stop the stream thread.
+     */
+    void realign(String key) {
+        SpecificRecord stored = stored(key);
+        move(key, stored == null ? null : stored instanceof ParkedPrompt ? PARKED : WAITING);
+    }
+
     /** Keeps {@code source} undecoded under {@code key}, whatever state the key was in (a redelivery replaces it). */
     void park(String key, ParkedPrompt source) {
         if (!(states.get(key) instanceof Parked)) {

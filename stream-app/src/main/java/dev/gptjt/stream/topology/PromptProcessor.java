@@ -227,7 +227,8 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
         }
         for (String key : parked) {
             if (!(ledger.stored(key) instanceof ParkedPrompt source)) {
-                throw new IllegalStateException(key + " is parked but the store holds no parked record");
+                realign(key, "parked");
+                continue;
             }
             if (accept(key, source, now) == Admission.PARKED) {
                 nextParkedRetry = now.plus(PARKED_RETRY);
@@ -276,7 +277,8 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
     private void submitWaiting() {
         for (String key : ledger.keysIn(PendingLedger.Waiting.class)) {
             if (!(ledger.stored(key) instanceof PendingPrompt pending)) {
-                throw new IllegalStateException(key + " is waiting but the store holds no pending prompt");
+                realign(key, "waiting");
+                continue;
             }
             CompletableFuture<Dispatcher.Outcome> future = dispatcher.submit(pending);
             if (future.isCompletedExceptionally() && isOverloaded(future)) {
@@ -284,6 +286,18 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
             }
             ledger.submitted(key, pending, future);
         }
+    }
+
+    /**
+     * A key whose record does not match its state (never seen: the ledger is the store's only writer) is put back in
+     * step with the store, loudly, rather than thrown from the punctuator, which would stop the stream thread over one
+     * record; what the store holds is kept and served.
+     */
+    private void realign(String key, String state) {
+        LOG.warnf(
+                "task %s: %s is %s but the store holds another record; realigned with the store",
+                context.taskId(), key, state);
+        ledger.realign(key);
     }
 
     private static boolean isOverloaded(CompletableFuture<?> future) {

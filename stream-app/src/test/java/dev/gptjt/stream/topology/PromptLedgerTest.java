@@ -128,6 +128,28 @@ class PromptLedgerTest {
     }
 
     @Test
+    void shouldRealignAStateWhoseRecordDoesNotMatchInsteadOfStoppingTheStreamThread() {
+        wire.away = true;
+        send(request("drifted").build());
+        assertEquals(List.of(keyAt(0)), storedKeys());
+        // parked in the ledger, but the store now holds a decoded prompt under that key (never seen; by hand here)
+        store.put(keyAt(0), storeCodec(pending("drifted", 0)));
+
+        wire.away = false;
+        List<Completion> answered = new ArrayList<>();
+        flushUntil(() -> {
+            while (!completions.isEmpty()) {
+                answered.add(SINGLE_OBJECT.decode("t", completions.readValue(), Completion.class));
+            }
+            return !answered.isEmpty();
+        });
+        assertEquals("drifted", answered.get(0).getId(), "what the store held is served");
+        assertEquals(List.of(), storedKeys());
+        assertEquals(0, gauges.parked.get());
+        assertEquals(0, gauges.pending.get());
+    }
+
+    @Test
     void shouldDeadLetterARefusedRecordWithoutStoringOrCountingIt() {
         send(request("refused").setReplyTopic("not.allowed").build());
         PromptFailure failure = SINGLE_OBJECT.decode("t", failures.readValue(), PromptFailure.class);
