@@ -19,6 +19,8 @@ import dev.gptjt.engine.violation.EngineImportsPicocli;
 import dev.gptjt.engine.violation.EngineImportsTribuo;
 import dev.gptjt.schema.violation.SchemaImportsEngine;
 import dev.gptjt.stream.violation.StreamImportsCli;
+import dev.gptjt.stream.violation.StreamImportsCommands;
+import dev.gptjt.stream.violation.StreamImportsTools;
 import dev.gptjt.tasks.violation.TasksImportsKafka;
 import dev.gptjt.tools.violation.ToolsImportsCli;
 import java.util.List;
@@ -79,6 +81,16 @@ class DeliberateViolationsTest {
     @Test
     void shouldFailTheServiceRuleOnTheLauncher() {
         assertViolates(Layering.SERVICE_USES_NO_LAUNCHER, StreamImportsCli.class, "cluster.KafkaBroker");
+    }
+
+    @Test
+    void shouldFailTheServiceRuleOnTheLaunchersCommands() {
+        assertViolates(Layering.SERVICE_USES_NO_LAUNCHER, StreamImportsCommands.class, "cli.CliException");
+    }
+
+    @Test
+    void shouldFailTheServiceRuleOnTheLaunchersTools() {
+        assertViolates(Layering.SERVICE_USES_NO_LAUNCHER, StreamImportsTools.class, "tools.task.TaskRunner");
     }
 
     @Test

@@ -18,8 +18,7 @@ final class HookedBackend implements GenerationBackend {
     /** Test-only: how many times slower the model is made; unset or 1, as fast as it is. */
     static final String STEP_SCALE_PROPERTY = "gptjt-test.step-scale";
 
-    /** Read once: a test JVM runs the whole suite at one speed. */
-    private static final double STEP_SCALE = stepScale(System.getProperty(STEP_SCALE_PROPERTY));
+    private static final System.Logger LOG = System.getLogger(HookedBackend.class.getName());
 
     static final AtomicReference<StepHook> NEXT = new AtomicReference<>();
 
@@ -38,10 +37,19 @@ final class HookedBackend implements GenerationBackend {
     /** {@code backend} as an engine opened now runs it: decorated only when a test asked for it. */
     static GenerationBackend around(GenerationBackend backend) {
         StepHook hook = NEXT.getAndSet(null);
-        if (hook == null && STEP_SCALE <= 1) {
+        // read at each open, not in a static initialiser: a bad value is refused there, by name, not as a class
+        // that failed to initialise
+        double scale = stepScale(System.getProperty(STEP_SCALE_PROPERTY));
+        if (hook == null && scale <= 1) {
             return backend;
         }
-        return new HookedBackend(backend, hook == null ? NONE : hook, STEP_SCALE);
+        if (scale > 1) {
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "test-only " + STEP_SCALE_PROPERTY + "=" + scale + ": the model is made " + scale
+                            + " times slower");
+        }
+        return new HookedBackend(backend, hook == null ? NONE : hook, scale);
     }
 
     /**

@@ -1,0 +1,8 @@
+/**
+ * The benchmarks behind {@code gptjt bench}: {@link dev.gptjt.tools.bench.EngineBench} (the engine alone at fixed
+ * batch sizes) and its table, {@link dev.gptjt.tools.bench.PipelineBench} (the whole Kafka path against a local
+ * cluster), {@link dev.gptjt.tools.bench.SpanBench} (constrained extraction's mask time and grounding),
+ * {@link dev.gptjt.tools.bench.TransferEstimate} (host-device bytes from a model's shapes), ONNX Runtime profiles and
+ * PNG charts (JFreeChart). Uses the engine's API, the tasks, the schemas, the Kafka clients and the local cluster.
+ */
+package dev.gptjt.tools.bench;
