@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.cluster.ServiceProcess;
+import dev.gptjt.engine.testing.Await;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.testing.BrokerIT;
 import dev.gptjt.testing.TestServices;
 import dev.gptjt.testing.Topics;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -55,11 +56,12 @@ class ShutdownIT extends BrokerIT {
                         name + ".prompts",
                         new SingleObjectWireFormat(),
                         Topics.generations(name, 8, 1900));
-                awaitMetrics(
+                TestServices.awaitMetrics(
                         service,
+                        "all 8 prompts taken into the running batch",
+                        Duration.ofSeconds(120),
                         m -> counter(m, "gptjt_prompts_in_total") >= 8
-                                && counter(m, "gptjt_scheduler_queue_depth") == 0,
-                        "all 8 prompts taken into the running batch");
+                                && counter(m, "gptjt_scheduler_queue_depth") == 0);
                 String before = TestServices.get(service, "/q/metrics").body();
                 exit = terminate(service);
                 if (counter(before, "gptjt_results_out_total") >= 8) {
@@ -136,31 +138,28 @@ class ShutdownIT extends BrokerIT {
         return output.substring(Math.max(0, output.length() - 4000));
     }
 
-    private static void awaitLog(ServiceProcess service, Path log, String line) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(log) && Files.readString(log).contains(line)) {
-                return;
-            }
-            if (!service.isAlive()) {
-                throw new AssertionError("exited before logging '" + line + "'\n" + service.logTail());
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no '" + line + "' within 120 s\n" + service.logTail());
+    private static void awaitLog(ServiceProcess service, Path log, String line) {
+        Await.until(
+                "'" + line + "' in the service's log",
+                Duration.ofSeconds(120),
+                () -> {
+                    if (logged(log, line)) {
+                        return true;
+                    }
+                    if (!service.isAlive()) {
+                        throw new AssertionError("exited before logging '" + line + "'\n" + service.logTail());
+                    }
+                    return false;
+                },
+                service::logTail);
     }
 
-    private static void awaitMetrics(ServiceProcess service, Predicate<String> done, String what) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            last = TestServices.get(service, "/q/metrics").body();
-            if (done.test(last)) {
-                return;
-            }
-            Thread.sleep(50);
+    private static boolean logged(Path log, String line) {
+        try {
+            return Files.exists(log) && Files.readString(log).contains(line);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        throw new AssertionError("not " + what + " within 120 s\n" + service.logTail());
     }
 
     /** A counter or gauge of the Prometheus text, summed over its labels (0 when absent). */
