@@ -76,9 +76,7 @@ final class HookedBackend implements GenerationBackend {
 
     @Override
     public List<EngineResult> run(List<PreparedRequest> batch) {
-        RowFeed.Collector collected = new RowFeed.Collector();
-        run(batch, collected);
-        return collected.results(batch);
+        return RowFeed.Collector.run(this, batch);
     }
 
     @Override

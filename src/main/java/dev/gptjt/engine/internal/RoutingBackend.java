@@ -63,9 +63,7 @@ public final class RoutingBackend implements GenerationBackend {
 
     @Override
     public List<EngineResult> run(List<PreparedRequest> batch) {
-        RowFeed.Collector collected = new RowFeed.Collector();
-        run(batch, collected);
-        return collected.results(batch);
+        return RowFeed.Collector.run(this, batch);
     }
 
     /**

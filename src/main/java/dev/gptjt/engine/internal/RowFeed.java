@@ -56,5 +56,15 @@ public interface RowFeed {
         public List<EngineResult> results(List<PreparedRequest> batch) {
             return batch.stream().map(done::get).toList();
         }
+
+        /**
+         * {@code backend}'s {@link GenerationBackend#run(List)} when it decodes step by step through a feed: the
+         * batch run with nothing admitted, its results in the batch's order.
+         */
+        public static List<EngineResult> run(GenerationBackend backend, List<PreparedRequest> batch) {
+            Collector collected = new Collector();
+            backend.run(batch, collected);
+            return collected.results(batch);
+        }
     }
 }

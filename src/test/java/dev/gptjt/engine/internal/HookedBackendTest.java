@@ -26,9 +26,7 @@ class HookedBackendTest {
 
         @Override
         public List<EngineResult> run(List<PreparedRequest> batch) {
-            RowFeed.Collector collected = new RowFeed.Collector();
-            run(batch, collected);
-            return collected.results(batch);
+            return RowFeed.Collector.run(this, batch);
         }
 
         @Override

@@ -75,9 +75,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
 
     @Override
     public List<EngineResult> run(List<PreparedRequest> batch) {
-        RowFeed.Collector collected = new RowFeed.Collector();
-        run(batch, collected);
-        return collected.results(batch);
+        return RowFeed.Collector.run(this, batch);
     }
 
     /**
