@@ -68,8 +68,8 @@ class JumpForwardEngineTest {
             }
             // two queued wait out max-wait for company, then join at the next boundary
             Await.until("max-wait to pass", () -> System.nanoTime() - queuedAt > MAX_WAIT.toNanos());
-            gate.step();
-            Await.until("the two to join the running batch", () -> engine.queued() == 0);
+            // boundary by boundary: the scheduler's max-wait counts from its own enqueue time, a little after ours
+            gate.stepUntil("the two to join the running batch", () -> engine.queued() == 0);
             assertTrue(busy.subList(0, 4).stream().noneMatch(CompletableFuture::isDone), "they joined running rows");
             gate.release();
             CompletableFuture<GenerationResult> free = engine.submit(new GenerationRequest(

@@ -124,8 +124,7 @@ class SpanExtractionTest {
             // the second wave waits out max-wait for company, then joins the running first wave at the next boundary
             long queuedAt = System.nanoTime();
             Await.until("max-wait to pass", () -> System.nanoTime() - queuedAt > MAX_WAIT.toNanos());
-            gate.step();
-            Await.until("the second wave to join the running batch", () -> engine.queued() == 0);
+            gate.stepUntil("the second wave to join the running batch", () -> engine.queued() == 0);
             gate.release();
             CompletableFuture<GenerationResult> last =
                     engine.submit(new GenerationRequest("free", "The capital of France is", free));
