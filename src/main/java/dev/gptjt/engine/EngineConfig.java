@@ -34,6 +34,13 @@ import java.util.Objects;
  * @param jumpForward      constrained rows write the tokens their output's shape forces (a separator, the rest of the
  *                         only span that fits) in one multi-token decoder pass instead of a step each
  *                         ({@link dev.gptjt.engine.constraint.JumpForward}); off: a step per token, as free rows
+ * @param maxStepTokens    most tokens one step of the loop reads: a token per decoding row, then prompt tokens of the
+ *                         rows starting; a prompt longer than what is left runs in chunks over several steps (chunked
+ *                         prefill), so decoding rows keep their pace beside it. Must exceed max-batch-size
+ * @param bulkMaxQueue     most {@link Lane#BULK} requests waiting; beyond it bulk submission fails with OVERLOADED
+ *                         ({@code maxQueue} caps the {@link Lane#REALTIME} lane alone)
+ * @param bulkAging        a bulk request waiting this long is scheduled beside realtime ones by its age, so that bulk
+ *                         never starves
  */
 public record EngineConfig(
         Path modelDir,
@@ -52,7 +59,10 @@ public record EngineConfig(
         Path ortProfile,
         long memoryBudget,
         int maxContext,
-        boolean jumpForward) {
+        boolean jumpForward,
+        int maxStepTokens,
+        int bulkMaxQueue,
+        Duration bulkAging) {
 
     public static final int DEFAULT_MAX_BATCH_SIZE = 16;
     public static final Duration DEFAULT_MAX_WAIT = Duration.ofMillis(10);
@@ -74,6 +84,10 @@ public record EngineConfig(
     public static final DecodingBackend DEFAULT_BACKEND = DecodingBackend.parse(DEFAULT_BACKEND_TEXT);
     public static final int DEFAULT_MAX_NEW_TOKENS_CAP = 256;
     public static final String DEFAULT_MAX_WAIT_TEXT = "10ms";
+    public static final int DEFAULT_MAX_STEP_TOKENS = 512;
+    public static final int DEFAULT_BULK_MAX_QUEUE = 8192;
+    public static final String DEFAULT_BULK_AGING_TEXT = "30s";
+    public static final Duration DEFAULT_BULK_AGING = Duration.ofSeconds(30);
 
     public EngineConfig {
         Objects.requireNonNull(modelDir, "modelDir");
@@ -82,6 +96,7 @@ public record EngineConfig(
         Objects.requireNonNull(maxQueueAge, "maxQueueAge");
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(batchFormation, "batchFormation");
+        Objects.requireNonNull(bulkAging, "bulkAging");
         List<Problem> problems = problems(
                 deviceId,
                 intraOpThreads,
@@ -92,7 +107,10 @@ public record EngineConfig(
                 maxNewTokensCap,
                 maxQueueAge,
                 memoryBudget,
-                maxContext);
+                maxContext,
+                maxStepTokens,
+                bulkMaxQueue,
+                bulkAging);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(
                     String.join("; ", problems.stream().map(Problem::toString).toList()));
@@ -110,7 +128,10 @@ public record EngineConfig(
         MAX_NEW_TOKENS_CAP("max-new-tokens-cap"),
         MAX_QUEUE_AGE("max-queue-age"),
         MEMORY_BUDGET("memory-budget"),
-        MAX_CONTEXT("max-context");
+        MAX_CONTEXT("max-context"),
+        MAX_STEP_TOKENS("max-step-tokens"),
+        BULK_MAX_QUEUE("bulk-max-queue"),
+        BULK_AGING("bulk-aging");
 
         private final String key;
 
@@ -151,7 +172,10 @@ public record EngineConfig(
             int maxNewTokensCap,
             Duration maxQueueAge,
             long memoryBudget,
-            int maxContext) {
+            int maxContext,
+            int maxStepTokens,
+            int bulkMaxQueue,
+            Duration bulkAging) {
         List<Problem> problems = new ArrayList<>();
         check(problems, deviceId >= 0, Setting.DEVICE_ID, "must be >= 0");
         check(problems, intraOpThreads >= 0, Setting.INTRA_OP_THREADS, "must be >= 0");
@@ -171,6 +195,18 @@ public record EngineConfig(
                 "must not be negative");
         check(problems, memoryBudget >= 0, Setting.MEMORY_BUDGET, "must not be negative");
         check(problems, maxContext >= 0, Setting.MAX_CONTEXT, "must not be negative");
+        check(
+                problems,
+                maxStepTokens > maxBatchSize,
+                Setting.MAX_STEP_TOKENS,
+                "(" + maxStepTokens + ") must be > max-batch-size (" + maxBatchSize
+                        + "): a full batch's decode tokens must leave room for a prompt");
+        check(problems, bulkMaxQueue >= 1, Setting.BULK_MAX_QUEUE, "must be >= 1");
+        check(
+                problems,
+                bulkAging == null || (!bulkAging.isNegative() && !bulkAging.isZero()),
+                Setting.BULK_AGING,
+                "must be positive");
         return problems;
     }
 
@@ -280,6 +316,9 @@ public record EngineConfig(
         private long memoryBudget = AUTO_MEMORY_BUDGET;
         private int maxContext = MODEL_CONTEXT;
         private boolean jumpForward = true;
+        private int maxStepTokens = DEFAULT_MAX_STEP_TOKENS;
+        private int bulkMaxQueue = DEFAULT_BULK_MAX_QUEUE;
+        private Duration bulkAging = DEFAULT_BULK_AGING;
 
         private Builder(Path modelDir) {
             this.modelDir = modelDir;
@@ -303,6 +342,9 @@ public record EngineConfig(
             memoryBudget = c.memoryBudget;
             maxContext = c.maxContext;
             jumpForward = c.jumpForward;
+            maxStepTokens = c.maxStepTokens;
+            bulkMaxQueue = c.bulkMaxQueue;
+            bulkAging = c.bulkAging;
         }
 
         public Builder provider(ExecutionProvider provider) {
@@ -389,6 +431,21 @@ public record EngineConfig(
             return this;
         }
 
+        public Builder maxStepTokens(int tokens) {
+            this.maxStepTokens = tokens;
+            return this;
+        }
+
+        public Builder bulkMaxQueue(int requests) {
+            this.bulkMaxQueue = requests;
+            return this;
+        }
+
+        public Builder bulkAging(Duration age) {
+            this.bulkAging = age;
+            return this;
+        }
+
         /** Every limit these settings break, each naming its {@link Setting}; empty when {@link #build} succeeds. */
         public List<Problem> problems() {
             return EngineConfig.problems(
@@ -401,7 +458,10 @@ public record EngineConfig(
                     maxNewTokensCap,
                     maxQueueAge,
                     memoryBudget,
-                    maxContext);
+                    maxContext,
+                    maxStepTokens,
+                    bulkMaxQueue,
+                    bulkAging);
         }
 
         /** @throws IllegalArgumentException listing every broken limit (see {@link #problems()}) */
@@ -423,7 +483,10 @@ public record EngineConfig(
                     ortProfile,
                     memoryBudget,
                     maxContext,
-                    jumpForward);
+                    jumpForward,
+                    maxStepTokens,
+                    bulkMaxQueue,
+                    bulkAging);
         }
     }
 }

@@ -53,7 +53,7 @@ public final class InferenceEngine implements AutoCloseable {
             ModelDirectory model,
             Gpt2Tokenizer tokenizer,
             GenerationBackend backend,
-            BatchListener listener,
+            EngineListener listener,
             MemoryPlan plan,
             RuntimeHold runtime) {
         this.runtime = runtime;
@@ -84,7 +84,7 @@ public final class InferenceEngine implements AutoCloseable {
     }
 
     /** As {@link #open(EngineConfig)}, with a listener told of every batch (for metrics). */
-    public static InferenceEngine open(EngineConfig config, BatchListener listener) {
+    public static InferenceEngine open(EngineConfig config, EngineListener listener) {
         ModelDirectory model = ModelDirectory.open(config.modelDir());
         MemoryPlan plan = MemoryPlanner.plan(model, config);
         if (!plan.fits()) {
@@ -131,13 +131,27 @@ public final class InferenceEngine implements AutoCloseable {
      * then fails with {@link ErrorCode#DEADLINE_EXCEEDED} (null: no deadline but the engine's max queue age).
      */
     public CompletableFuture<GenerationResult> submit(GenerationRequest request, Instant deadline) {
+        return submit(request, deadline, Lane.REALTIME);
+    }
+
+    /**
+     * As {@link #submit(GenerationRequest, Instant)}, queued in {@code lane}. The deadline also ends the request
+     * mid-generation: its row stops at the next step and the future fails with {@link ErrorCode#DEADLINE_EXCEEDED}
+     * (the tokens generated so far are dropped, and counted in the message). Cancelling the returned future
+     * ({@link CompletableFuture#cancel}) takes the request out of its queue, or frees its row at the next step.
+     * The future completes on the engine's completion thread, never on the one that runs the model: stages the
+     * caller attaches run there.
+     *
+     * @return as {@link #submit(GenerationRequest)}; {@link ErrorCode#OVERLOADED} when {@code lane}'s queue is full
+     */
+    public CompletableFuture<GenerationResult> submit(GenerationRequest request, Instant deadline, Lane lane) {
         PreparedRequest prepared;
         try {
             prepared = withDeadline(prepare(request), deadline);
         } catch (EngineException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return scheduler.submit(prepared).thenApply(GenerationResult.class::cast);
+        return scheduler.submit(prepared, lane, GenerationResult.class::cast);
     }
 
     /**
@@ -278,7 +292,12 @@ public final class InferenceEngine implements AutoCloseable {
      * @return true when there is room (or the engine is closed), false when the timeout passed
      */
     public boolean awaitCapacity(Duration timeout) {
-        return scheduler.awaitCapacity(timeout);
+        return awaitCapacity(timeout, Lane.REALTIME);
+    }
+
+    /** As {@link #awaitCapacity(Duration)}, for {@code lane}'s queue: a full bulk lane never holds realtime back. */
+    public boolean awaitCapacity(Duration timeout, Lane lane) {
+        return scheduler.awaitCapacity(timeout, lane);
     }
 
     /**
@@ -295,6 +314,12 @@ public final class InferenceEngine implements AutoCloseable {
 
     /** As {@link #classify(ClassificationRequest)}, not started after {@code deadline} (see {@link #submit(GenerationRequest, java.time.Instant)}). */
     public CompletableFuture<ClassificationResult> classify(ClassificationRequest request, Instant deadline) {
+        return classify(request, deadline, Lane.REALTIME);
+    }
+
+    /** As {@link #classify(ClassificationRequest, Instant)}, queued in {@code lane} (see {@link #submit(GenerationRequest, Instant, Lane)}). */
+    public CompletableFuture<ClassificationResult> classify(
+            ClassificationRequest request, Instant deadline, Lane lane) {
         PreparedRequest prepared;
         int[] labelTokens;
         try {
@@ -321,9 +346,8 @@ public final class InferenceEngine implements AutoCloseable {
         } catch (EngineException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return scheduler
-                .submit(prepared)
-                .thenApply(raw -> ClassificationResult.of(request, (LabelScores) raw, labelTokens));
+        return scheduler.submit(
+                prepared, lane, raw -> ClassificationResult.of(request, (LabelScores) raw, labelTokens));
     }
 
     /**
@@ -378,9 +402,14 @@ public final class InferenceEngine implements AutoCloseable {
         return plan;
     }
 
-    /** Requests waiting for a batch. */
+    /** Requests waiting to start, in every lane. */
     public int queued() {
-        return scheduler.queued();
+        return queued(Lane.REALTIME) + queued(Lane.BULK);
+    }
+
+    /** Requests waiting to start in {@code lane}. */
+    public int queued(Lane lane) {
+        return scheduler.queued(lane);
     }
 
     /**

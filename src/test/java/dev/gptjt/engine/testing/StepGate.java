@@ -1,7 +1,7 @@
 package dev.gptjt.engine.testing;
 
-import dev.gptjt.engine.BatchListener;
 import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.engine.EngineListener;
 import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.engine.internal.StepHook;
@@ -54,7 +54,7 @@ public final class StepGate implements AutoCloseable {
     }
 
     /** As {@link #open(EngineConfig)}, with a batch listener. */
-    public InferenceEngine open(EngineConfig config, BatchListener listener) {
+    public InferenceEngine open(EngineConfig config, EngineListener listener) {
         synchronized (StepGate.class) { // the hand-over is to the next engine: one opening at a time
             StepHook.forNextEngine(hook);
             try {

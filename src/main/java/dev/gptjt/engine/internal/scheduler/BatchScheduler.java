@@ -1,10 +1,11 @@
 package dev.gptjt.engine.internal.scheduler;
 
 import dev.gptjt.engine.BatchFormation;
-import dev.gptjt.engine.BatchListener;
 import dev.gptjt.engine.EngineException;
+import dev.gptjt.engine.EngineListener;
 import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.ErrorCode;
+import dev.gptjt.engine.Lane;
 import dev.gptjt.engine.internal.GenerationBackend;
 import dev.gptjt.engine.internal.PreparedRequest;
 import dev.gptjt.engine.internal.RowFeed;
@@ -36,7 +37,7 @@ public final class BatchScheduler implements AutoCloseable {
     private final long maxWaitNanos;
     private final int maxQueue;
     private final BatchFormation formation;
-    private final BatchListener listener;
+    private final EngineListener listener;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final Condition notFull = lock.newCondition();
@@ -58,7 +59,7 @@ public final class BatchScheduler implements AutoCloseable {
             Duration maxWait,
             int maxQueue,
             BatchFormation formation,
-            BatchListener listener) {
+            EngineListener listener) {
         this.backend = backend;
         this.formation = formation;
         this.maxBatchSize = maxBatchSize;
@@ -95,6 +96,22 @@ public final class BatchScheduler implements AutoCloseable {
             lock.unlock();
         }
         return future;
+    }
+
+    /** Interim: lanes not yet scheduled apart. */
+    public <T> CompletableFuture<T> submit(
+            PreparedRequest request, Lane lane, java.util.function.Function<EngineResult, T> as) {
+        return submit(request).thenApply(as);
+    }
+
+    /** Interim: one queue. */
+    public boolean awaitCapacity(Duration timeout, Lane lane) {
+        return awaitCapacity(timeout);
+    }
+
+    /** Interim: one queue. */
+    public int queued(Lane lane) {
+        return lane == Lane.REALTIME ? queued() : 0;
     }
 
     /**
@@ -284,7 +301,7 @@ public final class BatchScheduler implements AutoCloseable {
                 EngineResult done = result.withQueuedNanos(Math.max(0, started - request.submittedNanos()));
                 p.future().complete(done);
                 if (listener != null) {
-                    listener.onBatch(result.batchSize(), result.inferenceNanos(), List.of(done));
+                    listener.onFinished(Lane.REALTIME, done);
                 }
             }
         };

@@ -109,6 +109,9 @@ public interface GptjtConfig {
                 .memoryBudget(e.memoryBudget().map(MemorySize::asLongValue).orElse(EngineConfig.AUTO_MEMORY_BUDGET))
                 .maxContext(e.maxContext().orElse(EngineConfig.MODEL_CONTEXT))
                 .jumpForward(e.jumpForward())
+                .maxStepTokens(e.maxStepTokens())
+                .bulkMaxQueue(e.bulkMaxQueue())
+                .bulkAging(e.bulkAging())
                 .maxNewTokensCap(e.maxNewTokensCap())
                 .backend(e.backend());
     }
@@ -125,6 +128,9 @@ public interface GptjtConfig {
             case MAX_QUEUE_AGE -> "gptjt.engine.max-queue-age";
             case MEMORY_BUDGET -> "gptjt.engine.memory-budget";
             case MAX_CONTEXT -> "gptjt.engine.max-context";
+            case MAX_STEP_TOKENS -> "gptjt.engine.max-step-tokens";
+            case BULK_MAX_QUEUE -> "gptjt.engine.bulk-max-queue";
+            case BULK_AGING -> "gptjt.engine.bulk-aging";
             // No key sets it: it keeps the engine's default, which breaks no rule.
             case INTER_OP_THREADS -> "the engine's " + setting.key();
         };
@@ -141,7 +147,9 @@ public interface GptjtConfig {
         @WithDefault(EngineConfig.DEFAULT_MAX_WAIT_TEXT)
         Duration maxWait();
 
-        /** Most prompts waiting for a batch across the instance; beyond it prompts wait in the store. */
+        /**
+         * Most realtime prompts waiting in the engine across the instance; beyond it prompts wait in the store.
+         */
         @WithName("max-queue")
         @WithDefault("" + EngineConfig.DEFAULT_MAX_QUEUE)
         int maxQueue();
@@ -192,6 +200,33 @@ public interface GptjtConfig {
         @WithName("jump-forward")
         @WithDefault("true")
         boolean jumpForward();
+
+        /**
+         * Most tokens one step of the engine's loop reads: a token per decoding row, then prompt tokens of the prompts
+         * starting. A prompt longer than what is left runs in chunks over several steps (chunked prefill), so rows
+         * already decoding keep their pace beside a long prompt; the tokens are those of an unchunked pass. Must
+         * exceed max-batch-size.
+         */
+        @WithName("max-step-tokens")
+        @WithDefault("" + EngineConfig.DEFAULT_MAX_STEP_TOKENS)
+        int maxStepTokens();
+
+        /**
+         * Most bulk prompts (a backfill on the bulk prompts topic, a bulk task, or a prompt asking for the bulk lane)
+         * waiting in the engine; beyond it they wait in the store. The realtime lane's cap (max-queue) is apart: a
+         * full bulk lane never refuses realtime prompts.
+         */
+        @WithName("bulk-max-queue")
+        @WithDefault("" + EngineConfig.DEFAULT_BULK_MAX_QUEUE)
+        int bulkMaxQueue();
+
+        /**
+         * A bulk prompt waiting this long in the engine is scheduled beside realtime ones by its age, so a steady
+         * realtime load never starves the bulk lane.
+         */
+        @WithName("bulk-aging")
+        @WithDefault(EngineConfig.DEFAULT_BULK_AGING_TEXT)
+        Duration bulkAging();
 
         /** Largest max_new_tokens a request may ask for; larger is an INVALID_PARAMETER failure. */
         @WithName("max-new-tokens-cap")

@@ -1,8 +1,9 @@
 package dev.gptjt.stream.runtime;
 
-import dev.gptjt.engine.BatchListener;
+import dev.gptjt.engine.EngineListener;
 import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.Lane;
 import dev.gptjt.schema.FailureReason;
 import dev.gptjt.schema.wire.RegistryWireFormat;
 import dev.gptjt.stream.topology.TopologyMetrics;
@@ -14,7 +15,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,7 +37,7 @@ import java.util.function.Supplier;
  * [gptjt_registry_schema_lookups_total{outcome}].
  */
 @ApplicationScoped
-public class GptjtMetrics implements TopologyMetrics, BatchListener {
+public class GptjtMetrics implements TopologyMetrics, EngineListener {
     private final MeterRegistry registry;
     private final DistributionSummary batchSize;
     private final Timer queueWait;
@@ -128,15 +128,11 @@ public class GptjtMetrics implements TopologyMetrics, BatchListener {
     }
 
     @Override
-    public void onBatch(int size, long inferenceNanos, List<EngineResult> results) {
-        batchSize.record(size);
-        inference.record(inferenceNanos, TimeUnit.NANOSECONDS);
-        long generated = 0;
-        for (EngineResult r : results) {
-            queueWait.record(r.queuedNanos(), TimeUnit.NANOSECONDS);
-            generated += r.generatedTokens();
-        }
-        tokens.increment(generated);
+    public void onFinished(Lane lane, EngineResult r) {
+        batchSize.record(r.batchSize());
+        inference.record(r.inferenceNanos(), TimeUnit.NANOSECONDS);
+        queueWait.record(r.queuedNanos(), TimeUnit.NANOSECONDS);
+        tokens.increment(r.generatedTokens());
     }
 
     @Override

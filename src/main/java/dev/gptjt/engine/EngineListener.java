@@ -1,0 +1,25 @@
+package dev.gptjt.engine;
+
+/**
+ * Observes the engine's loop, for metrics. Called on the engine's scheduler thread (every method but
+ * {@link #onFinished}, which is called where futures complete), so it must return quickly and never throw.
+ */
+public interface EngineListener {
+    /** A step ended. */
+    default void onStep(StepStats step) {}
+
+    /**
+     * A request of {@code lane} started (its prompt pass was scheduled) after waiting {@code queuedNanos} in its
+     * lane's queue; a preempted request starting again counts again.
+     */
+    default void onStarted(Lane lane, long queuedNanos) {}
+
+    /** A request of {@code lane} ended with {@code result}. */
+    default void onFinished(Lane lane, EngineResult result) {}
+
+    /**
+     * The engine stopped a request of {@code lane} for {@code cause}; {@code running} when it was in the running batch
+     * (its row freed at that step) rather than queued.
+     */
+    default void onStopped(Lane lane, StopCause cause, boolean running) {}
+}
