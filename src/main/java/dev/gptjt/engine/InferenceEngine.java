@@ -1,13 +1,16 @@
 package dev.gptjt.engine;
 
 import dev.gptjt.engine.internal.BackendFactory;
+import dev.gptjt.engine.internal.Backends;
 import dev.gptjt.engine.internal.Closing;
 import dev.gptjt.engine.internal.GenerationBackend;
 import dev.gptjt.engine.internal.LabelScores;
 import dev.gptjt.engine.internal.MemoryPlanner;
 import dev.gptjt.engine.internal.PreparedRequest;
+import dev.gptjt.engine.internal.TestHooks;
 import dev.gptjt.engine.internal.ort.RuntimeHold;
-import dev.gptjt.engine.internal.scheduler.BatchScheduler;
+import dev.gptjt.engine.internal.scheduler.StepLoop;
+import dev.gptjt.engine.internal.scheduler.StepPolicy;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.time.Duration;
@@ -38,8 +41,8 @@ public final class InferenceEngine implements AutoCloseable {
     private final EngineConfig config;
     private final ModelDirectory model;
     private final Gpt2Tokenizer tokenizer;
-    private final GenerationBackend backend;
-    private final BatchScheduler scheduler;
+    private final Backends backend;
+    private final StepLoop scheduler;
     private final List<PromptPrefix> prefixes = new CopyOnWriteArrayList<>();
     private final LongAdder prefixHits = new LongAdder();
     private final LongAdder prefixFallbacks = new LongAdder();
@@ -52,18 +55,29 @@ public final class InferenceEngine implements AutoCloseable {
             EngineConfig config,
             ModelDirectory model,
             Gpt2Tokenizer tokenizer,
-            GenerationBackend backend,
+            Backends backend,
             EngineListener listener,
             MemoryPlan plan,
-            RuntimeHold runtime) {
+            RuntimeHold runtime,
+            TestHooks hooks) {
         this.runtime = runtime;
         this.config = config;
         this.plan = plan;
         this.model = model;
         this.tokenizer = tokenizer;
         this.backend = backend;
-        this.scheduler = new BatchScheduler(
-                backend, config.maxBatchSize(), config.maxWait(), config.maxQueue(), config.batchFormation(), listener);
+        this.scheduler = new StepLoop(
+                backend,
+                new StepPolicy.Limits(
+                        config.maxBatchSize(),
+                        config.maxStepTokens(),
+                        config.maxWait().toNanos(),
+                        config.bulkAging().toNanos(),
+                        config.batchFormation()),
+                config.maxQueue(),
+                config.bulkMaxQueue(),
+                listener,
+                hooks);
     }
 
     /**
@@ -92,8 +106,10 @@ public final class InferenceEngine implements AutoCloseable {
         }
         Gpt2Tokenizer tokenizer = Gpt2Tokenizer.load(model.vocabFile(), model.mergesFile());
         // before any session: ORT's own shutdown hook must not be the one that frees the environment (RuntimeHold)
+        // the test-only seams (StepHook, gptjt-test.step-scale): none unless a test asked
+        TestHooks hooks = TestHooks.take();
         RuntimeHold runtime = RuntimeHold.take();
-        GenerationBackend backend;
+        Backends backend;
         try {
             backend = BackendFactory.open(model, config, tokenizer);
         } catch (RuntimeException e) {
@@ -104,14 +120,22 @@ public final class InferenceEngine implements AutoCloseable {
             }
             throw e;
         }
-        return new InferenceEngine(config, model, tokenizer, backend, listener, plan, runtime);
+        return new InferenceEngine(config, model, tokenizer, backend, listener, plan, runtime, hooks);
     }
 
     /** An engine over {@code backend}, for tests: a fake backend of the engine's own interface. */
     static InferenceEngine over(EngineConfig config, GenerationBackend backend) {
         ModelDirectory model = ModelDirectory.open(config.modelDir());
         Gpt2Tokenizer tokenizer = Gpt2Tokenizer.load(model.vocabFile(), model.mergesFile());
-        return new InferenceEngine(config, model, tokenizer, backend, null, MemoryPlanner.plan(model, config), null);
+        return new InferenceEngine(
+                config,
+                model,
+                tokenizer,
+                Backends.of(backend),
+                null,
+                MemoryPlanner.plan(model, config),
+                null,
+                TestHooks.NONE);
     }
 
     /**
@@ -151,7 +175,7 @@ public final class InferenceEngine implements AutoCloseable {
         } catch (EngineException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return scheduler.submit(prepared, lane, GenerationResult.class::cast);
+        return scheduler.submit(prepared, lane, endBy(prepared, deadline), GenerationResult.class::cast);
     }
 
     /**
@@ -272,7 +296,17 @@ public final class InferenceEngine implements AutoCloseable {
         return new PrefixStats(prefixHits.sum(), prefixFallbacks.sum());
     }
 
-    /** The earlier of the request's deadline and the engine's maximum queue age, on the nanoTime clock. */
+    /** The request's deadline on the nanoTime clock, after which it is stopped even mid-generation; none: MAX_VALUE. */
+    private static long endBy(PreparedRequest r, Instant deadline) {
+        return deadline == null
+                ? Long.MAX_VALUE
+                : r.submittedNanos() + Duration.between(Instant.now(), deadline).toNanos();
+    }
+
+    /**
+     * The time it may start by: the earlier of the request's deadline and the engine's maximum queue age, on the
+     * nanoTime clock.
+     */
     private PreparedRequest withDeadline(PreparedRequest r, Instant deadline) {
         long nanos = Long.MAX_VALUE;
         if (deadline != null) {
@@ -347,7 +381,10 @@ public final class InferenceEngine implements AutoCloseable {
             return CompletableFuture.failedFuture(e);
         }
         return scheduler.submit(
-                prepared, lane, raw -> ClassificationResult.of(request, (LabelScores) raw, labelTokens));
+                prepared,
+                lane,
+                endBy(prepared, deadline),
+                raw -> ClassificationResult.of(request, (LabelScores) raw, labelTokens));
     }
 
     /**

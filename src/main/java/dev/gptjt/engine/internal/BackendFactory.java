@@ -28,23 +28,18 @@ public final class BackendFactory {
      *
      * @throws EngineException as {@code InferenceEngine.open} documents
      */
-    public static GenerationBackend open(ModelDirectory model, EngineConfig config, Gpt2Tokenizer tokenizer) {
-        // the test-only seam (StepHook, gptjt-test.step-scale): the backend itself unless a test asked
-        return HookedBackend.around(openBackends(model, config, tokenizer));
-    }
-
-    private static GenerationBackend openBackends(ModelDirectory model, EngineConfig config, Gpt2Tokenizer tokenizer) {
+    public static Backends open(ModelDirectory model, EngineConfig config, Gpt2Tokenizer tokenizer) {
         InGraph inGraph = inGraph(model, config);
         if (!inGraph.greedy() && !inGraph.classify()) {
-            return new OrtTokenLoopBackend(DecoderSession.open(model, config), tokenizer, jumpForward(model, config));
+            return Backends.of(
+                    new OrtTokenLoopBackend(DecoderSession.open(model, config), tokenizer, jumpForward(model, config)));
         }
         // one session for every path: the weights are held once (SharedWeightsGraph)
         SharedBackends shared = SharedBackends.open(model, config, tokenizer, inGraph.greedy(), inGraph.classify());
-        List<RoutingBackend.Route> routes = new ArrayList<>();
-        shared.greedy().ifPresent(g -> routes.add(new RoutingBackend.Route(g, InGraphGreedyBackend::accepts)));
-        shared.classify().ifPresent(c -> routes.add(new RoutingBackend.Route(c, InGraphClassifyBackend::accepts)));
-        return new RoutingBackend(
-                routes, new OrtTokenLoopBackend(shared.decoder(), tokenizer, jumpForward(model, config)));
+        List<Backends.Route> routes = new ArrayList<>();
+        shared.greedy().ifPresent(g -> routes.add(new Backends.Route(g, InGraphGreedyBackend::accepts)));
+        shared.classify().ifPresent(c -> routes.add(new Backends.Route(c, InGraphClassifyBackend::accepts)));
+        return new Backends(routes, new OrtTokenLoopBackend(shared.decoder(), tokenizer, jumpForward(model, config)));
     }
 
     /** The Java loop's jump-forward setting: on or off, and the most cache columns its rows' gaps may take. */

@@ -43,6 +43,11 @@ public final class RowState {
         return finishReason != null;
     }
 
+    /** Tokens generated so far. */
+    public int generated() {
+        return count;
+    }
+
     public PreparedRequest.Generation request() {
         return request;
     }

@@ -10,6 +10,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -178,7 +179,14 @@ final class KvCacheMerge {
                 return ByteBuffer.allocateDirect(BufferSize.pooledCapacity(bytes))
                         .order(ByteOrder.nativeOrder());
             }
-            free.remove(best);
+            // by identity: ByteBuffer.equals compares contents, and remove(Object) would take out another buffer of
+            // equal bytes (two zeroed caches), leaving this one free while it is handed out — two caches on one buffer
+            for (Iterator<ByteBuffer> it = free.iterator(); it.hasNext(); ) {
+                if (it.next() == best) {
+                    it.remove();
+                    break;
+                }
+            }
             return best;
         }
 

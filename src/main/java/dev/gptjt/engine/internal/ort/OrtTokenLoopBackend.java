@@ -10,17 +10,18 @@ import dev.gptjt.engine.constraint.TokenMask;
 import dev.gptjt.engine.internal.GenerationBackend;
 import dev.gptjt.engine.internal.LabelScores;
 import dev.gptjt.engine.internal.PreparedRequest;
-import dev.gptjt.engine.internal.RowFeed;
 import dev.gptjt.engine.internal.RowState;
+import dev.gptjt.engine.internal.StepOutput;
+import dev.gptjt.engine.internal.StepWork;
 import dev.gptjt.engine.internal.sampling.ConstrainedSampler;
 import dev.gptjt.engine.internal.sampling.Sampler;
 import dev.gptjt.engine.model.ModelConfig;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
+import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.function.Predicate;
+import java.util.Map;
 
 /**
  * The Java token loop: one {@code OrtSession.run} per generated token over a left-padded batch,
@@ -44,6 +45,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
     private final JumpForwardSetting jumpForward;
     private TokenMask masks; // scheduler thread only
     private JumpForward jumps; // scheduler thread only
+    private final RunningBatch batch; // the rows across steps: scheduler thread only
 
     /**
      * Whether constrained rows write the tokens their shape forces in one multi-token step ({@link JumpForward}),
@@ -66,6 +68,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         this.config = decoder.config();
         this.stepper = new DecoderStepper(decoder, buffers);
         this.scorer = new TokenLoopLabelScorer(stepper, config, control);
+        this.batch = new RunningBatch();
     }
 
     @Override
@@ -75,34 +78,37 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
 
     @Override
     public List<EngineResult> run(List<PreparedRequest> batch) {
-        return RowFeed.Collector.run(this, batch);
+        return GenerationBackend.runBySteps(this, batch);
     }
 
     /**
-     * Scores the batch's classification requests in one pass, then generates its other requests step
-     * by step, admitting the feed's requests at step boundaries and completing each row as it ends.
+     * One step of the running batch: drops the rows {@code work} stops (a merge frees them before the step's pass),
+     * scores its classifications, runs its prompt passes (a chunk of a long prompt is kept aside until its last chunk,
+     * when the row joins), then decodes a token for every row.
      */
     @Override
-    public void run(List<PreparedRequest> batch, RowFeed feed) {
-        List<PreparedRequest.Generation> generating = PreparedRequest.generations(batch);
-        List<PreparedRequest.Classification> scoring = PreparedRequest.classifications(batch);
+    public StepOutput step(StepWork work) {
         OrtSession.RunOptions options = null;
         try {
             options = control.begin();
-            score(scoring, batch.size(), feed, options);
-            if (!generating.isEmpty()) {
-                new RunningBatch(feed, options).run(generating);
-            }
+            return batch.step(work, options);
         } catch (OrtException e) {
+            batch.reset();
             throw control.failure(e);
+        } catch (RuntimeException | Error e) {
+            batch.reset();
+            throw e;
         } finally {
             control.end(options);
         }
     }
 
-    /** Scores the requests' labels and completes them; {@code batchSize} is what their results report. */
+    /** Scores the requests' labels; {@code batchSize} is what their results report. */
     private void score(
-            List<PreparedRequest.Classification> scoring, int batchSize, RowFeed feed, OrtSession.RunOptions options)
+            List<PreparedRequest.Classification> scoring,
+            int batchSize,
+            List<StepOutput.Done> done,
+            OrtSession.RunOptions options)
             throws OrtException {
         if (scoring.isEmpty()) {
             return;
@@ -112,7 +118,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
         List<EngineResult> results =
                 LabelScores.of(scoring, labelLogProbs, System.nanoTime() - start, batchSize, name());
         for (int i = 0; i < scoring.size(); i++) {
-            feed.complete(scoring.get(i), results.get(i));
+            done.add(new StepOutput.Done(scoring.get(i), results.get(i)));
         }
     }
 
@@ -176,8 +182,10 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
             this.startNanos = startNanos;
         }
 
+        boolean dropped; // stopped by the scheduler: never completes, freed at the next merge
+
         boolean finished() {
-            return state.finished();
+            return dropped || state.finished();
         }
 
         /** Tokens picked or forced but not yet fed. */
@@ -237,48 +245,81 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
      * push it past the context.
      */
     private final class RunningBatch {
-        private final RowFeed feed;
-        private final OrtSession.RunOptions options;
         private final float[] logits = new float[config.vocabSize()];
         private List<Row> rows = new ArrayList<>(); // in cache row order
         private KvCache cache;
         private int length; // cache columns
+        /** Rows part-way through a chunked prompt: the cache of the tokens run so far, kept as a prefix is. */
+        private final Map<PreparedRequest, PromptPrefix> partial = new IdentityHashMap<>();
 
-        RunningBatch(RowFeed feed, OrtSession.RunOptions options) {
-            this.feed = feed;
+        private List<StepOutput.Done> done; // this step's ended requests
+        private OrtSession.RunOptions options; // this step's
+
+        StepOutput step(StepWork work, OrtSession.RunOptions options) throws OrtException {
+            control.check();
             this.options = options;
+            this.done = new ArrayList<>();
+            List<StepOutput.Stopped> stopped = new ArrayList<>();
+            boolean freed = false;
+            for (PreparedRequest r : work.stop()) {
+                PromptPrefix part = partial.remove(r);
+                if (part != null) {
+                    part.state().close();
+                    stopped.add(new StepOutput.Stopped(r, 0));
+                }
+                for (Row row : rows) {
+                    if (row.state.request() == r && !row.finished()) {
+                        row.dropped = true;
+                        freed = true;
+                        stopped.add(new StepOutput.Stopped(r, row.state.generated()));
+                    }
+                }
+            }
+            int computed = 0;
+            int promptTokens = 0;
+            List<PreparedRequest.Classification> scoring = new ArrayList<>();
+            List<StepWork.Start> generating = new ArrayList<>();
+            for (StepWork.Start start : work.start()) {
+                if (start.request() instanceof PreparedRequest.Classification c) {
+                    scoring.add(c);
+                } else {
+                    generating.add(start);
+                }
+                PromptPrefix part = partial.get(start.request());
+                promptTokens += start.upTo()
+                        - (part != null ? part.tokens().length : start.request().prefixLength());
+            }
+            // a classification's passes are its own (prompt, then labels): it ends in this step
+            score(scoring, work.start().size() + unfinished(), done, options); // the rows of this step
+            computed += scoring.size();
+            boolean compact = freed || compactionDue();
+            if (!generating.isEmpty() || compact) {
+                computed += generating.size();
+                admit(generating, compact);
+            }
+            int decodeTokens = 0;
+            if (rows.stream().anyMatch(r -> !r.finished())) {
+                computed += rows.size();
+                decodeTokens = step();
+            }
+            if (rows.stream().allMatch(Row::finished)) {
+                closeCache(); // nothing running: free the batch's cache now, not at the next admission
+                rows = new ArrayList<>();
+                length = 0;
+            }
+            List<StepOutput.Done> ended = done;
+            this.done = null;
+            this.options = null;
+            return new StepOutput(ended, stopped, computed, promptTokens, decodeTokens);
         }
 
-        void run(List<PreparedRequest.Generation> first) throws OrtException {
-            List<PreparedRequest> incoming = List.copyOf(first);
-            try {
-                while (true) {
-                    control.check();
-                    List<PreparedRequest.Classification> scoring = PreparedRequest.classifications(incoming);
-                    if (!scoring.isEmpty()) {
-                        // a classification's passes are its own (prompt, then labels): no need to wait for this batch
-                        score(scoring, scoring.size() + unfinished(), feed, options);
-                    }
-                    List<PreparedRequest.Generation> generating = PreparedRequest.generations(incoming);
-                    if (!generating.isEmpty() || compactionDue()) {
-                        admit(generating);
-                    }
-                    if (rows.stream().allMatch(Row::finished)) {
-                        incoming = feed.admit(0, 0);
-                        if (incoming.isEmpty()) {
-                            return;
-                        }
-                        closeCache();
-                        rows = new ArrayList<>();
-                        continue;
-                    }
-                    long stepStart = System.nanoTime();
-                    step();
-                    incoming = feed.admit(unfinished(), System.nanoTime() - stepStart);
-                }
-            } finally {
-                closeCache();
-            }
+        /** Forgets every row and frees their caches: after a failure, the backend holds nothing. */
+        void reset() {
+            closeCache();
+            rows = new ArrayList<>();
+            length = 0;
+            partial.values().forEach(p -> p.state().close());
+            partial.clear();
         }
 
         /**
@@ -326,34 +367,83 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
             return 1;
         }
 
-        /** Runs the new requests' prompt pass and merges their cache rows with the running unfinished ones. */
-        private void admit(List<PreparedRequest.Generation> incoming) throws OrtException {
+        /**
+         * Runs the starting rows' prompt pass — each from its cached prefix, or from its chunks so far — and merges the
+         * rows whose prompt it completes with the running unfinished ones; a row whose pass was a chunk keeps its cache
+         * aside, as a prefix of the rest of its prompt.
+         */
+        private void admit(List<StepWork.Start> starts, boolean compact) throws OrtException {
             List<Row> fresh = new ArrayList<>();
+            List<KvCacheMerge.Source> freshSources = new ArrayList<>();
+            List<DecoderStepper.Output> outputs = new ArrayList<>();
             DecoderStepper.Output prompt = null;
             DecoderStepper.Prompts p = null;
-            if (!incoming.isEmpty()) {
-                long admitted = System.nanoTime();
-                p = DecoderStepper.Prompts.of(incoming, config.eosTokenId());
-                prompt = stepper.promptPass(p, incoming, options);
-                int batchSize = incoming.size() + unfinished();
-                for (int r = 0; r < incoming.size(); r++) {
-                    PreparedRequest.Generation req = incoming.get(r);
-                    Row row = new Row(new RowState(req, tokenizer, config.eosTokenId()), samplerOf(req), admitted);
-                    row.cached = req.promptIds().length;
-                    fresh.add(row);
-                    prompt.row(r, 0, logits);
-                    accept(row, batchSize);
+            try {
+                // whole prompts share one pass; a chunk runs in a pass of its own, continuing its row's chunks so far
+                List<List<StepWork.Start>> passes = new ArrayList<>();
+                List<StepWork.Start> whole = new ArrayList<>();
+                for (StepWork.Start start : starts) {
+                    if (start.last() && !partial.containsKey(start.request())) {
+                        whole.add(start);
+                    } else {
+                        passes.add(List.of(start));
+                    }
                 }
+                if (!whole.isEmpty()) {
+                    passes.add(0, whole);
+                }
+                long admitted = System.nanoTime();
+                int batchSize = starts.size() + unfinished();
+                for (List<StepWork.Start> group : passes) {
+                    List<PreparedRequest.Generation> pass = new ArrayList<>(group.size());
+                    group.forEach(start -> pass.add(passOf(start)));
+                    p = DecoderStepper.Prompts.of(pass, config.eosTokenId());
+                    prompt = stepper.promptPass(p, pass, options);
+                    outputs.add(prompt);
+                    for (int r = 0; r < group.size(); r++) {
+                        PreparedRequest.Generation req =
+                                (PreparedRequest.Generation) group.get(r).request();
+                        PromptPrefix before = partial.remove(req);
+                        if (!group.get(r).last()) {
+                            partial.put(req, chunkOf(prompt, p, r, pass.get(r).promptIds()));
+                        } else {
+                            Row row = new Row(
+                                    new RowState(req, tokenizer, config.eosTokenId()), samplerOf(req), admitted);
+                            row.cached = req.promptIds().length;
+                            fresh.add(row);
+                            freshSources.add(p.source(prompt, r));
+                            prompt.row(r, 0, logits);
+                            accept(row, batchSize);
+                        }
+                        if (before != null) {
+                            before.state().close(); // read by the pass; its outputs are buffers of their own
+                        }
+                    }
+                }
+                if (fresh.isEmpty() && !rows.isEmpty() && !compact) {
+                    return; // only chunks ran: the running batch is left as it is (no merge, no copy)
+                }
+                if (rows.stream().allMatch(Row::finished)
+                        && outputs.size() <= 1
+                        && fresh.size() == starts.size()
+                        && (p == null || p.gapFree())) {
+                    // nothing running: the prompt pass's cache is the batch's, as it is (no copy)
+                    closeCache();
+                    cache = prompt;
+                    outputs.clear();
+                    length = p == null ? 0 : p.total();
+                    rows = fresh;
+                    rows.forEach(row -> row.rightAligned(length));
+                    return;
+                }
+                mergeWith(fresh, freshSources);
+            } finally {
+                outputs.forEach(DecoderStepper.Output::close);
             }
-            if (rows.stream().allMatch(Row::finished) && (p == null || p.gapFree())) {
-                // nothing running: the prompt pass's cache is the batch's, as it is (no copy)
-                closeCache();
-                cache = prompt;
-                length = p == null ? 0 : p.total();
-                rows = fresh;
-                rows.forEach(row -> row.rightAligned(length));
-                return;
-            }
+        }
+
+        /** Merges the running unfinished rows with {@code fresh} (whose caches are {@code sources}): the new batch. */
+        private void mergeWith(List<Row> fresh, List<KvCacheMerge.Source> freshSources) throws OrtException {
             List<KvCacheMerge.Source> sources = new ArrayList<>();
             List<Row> kept = new ArrayList<>();
             for (int r = 0; r < rows.size(); r++) {
@@ -362,31 +452,31 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                     kept.add(rows.get(r));
                 }
             }
-            for (int r = 0; r < fresh.size(); r++) {
-                if (!fresh.get(r).finished()) {
-                    sources.add(p.source(prompt, r));
-                    kept.add(fresh.get(r));
+            for (int k = 0; k < fresh.size(); k++) {
+                if (!fresh.get(k).finished()) {
+                    sources.add(freshSources.get(k));
+                    kept.add(fresh.get(k));
                 }
             }
-            try {
-                KvCacheMerge.Merged merged = KvCacheMerge.merge(decoder, sources, buffers);
+            if (kept.isEmpty()) { // every row ended: nothing to keep
                 closeCache();
-                cache = merged;
-                length = merged.length();
-                rows = kept;
-                rows.forEach(row -> row.rightAligned(length));
-            } finally {
-                if (prompt != null) {
-                    prompt.close();
-                }
+                rows = new ArrayList<>();
+                length = 0;
+                return;
             }
+            KvCacheMerge.Merged merged = KvCacheMerge.merge(decoder, sources, buffers);
+            closeCache();
+            cache = merged;
+            length = merged.length();
+            rows = kept;
+            rows.forEach(row -> row.rightAligned(length));
         }
 
         /**
          * One token for every row of the cache, and for a jumping row the tokens its shape forced after it (finished rows
          * are fed EOS until the next merge drops them).
          */
-        private void step() throws OrtException {
+        private int step() throws OrtException {
             int b = rows.size();
             int width = width();
             int total = length + width;
@@ -418,6 +508,13 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                 row.fedUpTo = Math.min(row.feedLength, row.fedUpTo + fed[r]);
             }
             length = total;
+            int decoded = 0;
+            for (int r = 0; r < b; r++) {
+                Row row = rows.get(r);
+                if (!row.finished()) {
+                    decoded += fed[r];
+                }
+            }
             for (int r = 0; r < b; r++) {
                 Row row = rows.get(r);
                 if (!row.finished() && row.pending() == 0) { // a row with forced tokens still to feed picks nothing yet
@@ -425,6 +522,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                     accept(row, b);
                 }
             }
+            return decoded;
         }
 
         /**
@@ -445,9 +543,38 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
                 }
             }
             if (row.finished()) {
-                feed.complete(
-                        row.state.request(), row.state.result(System.nanoTime() - row.startNanos, batchSize, name()));
+                done.add(new StepOutput.Done(
+                        row.state.request(), row.state.result(System.nanoTime() - row.startNanos, batchSize, name())));
             }
+        }
+
+        /**
+         * The request as this step's pass runs it: its prompt up to {@code start.upTo()}, continuing its chunks so far
+         * (kept as a prefix) or else its own cached prefix.
+         */
+        private PreparedRequest.Generation passOf(StepWork.Start start) {
+            PreparedRequest.Generation req = (PreparedRequest.Generation) start.request();
+            PromptPrefix part = partial.get(req);
+            if (part == null && start.last()) {
+                return req;
+            }
+            return new PreparedRequest.Generation(
+                    req.id(),
+                    Arrays.copyOf(req.promptIds(), start.upTo()),
+                    req.params(),
+                    req.submittedNanos(),
+                    req.deadlineNanos(),
+                    part != null ? part : req.prefix(),
+                    req.constraint());
+        }
+
+        /** Row {@code r} of a pass that ran a chunk of {@code tokens}: its cache copied out, as a prefix of the rest. */
+        private PromptPrefix chunkOf(DecoderStepper.Output pass, DecoderStepper.Prompts p, int r, int[] tokens)
+                throws OrtException {
+            KvCacheMerge.Merged kv =
+                    KvCacheMerge.merge(decoder, List.of(p.source(pass, r)), new KvCacheMerge.BufferPool());
+            return new PromptPrefix(
+                    "", tokens, new CachedPrefix(kv, (long) tokens.length * KvCacheMerge.bytesPerToken(decoder)));
         }
 
         private int unfinished() {
@@ -472,20 +599,12 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
     public void warmUp(int maxBatchSize) {
         GenerationParams params =
                 GenerationParams.DEFAULTS.withMaxNewTokens(maxBatchSize + 4).withIgnoreEos(true);
-        List<PreparedRequest> rows = new ArrayList<>();
-        for (int i = 0; i < maxBatchSize; i++) {
-            rows.add(PreparedRequest.Generation.warmUp(i, params));
+        int ended = 0;
+        for (int i = 0; ended < maxBatchSize; i++) {
+            List<PreparedRequest> joining =
+                    i < maxBatchSize ? List.of(PreparedRequest.Generation.warmUp(i, params)) : List.of();
+            ended += step(StepWork.starting(joining)).done().size();
         }
-        Iterator<PreparedRequest> next = rows.iterator();
-        run(List.of(next.next()), new RowFeed() {
-            @Override
-            public List<PreparedRequest> admit(int running, long stepNanos, Predicate<PreparedRequest> joinable) {
-                return next.hasNext() ? List.of(next.next()) : List.of();
-            }
-
-            @Override
-            public void complete(PreparedRequest request, EngineResult result) {}
-        });
     }
 
     @Override
@@ -496,6 +615,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
     @Override
     public void close() {
         terminate();
+        batch.reset();
         decoder.close();
     }
 }

@@ -1,9 +1,10 @@
 /**
- * Dynamic batching. {@link BatchScheduler} merges submissions from any thread into batches that one backend runs one
- * at a time on a thread of its own: its queue is bounded (a full queue rejects with {@code OVERLOADED}), a request
- * queued too long fails with {@code DEADLINE_EXCEEDED}, and a backend that decodes step by step takes queued requests
- * into the running batch through {@code RowFeed}. {@link BatchPolicy} decides when to dispatch: a full batch at once,
- * otherwise after holding the oldest request at most {@code maxWait}. Uses the engine's API and the backend contract
- * of {@code engine.internal}, no ONNX Runtime. Internal to the engine.
+ * The engine's step loop. {@link StepLoop} owns the loop, on a thread of its own: callers on any thread queue requests
+ * in a lane (each lane's queue bounded: a full one rejects with {@code OVERLOADED}); each step it asks
+ * {@link StepPolicy} what runs — stops (cancelled, past deadline, preempted), admissions by lane, prompt chunks under
+ * the step's token budget, the backend of each request — has the backends run it, and completes what ended on a
+ * completion thread of its own. {@link BatchPolicy} holds the batching rules the policy applies (hold the oldest at
+ * most {@code maxWait} for company; pick by length). Uses the engine's API and the backend contract of
+ * {@code engine.internal}, no ONNX Runtime. Internal to the engine.
  */
 package dev.gptjt.engine.internal.scheduler;

@@ -91,14 +91,14 @@ class BatchFormationTest {
             @Override
             public void close() {}
         };
-        try (BatchScheduler scheduler = new BatchScheduler(backend, 4, Duration.ZERO, 64, formation, null)) {
+        try (StepLoop scheduler = TestLoops.of(backend, 4, Duration.ZERO, 64, formation)) {
             List<CompletableFuture<EngineResult>> futures = new ArrayList<>();
-            futures.add(scheduler.submit(request("gate", 1)));
+            futures.add(TestLoops.submit(scheduler, request("gate", 1)));
             started.await();
             String[] ids = {"a", "b", "c", "d", "e", "f", "g", "h"};
             int[] lengths = {2, 9, 3, 8, 2, 9, 3, 8};
             for (int i = 0; i < ids.length; i++) {
-                futures.add(scheduler.submit(request(ids[i], lengths[i])));
+                futures.add(TestLoops.submit(scheduler, request(ids[i], lengths[i])));
             }
             release.countDown();
             futures.forEach(CompletableFuture::join);

@@ -49,18 +49,16 @@ class OutOfMemoryBatchTest {
 
     @Test
     void shouldFailTheBatchThatRanOutOfMemoryAndServeTheNext() throws Exception {
-        BatchScheduler scheduler =
-                new BatchScheduler(new FirstBatchOutOfMemory(), 1, Duration.ZERO, 8, BatchFormation.FIFO, null);
+        StepLoop scheduler = TestLoops.of(new FirstBatchOutOfMemory(), 1, Duration.ZERO, 8, BatchFormation.FIFO);
         try {
-            var first = scheduler.submit(request("first"));
+            var first = TestLoops.submit(scheduler, request("first"));
             EngineException e =
                     EngineException.from(assertThrows(Exception.class, () -> first.get(30, TimeUnit.SECONDS)));
             assertEquals(ErrorCode.INFERENCE_FAILED, e.code());
             assertTrue(e.getMessage().contains("out of memory"), e.getMessage());
             assertEquals(
                     "second",
-                    scheduler
-                            .submit(request("second"))
+                    TestLoops.submit(scheduler, request("second"))
                             .get(30, TimeUnit.SECONDS)
                             .id());
         } finally {
