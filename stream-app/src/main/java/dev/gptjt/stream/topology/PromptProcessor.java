@@ -77,6 +77,9 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
 
     private Instant nextParkedRetry = Instant.MIN;
 
+    /** How the engine words a deadline that passed while the row was generating. */
+    private static final Pattern MID_GENERATION = Pattern.compile("after \\d+ of \\d+ tokens");
+
     /** What became of a record offered to {@link #accept}. */
     enum Admission {
         /** Decoded and checked: stored, waiting for the engine. */
@@ -366,10 +369,7 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
         return new Rejection(reasonOf(error.code()), message);
     }
 
-    /** How the engine words a deadline that passed while the row was generating. */
-    private static final Pattern MID_GENERATION = Pattern.compile("after \\d+ of \\d+ tokens");
-
-    static FailureReason reasonOf(ErrorCode code) {
+    private static FailureReason reasonOf(ErrorCode code) {
         return switch (code) {
             case EMPTY_PROMPT -> FailureReason.EMPTY_PROMPT;
             case PROMPT_TOO_LONG -> FailureReason.PROMPT_TOO_LONG;

@@ -83,7 +83,9 @@ class OpsIT extends BrokerIT {
                     .setPrompt(" ")
                     .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
                     .build());
-            Topics.send(broker.bootstrap(), name + ".prompts", wire, sent);
+            // a backfill's share comes on the bulk prompts topic, which the service reads too
+            Topics.send(broker.bootstrap(), name + ".bulk-prompts", wire, sent.subList(0, 4));
+            Topics.send(broker.bootstrap(), name + ".prompts", wire, sent.subList(4, sent.size()));
             Topics.readUntil(
                     broker.bootstrap(), name + ".completions", false, Duration.ofSeconds(120), r -> r.size() >= 40);
             // the counters are the service's, updated beside its writes: wait until they have counted every record
