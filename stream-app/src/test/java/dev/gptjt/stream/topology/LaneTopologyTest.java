@@ -12,6 +12,7 @@ import dev.gptjt.schema.Completion;
 import dev.gptjt.schema.GenerationParams;
 import dev.gptjt.schema.Priority;
 import dev.gptjt.schema.PromptRequest;
+import dev.gptjt.schema.internal.PendingPrompt;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.schema.wire.WireFormat;
 import java.nio.charset.StandardCharsets;
@@ -107,6 +108,34 @@ class LaneTopologyTest {
                 assertEquals(0, count(driver.getKeyValueStore(PromptTopology.PENDING_STORE)), "all answered");
             }
         }
+    }
+
+    @Test
+    void shouldResubmitAPromptRestoredFromTheStoreInTheLaneItCameFor() {
+        EngineConfig config = EngineConfig.defaults(PromptTopologyTest.models().resolve("tiny-gptj"))
+                .withBatching(4, Duration.ZERO, 64);
+        try (InferenceEngine engine = InferenceEngine.open(config)) {
+            WatchedEngine watched = new WatchedEngine(engine);
+            try (TopologyTestDriver driver = driver(watched)) {
+                // what a new owner finds in the changelog: a backfill's record and a realtime one, never answered
+                KeyValueStore<String, byte[]> store = driver.getKeyValueStore(PromptTopology.PENDING_STORE);
+                store.put(SETTINGS.bulkPromptsTopic() + "/0/7", wire.encode("store", pending("restored-bulk", true)));
+                store.put(SETTINGS.promptsTopic() + "/0/7", wire.encode("store", pending("restored-rt", false)));
+                driver.advanceWallClockTime(SETTINGS.reconcileInterval());
+                assertEquals(List.of("restored-bulk"), watched.accepted(Lane.BULK));
+                assertEquals(List.of("restored-rt"), watched.accepted(Lane.REALTIME));
+            }
+        }
+    }
+
+    private static PendingPrompt pending(String id, boolean bulk) {
+        return PendingPrompt.newBuilder()
+                .setRequest(request(id).build())
+                .setTopic(bulk ? SETTINGS.bulkPromptsTopic() : SETTINGS.promptsTopic())
+                .setPartition(0)
+                .setOffset(7)
+                .setReceivedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .build();
     }
 
     /**
