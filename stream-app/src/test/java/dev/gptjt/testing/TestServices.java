@@ -41,6 +41,7 @@ public final class TestServices {
                 "gptjt.model.dir",
                 Path.of(System.getProperty("gptjt.models")).resolve("tiny-gptj").toString());
         s.put("gptjt.topics.prompts", name + ".prompts");
+        s.put("gptjt.topics.bulk-prompts", name + ".bulk-prompts");
         s.put("gptjt.topics.completions", name + ".completions");
         s.put("gptjt.topics.failures", name + ".failures");
         s.put("gptjt.topics.partitions", Integer.toString(partitions));

@@ -7,6 +7,8 @@ package dev.gptjt.tasks;
 public final class DefaultTopics {
     /** Where PromptRequest records are read. */
     public static final String PROMPTS = "gptjt.prompts";
+    /** Where backfills' PromptRequest records arrive: read too, each run in the engine's bulk lane. */
+    public static final String BULK_PROMPTS = "gptjt.bulk-prompts";
     /** Where Completion records go when a request names no reply topic. */
     public static final String COMPLETIONS = "gptjt.completions";
     /** Where PromptFailure dead letters go. */

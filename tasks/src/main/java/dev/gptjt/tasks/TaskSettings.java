@@ -1,5 +1,6 @@
 package dev.gptjt.tasks;
 
+import dev.gptjt.engine.Lane;
 import dev.gptjt.tasks.cascade.CascadeSettings;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -63,6 +64,14 @@ public interface TaskSettings {
      */
     @WithName("entity-types")
     Optional<List<String>> entityTypes();
+
+    /**
+     * The engine lane the task's prompts run in when the request asks for none and comes from the prompts topic:
+     * realtime (scheduled first) or bulk (runs in the capacity realtime leaves; its full queue never holds realtime
+     * back). Only the service reads it.
+     */
+    @WithDefault("realtime")
+    Lane priority();
 
     /** classify: a distilled model that answers the records it is sure of before GPT-JT ('gptjt distill'). */
     Optional<Cascade> cascade();

@@ -28,13 +28,15 @@ public final class ConfigValidator {
                     + " --greedy-in-graph --classify-in-graph)");
         }
         GptjtConfig.Topics t = c.topics();
-        Set<String> names = new HashSet<>(List.of(t.prompts(), t.completions(), t.failures()));
-        if (names.size() < 3) {
-            problems.add("gptjt.topics.prompts, .completions and .failures must be three different topics");
-        }
-        if (t.allowedReplyTopics().orElse(Set.of()).contains(t.prompts())) {
+        Set<String> names = new HashSet<>(List.of(t.prompts(), t.bulkPrompts(), t.completions(), t.failures()));
+        if (names.size() < 4) {
             problems.add(
-                    "gptjt.topics.allowed-reply-topics must not contain the prompts topic (results would loop back as prompts)");
+                    "gptjt.topics.prompts, .bulk-prompts, .completions and .failures must be four different topics");
+        }
+        Set<String> allowed = t.allowedReplyTopics().orElse(Set.of());
+        if (allowed.contains(t.prompts()) || allowed.contains(t.bulkPrompts())) {
+            problems.add("gptjt.topics.allowed-reply-topics must not contain the prompts or bulk prompts topic"
+                    + " (results would loop back as prompts)");
         }
         if (t.partitions() < 1) {
             problems.add("gptjt.topics.partitions must be >= 1");
@@ -51,8 +53,8 @@ public final class ConfigValidator {
         }
         try {
             Tasks.fromConfig(c).values().forEach(task -> {
-                if (task.topic().equals(t.prompts())) {
-                    problems.add("gptjt.tasks." + task.name() + ".topic must not be the prompts topic");
+                if (task.topic().equals(t.prompts()) || task.topic().equals(t.bulkPrompts())) {
+                    problems.add("gptjt.tasks." + task.name() + ".topic must not be the prompts or bulk prompts topic");
                 }
             });
         } catch (IllegalArgumentException ex) {

@@ -267,6 +267,15 @@ public interface GptjtConfig {
         @WithDefault(DefaultTopics.PROMPTS)
         String prompts();
 
+        /**
+         * Where backfills' PromptRequest records are read (re-scoring history after a policy or model change): each
+         * runs in the engine's bulk lane unless it asks for another, and a full bulk lane never holds back the
+         * prompts topic's records, even on the same stream thread.
+         */
+        @WithName("bulk-prompts")
+        @WithDefault(DefaultTopics.BULK_PROMPTS)
+        String bulkPrompts();
+
         /** Where Completion records are written by default. */
         @WithDefault(DefaultTopics.COMPLETIONS)
         String completions();
@@ -300,8 +309,9 @@ public interface GptjtConfig {
         Duration flushInterval();
 
         /**
-         * Backpressure: when the engine's queue is full, the stream thread waits at most this long for
-         * room before storing the prompt to submit later; Kafka Streams' consumption slows to the engine's pace.
+         * Backpressure: when the engine's realtime queue is full, the stream thread waits at most this long for
+         * room before storing a realtime prompt to submit later; Kafka Streams' consumption slows to the engine's
+         * pace. A bulk prompt never waits: it is stored and submitted as the bulk lane has room.
          */
         @WithName("max-block")
         @WithDefault("2s")

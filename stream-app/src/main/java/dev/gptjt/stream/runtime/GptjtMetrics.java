@@ -4,6 +4,8 @@ import dev.gptjt.engine.EngineListener;
 import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.engine.Lane;
+import dev.gptjt.engine.StepStats;
+import dev.gptjt.engine.StopCause;
 import dev.gptjt.schema.FailureReason;
 import dev.gptjt.schema.wire.RegistryWireFormat;
 import dev.gptjt.stream.topology.TopologyMetrics;
@@ -15,6 +17,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,11 +26,18 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * The service's own metrics, exported at {@code /q/metrics} (Prometheus names in brackets):
- * batch size [gptjt_batch_size], queue wait [gptjt_queue_wait_seconds], inference time per batch
- * [gptjt_batch_inference_seconds], generated tokens [gptjt_tokens_generated_total] (rate = tokens/s),
- * prompts in [gptjt_prompts_in_total], results out [gptjt_results_out_total{kind}], failures
- * [gptjt_failures_total{reason}], pending prompts [gptjt_pending_prompts], engine queue depth
+ * The service's own metrics, exported at {@code /q/metrics} (Prometheus names in brackets).
+ *
+ * <p>The engine's loop, per step ({@link #onStep}): rows computed [gptjt_batch_size], step wall time
+ * [gptjt_step_seconds], tokens read [gptjt_step_tokens{kind=prompt|decode}], and after it rows generating and
+ * requests queued per lane [gptjt_rows_running{lane}, gptjt_rows_waiting{lane}]. Per request: time queued in its lane
+ * before it started, again after a preemption [gptjt_queue_wait_seconds{lane}], requests the engine ended with a result
+ * [gptjt_requests_finished_total{lane}], stopped before their end [gptjt_requests_stopped_total{lane,cause,where}]
+ * (cause cancelled|deadline|closed|preempted, where queued|running), wall time from start to result
+ * [gptjt_batch_inference_seconds], generated tokens [gptjt_tokens_generated_total] (rate = tokens/s).
+ *
+ * <p>The topology: prompts in [gptjt_prompts_in_total], results out [gptjt_results_out_total{kind}], failures
+ * [gptjt_failures_total{reason}], pending prompts [gptjt_pending_prompts], engine queue depth, both lanes
  * [gptjt_scheduler_queue_depth], task prompts run from a cached prefix or whole
  * [gptjt_prefix_cache_requests_total{outcome}], task records answered by the task's cascade or passed on to
  * GPT-JT [gptjt_cascade_records_total{task,path}], audited cascade answers [gptjt_cascade_audits_total{task,outcome}]
@@ -35,12 +45,23 @@ import java.util.function.Supplier;
  * parked until the schema registry answers [gptjt_registry_parked_prompts], calls it did not answer
  * [gptjt_registry_errors_total] and writer-schema lookups answered from the cache or fetched
  * [gptjt_registry_schema_lookups_total{outcome}].
+ *
+ * <p>Every lane, cause and place is registered at start, so a dashboard's series exist before the first event.
  */
 @ApplicationScoped
 public class GptjtMetrics implements TopologyMetrics, EngineListener {
     private final MeterRegistry registry;
     private final DistributionSummary batchSize;
-    private final Timer queueWait;
+    private final Timer step;
+    private final DistributionSummary promptTokens;
+    private final DistributionSummary decodeTokens;
+    private final Map<Lane, Timer> queueWait = new EnumMap<>(Lane.class);
+    private final Map<Lane, Counter> finished = new EnumMap<>(Lane.class);
+    /** By lane, cause, and running (1) or queued (0). */
+    private final Map<Lane, Map<StopCause, Counter[]>> stopped = new EnumMap<>(Lane.class);
+    /** The last step's rows running and requests waiting, by lane: the gauges read them. */
+    private volatile StepStats lastStep = new StepStats(0, 0, 0, 0, 0, 0, 0, 0);
+
     private final Timer inference;
     private final Counter tokens;
     private final Counter promptsIn;
@@ -52,15 +73,52 @@ public class GptjtMetrics implements TopologyMetrics, EngineListener {
     public GptjtMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.batchSize = DistributionSummary.builder("gptjt.batch.size")
-                .description("Rows of the engine batch each prompt finished in (recorded per prompt)")
+                .description("Rows each step of the engine's loop computed (recorded per step)")
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64)
                 .register(registry);
-        this.queueWait = Timer.builder("gptjt.queue.wait")
-                .description("Time from submission to the prompt's start (its batch, or the step it joined at)")
+        this.step = Timer.builder("gptjt.step")
+                .description("Wall time of one step of the engine's loop (schedule, model calls, update)")
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofMinutes(1))
                 .register(registry);
+        this.promptTokens = stepTokens(registry, "prompt", "Prompt tokens one step's prompt passes read");
+        this.decodeTokens = stepTokens(registry, "decode", "Tokens one step fed to decoding rows");
+        for (Lane lane : Lane.values()) {
+            queueWait.put(
+                    lane,
+                    Timer.builder("gptjt.queue.wait")
+                            .tag("lane", lane.label())
+                            .description("Time a request waited in its lane's queue before it started (again after a"
+                                    + " preemption)")
+                            .publishPercentileHistogram()
+                            .minimumExpectedValue(Duration.ofMillis(1))
+                            .maximumExpectedValue(Duration.ofMinutes(1))
+                            .register(registry));
+            finished.put(
+                    lane,
+                    Counter.builder("gptjt.requests.finished")
+                            .tag("lane", lane.label())
+                            .description("Requests the engine ended with a result")
+                            .register(registry));
+            Map<StopCause, Counter[]> byCause = new EnumMap<>(StopCause.class);
+            for (StopCause cause : StopCause.values()) {
+                byCause.put(cause, new Counter[] {
+                    stoppedCounter(registry, lane, cause, "queued"), stoppedCounter(registry, lane, cause, "running")
+                });
+            }
+            stopped.put(lane, byCause);
+            Gauge.builder("gptjt.rows.running", this, m -> m.lastStep.running(lane))
+                    .tag("lane", lane.label())
+                    .description("Rows generating in the engine's running batch after the last step")
+                    .strongReference(true)
+                    .register(registry);
+            Gauge.builder("gptjt.rows.waiting", this, m -> m.lastStep.waiting(lane))
+                    .tag("lane", lane.label())
+                    .description("Requests queued in the engine after the last step")
+                    .strongReference(true)
+                    .register(registry);
+        }
         this.inference = Timer.builder("gptjt.batch.inference")
                 .description("Wall time from a prompt's start to its result (recorded per prompt)")
                 .publishPercentileHistogram()
@@ -100,7 +158,7 @@ public class GptjtMetrics implements TopologyMetrics, EngineListener {
     /** Also exports the engine's queue depth. */
     void watchQueue(Supplier<Number> depth) {
         Gauge.builder("gptjt.scheduler.queue.depth", depth)
-                .description("Prompts waiting in the engine for a batch")
+                .description("Requests waiting in the engine to start, both lanes")
                 .register(registry);
     }
 
@@ -127,12 +185,47 @@ public class GptjtMetrics implements TopologyMetrics, EngineListener {
                 .register(registry);
     }
 
+    private static DistributionSummary stepTokens(MeterRegistry registry, String kind, String description) {
+        return DistributionSummary.builder("gptjt.step.tokens")
+                .tag("kind", kind)
+                .description(description)
+                .serviceLevelObjectives(1, 4, 16, 64, 256, 512, 1024, 2048, 4096)
+                .register(registry);
+    }
+
+    private static Counter stoppedCounter(MeterRegistry registry, Lane lane, StopCause cause, String where) {
+        return Counter.builder("gptjt.requests.stopped")
+                .tag("lane", lane.label())
+                .tag("cause", cause.label())
+                .tag("where", where)
+                .description("Requests the engine stopped before their end (preempted ones start again later)")
+                .register(registry);
+    }
+
+    @Override
+    public void onStep(StepStats s) {
+        batchSize.record(s.rows());
+        step.record(s.nanos(), TimeUnit.NANOSECONDS);
+        promptTokens.record(s.promptTokens());
+        decodeTokens.record(s.decodeTokens());
+        lastStep = s;
+    }
+
+    @Override
+    public void onStarted(Lane lane, long queuedNanos) {
+        queueWait.get(lane).record(queuedNanos, TimeUnit.NANOSECONDS);
+    }
+
     @Override
     public void onFinished(Lane lane, EngineResult r) {
-        batchSize.record(r.batchSize());
+        finished.get(lane).increment();
         inference.record(r.inferenceNanos(), TimeUnit.NANOSECONDS);
-        queueWait.record(r.queuedNanos(), TimeUnit.NANOSECONDS);
         tokens.increment(r.generatedTokens());
+    }
+
+    @Override
+    public void onStopped(Lane lane, StopCause cause, boolean running) {
+        stopped.get(lane).get(cause)[running ? 1 : 0].increment();
     }
 
     @Override

@@ -47,7 +47,8 @@ public class TopologyProducer {
         GptjtConfig.Topics topics = config.topics();
         Map<String, TaskDefinition> tasks = Tasks.fromConfig(config);
         if (topics.create()) {
-            Set<String> names = new HashSet<>(Set.of(topics.prompts(), topics.completions(), topics.failures()));
+            Set<String> names = new HashSet<>(
+                    Set.of(topics.prompts(), topics.bulkPrompts(), topics.completions(), topics.failures()));
             tasks.values().forEach(t -> names.add(t.topic()));
             TopicCreator.ensure(
                     bootstrap, kafkaStreamsSettings(), names, topics.partitions(), topics.replicationFactor());
@@ -62,7 +63,9 @@ public class TopologyProducer {
                 config.stream().store() == PendingStore.ROCKSDB,
                 config.stream().reconcileInterval(),
                 tasks,
-                config.stream().maxBlock());
+                config.stream().maxBlock(),
+                topics.bulkPrompts(),
+                Tasks.lanesFromConfig(config));
         ResultFactory results =
                 new ResultFactory(engine.model().name(), engine.model().contentHash(), engine.backendName());
         return PromptTopology.build(settings, engine, cascades, wire, results, Clock.systemUTC(), metrics);

@@ -4,7 +4,7 @@ import dev.gptjt.engine.ClassificationRequest;
 import dev.gptjt.engine.ClassificationResult;
 import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationRequest;
-import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.Lane;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.internal.PendingPrompt;
 import dev.gptjt.tasks.TaskDefinition;
@@ -18,14 +18,17 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * Turns a pending prompt into engine work and its eventual result record: a raw prompt or a
+ * Turns a pending prompt into engine work in its lane and its eventual result record: a raw prompt or a
  * generate task gives a Completion, a classify task a Classification, an extract task an Extraction.
+ *
+ * <p>Cancelling a returned future cancels the engine's ({@link Stages}): the engine drops the request from its
+ * queue or frees its row at the next step, and the result stage never runs, so nothing of it can be forwarded.
  */
 final class Dispatcher {
     /** A finished result and where it goes. */
     record Outcome(String topic, SpecificRecord value) {}
 
-    private final InferenceEngine engine;
+    private final Inference engine;
     private final TaskCascades cascades;
     private final TopologyMetrics metrics;
     private final Map<String, TaskDefinition> tasks;
@@ -34,7 +37,7 @@ final class Dispatcher {
     private final Clock clock;
 
     Dispatcher(
-            InferenceEngine engine,
+            Inference engine,
             TaskCascades cascades,
             TopologyMetrics metrics,
             Map<String, TaskDefinition> tasks,
@@ -51,65 +54,74 @@ final class Dispatcher {
     }
 
     /** Never blocks; the future fails with the engine's {@code EngineException}. */
-    CompletableFuture<Outcome> submit(PendingPrompt pending) {
+    CompletableFuture<Outcome> submit(PendingPrompt pending, Lane lane) {
         PromptRequest request = pending.getRequest();
         if (request.getTask() == null) {
             String topic = request.getReplyTopic() != null ? request.getReplyTopic() : completionsTopic;
-            return engine.submit(
+            return Stages.then(
+                    engine.submit(
                             new GenerationRequest(request.getId(), request.getPrompt(), params(request, null)),
-                            request.getDeadlineAt())
-                    .thenApply(r -> new Outcome(topic, results.completion(pending, r, clock.instant())));
+                            request.getDeadlineAt(),
+                            lane),
+                    r -> new Outcome(topic, results.completion(pending, r, clock.instant())));
         }
         TaskDefinition task = tasks.get(request.getTask());
         String topic = request.getReplyTopic() != null ? request.getReplyTopic() : task.topic();
         String prompt = task.prompt(request.getPrompt());
         return switch (task.mode()) {
             case GENERATE ->
-                engine.submit(
+                Stages.then(
+                        engine.submit(
                                 task.generation(request.getId(), request.getPrompt(), params(request, task)),
-                                request.getDeadlineAt())
-                        .thenApply(r -> new Outcome(topic, results.completion(pending, r, clock.instant())));
+                                request.getDeadlineAt(),
+                                lane),
+                        r -> new Outcome(topic, results.completion(pending, r, clock.instant())));
             case EXTRACT ->
-                engine.submit(
+                Stages.then(
+                        engine.submit(
                                 task.generation(request.getId(), request.getPrompt(), params(request, task)),
-                                request.getDeadlineAt())
-                        .thenApply(r -> new Outcome(topic, results.extraction(pending, task, r, clock.instant())));
+                                request.getDeadlineAt(),
+                                lane),
+                        r -> new Outcome(topic, results.extraction(pending, task, r, clock.instant())));
             case CLASSIFY -> {
                 ClassificationRequest classify = new ClassificationRequest(
                         request.getId(), prompt, task.continuations(), task.lengthNormalized());
                 Optional<TaskCascade> cascade = cascades.of(task.name());
                 yield cascade.isEmpty()
-                        ? classify(pending, task, topic, classify)
-                        : cascaded(pending, task, topic, classify, cascade.get());
+                        ? classify(pending, task, topic, classify, lane)
+                        : cascaded(pending, task, topic, classify, lane, cascade.get());
             }
         };
     }
 
     private CompletableFuture<Outcome> classify(
-            PendingPrompt pending, TaskDefinition task, String topic, ClassificationRequest classify) {
-        return engine.classify(classify, pending.getRequest().getDeadlineAt())
-                .thenApply(r -> new Outcome(topic, results.classification(pending, task, r, clock.instant())));
+            PendingPrompt pending, TaskDefinition task, String topic, ClassificationRequest classify, Lane lane) {
+        return Stages.then(
+                engine.classify(classify, pending.getRequest().getDeadlineAt(), lane),
+                r -> new Outcome(topic, results.classification(pending, task, r, clock.instant())));
     }
 
     /**
      * The task's cascade first (on its own thread), scoring the request's text; GPT-JT for what it is not
-     * sure of. An audited answer is also classified by GPT-JT, only to count agreement: its result is not sent.
+     * sure of. An audited answer is also classified by GPT-JT, only to count agreement: its result is not sent, so it
+     * runs in the bulk lane, in the capacity realtime work leaves.
      */
     private CompletableFuture<Outcome> cascaded(
             PendingPrompt pending,
             TaskDefinition task,
             String topic,
             ClassificationRequest classify,
+            Lane lane,
             TaskCascade cascade) {
         String text = pending.getRequest().getPrompt();
-        return cascades.score(() -> cascade.answer(classify.id(), text)).thenCompose(answer -> {
+        return Stages.compose(cascades.score(() -> cascade.answer(classify.id(), text)), answer -> {
             metrics.cascade(task.name(), answer.isPresent());
             if (answer.isEmpty()) {
-                return classify(pending, task, topic, classify);
+                return classify(pending, task, topic, classify, lane);
             }
             ClassificationResult a = answer.get();
             if (cascade.audit()) {
-                engine.classify(classify)
+                engine.classify(classify, null, Lane.BULK)
                         .thenAccept(r -> metrics.cascadeAudit(task.name(), r.labelIndex() == a.labelIndex()));
             }
             return CompletableFuture.completedFuture(
@@ -117,9 +129,9 @@ final class Dispatcher {
         });
     }
 
-    /** Waits at most {@code timeout} for room in the engine's queue; true when there is room. */
-    boolean awaitCapacity(Duration timeout) {
-        return engine.awaitCapacity(timeout);
+    /** Waits at most {@code timeout} for room in {@code lane}'s engine queue; true when there is room. */
+    boolean awaitCapacity(Duration timeout, Lane lane) {
+        return engine.awaitCapacity(timeout, lane);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.gptjt.stream.topology;
 
+import dev.gptjt.engine.Lane;
 import dev.gptjt.schema.internal.ParkedPrompt;
 import dev.gptjt.schema.internal.PendingPrompt;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
@@ -20,6 +21,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * when it enters the ledger ({@link #park}, {@link #queue}) and deleted when it leaves it ({@link #settle}), so what
  * the store holds for a key always matches its state (a {@link ParkedPrompt} while parked, a {@link PendingPrompt}
  * otherwise). The pending and parked gauges follow each transition, so they count the ledger's entries exactly.
+ *
+ * <p>A submitted prompt whose key leaves {@link InFlight} other than by its answer (a redelivery replaces it, the
+ * task moves away) has its future cancelled on the way out, which cancels the engine's work on it: nobody would
+ * forward its result.
  */
 final class PendingLedger {
     /** The pending store always holds single-object Avro, whatever the topics' wire format. */
@@ -31,8 +36,8 @@ final class PendingLedger {
     /** Kept as it came, undecoded: the schema registry did not answer. */
     record Parked() implements State {}
 
-    /** Decoded and checked; waiting for room in the engine (queue full, restored, or handed back by it). */
-    record Waiting() implements State {}
+    /** Decoded and checked; waiting for room in its lane of the engine (queue full, restored, or handed back). */
+    record Waiting(Lane lane) implements State {}
 
     /**
      * Submitted to the engine. A done future whose result could not be forwarded yet (its output schema unknown
@@ -41,15 +46,16 @@ final class PendingLedger {
     record InFlight(PendingPrompt pending, CompletableFuture<Dispatcher.Outcome> future) implements State {}
 
     private static final Parked PARKED = new Parked();
-    private static final Waiting WAITING = new Waiting();
 
     private final KeyValueStore<String, byte[]> store;
     private final TopologyMetrics metrics;
+    private final Lanes lanes;
     private final Map<String, State> states = new LinkedHashMap<>();
 
-    PendingLedger(KeyValueStore<String, byte[]> store, TopologyMetrics metrics) {
+    PendingLedger(KeyValueStore<String, byte[]> store, TopologyMetrics metrics, Lanes lanes) {
         this.store = store;
         this.metrics = metrics;
+        this.lanes = lanes;
     }
 
     /**
@@ -70,11 +76,12 @@ final class PendingLedger {
         }
         int pending = 0;
         for (String key : found) {
-            if (stored(key) instanceof ParkedPrompt) {
-                move(key, PARKED);
-            } else {
-                move(key, WAITING);
+            SpecificRecord stored = stored(key);
+            if (stored instanceof PendingPrompt prompt) {
+                move(key, waiting(prompt));
                 pending++;
+            } else {
+                move(key, PARKED);
             }
         }
         return pending;
@@ -86,7 +93,7 @@ final class PendingLedger {
      */
     void realign(String key) {
         SpecificRecord stored = stored(key);
-        move(key, stored == null ? null : stored instanceof ParkedPrompt ? PARKED : WAITING);
+        move(key, stored == null ? null : stored instanceof PendingPrompt prompt ? waiting(prompt) : PARKED);
     }
 
     /** Keeps {@code source} undecoded under {@code key}, whatever state the key was in (a redelivery replaces it). */
@@ -100,7 +107,7 @@ final class PendingLedger {
     /** Stores {@code pending} under {@code key} to wait for the engine, whatever state the key was in. */
     void queue(String key, PendingPrompt pending) {
         store.put(key, STORE_CODEC.encode(PromptTopology.PENDING_STORE, pending));
-        move(key, WAITING);
+        move(key, waiting(pending));
     }
 
     /** A waiting prompt the engine took. */
@@ -109,10 +116,10 @@ final class PendingLedger {
         move(key, new InFlight(pending, future));
     }
 
-    /** A submitted prompt the engine handed back unanswered (overloaded, closing): it waits again. */
+    /** A submitted prompt the engine handed back unanswered (overloaded, closing, cancelled): it waits again. */
     void handedBack(String key) {
         requireState(key, InFlight.class);
-        move(key, WAITING);
+        move(key, waiting(((InFlight) states.get(key)).pending()));
     }
 
     /** The record under {@code key} is answered (its result or dead letter forwarded): out of the store and ledger. */
@@ -140,6 +147,22 @@ final class PendingLedger {
         return keys;
     }
 
+    /** The lane {@code key} waits in; null when it is not waiting. */
+    Lane waitingLane(String key) {
+        return states.get(key) instanceof Waiting w ? w.lane() : null;
+    }
+
+    /** The waiting prompts' keys and lanes, in arrival order (a copy). */
+    List<Map.Entry<String, Lane>> waiting() {
+        List<Map.Entry<String, Lane>> out = new ArrayList<>();
+        states.forEach((key, s) -> {
+            if (s instanceof Waiting w) {
+                out.add(Map.entry(key, w.lane()));
+            }
+        });
+        return out;
+    }
+
     /** The submitted prompts, in arrival order (a copy). */
     List<Map.Entry<String, InFlight>> inFlight() {
         List<Map.Entry<String, InFlight>> out = new ArrayList<>();
@@ -155,7 +178,10 @@ final class PendingLedger {
         return (int) states.values().stream().filter(Parked.class::isInstance).count();
     }
 
-    /** The task moves away: its records stay in the store for the next owner; this ledger forgets them. */
+    /**
+     * The task moves away: its records stay in the store for the next owner; this ledger forgets them, cancelling
+     * the engine's work on those in flight (the next owner computes them).
+     */
     void release() {
         for (String key : List.copyOf(states.keySet())) {
             move(key, null);
@@ -168,9 +194,19 @@ final class PendingLedger {
         }
     }
 
-    /** The one transition: {@code key} to {@code next} ({@code null}: out of the ledger), the gauges with it. */
+    private Waiting waiting(PendingPrompt pending) {
+        return new Waiting(lanes.of(pending));
+    }
+
+    /**
+     * The one transition: {@code key} to {@code next} ({@code null}: out of the ledger), the gauges with it; a future
+     * left behind is cancelled (a no-op once it is done).
+     */
     private void move(String key, State next) {
         State previous = next == null ? states.remove(key) : states.put(key, next);
+        if (previous instanceof InFlight left && left != next) {
+            left.future().cancel(false);
+        }
         int pending = countsAsPending(next) - countsAsPending(previous);
         int parked = (next instanceof Parked ? 1 : 0) - (previous instanceof Parked ? 1 : 0);
         if (pending != 0) {

@@ -2,7 +2,7 @@ package dev.gptjt.stream.topology;
 
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
-import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.Lane;
 import dev.gptjt.schema.FailureReason;
 import dev.gptjt.schema.PromptFailure;
 import dev.gptjt.schema.PromptRequest;
@@ -17,11 +17,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -44,12 +48,22 @@ import org.jboss.logging.Logger;
  * <p>The stream thread never waits on inference: submission to the shared engine returns a future
  * at once, and the punctuator forwards only futures already done. A full engine queue leaves the
  * prompt in the store, to be submitted again on a later punctuation.
+ *
+ * <p>Lanes ({@link Lanes}): each prompt runs in the realtime or the bulk lane of the engine, whose queues are capped
+ * apart. Backpressure holds back only realtime intake: a realtime record waits (at most {@code max-block}) for room
+ * in the realtime lane; a bulk record never waits on the stream thread, which may carry realtime partitions too: it
+ * is stored and submitted as the bulk lane has room. Each lane is submitted in arrival order, and a full lane never
+ * stops the other's submission.
+ *
+ * <p>When the task moves away ({@link #close}) the engine's work on its in-flight prompts is cancelled; they stay in
+ * the store for the next owner.
  */
 final class PromptProcessor implements Processor<byte[], byte[], byte[], Outbound> {
     private static final Logger LOG = Logger.getLogger(PromptProcessor.class);
 
     private final TopologySettings settings;
     private final Dispatcher dispatcher;
+    private final Lanes lanes;
     private final WireFormat wire;
     private final Clock clock;
     private final RequestValidator validator;
@@ -62,6 +76,9 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
     private static final Duration PARKED_RETRY = Duration.ofSeconds(1);
 
     private Instant nextParkedRetry = Instant.MIN;
+
+    /** How the engine words a deadline that passed while the row was generating. */
+    private static final Pattern MID_GENERATION = Pattern.compile("after \\d+ of \\d+ tokens");
 
     /** What became of a record offered to {@link #accept}. */
     enum Admission {
@@ -78,7 +95,7 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
 
     PromptProcessor(
             TopologySettings settings,
-            InferenceEngine engine,
+            Inference engine,
             TaskCascades cascades,
             WireFormat wire,
             ResultFactory results,
@@ -88,6 +105,7 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
         this.settings = settings;
         this.dispatcher = new Dispatcher(
                 engine, cascades, metrics, settings.tasks(), results, settings.completionsTopic(), clock);
+        this.lanes = new Lanes(settings);
         this.wire = wire;
         this.clock = clock;
         this.validator = new RequestValidator(
@@ -97,7 +115,7 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
     @Override
     public void init(ProcessorContext<byte[], Outbound> context) {
         this.context = context;
-        this.ledger = new PendingLedger(context.getStateStore(PromptTopology.PENDING_STORE), metrics);
+        this.ledger = new PendingLedger(context.getStateStore(PromptTopology.PENDING_STORE), metrics, lanes);
         // Called once the store is restored: whatever it holds was accepted earlier and never answered.
         int restored = ledger.adoptUntracked();
         if (restored > 0) {
@@ -144,9 +162,12 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
                                 meta.topic(), meta.partition(), meta.offset(), null, "record has no value", now))
                 : accept(key, source, now);
         if (admission == Admission.QUEUED) {
-            // Backpressure: when the engine's queue is full, wait (bounded) for room rather than read on;
-            // returns at once when there is room. The prompt is safe in the store either way.
-            dispatcher.awaitCapacity(settings.maxBlock());
+            if (ledger.waitingLane(key) == Lane.REALTIME) {
+                // Backpressure: when the realtime lane is full, wait (bounded) for room rather than read on; returns
+                // at once when there is room. The prompt is safe in the store either way. A bulk record never waits
+                // here: this thread may carry realtime partitions, which a full bulk lane must not hold back.
+                dispatcher.awaitCapacity(settings.maxBlock(), Lane.REALTIME);
+            }
             submitWaiting();
         }
     }
@@ -257,35 +278,64 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
                 ledger.settle(entry.getKey());
                 continue;
             }
-            EngineException error =
-                    EngineException.from(future.handle((r, t) -> t).join());
+            Throwable failure = future.handle((r, t) -> t).join();
+            if (cancelled(future, failure)) {
+                // never forwarded, as a result or a failure: whoever cancelled it did not want this answer (the
+                // ledger cancels only what it lets go); the prompt is still owed one, so it waits again
+                ledger.handedBack(entry.getKey());
+                continue;
+            }
+            EngineException error = EngineException.from(failure);
             if (error.code() == ErrorCode.OVERLOADED || error.code() == ErrorCode.CLOSED) {
                 ledger.handedBack(entry.getKey()); // not an answer: try again later (or leave it to the next owner)
                 continue;
             }
-            if (!forwarded(
-                    pending,
-                    settings.failuresTopic(),
-                    ResultFactory.failure(pending, new Rejection(reasonOf(error.code()), error.getMessage()), now))) {
+            if (!forwarded(pending, settings.failuresTopic(), ResultFactory.failure(pending, rejection(error), now))) {
                 return;
             }
             ledger.settle(entry.getKey());
         }
     }
 
-    /** Submits waiting prompts in order until the engine's queue is full. */
+    /**
+     * Submits waiting prompts, each lane in arrival order, until that lane's engine queue is full: a full lane keeps
+     * the rest of its prompts waiting for a later punctuation, and the other lane's go on.
+     */
     private void submitWaiting() {
-        for (String key : ledger.keysIn(PendingLedger.Waiting.class)) {
+        Set<Lane> full = EnumSet.noneOf(Lane.class);
+        for (Map.Entry<String, Lane> waiting : ledger.waiting()) {
+            if (full.size() == Lane.values().length) {
+                return;
+            }
+            String key = waiting.getKey();
+            Lane lane = waiting.getValue();
+            if (full.contains(lane)) {
+                continue; // behind a refused prompt of its lane: keeps its place
+            }
             if (!(ledger.stored(key) instanceof PendingPrompt pending)) {
                 realign(key, "waiting");
                 continue;
             }
-            CompletableFuture<Dispatcher.Outcome> future = dispatcher.submit(pending);
+            CompletableFuture<Dispatcher.Outcome> future = dispatcher.submit(pending, lane);
             if (future.isCompletedExceptionally() && isOverloaded(future)) {
-                return; // the queue is full: keep this and the rest waiting for the next punctuation
+                full.add(lane); // this lane's queue is full: this prompt and the rest of its lane wait
+                continue;
             }
             ledger.submitted(key, pending, future);
         }
+    }
+
+    /** A future cancelled, here or upstream (the engine's own future cancelled shows as its cause). */
+    private static boolean cancelled(CompletableFuture<?> future, Throwable failure) {
+        if (future.isCancelled()) {
+            return true;
+        }
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof CancellationException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -304,6 +354,19 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
         Throwable t = future.handle((r, e) -> e).join();
         ErrorCode code = EngineException.from(t).code();
         return code == ErrorCode.OVERLOADED || code == ErrorCode.CLOSED;
+    }
+
+    /**
+     * The dead letter of an engine failure. A deadline that passed mid-generation (the engine stopped the row at the
+     * next step and says after how many tokens) is said to be so, and that its partial output was dropped.
+     */
+    static Rejection rejection(EngineException error) {
+        String message = error.getMessage();
+        if (error.code() == ErrorCode.DEADLINE_EXCEEDED
+                && MID_GENERATION.matcher(message).find()) {
+            message = "stopped mid-generation: " + message + "; the tokens generated so far were dropped, not sent";
+        }
+        return new Rejection(reasonOf(error.code()), message);
     }
 
     private static FailureReason reasonOf(ErrorCode code) {

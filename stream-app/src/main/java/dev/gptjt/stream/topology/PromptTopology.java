@@ -14,7 +14,8 @@ import org.apache.kafka.streams.state.Stores;
  * The service's topology, built by a plain method so tests build exactly what production runs.
  *
  * <pre>
- *   prompts ──▶ [intake: decode, validate, put in pending store, submit to engine]
+ *   prompts ─────┐
+ *   bulk-prompts ┴▶ [intake: decode, validate, put in pending store, submit to engine in the record's lane]
  *                        │  (wall-clock punctuator: forward finished results, delete from store)
  *                        ▼
  *                  [results sink] ──▶ completions | allowed reply_topic | failures
@@ -22,9 +23,13 @@ import org.apache.kafka.streams.state.Stores;
  *   pending store: changelogged; keyed by the prompt's source position, so a redelivered record
  *   replaces its own entry; restored entries are resubmitted when the task starts.
  * </pre>
+ *
+ * <p>Both prompts topics feed the one intake: partition N of each is one task, with one store, so a record is keyed
+ * and kept alike wherever it came from; which topic it came from is one of the words on its lane ({@link Lanes}).
  */
 public final class PromptTopology {
     public static final String SOURCE = "prompts";
+    public static final String BULK_SOURCE = "bulk-prompts";
     public static final String INTAKE = "intake";
     public static final String SINK = "results";
     public static final String PENDING_STORE = "gptjt-pending";
@@ -55,6 +60,18 @@ public final class PromptTopology {
             ResultFactory results,
             Clock clock,
             TopologyMetrics metrics) {
+        return build(settings, Inference.of(engine), cascades, wire, results, clock, metrics);
+    }
+
+    /** The topology over {@code engine} as the topology sees it (a test's wrapper of the real engine). */
+    static Topology build(
+            TopologySettings settings,
+            Inference engine,
+            TaskCascades cascades,
+            WireFormat wire,
+            ResultFactory results,
+            Clock clock,
+            TopologyMetrics metrics) {
         KeyValueBytesStoreSupplier supplier = settings.persistentStore()
                 ? Stores.persistentKeyValueStore(PENDING_STORE)
                 : Stores.inMemoryKeyValueStore(PENDING_STORE);
@@ -65,10 +82,16 @@ public final class PromptTopology {
                         Serdes.ByteArray().deserializer(),
                         Serdes.ByteArray().deserializer(),
                         settings.promptsTopic())
+                .addSource(
+                        BULK_SOURCE,
+                        Serdes.ByteArray().deserializer(),
+                        Serdes.ByteArray().deserializer(),
+                        settings.bulkPromptsTopic())
                 .addProcessor(
                         INTAKE,
                         () -> new PromptProcessor(settings, engine, cascades, wire, results, clock, metrics),
-                        SOURCE)
+                        SOURCE,
+                        BULK_SOURCE)
                 .addStateStore(
                         Stores.keyValueStoreBuilder(supplier, Serdes.String(), Serdes.ByteArray())
                                 .withLoggingEnabled(Map.of()),

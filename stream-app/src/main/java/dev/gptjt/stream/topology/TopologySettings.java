@@ -1,5 +1,6 @@
 package dev.gptjt.stream.topology;
 
+import dev.gptjt.engine.Lane;
 import dev.gptjt.tasks.DefaultTopics;
 import dev.gptjt.tasks.TaskDefinition;
 import java.time.Duration;
@@ -18,7 +19,10 @@ import java.util.Set;
  * @param persistentStore    RocksDB pending store (true) or in-memory (false); both are changelogged
  * @param reconcileInterval  wall-clock period of the scan that resubmits stored prompts nothing tracks
  * @param tasks              the configured tasks by name
- * @param maxBlock           longest the stream thread waits for room in a full engine queue
+ * @param maxBlock           longest the stream thread waits for room in a full realtime lane (a bulk record never
+ *                           waits)
+ * @param bulkPromptsTopic   where backfills' PromptRequest records arrive; they run in the bulk lane
+ * @param taskLanes          the lane of each task's prompts that ask for none (tasks absent here: realtime)
  */
 public record TopologySettings(
         String promptsTopic,
@@ -29,7 +33,9 @@ public record TopologySettings(
         boolean persistentStore,
         Duration reconcileInterval,
         Map<String, TaskDefinition> tasks,
-        Duration maxBlock) {
+        Duration maxBlock,
+        String bulkPromptsTopic,
+        Map<String, Lane> taskLanes) {
 
     public TopologySettings {
         Objects.requireNonNull(promptsTopic);
@@ -40,6 +46,8 @@ public record TopologySettings(
         Objects.requireNonNull(reconcileInterval);
         tasks = Map.copyOf(tasks);
         Objects.requireNonNull(maxBlock);
+        Objects.requireNonNull(bulkPromptsTopic);
+        taskLanes = Map.copyOf(taskLanes);
     }
 
     public static TopologySettings defaults() {
@@ -52,7 +60,9 @@ public record TopologySettings(
                 true,
                 Duration.ofSeconds(10),
                 Map.of(),
-                Duration.ofSeconds(2));
+                Duration.ofSeconds(2),
+                DefaultTopics.BULK_PROMPTS,
+                Map.of());
     }
 
     public TopologySettings withTasks(Map<String, TaskDefinition> tasks) {
@@ -65,7 +75,9 @@ public record TopologySettings(
                 persistentStore,
                 reconcileInterval,
                 tasks,
-                maxBlock);
+                maxBlock,
+                bulkPromptsTopic,
+                taskLanes);
     }
 
     public TopologySettings withAllowedReplyTopics(Set<String> topics) {
@@ -78,6 +90,40 @@ public record TopologySettings(
                 persistentStore,
                 reconcileInterval,
                 tasks,
-                maxBlock);
+                maxBlock,
+                bulkPromptsTopic,
+                taskLanes);
+    }
+
+    /** The same settings with {@code lanes} for the tasks' prompts that ask for no lane. */
+    public TopologySettings withTaskLanes(Map<String, Lane> lanes) {
+        return new TopologySettings(
+                promptsTopic,
+                completionsTopic,
+                failuresTopic,
+                allowedReplyTopics,
+                flushInterval,
+                persistentStore,
+                reconcileInterval,
+                tasks,
+                maxBlock,
+                bulkPromptsTopic,
+                lanes);
+    }
+
+    /** The same settings waiting at most {@code maxBlock} for room in a full realtime lane. */
+    public TopologySettings withMaxBlock(Duration maxBlock) {
+        return new TopologySettings(
+                promptsTopic,
+                completionsTopic,
+                failuresTopic,
+                allowedReplyTopics,
+                flushInterval,
+                persistentStore,
+                reconcileInterval,
+                tasks,
+                maxBlock,
+                bulkPromptsTopic,
+                taskLanes);
     }
 }

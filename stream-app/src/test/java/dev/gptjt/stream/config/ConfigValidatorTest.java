@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.gptjt.engine.BatchFormation;
 import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.engine.Lane;
 import dev.gptjt.tasks.TaskDefinition;
 import java.time.Duration;
 import java.util.List;
@@ -53,7 +54,7 @@ class ConfigValidatorTest {
         String m = e.getMessage();
         assertTrue(
                 m.contains("max-queue")
-                        && m.contains("three different topics")
+                        && m.contains("four different topics")
                         && m.contains("registry.url")
                         && m.contains("gptjt.tasks.mine")
                         && m.contains("gptjt convert"),
@@ -149,7 +150,8 @@ class ConfigValidatorTest {
             {"gptjt.model.provider", "tpu", "cuda"},
             {"gptjt.stream.store", "redis", "in-memory"},
             {"gptjt.wire.format", "json", "single-object"},
-            {"gptjt.tasks.mine.mode", "chat", "classify"}
+            {"gptjt.tasks.mine.mode", "chat", "classify"},
+            {"gptjt.tasks.mine.priority", "urgent", "realtime"}
         }) {
             RuntimeException e = assertThrows(
                     RuntimeException.class,
@@ -181,5 +183,27 @@ class ConfigValidatorTest {
         TaskDefinition spam = tasks.get("spam");
         assertEquals(List.of(" spam", " ham"), spam.continuations());
         assertEquals("spam.results", spam.topic());
+    }
+
+    @Test
+    void shouldReadEachTasksLaneRealtimeUnlessItSaysBulk() {
+        Map<String, Lane> lanes =
+                Tasks.lanesFromConfig(TestConfig.load(Map.of("gptjt.tasks.sentiment.priority", "bulk")));
+        assertEquals(Lane.BULK, lanes.get("sentiment"));
+        assertEquals(Lane.REALTIME, lanes.get("tweet-hate"), "realtime by default");
+        assertEquals("gptjt.bulk-prompts", TestConfig.load(Map.of()).topics().bulkPrompts());
+    }
+
+    @Test
+    void shouldRefuseABulkPromptsTopicThatIsAnotherOfTheServicesTopics() {
+        for (Map<String, String> bad : List.of(
+                Map.of("gptjt.topics.bulk-prompts", "gptjt.prompts"),
+                Map.of("gptjt.topics.bulk-prompts", "gptjt.failures"),
+                Map.of("gptjt.topics.allowed-reply-topics", "gptjt.bulk-prompts"),
+                Map.of("gptjt.tasks.sentiment.topic", "gptjt.bulk-prompts"))) {
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> ConfigValidator.validate(TestConfig.load(bad)));
+            assertTrue(e.getMessage().contains("bulk"), bad + ": " + e.getMessage());
+        }
     }
 }

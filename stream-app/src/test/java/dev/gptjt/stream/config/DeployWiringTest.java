@@ -114,6 +114,15 @@ class DeployWiringTest {
         assertEquals(
                 config.getProperty("quarkus.kafka-streams.application-id"),
                 kafka.at("/metadata/consumerGroup").asText());
+        JsonNode bulk = scaled.at("/spec/triggers/1");
+        assertEquals("kafka", bulk.at("/type").asText());
+        assertEquals(
+                config.getProperty("gptjt.topics.bulk-prompts"),
+                bulk.at("/metadata/topic").asText(),
+                "a backfill's lag scales out too");
+        assertEquals(
+                kafka.at("/metadata/consumerGroup").asText(),
+                bulk.at("/metadata/consumerGroup").asText());
         // the brokers are named once, in the base's gptjt-kafka ConfigMap: the service reads it from its
         // environment, KEDA's trigger gets it by a kustomize replacement (rendered in DeployManifestsTest)
         assertTrue(config.getProperty("quarkus.kafka-streams.bootstrap-servers") == null);
@@ -129,6 +138,9 @@ class DeployWiringTest {
         assertEquals(
                 "spec.triggers.0.metadata.bootstrapServers",
                 replacement.at("/targets/0/fieldPaths/0").asText());
+        assertEquals(
+                "spec.triggers.1.metadata.bootstrapServers",
+                replacement.at("/targets/0/fieldPaths/1").asText());
         assertTrue(scaled.at("/spec/maxReplicaCount").asInt()
                 <= Integer.parseInt(config.getProperty("gptjt.topics.partitions")));
         assertEquals(

@@ -177,12 +177,14 @@ class DeployManifestsTest {
                 .filter(d -> d.at("/data/bootstrap-servers").isTextual())
                 .findFirst()
                 .orElseThrow();
-        assertEquals(
-                kafka.at("/data/bootstrap-servers").asText(),
-                scaled.at("/spec/triggers/0/metadata/bootstrapServers").asText(),
-                "KEDA reads the brokers from the one place they are named");
-        assertEquals(
-                "gptjt-kafka-auth",
-                scaled.at("/spec/triggers/0/authenticationRef/name").asText());
+        assertEquals(2, scaled.at("/spec/triggers").size(), "the prompts and bulk prompts topics' lag");
+        for (JsonNode trigger : scaled.at("/spec/triggers")) {
+            assertEquals(
+                    kafka.at("/data/bootstrap-servers").asText(),
+                    trigger.at("/metadata/bootstrapServers").asText(),
+                    "KEDA reads the brokers from the one place they are named");
+            assertEquals(
+                    "gptjt-kafka-auth", trigger.at("/authenticationRef/name").asText());
+        }
     }
 }

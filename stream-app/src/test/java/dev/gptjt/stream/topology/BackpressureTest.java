@@ -35,7 +35,17 @@ class BackpressureTest {
     void shouldWaitBoundedForRoomWhenTheEngineIsFullAndAnswerEverything(@TempDir Path state) throws Exception {
         Duration maxBlock = Duration.ofMillis(400);
         TopologySettings settings = new TopologySettings(
-                "p", "c", "f", Set.of(), Duration.ofMillis(20), false, Duration.ofSeconds(10), Map.of(), maxBlock);
+                "p",
+                "c",
+                "f",
+                Set.of(),
+                Duration.ofMillis(20),
+                false,
+                Duration.ofSeconds(10),
+                Map.of(),
+                maxBlock,
+                "b",
+                Map.of());
         // one batch of one at a time, one more queued: the third prompt finds the engine full (the gate keeps the first
         // running until all four are in, so this holds whatever the model's speed)
         EngineConfig config = EngineConfig.defaults(PromptTopologyTest.models().resolve("tiny-gptj"))
