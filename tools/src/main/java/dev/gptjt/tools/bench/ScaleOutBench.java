@@ -7,6 +7,8 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -49,6 +51,9 @@ public final class ScaleOutBench {
      * @param answered       prompts first answered during the step
      * @param computedTwice  {@code computed − answered}: work done again (or done and not yet answered)
      * @param longestGapMs   the longest time without an answer within the step (its rebalance included)
+     * @param slowestMs      the longest end-to-end latency of a prompt sent in the step (its first answer): the
+     *                       prompts of partitions that wait for their new owner, which answers of other partitions
+     *                       hide from the gap
      */
     public record StepFigures(
             ScalePlan.Step step,
@@ -60,7 +65,8 @@ public final class ScaleOutBench {
             double computed,
             int answered,
             double computedTwice,
-            double longestGapMs) {
+            double longestGapMs,
+            double slowestMs) {
         public ObjectNode json() {
             return TaskRunner.JSON
                     .createObjectNode()
@@ -75,16 +81,26 @@ public final class ScaleOutBench {
                     .put("computed", computed)
                     .put("answered", answered)
                     .put("computed_twice", computedTwice)
-                    .put("longest_gap_ms", longestGapMs);
+                    .put("longest_gap_ms", longestGapMs)
+                    .put("slowest_ms", slowestMs);
         }
     }
 
     /**
      * The run's figures.
      *
-     * @param finishedMetric the counter the instances had ({@link #FINISHED_METRICS}), or null when none had one
+     * @param finishedMetric       the counter the instances had ({@link #FINISHED_METRICS}), or null when none had one
+     * @param outstandingAtStop    prompts sent and not answered when the load stopped (after the last step)
+     * @param lastAnswerAfterStopS seconds from then to the last answer (0 when none was outstanding)
      */
-    public record Result(List<StepFigures> steps, String finishedMetric, int sent, int answered, double computed) {
+    public record Result(
+            List<StepFigures> steps,
+            String finishedMetric,
+            int sent,
+            int answered,
+            double computed,
+            int outstandingAtStop,
+            double lastAnswerAfterStopS) {
         public int lost() {
             return sent - answered;
         }
@@ -106,7 +122,9 @@ public final class ScaleOutBench {
                     .put("lost", lost())
                     .put("computed", computed)
                     .put("computed_twice", computedTwice())
-                    .put("in_flight_at_rebalances", inFlight());
+                    .put("in_flight_at_rebalances", inFlight())
+                    .put("outstanding_at_stop", outstandingAtStop)
+                    .put("last_answer_after_stop_s", lastAnswerAfterStopS);
             var s = o.putArray("steps");
             steps.forEach(f -> s.add(f.json()));
             return o;
@@ -168,8 +186,10 @@ public final class ScaleOutBench {
                     marks.add(new Mark(end, stream.sent(), traffic.answered("steady"), sum(finished)));
                 }
                 traffic.stopStream();
+                long stopped = System.nanoTime();
                 int sent = stream.sent();
-                tell(progress, "waiting for the last answers (" + traffic.answered("steady") + " of " + sent + ")…");
+                int outstanding = sent - traffic.answered("steady");
+                tell(progress, "waiting for the last answers (" + (sent - outstanding) + " of " + sent + ")…");
                 int answered = traffic.awaitAnswered("steady", sent, s.idle());
                 for (BenchCluster.Instance i : cluster.running()) {
                     scrape(i, finished, metric);
@@ -177,6 +197,10 @@ public final class ScaleOutBench {
                 // the last step's accounting runs to the end of the wait: its prompts' answers and computations
                 marks.set(marks.size() - 1, new Mark(System.nanoTime(), sent, answered, sum(finished)));
                 Map<Integer, Integer> counts = traffic.answerCounts("steady");
+                Map<Integer, Double> latency = new HashMap<>(); // each prompt's first answer
+                for (Traffic.Answer a : traffic.answers("steady")) {
+                    latency.putIfAbsent(Integer.parseInt(a.id().substring(a.id().lastIndexOf('-') + 1)), a.latencyMs());
+                }
                 long[] received = traffic.answers("steady").stream()
                         .mapToLong(Traffic.Answer::receivedNanos)
                         .toArray();
@@ -185,7 +209,9 @@ public final class ScaleOutBench {
                     Mark to = marks.get(k + 1);
                     int lost = 0;
                     int twice = 0;
+                    double slowest = 0;
                     for (int i = from.sent(); i < to.sent(); i++) {
+                        slowest = Math.max(slowest, latency.getOrDefault(i, 0.0));
                         int n = counts.getOrDefault(i, 0);
                         lost += n == 0 ? 1 : 0;
                         twice += n > 1 ? 1 : 0;
@@ -203,9 +229,18 @@ public final class ScaleOutBench {
                             computed,
                             newlyAnswered,
                             computed - newlyAnswered,
-                            AnswerGaps.longestNanos(w[0], w[1], received) / 1e6));
+                            AnswerGaps.longestNanos(w[0], w[1], received) / 1e6,
+                            slowest));
                 }
-                return new Result(steps, metric[0], sent, answered, sum(finished));
+                long lastAnswer = Arrays.stream(received).max().orElse(stopped);
+                return new Result(
+                        steps,
+                        metric[0],
+                        sent,
+                        answered,
+                        sum(finished),
+                        outstanding,
+                        outstanding == 0 ? 0 : Math.max(0, lastAnswer - stopped) / 1e9);
             } finally {
                 if (traffic != null) {
                     traffic.close();
@@ -252,12 +287,12 @@ public final class ScaleOutBench {
                 s.step().toSeconds(),
                 r.finishedMetric() == null ? "(no instance had a finished counter)" : r.finishedMetric());
         out.println("| step | instances | s | sent | lost | answered twice | in flight at the rebalance | computed"
-                + " | answered | computed twice | longest answer gap |");
-        out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+                + " | answered | computed twice | longest answer gap | slowest prompt |");
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (StepFigures f : r.steps()) {
             out.printf(
                     Locale.ROOT,
-                    "| %d | %s | %.0f | %d | %d | %d | %d | %.0f | %d | %.0f | %.0f ms |%n",
+                    "| %d | %s | %.0f | %d | %d | %d | %d | %.0f | %d | %.0f | %.0f ms | %.0f ms |%n",
                     f.step().index(),
                     f.step().label(),
                     f.seconds(),
@@ -268,7 +303,8 @@ public final class ScaleOutBench {
                     f.computed(),
                     f.answered(),
                     f.computedTwice(),
-                    f.longestGapMs());
+                    f.longestGapMs(),
+                    f.slowestMs());
         }
         out.printf(
                 Locale.ROOT,
@@ -281,5 +317,10 @@ public final class ScaleOutBench {
                 r.computedTwice(),
                 r.inFlight(),
                 r.finishedMetric() == null ? "not measured" : r.computedTwice() <= r.inFlight() ? "met" : "not met");
+        out.printf(
+                Locale.ROOT,
+                "when the load stopped %d prompts were unanswered; the last answer came %.1f s later%n",
+                r.outstandingAtStop(),
+                r.lastAnswerAfterStopS());
     }
 }
