@@ -37,26 +37,27 @@ class LanesBenchTest {
         broker.close();
     }
 
-    private static LanesBench.Settings settings(String name) {
+    private static LanesBench.Settings settings(String name, Duration idle) {
         return new LanesBench.Settings(
-                40,
-                0.5,
-                120,
-                name + ".prompts",
-                name + ".bulk",
-                name + ".completions",
-                4,
-                Duration.ZERO,
-                Duration.ofSeconds(60));
+                40, 0.5, 120, name + ".prompts", name + ".bulk", name + ".completions", 4, Duration.ZERO, idle);
+    }
+
+    private static LanesBench.Settings settings(String name) {
+        return settings(name, Duration.ofSeconds(60));
     }
 
     private static LanesBench.Result run(LanesBench.Settings s, boolean readsBulk) throws Exception {
+        return run(s, readsBulk, readsBulk);
+    }
+
+    private static LanesBench.Result run(LanesBench.Settings s, boolean readsBulk, boolean tookBulkTopic)
+            throws Exception {
         for (String topic : List.of(s.promptsTopic(), s.bulkTopic(), s.completionsTopic())) {
             BenchCluster.ensureTopic(broker.bootstrap(), topic);
         }
         List<String> reads = readsBulk ? List.of(s.promptsTopic(), s.bulkTopic()) : List.of(s.promptsTopic());
         try (EchoService service = new EchoService(broker.bootstrap(), reads, s.completionsTopic())) {
-            return LanesBench.run(broker.bootstrap(), List.of("a prompt", "another"), s, readsBulk, null);
+            return LanesBench.run(broker.bootstrap(), List.of("a prompt", "another"), s, tookBulkTopic, null);
         }
     }
 
@@ -96,5 +97,15 @@ class LanesBenchTest {
         var text = new ByteArrayOutputStream();
         LanesBench.print(new PrintStream(text, true, StandardCharsets.UTF_8), r, s);
         assertTrue(text.toString(StandardCharsets.UTF_8).contains("lanes not measured"), text::toString);
+    }
+
+    @Test
+    void shouldWaitOutTheIdleTimeThenGoOnWhenAServiceThatTookTheBulkTopicAnswersNoneOfIt() throws Exception {
+        LanesBench.Settings s = settings("took-bulk", Duration.ofSeconds(3));
+        LanesBench.Result r = run(s, false, true);
+        assertEquals(0, r.lanes().bulkAnswered(), "waited for, never answered");
+        assertEquals(40, r.oneLane().realtime().count(), "phase (c) still ran");
+        assertEquals(120, r.oneLane().bulkAnswered());
+        assertFalse(r.bulkAnswered());
     }
 }
