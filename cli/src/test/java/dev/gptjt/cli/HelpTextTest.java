@@ -76,7 +76,7 @@ class HelpTextTest {
             if (command.equals("gptjt")) {
                 continue;
             }
-            command = command.replace('-', ' ');
+            command = command.replaceFirst("-", " "); // bench-scale-out: bench scale-out
             for (String help : List.of("--help", "-h")) {
                 List<String> argv = new ArrayList<>(List.of(command.split(" ")));
                 argv.add(help);
@@ -99,7 +99,17 @@ class HelpTextTest {
             {"bench", "pipeline", "--load", "0.5", "--max", "--load sets the rate from the measured capacity"},
             {"bench", "transfer", "Missing required option: '--model-config=config.json'"},
             {"bench", "frobnicate", "Unmatched argument at index 1: 'frobnicate'"},
-            {"bench", "bench needs a target: engine, pipeline, task, transfer or model"},
+            {"bench", "bench needs a target: engine, pipeline, lanes, scale-out, task, transfer or model"},
+            {"bench", "lanes", "--load", "1", "--load: realtime's share of the capacity, in (0, 1)"},
+            {"bench", "lanes", "--bulk-backlog", "0", "--bulk-backlog: bulk records before phases (b) and (c)"},
+            {"bench", "lanes", "--bulk-topic", "gptjt.prompts", "--bulk-topic must differ from --topic"},
+            {"bench", "lanes", "--count", "0", "--count: the lanes bench measures a number of realtime prompts"},
+            {"bench", "lanes", "--idle-timeout", "0s", "--idle-timeout: more than 0"},
+            {"bench", "scale-out", "--instances", "1,0,1", "--instances: an instance count is from 1 to 6"},
+            {"bench", "scale-out", "--instances", "1,x", "'x' is not an int"},
+            {"bench", "scale-out", "--rate", "0", "--rate: scale-out runs a steady load, more than 0"},
+            {"bench", "scale-out", "--step", "0s", "--step: more than 0"},
+            {"bench", "pipeline", "--rate", "-1", "--rate: prompts per second, 0 or more"},
             {"eval", "--task", "sentiment", "Missing required option: '--model=DIR'"},
             {"eval", "--task", "nope", "--model", "x", "unknown task 'nope'"},
             {

@@ -39,7 +39,7 @@ class LauncherScriptTest {
         List<String> commands;
         try (var files = Files.list(REPO.resolve("bin/help"))) {
             commands = files.map(
-                            f -> f.getFileName().toString().replace(".txt", "").replace('-', ' '))
+                            f -> f.getFileName().toString().replace(".txt", "").replaceFirst("-", " "))
                     .filter(c -> !c.equals("gptjt"))
                     .sorted()
                     .toList();

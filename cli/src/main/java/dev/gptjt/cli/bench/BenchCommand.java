@@ -3,7 +3,7 @@ package dev.gptjt.cli.bench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code gptjt bench}: the engine, the Kafka path, a task, the GPU transfer arithmetic, and a model to run them on. */
+/** {@code gptjt bench}: the engine, the Kafka path (lanes and scale-out too), a task, the GPU transfer arithmetic, and a model to run them on. */
 @Command(
         name = "bench",
         mixinStandardHelpOptions = true,
@@ -11,6 +11,8 @@ import picocli.CommandLine.Command;
         subcommands = {
             EngineBenchCommand.class,
             PipelineBenchCommand.class,
+            LanesBenchCommand.class,
+            ScaleOutBenchCommand.class,
             TaskBenchCommand.class,
             TransferBenchCommand.class,
             ModelBenchCommand.class
@@ -23,6 +25,7 @@ public final class BenchCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(
-                spec.commandLine(), "bench needs a target: engine, pipeline, task, transfer or model");
+                spec.commandLine(),
+                "bench needs a target: engine, pipeline, lanes, scale-out, task, transfer or model");
     }
 }

@@ -13,7 +13,6 @@ import dev.gptjt.tasks.DefaultTopics;
 import dev.gptjt.tools.bench.EngineBench;
 import dev.gptjt.tools.bench.PipelineBench;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -30,7 +29,8 @@ import picocli.CommandLine.Option;
     "--bootstrap=" + PipelineBenchCommand.EMBEDDED,
     "--topic=" + DefaultTopics.PROMPTS,
     "--count=512",
-    "--max-new-tokens=32"
+    "--max-new-tokens=32",
+    "--rate=0"
 })
 @Command(
         name = "pipeline",
@@ -54,17 +54,14 @@ public final class PipelineBenchCommand extends IoCommand {
     @Mixin
     ModelOption modelOption;
 
-    @Option(names = "--rate", paramLabel = "R", description = "Prompts per second (default: as fast as it takes them).")
-    Double rateOption;
+    @Mixin
+    PipelineOptions.Rate rateOption;
 
     @Option(names = "--max", description = "As fast as the service takes prompts (the default).")
     boolean max;
 
-    @Option(
-            names = "--load",
-            paramLabel = "F",
-            description = "Measure the capacity, then run at this fraction of it, in (0, 1].")
-    Double loadOption;
+    @Mixin
+    PipelineOptions.Load loadOption;
 
     /** Prompts measured. */
     @Mixin
@@ -74,24 +71,15 @@ public final class PipelineBenchCommand extends IoCommand {
     @Mixin
     EngineOptions.Batching batching;
 
-    @Option(
-            names = "--warm-up",
-            paramLabel = "DURATION",
-            defaultValue = "20s",
-            converter = Cli.DurationConverter.class,
-            description = "Unmeasured warm-up at the run's rate (default: ${DEFAULT-VALUE}).")
-    Duration warmUpTime;
+    @Mixin
+    PipelineOptions.WarmUp warmUp;
 
     /** The prompts topic. */
     @Mixin
     KafkaOptions.Topic topicOption;
 
-    @Option(
-            names = "--completions-topic",
-            paramLabel = "TOPIC",
-            defaultValue = DefaultTopics.COMPLETIONS,
-            description = "Completions topic (default: ${DEFAULT-VALUE}).")
-    String completions;
+    @Mixin
+    PipelineOptions.CompletionsTopic completionsTopic;
 
     @Option(
             names = "--latencies",
@@ -120,14 +108,18 @@ public final class PipelineBenchCommand extends IoCommand {
         }
         String topic = topicOption.name();
         boolean json = jsonOption.json();
-        double load = loadOption == null ? 0 : loadOption;
-        if (loadOption != null && (load <= 0 || load > 1)) {
+        String completions = completionsTopic.name();
+        double load = loadOption.load() == null ? 0 : loadOption.load();
+        if (loadOption.load() != null && (load <= 0 || load > 1)) {
             throw usage("--load is a fraction of the measured capacity, in (0, 1]; got " + load);
         }
-        if (load > 0 && (max || rateOption != null)) {
+        if (rateOption.rate() < 0) {
+            throw usage("--rate: prompts per second, 0 or more; got " + rateOption.rate());
+        }
+        if (load > 0 && (max || rateOption.rate() > 0)) {
             throw usage("--load sets the rate from the measured capacity: leave out --rate and --max");
         }
-        double rate = max || rateOption == null ? 0 : rateOption;
+        double rate = max ? 0 : rateOption.rate();
         String[] bootstrap = {bootstrapOption.servers().equals(EMBEDDED) ? null : bootstrapOption.servers()};
         AutoCloseable embedded = null;
         if (bootstrap[0] == null) {
@@ -145,7 +137,7 @@ public final class PipelineBenchCommand extends IoCommand {
                     prompts.add(EngineBench.prompt(tokenizerOnly, promptTokens, i % 10));
                 }
             }
-            long warmUpSeconds = warmUpTime.toSeconds();
+            long warmUpSeconds = warmUp.time().toSeconds();
             PipelineBench.Result capacity = null;
             if (load > 0) {
                 // the capacity first: a max-rate run, whose completions also time one full batch in the service

@@ -2,6 +2,12 @@ package dev.gptjt.cli.bench;
 
 import dev.gptjt.cli.CommonOptions;
 import dev.gptjt.cli.EngineOptions;
+import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.tools.bench.EngineBench;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -31,5 +37,19 @@ public final class Workload {
 
     int threads() {
         return threads.threads();
+    }
+
+    /**
+     * The ten prompt texts of {@code --prompt-tokens} tokens each that the Kafka benches send round and round (their
+     * lengths checked with {@code model}'s tokenizer).
+     */
+    List<String> prompts(Path model, EngineOptions.Batching batching) {
+        List<String> prompts = new ArrayList<>();
+        try (InferenceEngine tokenizerOnly = InferenceEngine.open(batching.applyTo(EngineConfig.defaults(model), 1))) {
+            for (int i = 0; i < 10; i++) {
+                prompts.add(EngineBench.prompt(tokenizerOnly, promptTokens, i));
+            }
+        }
+        return prompts;
     }
 }

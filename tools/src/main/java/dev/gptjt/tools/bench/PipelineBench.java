@@ -249,7 +249,7 @@ public final class PipelineBench {
                 inference.get((n - 1) / 2));
     }
 
-    private static void awaitService(String bootstrap, String promptsTopic, String completionsTopic) throws Exception {
+    static void awaitService(String bootstrap, String promptsTopic, String completionsTopic) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             while (System.nanoTime() < deadline) {
