@@ -33,7 +33,6 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -93,11 +92,9 @@ class CancellationTest {
     }
 
     /**
-     * The engine frees the cancelled prompts' rows at the next step. NEEDS THE ISSUE 36 SCHEDULER: today's engine
-     * ignores a cancelled future and runs the prompt to its end (onStopped is never called).
+     * The engine frees the cancelled prompts' rows at the next step.
      */
     @Test
-    @Disabled("needs the issue 36 scheduler: cancelling an engine future frees its row at the next step")
     void shouldStopTheRowsOfAClosedTasksPromptsWithinOneStep() {
         List<String> stopped = new CopyOnWriteArrayList<>();
         EngineListener listener = new EngineListener() {
@@ -109,15 +106,15 @@ class CancellationTest {
         try (StepGate gate = StepGate.shut();
                 InferenceEngine engine = gate.open(config(), listener)) {
             WatchedEngine watched = new WatchedEngine(engine);
-            try (TopologyTestDriver driver = driver(watched)) {
-                send(driver, "running");
-                gate.awaitHeld();
-                send(driver, "queued");
-                driver.close();
-                gate.step(); // one step: the cancelled row is freed at it, the queued one was dropped from its queue
-                assertEquals(List.of("realtime/cancelled/queued", "realtime/cancelled/running"), sorted(stopped));
-                assertTrue(watched.returned("running").isCancelled());
-            }
+            TopologyTestDriver driver = driver(watched);
+            send(driver, "running");
+            gate.awaitHeld();
+            send(driver, "queued");
+            driver.close(); // the task is closed: its prompts' engine work is cancelled
+            gate.step(); // one step: the cancelled row is freed at it, the queued one was dropped from its queue
+            gate.awaitHeld(); // that step is over
+            assertEquals(List.of("realtime/cancelled/queued", "realtime/cancelled/running"), sorted(stopped));
+            assertTrue(watched.returned("running").isCancelled());
         }
     }
 

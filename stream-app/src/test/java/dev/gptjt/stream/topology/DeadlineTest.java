@@ -26,7 +26,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,11 +54,9 @@ class DeadlineTest {
     }
 
     /**
-     * Through the topology. NEEDS THE ISSUE 36 SCHEDULER: today's engine checks a deadline only while the request is
-     * queued, so the held prompt runs to its end and is answered.
+     * Through the topology: the engine stops the held prompt's row at the next step once its deadline passed.
      */
     @Test
-    @Disabled("needs the issue 36 scheduler: a deadline passing mid-generation ends the row at the next step")
     void shouldDeadLetterAPromptWhoseDeadlinePassesWhileItGenerates() {
         WireFormat wire = new SingleObjectWireFormat();
         EngineConfig config = EngineConfig.defaults(PromptTopologyTest.models().resolve("tiny-gptj"))

@@ -33,7 +33,6 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -139,11 +138,9 @@ class LaneTopologyTest {
     }
 
     /**
-     * The same through the engine's own bulk queue cap. NEEDS THE ISSUE 36 SCHEDULER: today's engine keeps one queue
-     * for both lanes and ignores bulk-max-queue, so b2 is taken instead of waiting in the store.
+     * The same through the engine's own bulk queue cap (bulk-max-queue).
      */
     @Test
-    @Disabled("needs the engine's per-lane queue caps (issue 36 scheduler): today bulk-max-queue is not honoured")
     void shouldKeepBulkRecordsInTheStoreWhileTheEnginesBulkQueueIsFullAndStillTakeRealtime() {
         EngineConfig config = EngineConfig.builder(PromptTopologyTest.models().resolve("tiny-gptj"))
                 .maxBatchSize(1)

@@ -20,7 +20,7 @@ import java.util.concurrent.CompletableFuture;
  * The real engine as the topology sees it, watched: every future the engine returned (by request id), the order
  * requests reached it in each lane, and the lanes the stream thread waited on. With {@link #capBulk} it also holds
  * the bulk lane to its queue cap as the engine's contract says (a bulk submission beyond it fails with OVERLOADED,
- * realtime is not affected), which today's engine, one queue for both lanes, does not do yet.
+ * realtime is not affected) with a cap of the test's choosing, apart from the engine's own.
  */
 final class WatchedEngine implements Inference {
     private final InferenceEngine engine;
