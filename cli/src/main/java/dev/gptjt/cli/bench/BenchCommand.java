@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             PipelineBenchCommand.class,
             LanesBenchCommand.class,
             ScaleOutBenchCommand.class,
+            ChunkedBenchCommand.class,
             TaskBenchCommand.class,
             TransferBenchCommand.class,
             ModelBenchCommand.class
