@@ -84,7 +84,7 @@ public record EngineConfig(
     public static final DecodingBackend DEFAULT_BACKEND = DecodingBackend.parse(DEFAULT_BACKEND_TEXT);
     public static final int DEFAULT_MAX_NEW_TOKENS_CAP = 256;
     public static final String DEFAULT_MAX_WAIT_TEXT = "10ms";
-    public static final int DEFAULT_MAX_STEP_TOKENS = 512;
+    public static final int DEFAULT_MAX_STEP_TOKENS = 2048;
     public static final int DEFAULT_BULK_MAX_QUEUE = 8192;
     public static final String DEFAULT_BULK_AGING_TEXT = "30s";
     public static final Duration DEFAULT_BULK_AGING = Duration.ofSeconds(30);

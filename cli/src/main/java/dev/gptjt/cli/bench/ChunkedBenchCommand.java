@@ -40,7 +40,7 @@ public final class ChunkedBenchCommand extends IoCommand {
     @Option(
             names = "--max-step-tokens",
             paramLabel = "N",
-            defaultValue = "" + EngineConfig.DEFAULT_MAX_STEP_TOKENS,
+            defaultValue = "512",
             description = "The chunked run's step budget (default: ${DEFAULT-VALUE}).")
     int maxStepTokens;
 

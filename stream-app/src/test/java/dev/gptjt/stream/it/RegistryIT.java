@@ -177,7 +177,7 @@ class RegistryIT extends BrokerIT {
                     200, confluent.compatibility(prompts + "-value", "BACKWARD").statusCode());
             Schema newer = withField(
                     PromptRequest.getClassSchema(),
-                    "{\"name\": \"priority\", \"type\": [\"null\", \"int\"], \"default\": null}");
+                    "{\"name\": \"retries\", \"type\": [\"null\", \"int\"], \"default\": null}");
             Schema breaking = withField(PromptRequest.getClassSchema(), "{\"name\": \"tenant\", \"type\": \"string\"}");
             assertEquals(200, confluent.register(prompts + "-value", newer).statusCode());
             var refused = confluent.register(prompts + "-value", breaking);
@@ -246,7 +246,7 @@ class RegistryIT extends BrokerIT {
             encoder.flush();
             GenericRecord record = new GenericDatumReader<GenericRecord>(PromptRequest.getClassSchema(), newer)
                     .read(null, DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
-            record.put("priority", 7);
+            record.put("retries", 7);
             return record;
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);

@@ -99,6 +99,8 @@ public final class EngineBench {
                 .intraOpThreads(threads)
                 .backend(backend)
                 .ortProfile(ortProfile)
+                // a whole batch's prompt passes in one step: the bench times full batches, not chunked prefill
+                .maxStepTokens(Math.max(EngineConfig.DEFAULT_MAX_STEP_TOKENS, batchSize * (promptTokens + 1) + 1))
                 .build();
         GenerationParams params = GenerationParams.DEFAULTS
                 .withMaxNewTokens(newTokens)
