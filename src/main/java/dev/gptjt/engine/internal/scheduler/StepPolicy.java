@@ -19,10 +19,12 @@ import java.util.Set;
  * <p>The rules, in the order they apply:
  * <ol>
  *   <li><b>Stops.</b> A running row whose future was cancelled, or whose deadline passed, is dropped at this step.
- *   <li><b>Lanes.</b> Candidates are taken in this order: realtime requests and bulk requests that waited
- *       {@code bulkAging} or longer, oldest first; then the other bulk requests, oldest first.
- *   <li><b>Preemption.</b> When urgent candidates for the Java loop find fewer free rows than they are, the youngest
- *       running bulk rows are dropped to make room (put back at the head of the bulk lane; never for a bulk request).
+ *   <li><b>Lanes.</b> Candidates are taken in this order: realtime requests and the oldest bulk request if it waited
+ *       {@code bulkAging} or longer, oldest first; then the other bulk requests, oldest first (so a bulk backlog
+ *       gets at least one start a step however busy realtime is, and otherwise only what realtime leaves).
+ *   <li><b>Preemption.</b> When realtime candidates for the Java loop find fewer free rows than they are, the youngest
+ *       running bulk rows are dropped to make room (put back at the head of the bulk lane; never for a bulk request,
+ *       aged or not).
  *   <li><b>Holding for company</b> ({@link BatchPolicy}): the queue's oldest waits up to {@code maxWait} for others
  *       unless the free rows are filled, counting the step about to run (the next boundary would be past it).
  *   <li><b>Room.</b> The Java loop keeps at most {@code maxBatchSize} rows; an in-graph backend runs at most
@@ -122,7 +124,10 @@ public final class StepPolicy {
         List<Candidate> order = candidates(realtime, bulk, limits.bulkAgingNanos());
         // 3. preemption
         int room = limits.maxBatchSize() - live.size();
-        long urgentLoop = order.stream().filter(c -> c.urgent() && c.q().loop()).count();
+        // only realtime requests preempt (an aged bulk one must not: it would preempt bulk rows for bulk, for ever)
+        long urgentLoop = order.stream()
+                .filter(c -> c.lane() == Lane.REALTIME && c.q().loop())
+                .count();
         if (urgentLoop > room) {
             List<Integer> bulkRows = new ArrayList<>(live.stream()
                     .filter(i -> rows.get(i).lane() == Lane.BULK)
@@ -218,7 +223,9 @@ public final class StepPolicy {
         }
         for (int i = 0; i < bulk.size(); i++) {
             Queued q = bulk.get(i);
-            if (q.waitedNanos() >= agingNanos) {
+            // one aged bulk request a step, the oldest: bulk never starves, and a backlog that has all aged does not
+            // take realtime's place wholesale
+            if (i == 0 && q.waitedNanos() >= agingNanos) {
                 urgent.add(new Candidate(Lane.BULK, i, q, true));
             } else {
                 rest.add(new Candidate(Lane.BULK, i, q, false));

@@ -69,6 +69,28 @@ class StepPolicyTest {
     }
 
     @Test
+    void shouldLetOnlyTheOldestAgedBulkRequestAStepBesideRealtimeAndNeverPreemptForIt() {
+        List<StepPolicy.Row> full = List.of(
+                decoding(Lane.BULK, 1), decoding(Lane.BULK, 2), decoding(Lane.BULK, 3), decoding(Lane.REALTIME, 4));
+        StepPolicy.Plan plan = StepPolicy.plan(
+                List.of(), List.of(loop(Lane.BULK, 5_000, 5), loop(Lane.BULK, 4_000, 5)), full, MS, LIMITS);
+        assertEquals(List.of(), plan.stops(), "aged bulk never preempts bulk rows");
+        StepPolicy.Plan room = StepPolicy.plan(
+                List.of(loop(Lane.REALTIME, 1, 5), loop(Lane.REALTIME, 1, 5)),
+                List.of(loop(Lane.BULK, 5_000, 5), loop(Lane.BULK, 4_000, 5)),
+                List.of(decoding(Lane.REALTIME, 1)),
+                MS,
+                LIMITS);
+        assertEquals(
+                List.of(
+                        new StepPolicy.Take(Lane.BULK, 0, 5),
+                        new StepPolicy.Take(Lane.REALTIME, 0, 5),
+                        new StepPolicy.Take(Lane.REALTIME, 1, 5)),
+                room.takes(),
+                "three free rows: the oldest aged bulk one by its age, then realtime; the other aged one waits");
+    }
+
+    @Test
     void shouldPreemptTheYoungestBulkRowsForRealtimeButNeverForBulk() {
         List<StepPolicy.Row> full = List.of(
                 decoding(Lane.BULK, 1), decoding(Lane.REALTIME, 2), decoding(Lane.BULK, 3), decoding(Lane.BULK, 4));
