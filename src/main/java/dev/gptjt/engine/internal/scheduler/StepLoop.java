@@ -51,7 +51,7 @@ public final class StepLoop implements AutoCloseable {
         final Function<EngineResult, ?> as;
         final long endByNanos;
         final long enqueuedNanos;
-        int route;
+        int route; // the backend that runs it: fixed at submission, not looked up at every step
         long startedNanos;
         int prefilled; // prompt-pass tokens run so far
 
@@ -150,6 +150,7 @@ public final class StepLoop implements AutoCloseable {
     public <T> CompletableFuture<T> submit(
             PreparedRequest request, Lane lane, long endByNanos, Function<EngineResult, T> as) {
         Entry entry = new Entry(request, lane, endByNanos, as);
+        entry.route = backends.routeOf(request);
         lock.lock();
         try {
             ArrayDeque<Entry> queue = queue(lane);
@@ -388,8 +389,7 @@ public final class StepLoop implements AutoCloseable {
         List<StepPolicy.Queued> views = new ArrayList<>(entries.size());
         int general = backends.generalIndex();
         for (Entry e : entries) {
-            int route = backends.routeOf(e.request);
-            e.route = route;
+            int route = e.route;
             boolean loop = route == general;
             views.add(new StepPolicy.Queued(
                     e.lane,
