@@ -13,6 +13,12 @@ public final class DefaultTopics {
     public static final String COMPLETIONS = "gptjt.completions";
     /** Where PromptFailure dead letters go. */
     public static final String FAILURES = "gptjt.failures";
+    /** Where the audit sample of decisions is copied (gptjt.tasks.NAME.decisions.audit-fraction). */
+    public static final String AUDIT = "gptjt.audit";
+    /** Where reviewers write ReviewVerdict records back; 'gptjt distill --from-topic' reads them. */
+    public static final String VERDICTS = "gptjt.verdicts";
+    /** Before a task's name and an action, the topic of that action's decisions. */
+    public static final String DECISIONS_PREFIX = "gptjt.decisions.";
     /** Before a task's name, its result topic. */
     public static final String RESULTS_PREFIX = "gptjt.results.";
 
@@ -21,5 +27,10 @@ public final class DefaultTopics {
     /** A task's result topic when it sets none. */
     public static String results(String task) {
         return RESULTS_PREFIX + task;
+    }
+
+    /** The topic of a task's decisions with {@code action} when the policy names none. */
+    public static String decisions(String task, String action) {
+        return DECISIONS_PREFIX + task + "." + action;
     }
 }

@@ -161,6 +161,41 @@ public record TaskDefinition(
         return template.substring(0, template.indexOf(INPUT));
     }
 
+    /**
+     * SHA-256 (lowercase hex) of what in this definition decides an answer: mode, template, labels, scoring, the
+     * decoding defaults and the output shape — not its name or result topic. Results carry it (template_sha256),
+     * so a change to the task shows in its results and keys its cached answers apart.
+     */
+    public String templateSha256() {
+        // Each field (each item of a list) length-prefixed, so no two definitions hash the same text.
+        StringBuilder canonical = new StringBuilder();
+        for (Object field : List.of(
+                mode,
+                template,
+                labels,
+                maxNewTokens,
+                stop,
+                lengthNormalized,
+                output,
+                Objects.requireNonNullElse(outputPattern, ""),
+                entityTypes)) {
+            List<?> items = field instanceof List<?> list ? list : List.of(field);
+            canonical.append(items.size()).append('[');
+            for (Object item : items) {
+                String text = item.toString();
+                canonical.append(text.length()).append(':').append(text);
+            }
+            canonical.append(']');
+        }
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(canonical.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+
     /** The continuations scored for a classify task: each label after a space, as in "Output: label". */
     public List<String> continuations() {
         return labels.stream().map(l -> " " + l).toList();

@@ -5,6 +5,8 @@ import dev.gptjt.schema.Completion;
 import dev.gptjt.schema.Extraction;
 import dev.gptjt.schema.PromptFailure;
 import dev.gptjt.schema.PromptRequest;
+import dev.gptjt.schema.ReviewVerdict;
+import dev.gptjt.schema.internal.CachedResult;
 import dev.gptjt.schema.internal.ParkedPrompt;
 import dev.gptjt.schema.internal.PendingPrompt;
 import java.util.List;
@@ -21,7 +23,9 @@ public final class KnownSchemas {
             Classification.getClassSchema(),
             Extraction.getClassSchema(),
             PendingPrompt.getClassSchema(),
-            ParkedPrompt.getClassSchema());
+            ParkedPrompt.getClassSchema(),
+            ReviewVerdict.getClassSchema(),
+            CachedResult.getClassSchema());
 
     private KnownSchemas() {}
 

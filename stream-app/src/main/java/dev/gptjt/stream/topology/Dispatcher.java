@@ -63,7 +63,7 @@ final class Dispatcher {
                             new GenerationRequest(request.getId(), request.getPrompt(), params(request, null)),
                             request.getDeadlineAt(),
                             lane),
-                    r -> new Outcome(topic, results.completion(pending, r, clock.instant())));
+                    r -> new Outcome(topic, results.completion(pending, null, r, clock.instant())));
         }
         TaskDefinition task = tasks.get(request.getTask());
         String topic = request.getReplyTopic() != null ? request.getReplyTopic() : task.topic();
@@ -75,7 +75,7 @@ final class Dispatcher {
                                 task.generation(request.getId(), request.getPrompt(), params(request, task)),
                                 request.getDeadlineAt(),
                                 lane),
-                        r -> new Outcome(topic, results.completion(pending, r, clock.instant())));
+                        r -> new Outcome(topic, results.completion(pending, task, r, clock.instant())));
             case EXTRACT ->
                 Stages.then(
                         engine.submit(

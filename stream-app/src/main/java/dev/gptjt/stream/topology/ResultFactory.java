@@ -2,6 +2,7 @@ package dev.gptjt.stream.topology;
 
 import dev.gptjt.engine.ClassificationResult;
 import dev.gptjt.engine.GenerationResult;
+import dev.gptjt.schema.AnswerPath;
 import dev.gptjt.schema.Classification;
 import dev.gptjt.schema.Completion;
 import dev.gptjt.schema.Entity;
@@ -34,7 +35,8 @@ public final class ResultFactory {
                 .build();
     }
 
-    Completion completion(PendingPrompt pending, GenerationResult result, Instant now) {
+    /** A raw prompt's ({@code task} null) or a generate task's completion. */
+    Completion completion(PendingPrompt pending, TaskDefinition task, GenerationResult result, Instant now) {
         PromptRequest request = pending.getRequest();
         long inferenceMs = result.inferenceNanos() / 1_000_000;
         return Completion.newBuilder()
@@ -51,6 +53,8 @@ public final class ResultFactory {
                 .setQueuedMs(queuedMs(pending, now, inferenceMs))
                 .setInferenceMs(inferenceMs)
                 .setBatchSize(result.batchSize())
+                .setAnsweredBy(AnswerPath.MODEL)
+                .setTemplateSha256(task == null ? null : task.templateSha256())
                 .setAttributes(request.getAttributes())
                 .build();
     }
@@ -62,7 +66,8 @@ public final class ResultFactory {
                 task,
                 result,
                 now,
-                ModelInfo.newBuilder(model).setBackend(result.backend()).build());
+                ModelInfo.newBuilder(model).setBackend(result.backend()).build(),
+                AnswerPath.MODEL);
     }
 
     /** A classification the task's cascade answered: its model, not GPT-JT, is named. */
@@ -77,11 +82,17 @@ public final class ResultFactory {
                         .setName(cascade.model().name())
                         .setSha256(cascade.model().sha256())
                         .setBackend(TaskCascade.BACKEND)
-                        .build());
+                        .build(),
+                AnswerPath.CASCADE);
     }
 
     private Classification classification(
-            PendingPrompt pending, TaskDefinition task, ClassificationResult result, Instant now, ModelInfo by) {
+            PendingPrompt pending,
+            TaskDefinition task,
+            ClassificationResult result,
+            Instant now,
+            ModelInfo by,
+            AnswerPath path) {
         PromptRequest request = pending.getRequest();
         long inferenceMs = result.inferenceNanos() / 1_000_000;
         List<LabelProbability> scores = new ArrayList<>();
@@ -106,6 +117,8 @@ public final class ResultFactory {
                 .setQueuedMs(queuedMs(pending, now, inferenceMs))
                 .setInferenceMs(inferenceMs)
                 .setBatchSize(result.batchSize())
+                .setAnsweredBy(path)
+                .setTemplateSha256(task.templateSha256())
                 .setAttributes(request.getAttributes())
                 .build();
     }
@@ -133,6 +146,8 @@ public final class ResultFactory {
                 .setQueuedMs(queuedMs(pending, now, inferenceMs))
                 .setInferenceMs(inferenceMs)
                 .setBatchSize(result.batchSize())
+                .setAnsweredBy(AnswerPath.MODEL)
+                .setTemplateSha256(task.templateSha256())
                 .setAttributes(request.getAttributes())
                 .build();
     }
