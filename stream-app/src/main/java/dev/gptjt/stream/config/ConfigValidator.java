@@ -3,6 +3,7 @@ package dev.gptjt.stream.config;
 import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.schema.wire.WireFormat;
+import dev.gptjt.stream.topology.CacheSettings;
 import dev.gptjt.tasks.TaskSettings;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -46,6 +47,10 @@ public final class ConfigValidator {
         }
         if (c.stream().flushInterval().isZero() || c.stream().flushInterval().isNegative()) {
             problems.add("gptjt.stream.flush-interval must be positive");
+        }
+        String cache = CacheSettings.problem(c.cache().ttl(), c.cache().maxEntries());
+        if (cache != null) {
+            problems.add("gptjt.cache." + cache);
         }
         if (c.wire().format() == WireFormat.Kind.REGISTRY
                 && !c.wire().registry().containsKey("url")) {

@@ -5,6 +5,7 @@ import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.ExecutionProvider;
 import dev.gptjt.schema.wire.WireFormat;
+import dev.gptjt.stream.topology.CacheSettings;
 import dev.gptjt.tasks.DefaultTopics;
 import dev.gptjt.tasks.TaskSettings;
 import io.quarkus.runtime.configuration.MemorySize;
@@ -39,6 +40,9 @@ public interface GptjtConfig {
 
     /** Record value encoding on the topics. */
     Wire wire();
+
+    /** The result cache: repeated requests answered once. */
+    Cache cache();
 
     /**
      * Tasks by name ({@code gptjt.tasks.NAME.*}). The built-in ones (sentiment, tweet-hate, entities,
@@ -325,6 +329,32 @@ public interface GptjtConfig {
         /** Pending store kind: rocksdb or in-memory (both changelogged). */
         @WithDefault("rocksdb")
         PendingStore store();
+    }
+
+    interface Cache {
+        /**
+         * Answer a request that would get exactly an earlier answer (same task, input text, model sha256, task
+         * definition, decoding parameters and policy version; a sampled generation never) with that answer, from a
+         * changelogged store per prompts partition, marked answered_by=CACHE; identical requests running at the same
+         * time share one engine row. A repeat read on another partition of this instance finds it too; one on
+         * another instance's partition runs there once.
+         */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How long an answer is kept and sent again (1s to 7d). */
+        @WithDefault(CacheSettings.DEFAULT_TTL_TEXT)
+        Duration ttl();
+
+        /** Most answers kept per prompts partition, the oldest deleted first (1 to 10000000). */
+        @WithName("max-entries")
+        @WithDefault("" + CacheSettings.DEFAULT_MAX_ENTRIES)
+        int maxEntries();
+    }
+
+    /** The result cache's settings, as the topology takes them (bounds checked by {@link ConfigValidator}). */
+    static CacheSettings cacheSettings(GptjtConfig c) {
+        return new CacheSettings(c.cache().enabled(), c.cache().ttl(), c.cache().maxEntries());
     }
 
     interface Wire {

@@ -8,6 +8,8 @@ import dev.gptjt.engine.StepStats;
 import dev.gptjt.engine.StopCause;
 import dev.gptjt.schema.FailureReason;
 import dev.gptjt.schema.wire.RegistryWireFormat;
+import dev.gptjt.stream.topology.CacheOutcome;
+import dev.gptjt.stream.topology.SharedResults;
 import dev.gptjt.stream.topology.TopologyMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -44,7 +46,8 @@ import java.util.function.Supplier;
  * and their share that GPT-JT answered alike [gptjt_cascade_agreement{task}]; with the registry wire format, prompts
  * parked until the schema registry answers [gptjt_registry_parked_prompts], calls it did not answer
  * [gptjt_registry_errors_total] and writer-schema lookups answered from the cache or fetched
- * [gptjt_registry_schema_lookups_total{outcome}].
+ * [gptjt_registry_schema_lookups_total{outcome}]; the result cache's lookups
+ * [gptjt_cache_requests_total{outcome=hit|shared|miss|uncacheable}] and the answers it keeps [gptjt_cache_entries].
  *
  * <p>Every lane, cause and place is registered at start, so a dashboard's series exist before the first event.
  */
@@ -84,6 +87,9 @@ public class GptjtMetrics implements TopologyMetrics, EngineListener {
                 .register(registry);
         this.promptTokens = stepTokens(registry, "prompt", "Prompt tokens one step's prompt passes read");
         this.decodeTokens = stepTokens(registry, "decode", "Tokens one step fed to decoding rows");
+        for (CacheOutcome outcome : CacheOutcome.values()) {
+            registry.counter("gptjt.cache.requests", "outcome", outcome.label());
+        }
         for (Lane lane : Lane.values()) {
             queueWait.put(
                     lane,
@@ -267,6 +273,19 @@ public class GptjtMetrics implements TopologyMetrics, EngineListener {
         if (agreed) {
             counts[1].incrementAndGet();
         }
+    }
+
+    @Override
+    public void cacheLookup(CacheOutcome outcome) {
+        registry.counter("gptjt.cache.requests", "outcome", outcome.label()).increment();
+    }
+
+    /** Reports how many answers {@code shared}'s caches keep. */
+    public void watch(SharedResults shared) {
+        Gauge.builder("gptjt.cache.entries", shared, SharedResults::entries)
+                .description("Answers the result cache keeps, over this instance's prompts partitions")
+                .strongReference(true)
+                .register(registry);
     }
 
     @Override

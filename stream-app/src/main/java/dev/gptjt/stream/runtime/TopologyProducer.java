@@ -13,6 +13,7 @@ import dev.gptjt.stream.config.PendingStore;
 import dev.gptjt.stream.config.Tasks;
 import dev.gptjt.stream.topology.PromptTopology;
 import dev.gptjt.stream.topology.ResultFactory;
+import dev.gptjt.stream.topology.SharedResults;
 import dev.gptjt.stream.topology.TaskCascades;
 import dev.gptjt.stream.topology.TopologySettings;
 import dev.gptjt.tasks.TaskDefinition;
@@ -65,10 +66,13 @@ public class TopologyProducer {
                 tasks,
                 config.stream().maxBlock(),
                 topics.bulkPrompts(),
-                Tasks.lanesFromConfig(config));
+                Tasks.lanesFromConfig(config),
+                GptjtConfig.cacheSettings(config));
         ResultFactory results =
                 new ResultFactory(engine.model().name(), engine.model().contentHash(), engine.backendName());
-        return PromptTopology.build(settings, engine, cascades, wire, results, Clock.systemUTC(), metrics);
+        SharedResults shared = new SharedResults();
+        metrics.watch(shared);
+        return PromptTopology.build(settings, engine, cascades, wire, results, Clock.systemUTC(), metrics, shared);
     }
 
     /**

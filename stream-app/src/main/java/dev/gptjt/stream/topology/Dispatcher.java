@@ -129,6 +129,37 @@ final class Dispatcher {
         });
     }
 
+    /** Where a request's result goes: its reply topic, else its task's result topic, else the completions topic. */
+    String topicOf(PromptRequest request) {
+        if (request.getReplyTopic() != null) {
+            return request.getReplyTopic();
+        }
+        return request.getTask() == null
+                ? completionsTopic
+                : tasks.get(request.getTask()).topic();
+    }
+
+    /**
+     * The key of the answer {@link #submit} would give {@code pending} with the model whose sha256 is
+     * {@code modelSha256}; empty when the answer is drawn anew each time (sampling).
+     */
+    Optional<ResultKey> resultKey(PendingPrompt pending, String modelSha256) {
+        PromptRequest request = pending.getRequest();
+        TaskDefinition task = request.getTask() == null ? null : tasks.get(request.getTask());
+        return ResultKey.of(
+                request,
+                task,
+                params(request, task),
+                modelSha256,
+                policyVersion(task),
+                task == null ? null : cascades.of(task.name()).orElse(null));
+    }
+
+    /** The version of {@code task}'s decision policy; null for a raw prompt or a task without one. */
+    private String policyVersion(TaskDefinition task) {
+        return null;
+    }
+
     /** Waits at most {@code timeout} for room in {@code lane}'s engine queue; true when there is room. */
     boolean awaitCapacity(Duration timeout, Lane lane) {
         return engine.awaitCapacity(timeout, lane);

@@ -68,6 +68,10 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
     private final Clock clock;
     private final RequestValidator validator;
     private final TopologyMetrics metrics;
+    private final ResultFactory results;
+    private final SharedResults shared;
+    /** The way to an answer: the result cache, then the engine; set up in {@link #init} with the task's store. */
+    private Answers answers;
 
     private ProcessorContext<byte[], Outbound> context;
     /** Every stored record of this task and its state; with the pending store, changed only through it. */
@@ -100,8 +104,11 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
             WireFormat wire,
             ResultFactory results,
             Clock clock,
-            TopologyMetrics metrics) {
+            TopologyMetrics metrics,
+            SharedResults shared) {
         this.metrics = metrics;
+        this.results = results;
+        this.shared = shared;
         this.settings = settings;
         this.dispatcher = new Dispatcher(
                 engine, cascades, metrics, settings.tasks(), results, settings.completionsTopic(), clock);
@@ -116,6 +123,10 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
     public void init(ProcessorContext<byte[], Outbound> context) {
         this.context = context;
         this.ledger = new PendingLedger(context.getStateStore(PromptTopology.PENDING_STORE), metrics, lanes);
+        ResultCache cache = settings.cache().enabled()
+                ? new ResultCache(context.getStateStore(PromptTopology.RESULT_STORE), settings.cache())
+                : null;
+        this.answers = new Answers(dispatcher, results, cache, shared, metrics, clock);
         // Called once the store is restored: whatever it holds was accepted earlier and never answered.
         int restored = ledger.adoptUntracked();
         if (restored > 0) {
@@ -262,6 +273,7 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
     /** Punctuation: submit what waits, forward what is done. */
     private void flush() {
         retryParked();
+        answers.evict();
         submitWaiting();
         Instant now = clock.instant();
         for (Map.Entry<String, PendingLedger.InFlight> entry : ledger.inFlight()) {
@@ -275,9 +287,11 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
                 if (!forwarded(pending, outcome.topic(), outcome.value())) {
                     return; // the registry did not answer: the result waits for a later punctuation
                 }
+                answers.answered(entry.getKey(), outcome);
                 ledger.settle(entry.getKey());
                 continue;
             }
+            answers.unanswered(entry.getKey());
             Throwable failure = future.handle((r, t) -> t).join();
             if (cancelled(future, failure)) {
                 // never forwarded, as a result or a failure: whoever cancelled it did not want this answer (the
@@ -316,9 +330,10 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
                 realign(key, "waiting");
                 continue;
             }
-            CompletableFuture<Dispatcher.Outcome> future = dispatcher.submit(pending, lane);
+            CompletableFuture<Dispatcher.Outcome> future = answers.submit(key, pending, lane);
             if (future.isCompletedExceptionally() && isOverloaded(future)) {
                 full.add(lane); // this lane's queue is full: this prompt and the rest of its lane wait
+                answers.unanswered(key);
                 continue;
             }
             ledger.submitted(key, pending, future);
@@ -435,6 +450,9 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
     public void close() {
         if (ledger != null) {
             ledger.release();
+        }
+        if (answers != null) {
+            answers.release();
         }
     }
 }

@@ -22,6 +22,8 @@ import org.apache.kafka.streams.state.Stores;
  *
  *   pending store: changelogged; keyed by the prompt's source position, so a redelivered record
  *   replaces its own entry; restored entries are resubmitted when the task starts.
+ *   result store (the cache, when on): changelogged; keyed by what decides an answer (ResultKey), bounded by
+ *   TTL and entries; a repeat is answered from it (or from another local task's) without the engine.
  * </pre>
  *
  * <p>Both prompts topics feed the one intake: partition N of each is one task, with one store, so a record is keyed
@@ -33,6 +35,8 @@ public final class PromptTopology {
     public static final String INTAKE = "intake";
     public static final String SINK = "results";
     public static final String PENDING_STORE = "gptjt-pending";
+    /** The result cache's store (changelogged; only with the cache on). */
+    public static final String RESULT_STORE = "gptjt-results";
 
     private PromptTopology() {}
 
@@ -60,7 +64,20 @@ public final class PromptTopology {
             ResultFactory results,
             Clock clock,
             TopologyMetrics metrics) {
-        return build(settings, Inference.of(engine), cascades, wire, results, clock, metrics);
+        return build(settings, engine, cascades, wire, results, clock, metrics, new SharedResults());
+    }
+
+    /** The topology whose result caches {@code shared} joins with the instance's other tasks' (one per instance). */
+    public static Topology build(
+            TopologySettings settings,
+            InferenceEngine engine,
+            TaskCascades cascades,
+            WireFormat wire,
+            ResultFactory results,
+            Clock clock,
+            TopologyMetrics metrics,
+            SharedResults shared) {
+        return build(settings, Inference.of(engine), cascades, wire, results, clock, metrics, shared);
     }
 
     /** The topology over {@code engine} as the topology sees it (a test's wrapper of the real engine). */
@@ -72,11 +89,24 @@ public final class PromptTopology {
             ResultFactory results,
             Clock clock,
             TopologyMetrics metrics) {
+        return build(settings, engine, cascades, wire, results, clock, metrics, new SharedResults());
+    }
+
+    /** As above, its result caches joined in {@code shared}. */
+    static Topology build(
+            TopologySettings settings,
+            Inference engine,
+            TaskCascades cascades,
+            WireFormat wire,
+            ResultFactory results,
+            Clock clock,
+            TopologyMetrics metrics,
+            SharedResults shared) {
         KeyValueBytesStoreSupplier supplier = settings.persistentStore()
                 ? Stores.persistentKeyValueStore(PENDING_STORE)
                 : Stores.inMemoryKeyValueStore(PENDING_STORE);
         Serializer<Outbound> valueSerializer = (topic, outbound) -> outbound == null ? null : outbound.value();
-        return new Topology()
+        Topology topology = new Topology()
                 .addSource(
                         SOURCE,
                         Serdes.ByteArray().deserializer(),
@@ -89,7 +119,7 @@ public final class PromptTopology {
                         settings.bulkPromptsTopic())
                 .addProcessor(
                         INTAKE,
-                        () -> new PromptProcessor(settings, engine, cascades, wire, results, clock, metrics),
+                        () -> new PromptProcessor(settings, engine, cascades, wire, results, clock, metrics, shared),
                         SOURCE,
                         BULK_SOURCE)
                 .addStateStore(
@@ -102,5 +132,15 @@ public final class PromptTopology {
                         Serdes.ByteArray().serializer(),
                         valueSerializer,
                         INTAKE);
+        if (settings.cache().enabled()) {
+            KeyValueBytesStoreSupplier cache = settings.persistentStore()
+                    ? Stores.persistentKeyValueStore(RESULT_STORE)
+                    : Stores.inMemoryKeyValueStore(RESULT_STORE);
+            topology.addStateStore(
+                    Stores.keyValueStoreBuilder(cache, Serdes.String(), Serdes.ByteArray())
+                            .withLoggingEnabled(Map.of()),
+                    INTAKE);
+        }
+        return topology;
     }
 }

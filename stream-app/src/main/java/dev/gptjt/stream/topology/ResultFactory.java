@@ -5,6 +5,7 @@ import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.schema.AnswerPath;
 import dev.gptjt.schema.Classification;
 import dev.gptjt.schema.Completion;
+import dev.gptjt.schema.Decision;
 import dev.gptjt.schema.Entity;
 import dev.gptjt.schema.Extraction;
 import dev.gptjt.schema.FailureReason;
@@ -22,6 +23,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
 
 /** Builds the Avro result records; knows which model answers. */
 public final class ResultFactory {
@@ -32,6 +34,59 @@ public final class ResultFactory {
                 .setName(modelName)
                 .setSha256(modelSha256)
                 .setBackend(backend)
+                .build();
+    }
+
+    /** The sha256 of the model whose answers these are. */
+    String modelSha256() {
+        return model.getSha256();
+    }
+
+    /**
+     * An earlier answer sent again for {@code pending} (an identical request's, from the result cache or shared while
+     * both ran): this request's id, attributes and times, no inference of its own, {@code answered_by = CACHE}; the
+     * model named is the one that gave the answer. A decision's audit pick is this request's own, made when routed.
+     */
+    SpecificRecord resent(PendingPrompt pending, SpecificRecord answer, Instant now) {
+        PromptRequest request = pending.getRequest();
+        long queuedMs = queuedMs(pending, now, 0);
+        if (answer instanceof Classification c) {
+            Classification.Builder b = Classification.newBuilder(c);
+            if (c.getDecision() != null) {
+                b.setDecision(
+                        Decision.newBuilder(c.getDecision()).setAudited(false).build());
+            }
+            return b.setId(request.getId())
+                    .setRequestCreatedAt(request.getCreatedAt())
+                    .setCreatedAt(now)
+                    .setQueuedMs(queuedMs)
+                    .setInferenceMs(0)
+                    .setBatchSize(0)
+                    .setAnsweredBy(AnswerPath.CACHE)
+                    .setAttributes(request.getAttributes())
+                    .build();
+        }
+        if (answer instanceof Extraction x) {
+            return Extraction.newBuilder(x)
+                    .setId(request.getId())
+                    .setRequestCreatedAt(request.getCreatedAt())
+                    .setCreatedAt(now)
+                    .setQueuedMs(queuedMs)
+                    .setInferenceMs(0)
+                    .setBatchSize(0)
+                    .setAnsweredBy(AnswerPath.CACHE)
+                    .setAttributes(request.getAttributes())
+                    .build();
+        }
+        return Completion.newBuilder((Completion) answer)
+                .setId(request.getId())
+                .setRequestCreatedAt(request.getCreatedAt())
+                .setCreatedAt(now)
+                .setQueuedMs(queuedMs)
+                .setInferenceMs(0)
+                .setBatchSize(0)
+                .setAnsweredBy(AnswerPath.CACHE)
+                .setAttributes(request.getAttributes())
                 .build();
     }
 

@@ -25,6 +25,9 @@ public interface TopologyMetrics {
     /** An audited cascade answer: GPT-JT gave the same label ({@code agreed}) or another. */
     default void cascadeAudit(String task, boolean agreed) {}
 
+    /** A request was looked up in the result cache, with this outcome. */
+    default void cacheLookup(CacheOutcome outcome) {}
+
     TopologyMetrics NONE = new TopologyMetrics() {
         @Override
         public void promptIn() {}

@@ -23,6 +23,7 @@ import java.util.Set;
  *                           waits)
  * @param bulkPromptsTopic   where backfills' PromptRequest records arrive; they run in the bulk lane
  * @param taskLanes          the lane of each task's prompts that ask for none (tasks absent here: realtime)
+ * @param cache              the result cache (repeated requests answered once)
  */
 public record TopologySettings(
         String promptsTopic,
@@ -35,7 +36,8 @@ public record TopologySettings(
         Map<String, TaskDefinition> tasks,
         Duration maxBlock,
         String bulkPromptsTopic,
-        Map<String, Lane> taskLanes) {
+        Map<String, Lane> taskLanes,
+        CacheSettings cache) {
 
     public TopologySettings {
         Objects.requireNonNull(promptsTopic);
@@ -48,6 +50,7 @@ public record TopologySettings(
         Objects.requireNonNull(maxBlock);
         Objects.requireNonNull(bulkPromptsTopic);
         taskLanes = Map.copyOf(taskLanes);
+        Objects.requireNonNull(cache);
     }
 
     public static TopologySettings defaults() {
@@ -62,7 +65,8 @@ public record TopologySettings(
                 Map.of(),
                 Duration.ofSeconds(2),
                 DefaultTopics.BULK_PROMPTS,
-                Map.of());
+                Map.of(),
+                CacheSettings.defaults());
     }
 
     public TopologySettings withTasks(Map<String, TaskDefinition> tasks) {
@@ -77,7 +81,8 @@ public record TopologySettings(
                 tasks,
                 maxBlock,
                 bulkPromptsTopic,
-                taskLanes);
+                taskLanes,
+                cache);
     }
 
     public TopologySettings withAllowedReplyTopics(Set<String> topics) {
@@ -92,7 +97,8 @@ public record TopologySettings(
                 tasks,
                 maxBlock,
                 bulkPromptsTopic,
-                taskLanes);
+                taskLanes,
+                cache);
     }
 
     /** The same settings with {@code lanes} for the tasks' prompts that ask for no lane. */
@@ -108,7 +114,8 @@ public record TopologySettings(
                 tasks,
                 maxBlock,
                 bulkPromptsTopic,
-                lanes);
+                lanes,
+                cache);
     }
 
     /** The same settings waiting at most {@code maxBlock} for room in a full realtime lane. */
@@ -124,6 +131,24 @@ public record TopologySettings(
                 tasks,
                 maxBlock,
                 bulkPromptsTopic,
-                taskLanes);
+                taskLanes,
+                cache);
+    }
+
+    /** The same settings with {@code cache} as the result cache. */
+    public TopologySettings withCache(CacheSettings cache) {
+        return new TopologySettings(
+                promptsTopic,
+                completionsTopic,
+                failuresTopic,
+                allowedReplyTopics,
+                flushInterval,
+                persistentStore,
+                reconcileInterval,
+                tasks,
+                maxBlock,
+                bulkPromptsTopic,
+                taskLanes,
+                cache);
     }
 }

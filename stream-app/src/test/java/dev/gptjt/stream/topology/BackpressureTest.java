@@ -45,7 +45,8 @@ class BackpressureTest {
                 Map.of(),
                 maxBlock,
                 "b",
-                Map.of());
+                Map.of(),
+                CacheSettings.defaults());
         // one batch of one at a time, one more queued: the third prompt finds the engine full (the gate keeps the first
         // running until all four are in, so this holds whatever the model's speed)
         EngineConfig config = EngineConfig.defaults(PromptTopologyTest.models().resolve("tiny-gptj"))
@@ -72,7 +73,7 @@ class BackpressureTest {
             for (int i = 0; i < 4; i++) {
                 PromptRequest r = PromptRequest.newBuilder()
                         .setId("r" + i)
-                        .setPrompt("Hi")
+                        .setPrompt("Hi " + i) // distinct: identical texts would share one row (the result cache)
                         .setParams(GenerationParams.newBuilder()
                                 .setMaxNewTokens(16)
                                 .build())

@@ -192,10 +192,11 @@ class LaneTopologyTest {
         topic.pipeInput(r.getId().getBytes(StandardCharsets.UTF_8), wire.encode("p", r));
     }
 
+    /** A request whose text is its own (identical texts would share one engine row through the result cache). */
     static PromptRequest.Builder request(String id) {
         return PromptRequest.newBuilder()
                 .setId(id)
-                .setPrompt("Hi")
+                .setPrompt("Hi " + id)
                 .setParams(GenerationParams.newBuilder().setMaxNewTokens(4).build())
                 .setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS));
     }
