@@ -83,6 +83,16 @@ public final class Topics {
     }
 
     public static void send(String bootstrap, String topic, WireFormat wire, List<PromptRequest> requests) {
+        send(bootstrap, topic, wire, requests, r -> r.getId().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Sends {@code requests}, each keyed by {@code key} (Kafka's default partitioner places it by the key). */
+    public static void send(
+            String bootstrap,
+            String topic,
+            WireFormat wire,
+            List<PromptRequest> requests,
+            java.util.function.Function<PromptRequest, byte[]> key) {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
                 Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -94,8 +104,7 @@ public final class Topics {
                 new ByteArraySerializer(),
                 new ByteArraySerializer())) {
             for (PromptRequest r : requests) {
-                producer.send(
-                        new ProducerRecord<>(topic, r.getId().getBytes(StandardCharsets.UTF_8), wire.encode(topic, r)));
+                producer.send(new ProducerRecord<>(topic, key.apply(r), wire.encode(topic, r)));
             }
             producer.flush();
         }

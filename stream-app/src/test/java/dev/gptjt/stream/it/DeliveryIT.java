@@ -1,15 +1,18 @@
 package dev.gptjt.stream.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.cluster.ServiceProcess;
+import dev.gptjt.schema.AnswerPath;
 import dev.gptjt.schema.Classification;
 import dev.gptjt.schema.Completion;
 import dev.gptjt.schema.Extraction;
 import dev.gptjt.schema.PromptRequest;
 import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.schema.wire.WireFormat;
+import dev.gptjt.stream.topology.PromptTopology;
 import dev.gptjt.testing.BrokerIT;
 import dev.gptjt.testing.TestServices;
 import dev.gptjt.testing.Topics;
@@ -132,6 +135,64 @@ class DeliveryIT extends BrokerIT {
     @Test
     void shouldAnswerEachPromptExactlyOnceAfterSigkillUnderExactlyOnceV2() throws Exception {
         killAndRestart("kill-eos", "exactly_once_v2", true);
+    }
+
+    @Test
+    void shouldAnswerRepeatsFromTheCacheAfterSigkillAndARestartFromTheChangelog() throws Exception {
+        String name = "cache-kill";
+        int n = 12;
+        List<PromptRequest> first = prompts(name, n, 4);
+        String completions = name + ".completions";
+        String changelog = name + "-" + PromptTopology.RESULT_STORE + "-changelog";
+        ServiceProcess before = ServiceProcess.start(serviceSettings(name, "at_least_once"), log(name + "-1"));
+        try {
+            Topics.awaitTopics(broker.bootstrap(), Duration.ofSeconds(120), name + ".prompts", completions);
+            Topics.send(broker.bootstrap(), name + ".prompts", wire, first, DeliveryIT::byText);
+            var answered = Topics.readUntil(
+                    broker.bootstrap(), completions, false, Duration.ofSeconds(120), r -> r.size() >= n);
+            assertEquals(n, countById(answered, completions).size(), before::logTail);
+            // Killed only once every answer is in the cache's changelog: what a restart restores from.
+            var kept =
+                    Topics.readUntil(broker.bootstrap(), changelog, false, Duration.ofSeconds(120), r -> r.size() >= n);
+            assertEquals(n, kept.size(), before::logTail);
+        } finally {
+            before.kill();
+        }
+        // Fresh local state: the result store comes back from its changelog.
+        List<PromptRequest> repeats = first.stream()
+                .map(p ->
+                        PromptRequest.newBuilder(p).setId(p.getId() + "-again").build())
+                .toList();
+        try (ServiceProcess after = ServiceProcess.start(serviceSettings(name, "at_least_once"), log(name + "-2"))) {
+            // Keyed by text, as the README advises: a repeat is read on the partition that answered it first, whose
+            // store is restored before it reads a record (another partition's may still be restoring).
+            Topics.send(broker.bootstrap(), name + ".prompts", wire, repeats, DeliveryIT::byText);
+            var records = Topics.readUntil(
+                    broker.bootstrap(),
+                    completions,
+                    false,
+                    Duration.ofSeconds(120),
+                    r -> countById(r, completions).keySet().stream()
+                                    .filter(id -> id.endsWith("-again"))
+                                    .count()
+                            >= n);
+            Map<String, Completion> byId = new HashMap<>();
+            for (ConsumerRecord<byte[], byte[]> r : records) {
+                Completion c = wire.decode(completions, r.value(), Completion.class);
+                byId.putIfAbsent(c.getId(), c);
+            }
+            for (PromptRequest p : first) {
+                Completion original = byId.get(p.getId());
+                Completion again = byId.get(p.getId() + "-again");
+                assertNotNull(again, () -> p.getId() + "-again unanswered\n" + after.logTail());
+                assertEquals(AnswerPath.CACHE, again.getAnsweredBy(), () -> again + "\n" + after.logTail());
+                assertEquals(original.getText(), again.getText());
+            }
+        }
+    }
+
+    private static byte[] byText(PromptRequest request) {
+        return request.getPrompt().getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private void killAndRestart(String name, String guarantee, boolean exactlyOnce) throws Exception {
