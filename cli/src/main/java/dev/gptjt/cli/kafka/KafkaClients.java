@@ -57,15 +57,21 @@ final class KafkaClients {
      * @throws CliException {@code missing} when the topic does not exist
      */
     static List<TopicPartition> assignAll(KafkaConsumer<?, ?> consumer, String topic, String missing) {
-        var infos = consumer.partitionsFor(topic, Duration.ofSeconds(15));
-        if (infos == null || infos.isEmpty()) {
+        List<TopicPartition> partitions = partitionsOf(consumer, topic);
+        if (partitions.isEmpty()) {
             throw new CliException(missing);
         }
-        List<TopicPartition> partitions = infos.stream()
-                .map(p -> new TopicPartition(topic, p.partition()))
-                .toList();
         consumer.assign(partitions);
         return partitions;
+    }
+
+    /** Every partition of {@code topic}; none when the topic does not exist. */
+    static List<TopicPartition> partitionsOf(KafkaConsumer<?, ?> consumer, String topic) {
+        var infos = consumer.partitionsFor(topic, Duration.ofSeconds(15));
+        if (infos == null) {
+            return List.of();
+        }
+        return infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
     }
 
     static WireFormat wire(String format, String registryUrl) {
