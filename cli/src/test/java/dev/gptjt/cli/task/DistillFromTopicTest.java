@@ -198,6 +198,42 @@ class DistillFromTopicTest {
     }
 
     @Test
+    void shouldTakeTheVerdictsGptjtVerdictWritesTheLaterOverTheEarlier() throws Exception {
+        String p = "by-command-";
+        List<JsonNode> rows = sendPrompts("by-command.prompts", p, 20);
+        List<Classification> answers = new ArrayList<>();
+        for (JsonNode row : rows) {
+            answers.add(classification(
+                    p + row.get("id").asText(), row.get("label").asText(), AnswerPath.MODEL, "ort-java-loop"));
+        }
+        write(RESULTS, answers);
+        assertEquals("anger", rows.get(0).get("label").asText());
+        for (String label : List.of("anger", "fear")) { // a reviewer who changes their mind: fear is the later
+            CliRun verdict = gptjt(
+                    "",
+                    "verdict",
+                    "--task",
+                    "sentiment",
+                    "--id",
+                    p + "train-0",
+                    "--label",
+                    label,
+                    "--reviewer",
+                    "bob",
+                    "--bootstrap",
+                    broker.bootstrap(),
+                    "--topic",
+                    "by-command.verdicts");
+            assertEquals(0, verdict.code(), verdict.err());
+        }
+        CliRun distill = distill("by-command.prompts", "by-command.verdicts", tmp.resolve("by-command-cascade"));
+        assertEquals(0, distill.code(), distill.err());
+        assertTrue(
+                distill.out().contains("labels: 19 from GPT-JT, 1 from reviewers (1 overrode GPT-JT's label)"),
+                distill.out());
+    }
+
+    @Test
     void shouldTrainOnGptjtsLabelsAloneAndSaySoWhenTheVerdictsTopicDoesNotExist() throws Exception {
         String p = "unreviewed-";
         List<JsonNode> rows = sendPrompts("unreviewed.prompts", p, 20);
