@@ -8,6 +8,7 @@ import dev.gptjt.cli.kafka.BrokerCommand;
 import dev.gptjt.cli.kafka.DemoCommand;
 import dev.gptjt.cli.kafka.SendCommand;
 import dev.gptjt.cli.kafka.TailCommand;
+import dev.gptjt.cli.kafka.VerdictCommand;
 import dev.gptjt.cli.registry.RegistryCommand;
 import dev.gptjt.cli.task.DistillCommand;
 import dev.gptjt.cli.task.EvalCommand;
@@ -35,6 +36,7 @@ import picocli.CommandLine.Command;
             RegistryCommand.class,
             SendCommand.class,
             TailCommand.class,
+            VerdictCommand.class,
             DemoCommand.class,
             GenerateCommand.class,
             TokenizeCommand.class,
@@ -60,7 +62,7 @@ public final class Main implements Runnable {
 
     private static Map<String, List<String>> families() {
         Map<String, List<String>> f = new LinkedHashMap<>();
-        f.put("Kafka", List.of("serve", "broker", "registry", "send", "tail", "demo"));
+        f.put("Kafka", List.of("serve", "broker", "registry", "send", "tail", "verdict", "demo"));
         f.put("Engine (no Kafka)", List.of("generate", "tokenize", "convert"));
         f.put("Tasks (no Kafka)", List.of("run", "eval", "distill"));
         f.put("Benchmarks", List.of("bench"));

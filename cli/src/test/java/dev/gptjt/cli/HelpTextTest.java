@@ -147,6 +147,40 @@ class HelpTextTest {
                 "o",
                 "--model labels --texts; with --from-topic the service's answers are the labels"
             },
+            {
+                "verdict",
+                "--task",
+                "sentiment",
+                "--id",
+                "1",
+                "--label",
+                "joy",
+                "Missing required option: '--reviewer=WHO'"
+            },
+            {
+                "verdict",
+                "--task",
+                "sentiment",
+                "--id",
+                "1",
+                "--label",
+                "spam",
+                "--reviewer",
+                "r",
+                "--label: 'spam' is not one of task sentiment's labels"
+            },
+            {
+                "verdict",
+                "--task",
+                "entities",
+                "--id",
+                "1",
+                "--label",
+                "joy",
+                "--reviewer",
+                "r",
+                "--task: entities does not classify (its mode is extract); verdicts label classify tasks"
+            },
             {"generate", "--model", "m", "--seed", "soon", "'soon' is neither a number nor none"},
             {"nosuch", "Unmatched argument at index 0: 'nosuch'"},
             {"a command is needed"}

@@ -11,8 +11,11 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** Shared bits of the Kafka commands: reachability check with a clear message, reading topics, wire format choice. */
 final class KafkaClients {
@@ -57,15 +60,37 @@ final class KafkaClients {
      * @throws CliException {@code missing} when the topic does not exist
      */
     static List<TopicPartition> assignAll(KafkaConsumer<?, ?> consumer, String topic, String missing) {
-        var infos = consumer.partitionsFor(topic, Duration.ofSeconds(15));
-        if (infos == null || infos.isEmpty()) {
+        List<TopicPartition> partitions = partitionsOf(consumer, topic);
+        if (partitions.isEmpty()) {
             throw new CliException(missing);
         }
-        List<TopicPartition> partitions = infos.stream()
-                .map(p -> new TopicPartition(topic, p.partition()))
-                .toList();
         consumer.assign(partitions);
         return partitions;
+    }
+
+    /** Every partition of {@code topic}; none when the topic does not exist. */
+    static List<TopicPartition> partitionsOf(KafkaConsumer<?, ?> consumer, String topic) {
+        var infos = consumer.partitionsFor(topic, Duration.ofSeconds(15));
+        if (infos == null) {
+            return List.of();
+        }
+        return infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+    }
+
+    /** A producer of raw records that waits for every in-sync replica and writes each record once. */
+    static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+        return new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        true,
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        5),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
     }
 
     static WireFormat wire(String format, String registryUrl) {

@@ -10,12 +10,9 @@ import dev.gptjt.tasks.DefaultTopics;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -47,18 +44,7 @@ public final class SendCommand extends IoCommand {
         int sent = 0;
         int skipped = 0;
         try (WireFormat wire = KafkaClients.wire(kafka.wire(), kafka.registryUrl());
-                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
-                        Map.of(
-                                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                bootstrap,
-                                ProducerConfig.ACKS_CONFIG,
-                                "all",
-                                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                                true,
-                                ProducerConfig.LINGER_MS_CONFIG,
-                                5),
-                        new ByteArraySerializer(),
-                        new ByteArraySerializer())) {
+                KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap)) {
             int lineNo = 0;
             for (String line; (line = in.readLine()) != null; ) {
                 lineNo++;

@@ -9,6 +9,7 @@ import dev.gptjt.cli.KafkaOptions;
 import dev.gptjt.cli.ModelOption;
 import dev.gptjt.cli.OptionDefaults;
 import dev.gptjt.cli.kafka.HistoryReader;
+import dev.gptjt.cli.kafka.TrainingLabels;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.InferenceEngine;
@@ -36,7 +37,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code gptjt distill}: a cascade model for a classify task, trained on GPT-JT's own labels — of a file's
  * texts (labelled here by the task's classify path), or of a running service's history (its prompts and
- * the task's Classification records, joined by id) — and written as a directory the service loads with
+ * the task's Classification records, joined by id, with reviewers' verdicts taking precedence over GPT-JT's
+ * labels) — and written as a directory the service loads with
  * {@code gptjt.tasks.NAME.cascade.model}.
  */
 @OptionDefaults({"--timeout=30s", "--seed=42"})
@@ -45,12 +47,16 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "A cheap cascade model for a classify task, trained on GPT-JT's own labels.",
-            "Labels a file's texts with the task (or reads a running service's prompts and Classification records),",
-            "trains Tribuo's logistic regression on hashed word and character n-grams, holds out a share to report",
-            "agreement with GPT-JT per threshold, exports it to ONNX and writes --out for gptjt.tasks.NAME.cascade.model.",
-            "--out gets model.onnx, features.json and card.json; --model and the batching",
-            "options label --texts; --timeout bounds reading each topic to its end with",
-            "--from-topic; --seed seeds the held-out split and training."
+            "Labels a file's texts with the task (or reads a running service's prompts,",
+            "Classification records and reviewers' verdicts, which take precedence over",
+            "GPT-JT's labels), trains Tribuo's logistic regression on hashed word and",
+            "character n-grams, holds out a share to report agreement with the labels per",
+            "threshold, exports it to ONNX and writes --out for the service's",
+            "gptjt.tasks.NAME.cascade.model. --out gets model.onnx, features.json and",
+            "card.json; --model and the batching options label --texts; --timeout bounds",
+            "reading each topic to its end with --from-topic, which prints how many labels",
+            "came from GPT-JT and how many from reviewers; --seed seeds the held-out split",
+            "and training."
         })
 public final class DistillCommand extends IoCommand {
     private static final Logger QUIET_TRIBUO = Logger.getLogger("org.tribuo");
@@ -81,10 +87,9 @@ public final class DistillCommand extends IoCommand {
         @Option(
                 names = "--from-topic",
                 required = true,
-                description = {
-                    "Read the labels from the task's Classification topic instead (those GPT-JT answered, not the",
-                    "cascade), with their texts from --prompts-topic, joined by id."
-                })
+                description = "Read the labels from the task's Classification topic instead (those GPT-JT answered,"
+                        + " not the cascade) and reviewers' verdicts from --verdicts-topic, with their texts from"
+                        + " --prompts-topic, joined by id.")
         boolean fromTopic;
 
         @Option(
@@ -93,6 +98,15 @@ public final class DistillCommand extends IoCommand {
                 defaultValue = DefaultTopics.PROMPTS,
                 description = "Where the service read the prompts (default: ${DEFAULT-VALUE}).")
         String promptsTopic;
+
+        @Option(
+                names = "--verdicts-topic",
+                paramLabel = "TOPIC",
+                defaultValue = DefaultTopics.VERDICTS,
+                description = "Reviewers' ReviewVerdict records, whose labels take precedence over GPT-JT's (of two"
+                        + " on one id, the later decided_at); none when the topic does not exist"
+                        + " (default: ${DEFAULT-VALUE}).")
+        String verdictsTopic;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -166,9 +180,11 @@ public final class DistillCommand extends IoCommand {
             model.required(); // a usage mistake before any text is read
         }
         long start = System.nanoTime();
-        List<Distiller.Labeled> examples = source.texts != null
-                ? labelTexts(definition, source.texts)
-                : HistoryReader.read(kafka, source.topic.promptsTopic, definition, timeout.timeout());
+        TrainingLabels.TrainingSet history = source.texts != null
+                ? null
+                : HistoryReader.read(
+                        kafka, source.topic.promptsTopic, source.topic.verdictsTopic, definition, timeout.timeout());
+        List<Distiller.Labeled> examples = history != null ? history.examples() : labelTexts(definition, source.texts);
         if (examples.isEmpty()) {
             throw new CliException("no labelled examples to train on");
         }
@@ -190,7 +206,13 @@ public final class DistillCommand extends IoCommand {
                 card.trainingExamples(),
                 card.heldOutExamples(),
                 outDir.dir());
-        out.println("held-out agreement with GPT-JT:");
+        if (history != null) {
+            printSources(history);
+        }
+        out.println(
+                history != null && history.fromReviewers() > 0
+                        ? "held-out agreement with the labels (GPT-JT's and reviewers'):"
+                        : "held-out agreement with GPT-JT:");
         out.printf("%10s %10s %10s%n", "threshold", "coverage", "agreement");
         for (CascadeCard.ThresholdFigures f : card.heldOut()) {
             out.printf(Locale.ROOT, "%10.2f %9.1f%% %9.1f%%%n", f.threshold(), 100 * f.coverage(), 100 * f.agreement());
@@ -201,6 +223,31 @@ public final class DistillCommand extends IoCommand {
                 card.calibrationError(),
                 card.onnxMaxDifference());
         return 0;
+    }
+
+    /** Where the labels came from, and the verdicts that could not be used. */
+    private void printSources(TrainingLabels.TrainingSet history) {
+        out.printf(
+                Locale.ROOT,
+                "labels: %d from GPT-JT, %d from reviewers (%d overrode GPT-JT's label)%n",
+                history.fromModel(),
+                history.fromReviewers(),
+                history.overridden());
+        if (!history.verdictsTopicFound()) {
+            out.println("no verdicts: topic " + source.topic.verdictsTopic + " does not exist");
+        }
+        if (history.verdictsSkipped() > 0) {
+            out.printf(
+                    Locale.ROOT,
+                    "%d verdicts skipped: their label is not one of the task's%n",
+                    history.verdictsSkipped());
+        }
+        if (history.verdictsWithoutPrompt() > 0) {
+            out.printf(
+                    Locale.ROOT,
+                    "%d verdicts on ids whose prompt was not read (no text to train on)%n",
+                    history.verdictsWithoutPrompt());
+        }
     }
 
     private List<Distiller.Labeled> labelTexts(TaskDefinition definition, FromTexts from) throws Exception {
