@@ -206,4 +206,19 @@ class ConfigValidatorTest {
             assertTrue(e.getMessage().contains("bulk"), bad + ": " + e.getMessage());
         }
     }
+
+    @Test
+    void shouldRefuseACacheTtlOrSizeOutOfRangeNamingItsKey() {
+        Map<Map<String, String>, String> cases = Map.of(
+                Map.of("gptjt.cache.ttl", "0s"), "gptjt.cache.ttl",
+                Map.of("gptjt.cache.ttl", "30d"), "gptjt.cache.ttl",
+                Map.of("gptjt.cache.max-entries", "0"), "gptjt.cache.max-entries",
+                Map.of("gptjt.cache.max-entries", "20000000"), "gptjt.cache.max-entries");
+        cases.forEach((bad, key) -> {
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> ConfigValidator.validate(TestConfig.load(bad)));
+            assertTrue(e.getMessage().contains(key), bad + ": " + e.getMessage());
+        });
+        ConfigValidator.validate(TestConfig.load(Map.of("gptjt.cache.enabled", "false", "gptjt.cache.ttl", "1h")));
+    }
 }
