@@ -65,7 +65,9 @@ public class TopologyProducer {
                 tasks,
                 config.stream().maxBlock(),
                 topics.bulkPrompts(),
-                Tasks.lanesFromConfig(config));
+                Tasks.lanesFromConfig(config),
+                Tasks.policiesFromConfig(config),
+                topics.audit());
         ResultFactory results =
                 new ResultFactory(engine.model().name(), engine.model().contentHash(), engine.backendName());
         return PromptTopology.build(settings, engine, cascades, wire, results, Clock.systemUTC(), metrics);

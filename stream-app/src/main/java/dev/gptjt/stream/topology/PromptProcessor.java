@@ -104,7 +104,13 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
         this.metrics = metrics;
         this.settings = settings;
         this.dispatcher = new Dispatcher(
-                engine, cascades, metrics, settings.tasks(), results, settings.completionsTopic(), clock);
+                engine,
+                cascades,
+                metrics,
+                settings.tasks(),
+                results.withPolicies(settings.policies()),
+                settings.completionsTopic(),
+                clock);
         this.lanes = new Lanes(settings);
         this.wire = wire;
         this.clock = clock;

@@ -3,6 +3,7 @@ package dev.gptjt.stream.topology;
 import dev.gptjt.engine.Lane;
 import dev.gptjt.tasks.DefaultTopics;
 import dev.gptjt.tasks.TaskDefinition;
+import dev.gptjt.tasks.decision.DecisionPolicy;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -23,6 +24,8 @@ import java.util.Set;
  *                           waits)
  * @param bulkPromptsTopic   where backfills' PromptRequest records arrive; they run in the bulk lane
  * @param taskLanes          the lane of each task's prompts that ask for none (tasks absent here: realtime)
+ * @param policies           each classify task's decision policy by task name (tasks absent here decide nothing)
+ * @param auditTopic         where the decisions in a policy's audit sample are also written
  */
 public record TopologySettings(
         String promptsTopic,
@@ -35,7 +38,9 @@ public record TopologySettings(
         Map<String, TaskDefinition> tasks,
         Duration maxBlock,
         String bulkPromptsTopic,
-        Map<String, Lane> taskLanes) {
+        Map<String, Lane> taskLanes,
+        Map<String, DecisionPolicy> policies,
+        String auditTopic) {
 
     public TopologySettings {
         Objects.requireNonNull(promptsTopic);
@@ -48,6 +53,37 @@ public record TopologySettings(
         Objects.requireNonNull(maxBlock);
         Objects.requireNonNull(bulkPromptsTopic);
         taskLanes = Map.copyOf(taskLanes);
+        policies = Map.copyOf(policies);
+        Objects.requireNonNull(auditTopic);
+    }
+
+    /** Settings without decision policies. */
+    public TopologySettings(
+            String promptsTopic,
+            String completionsTopic,
+            String failuresTopic,
+            Set<String> allowedReplyTopics,
+            Duration flushInterval,
+            boolean persistentStore,
+            Duration reconcileInterval,
+            Map<String, TaskDefinition> tasks,
+            Duration maxBlock,
+            String bulkPromptsTopic,
+            Map<String, Lane> taskLanes) {
+        this(
+                promptsTopic,
+                completionsTopic,
+                failuresTopic,
+                allowedReplyTopics,
+                flushInterval,
+                persistentStore,
+                reconcileInterval,
+                tasks,
+                maxBlock,
+                bulkPromptsTopic,
+                taskLanes,
+                Map.of(),
+                DefaultTopics.AUDIT);
     }
 
     public static TopologySettings defaults() {
@@ -62,7 +98,9 @@ public record TopologySettings(
                 Map.of(),
                 Duration.ofSeconds(2),
                 DefaultTopics.BULK_PROMPTS,
-                Map.of());
+                Map.of(),
+                Map.of(),
+                DefaultTopics.AUDIT);
     }
 
     public TopologySettings withTasks(Map<String, TaskDefinition> tasks) {
@@ -77,7 +115,9 @@ public record TopologySettings(
                 tasks,
                 maxBlock,
                 bulkPromptsTopic,
-                taskLanes);
+                taskLanes,
+                policies,
+                auditTopic);
     }
 
     public TopologySettings withAllowedReplyTopics(Set<String> topics) {
@@ -92,7 +132,9 @@ public record TopologySettings(
                 tasks,
                 maxBlock,
                 bulkPromptsTopic,
-                taskLanes);
+                taskLanes,
+                policies,
+                auditTopic);
     }
 
     /** The same settings with {@code lanes} for the tasks' prompts that ask for no lane. */
@@ -108,7 +150,9 @@ public record TopologySettings(
                 tasks,
                 maxBlock,
                 bulkPromptsTopic,
-                lanes);
+                lanes,
+                policies,
+                auditTopic);
     }
 
     /** The same settings waiting at most {@code maxBlock} for room in a full realtime lane. */
@@ -124,6 +168,26 @@ public record TopologySettings(
                 tasks,
                 maxBlock,
                 bulkPromptsTopic,
-                taskLanes);
+                taskLanes,
+                policies,
+                auditTopic);
+    }
+
+    /** The same settings deciding the tasks' classifications by {@code policies}, auditing to {@code auditTopic}. */
+    public TopologySettings withPolicies(Map<String, DecisionPolicy> policies, String auditTopic) {
+        return new TopologySettings(
+                promptsTopic,
+                completionsTopic,
+                failuresTopic,
+                allowedReplyTopics,
+                flushInterval,
+                persistentStore,
+                reconcileInterval,
+                tasks,
+                maxBlock,
+                bulkPromptsTopic,
+                taskLanes,
+                policies,
+                auditTopic);
     }
 }
