@@ -25,6 +25,12 @@ public interface TopologyMetrics {
     /** An audited cascade answer: GPT-JT gave the same label ({@code agreed}) or another. */
     default void cascadeAudit(String task, boolean agreed) {}
 
+    /** A record of {@code task} left decided by its policy with {@code action} (once, whatever its copies). */
+    default void decision(String task, String action) {}
+
+    /** A decided record of {@code task} was in its audit sample and also went to the audit topic. */
+    default void auditSampled(String task) {}
+
     TopologyMetrics NONE = new TopologyMetrics() {
         @Override
         public void promptIn() {}
