@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.engine.testing.Await;
+import dev.gptjt.schema.AnswerPath;
 import dev.gptjt.schema.Classification;
 import dev.gptjt.schema.Decision;
 import dev.gptjt.schema.FailureReason;
@@ -20,6 +21,7 @@ import dev.gptjt.stream.config.GptjtConfig;
 import dev.gptjt.stream.config.Tasks;
 import dev.gptjt.stream.config.TestConfig;
 import dev.gptjt.tasks.DefaultTopics;
+import dev.gptjt.tasks.cascade.CascadeSettings;
 import dev.gptjt.tasks.decision.AuditSampler;
 import dev.gptjt.tasks.decision.DecisionPolicy;
 import dev.gptjt.testing.TweetCascade;
@@ -347,6 +349,42 @@ class DecisionTopologyTest {
             assertEquals(Set.of("held"), answered.keySet());
             assertEquals(answered, read(audit), "every copy, once the registry answers");
             assertTrue(answered.get("held").getDecision().getAudited());
+        }
+    }
+
+    @Test
+    void shouldDecideAndRouteACascadeAnswerAsAModelAnswer(@TempDir Path cascadeDir, @TempDir Path state)
+            throws Exception {
+        TopologySettings settings = settings(Map.of());
+        Path cascade = TweetCascade.distill(
+                cascadeDir.resolve("tweet-hate-cascade"),
+                settings.tasks().get(TASK).labels());
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "gptjt-decision-cascade-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
+        try (TaskCascades cascades =
+                        TaskCascades.open(settings.tasks(), Map.of(TASK, new CascadeSettings(cascade, 0.9, 0)));
+                TopologyTestDriver driver = new TopologyTestDriver(
+                        PromptTopology.build(
+                                settings,
+                                engine,
+                                cascades,
+                                SINGLE_OBJECT,
+                                new ResultFactory("tiny-gptj", "sha", engine.backendName()),
+                                Clock.systemUTC(),
+                                TopologyMetrics.NONE),
+                        props)) {
+            TestOutputTopic<byte[], byte[]> removed = output(driver, DefaultTopics.decisions(TASK, "remove"));
+            send(driver, settings, List.of(TweetCascade.tweet("sure", TweetCascade.SURE)));
+            Classification c =
+                    await(driver, settings, output(driver, RESULTS), 1).get("sure");
+            assertEquals(AnswerPath.CASCADE, c.getAnsweredBy());
+            assertTrue(hate(c) >= 0.9, c.toString());
+            assertEquals("2026-12-07", c.getPolicyVersion(), "the shipped policy");
+            assertEquals("remove", c.getDecision().getAction());
+            assertEquals(0, c.getDecision().getRule());
+            assertEquals(Map.of("sure", c), read(removed), "on the remove topic too");
         }
     }
 
