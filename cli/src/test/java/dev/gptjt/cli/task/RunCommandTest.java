@@ -155,6 +155,32 @@ class RunCommandTest {
     }
 
     @Test
+    void shouldReportTheDecisionsOfEveryPathInText(@TempDir Path dir) throws Exception {
+        Path inputs = Files.writeString(dir.resolve("inputs.jsonl"), INPUTS);
+        CliRun o = gptjt(
+                "",
+                "bench",
+                "task",
+                "--task",
+                "tweet-hate",
+                "--model",
+                DEMO,
+                "--inputs",
+                inputs.toString(),
+                "--repeat",
+                "1");
+        assertEquals(0, o.code(), o.err());
+        String line = o.out()
+                .lines()
+                .filter(l -> l.startsWith("decisions (policy 2026-12-07): "))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(o.out()));
+        assertTrue(
+                line.matches("decisions \\(policy 2026-12-07\\): remove \\d, review \\d, allow \\d on every path"),
+                line);
+    }
+
+    @Test
     void shouldBenchAnExtractTaskFreeAndUnderItsSpansShape(@TempDir Path dir) throws Exception {
         Path inputs = Files.writeString(dir.resolve("inputs.jsonl"), INPUTS);
         CliRun o = gptjt(
