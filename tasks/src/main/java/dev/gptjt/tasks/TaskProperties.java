@@ -2,6 +2,7 @@ package dev.gptjt.tasks;
 
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
+import dev.gptjt.tasks.decision.DecisionPolicy;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
@@ -28,6 +29,29 @@ public final class TaskProperties {
 
     /** @throws EngineException {@link ErrorCode#INVALID_PARAMETER} naming the file and the bad task or value */
     public static Map<String, TaskDefinition> load(Path file) {
+        Map<String, TaskSettings> tasks = settings(file);
+        try {
+            return TaskSettings.definitions(tasks);
+        } catch (RuntimeException e) {
+            throw new EngineException(ErrorCode.INVALID_PARAMETER, file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The tasks' decision policies ({@link TaskSettings#policies}), by task name.
+     *
+     * @throws EngineException {@link ErrorCode#INVALID_PARAMETER} naming the file and the bad key
+     */
+    public static Map<String, DecisionPolicy> policies(Path file) {
+        Map<String, TaskSettings> tasks = settings(file);
+        try {
+            return TaskSettings.policies(tasks);
+        } catch (RuntimeException e) {
+            throw new EngineException(ErrorCode.INVALID_PARAMETER, file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, TaskSettings> settings(Path file) {
         try {
             SmallRyeConfigBuilder builder = new SmallRyeConfigBuilder()
                     .addDefaultSources() // environment variables and system properties, over the file
@@ -39,7 +63,7 @@ public final class TaskProperties {
                 builder.withProfile(profile);
             }
             SmallRyeConfig config = builder.build();
-            return TaskSettings.definitions(config.getConfigMapping(Root.class).tasks());
+            return config.getConfigMapping(Root.class).tasks();
         } catch (IOException e) {
             throw new EngineException(ErrorCode.INVALID_PARAMETER, file + ": cannot read: " + e.getMessage(), e);
         } catch (RuntimeException e) {

@@ -2,9 +2,13 @@ package dev.gptjt.tasks;
 
 import dev.gptjt.engine.Lane;
 import dev.gptjt.tasks.cascade.CascadeSettings;
+import dev.gptjt.tasks.decision.Band;
+import dev.gptjt.tasks.decision.DecisionPolicy;
+import dev.gptjt.tasks.decision.DecisionRule;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -90,6 +94,113 @@ public interface TaskSettings {
         @WithName("audit-fraction")
         @WithDefault("0")
         double auditFraction();
+    }
+
+    /**
+     * classify: what the task does with each classification ({@code gptjt.tasks.NAME.decisions.*}): rules of a label
+     * and a probability band to an action, a topic per action, and an audit sample.
+     */
+    Optional<Decisions> decisions();
+
+    /**
+     * {@code gptjt.tasks.NAME.decisions.*}: a decision policy. The first rule whose label's probability is in its band
+     * decides (min inclusive, max exclusive, except max 1 which includes 1), else the default action; a label's rules
+     * are listed from the highest band down and do not overlap.
+     */
+    interface Decisions {
+        /** The policy's version, written on every decided record (e.g. 2026-12-07); required. */
+        String version();
+
+        /** Every action the policy may take, comma-separated (e.g. remove,review,allow); required. */
+        List<String> actions();
+
+        /** The action when no rule matches; one of {@link #actions()}. */
+        @WithName("default-action")
+        @WithDefault("allow")
+        String defaultAction();
+
+        /** The rules, tried in order: {@code rules[0].label}, {@code rules[0].min}, ... */
+        Optional<List<Rule>> rules();
+
+        /** Per action, its topic ({@code topics.remove=...}); unset: gptjt.decisions.NAME.ACTION. */
+        Map<String, String> topics();
+
+        /**
+         * Share of the task's decisions also written to the audit topic (gptjt.topics.audit), in [0, 1]: picked by
+         * the record's id, so a replay picks the same records.
+         */
+        @WithName("audit-fraction")
+        @WithDefault("0")
+        double auditFraction();
+    }
+
+    /** {@code gptjt.tasks.NAME.decisions.rules[i].*}. */
+    interface Rule {
+        /** One of the task's labels. */
+        String label();
+
+        /** Lowest probability of the label the rule matches (inclusive), in [0, 1). */
+        @WithDefault("0")
+        double min();
+
+        /** The band's upper edge (exclusive; 1 includes 1), in (min, 1]. */
+        @WithDefault("1")
+        double max();
+
+        /** One of the policy's actions. */
+        String action();
+    }
+
+    /**
+     * The decision policies of {@code gptjt.tasks}, by task name (tasks without one are absent).
+     *
+     * @throws IllegalArgumentException in one line naming the key of the first one that is not valid
+     */
+    static Map<String, DecisionPolicy> policies(Map<String, TaskSettings> tasks) {
+        Map<String, DecisionPolicy> out = new TreeMap<>();
+        tasks.forEach((name, t) -> t.decisions().ifPresent(d -> {
+            String prefix = "gptjt.tasks." + name + ".";
+            if (t.mode() != TaskDefinition.Mode.CLASSIFY) {
+                throw new IllegalArgumentException(prefix + "decisions: only a classify task can have decisions");
+            }
+            try {
+                DecisionPolicy policy = DecisionPolicy.of(
+                        name,
+                        d.version(),
+                        d.actions(),
+                        rules(d.rules().orElse(List.of())),
+                        d.defaultAction(),
+                        d.topics(),
+                        d.auditFraction());
+                policy.checkLabels(t.labels().orElse(List.of()));
+                out.put(name, policy);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(prefix + e.getMessage(), e);
+            }
+        }));
+        return out;
+    }
+
+    private static List<DecisionRule> rules(List<Rule> rules) {
+        List<DecisionRule> out = new ArrayList<>();
+        for (int i = 0; i < rules.size(); i++) {
+            Rule r = rules.get(i);
+            String key = "decisions.rules[" + i + "]";
+            checkBound(key + ".min", r.min());
+            checkBound(key + ".max", r.max());
+            if (!(r.min() < r.max())) {
+                throw new IllegalArgumentException(
+                        key + ".min: must be below max, was min " + r.min() + ", max " + r.max());
+            }
+            out.add(new DecisionRule(r.label(), new Band(r.min(), r.max()), r.action()));
+        }
+        return out;
+    }
+
+    private static void checkBound(String key, double bound) {
+        if (!(bound >= 0 && bound <= 1)) {
+            throw new IllegalArgumentException(key + ": must be in [0, 1], was " + bound);
+        }
     }
 
     /**

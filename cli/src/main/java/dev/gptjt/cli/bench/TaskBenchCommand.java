@@ -13,6 +13,7 @@ import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.tasks.TaskDefinition;
+import dev.gptjt.tasks.decision.DecisionPolicy;
 import dev.gptjt.tools.bench.SpanBench;
 import dev.gptjt.tools.task.Agreement;
 import dev.gptjt.tools.task.TaskRunner;
@@ -39,7 +40,8 @@ import picocli.CommandLine.Option;
  * batches formed as {@code --batch-formation} says, the task's cached prefix, and (for a classify task, when the
  * model directory has {@code classify.onnx}) the one-pass classification graph — run in turn within each
  * repetition (so the host's drift hits both alike), with their ratio per repetition and how far their
- * answers differ (labels and largest probability difference; extract/generate: identical answers).
+ * answers differ (labels and largest probability difference; extract/generate: identical answers). A classify task
+ * with a decision policy has each path's answers decided, and their count per action reported.
  */
 @Command(
         name = "task",
@@ -50,7 +52,8 @@ import picocli.CommandLine.Option;
             "task's cached prefix and (classify, when the",
             "directory has classify.onnx) the one-pass graph, or (extract) the prefix path decoded under the spans shape,",
             "with jump-forward and a token a step, in turn within each repetition; their answers compared. extract: mask",
-            "time per row-step, tokens forced by jump-forward and how many answers name only what their input holds."
+            "time per row-step, tokens forced by jump-forward and how many answers name only what their input holds.",
+            "A classify task with a decision policy: each path's count of records per action."
         })
 public final class TaskBenchCommand extends IoCommand {
     /** A way of running the task, and its engine. */
@@ -74,9 +77,13 @@ public final class TaskBenchCommand extends IoCommand {
     @Mixin
     CommonOptions.Json jsonOption;
 
+    /** The task's decision policy, null for none: each path's answers are decided, and the decisions counted. */
+    private DecisionPolicy policy;
+
     @Override
     public Integer call() throws Exception {
         TaskDefinition configured = options.definition();
+        policy = options.policy().orElse(null);
         // every path but the spans path generates freely: the constraint's cost is the spans path against them
         TaskDefinition task = configured.mode() == TaskDefinition.Mode.EXTRACT
                 ? configured.withOutput(TaskDefinition.OutputShape.FREE)
@@ -155,7 +162,7 @@ public final class TaskBenchCommand extends IoCommand {
                     perSecond.get(p.name())[rep] = inputs.size() / ((System.nanoTime() - start) / 1e9);
                 }
             }
-            report(out, json, task, perSecond, answers);
+            report(out, json, task, perSecond, answers, policy);
             if (task.mode() == TaskDefinition.Mode.EXTRACT) {
                 SpanBench.report(out, json, cached, spansTask, inputs, answers);
             }
@@ -165,8 +172,8 @@ public final class TaskBenchCommand extends IoCommand {
         return 0;
     }
 
-    private static List<ObjectNode> run(InferenceEngine engine, TaskDefinition task, List<TaskRunner.Input> inputs) {
-        return new TaskRunner(engine, task)
+    private List<ObjectNode> run(InferenceEngine engine, TaskDefinition task, List<TaskRunner.Input> inputs) {
+        return new TaskRunner(engine, task, policy)
                 .submitAll(inputs).stream().map(CompletableFuture::join).toList();
     }
 
@@ -182,7 +189,8 @@ public final class TaskBenchCommand extends IoCommand {
             boolean json,
             TaskDefinition task,
             Map<String, double[]> perSecond,
-            Map<String, List<ObjectNode>> answers)
+            Map<String, List<ObjectNode>> answers,
+            DecisionPolicy policy)
             throws Exception {
         List<String> names = List.copyOf(perSecond.keySet());
         String base = names.get(0);
@@ -207,6 +215,10 @@ public final class TaskBenchCommand extends IoCommand {
                     .put("max_probability_difference", a.maxProbabilityDifference());
             Arrays.stream(rates).forEach(row.putArray("records_per_s_each")::add);
             Arrays.stream(ratios).forEach(row.putArray("ratio_each")::add);
+            if (policy != null) {
+                ObjectNode decisions = row.putObject("decisions");
+                TaskRunner.actionCounts(policy.actions(), answers.get(name)).forEach(decisions::put);
+            }
             if (!json) {
                 out.printf(
                         Locale.ROOT,
@@ -222,14 +234,35 @@ public final class TaskBenchCommand extends IoCommand {
                                 : "");
             }
         }
+        if (policy != null) {
+            doc.put("policy_version", policy.version());
+        }
         if (json) {
             out.println(TaskRunner.JSON.writeValueAsString(doc));
         } else {
+            if (policy != null) {
+                out.print(decisionLines(policy, names, answers));
+            }
             out.println(
                     "whole-fifo: the whole prompt in arrival-order batches; the others form batches as --batch-formation says."
                             + System.lineSeparator()
                             + "ratio: records/s over whole-fifo's in the same repetition (median); agreement: against whole-fifo");
         }
+    }
+
+    /** Each path's count per action, or one line when every path decided alike. */
+    private static String decisionLines(
+            DecisionPolicy policy, List<String> names, Map<String, List<ObjectNode>> answers) {
+        Map<String, Map<String, Integer>> counts = new LinkedHashMap<>();
+        names.forEach(n -> counts.put(n, TaskRunner.actionCounts(policy.actions(), answers.get(n))));
+        String base = names.get(0);
+        String head = "decisions (policy " + policy.version() + "): ";
+        if (counts.values().stream().distinct().count() == 1) {
+            return head + TaskRunner.describe(counts.get(base)) + " on every path" + System.lineSeparator();
+        }
+        StringBuilder b = new StringBuilder(head + System.lineSeparator());
+        counts.forEach((n, c) -> b.append(String.format(Locale.ROOT, "  %-14s %s%n", n, TaskRunner.describe(c))));
+        return b.toString();
     }
 
     private static double median(double[] values) {

@@ -10,8 +10,13 @@ import java.time.Instant;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
 
-/** Any result record reduced to what the demo prints: its answer in one line, latency and batch size. */
-record DemoAnswer(String id, String answer, long latencyMs, int batchSize) {
+/**
+ * Any result record reduced to what the demo prints: its answer in one line, its decision (the action its task's
+ * policy took, "-" for none), latency and batch size.
+ */
+record DemoAnswer(String id, String answer, String decision, long latencyMs, int batchSize) {
+    /** The decision column of a record no policy decided. */
+    static final String UNDECIDED = "-";
 
     /** @return null for a record that is no result */
     static DemoAnswer of(SpecificRecord value) {
@@ -19,6 +24,7 @@ record DemoAnswer(String id, String answer, long latencyMs, int batchSize) {
             return new DemoAnswer(
                     c.getId(),
                     c.getText().strip(),
+                    UNDECIDED,
                     latency(c.getRequestCreatedAt(), c.getCreatedAt()),
                     c.getBatchSize());
         }
@@ -31,6 +37,7 @@ record DemoAnswer(String id, String answer, long latencyMs, int batchSize) {
             return new DemoAnswer(
                     c.getId(),
                     String.format("%s (p=%.2f)", c.getLabel(), p),
+                    c.getDecision() == null ? UNDECIDED : c.getDecision().getAction(),
                     latency(c.getRequestCreatedAt(), c.getCreatedAt()),
                     c.getBatchSize());
         }
@@ -38,10 +45,14 @@ record DemoAnswer(String id, String answer, long latencyMs, int batchSize) {
             String entities =
                     x.getEntities().stream().map(Entity::getText).collect(Collectors.joining(" | ", "[", "]"));
             return new DemoAnswer(
-                    x.getId(), entities, latency(x.getRequestCreatedAt(), x.getCreatedAt()), x.getBatchSize());
+                    x.getId(),
+                    entities,
+                    UNDECIDED,
+                    latency(x.getRequestCreatedAt(), x.getCreatedAt()),
+                    x.getBatchSize());
         }
         if (value instanceof PromptFailure f && f.getId() != null) {
-            return new DemoAnswer(f.getId(), "failed: " + f.getReason() + " " + f.getMessage(), -1, 1);
+            return new DemoAnswer(f.getId(), "failed: " + f.getReason() + " " + f.getMessage(), UNDECIDED, -1, 1);
         }
         return null;
     }

@@ -54,7 +54,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code gptjt demo}: the whole path on one machine — a KRaft broker in a temporary folder, the
  * packaged service, the model card's examples sent as PromptRequest records, and each Completion
- * printed as it arrives with its end-to-end latency.
+ * printed as it arrives with its decision (the action of its task's policy, tweet-hate's with a real model) and its
+ * end-to-end latency.
  */
 @OptionDefaults("--timeout=300s")
 @Command(
@@ -268,7 +269,7 @@ public final class DemoCommand extends IoCommand {
         examples.forEach(e -> waiting.put(e.id(), e));
         List<Long> latencies = new ArrayList<>();
         double batches = 0;
-        out.printf("%n%-14s %-46s %-44s %8s%n", "task", "input (last line)", "answer", "latency");
+        out.printf("%n%-14s %-46s %-44s %-9s %8s%n", "task", "input (last line)", "answer", "decision", "latency");
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
                 Map.of(
                         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -297,10 +298,11 @@ public final class DemoCommand extends IoCommand {
                         batches += 1.0 / a.batchSize(); // every member of a batch is a demo example
                     }
                     out.printf(
-                            "%-14s %-46s %-44s %5d ms%n",
+                            "%-14s %-46s %-44s %-9s %5d ms%n",
                             e.name(),
                             cut(lastLine(e.request().getPrompt()), 46),
                             cut(a.answer(), 44),
+                            cut(a.decision(), 9),
                             Math.max(0, a.latencyMs()));
                 }
             }

@@ -7,10 +7,13 @@ import dev.gptjt.cli.ProcessMemory;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.tasks.TaskDefinition;
+import dev.gptjt.tasks.decision.DecisionPolicy;
 import dev.gptjt.tools.task.TaskRunner;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,7 +23,9 @@ import picocli.CommandLine.Option;
  * {@code gptjt run}: any task without Kafka. Input lines {@code {"id", "text"}}; one JSON line per input,
  * in input order, with the task's result (classify: label and every label's probability; extract:
  * entities and the raw answer; generate: text and token ids) and which path ran, so that paths can be
- * compared record by record. A refused input prints {@code {"id", "error"}} and the run goes on.
+ * compared record by record. A classify task with a decision policy adds each record's {@code decision} (action,
+ * rule, label, probability, policy version) and, at the end on stderr, how many records took each action. A refused
+ * input prints {@code {"id", "error"}} and the run goes on.
  */
 @Command(
         name = "run",
@@ -29,7 +34,8 @@ import picocli.CommandLine.Option;
             "A task without Kafka, one JSON result per input.",
             "Reads {\"id\", \"text\"} lines (\"prompt\" is accepted for \"text\") and writes one result per line in input order",
             "(classify: label, scores; extract: entities, raw; generate: text, output_ids),",
-            "with prompt_tokens, prefix_tokens and the path that ran; a refused input prints {\"id\", \"error\"}."
+            "with prompt_tokens, prefix_tokens and the path that ran; a refused input prints {\"id\", \"error\"}.",
+            "A task with a decision policy adds each record's decision, and a count per action at the end (stderr)."
         })
 public final class RunCommand extends IoCommand {
     @Mixin
@@ -47,6 +53,7 @@ public final class RunCommand extends IoCommand {
     public Integer call() throws IOException {
         options.model(); // a missing --model is a usage mistake before any input is read
         TaskDefinition task = options.definition();
+        Optional<DecisionPolicy> policy = options.policy();
         List<TaskRunner.Input> inputs = TaskRunner.read(lines());
         EngineConfig config = options.engineConfig(inputs.size()).withBackend(backend.backend());
         long start = System.nanoTime();
@@ -60,9 +67,14 @@ public final class RunCommand extends IoCommand {
             if (!noPrefixCache) {
                 engine.cachePrefix(task.prefix());
             }
-            for (CompletableFuture<ObjectNode> result : new TaskRunner(engine, task).submitAll(inputs)) {
-                out.println(TaskRunner.JSON.writeValueAsString(result.join()));
+            List<ObjectNode> results = new ArrayList<>();
+            for (CompletableFuture<ObjectNode> result :
+                    new TaskRunner(engine, task, policy.orElse(null)).submitAll(inputs)) {
+                results.add(result.join());
+                out.println(TaskRunner.JSON.writeValueAsString(results.get(results.size() - 1)));
             }
+            policy.ifPresent(p -> err.println("gptjt: decisions (policy " + p.version() + "): "
+                    + TaskRunner.describe(TaskRunner.actionCounts(p.actions(), results))));
             ProcessMemory.read().ifPresent(m -> err.println("gptjt: after the inputs; " + m.line()));
         }
         return 0;

@@ -5,7 +5,9 @@ import dev.gptjt.cli.EngineOptions;
 import dev.gptjt.cli.ModelOption;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.tasks.TaskDefinition;
+import dev.gptjt.tasks.decision.DecisionPolicy;
 import java.nio.file.Path;
+import java.util.Optional;
 import picocli.CommandLine.Mixin;
 
 /** A task run without Kafka: which task, from which settings, on which model, batched how. */
@@ -45,5 +47,10 @@ public final class TaskOptions {
      */
     public TaskDefinition definition() {
         return task.definition();
+    }
+
+    /** The task's decision policy, if its settings give it one. */
+    public Optional<DecisionPolicy> policy() {
+        return task.policy();
     }
 }

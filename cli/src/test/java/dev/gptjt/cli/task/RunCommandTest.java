@@ -9,6 +9,7 @@ import dev.gptjt.cli.CliRun;
 import dev.gptjt.tools.task.TaskRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,6 +72,38 @@ class RunCommandTest {
     }
 
     @Test
+    void shouldShowEachRecordsDecisionAndACountPerAction(@TempDir Path dir) throws Exception {
+        // tweet-hate's shipped policy with its review band widened to the whole range below remove, so the demo
+        // model's middling probabilities land in it
+        Path config = Files.writeString(
+                dir.resolve("application.properties"),
+                Files.readString(Path.of(System.getProperty("gptjt.models"))
+                                .resolveSibling("stream-app/src/main/resources/application.properties"))
+                        + "gptjt.tasks.tweet-hate.decisions.rules[1].min=0\n");
+        CliRun o = gptjt(INPUTS, "run", "--task", "tweet-hate", "--model", DEMO, "--config", config.toString());
+        assertEquals(0, o.code(), o.err());
+        int removed = 0;
+        for (JsonNode line : o.lines()) {
+            JsonNode d = line.get("decision");
+            double hate = line.at("/scores/0/probability").asDouble();
+            assertEquals("hate speech", line.at("/scores/0/label").asText());
+            assertEquals(hate >= 0.8 ? "remove" : "review", d.get("action").asText(), line.toString());
+            assertEquals(hate >= 0.8 ? 0 : 1, d.get("rule").asInt(), line.toString());
+            assertEquals(hate, d.get("probability").asDouble());
+            assertEquals("2026-12-07", d.get("policy_version").asText());
+            removed += hate >= 0.8 ? 1 : 0;
+        }
+        assertTrue(
+                o.err()
+                        .contains("gptjt: decisions (policy 2026-12-07): remove " + removed + ", review "
+                                + (3 - removed) + ", allow 0"),
+                o.err());
+        CliRun plain = gptjt(INPUTS, "run", "--task", "sentiment", "--model", DEMO);
+        assertTrue(plain.lines().stream().noneMatch(n -> n.has("decision")), "no policy: no decision");
+        assertTrue(!plain.err().contains("decisions"), plain.err());
+    }
+
+    @Test
     void shouldRefuseALineWithoutTextInOneLine() {
         CliRun o = gptjt("{\"id\": 1}\n", "run", "--task", "sentiment", "--model", DEMO);
         assertEquals(2, o.code());
@@ -103,11 +136,48 @@ class RunCommandTest {
                         report.at("/paths/0/path").asText(),
                         report.at("/paths/1/path").asText(),
                         report.at("/paths/2/path").asText()));
+        assertEquals("2026-12-07", report.get("policy_version").asText(), "tweet-hate's policy");
         for (JsonNode path : report.get("paths")) {
+            JsonNode decisions = path.get("decisions");
+            List<String> actions = new ArrayList<>();
+            decisions.fieldNames().forEachRemaining(actions::add);
+            assertEquals(List.of("remove", "review", "allow"), actions, path.toString());
+            assertEquals(
+                    3,
+                    decisions.get("remove").asInt()
+                            + decisions.get("review").asInt()
+                            + decisions.get("allow").asInt(),
+                    path.toString());
             assertEquals(3, path.get("same_answers").asInt(), path.toString());
             assertTrue(path.get("max_probability_difference").asDouble() <= 1e-4, path.toString());
             assertTrue(path.get("records_per_s").asDouble() > 0, path.toString());
         }
+    }
+
+    @Test
+    void shouldReportTheDecisionsOfEveryPathInText(@TempDir Path dir) throws Exception {
+        Path inputs = Files.writeString(dir.resolve("inputs.jsonl"), INPUTS);
+        CliRun o = gptjt(
+                "",
+                "bench",
+                "task",
+                "--task",
+                "tweet-hate",
+                "--model",
+                DEMO,
+                "--inputs",
+                inputs.toString(),
+                "--repeat",
+                "1");
+        assertEquals(0, o.code(), o.err());
+        String line = o.out()
+                .lines()
+                .filter(l -> l.startsWith("decisions (policy 2026-12-07): "))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(o.out()));
+        assertTrue(
+                line.matches("decisions \\(policy 2026-12-07\\): remove \\d, review \\d, allow \\d on every path"),
+                line);
     }
 
     @Test

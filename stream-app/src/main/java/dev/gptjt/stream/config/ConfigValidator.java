@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** Cross-field rules of {@link GptjtConfig}, checked at start so a bad setting fails fast and says why. */
@@ -67,6 +68,24 @@ public final class ConfigValidator {
         }
         try {
             TaskSettings.cascades(c.tasks());
+        } catch (IllegalArgumentException ex) {
+            problems.add(ex.getMessage());
+        }
+        Set<String> prompts = new HashSet<>(List.of(t.prompts(), t.bulkPrompts()));
+        Map.of("audit", t.audit(), "verdicts", t.verdicts()).forEach((key, topic) -> {
+            if (prompts.contains(topic)) {
+                problems.add("gptjt.topics." + key + " must not be the prompts or bulk prompts topic");
+            }
+        });
+        try {
+            Tasks.policiesFromConfig(c)
+                    .values()
+                    .forEach(policy -> policy.topics().forEach((action, topic) -> {
+                        if (prompts.contains(topic)) {
+                            problems.add("gptjt.tasks." + policy.task() + ".decisions.topics." + action + " (" + topic
+                                    + ") must not be the prompts or bulk prompts topic");
+                        }
+                    }));
         } catch (IllegalArgumentException ex) {
             problems.add(ex.getMessage());
         }

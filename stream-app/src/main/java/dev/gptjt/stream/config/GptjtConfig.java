@@ -288,6 +288,20 @@ public interface GptjtConfig {
         @WithDefault(DefaultTopics.FAILURES)
         String failures();
 
+        /**
+         * Where the decisions in a task's audit sample (gptjt.tasks.NAME.decisions.audit-fraction) are also written,
+         * as Classification records with decision.audited true: what auditors of the automated decisions read.
+         */
+        @WithDefault(DefaultTopics.AUDIT)
+        String audit();
+
+        /**
+         * Where reviewers write ReviewVerdict records (id, label, reviewer, decided_at) about the records they read on
+         * a review action's topic; created at start, read by 'gptjt distill --from-topic'. The service writes none.
+         */
+        @WithDefault(DefaultTopics.VERDICTS)
+        String verdicts();
+
         /** Topics a request's reply_topic may name; a request naming another is refused. */
         @WithName("allowed-reply-topics")
         Optional<Set<String>> allowedReplyTopics();

@@ -3,6 +3,7 @@ package dev.gptjt.stream.config;
 import dev.gptjt.engine.Lane;
 import dev.gptjt.tasks.TaskDefinition;
 import dev.gptjt.tasks.TaskSettings;
+import dev.gptjt.tasks.decision.DecisionPolicy;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -12,6 +13,11 @@ public final class Tasks {
 
     public static Map<String, TaskDefinition> fromConfig(GptjtConfig config) {
         return TaskSettings.definitions(config.tasks());
+    }
+
+    /** Each classify task's decision policy ({@code gptjt.tasks.NAME.decisions.*}) by task name. */
+    public static Map<String, DecisionPolicy> policiesFromConfig(GptjtConfig config) {
+        return TaskSettings.policies(config.tasks());
     }
 
     /** Each task's lane ({@code gptjt.tasks.NAME.priority}) for its prompts that ask for none. */

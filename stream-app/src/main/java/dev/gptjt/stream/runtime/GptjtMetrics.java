@@ -11,6 +11,7 @@ import dev.gptjt.schema.wire.RegistryWireFormat;
 import dev.gptjt.stream.topology.CacheOutcome;
 import dev.gptjt.stream.topology.SharedResults;
 import dev.gptjt.stream.topology.TopologyMetrics;
+import dev.gptjt.tasks.decision.DecisionPolicy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -43,7 +44,8 @@ import java.util.function.Supplier;
  * [gptjt_scheduler_queue_depth], task prompts run from a cached prefix or whole
  * [gptjt_prefix_cache_requests_total{outcome}], task records answered by the task's cascade or passed on to
  * GPT-JT [gptjt_cascade_records_total{task,path}], audited cascade answers [gptjt_cascade_audits_total{task,outcome}]
- * and their share that GPT-JT answered alike [gptjt_cascade_agreement{task}]; with the registry wire format, prompts
+ * and their share that GPT-JT answered alike [gptjt_cascade_agreement{task}], records decided by their task's policy
+ * [gptjt_decisions_total{task,action}] and those of them in its audit sample [gptjt_audit_sampled_total{task}]; with the registry wire format, prompts
  * parked until the schema registry answers [gptjt_registry_parked_prompts], calls it did not answer
  * [gptjt_registry_errors_total] and writer-schema lookups answered from the cache or fetched
  * [gptjt_registry_schema_lookups_total{outcome}]; the result cache's lookups
@@ -273,6 +275,40 @@ public class GptjtMetrics implements TopologyMetrics, EngineListener {
         if (agreed) {
             counts[1].incrementAndGet();
         }
+    }
+
+    /** Registers every policy's decision and audit counters at zero, so their series exist before a decision. */
+    void watchPolicies(Map<String, DecisionPolicy> policies) {
+        policies.forEach((task, policy) -> {
+            policy.actions().forEach(action -> decisions(task, action));
+            auditSample(task);
+        });
+    }
+
+    private Counter decisions(String task, String action) {
+        return Counter.builder("gptjt.decisions")
+                .tag("task", task)
+                .tag("action", action)
+                .description(
+                        "Records decided by their task's policy, by action (each counted once, whatever its copies)")
+                .register(registry);
+    }
+
+    private Counter auditSample(String task) {
+        return Counter.builder("gptjt.audit.sampled")
+                .tag("task", task)
+                .description("Decided records in their task's audit sample, also written to the audit topic")
+                .register(registry);
+    }
+
+    @Override
+    public void decision(String task, String action) {
+        decisions(task, action).increment();
+    }
+
+    @Override
+    public void auditSampled(String task) {
+        auditSample(task).increment();
     }
 
     @Override

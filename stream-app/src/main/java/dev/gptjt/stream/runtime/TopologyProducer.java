@@ -17,14 +17,16 @@ import dev.gptjt.stream.topology.SharedResults;
 import dev.gptjt.stream.topology.TaskCascades;
 import dev.gptjt.stream.topology.TopologySettings;
 import dev.gptjt.tasks.TaskDefinition;
+import dev.gptjt.tasks.decision.DecisionPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import java.time.Clock;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.apache.avro.Schema;
 import org.apache.kafka.streams.Topology;
 import org.eclipse.microprofile.config.Config;
@@ -47,14 +49,17 @@ public class TopologyProducer {
             @ConfigProperty(name = "quarkus.kafka-streams.bootstrap-servers") String bootstrap) {
         GptjtConfig.Topics topics = config.topics();
         Map<String, TaskDefinition> tasks = Tasks.fromConfig(config);
+        Map<String, DecisionPolicy> policies = Tasks.policiesFromConfig(config);
         if (topics.create()) {
-            Set<String> names = new HashSet<>(
-                    Set.of(topics.prompts(), topics.bulkPrompts(), topics.completions(), topics.failures()));
-            tasks.values().forEach(t -> names.add(t.topic()));
             TopicCreator.ensure(
-                    bootstrap, kafkaStreamsSettings(), names, topics.partitions(), topics.replicationFactor());
+                    bootstrap,
+                    kafkaStreamsSettings(),
+                    topicsToCreate(topics, tasks, policies),
+                    topics.partitions(),
+                    topics.replicationFactor());
         }
-        prepareOutputSchemas(wire, topics, tasks);
+        prepareOutputSchemas(wire, topics, tasks, policies);
+        metrics.watchPolicies(policies);
         TopologySettings settings = new TopologySettings(
                 topics.prompts(),
                 topics.completions(),
@@ -67,6 +72,8 @@ public class TopologyProducer {
                 config.stream().maxBlock(),
                 topics.bulkPrompts(),
                 Tasks.lanesFromConfig(config),
+                policies,
+                topics.audit(),
                 GptjtConfig.cacheSettings(config));
         ResultFactory results =
                 new ResultFactory(engine.model().name(), engine.model().contentHash(), engine.backendName());
@@ -82,7 +89,29 @@ public class TopologyProducer {
      *
      * @throws IllegalStateException when the registry refuses a schema or does not hold one
      */
-    static void prepareOutputSchemas(WireFormat wire, GptjtConfig.Topics topics, Map<String, TaskDefinition> tasks) {
+    /**
+     * Every topic the service reads or writes: the prompts topics, completions, failures, each task's result topic,
+     * each policy's action topics, the audit topic, and the verdicts topic reviewers write to.
+     */
+    static Set<String> topicsToCreate(
+            GptjtConfig.Topics topics, Map<String, TaskDefinition> tasks, Map<String, DecisionPolicy> policies) {
+        Set<String> names = new TreeSet<>(List.of(
+                topics.prompts(),
+                topics.bulkPrompts(),
+                topics.completions(),
+                topics.failures(),
+                topics.audit(),
+                topics.verdicts()));
+        tasks.values().forEach(t -> names.add(t.topic()));
+        policies.values().forEach(p -> names.addAll(p.topics().values()));
+        return names;
+    }
+
+    static void prepareOutputSchemas(
+            WireFormat wire,
+            GptjtConfig.Topics topics,
+            Map<String, TaskDefinition> tasks,
+            Map<String, DecisionPolicy> policies) {
         Map<String, Schema> outputs = new LinkedHashMap<>();
         outputs.put(topics.completions(), Completion.getClassSchema());
         outputs.put(topics.failures(), PromptFailure.getClassSchema());
@@ -95,6 +124,11 @@ public class TopologyProducer {
                             case EXTRACT -> Extraction.getClassSchema();
                             case GENERATE -> Completion.getClassSchema();
                         }));
+        policies.values()
+                .forEach(p -> p.topics().values().forEach(t -> outputs.put(t, Classification.getClassSchema())));
+        if (!policies.isEmpty()) {
+            outputs.put(topics.audit(), Classification.getClassSchema());
+        }
         for (Map.Entry<String, Schema> output : outputs.entrySet()) {
             try {
                 wire.prepare(output.getKey(), output.getValue());

@@ -151,13 +151,8 @@ final class Dispatcher {
                 task,
                 params(request, task),
                 modelSha256,
-                policyVersion(task),
+                results.policyVersion(task),
                 task == null ? null : cascades.of(task.name()).orElse(null));
-    }
-
-    /** The version of {@code task}'s decision policy; null for a raw prompt or a task without one. */
-    private String policyVersion(TaskDefinition task) {
-        return null;
     }
 
     /** Waits at most {@code timeout} for room in {@code lane}'s engine queue; true when there is room. */

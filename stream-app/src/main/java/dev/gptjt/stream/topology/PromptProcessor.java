@@ -73,6 +73,8 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
     /** The way to an answer: the result cache, then the engine; set up in {@link #init} with the task's store. */
     private Answers answers;
 
+    private final ResultRouting routing;
+
     private ProcessorContext<byte[], Outbound> context;
     /** Every stored record of this task and its state; with the pending store, changed only through it. */
     private PendingLedger ledger;
@@ -107,11 +109,12 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
             TopologyMetrics metrics,
             SharedResults shared) {
         this.metrics = metrics;
-        this.results = results;
+        this.results = results.withPolicies(settings.policies());
         this.shared = shared;
         this.settings = settings;
         this.dispatcher = new Dispatcher(
-                engine, cascades, metrics, settings.tasks(), results, settings.completionsTopic(), clock);
+                engine, cascades, metrics, settings.tasks(), this.results, settings.completionsTopic(), clock);
+        this.routing = new ResultRouting(settings.policies(), settings.auditTopic());
         this.lanes = new Lanes(settings);
         this.wire = wire;
         this.clock = clock;
@@ -284,7 +287,7 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
             PendingPrompt pending = entry.getValue().pending();
             if (!future.isCompletedExceptionally()) {
                 Dispatcher.Outcome outcome = future.join();
-                if (!forwarded(pending, outcome.topic(), outcome.value())) {
+                if (!forwarded(pending, routing.route(outcome))) {
                     return; // the registry did not answer: the result waits for a later punctuation
                 }
                 answers.answered(entry.getKey(), outcome);
@@ -408,26 +411,57 @@ final class PromptProcessor implements Processor<byte[], byte[], byte[], Outboun
         }
     }
 
+    /**
+     * Forwards every copy of a routed result, or none: each is encoded before any is forwarded, so a registry that
+     * does not answer for one topic leaves the prompt pending with nothing of it sent (false).
+     */
+    private boolean forwarded(PendingPrompt pending, ResultRouting.Routed routed) {
+        List<byte[]> encoded = new ArrayList<>();
+        try {
+            for (ResultRouting.Copy copy : routed.copies()) {
+                encoded.add(wire.encode(copy.topic(), copy.value()));
+            }
+        } catch (WireFormatUnavailableException e) {
+            LOG.warnf("task %s: %s; results wait until it answers", context.taskId(), e.getMessage());
+            return false;
+        }
+        SpecificRecord result = routed.copies().get(0).value();
+        metrics.resultOut(result.getSchema().getName().toLowerCase(Locale.ROOT));
+        if (routed.decided()) {
+            metrics.decision(routed.task(), routed.action());
+            if (routed.audited()) {
+                metrics.auditSampled(routed.task());
+            }
+        }
+        for (int i = 0; i < encoded.size(); i++) {
+            send(pending.getKey(), pending.getHeaders(), routed.copies().get(i).topic(), encoded.get(i));
+        }
+        return true;
+    }
+
     private void forward(PendingPrompt pending, String topic, SpecificRecord value) {
         forward(pending.getKey(), pending.getHeaders(), topic, value);
     }
 
-    /** A result with the source record's key and headers, as the store keeps them. */
+    /** A record with the source record's key and headers, as the store keeps them. */
     private void forward(ByteBuffer key, List<Header> stored, String topic, SpecificRecord value) {
-        Headers headers = new RecordHeaders();
-        for (Header h : stored) {
-            headers.add(h.getKey(), h.getValue() == null ? null : bytes(h.getValue()));
-        }
-        forward(key == null ? null : bytes(key), headers, topic, value);
-    }
-
-    private void forward(byte[] key, Headers headers, String topic, SpecificRecord value) {
+        byte[] encoded = wire.encode(topic, value);
         if (value instanceof PromptFailure f) {
             metrics.failure(f.getReason());
         } else {
             metrics.resultOut(value.getSchema().getName().toLowerCase(Locale.ROOT));
         }
-        context.forward(new Record<>(key, new Outbound(topic, wire.encode(topic, value)), clock.millis(), headers));
+        send(key, stored, topic, encoded);
+    }
+
+    /** An encoded value with the source record's key and headers. */
+    private void send(ByteBuffer key, List<Header> stored, String topic, byte[] value) {
+        Headers headers = new RecordHeaders();
+        for (Header h : stored) {
+            headers.add(h.getKey(), h.getValue() == null ? null : bytes(h.getValue()));
+        }
+        context.forward(
+                new Record<>(key == null ? null : bytes(key), new Outbound(topic, value), clock.millis(), headers));
     }
 
     private static List<Header> headers(Headers headers) {

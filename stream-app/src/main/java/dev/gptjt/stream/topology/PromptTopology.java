@@ -19,6 +19,8 @@ import org.apache.kafka.streams.state.Stores;
  *                        │  (wall-clock punctuator: forward finished results, delete from store)
  *                        ▼
  *                  [results sink] ──▶ completions | allowed reply_topic | failures
+ *                                     └─▶ a decided Classification also to its action's topic, and to the audit
+ *                                         topic when the audit sample picks its id ({@link ResultRouting})
  *
  *   pending store: changelogged; keyed by the prompt's source position, so a redelivered record
  *   replaces its own entry; restored entries are resubmitted when the task starts.

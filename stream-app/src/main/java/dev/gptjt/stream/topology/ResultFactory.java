@@ -18,6 +18,8 @@ import dev.gptjt.schema.internal.PendingPrompt;
 import dev.gptjt.tasks.EntityParser;
 import dev.gptjt.tasks.TaskDefinition;
 import dev.gptjt.tasks.cascade.TaskCascade;
+import dev.gptjt.tasks.decision.DecisionPolicy;
+import dev.gptjt.tasks.decision.PolicyDecision;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,16 +27,36 @@ import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 
-/** Builds the Avro result records; knows which model answers. */
+/** Builds the Avro result records; knows which model answers and each task's decision policy. */
 public final class ResultFactory {
     private final ModelInfo model;
+    /** By task name; a task absent has no policy. */
+    private final Map<String, DecisionPolicy> policies;
 
     public ResultFactory(String modelName, String modelSha256, String backend) {
-        this.model = ModelInfo.newBuilder()
-                .setName(modelName)
-                .setSha256(modelSha256)
-                .setBackend(backend)
-                .build();
+        this(
+                ModelInfo.newBuilder()
+                        .setName(modelName)
+                        .setSha256(modelSha256)
+                        .setBackend(backend)
+                        .build(),
+                Map.of());
+    }
+
+    private ResultFactory(ModelInfo model, Map<String, DecisionPolicy> policies) {
+        this.model = model;
+        this.policies = Map.copyOf(policies);
+    }
+
+    /** The same factory deciding each classification of a task in {@code policies} by that task's policy. */
+    public ResultFactory withPolicies(Map<String, DecisionPolicy> policies) {
+        return new ResultFactory(model, policies);
+    }
+
+    /** The version of {@code task}'s decision policy; null for a raw prompt ({@code task} null) or a task without one. */
+    String policyVersion(TaskDefinition task) {
+        DecisionPolicy policy = task == null ? null : policies.get(task.name());
+        return policy == null ? null : policy.version();
     }
 
     /** The sha256 of the model whose answers these are. */
@@ -160,11 +182,14 @@ public final class ResultFactory {
                     .setTokens(s.tokens())
                     .build());
         }
+        DecisionPolicy policy = policies.get(task.name());
         return Classification.newBuilder()
                 .setId(request.getId())
                 .setTask(task.name())
                 .setLabel(task.labels().get(result.labelIndex()))
                 .setScores(scores)
+                .setPolicyVersion(policy == null ? null : policy.version())
+                .setDecision(policy == null ? null : decision(policy, task, scores))
                 .setPromptTokens(result.promptTokens())
                 .setModel(by)
                 .setRequestCreatedAt(request.getCreatedAt())
@@ -204,6 +229,25 @@ public final class ResultFactory {
                 .setAnsweredBy(AnswerPath.MODEL)
                 .setTemplateSha256(task.templateSha256())
                 .setAttributes(request.getAttributes())
+                .build();
+    }
+
+    /**
+     * What the policy does with these scores; not yet in the audit sample: {@link ResultRouting} says, per record id,
+     * when it forwards the record.
+     */
+    private static Decision decision(DecisionPolicy policy, TaskDefinition task, List<LabelProbability> scores) {
+        PolicyDecision d = policy.decide(
+                task.labels(),
+                scores.stream().map(LabelProbability::getProbability).toList());
+        return Decision.newBuilder()
+                .setAction(d.action())
+                .setPolicyVersion(policy.version())
+                .setRule(d.rule())
+                .setLabel(d.label())
+                .setProbability(d.probability())
+                .setAutomated(true)
+                .setAudited(false)
                 .build();
     }
 

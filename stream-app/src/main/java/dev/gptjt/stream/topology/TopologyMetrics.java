@@ -28,6 +28,12 @@ public interface TopologyMetrics {
     /** A request was looked up in the result cache, with this outcome. */
     default void cacheLookup(CacheOutcome outcome) {}
 
+    /** A record of {@code task} left decided by its policy with {@code action} (once, whatever its copies). */
+    default void decision(String task, String action) {}
+
+    /** A decided record of {@code task} was in its audit sample and also went to the audit topic. */
+    default void auditSampled(String task) {}
+
     TopologyMetrics NONE = new TopologyMetrics() {
         @Override
         public void promptIn() {}

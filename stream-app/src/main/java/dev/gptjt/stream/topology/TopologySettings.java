@@ -3,6 +3,7 @@ package dev.gptjt.stream.topology;
 import dev.gptjt.engine.Lane;
 import dev.gptjt.tasks.DefaultTopics;
 import dev.gptjt.tasks.TaskDefinition;
+import dev.gptjt.tasks.decision.DecisionPolicy;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -23,6 +24,8 @@ import java.util.Set;
  *                           waits)
  * @param bulkPromptsTopic   where backfills' PromptRequest records arrive; they run in the bulk lane
  * @param taskLanes          the lane of each task's prompts that ask for none (tasks absent here: realtime)
+ * @param policies           each classify task's decision policy by task name (tasks absent here decide nothing)
+ * @param auditTopic         where the decisions in a policy's audit sample are also written
  * @param cache              the result cache (repeated requests answered once)
  */
 public record TopologySettings(
@@ -37,6 +40,8 @@ public record TopologySettings(
         Duration maxBlock,
         String bulkPromptsTopic,
         Map<String, Lane> taskLanes,
+        Map<String, DecisionPolicy> policies,
+        String auditTopic,
         CacheSettings cache) {
 
     public TopologySettings {
@@ -51,6 +56,38 @@ public record TopologySettings(
         Objects.requireNonNull(bulkPromptsTopic);
         taskLanes = Map.copyOf(taskLanes);
         Objects.requireNonNull(cache);
+        policies = Map.copyOf(policies);
+        Objects.requireNonNull(auditTopic);
+    }
+
+    /** Settings without decision policies. */
+    public TopologySettings(
+            String promptsTopic,
+            String completionsTopic,
+            String failuresTopic,
+            Set<String> allowedReplyTopics,
+            Duration flushInterval,
+            boolean persistentStore,
+            Duration reconcileInterval,
+            Map<String, TaskDefinition> tasks,
+            Duration maxBlock,
+            String bulkPromptsTopic,
+            Map<String, Lane> taskLanes) {
+        this(
+                promptsTopic,
+                completionsTopic,
+                failuresTopic,
+                allowedReplyTopics,
+                flushInterval,
+                persistentStore,
+                reconcileInterval,
+                tasks,
+                maxBlock,
+                bulkPromptsTopic,
+                taskLanes,
+                Map.of(),
+                DefaultTopics.AUDIT,
+                CacheSettings.defaults());
     }
 
     public static TopologySettings defaults() {
@@ -66,6 +103,8 @@ public record TopologySettings(
                 Duration.ofSeconds(2),
                 DefaultTopics.BULK_PROMPTS,
                 Map.of(),
+                Map.of(),
+                DefaultTopics.AUDIT,
                 CacheSettings.defaults());
     }
 
@@ -82,6 +121,8 @@ public record TopologySettings(
                 maxBlock,
                 bulkPromptsTopic,
                 taskLanes,
+                policies,
+                auditTopic,
                 cache);
     }
 
@@ -98,6 +139,8 @@ public record TopologySettings(
                 maxBlock,
                 bulkPromptsTopic,
                 taskLanes,
+                policies,
+                auditTopic,
                 cache);
     }
 
@@ -115,6 +158,8 @@ public record TopologySettings(
                 maxBlock,
                 bulkPromptsTopic,
                 lanes,
+                policies,
+                auditTopic,
                 cache);
     }
 
@@ -132,6 +177,27 @@ public record TopologySettings(
                 maxBlock,
                 bulkPromptsTopic,
                 taskLanes,
+                policies,
+                auditTopic,
+                cache);
+    }
+
+    /** The same settings deciding the tasks' classifications by {@code policies}, auditing to {@code auditTopic}. */
+    public TopologySettings withPolicies(Map<String, DecisionPolicy> policies, String auditTopic) {
+        return new TopologySettings(
+                promptsTopic,
+                completionsTopic,
+                failuresTopic,
+                allowedReplyTopics,
+                flushInterval,
+                persistentStore,
+                reconcileInterval,
+                tasks,
+                maxBlock,
+                bulkPromptsTopic,
+                taskLanes,
+                policies,
+                auditTopic,
                 cache);
     }
 
@@ -149,6 +215,8 @@ public record TopologySettings(
                 maxBlock,
                 bulkPromptsTopic,
                 taskLanes,
+                policies,
+                auditTopic,
                 cache);
     }
 }

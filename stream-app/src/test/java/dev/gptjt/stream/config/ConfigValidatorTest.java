@@ -10,6 +10,7 @@ import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.Lane;
 import dev.gptjt.tasks.TaskDefinition;
+import dev.gptjt.tasks.decision.DecisionPolicy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -220,5 +221,68 @@ class ConfigValidatorTest {
             assertTrue(e.getMessage().contains(key), bad + ": " + e.getMessage());
         });
         ConfigValidator.validate(TestConfig.load(Map.of("gptjt.cache.enabled", "false", "gptjt.cache.ttl", "1h")));
+    }
+
+    @Test
+    void shouldGiveTweetHateTheExamplePolicy() {
+        DecisionPolicy policy =
+                Tasks.policiesFromConfig(TestConfig.load(Map.of())).get("tweet-hate");
+        assertEquals(List.of("remove", "review", "allow"), policy.actions());
+        List<String> labels = List.of("hate speech", "not hate speech");
+        assertEquals("remove", policy.decide(labels, List.of(0.80, 0.20)).action());
+        assertEquals("review", policy.decide(labels, List.of(0.50, 0.50)).action());
+        assertEquals("allow", policy.decide(labels, List.of(0.4999, 0.5001)).action());
+        assertEquals("gptjt.decisions.tweet-hate.review", policy.topic("review"));
+        assertEquals(Map.of("tweet-hate", policy), Tasks.policiesFromConfig(TestConfig.load(Map.of())));
+    }
+
+    @Test
+    void shouldRefuseABadPolicyAtStartInOneLineNamingItsKey() {
+        String k = "gptjt.tasks.tweet-hate.decisions.";
+        Map<String, String> refusals = Map.of(
+                k + "rules[1].label",
+                k + "rules[1].label: 'hate' is not one of the task's labels (hate speech, not hate speech)",
+                k + "rules[0].action",
+                k + "rules[0].action: 'ban' is not one of the policy's actions (remove, review, allow)",
+                k + "rules[1].max",
+                k + "rules[1]: its band [0.5, 0.9) overlaps rule 0's [0.8, 1.0] of the same label 'hate speech'",
+                k + "audit-fraction",
+                k + "audit-fraction: must be in [0, 1], was 2.0");
+        Map<String, String> values = Map.of(
+                k + "rules[1].label", "hate",
+                k + "rules[0].action", "ban",
+                k + "rules[1].max", "0.9",
+                k + "audit-fraction", "2");
+        refusals.forEach((key, expected) -> {
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> ConfigValidator.validate(TestConfig.load(Map.of(key, values.get(key)))));
+            assertEquals("invalid configuration:\n  - " + expected, e.getMessage());
+        });
+        IllegalArgumentException generate = assertThrows(
+                IllegalArgumentException.class,
+                () -> ConfigValidator.validate(TestConfig.load(Map.of(
+                        "gptjt.tasks.currency.decisions.version", "1",
+                        "gptjt.tasks.currency.decisions.actions", "allow"))));
+        assertTrue(
+                generate.getMessage()
+                        .contains("gptjt.tasks.currency.decisions: only a classify task can have decisions"),
+                generate.getMessage());
+    }
+
+    @Test
+    void shouldRefuseAnActionAuditOrVerdictsTopicThatIsAPromptsTopic() {
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> ConfigValidator.validate(TestConfig.load(Map.of(
+                        "gptjt.tasks.tweet-hate.decisions.topics.review", "gptjt.prompts",
+                        "gptjt.topics.audit", "gptjt.bulk-prompts",
+                        "gptjt.topics.verdicts", "gptjt.prompts"))));
+        String m = e.getMessage();
+        assertTrue(
+                m.contains("gptjt.tasks.tweet-hate.decisions.topics.review (gptjt.prompts) must not be the prompts")
+                        && m.contains("gptjt.topics.audit must not be the prompts or bulk prompts topic")
+                        && m.contains("gptjt.topics.verdicts must not be the prompts or bulk prompts topic"),
+                m);
     }
 }

@@ -7,6 +7,8 @@ import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.Lane;
 import dev.gptjt.engine.StepStats;
 import dev.gptjt.engine.StopCause;
+import dev.gptjt.stream.config.Tasks;
+import dev.gptjt.stream.config.TestConfig;
 import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import java.util.HashMap;
@@ -43,6 +45,22 @@ class GptjtMetricsTest {
         assertEquals(0.0, samples.get("gptjt_step_tokens_count{kind=\"prompt\"}"));
         assertEquals(0.0, samples.get("gptjt_step_tokens_count{kind=\"decode\"}"));
         assertEquals(0.0, samples.get("gptjt_batch_size_count"));
+    }
+
+    @Test
+    void shouldExportEveryPolicysDecisionsAndAuditSampleFromStartAndCountThem() {
+        metrics.watchPolicies(Tasks.policiesFromConfig(TestConfig.load(Map.of())));
+        Map<String, Double> start = scrape();
+        for (String action : new String[] {"remove", "review", "allow"}) {
+            assertEquals(0.0, start.get("gptjt_decisions_total{action=\"" + action + "\",task=\"tweet-hate\"}"));
+        }
+        assertEquals(0.0, start.get("gptjt_audit_sampled_total{task=\"tweet-hate\"}"));
+        metrics.decision("tweet-hate", "review");
+        metrics.decision("tweet-hate", "review");
+        metrics.auditSampled("tweet-hate");
+        Map<String, Double> after = scrape();
+        assertEquals(2.0, after.get("gptjt_decisions_total{action=\"review\",task=\"tweet-hate\"}"));
+        assertEquals(1.0, after.get("gptjt_audit_sampled_total{task=\"tweet-hate\"}"));
     }
 
     @Test

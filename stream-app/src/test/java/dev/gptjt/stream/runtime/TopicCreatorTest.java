@@ -2,8 +2,13 @@ package dev.gptjt.stream.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gptjt.stream.config.GptjtConfig;
+import dev.gptjt.stream.config.Tasks;
+import dev.gptjt.stream.config.TestConfig;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class TopicCreatorTest {
@@ -25,5 +30,26 @@ class TopicCreatorTest {
         assertEquals("broker:9093", admin.get("bootstrap.servers"));
         assertFalse(
                 admin.containsKey("processing.guarantee"), "Streams-only settings are not passed to the admin client");
+    }
+
+    @Test
+    void shouldCreateEveryActionTopicTheAuditAndTheVerdictsTopics() {
+        GptjtConfig config = TestConfig.load(Map.of("gptjt.tasks.tweet-hate.decisions.topics.review", "people.review"));
+        Set<String> topics = TopologyProducer.topicsToCreate(
+                config.topics(), Tasks.fromConfig(config), Tasks.policiesFromConfig(config));
+        assertTrue(
+                topics.containsAll(Set.of(
+                        "gptjt.prompts",
+                        "gptjt.bulk-prompts",
+                        "gptjt.completions",
+                        "gptjt.failures",
+                        "gptjt.results.tweet-hate",
+                        "gptjt.decisions.tweet-hate.remove",
+                        "people.review",
+                        "gptjt.decisions.tweet-hate.allow",
+                        "gptjt.audit",
+                        "gptjt.verdicts")),
+                topics.toString());
+        assertFalse(topics.contains("gptjt.decisions.tweet-hate.review"), "overridden");
     }
 }

@@ -45,8 +45,7 @@ class BackpressureTest {
                 Map.of(),
                 maxBlock,
                 "b",
-                Map.of(),
-                CacheSettings.defaults());
+                Map.of());
         // one batch of one at a time, one more queued: the third prompt finds the engine full (the gate keeps the first
         // running until all four are in, so this holds whatever the model's speed)
         EngineConfig config = EngineConfig.defaults(PromptTopologyTest.models().resolve("tiny-gptj"))

@@ -12,16 +12,21 @@ import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.tasks.EntityParser;
 import dev.gptjt.tasks.TaskDefinition;
+import dev.gptjt.tasks.decision.DecisionPolicy;
+import dev.gptjt.tasks.decision.PolicyDecision;
 import dev.gptjt.tools.ToolException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Runs a task's records through an engine without Kafka, as the service would (its template, labels and
- * defaults), each result as one JSON object: what {@code gptjt run} prints and {@code gptjt bench task} times.
+ * defaults), each result as one JSON object: what {@code gptjt run} prints and {@code gptjt bench task} times. A
+ * classification of a task with a decision policy carries its {@code decision} as the service's record would.
  */
 public final class TaskRunner {
     public static final ObjectMapper JSON = new ObjectMapper();
@@ -31,10 +36,43 @@ public final class TaskRunner {
 
     private final InferenceEngine engine;
     private final TaskDefinition task;
+    /** The task's decision policy; null when it has none. */
+    private final DecisionPolicy policy;
 
     public TaskRunner(InferenceEngine engine, TaskDefinition task) {
+        this(engine, task, null);
+    }
+
+    /** @param policy the task's decision policy, or null for none */
+    public TaskRunner(InferenceEngine engine, TaskDefinition task, DecisionPolicy policy) {
         this.engine = engine;
         this.task = task;
+        this.policy = policy;
+    }
+
+    /**
+     * How many results took each action, the policy's actions in order (those no result took at 0); empty when no
+     * result carries a decision.
+     */
+    public static Map<String, Integer> actionCounts(List<String> actions, List<? extends JsonNode> results) {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        actions.forEach(a -> counts.put(a, 0));
+        boolean any = false;
+        for (JsonNode r : results) {
+            JsonNode action = r.at("/decision/action");
+            if (action.isTextual()) {
+                counts.merge(action.asText(), 1, Integer::sum);
+                any = true;
+            }
+        }
+        return any ? counts : Map.of();
+    }
+
+    /** {@code remove 3, review 5, allow 12}. */
+    public static String describe(Map<String, Integer> counts) {
+        List<String> parts = new ArrayList<>();
+        counts.forEach((action, n) -> parts.add(action + " " + n));
+        return String.join(", ", parts);
     }
 
     /**
@@ -110,7 +148,26 @@ public final class TaskRunner {
         ArrayNode scores = o.putArray("scores");
         r.scores()
                 .forEach(s -> scores.addObject().put("label", s.label().strip()).put("probability", s.probability()));
+        if (policy != null) {
+            decision(o.putObject("decision"), r);
+        }
         return path(o, r.promptTokens(), r.prefixTokens(), r.backend());
+    }
+
+    /** The policy's decision, in the fields of the service's Decision record (audited: the service's to pick). */
+    private void decision(ObjectNode o, ClassificationResult r) {
+        PolicyDecision d = policy.decide(
+                task.labels(),
+                r.scores().stream()
+                        .map(ClassificationResult.LabelScore::probability)
+                        .toList());
+        o.put("action", d.action()).put("policy_version", policy.version());
+        if (d.isDefault()) {
+            o.putNull("rule").putNull("label").putNull("probability");
+        } else {
+            o.put("rule", d.rule()).put("label", d.label()).put("probability", d.probability());
+        }
+        o.put("automated", true);
     }
 
     private ObjectNode extraction(GenerationResult r) {
