@@ -16,6 +16,7 @@ import dev.gptjt.schema.wire.SingleObjectWireFormat;
 import dev.gptjt.schema.wire.WireFormat;
 import dev.gptjt.stream.config.Tasks;
 import dev.gptjt.stream.config.TestConfig;
+import dev.gptjt.tasks.DefaultTopics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -212,6 +213,45 @@ class ResultCacheTest {
         send(classify("d4-late", "text number 4"));
         PromptTopologyTest.flushUntil(driver, 3, results);
         assertEquals("d4-late", watched.accepted(Lane.REALTIME).get(6));
+    }
+
+    @Test
+    void shouldDecideAndRouteACachedAnswerAsTheModelsWithItsOwnAuditPick() {
+        var config = TestConfig.load(Map.of("gptjt.tasks.tweet-hate.decisions.audit-fraction", "0.5"));
+        var policies = Tasks.policiesFromConfig(config);
+        start(SETTINGS.withTasks(Tasks.fromConfig(config)).withPolicies(policies, DefaultTopics.AUDIT));
+        TestOutputTopic<byte[], byte[]> results = output("gptjt.results.tweet-hate");
+        send(classify("h0", "the train was late again").setTask("tweet-hate"));
+        PromptTopologyTest.flushUntil(driver, 1, results);
+        Classification first = readClassification(results);
+        String action = first.getDecision().getAction();
+        TestOutputTopic<byte[], byte[]> actionTopic = output(DefaultTopics.decisions("tweet-hate", action));
+        TestOutputTopic<byte[], byte[]> audit = output(DefaultTopics.AUDIT);
+        actionTopic.readValuesToList();
+        audit.readValuesToList();
+        var sampler = policies.get("tweet-hate");
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 1; i <= 8; i++) {
+            ids.add("h" + i);
+            send(classify("h" + i, "the train was late again").setTask("tweet-hate"));
+        }
+        PromptTopologyTest.flushUntil(driver, 8, results);
+        assertEquals(List.of("h0"), watched.accepted(Lane.REALTIME), "the repeats ran nothing");
+        for (byte[] v : results.readValuesToList()) {
+            Classification again = wire.decode("t", v, Classification.class);
+            assertEquals(AnswerPath.CACHE, again.getAnsweredBy());
+            assertEquals(first.getDecision().getAction(), again.getDecision().getAction());
+            assertEquals(first.getPolicyVersion(), again.getPolicyVersion());
+        }
+        assertEquals(
+                ids,
+                actionTopic.readValuesToList().stream()
+                        .map(v -> wire.decode("t", v, Classification.class).getId())
+                        .toList());
+        List<String> audited = audit.readValuesToList().stream()
+                .map(v -> wire.decode("t", v, Classification.class).getId())
+                .toList();
+        assertEquals(ids.stream().filter(id -> sampler.audited(id)).toList(), audited, "each picked by its own id");
     }
 
     @Test
