@@ -57,7 +57,12 @@ import picocli.CommandLine.Option;
         })
 public final class TaskBenchCommand extends IoCommand {
     /** A way of running the task, and its engine. */
-    private record Variant(String name, InferenceEngine engine, TaskDefinition task) {}
+    /** @param resultCache a text seen earlier in the run is answered with its first answer (the service's cache) */
+    private record Variant(String name, InferenceEngine engine, TaskDefinition task, boolean resultCache) {
+        Variant(String name, InferenceEngine engine, TaskDefinition task) {
+            this(name, engine, task, false);
+        }
+    }
 
     @Mixin
     TaskOptions options;
@@ -121,6 +126,8 @@ public final class TaskBenchCommand extends IoCommand {
             int prefixTokens = cached.cachePrefix(task.prefix())
                     .map(p -> p.tokens().length)
                     .orElse(0);
+            // the same engine, repeats of a text answered from its first answer: what the result cache saves
+            paths.add(new Variant("result-cache", cached, task, true));
             if (task.mode() == TaskDefinition.Mode.CLASSIFY
                     && ModelDirectory.open(model).classifyFile().isPresent()) {
                 InferenceEngine inGraph = InferenceEngine.open(config.withBackend(DecodingBackend.IN_GRAPH));
@@ -152,13 +159,13 @@ public final class TaskBenchCommand extends IoCommand {
             Map<String, List<ObjectNode>> answers = new LinkedHashMap<>();
             Map<String, double[]> perSecond = new LinkedHashMap<>();
             for (Variant p : paths) {
-                answers.put(p.name(), run(p.engine(), p.task(), inputs)); // warm-up, and the answers compared below
+                answers.put(p.name(), run(p, inputs)); // warm-up, and the answers compared below
                 perSecond.put(p.name(), new double[repeat]);
             }
             for (int rep = 0; rep < repeat; rep++) {
                 for (Variant p : paths) {
                     long start = System.nanoTime();
-                    run(p.engine(), p.task(), inputs);
+                    run(p, inputs);
                     perSecond.get(p.name())[rep] = inputs.size() / ((System.nanoTime() - start) / 1e9);
                 }
             }
@@ -172,8 +179,9 @@ public final class TaskBenchCommand extends IoCommand {
         return 0;
     }
 
-    private List<ObjectNode> run(InferenceEngine engine, TaskDefinition task, List<TaskRunner.Input> inputs) {
-        return new TaskRunner(engine, task, policy)
+    private List<ObjectNode> run(Variant path, List<TaskRunner.Input> inputs) {
+        TaskRunner runner = new TaskRunner(path.engine(), path.task(), policy);
+        return (path.resultCache() ? runner.withResultCache() : runner)
                 .submitAll(inputs).stream().map(CompletableFuture::join).toList();
     }
 
@@ -212,7 +220,8 @@ public final class TaskBenchCommand extends IoCommand {
                     .put("ratio", median(ratios))
                     .put("same_answers", a.same())
                     .put("records", a.records())
-                    .put("max_probability_difference", a.maxProbabilityDifference());
+                    .put("max_probability_difference", a.maxProbabilityDifference())
+                    .put("cache_hits", TaskRunner.cacheHits(answers.get(name)));
             Arrays.stream(rates).forEach(row.putArray("records_per_s_each")::add);
             Arrays.stream(ratios).forEach(row.putArray("ratio_each")::add);
             if (policy != null) {
@@ -242,6 +251,13 @@ public final class TaskBenchCommand extends IoCommand {
         } else {
             if (policy != null) {
                 out.print(decisionLines(policy, names, answers));
+            }
+            if (answers.containsKey("result-cache")) {
+                out.printf(
+                        Locale.ROOT,
+                        "result-cache: %d of %d records answered from an earlier identical text (prefix-cache's engine)%n",
+                        TaskRunner.cacheHits(answers.get("result-cache")),
+                        answers.get("result-cache").size());
             }
             out.println(
                     "whole-fifo: the whole prompt in arrival-order batches; the others form batches as --batch-formation says."

@@ -46,6 +46,14 @@ public final class RunCommand extends IoCommand {
             description = "Run every prompt whole instead of from the task's cached prefix.")
     boolean noPrefixCache;
 
+    @Option(
+            names = "--no-result-cache",
+            description = {
+                "Run every input, repeats too, instead of answering a text seen earlier in the run with its first",
+                "answer (as the service's gptjt.cache.enabled does; each line says answered_by model or cache)."
+            })
+    boolean noResultCache;
+
     @Mixin
     EngineOptions.Backend backend;
 
@@ -68,10 +76,20 @@ public final class RunCommand extends IoCommand {
                 engine.cachePrefix(task.prefix());
             }
             List<ObjectNode> results = new ArrayList<>();
-            for (CompletableFuture<ObjectNode> result :
-                    new TaskRunner(engine, task, policy.orElse(null)).submitAll(inputs)) {
+            TaskRunner runner = new TaskRunner(engine, task, policy.orElse(null));
+            if (!noResultCache) {
+                runner = runner.withResultCache();
+            }
+            for (CompletableFuture<ObjectNode> result : runner.submitAll(inputs)) {
                 results.add(result.join());
                 out.println(TaskRunner.JSON.writeValueAsString(results.get(results.size() - 1)));
+            }
+            if (!noResultCache) {
+                err.printf(
+                        Locale.ROOT,
+                        "gptjt: result cache: %d of %d answered from an earlier identical text%n",
+                        TaskRunner.cacheHits(results),
+                        results.size());
             }
             policy.ifPresent(p -> err.println("gptjt: decisions (policy " + p.version() + "): "
                     + TaskRunner.describe(TaskRunner.actionCounts(p.actions(), results))));

@@ -56,6 +56,31 @@ class RunCommandTest {
     }
 
     @Test
+    void shouldAnswerARepeatedTextFromItsFirstAnswerUnlessTheResultCacheIsOff() throws Exception {
+        String repeats = INPUTS + "{\"id\": \"a2\", \"text\": \"I can have for a treat or if i am feeling festive\"}\n";
+        CliRun cached = gptjt(repeats, "run", "--task", "sentiment", "--model", DEMO);
+        CliRun off = gptjt(repeats, "run", "--task", "sentiment", "--model", DEMO, "--no-result-cache");
+        assertEquals(0, cached.code(), cached.err());
+        assertEquals(0, off.code(), off.err());
+        List<JsonNode> a = cached.lines();
+        assertEquals(
+                List.of("model", "model", "model", "cache"),
+                a.stream().map(n -> n.get("answered_by").asText()).toList());
+        assertEquals("a2", a.get(3).get("id").asText());
+        assertEquals(a.get(0).get("scores"), a.get(3).get("scores"));
+        assertTrue(cached.err().contains("result cache: 1 of 4 answered from an earlier identical text"), cached.err());
+        List<JsonNode> b = off.lines();
+        assertTrue(b.stream().noneMatch(n -> n.has("answered_by")), off.out());
+        assertEquals(b.get(3).get("label"), a.get(3).get("label"));
+        for (int j = 0; j < 6; j++) {
+            assertEquals(
+                    b.get(3).at("/scores/" + j + "/probability").asDouble(),
+                    a.get(3).at("/scores/" + j + "/probability").asDouble(),
+                    1e-4);
+        }
+    }
+
+    @Test
     void shouldExtractEntitiesAndReportRefusedInputsWithoutStopping() throws Exception {
         String input = "{\"id\": \"x\", \"text\": \"Pacific Northwest cities include Seattle and Portland.\"}\n"
                 + "{\"id\": \"long\", \"text\": \"" + "word ".repeat(3000) + "\"}\n";
@@ -131,11 +156,13 @@ class RunCommandTest {
         assertEquals(0, o.code(), o.err());
         JsonNode report = TaskRunner.JSON.readTree(o.out());
         assertEquals(
-                List.of("whole-fifo", "whole-prompt", "prefix-cache"),
+                List.of("whole-fifo", "whole-prompt", "prefix-cache", "result-cache"),
                 List.of(
                         report.at("/paths/0/path").asText(),
                         report.at("/paths/1/path").asText(),
-                        report.at("/paths/2/path").asText()));
+                        report.at("/paths/2/path").asText(),
+                        report.at("/paths/3/path").asText()));
+        assertEquals(0, report.at("/paths/3/cache_hits").asInt(), "no text repeats");
         assertEquals("2026-12-07", report.get("policy_version").asText(), "tweet-hate's policy");
         for (JsonNode path : report.get("paths")) {
             JsonNode decisions = path.get("decisions");
@@ -199,7 +226,7 @@ class RunCommandTest {
         assertEquals(0, o.code(), o.err());
         List<String> lines = o.out().lines().toList();
         JsonNode paths = TaskRunner.JSON.readTree(lines.get(0));
-        assertEquals("prefix-spans", paths.at("/paths/3/path").asText(), paths.toString());
+        assertEquals("prefix-spans", paths.at("/paths/4/path").asText(), paths.toString());
         JsonNode spans = TaskRunner.JSON.readTree(lines.get(1));
         assertTrue(spans.get("mask_steps").asInt() > 0, spans.toString());
         assertTrue(spans.get("mask_mean_us").asDouble() > 0, spans.toString());

@@ -38,6 +38,8 @@ public final class TaskRunner {
     private final TaskDefinition task;
     /** The task's decision policy; null when it has none. */
     private final DecisionPolicy policy;
+    /** As the service's result cache: a text seen earlier in the run is answered with its first answer. */
+    private boolean resultCache;
 
     public TaskRunner(InferenceEngine engine, TaskDefinition task) {
         this(engine, task, null);
@@ -115,9 +117,56 @@ public final class TaskRunner {
                 .toList();
     }
 
+    /**
+     * The same runner answering, as the service's result cache does, every text it has already answered in a run
+     * (the task, model and parameters are the run's) with that answer, marked {@code "answered_by": "cache"}
+     * (the others {@code "model"}); the engine computes each distinct text once.
+     */
+    public TaskRunner withResultCache() {
+        TaskRunner cached = new TaskRunner(engine, task, policy);
+        cached.resultCache = true;
+        return cached;
+    }
+
+    /** How many results were answered from the result cache ({@link #withResultCache}). */
+    public static long cacheHits(List<? extends JsonNode> results) {
+        return results.stream()
+                .filter(r -> "cache".equals(r.path("answered_by").asText()))
+                .count();
+    }
+
     /** Submits every input at once (the engine batches them); the futures complete in any order. */
     public List<CompletableFuture<ObjectNode>> submitAll(List<Input> inputs) {
-        return inputs.stream().map(this::submit).toList();
+        if (!resultCache) {
+            return inputs.stream().map(this::submit).toList();
+        }
+        Map<String, CompletableFuture<ObjectNode>> first = new java.util.HashMap<>();
+        List<CompletableFuture<ObjectNode>> out = new ArrayList<>();
+        for (Input input : inputs) {
+            CompletableFuture<ObjectNode> earlier = first.get(input.text());
+            if (earlier == null) {
+                CompletableFuture<ObjectNode> ran =
+                        submit(input).thenApply(o -> o.has("error") ? o : o.put("answered_by", "model"));
+                first.put(input.text(), ran);
+                out.add(ran);
+            } else {
+                out.add(earlier.thenApply(o -> o.has("error") ? error(input, o) : resent(input, o)));
+            }
+        }
+        return out;
+    }
+
+    /** The first answer of a text, for a later input of the same text. */
+    private static ObjectNode resent(Input input, ObjectNode answer) {
+        ObjectNode copy = answer.deepCopy();
+        copy.put("id", input.id());
+        return copy.put("answered_by", "cache");
+    }
+
+    /** A failed text fails every input of it alike (the same input fails the same way), under its own id. */
+    private static ObjectNode error(Input input, ObjectNode failed) {
+        ObjectNode copy = failed.deepCopy();
+        return copy.put("id", input.id());
     }
 
     /** Never fails: an engine refusal becomes {@code {"id", "error": {"code", "message"}}}. */
