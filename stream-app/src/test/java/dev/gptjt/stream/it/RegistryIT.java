@@ -106,6 +106,34 @@ class RegistryIT extends BrokerIT {
         }
     }
 
+    /**
+     * The registry's own BACKWARD check over every released snapshot (schemas/compat), registered in order under a
+     * subject of its own: each version is accepted after the ones before it, as a deployment that upgraded through
+     * each release would see (the schemas' SchemaEvolutionTest checks the same with Avro's checker).
+     */
+    @Test
+    void shouldAcceptEveryReleasedSchemaVersionInOrderUnderBackwardCompatibility() throws Exception {
+        Path compat = Path.of("..", "schemas", "compat");
+        try (ConfluentWire confluent = new ConfluentWire(registry.confluentUrl());
+                var names = java.nio.file.Files.list(compat)) {
+            for (Path dir : names.sorted().toList()) {
+                String subject = "compat-" + dir.getFileName() + "-value";
+                assertEquals(200, confluent.compatibility(subject, "BACKWARD").statusCode(), subject);
+                List<Path> versions;
+                try (var files = java.nio.file.Files.list(dir)) {
+                    versions = files.sorted(java.util.Comparator.comparingInt(f ->
+                                    Integer.parseInt(f.getFileName().toString().replace(".avsc", ""))))
+                            .toList();
+                }
+                for (Path version : versions) {
+                    Schema schema = new Schema.Parser().parse(version.toFile());
+                    var answer = confluent.register(subject, schema);
+                    assertEquals(200, answer.statusCode(), () -> version + ": " + answer.body());
+                }
+            }
+        }
+    }
+
     @Test
     void shouldRefuseToStartWithoutItsOutputSchemasWhenAutoRegisterIsOff() throws Exception {
         String name = "unregistered";
