@@ -16,6 +16,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.ConsumerGroupState;
 
 /**
  * The result cache measured through Kafka ({@code bench cache}): a stream of tweets with a share of exact repeats
@@ -315,11 +320,14 @@ public final class CacheBench {
         Map<String, String> settings = new HashMap<>(serviceSettings);
         settings.put(CACHE_ENABLED, Boolean.toString(cache));
         String results = DefaultTopics.results(TASK);
-        try (BenchCluster cluster = BenchCluster.start("gptjt-bench-cache-" + name, model, settings)) {
+        String applicationId = "gptjt-bench-cache-" + name;
+        try (BenchCluster cluster = BenchCluster.start(applicationId, model, settings)) {
             for (int i = 0; i < instances; i++) {
                 cluster.startInstance(Map.of(), Duration.ofMinutes(3));
             }
             PipelineBench.awaitService(cluster.bootstrap(), s.promptsTopic(), results);
+            // a rebalance during the stream would compute rows again: the stream starts on a settled group
+            awaitSettledGroup(cluster.bootstrap(), applicationId, instances, Duration.ofMinutes(2));
             try (TaskTraffic traffic = new TaskTraffic(cluster.bootstrap(), s.promptsTopic(), results, TASK)) {
                 List<RepeatsWorkload.Send> warm = new ArrayList<>();
                 for (int i = 0; i < warmUpTexts.size(); i++) {
@@ -359,6 +367,36 @@ public final class CacheBench {
                         o.answers());
             }
         }
+    }
+
+    /**
+     * Waits until the consumer group {@code applicationId} is stable with {@code instances} members, each assigned
+     * partitions (a second instance is ready before its cooperative rebalance's second round has moved any to it).
+     */
+    static void awaitSettledGroup(String bootstrap, String applicationId, int instances, Duration timeout)
+            throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "not described";
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            while (System.nanoTime() < deadline) {
+                ConsumerGroupDescription g = admin.describeConsumerGroups(List.of(applicationId))
+                        .all()
+                        .get(30, TimeUnit.SECONDS)
+                        .get(applicationId);
+                long assigned = g.members().stream()
+                        .filter(m -> !m.assignment().topicPartitions().isEmpty())
+                        .count();
+                if (g.state() == ConsumerGroupState.STABLE
+                        && g.members().size() == instances
+                        && assigned == instances) {
+                    return;
+                }
+                last = g.state() + ", " + g.members().size() + " members, " + assigned + " with partitions";
+                Thread.sleep(250); // a rebalance in progress: nothing to wait on but the group's description
+            }
+        }
+        throw new ToolException("the group " + applicationId + " did not settle with " + instances + " instances"
+                + " within " + timeout.toSeconds() + " s (" + last + ")");
     }
 
     /** The instances' engine rows and cache lookups, summed, from {@code /q/metrics}. */
