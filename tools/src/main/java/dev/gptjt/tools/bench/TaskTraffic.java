@@ -12,9 +12,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -133,8 +135,8 @@ public final class TaskTraffic implements AutoCloseable {
         sender.start();
         Map<String, Answer> answers = new LinkedHashMap<>();
         Map<String, Integer> counts = new HashMap<>();
-        Map<String, Boolean> wanted = new HashMap<>();
-        sends.forEach(s -> wanted.put(s.id(), true));
+        Set<String> wanted = new HashSet<>();
+        sends.forEach(s -> wanted.add(s.id()));
         long lastAnswer = System.nanoTime();
         try {
             while (answers.size() < sends.size()) {
@@ -147,7 +149,7 @@ public final class TaskTraffic implements AutoCloseable {
                 }
                 for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(100))) {
                     Classification c = wire.decode(rec.topic(), rec.value(), Classification.class);
-                    if (!wanted.containsKey(c.getId())) {
+                    if (!wanted.contains(c.getId())) {
                         continue; // another run's
                     }
                     long now = System.nanoTime();
