@@ -3,7 +3,7 @@ package dev.gptjt.cli.bench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code gptjt bench}: the engine, the Kafka path (lanes and scale-out too), a task, the GPU transfer arithmetic, and a model to run them on. */
+/** {@code gptjt bench}: the engine, the Kafka path (lanes, scale-out and the result cache too), a task, the GPU transfer arithmetic, and a model to run them on. */
 @Command(
         name = "bench",
         mixinStandardHelpOptions = true,
@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             PipelineBenchCommand.class,
             LanesBenchCommand.class,
             ScaleOutBenchCommand.class,
+            CacheBenchCommand.class,
             ChunkedBenchCommand.class,
             TaskBenchCommand.class,
             TransferBenchCommand.class,
@@ -27,6 +28,6 @@ public final class BenchCommand implements Runnable {
     public void run() {
         throw new CommandLine.ParameterException(
                 spec.commandLine(),
-                "bench needs a target: engine, pipeline, lanes, scale-out, task, transfer or model");
+                "bench needs a target: engine, pipeline, lanes, scale-out, cache, task, transfer or model");
     }
 }
