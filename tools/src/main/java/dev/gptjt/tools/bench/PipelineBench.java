@@ -28,15 +28,10 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The whole Kafka path: prompts sent at a fixed rate (or as fast as possible), completions read back;
@@ -145,24 +140,8 @@ public final class PipelineBench {
         Map<Integer, Integer> batchSizes = new TreeMap<>();
         long firstSend;
         long lastResult = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
-                        Map.of(
-                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                bootstrap,
-                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                                false),
-                        new ByteArrayDeserializer(),
-                        new ByteArrayDeserializer());
-                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
-                        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 1),
-                        new ByteArraySerializer(),
-                        new ByteArraySerializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(completionsTopic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(completionsTopic, p.partition()))
-                    .toList();
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            partitions.forEach(consumer::position);
+        try (KafkaConsumer<byte[], byte[]> consumer = BenchClients.readerFromEnd(bootstrap, completionsTopic);
+                KafkaProducer<byte[], byte[]> producer = BenchClients.producer(bootstrap)) {
             firstSend = System.nanoTime();
             firstSendWall = Instant.now().truncatedTo(ChronoUnit.MILLIS);
             Set<String> seen = new HashSet<>();
