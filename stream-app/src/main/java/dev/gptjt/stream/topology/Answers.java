@@ -68,18 +68,13 @@ final class Answers {
             return CompletableFuture.completedFuture(resent(pending, hit.get()));
         }
         SharedCall.Key call = new SharedCall.Key(key.get(), lane);
-        boolean[] joined = new boolean[1];
-        CompletableFuture<Dispatcher.Outcome> future = shared.join(
-                call,
-                this,
-                () -> dispatcher.submit(pending, lane),
-                starters -> resent(pending, starters.value()),
-                j -> joined[0] = j);
-        metrics.cacheLookup(joined[0] ? CacheOutcome.SHARED : CacheOutcome.MISS);
-        if (!joined[0]) {
+        SharedResults.Share<Dispatcher.Outcome> share = shared.join(
+                call, this, () -> dispatcher.submit(pending, lane), starters -> resent(pending, starters.value()));
+        metrics.cacheLookup(share.joined() ? CacheOutcome.SHARED : CacheOutcome.MISS);
+        if (!share.joined()) {
             started.put(ledgerKey, call);
         }
-        return future;
+        return share.future();
     }
 
     /** The prompt under {@code ledgerKey} was answered with {@code outcome}: an answer this task ran is kept. */

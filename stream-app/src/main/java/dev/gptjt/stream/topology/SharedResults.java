@@ -18,6 +18,14 @@ import org.apache.avro.specific.SpecificRecord;
  * are not seen here: they run there once and are kept in that partition's cache.
  */
 public final class SharedResults {
+    /**
+     * A request's place in a shared call.
+     *
+     * @param future its answer
+     * @param joined it joined another request's call (true) or started one (false)
+     */
+    record Share<T>(CompletableFuture<T> future, boolean joined) {}
+
     private final Set<ResultCache> caches = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<SharedCall.Key, SharedCall> running = new ConcurrentHashMap<>();
 
@@ -52,23 +60,16 @@ public final class SharedResults {
      * outcome ({@code adapt}ed for a joiner); cancelling it cancels the engine's work only when every request
      * sharing it is cancelled.
      *
-     * @param owner  who answers for the shared call (a task's processor): it calls {@link #settled} once the answer
-     *               is in its cache, or {@link #release} when it moves away
-     * @param joined told true when this request joined another's call instead of starting one
+     * @param owner who answers for the shared call (a task's processor): it calls {@link #settled} once the answer
+     *              is in its cache, or {@link #release} when it moves away
      */
-    <T> CompletableFuture<T> join(
-            SharedCall.Key call,
-            Object owner,
-            Supplier<CompletableFuture<T>> start,
-            Function<T, T> adapt,
-            java.util.function.Consumer<Boolean> joined) {
+    <T> Share<T> join(SharedCall.Key call, Object owner, Supplier<CompletableFuture<T>> start, Function<T, T> adapt) {
         while (true) {
             SharedCall existing = running.get(call);
             if (existing != null) {
                 Optional<CompletableFuture<T>> share = existing.join(adapt);
                 if (share.isPresent()) {
-                    joined.accept(true);
-                    return share.get();
+                    return new Share<>(share.get(), true);
                 }
                 running.remove(call, existing); // every sharer cancelled it: start afresh
                 continue;
@@ -90,8 +91,7 @@ public final class SharedResults {
                     running.remove(call, created);
                 }
             });
-            joined.accept(false);
-            return created.start(source);
+            return new Share<>(created.start(source), false);
         }
     }
 

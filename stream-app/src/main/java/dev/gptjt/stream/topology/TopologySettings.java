@@ -109,114 +109,96 @@ public record TopologySettings(
     }
 
     public TopologySettings withTasks(Map<String, TaskDefinition> tasks) {
-        return new TopologySettings(
-                promptsTopic,
-                completionsTopic,
-                failuresTopic,
-                allowedReplyTopics,
-                flushInterval,
-                persistentStore,
-                reconcileInterval,
-                tasks,
-                maxBlock,
-                bulkPromptsTopic,
-                taskLanes,
-                policies,
-                auditTopic,
-                cache);
+        Copy c = new Copy(this);
+        c.tasks = tasks;
+        return c.build();
     }
 
     public TopologySettings withAllowedReplyTopics(Set<String> topics) {
-        return new TopologySettings(
-                promptsTopic,
-                completionsTopic,
-                failuresTopic,
-                topics,
-                flushInterval,
-                persistentStore,
-                reconcileInterval,
-                tasks,
-                maxBlock,
-                bulkPromptsTopic,
-                taskLanes,
-                policies,
-                auditTopic,
-                cache);
+        Copy c = new Copy(this);
+        c.allowedReplyTopics = topics;
+        return c.build();
     }
 
     /** The same settings with {@code lanes} for the tasks' prompts that ask for no lane. */
     public TopologySettings withTaskLanes(Map<String, Lane> lanes) {
-        return new TopologySettings(
-                promptsTopic,
-                completionsTopic,
-                failuresTopic,
-                allowedReplyTopics,
-                flushInterval,
-                persistentStore,
-                reconcileInterval,
-                tasks,
-                maxBlock,
-                bulkPromptsTopic,
-                lanes,
-                policies,
-                auditTopic,
-                cache);
+        Copy c = new Copy(this);
+        c.taskLanes = lanes;
+        return c.build();
     }
 
     /** The same settings waiting at most {@code maxBlock} for room in a full realtime lane. */
     public TopologySettings withMaxBlock(Duration maxBlock) {
-        return new TopologySettings(
-                promptsTopic,
-                completionsTopic,
-                failuresTopic,
-                allowedReplyTopics,
-                flushInterval,
-                persistentStore,
-                reconcileInterval,
-                tasks,
-                maxBlock,
-                bulkPromptsTopic,
-                taskLanes,
-                policies,
-                auditTopic,
-                cache);
+        Copy c = new Copy(this);
+        c.maxBlock = maxBlock;
+        return c.build();
     }
 
     /** The same settings deciding the tasks' classifications by {@code policies}, auditing to {@code auditTopic}. */
     public TopologySettings withPolicies(Map<String, DecisionPolicy> policies, String auditTopic) {
-        return new TopologySettings(
-                promptsTopic,
-                completionsTopic,
-                failuresTopic,
-                allowedReplyTopics,
-                flushInterval,
-                persistentStore,
-                reconcileInterval,
-                tasks,
-                maxBlock,
-                bulkPromptsTopic,
-                taskLanes,
-                policies,
-                auditTopic,
-                cache);
+        Copy c = new Copy(this);
+        c.policies = policies;
+        c.auditTopic = auditTopic;
+        return c.build();
     }
 
     /** The same settings with {@code cache} as the result cache. */
     public TopologySettings withCache(CacheSettings cache) {
-        return new TopologySettings(
-                promptsTopic,
-                completionsTopic,
-                failuresTopic,
-                allowedReplyTopics,
-                flushInterval,
-                persistentStore,
-                reconcileInterval,
-                tasks,
-                maxBlock,
-                bulkPromptsTopic,
-                taskLanes,
-                policies,
-                auditTopic,
-                cache);
+        Copy c = new Copy(this);
+        c.cache = cache;
+        return c.build();
+    }
+
+    /** These settings' components, for a {@code with…} method to change some and build the rest as they were. */
+    private static final class Copy {
+        private final String promptsTopic;
+        private final String completionsTopic;
+        private final String failuresTopic;
+        private Set<String> allowedReplyTopics;
+        private final Duration flushInterval;
+        private final boolean persistentStore;
+        private final Duration reconcileInterval;
+        private Map<String, TaskDefinition> tasks;
+        private Duration maxBlock;
+        private final String bulkPromptsTopic;
+        private Map<String, Lane> taskLanes;
+        private Map<String, DecisionPolicy> policies;
+        private String auditTopic;
+        private CacheSettings cache;
+
+        Copy(TopologySettings s) {
+            promptsTopic = s.promptsTopic;
+            completionsTopic = s.completionsTopic;
+            failuresTopic = s.failuresTopic;
+            allowedReplyTopics = s.allowedReplyTopics;
+            flushInterval = s.flushInterval;
+            persistentStore = s.persistentStore;
+            reconcileInterval = s.reconcileInterval;
+            tasks = s.tasks;
+            maxBlock = s.maxBlock;
+            bulkPromptsTopic = s.bulkPromptsTopic;
+            taskLanes = s.taskLanes;
+            policies = s.policies;
+            auditTopic = s.auditTopic;
+            cache = s.cache;
+        }
+
+        TopologySettings build() {
+            return new TopologySettings(
+                    promptsTopic,
+                    completionsTopic,
+                    failuresTopic,
+                    allowedReplyTopics,
+                    flushInterval,
+                    persistentStore,
+                    reconcileInterval,
+                    tasks,
+                    maxBlock,
+                    bulkPromptsTopic,
+                    taskLanes,
+                    policies,
+                    auditTopic,
+                    cache);
+        }
     }
 }

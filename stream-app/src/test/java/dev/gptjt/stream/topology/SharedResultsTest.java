@@ -21,7 +21,7 @@ class SharedResultsTest {
     private final Object owner = new Object();
 
     private CompletableFuture<String> join(List<Boolean> joined) {
-        return shared.join(
+        SharedResults.Share<String> share = shared.join(
                 key,
                 owner,
                 () -> {
@@ -29,8 +29,9 @@ class SharedResultsTest {
                     started.add(call);
                     return call;
                 },
-                answer -> answer + " (shared)",
-                joined::add);
+                answer -> answer + " (shared)");
+        joined.add(share.joined());
+        return share.future();
     }
 
     @Test
