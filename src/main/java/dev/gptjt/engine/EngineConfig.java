@@ -41,6 +41,10 @@ import java.util.Objects;
  *                         ({@code maxQueue} caps the {@link Lane#REALTIME} lane alone)
  * @param bulkAging        a bulk request waiting this long is scheduled beside realtime ones by its age, so that bulk
  *                         never starves
+ * @param maxCorrections   a constrained greedy row decoded in-graph ({@link DecodingBackend}) whose model's pick was
+ *                         refused by the shape this many times and needs another correction is handed to the Java
+ *                         loop, which decodes it again from its prompt: past that many corrections each costing two
+ *                         passes over its context, the row costs more than its steps on the loop would
  */
 public record EngineConfig(
         Path modelDir,
@@ -62,7 +66,8 @@ public record EngineConfig(
         boolean jumpForward,
         int maxStepTokens,
         int bulkMaxQueue,
-        Duration bulkAging) {
+        Duration bulkAging,
+        int maxCorrections) {
 
     public static final int DEFAULT_MAX_BATCH_SIZE = 16;
     public static final Duration DEFAULT_MAX_WAIT = Duration.ofMillis(10);
@@ -88,6 +93,7 @@ public record EngineConfig(
     public static final int DEFAULT_BULK_MAX_QUEUE = 8192;
     public static final String DEFAULT_BULK_AGING_TEXT = "30s";
     public static final Duration DEFAULT_BULK_AGING = Duration.ofSeconds(30);
+    public static final int DEFAULT_MAX_CORRECTIONS = 8;
 
     public EngineConfig {
         Objects.requireNonNull(modelDir, "modelDir");
@@ -110,7 +116,8 @@ public record EngineConfig(
                 maxContext,
                 maxStepTokens,
                 bulkMaxQueue,
-                bulkAging);
+                bulkAging,
+                maxCorrections);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(
                     String.join("; ", problems.stream().map(Problem::toString).toList()));
@@ -131,7 +138,8 @@ public record EngineConfig(
         MAX_CONTEXT("max-context"),
         MAX_STEP_TOKENS("max-step-tokens"),
         BULK_MAX_QUEUE("bulk-max-queue"),
-        BULK_AGING("bulk-aging");
+        BULK_AGING("bulk-aging"),
+        MAX_CORRECTIONS("max-corrections");
 
         private final String key;
 
@@ -175,7 +183,8 @@ public record EngineConfig(
             int maxContext,
             int maxStepTokens,
             int bulkMaxQueue,
-            Duration bulkAging) {
+            Duration bulkAging,
+            int maxCorrections) {
         List<Problem> problems = new ArrayList<>();
         check(problems, deviceId >= 0, Setting.DEVICE_ID, "must be >= 0");
         check(problems, intraOpThreads >= 0, Setting.INTRA_OP_THREADS, "must be >= 0");
@@ -207,6 +216,7 @@ public record EngineConfig(
                 bulkAging == null || (!bulkAging.isNegative() && !bulkAging.isZero()),
                 Setting.BULK_AGING,
                 "must be positive");
+        check(problems, maxCorrections >= 0, Setting.MAX_CORRECTIONS, "must be >= 0");
         return problems;
     }
 
@@ -294,6 +304,11 @@ public record EngineConfig(
         return toBuilder().jumpForward(on).build();
     }
 
+    /** Constrained in-graph rows are handed to the Java loop after {@code corrections} corrections. */
+    public EngineConfig withMaxCorrections(int corrections) {
+        return toBuilder().maxCorrections(corrections).build();
+    }
+
     /**
      * An engine configuration setting by setting, each by name: the one place the defaults are set and the only
      * caller of the record's constructor. {@link #problems()} lists what {@link #build()} would refuse.
@@ -319,6 +334,7 @@ public record EngineConfig(
         private int maxStepTokens = DEFAULT_MAX_STEP_TOKENS;
         private int bulkMaxQueue = DEFAULT_BULK_MAX_QUEUE;
         private Duration bulkAging = DEFAULT_BULK_AGING;
+        private int maxCorrections = DEFAULT_MAX_CORRECTIONS;
 
         private Builder(Path modelDir) {
             this.modelDir = modelDir;
@@ -345,6 +361,7 @@ public record EngineConfig(
             maxStepTokens = c.maxStepTokens;
             bulkMaxQueue = c.bulkMaxQueue;
             bulkAging = c.bulkAging;
+            maxCorrections = c.maxCorrections;
         }
 
         public Builder provider(ExecutionProvider provider) {
@@ -446,6 +463,11 @@ public record EngineConfig(
             return this;
         }
 
+        public Builder maxCorrections(int corrections) {
+            this.maxCorrections = corrections;
+            return this;
+        }
+
         /** Every limit these settings break, each naming its {@link Setting}; empty when {@link #build} succeeds. */
         public List<Problem> problems() {
             return EngineConfig.problems(
@@ -461,7 +483,8 @@ public record EngineConfig(
                     maxContext,
                     maxStepTokens,
                     bulkMaxQueue,
-                    bulkAging);
+                    bulkAging,
+                    maxCorrections);
         }
 
         /** @throws IllegalArgumentException listing every broken limit (see {@link #problems()}) */
@@ -486,7 +509,8 @@ public record EngineConfig(
                     jumpForward,
                     maxStepTokens,
                     bulkMaxQueue,
-                    bulkAging);
+                    bulkAging,
+                    maxCorrections);
         }
     }
 }

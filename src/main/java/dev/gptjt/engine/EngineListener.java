@@ -22,4 +22,11 @@ public interface EngineListener {
      * (its row freed at that step) rather than queued.
      */
     default void onStopped(Lane lane, StopCause cause, boolean running) {}
+
+    /**
+     * A constrained row of {@code lane} decoded in-graph needed more corrections than
+     * {@link EngineConfig#maxCorrections()} allows: it was queued again for the Java loop, which decodes it from its
+     * prompt (its result then comes from there).
+     */
+    default void onHandedBack(Lane lane) {}
 }

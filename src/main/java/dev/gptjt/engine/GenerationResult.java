@@ -16,6 +16,8 @@ package dev.gptjt.engine;
  *                     run through the model (0: the whole prompt ran)
  * @param forcedTokens of {@code outputIds}, those the output's shape forced and the engine wrote without a
  *                     decoder step of their own (jump-forward; 0 for a free output)
+ * @param corrections  for a constrained row decoded in-graph, the times the model's pick was refused by the shape
+ *                     and the engine picked from that position's logits instead (0 otherwise)
  */
 public record GenerationResult(
         String id,
@@ -28,7 +30,8 @@ public record GenerationResult(
         int batchSize,
         String backend,
         int prefixTokens,
-        int forcedTokens)
+        int forcedTokens,
+        int corrections)
         implements EngineResult {
 
     @Override
@@ -49,6 +52,7 @@ public record GenerationResult(
                 batchSize,
                 backend,
                 prefixTokens,
-                forcedTokens);
+                forcedTokens,
+                corrections);
     }
 }

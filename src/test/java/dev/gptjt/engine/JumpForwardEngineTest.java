@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.engine.testing.Await;
+import dev.gptjt.engine.testing.LiteralThenLetters;
 import dev.gptjt.engine.testing.StepGate;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,36 +82,6 @@ class JumpForwardEngineTest {
                 assertEquals(alone.get(i).forcedTokens(), r.forcedTokens(), r.text());
             }
             free.join();
-        }
-    }
-
-    /** A literal, then {@code letters} lowercase letters, then nothing: the literal's bytes are forced. */
-    private record LiteralThenLetters(byte[] literal, int letters) implements ByteAutomaton {
-        LiteralThenLetters(String literal, int letters) {
-            this(literal.getBytes(StandardCharsets.UTF_8), letters);
-        }
-
-        @Override
-        public int start() {
-            return 0;
-        }
-
-        @Override
-        public int next(int state, int b) {
-            if (state < literal.length) {
-                return (literal[state] & 0xff) == b ? state + 1 : DEAD;
-            }
-            return state < literal.length + letters && b >= 'a' && b <= 'z' ? state + 1 : DEAD;
-        }
-
-        @Override
-        public boolean accepting(int state) {
-            return state == literal.length + letters;
-        }
-
-        @Override
-        public int bytesToAccept(int state) {
-            return literal.length + letters - state;
         }
     }
 }

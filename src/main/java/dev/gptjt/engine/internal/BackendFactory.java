@@ -9,6 +9,7 @@ import dev.gptjt.engine.internal.ort.InGraphClassifyBackend;
 import dev.gptjt.engine.internal.ort.InGraphGreedyBackend;
 import dev.gptjt.engine.internal.ort.OrtTokenLoopBackend;
 import dev.gptjt.engine.internal.ort.SharedBackends;
+import dev.gptjt.engine.internal.sampling.ShapeTables;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.util.ArrayList;
@@ -30,16 +31,19 @@ public final class BackendFactory {
      */
     public static Backends open(ModelDirectory model, EngineConfig config, Gpt2Tokenizer tokenizer) {
         InGraph inGraph = inGraph(model, config);
+        // one set for every backend: the Java loop and the in-graph rows mask from the same tables
+        ShapeTables shapes = new ShapeTables(
+                tokenizer, model.config().vocabSize(), model.config().eosTokenId(), config.jumpForward());
         if (!inGraph.greedy() && !inGraph.classify()) {
             return Backends.of(
-                    new OrtTokenLoopBackend(DecoderSession.open(model, config), tokenizer, jumpForward(model, config)));
+                    new OrtTokenLoopBackend(DecoderSession.open(model, config), shapes, jumpForward(model, config)));
         }
         // one session for every path: the weights are held once (SharedWeightsGraph)
-        SharedBackends shared = SharedBackends.open(model, config, tokenizer, inGraph.greedy(), inGraph.classify());
+        SharedBackends shared = SharedBackends.open(model, config, shapes, inGraph.greedy(), inGraph.classify());
         List<Backends.Route> routes = new ArrayList<>();
         shared.greedy().ifPresent(g -> routes.add(new Backends.Route(g, InGraphGreedyBackend::accepts)));
         shared.classify().ifPresent(c -> routes.add(new Backends.Route(c, InGraphClassifyBackend::accepts)));
-        return new Backends(routes, new OrtTokenLoopBackend(shared.decoder(), tokenizer, jumpForward(model, config)));
+        return new Backends(routes, new OrtTokenLoopBackend(shared.decoder(), shapes, jumpForward(model, config)));
     }
 
     /** The Java loop's jump-forward setting: on or off, and the most cache columns its rows' gaps may take. */

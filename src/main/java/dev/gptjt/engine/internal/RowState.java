@@ -48,6 +48,11 @@ public final class RowState {
         return count;
     }
 
+    /** The tokens generated so far (EOS not among them). */
+    public int[] tokens() {
+        return Arrays.copyOf(tokens, count);
+    }
+
     public PreparedRequest.Generation request() {
         return request;
     }
@@ -118,6 +123,11 @@ public final class RowState {
 
     /** The result of a finished row. */
     public GenerationResult result(long inferenceNanos, int batchSize, String backend) {
+        return result(inferenceNanos, batchSize, backend, 0);
+    }
+
+    /** The result of a finished row decoded in-graph under its shape, after {@code corrections}. */
+    public GenerationResult result(long inferenceNanos, int batchSize, String backend, int corrections) {
         int[] ids = Arrays.copyOf(tokens, count);
         String text = stoppedText != null ? stoppedText : tokenizer.decode(ids);
         return new GenerationResult(
@@ -131,6 +141,7 @@ public final class RowState {
                 batchSize,
                 backend,
                 request.prefixLength(),
-                forced);
+                forced,
+                corrections);
     }
 }

@@ -196,7 +196,7 @@ class PatternShapeTest {
                 List.of());
     }
 
-    private static List<String> inputs(Path jsonl) throws Exception {
+    static List<String> inputs(Path jsonl) throws Exception {
         List<String> out = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
         for (String line : Files.readAllLines(jsonl)) {

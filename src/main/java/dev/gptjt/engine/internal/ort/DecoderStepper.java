@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.ErrorCode;
+import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.graph.DecoderGraph;
 import dev.gptjt.engine.graph.LogitsSelection;
 import dev.gptjt.engine.internal.Closing;
@@ -265,6 +266,58 @@ final class DecoderStepper {
             if (past != null) {
                 past.close(); // consumed by the run; its outputs are buffers of their own
             }
+        }
+    }
+
+    /**
+     * The logits after each of {@code contexts}, read whole in one pass with no past (left-padded, as a prompt pass
+     * runs them), and nothing else: the {@code present.*} outputs are not fetched, so on a GPU only the inputs' ids
+     * and one logits row per context cross PCIe.
+     *
+     * @param into one array per context, each of the vocabulary's size, written
+     * @throws OrtException when ONNX Runtime fails or the run is terminated
+     */
+    void lastLogits(List<int[]> contexts, float[][] into, OrtSession.RunOptions options) throws OrtException {
+        List<PreparedRequest.Generation> rows = new ArrayList<>(contexts.size());
+        for (int[] context : contexts) {
+            rows.add(new PreparedRequest.Generation(
+                    "correction", context, GenerationParams.DEFAULTS, 0, Long.MAX_VALUE, null));
+        }
+        Prompts p = Prompts.of(rows, config.eosTokenId());
+        int b = rows.size();
+        int len = p.length();
+        Map<String, OnnxTensorLike> inputs = new HashMap<>();
+        List<OnnxTensor> owned = new ArrayList<>();
+        try {
+            owned.add(put(inputs, DecoderGraph.INPUT_IDS, longTensor(p.ids(), b, len)));
+            owned.add(put(inputs, DecoderGraph.ATTENTION_MASK, longTensor(p.mask(), b, len)));
+            owned.add(put(inputs, DecoderGraph.POSITION_IDS, longTensor(p.positions(), b, len)));
+            for (int layer = 0; layer < config.nLayer(); layer++) {
+                owned.add(put(inputs, decoder.pastKey(layer), emptyCache(b)));
+                owned.add(put(inputs, decoder.pastValue(layer), emptyCache(b)));
+            }
+            int width = len;
+            if (decoder.selectsLogits()) {
+                LongBuffer at = ByteBuffer.allocateDirect(Long.BYTES)
+                        .order(ByteOrder.nativeOrder())
+                        .asLongBuffer()
+                        .put(0, len - 1);
+                owned.add(put(
+                        inputs,
+                        LogitsSelection.POSITIONS_INPUT,
+                        OnnxTensor.createTensor(decoder.env(), at, new long[] {1})));
+                width = 1;
+            }
+            long start = System.nanoTime();
+            try (OrtSession.Result result = decoder.graph().runFor(inputs, DecoderGraph.LOGITS, options)) {
+                ortNanos.add(System.nanoTime() - start);
+                FloatBuffer logits = ((OnnxTensor) result.get(0)).getFloatBuffer();
+                for (int r = 0; r < b; r++) {
+                    logits.get(((r * width) + width - 1) * config.vocabSize(), into[r]);
+                }
+            }
+        } finally {
+            owned.forEach(OnnxTensor::close);
         }
     }
 

@@ -180,6 +180,17 @@ final class GraphPath implements AutoCloseable {
     }
 
     /**
+     * Runs the path fetching only its output {@code output} (by the path's own name): the result holds that one, and
+     * no other output is copied off the device.
+     *
+     * @throws OrtException when ONNX Runtime fails or the run is terminated
+     */
+    OrtSession.Result runFor(Map<String, ? extends OnnxTensorLike> feeds, String output, OrtSession.RunOptions options)
+            throws OrtException {
+        return owner.session().run(feedsOf(feeds), Set.of(prefix + output), options);
+    }
+
+    /**
      * Runs the path with ORT writing the {@code pinned} outputs (by the path's own names) into the given
      * tensors; the result holds no other outputs.
      *

@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.gptjt.engine.EngineConfig;
 import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.ErrorCode;
@@ -11,9 +12,13 @@ import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.graph.DecoderGraph;
 import dev.gptjt.engine.graph.GreedySearchConverter;
 import dev.gptjt.engine.graph.GreedySearchGraph;
+import dev.gptjt.engine.internal.CheckedRow;
 import dev.gptjt.engine.internal.GenerationBackend;
 import dev.gptjt.engine.internal.PreparedRequest;
 import dev.gptjt.engine.internal.RowState;
+import dev.gptjt.engine.internal.StepOutput;
+import dev.gptjt.engine.internal.StepWork;
+import dev.gptjt.engine.internal.sampling.ShapeTables;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.nio.IntBuffer;
@@ -31,6 +36,14 @@ import java.util.TreeSet;
  * {@code ignore_eos} and label scoring stay with {@link OrtTokenLoopBackend}. Stop sequences and
  * each request's own {@code max_new_tokens} are applied to the returned ids afterwards, so a batch
  * may run past a row's stop (the operator stops only when every row has met EOS or the length).
+ *
+ * <p>Constrained rows (an output shape) are guessed and checked ({@link CheckedRow}): the operator runs them free,
+ * the host takes each row's tokens while the shape allows them, and where it refuses one the decoder's logits at
+ * that position alone (no cache fetched) give the best allowed token; the row's next run starts after it. Rows
+ * correct independently; the batch's later runs hold only the rows still going. The answers are the Java loop's
+ * token for token; the host↔device traffic is each run's ids and one logits row per correction instead of the KV
+ * cache at every token. A row that needs more than {@link EngineConfig#maxCorrections()} corrections costs more than
+ * the loop would, and {@link #step} hands it back to be decoded there.
  */
 public final class InGraphGreedyBackend implements GenerationBackend {
     public static final String NAME = "ort-greedy-search";
@@ -40,16 +53,30 @@ public final class InGraphGreedyBackend implements GenerationBackend {
     private final Gpt2Tokenizer tokenizer;
     private final int padTokenId;
     private final int eosTokenId;
+    private final Corrections corrections;
     private final RunControl control = new RunControl();
     private volatile long ortNanos;
 
-    private InGraphGreedyBackend(GraphPath graph, Gpt2Tokenizer tokenizer, int padTokenId, int eosTokenId) {
+    /**
+     * Where constrained rows take their corrections: the decoder (the session's own, its logits at one position),
+     * the shapes' tables shared with the Java loop, and the most corrections a row takes before it is handed back.
+     */
+    public record Corrections(DecoderSession decoder, ShapeTables shapes, int maxCorrections) {}
+
+    private InGraphGreedyBackend(
+            GraphPath graph, Gpt2Tokenizer tokenizer, int padTokenId, int eosTokenId, Corrections corrections) {
         this.graph = graph;
         this.env = graph.env();
         this.tokenizer = tokenizer;
         this.padTokenId = padTokenId;
         this.eosTokenId = eosTokenId;
+        this.corrections = corrections;
+        this.stepper = new DecoderStepper(corrections.decoder(), new KvCacheMerge.BufferPool());
+        this.logits = new float[0][];
     }
+
+    private final DecoderStepper stepper; // the correction passes: scheduler thread only
+    private float[][] logits; // one row per correcting row, reused: scheduler thread only
 
     /**
      * The directory's {@value ModelDirectory#GREEDY_SEARCH_FILE}.
@@ -73,7 +100,8 @@ public final class InGraphGreedyBackend implements GenerationBackend {
      * @throws EngineException {@link ErrorCode#MODEL_INVALID} when the graph is not a converted model or
      *     disagrees with {@code config.json}
      */
-    static InGraphGreedyBackend over(ModelDirectory model, GraphPath graph, Gpt2Tokenizer tokenizer) {
+    static InGraphGreedyBackend over(
+            ModelDirectory model, GraphPath graph, Gpt2Tokenizer tokenizer, Corrections corrections) {
         Path file = file(model);
         return graph.closingOnFailure(file.toString(), g -> {
             Map<String, String> meta = graph.metadata();
@@ -91,16 +119,19 @@ public final class InGraphGreedyBackend implements GenerationBackend {
                         file + ": converted with eos_token_id " + eos + " but " + ModelDirectory.CONFIG_FILE + " says "
                                 + model.config().eosTokenId() + "; convert again");
             }
-            return new InGraphGreedyBackend(graph, tokenizer, Integer.parseInt(pad), Integer.parseInt(eos));
+            return new InGraphGreedyBackend(
+                    graph, tokenizer, Integer.parseInt(pad), Integer.parseInt(eos), corrections);
         });
     }
 
-    /** True when this backend can run the request: a greedy generation that ends at EOS. */
+    /**
+     * True when this backend can run the request: a greedy generation that ends at EOS, free or under an output
+     * shape.
+     */
     public static boolean accepts(PreparedRequest request) {
         return request instanceof PreparedRequest.Generation g
                 && g.params().greedy()
-                && !g.params().ignoreEos()
-                && g.constraint() == null; // GreedySearch takes no per-step mask
+                && !g.params().ignoreEos();
     }
 
     @Override
@@ -109,11 +140,50 @@ public final class InGraphGreedyBackend implements GenerationBackend {
     }
 
     /**
+     * Runs every row to its end, however many corrections its shape takes.
+     *
      * @throws EngineException {@link ErrorCode#INVALID_PARAMETER} when a request is not {@link #accepts accepted};
      *     {@link ErrorCode#CLOSED} when terminated; {@link ErrorCode#INFERENCE_FAILED} when ORT fails
      */
     @Override
     public List<EngineResult> run(List<PreparedRequest> requests) {
+        Decoded decoded = decode(requests, Integer.MAX_VALUE);
+        return decoded.results();
+    }
+
+    /**
+     * Runs the started requests as {@link #run} does, but hands back each constrained row that needs more than
+     * {@link EngineConfig#maxCorrections()} corrections (the Java loop then decodes it from its prompt).
+     *
+     * @throws EngineException as {@link #run}
+     */
+    @Override
+    public StepOutput step(StepWork work) {
+        List<PreparedRequest> batch =
+                work.start().stream().map(StepWork.Start::request).toList();
+        if (batch.isEmpty()) {
+            return StepOutput.NOTHING;
+        }
+        Decoded decoded = decode(batch, corrections.maxCorrections());
+        List<StepOutput.Done> done = new ArrayList<>(batch.size());
+        int promptTokens = 0;
+        for (int i = 0; i < batch.size(); i++) {
+            if (decoded.results().get(i) != null) {
+                done.add(new StepOutput.Done(batch.get(i), decoded.results().get(i)));
+            }
+            promptTokens += batch.get(i).promptIds().length;
+        }
+        return new StepOutput(done, List.of(), batch.size(), promptTokens, 0, decoded.handedBack());
+    }
+
+    /** The batch's results in its order (null for a request handed back), and the requests handed back. */
+    private record Decoded(List<EngineResult> results, List<PreparedRequest> handedBack) {}
+
+    /**
+     * Runs the batch: one operator call for every row, then, while constrained rows go on, a correction pass for
+     * those whose pick was refused and another call for those still going.
+     */
+    private Decoded decode(List<PreparedRequest> requests, int maxCorrections) {
         long start = System.nanoTime();
         for (PreparedRequest r : requests) {
             if (!accepts(r)) {
@@ -123,54 +193,68 @@ public final class InGraphGreedyBackend implements GenerationBackend {
         }
         List<PreparedRequest.Generation> batch = PreparedRequest.generations(requests);
         int b = batch.size();
-        int promptLen = 0;
-        int maxNew = 0;
-        for (PreparedRequest.Generation r : batch) {
-            promptLen = Math.max(promptLen, r.promptIds().length);
-            maxNew = Math.max(maxNew, r.params().maxNewTokens());
-        }
-        int[] ids = new int[b * promptLen];
-        int[] mask = new int[b * promptLen];
-        Arrays.fill(ids, padTokenId);
+        RowState[] free = new RowState[b];
+        CheckedRow[] checked = new CheckedRow[b];
+        boolean[] handedBack = new boolean[b];
+        List<Integer> going = new ArrayList<>(b);
         for (int r = 0; r < b; r++) {
-            int[] prompt = batch.get(r).promptIds();
-            int offset = r * promptLen + promptLen - prompt.length; // left padding
-            System.arraycopy(prompt, 0, ids, offset, prompt.length);
-            Arrays.fill(mask, offset, offset + prompt.length, 1);
+            PreparedRequest.Generation g = batch.get(r).withoutPrefix(); // the graph reads the whole prompt
+            if (g.constraint() == null) {
+                free[r] = new RowState(g, tokenizer, eosTokenId);
+            } else {
+                checked[r] = new CheckedRow(g, corrections.shapes());
+            }
+            going.add(r);
         }
-        RowState[] rows = new RowState[b];
         OrtSession.RunOptions run = null;
         try {
             run = control.begin();
-            try (OnnxTensor idsTensor = OnnxTensor.createTensor(env, IntBuffer.wrap(ids), new long[] {b, promptLen});
-                    OnnxTensor maskTensor =
-                            OnnxTensor.createTensor(env, IntBuffer.wrap(mask), new long[] {b, promptLen});
-                    OnnxTensor maxLength = OnnxTensor.createTensor(
-                            env, IntBuffer.wrap(new int[] {promptLen + maxNew}), new long[] {1})) {
-                long ortStart = System.nanoTime();
-                try (OrtSession.Result result = graph.run(
-                        Map.of(
-                                GreedySearchGraph.INPUT_IDS,
-                                idsTensor,
-                                DecoderGraph.ATTENTION_MASK,
-                                maskTensor,
-                                GreedySearchGraph.MAX_LENGTH,
-                                maxLength),
-                        run)) {
-                    ortNanos += System.nanoTime() - ortStart;
-                    OnnxTensor sequences = (OnnxTensor) result.get(0);
-                    int width = (int) sequences.getInfo().getShape()[1];
-                    IntBuffer out = sequences.getIntBuffer();
-                    for (int r = 0; r < b; r++) {
-                        rows[r] = new RowState(
-                                batch.get(r).withoutPrefix(),
-                                tokenizer,
-                                eosTokenId); // the graph reads the whole prompt
-                        for (int c = promptLen; c < width && !rows[r].finished(); c++) {
-                            rows[r].accept(out.get(r * width + c));
+            while (!going.isEmpty()) {
+                List<int[]> contexts = new ArrayList<>(going.size());
+                int maxNew = 1;
+                for (int r : going) {
+                    contexts.add(free[r] != null ? free[r].request().promptIds() : checked[r].context());
+                    maxNew = Math.max(
+                            maxNew,
+                            free[r] != null ? free[r].request().params().maxNewTokens() : checked[r].tokensLeft());
+                }
+                int[][] runs = generate(contexts, maxNew, run);
+                List<Integer> next = new ArrayList<>();
+                List<Integer> correcting = new ArrayList<>();
+                for (int k = 0; k < going.size(); k++) {
+                    int r = going.get(k);
+                    if (free[r] != null) {
+                        for (int i = 0; i < runs[k].length && !free[r].finished(); i++) {
+                            free[r].accept(runs[k][i]);
+                        }
+                        continue;
+                    }
+                    switch (checked[r].check(runs[k], 0, runs[k].length)) {
+                        case DONE -> {}
+                        case RESUME -> next.add(r);
+                        case CORRECT -> {
+                            if (checked[r].corrections() >= maxCorrections) {
+                                handedBack[r] = true;
+                            } else {
+                                correcting.add(r);
+                            }
                         }
                     }
                 }
+                if (!correcting.isEmpty()) {
+                    float[][] rows = logitsFor(correcting.size());
+                    List<int[]> at = new ArrayList<>(correcting.size());
+                    correcting.forEach(r -> at.add(checked[r].context()));
+                    stepper.lastLogits(at, rows, run);
+                    for (int k = 0; k < correcting.size(); k++) {
+                        int r = correcting.get(k);
+                        if (checked[r].correct(rows[k]) == CheckedRow.Next.RESUME) {
+                            next.add(r);
+                        }
+                    }
+                }
+                next.sort(null); // the batch's order, for the next call's rows
+                going = next;
             }
         } catch (OrtException e) {
             throw control.failure(e);
@@ -179,10 +263,77 @@ public final class InGraphGreedyBackend implements GenerationBackend {
         }
         long elapsed = System.nanoTime() - start;
         List<EngineResult> results = new ArrayList<>(b);
-        for (RowState row : rows) {
-            results.add(row.result(elapsed, b, NAME));
+        List<PreparedRequest> back = new ArrayList<>();
+        for (int r = 0; r < b; r++) {
+            if (handedBack[r]) {
+                results.add(null);
+                back.add(batch.get(r));
+            } else if (free[r] != null) {
+                results.add(free[r].result(elapsed, b, NAME));
+            } else {
+                results.add(checked[r].state().result(elapsed, b, NAME, checked[r].corrections()));
+            }
         }
-        return results;
+        return new Decoded(results, back);
+    }
+
+    /** {@code n} reusable logits rows of the vocabulary's size. */
+    private float[][] logitsFor(int n) {
+        if (logits.length < n) {
+            int vocab = corrections.decoder().config().vocabSize();
+            float[][] grown = new float[Math.max(n, logits.length * 2)][];
+            for (int i = 0; i < grown.length; i++) {
+                grown[i] = i < logits.length ? logits[i] : new float[vocab];
+            }
+            logits = grown;
+        }
+        return logits;
+    }
+
+    /**
+     * One operator call over {@code contexts}, left-padded: the tokens it generated after each, at most
+     * {@code maxNew} (ending at EOS, or earlier when every row met it).
+     */
+    private int[][] generate(List<int[]> contexts, int maxNew, OrtSession.RunOptions run) throws OrtException {
+        int b = contexts.size();
+        int promptLen = 0;
+        for (int[] context : contexts) {
+            promptLen = Math.max(promptLen, context.length);
+        }
+        int[] ids = new int[b * promptLen];
+        int[] mask = new int[b * promptLen];
+        Arrays.fill(ids, padTokenId);
+        for (int r = 0; r < b; r++) {
+            int[] prompt = contexts.get(r);
+            int offset = r * promptLen + promptLen - prompt.length; // left padding
+            System.arraycopy(prompt, 0, ids, offset, prompt.length);
+            Arrays.fill(mask, offset, offset + prompt.length, 1);
+        }
+        try (OnnxTensor idsTensor = OnnxTensor.createTensor(env, IntBuffer.wrap(ids), new long[] {b, promptLen});
+                OnnxTensor maskTensor = OnnxTensor.createTensor(env, IntBuffer.wrap(mask), new long[] {b, promptLen});
+                OnnxTensor maxLength =
+                        OnnxTensor.createTensor(env, IntBuffer.wrap(new int[] {promptLen + maxNew}), new long[] {1})) {
+            long ortStart = System.nanoTime();
+            try (OrtSession.Result result = graph.run(
+                    Map.of(
+                            GreedySearchGraph.INPUT_IDS,
+                            idsTensor,
+                            DecoderGraph.ATTENTION_MASK,
+                            maskTensor,
+                            GreedySearchGraph.MAX_LENGTH,
+                            maxLength),
+                    run)) {
+                ortNanos += System.nanoTime() - ortStart;
+                OnnxTensor sequences = (OnnxTensor) result.get(0);
+                int width = (int) sequences.getInfo().getShape()[1];
+                IntBuffer out = sequences.getIntBuffer();
+                int[][] runs = new int[b][Math.max(0, width - promptLen)];
+                for (int r = 0; r < b; r++) {
+                    out.get(r * width + promptLen, runs[r]);
+                }
+                return runs;
+            }
+        }
     }
 
     /** One operator call at batch 1, half and full size, a few tokens each (CUDA picks kernels per shape on first use). */

@@ -5,8 +5,6 @@ import ai.onnxruntime.OrtSession;
 import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.PromptPrefix;
-import dev.gptjt.engine.constraint.JumpForward;
-import dev.gptjt.engine.constraint.TokenMask;
 import dev.gptjt.engine.internal.GenerationBackend;
 import dev.gptjt.engine.internal.LabelScores;
 import dev.gptjt.engine.internal.PreparedRequest;
@@ -15,6 +13,7 @@ import dev.gptjt.engine.internal.StepOutput;
 import dev.gptjt.engine.internal.StepWork;
 import dev.gptjt.engine.internal.sampling.ConstrainedSampler;
 import dev.gptjt.engine.internal.sampling.Sampler;
+import dev.gptjt.engine.internal.sampling.ShapeTables;
 import dev.gptjt.engine.model.ModelConfig;
 import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.util.ArrayList;
@@ -43,12 +42,11 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
     private final RunControl control = new RunControl();
     private final TokenLoopLabelScorer scorer;
     private final JumpForwardSetting jumpForward;
-    private TokenMask masks; // scheduler thread only
-    private JumpForward jumps; // scheduler thread only
+    private final ShapeTables shapes;
     private final RunningBatch batch; // the rows across steps: scheduler thread only
 
     /**
-     * Whether constrained rows write the tokens their shape forces in one multi-token step ({@link JumpForward}),
+     * Whether constrained rows write the tokens their shape forces in one multi-token step ({@link dev.gptjt.engine.constraint.JumpForward}),
      * and the most columns the running cache may reach (the engine's context): a jump leaves masked columns in
      * the other rows of its step, and a merge closes them before the cache would grow past it.
      */
@@ -62,8 +60,21 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
     }
 
     public OrtTokenLoopBackend(DecoderSession decoder, Gpt2Tokenizer tokenizer, JumpForwardSetting jumpForward) {
+        this(
+                decoder,
+                new ShapeTables(
+                        tokenizer,
+                        decoder.config().vocabSize(),
+                        decoder.config().eosTokenId(),
+                        jumpForward.on()),
+                jumpForward);
+    }
+
+    /** @param shapes the engine's constrained-row tables, shared with its other backends */
+    public OrtTokenLoopBackend(DecoderSession decoder, ShapeTables shapes, JumpForwardSetting jumpForward) {
         this.decoder = decoder;
-        this.tokenizer = tokenizer;
+        this.tokenizer = shapes.tokenizer();
+        this.shapes = shapes;
         this.jumpForward = jumpForward;
         this.config = decoder.config();
         this.stepper = new DecoderStepper(decoder, buffers);
@@ -147,21 +158,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
 
     /** The row's sampler: its parameters', under its constraint when it has one. */
     private Sampler samplerOf(PreparedRequest.Generation request) {
-        Sampler sampler = Sampler.of(request.params());
-        if (request.constraint() == null) {
-            return sampler;
-        }
-        if (masks == null) { // the token trie, made once on the first constrained request (scheduler thread)
-            masks = TokenMask.of(tokenizer, config.vocabSize(), config.eosTokenId());
-            jumps = JumpForward.of(masks, tokenizer);
-        }
-        return new ConstrainedSampler(
-                sampler,
-                masks,
-                request.constraint(),
-                tokenizer,
-                config.eosTokenId(),
-                request.params().maxNewTokens());
+        return request.constraint() == null ? Sampler.of(request.params()) : shapes.samplerOf(request);
     }
 
     /** A generating row: its progress, its sampler, and where it stands in the running batch's cache. */
@@ -534,7 +531,7 @@ public final class OrtTokenLoopBackend implements GenerationBackend {
             row.state.accept(token);
             row.picked(token);
             if (jumpForward.on() && !row.finished() && row.sampler instanceof ConstrainedSampler constrained) {
-                for (int forced : constrained.jump(jumps)) {
+                for (int forced : constrained.jump(shapes.jumps())) {
                     row.state.acceptForced(forced);
                     if (row.finished()) {
                         break;

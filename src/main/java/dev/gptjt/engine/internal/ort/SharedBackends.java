@@ -7,8 +7,8 @@ import dev.gptjt.engine.ErrorCode;
 import dev.gptjt.engine.ExecutionProvider;
 import dev.gptjt.engine.graph.SharedWeightsGraph;
 import dev.gptjt.engine.internal.Closing;
+import dev.gptjt.engine.internal.sampling.ShapeTables;
 import dev.gptjt.engine.model.ModelDirectory;
-import dev.gptjt.engine.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,16 +45,16 @@ public record SharedBackends(
      *     {@link ErrorCode#PROVIDER_UNAVAILABLE} when CUDA is asked for but cannot start
      */
     public static SharedBackends open(
-            ModelDirectory model, EngineConfig config, Gpt2Tokenizer tokenizer, boolean greedy, boolean classify) {
+            ModelDirectory model, EngineConfig config, ShapeTables shapes, boolean greedy, boolean classify) {
         if (!greedy && !classify) {
             throw new IllegalArgumentException("no in-graph backend asked for");
         }
         return DecoderSession.onLoaderThread(
-                model.modelFile(), () -> openHere(model, config, tokenizer, greedy, classify));
+                model.modelFile(), () -> openHere(model, config, shapes, greedy, classify));
     }
 
     private static SharedBackends openHere(
-            ModelDirectory model, EngineConfig config, Gpt2Tokenizer tokenizer, boolean greedy, boolean classify) {
+            ModelDirectory model, EngineConfig config, ShapeTables shapes, boolean greedy, boolean classify) {
         // On the CPU, ONNX Runtime prepacks the weights for the kernels of GreedySearch's decoder subgraph only when
         // the subgraph is not inside an If: in the combined graph those kernels ran unpacked, 20x slower (bench
         // engine), and read the mapped weights besides. There the greedy graph keeps a session of its own. On CUDA
@@ -97,7 +97,11 @@ public record SharedBackends(
                 GraphPath own = greedyShared
                         ? graphs.get(next++)
                         : SharedSession.alone(SharedSession.bytes(greedyFile), greedyFile.toString(), model, config);
-                g = Optional.of(InGraphGreedyBackend.over(model, own, tokenizer));
+                g = Optional.of(InGraphGreedyBackend.over(
+                        model,
+                        own,
+                        shapes.tokenizer(),
+                        new InGraphGreedyBackend.Corrections(decoder, shapes, config.maxCorrections())));
                 opened.add(g.get());
             }
             Optional<InGraphClassifyBackend> c = Optional.empty();

@@ -64,6 +64,25 @@ public final class ConstrainedSampler implements Sampler {
     }
 
     /**
+     * Takes {@code token} as this step's pick where the shape allows it here, as {@link #sample} would have picked it
+     * from logits whose largest is {@code token}: where the unconstrained best token is allowed, the best allowed one
+     * is that token. Nothing changes where it is not allowed.
+     *
+     * @return whether it was allowed (and taken)
+     */
+    public boolean takeIfAllowed(int token) {
+        long start = System.nanoTime();
+        long[] allowed = masks.allowedWithin(automaton, state, maxNewTokens - steps);
+        boolean taken = token >= 0 && token < masks.size() && TokenMask.contains(allowed, token);
+        if (taken) {
+            steps++;
+            advance(token);
+        }
+        maskNanos += System.nanoTime() - start;
+        return taken;
+    }
+
+    /**
      * The tokens the shape forces after the last one picked ({@link JumpForward}), taken as picked: the row writes
      * them after that token without a decoder step of their own. Empty where the model has a choice.
      */

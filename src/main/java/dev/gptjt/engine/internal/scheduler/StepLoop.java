@@ -539,6 +539,7 @@ public final class StepLoop implements AutoCloseable {
                     complete(e, done.result());
                 }
             }
+            handBack(out.handedBack());
         }
         List<StepPolicy.Stop> stops = s.plan().stops();
         for (int k = 0; k < stops.size(); k++) {
@@ -583,6 +584,33 @@ public final class StepLoop implements AutoCloseable {
         hooks.pace(x.nanos());
         if (x.loopRan()) {
             hooks.hook().atStepBoundary(rows.size());
+        }
+    }
+
+    /**
+     * Queues the requests an in-graph backend gave up on again, at the head of their lanes (they have waited their
+     * turn), routed to the general backend, which runs them from their prompts.
+     */
+    private void handBack(List<PreparedRequest> requests) {
+        if (requests.isEmpty()) {
+            return;
+        }
+        List<Entry> back = new ArrayList<>();
+        for (PreparedRequest r : requests) {
+            Entry e = inFlight.remove(r);
+            if (e != null) {
+                e.route = backends.generalIndex();
+                e.prefilled = 0;
+                back.add(e);
+                listener.onHandedBack(e.lane);
+            }
+        }
+        back.sort(Comparator.comparingLong((Entry e) -> e.enqueuedNanos).reversed());
+        lock.lock();
+        try {
+            back.forEach(e -> queue(e.lane).addFirst(e));
+        } finally {
+            lock.unlock();
         }
     }
 
