@@ -29,4 +29,11 @@ public interface EngineListener {
      * prompt (its result then comes from there).
      */
     default void onHandedBack(Lane lane) {}
+
+    /**
+     * A constrained row of {@code lane} decoded in-graph (guessed and checked) ended, after {@code corrections}
+     * corrections in {@code runs} operator calls ({@link GenerationResult#corrections()},
+     * {@link GenerationResult#inGraphRuns()}).
+     */
+    default void onCheckedRow(Lane lane, int corrections, int runs) {}
 }

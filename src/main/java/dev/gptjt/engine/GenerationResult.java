@@ -18,6 +18,9 @@ package dev.gptjt.engine;
  *                     decoder step of their own (jump-forward; 0 for a free output)
  * @param corrections  for a constrained row decoded in-graph, the times the model's pick was refused by the shape
  *                     and the engine picked from that position's logits instead (0 otherwise)
+ * @param inGraphRuns  for a row decoded in-graph, the operator calls it took: 1 for a free row, and for a constrained
+ *                     one a call after each correction and after each run that ran out or wrote other tokens than
+ *                     the shape forced (0 on the Java loop)
  */
 public record GenerationResult(
         String id,
@@ -31,7 +34,8 @@ public record GenerationResult(
         String backend,
         int prefixTokens,
         int forcedTokens,
-        int corrections)
+        int corrections,
+        int inGraphRuns)
         implements EngineResult {
 
     @Override
@@ -53,6 +57,7 @@ public record GenerationResult(
                 backend,
                 prefixTokens,
                 forcedTokens,
-                corrections);
+                corrections,
+                inGraphRuns);
     }
 }

@@ -123,11 +123,11 @@ public final class RowState {
 
     /** The result of a finished row. */
     public GenerationResult result(long inferenceNanos, int batchSize, String backend) {
-        return result(inferenceNanos, batchSize, backend, 0);
+        return result(inferenceNanos, batchSize, backend, 0, 0);
     }
 
-    /** The result of a finished row decoded in-graph under its shape, after {@code corrections}. */
-    public GenerationResult result(long inferenceNanos, int batchSize, String backend, int corrections) {
+    /** The result of a finished row decoded in-graph in {@code runs} operator calls, after {@code corrections}. */
+    public GenerationResult result(long inferenceNanos, int batchSize, String backend, int corrections, int runs) {
         int[] ids = Arrays.copyOf(tokens, count);
         String text = stoppedText != null ? stoppedText : tokenizer.decode(ids);
         return new GenerationResult(
@@ -142,6 +142,7 @@ public final class RowState {
                 backend,
                 request.prefixLength(),
                 forced,
-                corrections);
+                corrections,
+                runs);
     }
 }

@@ -33,7 +33,7 @@ class BackendsTest {
             batches.add(batch.stream().map(PreparedRequest::id).toList());
             return batch.stream()
                     .<EngineResult>map(r -> new GenerationResult(
-                            r.id(), 0, new int[0], r.id(), FinishReason.LENGTH, 0, 0, batch.size(), name, 0, 0, 0))
+                            r.id(), 0, new int[0], r.id(), FinishReason.LENGTH, 0, 0, batch.size(), name, 0, 0, 0, 0))
                     .toList();
         }
 

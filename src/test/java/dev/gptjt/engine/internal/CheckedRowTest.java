@@ -97,7 +97,7 @@ class CheckedRowTest {
                             resumed++;
                         }
                     }
-                    GenerationResult got = row.state().result(0, 1, "checked", row.corrections());
+                    GenerationResult got = row.state().result(0, 1, "checked", row.corrections(), row.runs());
                     String what = "seed " + seed + ", jump-forward " + jumpForward + ", runs of " + runLength;
                     assertArrayEquals(want.outputIds(), got.outputIds(), what);
                     assertEquals(want.text(), got.text(), what);

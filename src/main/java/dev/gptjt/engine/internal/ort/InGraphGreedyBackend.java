@@ -269,9 +269,9 @@ public final class InGraphGreedyBackend implements GenerationBackend {
                 results.add(null);
                 back.add(batch.get(r));
             } else if (free[r] != null) {
-                results.add(free[r].result(elapsed, b, NAME));
+                results.add(free[r].result(elapsed, b, NAME, 0, 1));
             } else {
-                results.add(checked[r].state().result(elapsed, b, NAME, checked[r].corrections()));
+                results.add(checked[r].state().result(elapsed, b, NAME, checked[r].corrections(), checked[r].runs()));
             }
         }
         return new Decoded(results, back);

@@ -4,6 +4,7 @@ import dev.gptjt.engine.EngineException;
 import dev.gptjt.engine.EngineListener;
 import dev.gptjt.engine.EngineResult;
 import dev.gptjt.engine.ErrorCode;
+import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.Lane;
 import dev.gptjt.engine.StepStats;
 import dev.gptjt.engine.StopCause;
@@ -537,6 +538,12 @@ public final class StepLoop implements AutoCloseable {
                 if (e != null) {
                     rows.remove(e);
                     complete(e, done.result());
+                    if (e.route != backends.generalIndex()
+                            && e.request instanceof PreparedRequest.Generation g
+                            && g.constraint() != null
+                            && done.result() instanceof GenerationResult r) {
+                        listener.onCheckedRow(e.lane, r.corrections(), r.inGraphRuns());
+                    }
                 }
             }
             handBack(out.handedBack());

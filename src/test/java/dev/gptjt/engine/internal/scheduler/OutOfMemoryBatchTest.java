@@ -36,7 +36,7 @@ class OutOfMemoryBatchTest {
             }
             return batch.stream()
                     .<EngineResult>map(r -> new GenerationResult(
-                            r.id(), 0, new int[0], "", FinishReason.LENGTH, 0, 0, batch.size(), name(), 0, 0, 0))
+                            r.id(), 0, new int[0], "", FinishReason.LENGTH, 0, 0, batch.size(), name(), 0, 0, 0, 0))
                     .toList();
         }
 
