@@ -33,6 +33,7 @@ public final class CheckedRow {
     private final JumpForward jumps;
     private int corrections;
     private int runs;
+    private int window = Integer.MAX_VALUE; // the next run's useful length: the whole budget, until a run is cut
 
     public CheckedRow(PreparedRequest.Generation request, ShapeTables shapes) {
         if (request.constraint() == null || !request.params().greedy()) {
@@ -52,10 +53,24 @@ public final class CheckedRow {
         return context;
     }
 
-    /** Most tokens the next free run may usefully generate: the row's budget left. */
+    /** The row's budget left. */
     public int tokensLeft() {
         return state.request().params().maxNewTokens() - state.generated();
     }
+
+    /**
+     * Tokens the next free run should generate: the budget left on the first run; after a run cut short (a refused
+     * token, or tokens other than the forced ones) twice what that run gave, at least {@value #MIN_WINDOW}; after a
+     * run that ran out, twice its length. A run's tokens past the first refusal are thrown away, and a step of a run
+     * costs a twelfth of a pass over the context or less, so a row whose picks are refused often asks for short runs
+     * — as speculative decoding sizes its drafts — without changing what it writes.
+     */
+    public int window() {
+        return Math.min(window, tokensLeft());
+    }
+
+    /** Shortest run asked for: a run of this many steps costs less than the pass over the context it saves. */
+    static final int MIN_WINDOW = 8;
 
     /**
      * Reads a free run's tokens after {@link #context()}: takes each one the shape allows, and after each the tokens
@@ -73,6 +88,7 @@ public final class CheckedRow {
         int i = from;
         while (i < to) {
             if (!sampler.takeIfAllowed(run[i])) {
+                window = Math.max(MIN_WINDOW, 2 * (i - from));
                 return Next.CORRECT;
             }
             int[] forced = picked(run[i++]);
@@ -81,11 +97,13 @@ public final class CheckedRow {
             }
             for (int token : forced) {
                 if (i == to || run[i] != token) {
+                    window = Math.max(MIN_WINDOW, 2 * (i - from));
                     return Next.RESUME;
                 }
                 i++;
             }
         }
+        window = Math.max(MIN_WINDOW, 2 * (to - from));
         return Next.RESUME;
     }
 

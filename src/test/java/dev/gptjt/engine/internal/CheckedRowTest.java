@@ -86,10 +86,10 @@ class CheckedRowTest {
                 PreparedRequest.Generation request = request(
                         "r" + seed, new int[] {464, 3139, 286, seed}, params, new LiteralThenLetters(literal, letters));
                 GenerationResult want = masked(request, shapes, model);
-                for (int runLength : new int[] {budget, 1}) {
+                for (int runLength : new int[] {Integer.MAX_VALUE, 1}) { // the row's own window; a token a run
                     CheckedRow row = new CheckedRow(request, shapes);
                     while (!row.finished()) {
-                        int[] run = model.freeRun(row.context(), Math.min(runLength, row.tokensLeft()));
+                        int[] run = model.freeRun(row.context(), Math.min(runLength, row.window()));
                         CheckedRow.Next next = row.check(run, 0, run.length);
                         if (next == CheckedRow.Next.CORRECT) {
                             row.correct(model.logits(row.context()));

@@ -215,6 +215,7 @@ class InGraphShapesTest {
         int uncorrected = 0;
         int forced = 0;
         int tokens = 0;
+        int runs = 0;
         for (int i = 0; i < requests.size(); i++) {
             GenerationResult want = expected.get(i).join();
             GenerationResult got = actual.get(i).join();
@@ -231,7 +232,8 @@ class InGraphShapesTest {
             uncorrected += got.corrections() == 0 ? 1 : 0;
             forced += got.forcedTokens();
             tokens += got.generatedTokens();
+            runs += got.inGraphRuns();
         }
-        return new Tally(answers, corrections, uncorrected, forced, tokens);
+        return new Tally(answers, corrections, uncorrected, forced, tokens, runs);
     }
 }

@@ -215,8 +215,7 @@ public final class InGraphGreedyBackend implements GenerationBackend {
                 for (int r : going) {
                     contexts.add(free[r] != null ? free[r].request().promptIds() : checked[r].context());
                     maxNew = Math.max(
-                            maxNew,
-                            free[r] != null ? free[r].request().params().maxNewTokens() : checked[r].tokensLeft());
+                            maxNew, free[r] != null ? free[r].request().params().maxNewTokens() : checked[r].window());
                 }
                 int[][] runs = generate(contexts, maxNew, run);
                 List<Integer> next = new ArrayList<>();
