@@ -122,12 +122,25 @@ class InGraphShapesTest {
         System.out.println("demo model, card patterns: " + tally);
     }
 
-    /** A span list's input, typed or not, and its budget: tight ones cut the list short of what the model writes. */
-    record NoiseCase(String input, boolean typed, int budget, boolean stop) {
+    /** Patterns of the card's tasks and of the pattern shape's tests: multi-byte literals and classes among them. */
+    private static final List<String> PATTERNS = List.of(
+            PatternShapeTest.CURRENCY,
+            PatternShapeTest.CSV_LINE,
+            "(yes|no)",
+            "-?[0-9]+(\\.[0-9]+)?",
+            "[a-zé€😀 ]{2,12}",
+            "Zürich|Zöe|東京|🚀 launch");
+
+    /**
+     * A span list's input, typed or not (or, with a pattern, a generate task's input under it), and its budget: tight
+     * ones cut the list short of what the model writes.
+     */
+    record NoiseCase(String input, boolean typed, String pattern, int budget, boolean stop) {
         static NoiseCase draw(Random random) {
             return new NoiseCase(
                     SpanListInputs.draw(random),
                     random.nextBoolean(),
+                    random.nextInt(3) == 0 ? Draw.oneOf(random, PATTERNS) : null,
                     Draw.betweenWithEnds(random, 2, 24),
                     random.nextBoolean());
         }
@@ -149,7 +162,9 @@ class InGraphShapesTest {
                 batch -> {
                     List<Ask> requests = new ArrayList<>();
                     for (NoiseCase c : batch) {
-                        TaskDefinition task = c.typed() ? typed(entities, types) : entities;
+                        TaskDefinition task = c.pattern() != null
+                                ? PatternShapeTest.withPattern(tasks.get("currency"), c.pattern())
+                                : c.typed() ? typed(entities, types) : entities;
                         GenerationParams params = GenerationParams.DEFAULTS.withMaxNewTokens(c.budget());
                         requests.add(new Ask(
                                 task,
