@@ -135,6 +135,7 @@ public interface GptjtConfig {
             case MAX_STEP_TOKENS -> "gptjt.engine.max-step-tokens";
             case BULK_MAX_QUEUE -> "gptjt.engine.bulk-max-queue";
             case BULK_AGING -> "gptjt.engine.bulk-aging";
+            case MAX_CORRECTIONS -> "gptjt.engine.max-corrections";
             // No key sets it: it keeps the engine's default, which breaks no rule.
             case INTER_OP_THREADS -> "the engine's " + setting.key();
         };
