@@ -193,6 +193,19 @@ class InGraphShapesTest {
         }
     }
 
+    @Test
+    void shouldKeepConstrainedRowsOnTheJavaLoopWithAutoOnTheCpu() {
+        TaskDefinition entities = tasks.get("entities");
+        EngineConfig auto = EngineConfig.defaults(tmp.resolve("demo-gptj")).withBackend(DecodingBackend.AUTO);
+        try (InferenceEngine engine = InferenceEngine.open(auto)) {
+            GenerationResult r = engine.submit(
+                            entities.generation("a", "Maria Lopez moved to Boston.", paramsOf(entities)))
+                    .join();
+            assertEquals("ort-java-loop", r.backend(), "the greedy graph is CUDA's under auto: " + r);
+            assertEquals(0, r.inGraphRuns());
+        }
+    }
+
     private static TaskDefinition typed(TaskDefinition t, List<String> types) {
         return new TaskDefinition(
                 t.name(),
