@@ -195,7 +195,7 @@ public final class TransferBenchCommand extends IoCommand {
                     t.inGraphConstrainedAnswerBytes(b, answerPromptTokens, answerTokens, runs, corrections, logits);
             out.printf(
                     Locale.ROOT,
-                    "%8d %16.0f (%6.3f GB) %16.0f (%6.3f MB) %15.3f%%%n",
+                    "%8d %16.0f (%6.3f GB) %16.0f (%6.3f MB) %15.3g%%%n",
                     b,
                     javaLoop,
                     javaLoop / 1e9,
