@@ -16,14 +16,16 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code gptjt bench transfer --config config.json [--context 200] [--batch-sizes 1,16,64] [--value-bytes 2]}:
- * the host↔device bytes per decoding step of each backend, from the model's shapes.
+ * the host↔device bytes per decoding step of each backend, per classification batch, and per constrained answer
+ * (the Java loop against in-graph guess-and-check, from the measured corrections and runs an answer), from the
+ * model's shapes.
  */
 @OptionDefaults("--batch-sizes=1,16,64")
 @Command(
         name = "transfer",
         mixinStandardHelpOptions = true,
         description =
-                "Host-device bytes of each backend on a GPU, computed from a model's shapes: per decoding step, and per classification batch.")
+                "Host-device bytes of each backend on a GPU, computed from a model's shapes: per decoding step, per classification batch, and per constrained answer.")
 public final class TransferBenchCommand extends IoCommand {
     @Option(
             names = "--model-config",
@@ -72,8 +74,55 @@ public final class TransferBenchCommand extends IoCommand {
             description = "Classification: each label's tokens (default: ${DEFAULT-VALUE}).")
     List<Integer> labelTokens;
 
+    @Option(
+            names = "--answer-tokens",
+            paramLabel = "N",
+            defaultValue = "8",
+            description = "Constrained answer: its tokens, the EOS not counted (default: ${DEFAULT-VALUE}, the demo"
+                    + " model's entity answers: 325 tokens over 40).")
+    int answerTokens;
+
+    @Option(
+            names = "--forced-tokens",
+            paramLabel = "N",
+            defaultValue = "1",
+            description = "Constrained answer: tokens of it the shape forces (jump-forward), fewer than --answer-tokens"
+                    + " (default: ${DEFAULT-VALUE}, the demo model's entity answers: 42 over 40).")
+    int forcedTokens;
+
+    @Option(
+            names = "--corrections",
+            paramLabel = "X",
+            defaultValue = "4.8",
+            description = "Constrained answer in-graph: refused picks corrected from a logits row, a mean (default:"
+                    + " ${DEFAULT-VALUE}, the demo model's entity answers: 192 over 40).")
+    double corrections;
+
+    @Option(
+            names = "--runs",
+            paramLabel = "X",
+            defaultValue = "6.0",
+            description = "Constrained answer in-graph: operator calls, a mean, at least 1 (default: ${DEFAULT-VALUE},"
+                    + " the first and about one after each of the demo model's corrections).")
+    double runs;
+
+    @Option(
+            names = "--answer-prompt-tokens",
+            paramLabel = "N",
+            defaultValue = "72",
+            description = "Constrained answer: its prompt's tokens (default: ${DEFAULT-VALUE}, the entities task's"
+                    + " prompt on the demo sentences).")
+    int answerPromptTokens;
+
+    @Option(
+            names = "--logits-bytes",
+            paramLabel = "N",
+            description = "Constrained answer: bytes per logit a correction reads back (default: --value-bytes).")
+    Integer logitsBytes;
+
     @Override
     public Integer call() {
+        checkAnswerOptions();
         List<Integer> batchSizes = batchSizesOption.sizes();
         TransferEstimate t = new TransferEstimate(ModelConfig.read(file), valueBytes);
         out.printf(
@@ -121,6 +170,66 @@ public final class TransferBenchCommand extends IoCommand {
                     inGraph,
                     inGraph / 1e9);
         }
+        printConstrainedAnswer(t, batchSizes);
         return 0;
+    }
+
+    /** The third table: one constrained answer's bytes on the Java loop and in-graph, and the second's share. */
+    private void printConstrainedAnswer(TransferEstimate t, List<Integer> batchSizes) {
+        int logits = logitsBytes != null ? logitsBytes : valueBytes;
+        out.printf(
+                Locale.ROOT,
+                "one constrained answer: %d prompt tokens, %d answer tokens (%d forced); in-graph %.2f runs and %.2f"
+                        + " corrections (%d-byte logits):%n",
+                answerPromptTokens,
+                answerTokens,
+                forcedTokens,
+                runs,
+                corrections,
+                logits);
+        out.printf(
+                "%8s %28s %28s %16s%n", "batch", "java-loop bytes/answer", "in-graph bytes/answer", "in-graph share");
+        for (int b : batchSizes) {
+            double javaLoop = t.javaLoopConstrainedAnswerBytes(b, answerPromptTokens, answerTokens, forcedTokens);
+            double inGraph =
+                    t.inGraphConstrainedAnswerBytes(b, answerPromptTokens, answerTokens, runs, corrections, logits);
+            out.printf(
+                    Locale.ROOT,
+                    "%8d %16.0f (%6.3f GB) %16.0f (%6.3f MB) %15.3g%%%n",
+                    b,
+                    javaLoop,
+                    javaLoop / 1e9,
+                    inGraph,
+                    inGraph / 1e6,
+                    100 * inGraph / javaLoop);
+        }
+    }
+
+    /** The answer's options, each refused in one line naming it (TransferEstimate's rules). */
+    private void checkAnswerOptions() {
+        for (int b : batchSizesOption.sizes()) {
+            if (b < 1) {
+                throw usage("--batch-sizes: each at least 1; got " + b);
+            }
+        }
+        if (answerPromptTokens < 1) {
+            throw usage("--answer-prompt-tokens: at least 1; got " + answerPromptTokens);
+        }
+        if (answerTokens < 0) {
+            throw usage("--answer-tokens: 0 or more; got " + answerTokens);
+        }
+        if (forcedTokens < 0 || (forcedTokens >= answerTokens && answerTokens > 0)) {
+            throw usage("--forced-tokens: 0 or more and fewer than --answer-tokens (" + answerTokens
+                    + "; a forced token rides in a pick's step); got " + forcedTokens);
+        }
+        if (!(corrections >= 0)) {
+            throw usage("--corrections: 0 or more; got " + corrections);
+        }
+        if (!(runs >= 1)) {
+            throw usage("--runs: at least 1 (the first operator call); got " + runs);
+        }
+        if (logitsBytes != null && logitsBytes < 1) {
+            throw usage("--logits-bytes: at least 1; got " + logitsBytes);
+        }
     }
 }
