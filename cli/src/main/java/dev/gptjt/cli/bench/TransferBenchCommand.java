@@ -101,9 +101,9 @@ public final class TransferBenchCommand extends IoCommand {
     @Option(
             names = "--runs",
             paramLabel = "X",
-            defaultValue = "6.0",
+            defaultValue = "5.4",
             description = "Constrained answer in-graph: operator calls, a mean, at least 1 (default: ${DEFAULT-VALUE},"
-                    + " the first and about one after each of the demo model's corrections).")
+                    + " the demo model's entity answers: 216 over 40).")
     double runs;
 
     @Option(

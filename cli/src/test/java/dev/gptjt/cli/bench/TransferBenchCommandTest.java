@@ -25,7 +25,7 @@ class TransferBenchCommandTest {
         assertTrue(lines.get(0).contains("one decoding step at 100 tokens of context"), run.out());
         assertTrue(lines.get(4).startsWith("one classification batch"), run.out());
         assertEquals(
-                "one constrained answer: 72 prompt tokens, 8 answer tokens (1 forced); in-graph 6.00 runs and 4.80"
+                "one constrained answer: 72 prompt tokens, 8 answer tokens (1 forced); in-graph 5.40 runs and 4.80"
                         + " corrections (2-byte logits):",
                 lines.get(8));
         assertEquals(12, lines.size(), run.out());
