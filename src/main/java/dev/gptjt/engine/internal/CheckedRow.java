@@ -33,15 +33,23 @@ public final class CheckedRow {
     private final JumpForward jumps;
     private int corrections;
     private int runs;
-    private int window = Integer.MAX_VALUE; // the next run's useful length: the whole budget, until a run is cut
+    private int window; // the next run's useful length
 
     public CheckedRow(PreparedRequest.Generation request, ShapeTables shapes) {
+        this(request, shapes, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param firstWindow tokens the first free run should generate ({@link Integer#MAX_VALUE}: the whole budget)
+     */
+    public CheckedRow(PreparedRequest.Generation request, ShapeTables shapes, int firstWindow) {
         if (request.constraint() == null || !request.params().greedy()) {
             throw new IllegalArgumentException("request " + request.id() + " is not a constrained greedy generation");
         }
         this.state = new RowState(request, shapes.tokenizer(), shapes.eosTokenId());
         this.sampler = shapes.samplerOf(request);
         this.jumps = shapes.jumps();
+        this.window = Math.max(1, firstWindow);
     }
 
     /** The tokens a free run or a correction reads: the prompt, then every token the row has written. */
@@ -59,7 +67,7 @@ public final class CheckedRow {
     }
 
     /**
-     * Tokens the next free run should generate: the budget left on the first run; after a run cut short (a refused
+     * Tokens the next free run should generate: the first window on the first run; after a run cut short (a refused
      * token, or tokens other than the forced ones) twice what that run gave, at least {@value #MIN_WINDOW}; after a
      * run that ran out, twice its length. A run's tokens past the first refusal are thrown away, and a step of a run
      * costs a twelfth of a pass over the context or less, so a row whose picks are refused often asks for short runs
@@ -70,7 +78,7 @@ public final class CheckedRow {
     }
 
     /** Shortest run asked for: a run of this many steps costs less than the pass over the context it saves. */
-    static final int MIN_WINDOW = 8;
+    public static final int MIN_WINDOW = 8;
 
     /**
      * Reads a free run's tokens after {@link #context()}: takes each one the shape allows, and after each the tokens

@@ -86,8 +86,11 @@ class CheckedRowTest {
                 PreparedRequest.Generation request = request(
                         "r" + seed, new int[] {464, 3139, 286, seed}, params, new LiteralThenLetters(literal, letters));
                 GenerationResult want = masked(request, shapes, model);
-                for (int runLength : new int[] {Integer.MAX_VALUE, 1}) { // the row's own window; a token a run
-                    CheckedRow row = new CheckedRow(request, shapes);
+                // the row's own windows from the whole budget or from a short first run; a token a run
+                for (int[] windows :
+                        new int[][] {{Integer.MAX_VALUE, Integer.MAX_VALUE}, {3, Integer.MAX_VALUE}, {1, 1}}) {
+                    int runLength = windows[1];
+                    CheckedRow row = new CheckedRow(request, shapes, windows[0]);
                     while (!row.finished()) {
                         int[] run = model.freeRun(row.context(), Math.min(runLength, row.window()));
                         CheckedRow.Next next = row.check(run, 0, run.length);

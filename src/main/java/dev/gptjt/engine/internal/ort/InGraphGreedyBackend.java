@@ -76,6 +76,13 @@ public final class InGraphGreedyBackend implements GenerationBackend {
     }
 
     private final DecoderStepper stepper; // the correction passes: scheduler thread only
+    /**
+     * Mean tokens of the constrained answers so far (a moving average), negative before the first. The operator stops
+     * a run at EOS only, so a row that ends at a stop sequence (a span list's newline) runs on to its budget: its first
+     * run asks for twice the answers' usual length instead, and a longer answer takes another run.
+     */
+    private double answerTokens = -1; // scheduler thread only
+
     private float[][] logits; // one row per correcting row, reused: scheduler thread only
 
     /**
@@ -202,7 +209,7 @@ public final class InGraphGreedyBackend implements GenerationBackend {
             if (g.constraint() == null) {
                 free[r] = new RowState(g, tokenizer, eosTokenId);
             } else {
-                checked[r] = new CheckedRow(g, corrections.shapes());
+                checked[r] = new CheckedRow(g, corrections.shapes(), firstWindow());
             }
             going.add(r);
         }
@@ -274,6 +281,17 @@ public final class InGraphGreedyBackend implements GenerationBackend {
             }
         }
         return new Decoded(results, back);
+    }
+
+    /** The first run's length for a constrained row: twice the answers' usual length, the whole budget at first. */
+    private int firstWindow() {
+        return answerTokens < 0
+                ? Integer.MAX_VALUE
+                : Math.max(CheckedRow.MIN_WINDOW, (int) Math.ceil(2 * answerTokens));
+    }
+
+    private void answered(int tokens) {
+        answerTokens = answerTokens < 0 ? tokens : 0.9 * answerTokens + 0.1 * tokens;
     }
 
     /** {@code n} reusable logits rows of the vocabulary's size. */
