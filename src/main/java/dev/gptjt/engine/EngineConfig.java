@@ -93,7 +93,12 @@ public record EngineConfig(
     public static final int DEFAULT_BULK_MAX_QUEUE = 8192;
     public static final String DEFAULT_BULK_AGING_TEXT = "30s";
     public static final Duration DEFAULT_BULK_AGING = Duration.ofSeconds(30);
-    public static final int DEFAULT_MAX_CORRECTIONS = 8;
+    /**
+     * {@link #maxCorrections()}'s default: on an H100, GPT-JT-6B at batch 16–64, a correction (two passes over the
+     * batch's contexts and a short run) costs what the Java loop's PCIe saves on an 8-token answer after 2–3
+     * corrections (BENCHMARKS.md, "Constrained rows in-graph").
+     */
+    public static final int DEFAULT_MAX_CORRECTIONS = 3;
 
     public EngineConfig {
         Objects.requireNonNull(modelDir, "modelDir");
