@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.engine.EngineListener;
 import dev.gptjt.engine.GenerationParams;
 import dev.gptjt.engine.GenerationRequest;
 import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.InferenceEngine;
+import dev.gptjt.engine.Lane;
 import dev.gptjt.engine.graph.GreedySearchConverter;
 import dev.gptjt.engine.internal.ort.InGraphGreedyBackend;
 import dev.gptjt.engine.model.ModelDirectory;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -184,13 +187,28 @@ class InGraphShapesTest {
         for (String sentence : List.of("Zoë flew from São Paulo to 東京 with Acme Corp 🚀", "Seattle and Portland")) {
             requests.add(new Ask(entities, "h" + requests.size(), sentence, paramsOf(entities)));
         }
+        AtomicInteger handedBack = new AtomicInteger();
+        AtomicInteger checked = new AtomicInteger();
+        EngineListener listener = new EngineListener() {
+            @Override
+            public void onHandedBack(Lane lane) {
+                handedBack.incrementAndGet();
+            }
+
+            @Override
+            public void onCheckedRow(Lane lane, int corrections, int runs) {
+                checked.incrementAndGet();
+            }
+        };
         try (InferenceEngine bounded =
-                InferenceEngine.open(graph(tmp.resolve("tiny-gptj")).withMaxCorrections(1))) {
+                InferenceEngine.open(graph(tmp.resolve("tiny-gptj")).withMaxCorrections(1), listener)) {
             Tally tally = assertSameAnswers(tinyLoop, bounded, requests);
             for (GenerationResult r : tally.inGraph()) {
                 assertEquals("ort-java-loop", r.backend(), "handed back after its first correction: " + r);
             }
         }
+        assertEquals(requests.size(), handedBack.get(), "each row handed back is told once");
+        assertEquals(0, checked.get(), "no row ended in-graph");
     }
 
     @Test
