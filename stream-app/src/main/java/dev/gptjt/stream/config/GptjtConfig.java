@@ -117,7 +117,8 @@ public interface GptjtConfig {
                 .bulkMaxQueue(e.bulkMaxQueue())
                 .bulkAging(e.bulkAging())
                 .maxNewTokensCap(e.maxNewTokensCap())
-                .backend(e.backend());
+                .backend(e.backend())
+                .maxCorrections(e.maxCorrections());
     }
 
     /** The key of an engine setting among these settings, as a start refusal names it. */
@@ -205,6 +206,17 @@ public interface GptjtConfig {
         @WithName("jump-forward")
         @WithDefault("true")
         boolean jumpForward();
+
+        /**
+         * A constrained greedy row decoded in-graph (on cuda with backend auto, or with backend in-graph) whose model's
+         * pick the shape refused this many times and needs one more correction is handed to the Java loop, which
+         * decodes it again from its prompt (counted in gptjt_engine_handed_back_total). A bound, because each
+         * correction costs two passes over the row's context on the device: past it, the row's steps on the loop cost
+         * less. 0: the first refused pick hands the row back. Must be >= 0.
+         */
+        @WithName("max-corrections")
+        @WithDefault("" + EngineConfig.DEFAULT_MAX_CORRECTIONS)
+        int maxCorrections();
 
         /**
          * Most tokens one step of the engine's loop reads: a token per decoding row, then prompt tokens of the prompts

@@ -37,7 +37,9 @@ import java.util.function.Supplier;
  * before it started, again after a preemption [gptjt_queue_wait_seconds{lane}], requests the engine ended with a result
  * [gptjt_requests_finished_total{lane}], stopped before their end [gptjt_requests_stopped_total{lane,cause,where}]
  * (cause cancelled|deadline|closed|preempted, where queued|running), wall time from start to result
- * [gptjt_batch_inference_seconds], generated tokens [gptjt_tokens_generated_total] (rate = tokens/s).
+ * [gptjt_batch_inference_seconds], generated tokens [gptjt_tokens_generated_total] (rate = tokens/s). Per constrained
+ * greedy row decoded in-graph (guessed and checked): the corrections it took [gptjt_engine_corrections{lane}], and rows
+ * handed to the Java loop past gptjt.engine.max-corrections [gptjt_engine_handed_back_total{lane}].
  *
  * <p>The topology: prompts in [gptjt_prompts_in_total], results out [gptjt_results_out_total{kind}], failures
  * [gptjt_failures_total{reason}], pending prompts [gptjt_pending_prompts], engine queue depth, both lanes
@@ -62,6 +64,8 @@ public class GptjtMetrics implements TopologyMetrics, EngineListener {
     private final DistributionSummary decodeTokens;
     private final Map<Lane, Timer> queueWait = new EnumMap<>(Lane.class);
     private final Map<Lane, Counter> finished = new EnumMap<>(Lane.class);
+    private final Map<Lane, DistributionSummary> corrections = new EnumMap<>(Lane.class);
+    private final Map<Lane, Counter> handedBack = new EnumMap<>(Lane.class);
     /** By lane, cause, and running (1) or queued (0). */
     private final Map<Lane, Map<StopCause, Counter[]>> stopped = new EnumMap<>(Lane.class);
     /** The last step's rows running and requests waiting, by lane: the gauges read them. */
@@ -108,6 +112,22 @@ public class GptjtMetrics implements TopologyMetrics, EngineListener {
                     Counter.builder("gptjt.requests.finished")
                             .tag("lane", lane.label())
                             .description("Requests the engine ended with a result")
+                            .register(registry));
+            corrections.put(
+                    lane,
+                    DistributionSummary.builder("gptjt.engine.corrections")
+                            .tag("lane", lane.label())
+                            .description("Corrections a constrained row decoded in-graph took: its model's picks the"
+                                    + " shape refused (recorded per row that ended in-graph)")
+                            // whole numbers: le=0.5 holds the rows that needed none (Micrometer refuses a 0 bound)
+                            .serviceLevelObjectives(0.5, 1, 2, 4, 8, 16)
+                            .register(registry));
+            handedBack.put(
+                    lane,
+                    Counter.builder("gptjt.engine.handed.back")
+                            .tag("lane", lane.label())
+                            .description("Constrained rows decoded in-graph that needed more corrections than"
+                                    + " gptjt.engine.max-corrections allows, decoded again by the Java loop")
                             .register(registry));
             Map<StopCause, Counter[]> byCause = new EnumMap<>(StopCause.class);
             for (StopCause cause : StopCause.values()) {
@@ -234,6 +254,16 @@ public class GptjtMetrics implements TopologyMetrics, EngineListener {
     @Override
     public void onStopped(Lane lane, StopCause cause, boolean running) {
         stopped.get(lane).get(cause)[running ? 1 : 0].increment();
+    }
+
+    @Override
+    public void onCheckedRow(Lane lane, int corrections, int runs) {
+        this.corrections.get(lane).record(corrections);
+    }
+
+    @Override
+    public void onHandedBack(Lane lane) {
+        handedBack.get(lane).increment();
     }
 
     @Override

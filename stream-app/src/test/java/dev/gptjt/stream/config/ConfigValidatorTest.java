@@ -72,7 +72,8 @@ class ConfigValidatorTest {
                         "gptjt.engine.max-wait", "-1s",
                         "gptjt.engine.max-new-tokens-cap", "0",
                         "gptjt.engine.max-queue-age", "-1s",
-                        "gptjt.engine.max-context", "-1"))));
+                        "gptjt.engine.max-context", "-1",
+                        "gptjt.engine.max-corrections", "-1"))));
         assertEquals("""
                 invalid configuration:
                   - gptjt.model.device-id must be >= 0
@@ -80,7 +81,8 @@ class ConfigValidatorTest {
                   - gptjt.engine.max-wait must not be negative
                   - gptjt.engine.max-new-tokens-cap must be >= 1
                   - gptjt.engine.max-queue-age must not be negative
-                  - gptjt.engine.max-context must not be negative""", e.getMessage());
+                  - gptjt.engine.max-context must not be negative
+                  - gptjt.engine.max-corrections must be >= 0""", e.getMessage());
     }
 
     @Test
@@ -106,6 +108,7 @@ class ConfigValidatorTest {
                 Map.entry("gptjt.engine.memory-budget", "1G"),
                 Map.entry("gptjt.engine.max-context", "512"),
                 Map.entry("gptjt.engine.jump-forward", "false"),
+                Map.entry("gptjt.engine.max-corrections", "3"),
                 Map.entry("gptjt.engine.backend", "java-loop"))));
         assertEquals(3, config.deviceId());
         assertEquals(5, config.intraOpThreads());
@@ -119,8 +122,12 @@ class ConfigValidatorTest {
         assertEquals(1L << 30, config.memoryBudget());
         assertEquals(512, config.maxContext());
         assertEquals(false, config.jumpForward());
+        assertEquals(3, config.maxCorrections());
         assertEquals(DecodingBackend.JAVA_LOOP, config.backend());
         assertEquals(false, GptjtConfig.engineConfig(TestConfig.load(Map.of())).spinWait());
+        assertEquals(
+                EngineConfig.DEFAULT_MAX_CORRECTIONS,
+                GptjtConfig.engineConfig(TestConfig.load(Map.of())).maxCorrections());
     }
 
     @Test

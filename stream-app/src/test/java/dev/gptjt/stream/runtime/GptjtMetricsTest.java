@@ -33,6 +33,8 @@ class GptjtMetricsTest {
             assertEquals(0.0, samples.get("gptjt_rows_waiting{lane=\"" + lane + "\"}"));
             assertEquals(0.0, samples.get("gptjt_queue_wait_seconds_count{lane=\"" + lane + "\"}"));
             assertEquals(0.0, samples.get("gptjt_requests_finished_total{lane=\"" + lane + "\"}"));
+            assertEquals(0.0, samples.get("gptjt_engine_corrections_count{lane=\"" + lane + "\"}"));
+            assertEquals(0.0, samples.get("gptjt_engine_handed_back_total{lane=\"" + lane + "\"}"));
             for (StopCause cause : StopCause.values()) {
                 for (String where : new String[] {"queued", "running"}) {
                     String key = "gptjt_requests_stopped_total{cause=\"" + cause.label() + "\",lane=\"" + lane
@@ -104,6 +106,26 @@ class GptjtMetricsTest {
         assertTrue(
                 samples.keySet().stream().anyMatch(k -> k.startsWith("gptjt_queue_wait_seconds_bucket{")),
                 "a histogram: p99 per lane on the dashboard");
+    }
+
+    @Test
+    void shouldRecordEachCheckedRowsCorrectionsAndCountRowsHandedBackByLane() {
+        metrics.onCheckedRow(Lane.REALTIME, 0, 1);
+        metrics.onCheckedRow(Lane.REALTIME, 5, 6);
+        metrics.onCheckedRow(Lane.BULK, 2, 3);
+        metrics.onHandedBack(Lane.BULK);
+        metrics.onHandedBack(Lane.BULK);
+        Map<String, Double> samples = scrape();
+        assertEquals(2.0, samples.get("gptjt_engine_corrections_count{lane=\"realtime\"}"), "one sample per row");
+        assertEquals(5.0, samples.get("gptjt_engine_corrections_sum{lane=\"realtime\"}"));
+        assertEquals(
+                1.0,
+                samples.get("gptjt_engine_corrections_bucket{lane=\"realtime\",le=\"0.5\"}"),
+                "rows that needed no correction: the share the dashboard shows");
+        assertEquals(1.0, samples.get("gptjt_engine_corrections_count{lane=\"bulk\"}"));
+        assertEquals(2.0, samples.get("gptjt_engine_corrections_sum{lane=\"bulk\"}"));
+        assertEquals(2.0, samples.get("gptjt_engine_handed_back_total{lane=\"bulk\"}"));
+        assertEquals(0.0, samples.get("gptjt_engine_handed_back_total{lane=\"realtime\"}"));
     }
 
     /** Every sample of the scrape by name and labels (sorted by name, as the client writes them). */
