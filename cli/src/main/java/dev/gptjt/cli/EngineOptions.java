@@ -129,6 +129,30 @@ public final class EngineOptions {
         }
     }
 
+    /** {@code --max-corrections}: how many corrections a constrained row decoded in-graph may take. */
+    public static final class MaxCorrections {
+        @Option(
+                names = "--max-corrections",
+                paramLabel = "N",
+                defaultValue = "" + EngineConfig.DEFAULT_MAX_CORRECTIONS,
+                description = "A constrained row decoded in-graph whose model's pick the shape refused more than N"
+                        + " times is handed back to the Java loop, which decodes it from its prompt; a large N keeps"
+                        + " every row in-graph (default: ${DEFAULT-VALUE}).")
+        int maxCorrections;
+
+        /**
+         * The bound.
+         *
+         * @throws CliException for a negative one
+         */
+        public int maxCorrections() {
+            if (maxCorrections < 0) {
+                throw new CliException("--max-corrections: must be >= 0, got " + maxCorrections);
+            }
+            return maxCorrections;
+        }
+    }
+
     /** Where and how ONNX Runtime runs: {@code --provider}, {@code --device-id}, {@code --threads}. */
     public static final class Session {
         @Option(

@@ -5,15 +5,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gptjt.cli.Cli;
 import dev.gptjt.cli.CliException;
 import dev.gptjt.cli.CommonOptions;
+import dev.gptjt.cli.EngineOptions;
 import dev.gptjt.cli.IoCommand;
 import dev.gptjt.cli.task.TaskOptions;
 import dev.gptjt.engine.BatchFormation;
 import dev.gptjt.engine.DecodingBackend;
 import dev.gptjt.engine.EngineConfig;
+import dev.gptjt.engine.GenerationResult;
 import dev.gptjt.engine.InferenceEngine;
 import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.tasks.TaskDefinition;
 import dev.gptjt.tasks.decision.DecisionPolicy;
+import dev.gptjt.tools.bench.InGraphCorrections;
 import dev.gptjt.tools.bench.SpanBench;
 import dev.gptjt.tools.task.Agreement;
 import dev.gptjt.tools.task.TaskRunner;
@@ -41,7 +44,10 @@ import picocli.CommandLine.Option;
  * model directory has {@code classify.onnx}) the one-pass classification graph — run in turn within each
  * repetition (so the host's drift hits both alike), with their ratio per repetition and how far their
  * answers differ (labels and largest probability difference; extract/generate: identical answers). A classify task
- * with a decision policy has each path's answers decided, and their count per action reported.
+ * with a decision policy has each path's answers decided, and their count per action reported. An extract task on a
+ * directory with {@code greedy_search.onnx} has its spans shape decoded in-graph too ({@code in-graph-spans}: guessed
+ * in-graph, checked and corrected on the host), its answers compared with {@code prefix-spans}' (the Java loop's) and
+ * the engine's corrections, operator runs and hand-backs per answer reported.
  */
 @Command(
         name = "task",
@@ -51,8 +57,11 @@ import picocli.CommandLine.Option;
             "Over a file of inputs at full batches: the whole prompt (arrival-order batches, then --batch-formation's), the",
             "task's cached prefix and (classify, when the",
             "directory has classify.onnx) the one-pass graph, or (extract) the prefix path decoded under the spans shape,",
-            "with jump-forward and a token a step, in turn within each repetition; their answers compared. extract: mask",
-            "time per row-step, tokens forced by jump-forward and how many answers name only what their input holds.",
+            "with jump-forward and a token a step, and (when the directory has greedy_search.onnx) decoded in-graph,",
+            "checked and corrected on the host, in turn within each repetition; their answers compared. extract: mask",
+            "time per row-step, tokens forced by jump-forward, how many answers name only what their input holds, and",
+            "the in-graph path's answers against prefix-spans', its corrections and operator runs per answer and the",
+            "answers handed back to the Java loop (more than --max-corrections corrections).",
             "A classify task with a decision policy: each path's count of records per action."
         })
 public final class TaskBenchCommand extends IoCommand {
@@ -82,6 +91,16 @@ public final class TaskBenchCommand extends IoCommand {
     @Mixin
     CommonOptions.Json jsonOption;
 
+    /** The in-graph spans path's bound on corrections per row. */
+    @Mixin
+    EngineOptions.MaxCorrections maxCorrectionsOption;
+
+    /** The path whose answers the in-graph spans path must give: the same shape on the Java loop. */
+    private static final String SPANS_REFERENCE = "prefix-spans";
+
+    /** The spans shape decoded in-graph, checked and corrected on the host (a model with greedy_search.onnx). */
+    private static final String IN_GRAPH_SPANS = "in-graph-spans";
+
     /** The task's decision policy, null for none: each path's answers are decided, and the decisions counted. */
     private DecisionPolicy policy;
 
@@ -89,6 +108,7 @@ public final class TaskBenchCommand extends IoCommand {
     public Integer call() throws Exception {
         TaskDefinition configured = options.definition();
         policy = options.policy().orElse(null);
+        int maxCorrections = maxCorrectionsOption.maxCorrections(); // refused before any engine opens
         // every path but the spans path generates freely: the constraint's cost is the spans path against them
         TaskDefinition task = configured.mode() == TaskDefinition.Mode.EXTRACT
                 ? configured.withOutput(TaskDefinition.OutputShape.FREE)
@@ -142,6 +162,14 @@ public final class TaskBenchCommand extends IoCommand {
                 InferenceEngine stepped = InferenceEngine.open(config.withJumpForward(false));
                 paths.add(new Variant("spans-stepped", stepped, spansTask));
                 stepped.cachePrefix(task.prefix());
+                if (ModelDirectory.open(model).greedySearchFile().isPresent()) {
+                    // the greedy graph reads the whole prompt: the cached prefix is there for the Java loop, which
+                    // decodes the rows handed back
+                    InferenceEngine checked = InferenceEngine.open(
+                            config.withBackend(DecodingBackend.IN_GRAPH).withMaxCorrections(maxCorrections));
+                    paths.add(new Variant(IN_GRAPH_SPANS, checked, spansTask));
+                    checked.cachePrefix(task.prefix());
+                }
             }
             if (!json) {
                 out.printf(
@@ -158,8 +186,16 @@ public final class TaskBenchCommand extends IoCommand {
             }
             Map<String, List<ObjectNode>> answers = new LinkedHashMap<>();
             Map<String, double[]> perSecond = new LinkedHashMap<>();
+            Map<String, List<GenerationResult>> results = new LinkedHashMap<>();
             for (Variant p : paths) {
-                answers.put(p.name(), run(p, inputs)); // warm-up, and the answers compared below
+                // warm-up, and the answers compared below (with the engine's results, for the spans paths' figures)
+                List<TaskRunner.Answered> answered = runKeepingResults(p, inputs);
+                answers.put(
+                        p.name(),
+                        answered.stream().map(TaskRunner.Answered::answer).toList());
+                results.put(
+                        p.name(),
+                        answered.stream().map(TaskRunner.Answered::generation).toList());
                 perSecond.put(p.name(), new double[repeat]);
             }
             for (int rep = 0; rep < repeat; rep++) {
@@ -169,7 +205,13 @@ public final class TaskBenchCommand extends IoCommand {
                     perSecond.get(p.name())[rep] = inputs.size() / ((System.nanoTime() - start) / 1e9);
                 }
             }
-            report(out, json, task, perSecond, answers, policy);
+            Map<String, InGraphCorrections> checked = new LinkedHashMap<>();
+            if (results.containsKey(IN_GRAPH_SPANS)) {
+                checked.put(
+                        IN_GRAPH_SPANS,
+                        InGraphCorrections.of(results.get(IN_GRAPH_SPANS), results.get(SPANS_REFERENCE)));
+            }
+            report(out, json, task, perSecond, answers, checked, maxCorrections, policy);
             if (task.mode() == TaskDefinition.Mode.EXTRACT) {
                 SpanBench.report(out, json, cached, spansTask, inputs, answers);
             }
@@ -185,6 +227,19 @@ public final class TaskBenchCommand extends IoCommand {
                 .submitAll(inputs).stream().map(CompletableFuture::join).toList();
     }
 
+    /** A warm-up run: the answers, each with the engine's result it was made from (the result cache's path has none). */
+    private List<TaskRunner.Answered> runKeepingResults(Variant path, List<TaskRunner.Input> inputs) {
+        if (path.resultCache()) {
+            return run(path, inputs).stream()
+                    .map(a -> new TaskRunner.Answered(a, null))
+                    .toList();
+        }
+        return new TaskRunner(path.engine(), path.task(), policy)
+                .submitAllKeepingResults(inputs).stream()
+                        .map(CompletableFuture::join)
+                        .toList();
+    }
+
     private static double meanPromptTokens(InferenceEngine engine, TaskDefinition task, List<TaskRunner.Input> inputs) {
         return inputs.stream()
                 .mapToInt(i -> engine.tokenizer().encode(task.prompt(i.text())).length)
@@ -198,6 +253,8 @@ public final class TaskBenchCommand extends IoCommand {
             TaskDefinition task,
             Map<String, double[]> perSecond,
             Map<String, List<ObjectNode>> answers,
+            Map<String, InGraphCorrections> checked,
+            int maxCorrections,
             DecisionPolicy policy)
             throws Exception {
         List<String> names = List.copyOf(perSecond.keySet());
@@ -224,6 +281,9 @@ public final class TaskBenchCommand extends IoCommand {
                     .put("cache_hits", TaskRunner.cacheHits(answers.get(name)));
             Arrays.stream(rates).forEach(row.putArray("records_per_s_each")::add);
             Arrays.stream(ratios).forEach(row.putArray("ratio_each")::add);
+            if (checked.containsKey(name)) {
+                checked.get(name).putOn(row, SPANS_REFERENCE);
+            }
             if (policy != null) {
                 ObjectNode decisions = row.putObject("decisions");
                 TaskRunner.actionCounts(policy.actions(), answers.get(name)).forEach(decisions::put);
@@ -252,6 +312,7 @@ public final class TaskBenchCommand extends IoCommand {
             if (policy != null) {
                 out.print(decisionLines(policy, names, answers));
             }
+            checked.forEach((name, figures) -> out.print(figures.lines(name, SPANS_REFERENCE, maxCorrections)));
             if (answers.containsKey("result-cache")) {
                 out.printf(
                         Locale.ROOT,

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gptjt.cli.CliRun;
+import dev.gptjt.engine.graph.GreedySearchConverter;
+import dev.gptjt.engine.model.ModelDirectory;
 import dev.gptjt.tools.task.TaskRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -232,5 +234,109 @@ class RunCommandTest {
         assertTrue(spans.get("mask_mean_us").asDouble() > 0, spans.toString());
         assertEquals(0, spans.at("/prefix-spans/entities_not_in_input").asInt(), spans.toString());
         assertEquals(3, spans.at("/prefix-spans/answers_all_in_input").asInt(), spans.toString());
+    }
+
+    /** Four entity sentences of docs/bench/entities-seen.jsonl. */
+    private static final String ENTITY_INPUTS = """
+            {"id": "s0", "text": "Pacific Northwest cities include Seattle and Portland, which I have visited with Vikash."}
+            {"id": "s1", "text": "Maria Lopez moved from Denver to Boston last spring."}
+            {"id": "s2", "text": "The team at Google met Sarah Kim in London."}
+            {"id": "s3", "text": "I flew to Paris with Tom Baker and then to Rome."}
+            """;
+
+    @Test
+    void shouldBenchTheSpansShapeInGraphWithThePrefixSpansAnswersAndItsCorrections(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("demo-greedy");
+        GreedySearchConverter.convert(ModelDirectory.open(Path.of(DEMO)), model);
+        Path inputs = Files.writeString(dir.resolve("inputs.jsonl"), ENTITY_INPUTS);
+        CliRun o = gptjt(
+                "",
+                "bench",
+                "task",
+                "--task",
+                "entities",
+                "--model",
+                model.toString(),
+                "--inputs",
+                inputs.toString(),
+                "--repeat",
+                "1");
+        assertEquals(0, o.code(), o.err());
+        List<String> lines = o.out().lines().toList();
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("in-graph-spans ")), o.out());
+        assertTrue(
+                lines.contains("in-graph-spans vs prefix-spans: 4/4 identical answers"
+                        + " (4/4 the same tokens and finish reason)"),
+                o.out());
+        assertTrue(
+                lines.stream()
+                        .anyMatch(l ->
+                                l.matches("in-graph-spans: \\d+\\.\\d\\d corrections per answer, \\d of \\d answers"
+                                        + " without any, \\d+\\.\\d\\d operator runs per answer .*; \\d of 4 handed back to the"
+                                        + " Java loop \\(more than 8 corrections\\)")),
+                o.out());
+    }
+
+    @Test
+    void shouldHandEveryCorrectedRowBackUnderMaxCorrectionsZeroWithTheSameAnswers(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("demo-greedy");
+        GreedySearchConverter.convert(ModelDirectory.open(Path.of(DEMO)), model);
+        Path inputs = Files.writeString(dir.resolve("inputs.jsonl"), ENTITY_INPUTS);
+        CliRun o = gptjt(
+                "",
+                "bench",
+                "task",
+                "--task",
+                "entities",
+                "--model",
+                model.toString(),
+                "--inputs",
+                inputs.toString(),
+                "--repeat",
+                "1",
+                "--max-corrections",
+                "0",
+                "--json");
+        assertEquals(0, o.code(), o.err());
+        JsonNode paths = TaskRunner.JSON.readTree(o.out().lines().findFirst().orElseThrow());
+        JsonNode inGraph = null;
+        for (JsonNode path : paths.get("paths")) {
+            if (path.get("path").asText().equals("in-graph-spans")) {
+                inGraph = path;
+            }
+        }
+        assertTrue(inGraph != null, paths.toString());
+        assertEquals("prefix-spans", inGraph.get("identical_to").asText());
+        assertEquals(4, inGraph.get("identical_answers").asInt(), inGraph.toString());
+        assertEquals(4, inGraph.get("identical_tokens").asInt(), inGraph.toString());
+        // a row may end in-graph under bound 0 only by needing no correction
+        assertEquals(0, inGraph.get("corrections_per_answer").asDouble(), inGraph.toString());
+        assertEquals(
+                inGraph.get("answers_in_graph").asInt(),
+                inGraph.get("answers_without_corrections").asInt(),
+                inGraph.toString());
+        assertEquals(
+                4,
+                inGraph.get("answers_in_graph").asInt()
+                        + inGraph.get("handed_back").asInt(),
+                inGraph.toString());
+    }
+
+    @Test
+    void shouldRefuseANegativeMaxCorrectionsInOneLine() {
+        CliRun o = gptjt(
+                "",
+                "bench",
+                "task",
+                "--task",
+                "entities",
+                "--model",
+                DEMO,
+                "--inputs",
+                "docs/none.jsonl",
+                "--max-corrections",
+                "-1");
+        assertEquals(2, o.code(), o.err());
+        assertEquals("gptjt: --max-corrections: must be >= 0, got -1", o.err().strip());
     }
 }

@@ -171,20 +171,43 @@ public final class TaskRunner {
 
     /** Never fails: an engine refusal becomes {@code {"id", "error": {"code", "message"}}}. */
     public CompletableFuture<ObjectNode> submit(Input input) {
+        return submitKeepingResult(input).thenApply(Answered::answer);
+    }
+
+    /**
+     * An answer as {@link #submit} gives it, and the engine's result it was made from.
+     *
+     * @param answer     the answer's JSON, as {@code run} prints it
+     * @param generation for an extract or generate task, the engine's result (its figures — corrections, operator
+     *                   runs, backend — are the engine's, not the answer's); null for a classification or a refusal
+     */
+    public record Answered(ObjectNode answer, GenerationResult generation) {}
+
+    /**
+     * Submits every input at once as {@link #submitAll} does (without the result cache), keeping each answer's engine
+     * result beside it: what {@code bench task} reads the engine's figures from.
+     */
+    public List<CompletableFuture<Answered>> submitAllKeepingResults(List<Input> inputs) {
+        return inputs.stream().map(this::submitKeepingResult).toList();
+    }
+
+    /** Never fails: an engine refusal becomes an answer {@code {"id", "error": {"code", "message"}}}. */
+    public CompletableFuture<Answered> submitKeepingResult(Input input) {
         String prompt = task.prompt(input.text());
-        CompletableFuture<ObjectNode> result = switch (task.mode()) {
+        CompletableFuture<Answered> result = switch (task.mode()) {
             case CLASSIFY ->
                 engine.classify(new ClassificationRequest(
                                 input.id(), prompt, task.continuations(), task.lengthNormalized()))
-                        .thenApply(this::classification);
+                        .thenApply(r -> new Answered(classification(r), null));
             case EXTRACT ->
                 engine.submit(task.generation(input.id(), input.text(), params()))
-                        .thenApply(this::extraction);
+                        .thenApply(r -> new Answered(extraction(r), r));
             case GENERATE ->
                 engine.submit(task.generation(input.id(), input.text(), params()))
-                        .thenApply(this::completion);
+                        .thenApply(r -> new Answered(completion(r), r));
         };
-        return result.exceptionally(e -> error(input.id(), e.getCause() != null ? e.getCause() : e));
+        return result.exceptionally(e ->
+                new Answered(error(input.id(), e.getCause() != null ? e.getCause() : e), null));
     }
 
     private GenerationParams params() {
