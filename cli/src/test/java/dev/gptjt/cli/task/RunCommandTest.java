@@ -273,7 +273,7 @@ class RunCommandTest {
                         .anyMatch(l ->
                                 l.matches("in-graph-spans: \\d+\\.\\d\\d corrections per answer, \\d of \\d answers"
                                         + " without any, \\d+\\.\\d\\d operator runs per answer .*; \\d of 4 handed back to the"
-                                        + " Java loop \\(more than 8 corrections\\)")),
+                                        + " Java loop \\(more than 3 corrections\\)")),
                 o.out());
     }
 
