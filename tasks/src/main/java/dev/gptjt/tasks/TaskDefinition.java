@@ -151,6 +151,38 @@ public record TaskDefinition(
                 shape == OutputShape.SPANS ? entityTypes : List.of()); // types shape a spans list only
     }
 
+    /** The same task answering under {@code pattern} (the {@code pattern} output shape, no entity types). */
+    public TaskDefinition withPattern(String pattern) {
+        return new TaskDefinition(
+                name,
+                template,
+                mode,
+                labels,
+                topic,
+                maxNewTokens,
+                stop,
+                lengthNormalized,
+                OutputShape.PATTERN,
+                pattern,
+                List.of());
+    }
+
+    /** The same task writing {@code types} after its spans ({@code text (type)} items). */
+    public TaskDefinition withEntityTypes(List<String> types) {
+        return new TaskDefinition(
+                name,
+                template,
+                mode,
+                labels,
+                topic,
+                maxNewTokens,
+                stop,
+                lengthNormalized,
+                output,
+                outputPattern,
+                types);
+    }
+
     /** The prompt for a request's text. */
     public String prompt(String input) {
         return template.replace(INPUT, input);

@@ -116,7 +116,7 @@ class InGraphShapesTest {
         for (Map.Entry<String, String> e : Map.of(
                         "currency", PatternShapeTest.CURRENCY, "data-cleaning", PatternShapeTest.CSV_LINE)
                 .entrySet()) {
-            TaskDefinition shaped = PatternShapeTest.withPattern(tasks.get(e.getKey()), e.getValue());
+            TaskDefinition shaped = tasks.get(e.getKey()).withPattern(e.getValue());
             for (String input : PatternShapeTest.inputs(DOCS.resolve("card/" + e.getKey() + ".jsonl"))) {
                 requests.add(new Ask(shaped, e.getKey() + requests.size(), input, paramsOf(shaped)));
             }
@@ -166,8 +166,8 @@ class InGraphShapesTest {
                     List<Ask> requests = new ArrayList<>();
                     for (NoiseCase c : batch) {
                         TaskDefinition task = c.pattern() != null
-                                ? PatternShapeTest.withPattern(tasks.get("currency"), c.pattern())
-                                : c.typed() ? typed(entities, types) : entities;
+                                ? tasks.get("currency").withPattern(c.pattern())
+                                : c.typed() ? entities.withEntityTypes(types) : entities;
                         GenerationParams params = GenerationParams.DEFAULTS.withMaxNewTokens(c.budget());
                         requests.add(new Ask(
                                 task,
@@ -222,21 +222,6 @@ class InGraphShapesTest {
             assertEquals("ort-java-loop", r.backend(), "the greedy graph is CUDA's under auto: " + r);
             assertEquals(0, r.inGraphRuns());
         }
-    }
-
-    private static TaskDefinition typed(TaskDefinition t, List<String> types) {
-        return new TaskDefinition(
-                t.name(),
-                t.template(),
-                t.mode(),
-                t.labels(),
-                t.topic(),
-                t.maxNewTokens(),
-                t.stop(),
-                t.lengthNormalized(),
-                t.output(),
-                t.outputPattern(),
-                types);
     }
 
     private static GenerationParams paramsOf(TaskDefinition task) {

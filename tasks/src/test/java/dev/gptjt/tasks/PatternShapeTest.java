@@ -129,7 +129,7 @@ class PatternShapeTest {
             for (Map.Entry<String, String> e :
                     Map.of("currency", CURRENCY, "data-cleaning", CSV_LINE).entrySet()) {
                 TaskDefinition free = tasks.get(e.getKey());
-                TaskDefinition shaped = withPattern(free, e.getValue());
+                TaskDefinition shaped = free.withPattern(e.getValue());
                 GenerationParams params = GenerationParams.DEFAULTS
                         .withMaxNewTokens(free.maxNewTokens())
                         .withStop(free.stop());
@@ -179,21 +179,6 @@ class PatternShapeTest {
         EngineException extract = assertThrows(EngineException.class, () -> TaskProperties.load(file));
         assertTrue(extract.getMessage().contains("for generate tasks"), extract.getMessage());
         Files.delete(file);
-    }
-
-    static TaskDefinition withPattern(TaskDefinition t, String pattern) {
-        return new TaskDefinition(
-                t.name(),
-                t.template(),
-                t.mode(),
-                t.labels(),
-                t.topic(),
-                t.maxNewTokens(),
-                t.stop(),
-                t.lengthNormalized(),
-                TaskDefinition.OutputShape.PATTERN,
-                pattern,
-                List.of());
     }
 
     static List<String> inputs(Path jsonl) throws Exception {

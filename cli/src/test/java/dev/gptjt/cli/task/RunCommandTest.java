@@ -244,13 +244,12 @@ class RunCommandTest {
             {"id": "s3", "text": "I flew to Paris with Tom Baker and then to Rome."}
             """;
 
-    @Test
-    void shouldBenchTheSpansShapeInGraphWithThePrefixSpansAnswersAndItsCorrections(@TempDir Path dir) throws Exception {
+    /** {@code bench task} of the entities task over {@link #ENTITY_INPUTS} on the demo model with its greedy graph. */
+    private static CliRun benchEntitiesInGraph(Path dir, String... more) throws Exception {
         Path model = dir.resolve("demo-greedy");
         GreedySearchConverter.convert(ModelDirectory.open(Path.of(DEMO)), model);
         Path inputs = Files.writeString(dir.resolve("inputs.jsonl"), ENTITY_INPUTS);
-        CliRun o = gptjt(
-                "",
+        List<String> args = new java.util.ArrayList<>(List.of(
                 "bench",
                 "task",
                 "--task",
@@ -260,7 +259,14 @@ class RunCommandTest {
                 "--inputs",
                 inputs.toString(),
                 "--repeat",
-                "1");
+                "1"));
+        args.addAll(List.of(more));
+        return gptjt("", args.toArray(String[]::new));
+    }
+
+    @Test
+    void shouldBenchTheSpansShapeInGraphWithThePrefixSpansAnswersAndItsCorrections(@TempDir Path dir) throws Exception {
+        CliRun o = benchEntitiesInGraph(dir);
         assertEquals(0, o.code(), o.err());
         List<String> lines = o.out().lines().toList();
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("in-graph-spans ")), o.out());
@@ -279,24 +285,7 @@ class RunCommandTest {
 
     @Test
     void shouldHandEveryCorrectedRowBackUnderMaxCorrectionsZeroWithTheSameAnswers(@TempDir Path dir) throws Exception {
-        Path model = dir.resolve("demo-greedy");
-        GreedySearchConverter.convert(ModelDirectory.open(Path.of(DEMO)), model);
-        Path inputs = Files.writeString(dir.resolve("inputs.jsonl"), ENTITY_INPUTS);
-        CliRun o = gptjt(
-                "",
-                "bench",
-                "task",
-                "--task",
-                "entities",
-                "--model",
-                model.toString(),
-                "--inputs",
-                inputs.toString(),
-                "--repeat",
-                "1",
-                "--max-corrections",
-                "0",
-                "--json");
+        CliRun o = benchEntitiesInGraph(dir, "--max-corrections", "0", "--json");
         assertEquals(0, o.code(), o.err());
         JsonNode paths = TaskRunner.JSON.readTree(o.out().lines().findFirst().orElseThrow());
         JsonNode inGraph = null;
