@@ -246,13 +246,20 @@ public final class DemoCommand extends IoCommand {
                 Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
                 new ByteArraySerializer(),
                 new ByteArraySerializer())) {
+            Deliveries deliveries = new Deliveries();
             for (Example e : examples) {
                 // latency counts from the moment the prompt is sent
                 e.request().setCreatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS));
-                producer.send(new ProducerRecord<>(
-                        PROMPTS, e.id().getBytes(StandardCharsets.UTF_8), wire.encode(PROMPTS, e.request())));
+                producer.send(
+                        new ProducerRecord<>(
+                                PROMPTS, e.id().getBytes(StandardCharsets.UTF_8), wire.encode(PROMPTS, e.request())),
+                        deliveries);
             }
             producer.flush();
+            if (deliveries.failed() > 0) {
+                throw new CliException(deliveries.failed() + " demo prompts not delivered to " + PROMPTS + ": "
+                        + deliveries.firstError());
+            }
         }
     }
 

@@ -43,6 +43,7 @@ public final class SendCommand extends IoCommand {
         KafkaClients.requireReachable(bootstrap);
         int sent = 0;
         int skipped = 0;
+        Deliveries deliveries = new Deliveries();
         try (WireFormat wire = KafkaClients.wire(kafka.wire(), kafka.registryUrl());
                 KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap)) {
             int lineNo = 0;
@@ -60,13 +61,21 @@ public final class SendCommand extends IoCommand {
                     skipped++;
                     continue;
                 }
-                producer.send(new ProducerRecord<>(
-                        topic, request.getId().getBytes(StandardCharsets.UTF_8), wire.encode(topic, request)));
+                producer.send(
+                        new ProducerRecord<>(
+                                topic, request.getId().getBytes(StandardCharsets.UTF_8), wire.encode(topic, request)),
+                        deliveries);
                 sent++;
             }
             producer.flush();
         }
-        out.println("sent " + sent + " prompts to " + topic + (skipped > 0 ? " (" + skipped + " lines skipped)" : ""));
-        return skipped > 0 ? 1 : 0;
+        int failed = deliveries.failed();
+        out.println("sent " + (sent - failed) + " prompts to " + topic
+                + (skipped > 0 ? " (" + skipped + " lines skipped)" : ""));
+        if (failed > 0) {
+            err.println(
+                    "gptjt send: " + failed + " prompts not delivered to " + topic + ": " + deliveries.firstError());
+        }
+        return skipped > 0 || failed > 0 ? 1 : 0;
     }
 }

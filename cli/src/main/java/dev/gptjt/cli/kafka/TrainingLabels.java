@@ -23,6 +23,9 @@ public final class TrainingLabels {
     private final Map<String, String> modelLabels = new HashMap<>();
     private final Map<String, ReviewVerdict> verdicts = new HashMap<>();
     private int verdictsSkipped;
+    private int promptsRead;
+    private int answersRead;
+    private int verdictsRead;
 
     TrainingLabels(TaskDefinition task) {
         this.task = task;
@@ -30,13 +33,18 @@ public final class TrainingLabels {
 
     void prompt(PromptRequest p) {
         if (task.name().equals(p.getTask())) {
+            promptsRead++;
             texts.put(p.getId(), p.getPrompt());
         }
     }
 
     /** GPT-JT's label, unless the cascade answered (now or, cached, before): it must not learn from itself. */
     void classification(Classification c) {
-        if (task.name().equals(c.getTask()) && answeredByGptjt(c)) {
+        if (!task.name().equals(c.getTask())) {
+            return;
+        }
+        answersRead++;
+        if (answeredByGptjt(c)) {
             modelLabels.put(c.getId(), c.getLabel());
         }
     }
@@ -50,6 +58,7 @@ public final class TrainingLabels {
         if (v.getTask() != null && !task.name().equals(v.getTask())) {
             return;
         }
+        verdictsRead++;
         if (!task.labels().contains(v.getLabel())) {
             verdictsSkipped++;
             return;
@@ -72,9 +81,15 @@ public final class TrainingLabels {
         int fromReviewers = 0;
         int overridden = 0;
         int verdictsWithoutPrompt = 0;
-        for (var e : verdicts.entrySet()) {
-            if (!texts.containsKey(e.getKey())) {
+        for (String id : verdicts.keySet()) {
+            if (!texts.containsKey(id)) {
                 verdictsWithoutPrompt++;
+            }
+        }
+        int modelLabelsWithoutPrompt = 0;
+        for (String id : modelLabels.keySet()) {
+            if (!texts.containsKey(id)) {
+                modelLabelsWithoutPrompt++;
             }
         }
         for (var e : texts.entrySet()) {
@@ -96,11 +111,13 @@ public final class TrainingLabels {
                 : a.label().compareTo(b.label()));
         return new TrainingSet(
                 examples,
+                new Read(promptsRead, answersRead, verdictsRead),
                 fromModel,
                 fromReviewers,
                 overridden,
                 verdictsSkipped,
                 verdictsWithoutPrompt,
+                modelLabelsWithoutPrompt,
                 verdictsTopicFound);
     }
 
@@ -108,19 +125,33 @@ public final class TrainingLabels {
      * What {@code gptjt distill --from-topic} trains on.
      *
      * @param examples              the texts and their labels
+     * @param read                  the task's records read from each topic
      * @param fromModel             examples labelled by GPT-JT (no verdict on them)
      * @param fromReviewers         examples labelled by a reviewer's verdict
      * @param overridden            of those, the ones whose verdict differs from the label GPT-JT gave
      * @param verdictsSkipped       verdicts whose label is not one of the task's
      * @param verdictsWithoutPrompt verdicts on ids whose prompt was not read (no text to train on)
+     * @param labelsWithoutPrompt   GPT-JT's labels on ids whose prompt was not read (the prompts topic's
+     *     retention dropped it, or it was sent elsewhere)
      * @param verdictsTopicFound    false when the verdicts topic does not exist: GPT-JT's labels only
      */
     public record TrainingSet(
             List<Distiller.Labeled> examples,
+            Read read,
             int fromModel,
             int fromReviewers,
             int overridden,
             int verdictsSkipped,
             int verdictsWithoutPrompt,
+            int labelsWithoutPrompt,
             boolean verdictsTopicFound) {}
+
+    /**
+     * The task's records read, before they are joined.
+     *
+     * @param prompts  the task's PromptRequest records
+     * @param answers  the task's Classification records, the cascade's included
+     * @param verdicts the ReviewVerdict records on the task or on none named
+     */
+    public record Read(int prompts, int answers, int verdicts) {}
 }

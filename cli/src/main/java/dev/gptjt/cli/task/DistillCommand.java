@@ -229,6 +229,12 @@ public final class DistillCommand extends IoCommand {
     private void printSources(TrainingLabels.TrainingSet history) {
         out.printf(
                 Locale.ROOT,
+                "read: %d prompts, %d answers, %d verdicts%n",
+                history.read().prompts(),
+                history.read().answers(),
+                history.read().verdicts());
+        out.printf(
+                Locale.ROOT,
                 "labels: %d from GPT-JT, %d from reviewers (%d overrode GPT-JT's label)%n",
                 history.fromModel(),
                 history.fromReviewers(),
@@ -247,6 +253,12 @@ public final class DistillCommand extends IoCommand {
                     Locale.ROOT,
                     "%d verdicts on ids whose prompt was not read (no text to train on)%n",
                     history.verdictsWithoutPrompt());
+        }
+        if (history.labelsWithoutPrompt() > 0) {
+            out.printf(
+                    Locale.ROOT,
+                    "%d of GPT-JT's labels on ids whose prompt was not read (no text to train on)%n",
+                    history.labelsWithoutPrompt());
         }
     }
 

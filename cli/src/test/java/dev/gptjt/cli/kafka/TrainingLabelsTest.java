@@ -123,6 +123,7 @@ class TrainingLabelsTest {
         assertEquals(1, set.fromReviewers());
         assertEquals(0, set.overridden(), "nothing of GPT-JT's to override");
         assertEquals(1, set.verdictsWithoutPrompt());
+        assertEquals(new TrainingLabels.Read(1, 0, 2), set.read());
     }
 
     @Test
@@ -138,5 +139,7 @@ class TrainingLabelsTest {
         assertEquals(List.of(new Distiller.Labeled("d", "fear")), set.examples());
         assertEquals(1, set.fromModel());
         assertTrue(!set.verdictsTopicFound());
+        assertEquals(new TrainingLabels.Read(4, 5, 0), set.read(), "the entities prompt is not the task's");
+        assertEquals(1, set.labelsWithoutPrompt(), "5's only prompt is another task's: no text to train on");
     }
 }

@@ -78,6 +78,7 @@ class DistillFromTopicTest {
         }
         CliRun send = gptjt(lines.toString(), "send", "--bootstrap", broker.bootstrap(), "--topic", topic);
         assertEquals(0, send.code(), send.err());
+        assertTrue(send.out().contains("sent " + n + " prompts"), send.out());
         return rows;
     }
 
@@ -187,6 +188,8 @@ class DistillFromTopicTest {
         Path out = tmp.resolve("reviewed-cascade");
         CliRun distill = distill("reviewed.prompts", verdicts, out);
         assertEquals(0, distill.code(), distill.err());
+        assertTrue(distill.out().contains("read: 60 prompts, "), distill.out()); // the tests share the answers
+        assertTrue(distill.out().contains(" answers, 7 verdicts"), distill.out());
         assertTrue(distill.out().contains("distilled sentiment: 51 examples"), distill.out());
         assertTrue(
                 distill.out().contains("labels: 47 from GPT-JT, 4 from reviewers (1 overrode GPT-JT's label)"),
