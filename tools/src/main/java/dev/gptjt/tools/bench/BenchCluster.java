@@ -16,10 +16,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * A broker and service instances of one application id (one consumer group) in a temporary folder, for the benches
@@ -160,7 +163,12 @@ public final class BenchCluster implements AutoCloseable {
         i.process().terminate(timeout);
     }
 
-    /** Creates {@code topic} unless it exists, with the services' partitions (for a topic no service creates). */
+    /**
+     * Creates {@code topic} unless it exists, with the services' partitions (for a topic no service creates), and
+     * returns once the broker serves every partition.
+     *
+     * @throws ToolException when the broker does not lead every partition within 30 s of the topic's creation
+     */
     public static void ensureTopic(String bootstrap, String topic) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             Set<String> names = admin.listTopics().names().get(30, TimeUnit.SECONDS);
@@ -168,8 +176,43 @@ public final class BenchCluster implements AutoCloseable {
                 admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1)))
                         .all()
                         .get(30, TimeUnit.SECONDS);
+                awaitLeaders(admin, topic, Duration.ofSeconds(30));
             }
         }
+    }
+
+    /**
+     * Creation returns once the controller has committed the topic; the broker serves it only after it has
+     * applied that record, and a client that writes in between depends on its retries (as Kafka's own test
+     * utilities do, this waits for the broker's metadata instead).
+     */
+    private static void awaitLeaders(Admin admin, String topic, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!ledEverywhere(admin, topic)) {
+            if (System.nanoTime() > deadline) {
+                throw new ToolException("topic " + topic + " created, but its partitions have no leader after "
+                        + timeout.toSeconds() + " s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static boolean ledEverywhere(Admin admin, String topic) throws Exception {
+        TopicDescription d;
+        try {
+            d = admin.describeTopics(List.of(topic))
+                    .topicNameValues()
+                    .get(topic)
+                    .get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return false; // not yet in the broker's metadata
+            }
+            throw e;
+        }
+        return d.partitions().size() == PARTITIONS
+                && d.partitions().stream()
+                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
     }
 
     @Override
