@@ -137,50 +137,23 @@ public record TaskDefinition(
 
     /** The same task with another output shape. */
     public TaskDefinition withOutput(OutputShape shape) {
-        return new TaskDefinition(
-                name,
-                template,
-                mode,
-                labels,
-                topic,
-                maxNewTokens,
-                stop,
-                lengthNormalized,
-                shape,
-                outputPattern,
-                shape == OutputShape.SPANS ? entityTypes : List.of()); // types shape a spans list only
+        // types shape a spans list only
+        return withShape(shape, outputPattern, shape == OutputShape.SPANS ? entityTypes : List.of());
     }
 
     /** The same task answering under {@code pattern} (the {@code pattern} output shape, no entity types). */
     public TaskDefinition withPattern(String pattern) {
-        return new TaskDefinition(
-                name,
-                template,
-                mode,
-                labels,
-                topic,
-                maxNewTokens,
-                stop,
-                lengthNormalized,
-                OutputShape.PATTERN,
-                pattern,
-                List.of());
+        return withShape(OutputShape.PATTERN, pattern, List.of());
     }
 
     /** The same task writing {@code types} after its spans ({@code text (type)} items). */
     public TaskDefinition withEntityTypes(List<String> types) {
+        return withShape(output, outputPattern, types);
+    }
+
+    private TaskDefinition withShape(OutputShape shape, String pattern, List<String> types) {
         return new TaskDefinition(
-                name,
-                template,
-                mode,
-                labels,
-                topic,
-                maxNewTokens,
-                stop,
-                lengthNormalized,
-                output,
-                outputPattern,
-                types);
+                name, template, mode, labels, topic, maxNewTokens, stop, lengthNormalized, shape, pattern, types);
     }
 
     /** The prompt for a request's text. */
